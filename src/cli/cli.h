@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: MIT */
+/* The command-line layer: subcommands, argument helpers, output. No kernel calls here. */
+#ifndef NSNET_CLI_CLI_H
+#define NSNET_CLI_CLI_H
+
+#include <stdbool.h>
+
+#include "core/core.h"
+
+#define NSNET_VERSION "0.1.0"
+
+/* Exit statuses. */
+#define EXIT_OK 0
+#define EXIT_FAIL 1
+#define EXIT_USAGE 2
+
+struct cli {
+	struct nsnet_opts opts;
+	const char *cmd;	/* "network create", for messages */
+};
+
+struct cli_cmd {
+	const char *name;
+	int (*fn)(struct cli *c, int argc, char **argv);
+	const char *summary;
+};
+
+/* Print "nsnet: <msg>" and return EXIT_USAGE; the message names the bad value. */
+int cli_usage_error(struct cli *c, const char *fmt, ...) NSNET_PRINTF(2, 3);
+/* Print "nsnet: <err->msg>" and return EXIT_FAIL. */
+int cli_fail(const struct nsnet_err *err);
+/* Is @arg -h or --help? */
+bool cli_is_help(const char *arg);
+/*
+ * If argv[*i] is option @name ("--subnet"), store its value ("--subnet X" or "--subnet=X") in
+ * *val, advance *i past it and return 1; return 0 when it is another argument; -1 (after printing
+ * a usage error) when the value is missing.
+ */
+int cli_opt_value(struct cli *c, int argc, char **argv, int *i, const char *name, const char **val);
+/* Dispatch argv[0] among @cmds (NULL-terminated); prints the group's help for -h or nothing. */
+int cli_dispatch(struct cli *c, const char *group, const struct cli_cmd *cmds, const char *help,
+		 int argc, char **argv);
+
+int cmd_network(struct cli *c, int argc, char **argv);
+int cmd_ns(struct cli *c, int argc, char **argv);
+int cmd_attach(struct cli *c, int argc, char **argv);
+int cmd_detach(struct cli *c, int argc, char **argv);
+int cmd_exec(struct cli *c, int argc, char **argv);
+int cmd_ls(struct cli *c, int argc, char **argv);
+int cmd_gc(struct cli *c, int argc, char **argv);
+
+/* Shared by ns add and attach: parse "NET[:IP[,IP6]]" into @req. Returns 0 or EXIT_USAGE. */
+int cli_parse_net_arg(struct cli *c, const char *arg, struct attach_req *req);
+/* Parse one address for @what ("--ip", "--dns"). Returns 0 or EXIT_USAGE. */
+int cli_parse_addr(struct cli *c, const char *what, const char *s, struct nsnet_addr *out);
+
+/* Output of `ls`-style commands from core_query()'s JSON. */
+void cli_print_json(const json_t *j);
+void cli_print_networks(const json_t *nets);
+void cli_print_namespaces(const json_t *nss);
+void cli_print_tree(const json_t *root);
+
+#endif

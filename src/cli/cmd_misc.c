@@ -1,0 +1,96 @@
+// SPDX-License-Identifier: MIT
+// nsnet exec, ls, gc
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/cli.h"
+
+static const char exec_help[] =
+	"usage: nsnet exec NS -- CMD [ARG]...\n"
+	"\n"
+	"Run CMD inside namespace NS the way `ip netns exec` does: in NS's network namespace, with\n"
+	"the files of /etc/netns/NS (its resolv.conf) over their /etc twins and NS's own /sys.\n"
+	"CMD replaces nsnet, so its exit status is nsnet's and signals reach it directly.\n";
+
+static const char ls_help[] =
+	"usage: nsnet ls [--json]\n"
+	"\n"
+	"Show every network with its namespaces and their addresses as a tree, then namespaces\n"
+	"attached to no network. --json prints {\"networks\": [...], \"namespaces\": [...]}.\n";
+
+static const char gc_help[] =
+	"usage: nsnet gc\n"
+	"\n"
+	"Find and remove what interrupted operations left behind: records of namespaces that are\n"
+	"gone, leases nobody holds, nsnet links (nv*, nsnet-*) no record owns, and firewall state\n"
+	"that differs from the records (rebuilt in one transaction). Prints one line per repair.\n";
+
+int cmd_exec(struct cli *c, int argc, char **argv)
+{
+	struct nsnet_err err = { 0 };
+	int first = 2;
+
+	if (argc > 1 && cli_is_help(argv[1])) {
+		fputs(exec_help, stdout);
+		return EXIT_OK;
+	}
+	if (argc > 2 && !strcmp(argv[2], "--"))
+		first = 3;
+	if (argc <= first)
+		return cli_usage_error(c, "expected NS -- CMD [ARG]...");
+	if (c->opts.dry_run) {
+		printf("ip netns exec %s", argv[1]);
+		for (int i = first; i < argc; i++)
+			printf(" %s", argv[i]);
+		printf("\n");
+		return EXIT_OK;
+	}
+	core_exec(argv[1], argv + first, &err);
+	cli_fail(&err);
+	return err.code == ENOENT ? 127 : 126;	/* as a shell reports a command it cannot run */
+}
+
+int cmd_ls(struct cli *c, int argc, char **argv)
+{
+	struct nsnet_err err = { 0 };
+	bool json = false;
+	json_t *root;
+
+	for (int i = 1; i < argc; i++) {
+		if (cli_is_help(argv[i])) {
+			fputs(ls_help, stdout);
+			return EXIT_OK;
+		} else if (!strcmp(argv[i], "--json")) {
+			json = true;
+		} else {
+			return cli_usage_error(c, "unexpected argument '%s'", argv[i]);
+		}
+	}
+	if (core_query(&c->opts, &root, &err) < 0)
+		return cli_fail(&err);
+	if (json)
+		cli_print_json(root);
+	else
+		cli_print_tree(root);
+	json_decref(root);
+	return EXIT_OK;
+}
+
+int cmd_gc(struct cli *c, int argc, char **argv)
+{
+	struct nsnet_err err = { 0 };
+	int r;
+
+	if (argc > 1 && cli_is_help(argv[1])) {
+		fputs(gc_help, stdout);
+		return EXIT_OK;
+	}
+	if (argc > 1)
+		return cli_usage_error(c, "unexpected argument '%s'", argv[1]);
+	r = core_gc(&c->opts, &err);
+	if (r < 0)
+		return cli_fail(&err);
+	if (r == 0 && !c->opts.dry_run)
+		printf("gc: nothing to do\n");
+	return EXIT_OK;
+}

@@ -1,0 +1,170 @@
+// SPDX-License-Identifier: MIT
+// nsnet network create|rm|ls
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+
+static const char create_help[] =
+	"usage: nsnet network create NAME --subnet CIDR [--subnet CIDR] [--gateway IP]...\n"
+	"                            [--bridge IFNAME] [--no-nat] [--internal] [--mtu N]\n"
+	"\n"
+	"Create a bridge network: bridge nsnet-NAME (or IFNAME) holding the gateway address (the\n"
+	"first host of each subnet unless --gateway), IP forwarding on, the network's traffic\n"
+	"accepted in the forward path, isolation from other nsnet networks, and masquerade for\n"
+	"traffic leaving the subnet.\n"
+	"\n"
+	"  --subnet CIDR    an IPv4 or IPv6 subnet (one of each for dual stack), e.g. 10.0.0.0/24\n"
+	"  --gateway IP     gateway address instead of the first host (once per family)\n"
+	"  --bridge IFNAME  bridge name (default nsnet-NAME, shortened with a hash past 15 bytes)\n"
+	"  --no-nat         no masquerade: the subnet must be routed by someone else\n"
+	"  --internal       no way out: no default route in namespaces, no forwarding elsewhere\n"
+	"  --mtu N          MTU of the bridge and every veth (default 1500)\n";
+
+static const char rm_help[] =
+	"usage: nsnet network rm NAME [--force]\n"
+	"\n"
+	"Remove a network: its firewall rules, bridge and leases. Refused while namespaces are\n"
+	"attached, unless --force, which detaches them first.\n";
+
+static const char ls_help[] =
+	"usage: nsnet network ls [--json]\n"
+	"\n"
+	"List networks: bridge, subnets, gateways, NAT, attached namespaces.\n";
+
+static const char network_help[] =
+	"usage: nsnet network COMMAND ...\n"
+	"\n"
+	"  create NAME --subnet CIDR ...   create a bridge network\n"
+	"  rm NAME [--force]               remove it\n"
+	"  ls [--json]                     list networks\n";
+
+static int network_create(struct cli *c, int argc, char **argv)
+{
+	struct network_req req = { 0 };
+	struct nsnet_err err = { 0 };
+	const char *val;
+	int i, r;
+
+	for (i = 1; i < argc; i++) {
+		const char *a = argv[i];
+
+		if (cli_is_help(a)) {
+			fputs(create_help, stdout);
+			return EXIT_OK;
+		}
+		if ((r = cli_opt_value(c, argc, argv, &i, "--subnet", &val)) != 0) {
+			if (r < 0)
+				return EXIT_USAGE;
+			if (req.n_subnets == NSNET_MAX_SUBNETS)
+				return cli_usage_error(c, "--subnet %s: at most one IPv4 and one IPv6 subnet", val);
+			if (nsnet_prefix_parse(val, &req.subnet[req.n_subnets], &err) < 0)
+				return cli_usage_error(c, "%s", err.msg);
+			req.n_subnets++;
+		} else if ((r = cli_opt_value(c, argc, argv, &i, "--gateway", &val)) != 0) {
+			if (r < 0)
+				return EXIT_USAGE;
+			if (req.n_gateways == NSNET_MAX_SUBNETS)
+				return cli_usage_error(c, "--gateway %s: at most one per family", val);
+			if (cli_parse_addr(c, "--gateway", val, &req.gateway[req.n_gateways++]))
+				return EXIT_USAGE;
+		} else if ((r = cli_opt_value(c, argc, argv, &i, "--bridge", &val)) != 0) {
+			if (r < 0)
+				return EXIT_USAGE;
+			req.bridge = val;
+		} else if ((r = cli_opt_value(c, argc, argv, &i, "--mtu", &val)) != 0) {
+			char *end;
+			unsigned long mtu;
+
+			if (r < 0)
+				return EXIT_USAGE;
+			mtu = strtoul(val, &end, 10);
+			if (!*val || *end || val[0] == '-' || mtu < 68 || mtu > 65535)
+				return cli_usage_error(c, "--mtu %s: expected a number from 68 to 65535", val);
+			req.mtu = (unsigned int)mtu;
+		} else if (!strcmp(a, "--no-nat")) {
+			req.no_nat = true;
+		} else if (!strcmp(a, "--internal")) {
+			req.internal = true;
+		} else if (a[0] == '-' && a[1]) {
+			return cli_usage_error(c, "unknown option '%s'", a);
+		} else if (!req.name) {
+			req.name = a;
+		} else {
+			return cli_usage_error(c, "unexpected argument '%s'", a);
+		}
+	}
+	if (!req.name)
+		return cli_usage_error(c, "missing network NAME");
+	if (req.n_subnets == 0)
+		return cli_usage_error(c, "network %s: missing --subnet CIDR", req.name);
+	if (core_network_create(&c->opts, &req, &err) < 0)
+		return cli_fail(&err);
+	return EXIT_OK;
+}
+
+static int network_rm(struct cli *c, int argc, char **argv)
+{
+	struct nsnet_err err = { 0 };
+	const char *name = NULL;
+	bool force = false;
+
+	for (int i = 1; i < argc; i++) {
+		if (cli_is_help(argv[i])) {
+			fputs(rm_help, stdout);
+			return EXIT_OK;
+		} else if (!strcmp(argv[i], "--force") || !strcmp(argv[i], "-f")) {
+			force = true;
+		} else if (argv[i][0] == '-' && argv[i][1]) {
+			return cli_usage_error(c, "unknown option '%s'", argv[i]);
+		} else if (!name) {
+			name = argv[i];
+		} else {
+			return cli_usage_error(c, "unexpected argument '%s'", argv[i]);
+		}
+	}
+	if (!name)
+		return cli_usage_error(c, "missing network NAME");
+	if (core_network_rm(&c->opts, name, force, &err) < 0)
+		return cli_fail(&err);
+	return EXIT_OK;
+}
+
+static int network_ls(struct cli *c, int argc, char **argv)
+{
+	struct nsnet_err err = { 0 };
+	bool json = false;
+	json_t *root;
+
+	for (int i = 1; i < argc; i++) {
+		if (cli_is_help(argv[i])) {
+			fputs(ls_help, stdout);
+			return EXIT_OK;
+		} else if (!strcmp(argv[i], "--json")) {
+			json = true;
+		} else {
+			return cli_usage_error(c, "unexpected argument '%s'", argv[i]);
+		}
+	}
+	if (core_query(&c->opts, &root, &err) < 0)
+		return cli_fail(&err);
+	if (json)
+		cli_print_json(json_object_get(root, "networks"));
+	else
+		cli_print_networks(json_object_get(root, "networks"));
+	json_decref(root);
+	return EXIT_OK;
+}
+
+int cmd_network(struct cli *c, int argc, char **argv)
+{
+	static const struct cli_cmd cmds[] = {
+		{ "create", network_create, NULL },
+		{ "rm", network_rm, NULL },
+		{ "ls", network_ls, NULL },
+		{ NULL, NULL, NULL },
+	};
+
+	return cli_dispatch(c, "network", cmds, network_help, argc - 1, argv + 1);
+}

@@ -1,0 +1,224 @@
+// SPDX-License-Identifier: MIT
+// nsnet ns add|rm|ls, attach, detach
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/cli.h"
+
+static const char add_help[] =
+	"usage: nsnet ns add NAME [--net NET[:IP[,IP6]]]... [--dns IP]... [--ifname IF]\n"
+	"\n"
+	"Create a persistent network namespace /run/netns/NAME (as `ip netns add` does) with its\n"
+	"loopback up, and attach it to each --net: a veth pair whose host end joins the network's\n"
+	"bridge and whose inner end is eth0, eth1, ...; addresses from the network's IPAM (or the\n"
+	"given IP per family); a default route via the gateway of the first network.\n"
+	"\n"
+	"  --net NET[:IP[,IP6]]  attach to network NET, optionally with fixed addresses\n"
+	"  --dns IP              nameserver for /etc/netns/NAME/resolv.conf (up to 3); without it\n"
+	"                        the host's nameservers that a namespace can reach are copied\n"
+	"  --ifname IF           name of the first attachment's interface (default eth0)\n";
+
+static const char rm_help[] =
+	"usage: nsnet ns rm NAME [--force]\n"
+	"\n"
+	"Remove a namespace nsnet created, with its attachments, leases and resolv.conf. Refused\n"
+	"while processes run inside (their PIDs are named), unless --force, which kills them first.\n"
+	"Namespaces nsnet did not create are never removed.\n";
+
+static const char ls_help[] =
+	"usage: nsnet ns ls [--json]\n"
+	"\n"
+	"List every namespace in /run/netns, whether nsnet manages it, and its attachments.\n";
+
+static const char ns_help[] =
+	"usage: nsnet ns COMMAND ...\n"
+	"\n"
+	"  add NAME [--net NET[:IP[,IP6]]]... [--dns IP]... [--ifname IF]\n"
+	"  rm NAME [--force]\n"
+	"  ls [--json]\n";
+
+static const char attach_help[] =
+	"usage: nsnet attach NS NET [--ip IP]... [--ifname IF]\n"
+	"\n"
+	"Attach namespace NS (made by nsnet or not) to network NET: veth, addresses (from IPAM or\n"
+	"--ip, one per family), and the default route if NS has none yet.\n";
+
+static const char detach_help[] =
+	"usage: nsnet detach NS NET\n"
+	"\n"
+	"Remove NS's attachment to NET: its veth, addresses and leases.\n";
+
+static int ns_add(struct cli *c, int argc, char **argv)
+{
+	struct ns_req req = { 0 };
+	struct nsnet_err err = { 0 };
+	const char *val, *ifname = NULL;
+	int r;
+
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+
+		if (cli_is_help(a)) {
+			fputs(add_help, stdout);
+			return EXIT_OK;
+		}
+		if ((r = cli_opt_value(c, argc, argv, &i, "--net", &val)) != 0) {
+			if (r < 0)
+				return EXIT_USAGE;
+			if (req.n_att == NSNET_MAX_ATTACH)
+				return cli_usage_error(c, "--net %s: at most %d networks", val, NSNET_MAX_ATTACH);
+			if (cli_parse_net_arg(c, val, &req.att[req.n_att++]))
+				return EXIT_USAGE;
+		} else if ((r = cli_opt_value(c, argc, argv, &i, "--dns", &val)) != 0) {
+			if (r < 0)
+				return EXIT_USAGE;
+			if (req.n_dns == NSNET_MAX_DNS)
+				return cli_usage_error(c, "--dns %s: at most %d nameservers", val, NSNET_MAX_DNS);
+			if (cli_parse_addr(c, "--dns", val, &req.dns[req.n_dns++]))
+				return EXIT_USAGE;
+		} else if ((r = cli_opt_value(c, argc, argv, &i, "--ifname", &val)) != 0) {
+			if (r < 0)
+				return EXIT_USAGE;
+			ifname = val;
+		} else if (a[0] == '-' && a[1]) {
+			return cli_usage_error(c, "unknown option '%s'", a);
+		} else if (!req.name) {
+			req.name = a;
+		} else {
+			return cli_usage_error(c, "unexpected argument '%s'", a);
+		}
+	}
+	if (!req.name)
+		return cli_usage_error(c, "missing namespace NAME");
+	if (ifname) {
+		if (req.n_att == 0)
+			return cli_usage_error(c, "--ifname %s: needs a --net", ifname);
+		req.att[0].ifname = ifname;
+	}
+	if (core_ns_add(&c->opts, &req, &err) < 0)
+		return cli_fail(&err);
+	return EXIT_OK;
+}
+
+/* Parse "NAME [--force]" for the rm commands. */
+static int ns_rm(struct cli *c, int argc, char **argv)
+{
+	struct nsnet_err err = { 0 };
+	const char *name = NULL;
+	bool force = false;
+
+	for (int i = 1; i < argc; i++) {
+		if (cli_is_help(argv[i])) {
+			fputs(rm_help, stdout);
+			return EXIT_OK;
+		} else if (!strcmp(argv[i], "--force") || !strcmp(argv[i], "-f")) {
+			force = true;
+		} else if (argv[i][0] == '-' && argv[i][1]) {
+			return cli_usage_error(c, "unknown option '%s'", argv[i]);
+		} else if (!name) {
+			name = argv[i];
+		} else {
+			return cli_usage_error(c, "unexpected argument '%s'", argv[i]);
+		}
+	}
+	if (!name)
+		return cli_usage_error(c, "missing namespace NAME");
+	if (core_ns_rm(&c->opts, name, force, &err) < 0)
+		return cli_fail(&err);
+	return EXIT_OK;
+}
+
+static int ns_ls(struct cli *c, int argc, char **argv)
+{
+	struct nsnet_err err = { 0 };
+	bool json = false;
+	json_t *root;
+
+	for (int i = 1; i < argc; i++) {
+		if (cli_is_help(argv[i])) {
+			fputs(ls_help, stdout);
+			return EXIT_OK;
+		} else if (!strcmp(argv[i], "--json")) {
+			json = true;
+		} else {
+			return cli_usage_error(c, "unexpected argument '%s'", argv[i]);
+		}
+	}
+	if (core_query(&c->opts, &root, &err) < 0)
+		return cli_fail(&err);
+	if (json)
+		cli_print_json(json_object_get(root, "namespaces"));
+	else
+		cli_print_namespaces(json_object_get(root, "namespaces"));
+	json_decref(root);
+	return EXIT_OK;
+}
+
+int cmd_ns(struct cli *c, int argc, char **argv)
+{
+	static const struct cli_cmd cmds[] = {
+		{ "add", ns_add, NULL },
+		{ "rm", ns_rm, NULL },
+		{ "ls", ns_ls, NULL },
+		{ NULL, NULL, NULL },
+	};
+
+	return cli_dispatch(c, "ns", cmds, ns_help, argc - 1, argv + 1);
+}
+
+int cmd_attach(struct cli *c, int argc, char **argv)
+{
+	struct attach_req req = { 0 };
+	struct nsnet_err err = { 0 };
+	const char *ns = NULL, *val;
+	int r;
+
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+
+		if (cli_is_help(a)) {
+			fputs(attach_help, stdout);
+			return EXIT_OK;
+		}
+		if ((r = cli_opt_value(c, argc, argv, &i, "--ip", &val)) != 0) {
+			if (r < 0)
+				return EXIT_USAGE;
+			if (req.n_ips == NSNET_MAX_SUBNETS)
+				return cli_usage_error(c, "--ip %s: at most one IPv4 and one IPv6 address", val);
+			if (cli_parse_addr(c, "--ip", val, &req.ip[req.n_ips++]))
+				return EXIT_USAGE;
+		} else if ((r = cli_opt_value(c, argc, argv, &i, "--ifname", &val)) != 0) {
+			if (r < 0)
+				return EXIT_USAGE;
+			req.ifname = val;
+		} else if (a[0] == '-' && a[1]) {
+			return cli_usage_error(c, "unknown option '%s'", a);
+		} else if (!ns) {
+			ns = a;
+		} else if (!req.net) {
+			req.net = a;
+		} else {
+			return cli_usage_error(c, "unexpected argument '%s'", a);
+		}
+	}
+	if (!ns || !req.net)
+		return cli_usage_error(c, "expected NS NET");
+	if (core_attach(&c->opts, ns, &req, &err) < 0)
+		return cli_fail(&err);
+	return EXIT_OK;
+}
+
+int cmd_detach(struct cli *c, int argc, char **argv)
+{
+	struct nsnet_err err = { 0 };
+
+	if (argc > 1 && cli_is_help(argv[1])) {
+		fputs(detach_help, stdout);
+		return EXIT_OK;
+	}
+	if (argc != 3)
+		return cli_usage_error(c, "expected NS NET");
+	if (core_detach(&c->opts, argv[1], argv[2], &err) < 0)
+		return cli_fail(&err);
+	return EXIT_OK;
+}

@@ -1,0 +1,111 @@
+// SPDX-License-Identifier: MIT
+// nsnet's entry point: global options, then a table of subcommands.
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+
+static int cmd_explain(struct cli *c, int argc, char **argv);
+
+static const struct cli_cmd commands[] = {
+	{ "network", cmd_network, "create, remove and list bridge networks" },
+	{ "ns", cmd_ns, "add, remove and list network namespaces" },
+	{ "attach", cmd_attach, "attach a namespace to a network" },
+	{ "detach", cmd_detach, "detach a namespace from a network" },
+	{ "exec", cmd_exec, "run a command inside a namespace" },
+	{ "ls", cmd_ls, "show networks, their namespaces and addresses" },
+	{ "gc", cmd_gc, "remove leftovers of interrupted operations" },
+	{ "explain", cmd_explain, "print the ip/sysctl/nft commands of an operation, apply nothing" },
+	{ NULL, NULL, NULL },
+};
+
+static const char main_help[] =
+	"usage: nsnet [GLOBAL OPTIONS] COMMAND [ARGS]...\n"
+	"\n"
+	"Container networking from the command line: network namespaces, bridges, veth pairs,\n"
+	"addresses, routes, NAT and DNS, created and removed as one unit.\n"
+	"\n"
+	"Commands:\n"
+	"  network create|rm|ls   bridge networks with a subnet, gateway, NAT and isolation\n"
+	"  ns add|rm|ls           persistent namespaces (seen by `ip netns`), attached to networks\n"
+	"  attach NS NET          attach a namespace (also one nsnet did not create) to a network\n"
+	"  detach NS NET          undo an attachment\n"
+	"  exec NS -- CMD...      run CMD inside NS with its resolv.conf, like `ip netns exec`\n"
+	"  ls                     tree of networks, namespaces and addresses\n"
+	"  gc                     remove leftovers of interrupted operations\n"
+	"  explain COMMAND...     same as --dry-run COMMAND...\n"
+	"\n"
+	"Global options (accepted anywhere before `--`):\n"
+	"  --state-dir DIR        where nsnet keeps its records (env NSNET_STATE_DIR, default /run/nsnet)\n"
+	"  --dry-run              apply nothing; print the equivalent ip/sysctl/nft commands in order\n"
+	"  -v, --verbose          print each step's command on stderr as it is applied\n"
+	"  --version              print the version\n"
+	"  -h, --help             this help; `nsnet COMMAND --help` for a command's\n"
+	"\n"
+	"Exit status: 0 success, 1 failure (one line on stderr says why), 2 usage error.\n";
+
+static int cmd_explain(struct cli *c, int argc, char **argv)
+{
+	if (argc < 2 || cli_is_help(argv[1])) {
+		printf("usage: nsnet explain COMMAND [ARGS]...\n\n"
+		       "Print the commands (ip, sysctl, nft) that COMMAND would run, in order, and apply\n"
+		       "nothing. Same as `nsnet --dry-run COMMAND ...`.\n");
+		return argc < 2 ? EXIT_USAGE : EXIT_OK;
+	}
+	c->opts.dry_run = true;
+	return cli_dispatch(c, NULL, commands, main_help, argc - 1, argv + 1);
+}
+
+int main(int argc, char **argv)
+{
+	struct cli c = { 0 };
+	char **args = calloc((size_t)argc + 1, sizeof(*args));
+	int n = 0, r;
+	bool rest = false;
+
+	if (!args)
+		return EXIT_FAIL;
+	c.opts.state_dir = getenv("NSNET_STATE_DIR");
+	if (!c.opts.state_dir || !*c.opts.state_dir)
+		c.opts.state_dir = NSNET_STATE_DIR_DEFAULT;
+	/* Global options may stand anywhere before "--"; everything else keeps its order. */
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i], *val;
+
+		/* After `exec NS` everything belongs to the command, "--" or not. */
+		if (n >= 2 && !strcmp(args[0], "exec"))
+			rest = true;
+		if (rest || !strcmp(a, "--")) {
+			rest = true;
+			args[n++] = argv[i];
+			continue;
+		}
+		if (!strcmp(a, "--dry-run")) {
+			c.opts.dry_run = true;
+		} else if (!strcmp(a, "-v") || !strcmp(a, "--verbose")) {
+			c.opts.verbose++;
+		} else if (!strcmp(a, "--version")) {
+			printf("nsnet %s\n", NSNET_VERSION);
+			free(args);
+			return EXIT_OK;
+		} else if ((r = cli_opt_value(&c, argc, argv, &i, "--state-dir", &val)) != 0) {
+			if (r < 0) {
+				free(args);
+				return EXIT_USAGE;
+			}
+			c.opts.state_dir = val;
+		} else {
+			args[n++] = argv[i];
+		}
+	}
+	if (n == 0) {
+		fputs(main_help, stderr);
+		free(args);
+		return EXIT_USAGE;
+	}
+	r = cli_dispatch(&c, NULL, commands, main_help, n, args);
+	free(args);
+	return r;
+}

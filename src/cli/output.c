@@ -1,0 +1,112 @@
+// SPDX-License-Identifier: MIT
+// Human and JSON output of what exists.
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/cli.h"
+
+void cli_print_json(const json_t *j)
+{
+	json_dumpf(j, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	fputc('\n', stdout);
+}
+
+/* Join a JSON array of strings with @sep into stdout. */
+static void print_strings(const json_t *arr, const char *sep, const char *none)
+{
+	size_t i;
+	json_t *v;
+
+	if (json_array_size(arr) == 0) {
+		fputs(none, stdout);
+		return;
+	}
+	json_array_foreach(arr, i, v)
+		printf("%s%s", i ? sep : "", json_string_value(v));
+}
+
+static const char *net_mode(const json_t *n)
+{
+	if (json_is_true(json_object_get(n, "internal")))
+		return "internal";
+	return json_is_true(json_object_get(n, "nat")) ? "nat" : "no-nat";
+}
+
+void cli_print_networks(const json_t *nets)
+{
+	size_t i, k;
+	json_t *n, *sub;
+
+	printf("%-16s %-15s %-32s %-8s %s\n", "NAME", "BRIDGE", "SUBNETS", "MODE", "NAMESPACES");
+	json_array_foreach(nets, i, n) {
+		char subnets[128] = "";
+
+		json_array_foreach(json_object_get(n, "subnets"), k, sub)
+			snprintf(subnets + strlen(subnets), sizeof(subnets) - strlen(subnets), "%s%s",
+				 k ? "," : "", json_string_value(sub));
+		printf("%-16s %-15s %-32s %-8s ", json_string_value(json_object_get(n, "name")),
+		       json_string_value(json_object_get(n, "bridge")), subnets, net_mode(n));
+		print_strings(json_object_get(n, "namespaces"), ",", "-");
+		putchar('\n');
+	}
+}
+
+void cli_print_namespaces(const json_t *nss)
+{
+	size_t i, k;
+	json_t *n, *a;
+
+	printf("%-20s %-9s %s\n", "NAME", "MANAGED", "ATTACHMENTS");
+	json_array_foreach(nss, i, n) {
+		const json_t *atts = json_object_get(n, "attachments");
+
+		printf("%-20s %-9s ", json_string_value(json_object_get(n, "name")),
+		       !json_is_true(json_object_get(n, "exists")) ? "gone" :
+		       json_is_true(json_object_get(n, "managed")) ? "yes" : "no");
+		if (json_array_size(atts) == 0)
+			fputs("-", stdout);
+		json_array_foreach(atts, k, a) {
+			printf("%s%s:%s ", k ? "  " : "", json_string_value(json_object_get(a, "network")),
+			       json_string_value(json_object_get(a, "ifname")));
+			print_strings(json_object_get(a, "addresses"), ",", "-");
+		}
+		putchar('\n');
+	}
+}
+
+void cli_print_tree(const json_t *root)
+{
+	const json_t *nets = json_object_get(root, "networks"), *nss = json_object_get(root, "namespaces");
+	size_t i, k;
+	json_t *n, *a;
+	bool any = false;
+
+	json_array_foreach(nets, i, n) {
+		const json_t *atts = json_object_get(n, "attachments");
+
+		printf("%s  bridge %s  ", json_string_value(json_object_get(n, "name")),
+		       json_string_value(json_object_get(n, "bridge")));
+		print_strings(json_object_get(n, "subnets"), " ", "-");
+		printf("  gateway ");
+		print_strings(json_object_get(n, "gateways"), " ", "-");
+		printf("  %s\n", net_mode(n));
+		json_array_foreach(atts, k, a) {
+			printf("%s %s  %s  ", k + 1 == json_array_size(atts) ? "└─" : "├─",
+			       json_string_value(json_object_get(a, "namespace")),
+			       json_string_value(json_object_get(a, "ifname")));
+			print_strings(json_object_get(a, "addresses"), " ", "-");
+			putchar('\n');
+		}
+	}
+	json_array_foreach(nss, i, n) {
+		if (json_array_size(json_object_get(n, "attachments")))
+			continue;
+		if (!any)
+			printf("%snamespaces on no network:\n", json_array_size(nets) ? "\n" : "");
+		any = true;
+		printf("  %s%s\n", json_string_value(json_object_get(n, "name")),
+		       json_is_true(json_object_get(n, "managed")) ? "" : "  (not managed by nsnet)");
+	}
+	if (!json_array_size(nets) && !any)
+		printf("no networks, no namespaces\n");
+}

@@ -1,0 +1,113 @@
+// SPDX-License-Identifier: MIT
+// Argument helpers and error printing shared by the subcommands.
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/cli.h"
+
+int cli_usage_error(struct cli *c, const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("nsnet: ", stderr);
+	if (c && c->cmd)
+		fprintf(stderr, "%s: ", c->cmd);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	if (c && c->cmd)
+		fprintf(stderr, " (see 'nsnet %s --help')", c->cmd);
+	fputc('\n', stderr);
+	return EXIT_USAGE;
+}
+
+int cli_fail(const struct nsnet_err *err)
+{
+	fprintf(stderr, "nsnet: %s\n", err->msg[0] ? err->msg : "failed");
+	return EXIT_FAIL;
+}
+
+bool cli_is_help(const char *arg)
+{
+	return !strcmp(arg, "-h") || !strcmp(arg, "--help");
+}
+
+int cli_opt_value(struct cli *c, int argc, char **argv, int *i, const char *name, const char **val)
+{
+	const char *a = argv[*i];
+	size_t len = strlen(name);
+
+	if (strncmp(a, name, len))
+		return 0;
+	if (a[len] == '=') {
+		*val = a + len + 1;
+		return 1;
+	}
+	if (a[len])
+		return 0;
+	if (*i + 1 >= argc) {
+		cli_usage_error(c, "option %s needs a value", name);
+		return -1;
+	}
+	*val = argv[++*i];
+	return 1;
+}
+
+int cli_dispatch(struct cli *c, const char *group, const struct cli_cmd *cmds, const char *help,
+		 int argc, char **argv)
+{
+	static char cmdname[64];
+
+	if (argc < 1 || cli_is_help(argv[0])) {
+		fputs(help, argc < 1 ? stderr : stdout);
+		return argc < 1 ? EXIT_USAGE : EXIT_OK;
+	}
+	for (const struct cli_cmd *cmd = cmds; cmd->name; cmd++) {
+		if (strcmp(cmd->name, argv[0]))
+			continue;
+		snprintf(cmdname, sizeof(cmdname), "%s%s%s", group ? group : "", group ? " " : "", cmd->name);
+		c->cmd = cmdname;
+		return cmd->fn(c, argc, argv);
+	}
+	c->cmd = group;
+	return cli_usage_error(c, "unknown command '%s'", argv[0]);
+}
+
+int cli_parse_addr(struct cli *c, const char *what, const char *s, struct nsnet_addr *out)
+{
+	struct nsnet_err err = { 0 };
+
+	if (nsnet_addr_parse(s, out, &err) < 0)
+		return cli_usage_error(c, "%s %s: %s", what, s, err.msg);
+	return 0;
+}
+
+int cli_parse_net_arg(struct cli *c, const char *arg, struct attach_req *req)
+{
+	static char nets[NSNET_MAX_ATTACH * 2][NSNET_NAME_MAX + 1];
+	static int next;
+	const char *colon = strchr(arg, ':');
+	char ips[128];
+	char *tok, *save;
+	size_t len = colon ? (size_t)(colon - arg) : strlen(arg);
+
+	memset(req, 0, sizeof(*req));
+	if (len == 0 || len > NSNET_NAME_MAX)
+		return cli_usage_error(c, "--net %s: expected NET[:IP[,IP6]]", arg);
+	/* The request points into storage that lives as long as the process. */
+	snprintf(nets[next % (NSNET_MAX_ATTACH * 2)], NSNET_NAME_MAX + 1, "%.*s", (int)len, arg);
+	req->net = nets[next++ % (NSNET_MAX_ATTACH * 2)];
+	if (!colon)
+		return 0;
+	if (strlen(colon + 1) >= sizeof(ips) || !colon[1])
+		return cli_usage_error(c, "--net %s: expected NET[:IP[,IP6]]", arg);
+	snprintf(ips, sizeof(ips), "%s", colon + 1);
+	for (tok = strtok_r(ips, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		if (req->n_ips == NSNET_MAX_SUBNETS)
+			return cli_usage_error(c, "--net %s: at most one IPv4 and one IPv6 address", arg);
+		if (cli_parse_addr(c, "address", tok, &req->ip[req->n_ips++]))
+			return EXIT_USAGE;
+	}
+	return 0;
+}

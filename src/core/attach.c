@@ -1,0 +1,246 @@
+// SPDX-License-Identifier: MIT
+// Attach and detach: a namespace joins or leaves a network (see attach.h).
+#include "core/attach.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/records.h"
+#include "ipam/ipam.h"
+#include "kernel/netns.h"
+
+/* The first "ethN" not used by an attachment of @ns. */
+static void attach_next_ifname(const struct nsnet_namespace *ns, char *out)
+{
+	for (int n = 0;; n++) {
+		bool used = false;
+
+		snprintf(out, IFNAMSIZ, "eth%d", n);
+		for (size_t i = 0; i < ns->n_att; i++)
+			used |= !strcmp(ns->att[i].ifname, out);
+		if (!used)
+			return;
+	}
+}
+
+/* Does @ns already have a default route of @family through another attachment? */
+static bool attach_has_default(struct op *op, const struct nsnet_namespace *ns, int family)
+{
+	for (size_t i = 0; i < ns->n_att; i++) {
+		struct nsnet_network other;
+
+		if (!ns->att[i].default_route)
+			continue;
+		if (rec_network_load(op, ns->att[i].net, &other, NULL) == 0 &&
+		    network_subnet(&other, family, NULL))
+			return true;
+	}
+	return false;
+}
+
+int attach_plan(struct op *op, const struct nsnet_namespace *ns, const struct attach_req *req,
+		struct attach_plan *p, struct nsnet_err *err)
+{
+	struct nsnet_addr *used = NULL;
+	size_t i, k;
+	int r;
+
+	memset(p, 0, sizeof(*p));
+	if ((r = names_check("network", req->net, err)) < 0)
+		return r;
+	if ((r = rec_network_load(op, req->net, &p->net, err)) < 0)
+		return r;
+	if (ns->n_att >= NSNET_MAX_ATTACH)
+		return nsnet_err_set(err, E2BIG, "namespace %s: at most %d networks", ns->name, NSNET_MAX_ATTACH);
+	for (i = 0; i < ns->n_att; i++)
+		if (!strcmp(ns->att[i].net, req->net))
+			return nsnet_err_set(err, EEXIST, "namespace %s is already attached to network %s",
+					     ns->name, req->net);
+	snprintf(p->att.net, sizeof(p->att.net), "%s", req->net);
+	if (req->ifname) {
+		if ((r = names_check_ifname(req->ifname, err)) < 0)
+			return r;
+		for (i = 0; i < ns->n_att; i++)
+			if (!strcmp(ns->att[i].ifname, req->ifname))
+				return nsnet_err_set(err, EEXIST, "namespace %s already has an interface %s",
+						     ns->name, req->ifname);
+		snprintf(p->att.ifname, sizeof(p->att.ifname), "%s", req->ifname);
+	} else {
+		attach_next_ifname(ns, p->att.ifname);
+	}
+	names_host_veth(ns->name, req->net, p->att.host_ifname);
+
+	/* Requested addresses: one per family, each in one of the network's subnets. */
+	for (i = 0; i < req->n_ips; i++) {
+		char buf[INET6_ADDRSTRLEN];
+
+		if (!network_subnet(&p->net, req->ip[i].family, NULL))
+			return nsnet_err_set(err, EINVAL, "address %s: network %s has no %s subnet",
+					     nsnet_addr_str(&req->ip[i], buf), req->net,
+					     req->ip[i].family == AF_INET ? "IPv4" : "IPv6");
+		for (k = 0; k < i; k++)
+			if (req->ip[k].family == req->ip[i].family)
+				return nsnet_err_set(err, EINVAL, "address %s: only one address per family and network",
+						     nsnet_addr_str(&req->ip[i], buf));
+	}
+	if ((r = rec_leases_load(op, req->net, &p->leases, err)) < 0)
+		return r;
+	used = calloc(p->leases.n + NSNET_MAX_SUBNETS, sizeof(*used));
+	if (!used) {
+		r = nsnet_err_set(err, ENOMEM, "out of memory");
+		goto fail;
+	}
+	for (i = 0; i < p->leases.n; i++)
+		used[i] = p->leases.v[i].addr;
+	for (k = 0; k < p->net.n_subnets; k++)
+		used[i++] = p->net.gateway[k];
+	for (k = 0; k < p->net.n_subnets; k++) {
+		const struct nsnet_prefix *pool = &p->net.subnet[k];
+		const struct nsnet_addr *want = NULL;
+		struct nsnet_addr a;
+
+		for (size_t j = 0; j < req->n_ips; j++)
+			if (req->ip[j].family == pool->addr.family)
+				want = &req->ip[j];
+		if (want) {
+			r = ipam_check(pool, want, used, i, err);
+			a = *want;
+		} else {
+			r = ipam_pick(pool, used, i, &a, err);
+		}
+		if (r < 0) {
+			nsnet_err_prefix(err, "attach %s to %s", ns->name, req->net);
+			goto fail;
+		}
+		if (leases_add(&p->leases, &a, ns->name, p->att.ifname) < 0) {
+			r = nsnet_err_set(err, ENOMEM, "out of memory");
+			goto fail;
+		}
+		p->addr[p->n_addrs] = a;
+		p->plen[p->n_addrs++] = pool->len;
+	}
+	free(used);
+	/* Only the first attachment routes by default; an internal network never does. */
+	p->att.default_route = !p->net.internal;
+	for (k = 0; k < p->net.n_subnets && p->att.default_route; k++)
+		if (attach_has_default(op, ns, p->net.subnet[k].addr.family))
+			p->att.default_route = false;
+	return 0;
+fail:
+	free(used);
+	attach_plan_free(p);
+	return r;
+}
+
+void attach_plan_free(struct attach_plan *p)
+{
+	leases_free(&p->leases);
+}
+
+int attach_apply(struct op *op, const char *ns, const struct attach_plan *p, struct nsnet_err *err)
+{
+	int r;
+
+	r = op_veth_add(op, p->att.host_ifname, p->net.bridge, ns, p->att.ifname, p->net.mtu, err);
+	if (r == 0)
+		r = op_link_up(op, ns, p->att.ifname, err);
+	for (size_t i = 0; r == 0 && i < p->n_addrs; i++)
+		r = op_addr_add(op, ns, p->att.ifname, &p->addr[i], p->plen[i], err);
+	for (size_t i = 0; r == 0 && p->att.default_route && i < p->net.n_subnets; i++)
+		r = op_route_default(op, ns, p->att.ifname, &p->net.gateway[i], err);
+	if (r == 0)
+		r = rec_leases_put(op, p->net.name, &p->leases, err);
+	return r;
+}
+
+int detach_apply(struct op *op, struct nsnet_namespace *ns, const char *net, bool keep_link,
+		 struct nsnet_err *err)
+{
+	struct nsnet_attachment *att = namespace_attachment(ns, net);
+	struct nsnet_leases l;
+	int r;
+
+	if (!att)
+		return nsnet_err_set(err, ENOENT, "namespace %s is not attached to network %s", ns->name, net);
+	if (!keep_link && (r = op_link_del(op, NULL, att->host_ifname, err)) < 0)
+		return r;
+	if ((r = rec_leases_load(op, net, &l, err)) < 0)
+		return r;
+	leases_remove_owner(&l, ns->name, att->ifname);
+	r = rec_leases_put(op, net, &l, err);
+	leases_free(&l);
+	if (r < 0)
+		return r;
+	*att = ns->att[--ns->n_att];
+	return 0;
+}
+
+int core_attach(const struct nsnet_opts *o, const char *name, const struct attach_req *req,
+		struct nsnet_err *err)
+{
+	struct nsnet_namespace ns;
+	struct attach_plan p;
+	struct op op;
+	int r;
+
+	if ((r = names_check("namespace", name, err)) < 0)
+		return r;
+	if ((r = op_begin(&op, o, true, err)) < 0)
+		goto out;
+	if (!netns_exists(name)) {
+		r = nsnet_err_set(err, ENOENT, "namespace %s does not exist", name);
+		goto out;
+	}
+	r = rec_namespace_load(&op, name, &ns, err);
+	if (r == -ENOENT) {
+		/* A namespace someone else made: nsnet attaches it but never removes it. */
+		memset(&ns, 0, sizeof(ns));
+		snprintf(ns.name, sizeof(ns.name), "%s", name);
+		r = 0;
+	}
+	if (r < 0)
+		goto out;
+	if ((r = attach_plan(&op, &ns, req, &p, err)) < 0)
+		goto out;
+	r = attach_apply(&op, name, &p, err);
+	if (r == 0) {
+		ns.att[ns.n_att++] = p.att;
+		r = rec_namespace_put(&op, &ns, err);
+	}
+	attach_plan_free(&p);
+	if (r < 0)
+		op_rollback(&op);
+out:
+	op_end(&op);
+	return r;
+}
+
+int core_detach(const struct nsnet_opts *o, const char *name, const char *net, struct nsnet_err *err)
+{
+	struct nsnet_namespace ns;
+	struct op op;
+	int r;
+
+	if ((r = names_check("namespace", name, err)) < 0 || (r = names_check("network", net, err)) < 0)
+		return r;
+	if ((r = op_begin(&op, o, true, err)) < 0)
+		goto out;
+	r = rec_namespace_load(&op, name, &ns, err);
+	if (r == -ENOENT)
+		r = nsnet_err_set(err, ENOENT, "namespace %s is not attached to network %s", name, net);
+	if (r < 0)
+		goto out;
+	if ((r = detach_apply(&op, &ns, net, false, err)) < 0)
+		goto out;
+	/* A foreign namespace's record exists only for its attachments. */
+	if (!ns.managed && ns.n_att == 0)
+		r = op_state_put(&op, STATE_NAMESPACES, name, NULL, err);
+	else
+		r = rec_namespace_put(&op, &ns, err);
+out:
+	if (r < 0)
+		op_rollback(&op);
+	op_end(&op);
+	return r;
+}

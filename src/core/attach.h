@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: MIT */
+/* Attaching a namespace to a network (veth, addresses, routes, lease): shared by ns add, attach, detach and network rm. */
+#ifndef NSNET_CORE_ATTACH_H
+#define NSNET_CORE_ATTACH_H
+
+#include "core/core.h"
+
+struct attach_plan {
+	struct nsnet_network net;
+	struct nsnet_attachment att;
+	size_t n_addrs;
+	struct nsnet_addr addr[NSNET_MAX_SUBNETS];
+	unsigned int plen[NSNET_MAX_SUBNETS];
+	struct nsnet_leases leases;	/* the network's leases including the new ones */
+};
+
+/*
+ * Plan attaching @ns (its record, possibly without attachments yet) to network @req->net: check the
+ * network exists and is not joined yet, choose the interface names, lease addresses (requested
+ * ones checked, others picked by IPAM) and whether this attachment gives the default route.
+ * Nothing is changed. Returns 0 or -errno; free with attach_plan_free().
+ */
+int attach_plan(struct op *op, const struct nsnet_namespace *ns, const struct attach_req *req,
+		struct attach_plan *p, struct nsnet_err *err);
+void attach_plan_free(struct attach_plan *p);
+
+/* Create the veth, addresses and routes of @p in namespace @ns, and store @p's leases. */
+int attach_apply(struct op *op, const char *ns, const struct attach_plan *p, struct nsnet_err *err);
+
+/*
+ * Release @ns's attachment to @net: delete the host veth (unless @keep_link, when the namespace is
+ * about to be deleted and takes the veth with it), release its leases, and drop it from @ns (the
+ * caller stores @ns). Missing links are fine.
+ */
+int detach_apply(struct op *op, struct nsnet_namespace *ns, const char *net, bool keep_link,
+		 struct nsnet_err *err);
+
+#endif

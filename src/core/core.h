@@ -1,0 +1,81 @@
+/* SPDX-License-Identifier: MIT */
+/* nsnet's operations: each validates into a plan, applies it step by step and rolls back on failure. */
+#ifndef NSNET_CORE_CORE_H
+#define NSNET_CORE_CORE_H
+
+#include <jansson.h>
+#include <stdbool.h>
+
+#include "core/op.h"
+#include "model/model.h"
+#include "util/strbuf.h"
+
+/* What the user asked for when creating a network; unset fields get defaults. */
+struct network_req {
+	const char *name;
+	size_t n_subnets;
+	struct nsnet_prefix subnet[NSNET_MAX_SUBNETS];
+	size_t n_gateways;
+	struct nsnet_addr gateway[NSNET_MAX_SUBNETS];
+	const char *bridge;		/* NULL: derived from the name */
+	bool no_nat;
+	bool internal;
+	unsigned int mtu;		/* 0: NSNET_MTU_DEFAULT */
+};
+
+/* One attachment request: a network, optionally fixed addresses (one per family) and ifname. */
+struct attach_req {
+	const char *net;
+	size_t n_ips;
+	struct nsnet_addr ip[NSNET_MAX_SUBNETS];
+	const char *ifname;		/* NULL: next free ethN */
+};
+
+struct ns_req {
+	const char *name;
+	size_t n_att;
+	struct attach_req att[NSNET_MAX_ATTACH];
+	size_t n_dns;
+	struct nsnet_addr dns[NSNET_MAX_DNS];
+};
+
+int core_network_create(const struct nsnet_opts *o, const struct network_req *req, struct nsnet_err *err);
+/* @force: detach attached namespaces first instead of refusing. */
+int core_network_rm(const struct nsnet_opts *o, const char *name, bool force, struct nsnet_err *err);
+
+int core_ns_add(const struct nsnet_opts *o, const struct ns_req *req, struct nsnet_err *err);
+/* @force: kill the processes still inside instead of refusing. */
+int core_ns_rm(const struct nsnet_opts *o, const char *name, bool force, struct nsnet_err *err);
+
+int core_attach(const struct nsnet_opts *o, const char *ns, const struct attach_req *req,
+		struct nsnet_err *err);
+int core_detach(const struct nsnet_opts *o, const char *ns, const char *net, struct nsnet_err *err);
+
+/*
+ * Remove leftovers of interrupted operations: records of vanished namespaces, leases nobody holds,
+ * nsnet links no record owns, and nft state that does not match the records. Prints one line per
+ * repair to stdout. Returns the number of repairs, or -errno.
+ */
+int core_gc(const struct nsnet_opts *o, struct nsnet_err *err);
+
+/*
+ * Everything nsnet knows, as JSON: {"networks": [...], "namespaces": [...]} (see docs/cli.md).
+ * Returns 0 with *out (caller decrefs) or -errno.
+ */
+int core_query(const struct nsnet_opts *o, json_t **out, struct nsnet_err *err);
+
+/*
+ * Run @argv inside namespace @ns the way `ip netns exec` does: enter it, give the command a private
+ * mount namespace with each file of /etc/netns/NS bind-mounted over its /etc twin, and a matching /sys, then exec.
+ * Returns only on failure (-errno).
+ */
+int core_exec(const char *ns, char **argv, struct nsnet_err *err);
+
+/*
+ * resolv.conf content for a namespace: "nameserver X" for each of @dns, or when none are given,
+ * the host's /etc/resolv.conf nameservers that a namespace can reach (not loopback) plus its
+ * search/options lines. Writes "" when nothing usable remains. @verbose: say what was skipped.
+ */
+void core_resolv_conf(const struct nsnet_addr *dns, size_t n_dns, int verbose, struct strbuf *out);
+
+#endif

@@ -1,0 +1,69 @@
+// SPDX-License-Identifier: MIT
+// resolv.conf for namespaces: given nameservers, or the host's that a namespace can reach.
+#include <stdio.h>
+#include <string.h>
+
+#include "core/core.h"
+#include "util/strbuf.h"
+
+/* Loopback resolvers (systemd-resolved's 127.0.0.53, dnsmasq on 127.0.0.1, ::1) live in the
+ * host's namespace: from a container namespace those addresses are its own loopback. */
+static bool dns_is_loopback(const struct nsnet_addr *a)
+{
+	static const uint8_t v6_loopback[16] = { [15] = 1 };
+
+	if (a->family == AF_INET)
+		return a->b[0] == 127;
+	return !memcmp(a->b, v6_loopback, 16);
+}
+
+void core_resolv_conf(const struct nsnet_addr *dns, size_t n_dns, int verbose, struct strbuf *out)
+{
+	char line[1024], buf[INET6_ADDRSTRLEN];
+	size_t kept = 0;
+	FILE *f;
+
+	if (n_dns) {
+		for (size_t i = 0; i < n_dns; i++)
+			strbuf_printf(out, "nameserver %s\n", nsnet_addr_str(&dns[i], buf));
+		return;
+	}
+	f = fopen("/etc/resolv.conf", "re");
+	if (!f) {
+		if (verbose)
+			fprintf(stderr, "nsnet: no /etc/resolv.conf on the host; namespace gets none (use --dns)\n");
+		return;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		char word[16], value[INET6_ADDRSTRLEN + 16];
+		struct nsnet_addr a;
+
+		if (sscanf(line, "%15s %63s", word, value) != 2)
+			continue;
+		if (!strcmp(word, "search") || !strcmp(word, "domain") || !strcmp(word, "options")) {
+			strbuf_printf(out, "%s", line);
+			if (line[strlen(line) - 1] != '\n')
+				strbuf_printf(out, "\n");
+			continue;
+		}
+		if (strcmp(word, "nameserver") || nsnet_addr_parse(value, &a, NULL) < 0)
+			continue;
+		if (dns_is_loopback(&a)) {
+			if (verbose)
+				fprintf(stderr, "nsnet: skipping host nameserver %s: a loopback resolver is not reachable from a namespace (use --dns)\n",
+					value);
+			continue;
+		}
+		if (kept++ < NSNET_MAX_DNS)
+			strbuf_printf(out, "nameserver %s\n", nsnet_addr_str(&a, buf));
+	}
+	fclose(f);
+	if (!kept) {
+		/* Search/options alone would be useless; glibc would then try 127.0.0.1 anyway. */
+		out->len = 0;
+		if (out->s)
+			out->s[0] = '\0';
+		if (verbose)
+			fprintf(stderr, "nsnet: the host has no nameserver a namespace can reach; no resolv.conf written (use --dns)\n");
+	}
+}

@@ -1,0 +1,190 @@
+// SPDX-License-Identifier: MIT
+// nsnet gc: find what interrupted operations left behind and remove it, by nsnet's own marks.
+#include <ctype.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/core.h"
+#include "core/records.h"
+#include "firewall/fw.h"
+#include "kernel/link.h"
+#include "kernel/netns.h"
+
+struct gc_links {
+	size_t n, cap;
+	struct link_info *v;
+};
+
+static void gc_collect_link(const struct link_info *li, void *data)
+{
+	struct gc_links *l = data;
+
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 64;
+		struct link_info *v = realloc(l->v, cap * sizeof(*v));
+
+		if (!v)
+			return;
+		l->v = v;
+		l->cap = cap;
+	}
+	l->v[l->n++] = *li;
+}
+
+/* Is @name one of nsnet's derived host veth names ("nv" + 8 hex digits)? */
+static bool gc_is_nsnet_veth(const char *name)
+{
+	if (strncmp(name, NSNET_VETH_PREFIX, 2) || strlen(name) != 10)
+		return false;
+	for (int i = 2; i < 10; i++)
+		if (!isxdigit((unsigned char)name[i]) || isupper((unsigned char)name[i]))
+			return false;
+	return true;
+}
+
+static bool gc_ns_has_att(const struct nsnet_namespace *nss, int n, const char *owner, const char *net,
+			  const char *ifname)
+{
+	for (int i = 0; i < n; i++) {
+		if (strcmp(nss[i].name, owner))
+			continue;
+		for (size_t k = 0; k < nss[i].n_att; k++)
+			if (!strcmp(nss[i].att[k].net, net) && !strcmp(nss[i].att[k].ifname, ifname))
+				return true;
+	}
+	return false;
+}
+
+int core_gc(const struct nsnet_opts *o, struct nsnet_err *err)
+{
+	struct nsnet_network *nets = NULL;
+	struct nsnet_namespace *nss = NULL;
+	struct gc_links links = { 0 };
+	struct strbuf fw = { 0 };
+	char **lease_nets = NULL;
+	int n_nets = 0, n_ns = 0, n_ln = 0, r, repairs = 0;
+	struct nl *nl;
+	struct op op;
+
+	if ((r = op_begin(&op, o, true, err)) < 0)
+		goto out;
+	if ((n_nets = rec_networks_load(&op, &nets, err)) < 0 || (n_ns = rec_namespaces_load(&op, &nss, err)) < 0) {
+		r = n_nets < 0 ? n_nets : n_ns;
+		n_nets = n_ns = 0;
+		goto out;
+	}
+
+	/* 1. Records of namespaces that no longer exist. */
+	for (int i = 0; i < n_ns; i++) {
+		char dir[PATH_MAX], file[PATH_MAX + 16];
+
+		if (netns_exists(nss[i].name))
+			continue;
+		printf("gc: namespace %s is gone: removing its record\n", nss[i].name);
+		if (nss[i].managed) {
+			snprintf(dir, sizeof(dir), "%s/%s", NETNS_ETC_DIR, nss[i].name);
+			snprintf(file, sizeof(file), "%s/resolv.conf", dir);
+			op_file_del(&op, dir, file, NULL);
+		}
+		if ((r = op_state_put(&op, STATE_NAMESPACES, nss[i].name, NULL, err)) < 0)
+			goto out;
+		nss[i--] = nss[--n_ns];
+		repairs++;
+	}
+
+	/* 2. Leases nobody holds, and lease records of networks that are gone. */
+	if ((n_ln = state_names(&op.st, STATE_LEASES, &lease_nets, err)) < 0) {
+		r = n_ln;
+		n_ln = 0;
+		goto out;
+	}
+	for (int i = 0; i < n_ln; i++) {
+		struct nsnet_network net;
+		struct nsnet_leases l;
+		size_t k, kept = 0;
+		char buf[INET6_ADDRSTRLEN];
+
+		if (rec_network_load(&op, lease_nets[i], &net, NULL) < 0) {
+			printf("gc: network %s is gone: removing its leases\n", lease_nets[i]);
+			if ((r = op_state_put(&op, STATE_LEASES, lease_nets[i], NULL, err)) < 0)
+				goto out;
+			repairs++;
+			continue;
+		}
+		if ((r = rec_leases_load(&op, lease_nets[i], &l, err)) < 0)
+			goto out;
+		for (k = 0; k < l.n; k++) {
+			if (gc_ns_has_att(nss, n_ns, l.v[k].owner, lease_nets[i], l.v[k].ifname)) {
+				l.v[kept++] = l.v[k];
+				continue;
+			}
+			printf("gc: releasing lease %s on %s held by missing %s/%s\n",
+			       nsnet_addr_str(&l.v[k].addr, buf), lease_nets[i], l.v[k].owner, l.v[k].ifname);
+			repairs++;
+		}
+		if (kept != l.n) {
+			l.n = kept;
+			r = rec_leases_put(&op, lease_nets[i], &l, err);
+		}
+		leases_free(&l);
+		if (r < 0)
+			goto out;
+	}
+
+	/* 3. Links carrying nsnet's marks that no record owns. */
+	if ((r = op_nl(&op, NULL, &nl, err)) < 0 || (r = link_dump(nl, gc_collect_link, &links, err)) < 0)
+		goto out;
+	for (size_t i = 0; i < links.n; i++) {
+		const struct link_info *li = &links.v[i];
+		bool owned = false;
+
+		if (gc_is_nsnet_veth(li->name)) {
+			for (int k = 0; k < n_ns && !owned; k++)
+				for (size_t a = 0; a < nss[k].n_att; a++)
+					owned |= !strcmp(nss[k].att[a].host_ifname, li->name);
+		} else if (!strncmp(li->name, NSNET_BRIDGE_PREFIX, strlen(NSNET_BRIDGE_PREFIX)) &&
+			   !strcmp(li->kind, "bridge")) {
+			for (int k = 0; k < n_nets; k++)
+				owned |= !strcmp(nets[k].bridge, li->name);
+		} else {
+			continue;
+		}
+		if (owned)
+			continue;
+		printf("gc: removing link %s that no record owns\n", li->name);
+		if ((r = op_link_del(&op, NULL, li->name, err)) < 0)
+			goto out;
+		repairs++;
+	}
+
+	/* 4. The firewall: rebuilt from the records in one transaction, so it matches them exactly. */
+	if (n_nets == 0) {
+		if (fw_nft_table_exists(NULL) == 1) {
+			printf("gc: removing nft table inet %s: no network remains\n", NSNET_NFT_TABLE);
+			if ((r = op_nft(&op, "delete table inet " NSNET_NFT_TABLE "\n", NULL, err)) < 0)
+				goto out;
+			repairs++;
+		}
+	} else {
+		strbuf_printf(&fw, "add table inet %s\ndelete table inet %s\n", NSNET_NFT_TABLE, NSNET_NFT_TABLE);
+		for (int i = 0; i < n_nets; i++)
+			fw_nft_network_add(&nets[i], &fw);
+		if (fw.oom) {
+			r = nsnet_err_set(err, ENOMEM, "out of memory");
+			goto out;
+		}
+		if ((r = op_nft(&op, strbuf_str(&fw), NULL, err)) < 0)
+			goto out;
+	}
+	r = repairs;
+out:
+	free(links.v);
+	free(nets);
+	free(nss);
+	state_names_free(lease_nets, n_ln);
+	strbuf_free(&fw);
+	op_end(&op);
+	return r;
+}

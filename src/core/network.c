@@ -1,0 +1,196 @@
+// SPDX-License-Identifier: MIT
+// network create / network rm: bridge, gateway addresses, forwarding, firewall rules, records.
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/attach.h"
+#include "core/core.h"
+#include "core/records.h"
+#include "firewall/fw.h"
+#include "kernel/link.h"
+
+/* Turn a request into a complete network, checking it against the networks that exist. */
+static int network_plan(struct op *op, const struct network_req *req, struct nsnet_network *net,
+			struct nsnet_err *err)
+{
+	struct nsnet_network *all = NULL;
+	char a[NSNET_PREFIX_STRLEN], b[NSNET_PREFIX_STRLEN];
+	size_t i, k;
+	int n, r;
+
+	memset(net, 0, sizeof(*net));
+	if ((r = names_check("network", req->name, err)) < 0)
+		return r;
+	snprintf(net->name, sizeof(net->name), "%s", req->name);
+	if (req->n_subnets == 0)
+		return nsnet_err_set(err, EINVAL, "network %s: at least one --subnet is required", req->name);
+	for (i = 0; i < req->n_subnets; i++) {
+		for (k = 0; k < i; k++)
+			if (req->subnet[k].addr.family == req->subnet[i].addr.family)
+				return nsnet_err_set(err, EINVAL, "network %s: subnet %s: only one %s subnet per network",
+						     req->name, nsnet_prefix_str(&req->subnet[i], a),
+						     req->subnet[i].addr.family == AF_INET ? "IPv4" : "IPv6");
+		if (nsnet_prefix_hosts(&req->subnet[i]) < 2)
+			return nsnet_err_set(err, EINVAL, "network %s: subnet %s is too small (a gateway and at least one host are needed)",
+					     req->name, nsnet_prefix_str(&req->subnet[i], a));
+		net->subnet[i] = req->subnet[i];
+		if ((r = nsnet_prefix_nth(&net->subnet[i], 1, &net->gateway[i])) < 0)
+			return nsnet_err_set(err, EINVAL, "subnet %s has no first host", nsnet_prefix_str(&net->subnet[i], a));
+	}
+	net->n_subnets = req->n_subnets;
+	for (i = 0; i < req->n_gateways; i++) {
+		const struct nsnet_addr *gw = &req->gateway[i];
+
+		if (!network_subnet(net, gw->family, &k) || !nsnet_prefix_is_host(&net->subnet[k], gw))
+			return nsnet_err_set(err, EINVAL, "gateway %s: not a host address of the network's subnets",
+					     nsnet_addr_str(gw, a));
+		net->gateway[k] = *gw;
+	}
+	if (req->bridge) {
+		if ((r = names_check_ifname(req->bridge, err)) < 0)
+			return r;
+		snprintf(net->bridge, sizeof(net->bridge), "%s", req->bridge);
+	} else {
+		names_bridge(req->name, net->bridge);
+	}
+	net->internal = req->internal;
+	net->nat = !req->no_nat && !req->internal;
+	net->mtu = req->mtu ? req->mtu : NSNET_MTU_DEFAULT;
+	if (net->mtu < 68 || net->mtu > 65535 || (network_subnet(net, AF_INET6, NULL) && net->mtu < 1280))
+		return nsnet_err_set(err, EINVAL, "mtu %u: expected 68-65535 (1280-65535 with IPv6)", net->mtu);
+
+	r = 0;
+	n = rec_networks_load(op, &all, err);
+	if (n < 0)
+		return n;
+	for (int j = 0; j < n && r == 0; j++) {
+		if (!strcmp(all[j].name, net->name))
+			r = nsnet_err_set(err, EEXIST, "network %s already exists", net->name);
+		else if (!strcmp(all[j].bridge, net->bridge))
+			r = nsnet_err_set(err, EEXIST, "network %s: bridge %s is already used by network %s",
+					  net->name, net->bridge, all[j].name);
+		for (i = 0; i < net->n_subnets && r == 0; i++)
+			for (k = 0; k < all[j].n_subnets && r == 0; k++)
+				if (nsnet_prefix_overlap(&net->subnet[i], &all[j].subnet[k]))
+					r = nsnet_err_set(err, EEXIST, "subnet %s overlaps subnet %s of network %s",
+							  nsnet_prefix_str(&net->subnet[i], a),
+							  nsnet_prefix_str(&all[j].subnet[k], b), all[j].name);
+	}
+	free(all);
+	return r;
+}
+
+int core_network_create(const struct nsnet_opts *o, const struct network_req *req, struct nsnet_err *err)
+{
+	struct strbuf add = { 0 }, undo = { 0 };
+	struct nsnet_network net;
+	struct link_info li;
+	struct nl *nl;
+	struct op op;
+	int r;
+
+	if ((r = op_begin(&op, o, true, err)) < 0)
+		goto out;
+	if ((r = network_plan(&op, req, &net, err)) < 0)
+		goto out;
+	/* A link of that name that nsnet did not record belongs to someone else: refuse. */
+	if ((r = op_nl(&op, NULL, &nl, err)) < 0)
+		goto out;
+	if (link_get(nl, net.bridge, &li, NULL) == 0) {
+		r = nsnet_err_set(err, EEXIST, "network %s: a link named %s already exists (choose another with --bridge)",
+				  net.name, net.bridge);
+		goto out;
+	}
+	fw_nft_network_add(&net, &add);
+	fw_nft_network_del(&net, false, &undo);
+	if (add.oom || undo.oom) {
+		r = nsnet_err_set(err, ENOMEM, "out of memory");
+		goto out;
+	}
+	if ((r = op_bridge_add(&op, &net, err)) < 0)
+		goto out;
+	for (size_t i = 0; i < net.n_subnets; i++)
+		if ((r = op_addr_add(&op, NULL, net.bridge, &net.gateway[i], net.subnet[i].len, err)) < 0)
+			goto out;
+	if (network_subnet(&net, AF_INET, NULL) && (r = op_sysctl(&op, "net.ipv4.ip_forward", "1", err)) < 0)
+		goto out;
+	if (network_subnet(&net, AF_INET6, NULL) &&
+	    (r = op_sysctl(&op, "net.ipv6.conf.all.forwarding", "1", err)) < 0)
+		goto out;
+	if ((r = op_nft(&op, strbuf_str(&add), strbuf_str(&undo), err)) < 0)
+		goto out;
+	r = rec_network_put(&op, &net, err);
+out:
+	if (r < 0)
+		op_rollback(&op);
+	op_end(&op);
+	strbuf_free(&add);
+	strbuf_free(&undo);
+	return r;
+}
+
+int core_network_rm(const struct nsnet_opts *o, const char *name, bool force, struct nsnet_err *err)
+{
+	struct nsnet_namespace *nss = NULL;
+	struct strbuf del = { 0 }, users = { 0 };
+	struct nsnet_network net;
+	char **names = NULL;
+	struct op op;
+	int r, n = 0, n_nets = 0;
+
+	if ((r = names_check("network", name, err)) < 0)
+		return r;
+	if ((r = op_begin(&op, o, true, err)) < 0)
+		goto out;
+	if ((r = rec_network_load(&op, name, &net, err)) < 0)
+		goto out;
+	if ((n = rec_namespaces_load(&op, &nss, err)) < 0) {
+		r = n;
+		goto out;
+	}
+	for (int i = 0; i < n; i++)
+		if (namespace_attachment(&nss[i], name))
+			strbuf_printf(&users, "%s%s", users.len ? ", " : "", nss[i].name);
+	if (users.len && !force) {
+		r = nsnet_err_set(err, EBUSY, "network %s still has namespaces attached (%s); detach them or use --force",
+				  name, strbuf_str(&users));
+		goto out;
+	}
+	for (int i = 0; i < n; i++) {
+		if (!namespace_attachment(&nss[i], name))
+			continue;
+		if ((r = detach_apply(&op, &nss[i], name, false, err)) < 0)
+			goto out;
+		if (!nss[i].managed && nss[i].n_att == 0)
+			r = op_state_put(&op, STATE_NAMESPACES, nss[i].name, NULL, err);
+		else
+			r = rec_namespace_put(&op, &nss[i], err);
+		if (r < 0)
+			goto out;
+	}
+	if ((n_nets = state_names(&op.st, STATE_NETWORKS, &names, err)) < 0) {
+		r = n_nets;
+		goto out;
+	}
+	fw_nft_network_del(&net, n_nets <= 1, &del);
+	/* Rules first, then the bridge: traffic never flows unfiltered. Deletion is best effort. */
+	if ((r = op_nft(&op, strbuf_str(&del), NULL, err)) < 0) {
+		if (o->verbose)
+			fprintf(stderr, "nsnet: warning: %s\n", err->msg);
+		nsnet_err_clear(err);
+		r = 0;
+	}
+	if ((r = op_link_del(&op, NULL, net.bridge, err)) < 0)
+		goto out;
+	if ((r = op_state_put(&op, STATE_LEASES, name, NULL, err)) < 0)
+		goto out;
+	r = op_state_put(&op, STATE_NETWORKS, name, NULL, err);
+out:
+	state_names_free(names, n_nets > 0 ? n_nets : 0);
+	free(nss);
+	strbuf_free(&del);
+	strbuf_free(&users);
+	op_end(&op);
+	return r;
+}

@@ -1,0 +1,486 @@
+// SPDX-License-Identifier: MIT
+// Operation steps with echo, apply and undo (theory of operation in op.h).
+#include "core/op.h"
+
+#include <limits.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "firewall/fw.h"
+#include "kernel/addr.h"
+#include "kernel/link.h"
+#include "kernel/netns.h"
+#include "kernel/sysctl.h"
+#include "util/names.h"
+
+int op_begin(struct op *op, const struct nsnet_opts *opts, bool write, struct nsnet_err *err)
+{
+	memset(op, 0, sizeof(*op));
+	op->opts = opts;
+	op->undo = calloc(OP_MAX_UNDO, sizeof(*op->undo));
+	if (!op->undo)
+		return nsnet_err_set(err, ENOMEM, "out of memory");
+	op->st.lock_fd = -1;
+	/* A dry run reads the state to plan exactly, but creates and locks nothing. */
+	return state_open(&op->st, opts->state_dir, write && !opts->dry_run, err);
+}
+
+static void op_undo_free(struct op_undo *u)
+{
+	free(u->text);
+	json_decref(u->rec);
+	u->text = NULL;
+	u->rec = NULL;
+}
+
+void op_rollback(struct op *op)
+{
+	struct nsnet_err ignored;
+
+	while (op->n_undo) {
+		struct op_undo *u = &op->undo[--op->n_undo];
+		struct nl *nl;
+
+		switch (u->kind) {
+		case UNDO_NETNS_DEL:
+			netns_del(u->a, &ignored);
+			break;
+		case UNDO_LINK_DEL:
+			if (op_nl(op, u->a, &nl, &ignored) == 0)
+				link_del(nl, u->b, &ignored);
+			break;
+		case UNDO_NFT:
+			fw_nft_apply(u->text, &ignored);
+			break;
+		case UNDO_FILE_DEL:
+			unlink(u->a);
+			if (u->b[0])
+				rmdir(u->b);
+			break;
+		case UNDO_STATE:
+			if (u->rec)
+				state_write(&op->st, u->a, u->b, u->rec, &ignored);
+			else
+				state_remove(&op->st, u->a, u->b, &ignored);
+			break;
+		}
+		op_undo_free(u);
+	}
+}
+
+void op_end(struct op *op)
+{
+	while (op->n_undo)
+		op_undo_free(&op->undo[--op->n_undo]);
+	free(op->undo);
+	op->undo = NULL;
+	if (op->host_open)
+		nl_close(&op->host);
+	for (size_t i = 0; i < op->n_ns; i++) {
+		nl_close(&op->ns[i].nl);
+		if (op->ns[i].fd >= 0)
+			close(op->ns[i].fd);
+	}
+	op->n_ns = 0;
+	op->host_open = false;
+	state_close(&op->st);
+}
+
+void op_echo(struct op *op, const char *fmt, ...)
+{
+	FILE *f = op->opts->dry_run ? stdout : stderr;
+	va_list ap;
+
+	if (!op->opts->dry_run && op->opts->verbose < 1)
+		return;
+	if (!op->opts->dry_run)
+		fputs("+ ", f);
+	va_start(ap, fmt);
+	vfprintf(f, fmt, ap);
+	va_end(ap);
+	fputc('\n', f);
+}
+
+static struct op_undo *op_push(struct op *op, enum op_undo_kind kind, const char *a, const char *b)
+{
+	struct op_undo *u;
+
+	if (op->n_undo == OP_MAX_UNDO)
+		return NULL;
+	u = &op->undo[op->n_undo++];
+	memset(u, 0, sizeof(*u));
+	u->kind = kind;
+	snprintf(u->a, sizeof(u->a), "%s", a ? a : "");
+	snprintf(u->b, sizeof(u->b), "%s", b ? b : "");
+	return u;
+}
+
+static struct op_ns *op_ns_get(struct op *op, const char *ns, struct nsnet_err *err)
+{
+	struct op_ns *e;
+	int fd;
+
+	for (size_t i = 0; i < op->n_ns; i++)
+		if (!strcmp(op->ns[i].name, ns))
+			return &op->ns[i];
+	if (op->n_ns == OP_MAX_NS) {
+		nsnet_err_set(err, E2BIG, "too many namespaces in one operation");
+		return NULL;
+	}
+	fd = netns_open(ns, err);
+	if (fd < 0)
+		return NULL;
+	e = &op->ns[op->n_ns];
+	memset(e, 0, sizeof(*e));
+	snprintf(e->name, sizeof(e->name), "%s", ns);
+	e->fd = fd;
+	if (nl_open(&e->nl, fd, err) < 0) {
+		close(fd);
+		return NULL;
+	}
+	op->n_ns++;
+	return e;
+}
+
+int op_nl(struct op *op, const char *ns, struct nl **out, struct nsnet_err *err)
+{
+	struct op_ns *e;
+
+	if (!ns || !*ns) {
+		if (!op->host_open) {
+			int r = nl_open(&op->host, -1, err);
+
+			if (r < 0)
+				return r;
+			op->host_open = true;
+		}
+		*out = &op->host;
+		return 0;
+	}
+	e = op_ns_get(op, ns, err);
+	if (!e)
+		return err ? -err->code : -EINVAL;
+	*out = &e->nl;
+	return 0;
+}
+
+int op_netns_fd(struct op *op, const char *ns, struct nsnet_err *err)
+{
+	struct op_ns *e = op_ns_get(op, ns, err);
+
+	return e ? e->fd : (err ? -err->code : -EINVAL);
+}
+
+/* "ip -n NS " or "ip " */
+static const char *op_ip(const char *ns, char *buf, size_t len)
+{
+	if (ns && *ns)
+		snprintf(buf, len, "ip -n %s", ns);
+	else
+		snprintf(buf, len, "ip");
+	return buf;
+}
+
+int op_netns_add(struct op *op, const char *ns, struct nsnet_err *err)
+{
+	int r;
+
+	op_echo(op, "ip netns add %s", ns);
+	if (op->opts->dry_run)
+		return 0;
+	r = netns_add(ns, err);
+	if (r < 0)
+		return r;
+	op_push(op, UNDO_NETNS_DEL, ns, NULL);
+	return 0;
+}
+
+int op_netns_del(struct op *op, const char *ns, struct nsnet_err *err)
+{
+	int r;
+
+	op_echo(op, "ip netns del %s", ns);
+	if (op->opts->dry_run)
+		return 0;
+	/* Our cached socket and fd would keep the namespace alive: drop them first. */
+	for (size_t i = 0; i < op->n_ns; i++) {
+		if (!strcmp(op->ns[i].name, ns)) {
+			nl_close(&op->ns[i].nl);
+			close(op->ns[i].fd);
+			op->ns[i] = op->ns[--op->n_ns];
+			break;
+		}
+	}
+	r = netns_del(ns, err);
+	return r == -ENOENT ? 0 : r;
+}
+
+int op_bridge_add(struct op *op, const struct nsnet_network *net, struct nsnet_err *err)
+{
+	unsigned int h = names_hash(NAMES_FNV_INIT, net->bridge, strlen(net->bridge));
+	/* Locally administered, unicast, derived from the name: stable across re-creation. */
+	uint8_t mac[6] = { 0x02, 0x6e, (uint8_t)(h >> 24), (uint8_t)(h >> 16), (uint8_t)(h >> 8),
+			   (uint8_t)h };
+	struct nl *nl;
+	int r;
+
+	op_echo(op, "ip link add %s mtu %u address %02x:%02x:%02x:%02x:%02x:%02x up type bridge",
+		net->bridge, net->mtu, mac[0], mac[1], mac[2], mac[3], mac[4], mac[5]);
+	if (op->opts->dry_run)
+		return 0;
+	if ((r = op_nl(op, NULL, &nl, err)) < 0)
+		return r;
+	r = link_add_bridge(nl, net->bridge, net->mtu, mac, err);
+	if (r < 0) {
+		if (r == -EEXIST)
+			return nsnet_err_set(err, EEXIST, "bridge %s already exists", net->bridge);
+		nsnet_err_prefix(err, "create bridge %s", net->bridge);
+		return r;
+	}
+	op_push(op, UNDO_LINK_DEL, "", net->bridge);
+	return 0;
+}
+
+int op_veth_add(struct op *op, const char *host_if, const char *bridge, const char *ns,
+		const char *peer_if, unsigned int mtu, struct nsnet_err *err)
+{
+	struct link_info br, old;
+	struct nl *nl;
+	int r, fd;
+
+	op_echo(op, "ip link add %s mtu %u master %s up type veth peer name %s mtu %u netns %s",
+		host_if, mtu, bridge, peer_if, mtu, ns);
+	if (op->opts->dry_run)
+		return 0;
+	if ((r = op_nl(op, NULL, &nl, err)) < 0)
+		return r;
+	if ((fd = op_netns_fd(op, ns, err)) < 0)
+		return fd;
+	r = link_get(nl, bridge, &br, err);
+	if (r < 0) {
+		nsnet_err_prefix(err, "bridge %s", bridge);
+		return r;
+	}
+	/*
+	 * The host end's name is derived from (namespace, network), so a namespace removed a moment
+	 * ago may still hold it while the kernel tears that namespace down. Callers made sure no
+	 * record owns the name, so what is there is such a leftover: remove it.
+	 */
+	if (link_get(nl, host_if, &old, NULL) == 0)
+		link_del(nl, host_if, NULL);
+	r = link_add_veth(nl, host_if, br.ifindex, peer_if, fd, mtu, err);
+	if (r < 0) {
+		nsnet_err_prefix(err, "create veth %s (peer %s in %s)", host_if, peer_if, ns);
+		return r;
+	}
+	op_push(op, UNDO_LINK_DEL, "", host_if);
+	return 0;
+}
+
+int op_link_del(struct op *op, const char *ns, const char *ifname, struct nsnet_err *err)
+{
+	char ip[NSNET_NAME_MAX + 16];
+	struct nl *nl;
+	int r;
+
+	op_echo(op, "%s link del %s", op_ip(ns, ip, sizeof(ip)), ifname);
+	if (op->opts->dry_run)
+		return 0;
+	if ((r = op_nl(op, ns, &nl, err)) < 0)
+		return r;
+	r = link_del(nl, ifname, err);
+	if (r == -ENODEV)
+		return 0;
+	if (r < 0)
+		nsnet_err_prefix(err, "delete link %s", ifname);
+	return r;
+}
+
+int op_link_up(struct op *op, const char *ns, const char *ifname, struct nsnet_err *err)
+{
+	char ip[NSNET_NAME_MAX + 16];
+	struct nl *nl;
+	int r;
+
+	op_echo(op, "%s link set %s up", op_ip(ns, ip, sizeof(ip)), ifname);
+	if (op->opts->dry_run)
+		return 0;
+	if ((r = op_nl(op, ns, &nl, err)) < 0)
+		return r;
+	r = link_set_up(nl, ifname, err);
+	if (r < 0)
+		nsnet_err_prefix(err, "set %s up", ifname);
+	return r;
+}
+
+static int op_ifindex(struct op *op, const char *ns, const char *ifname, struct nl **nl,
+		      struct nsnet_err *err)
+{
+	struct link_info li;
+	int r;
+
+	if ((r = op_nl(op, ns, nl, err)) < 0)
+		return r;
+	r = link_get(*nl, ifname, &li, err);
+	if (r < 0) {
+		nsnet_err_prefix(err, "link %s", ifname);
+		return r;
+	}
+	return li.ifindex;
+}
+
+int op_addr_add(struct op *op, const char *ns, const char *ifname, const struct nsnet_addr *a,
+		unsigned int len, struct nsnet_err *err)
+{
+	char ip[NSNET_NAME_MAX + 16], buf[INET6_ADDRSTRLEN];
+	struct nl *nl;
+	int r, idx;
+
+	op_echo(op, "%s addr add %s/%u dev %s%s", op_ip(ns, ip, sizeof(ip)), nsnet_addr_str(a, buf),
+		len, ifname, a->family == AF_INET6 ? " nodad" : "");
+	if (op->opts->dry_run)
+		return 0;
+	if ((idx = op_ifindex(op, ns, ifname, &nl, err)) < 0)
+		return idx;
+	r = addr_add(nl, idx, a, len, err);
+	if (r < 0)
+		nsnet_err_prefix(err, "add address %s/%u to %s", buf, len, ifname);
+	return r;
+}
+
+int op_route_default(struct op *op, const char *ns, const char *ifname, const struct nsnet_addr *gw,
+		     struct nsnet_err *err)
+{
+	char ip[NSNET_NAME_MAX + 16], buf[INET6_ADDRSTRLEN];
+	struct nl *nl;
+	int r, idx;
+
+	op_echo(op, "%s%s route add default via %s dev %s", op_ip(ns, ip, sizeof(ip)),
+		gw->family == AF_INET6 ? " -6" : "", nsnet_addr_str(gw, buf), ifname);
+	if (op->opts->dry_run)
+		return 0;
+	if ((idx = op_ifindex(op, ns, ifname, &nl, err)) < 0)
+		return idx;
+	r = route_add_default(nl, gw, idx, err);
+	if (r < 0)
+		nsnet_err_prefix(err, "add default route via %s", buf);
+	return r;
+}
+
+int op_sysctl(struct op *op, const char *key, const char *value, struct nsnet_err *err)
+{
+	char cur[64];
+
+	if (sysctl_get(key, cur, sizeof(cur), NULL) == 0 && !strcmp(cur, value))
+		return 0;
+	op_echo(op, "sysctl -w %s=%s", key, value);
+	if (op->opts->dry_run)
+		return 0;
+	return sysctl_set(key, value, err);
+}
+
+int op_nft(struct op *op, const char *cmds, const char *undo, struct nsnet_err *err)
+{
+	const char *p = cmds;
+	struct op_undo *u;
+	int r;
+
+	while (*p) {
+		size_t len = strcspn(p, "\n");
+
+		if (len)
+			op_echo(op, "nft '%.*s'", (int)len, p);
+		p += len + (p[len] == '\n');
+	}
+	if (op->opts->dry_run)
+		return 0;
+	r = fw_nft_apply(cmds, err);
+	if (r < 0)
+		return r;
+	if (undo) {
+		u = op_push(op, UNDO_NFT, NULL, NULL);
+		if (u && !(u->text = strdup(undo)))
+			op->n_undo--;
+	}
+	return 0;
+}
+
+int op_file_write(struct op *op, const char *dir, const char *path, const char *content,
+		  struct nsnet_err *err)
+{
+	char tmp[PATH_MAX];
+	bool made_dir = false;
+	FILE *f;
+
+	if (dir)
+		op_echo(op, "mkdir -p %s", dir);
+	for (const char *p = content; *p;) {
+		size_t len = strcspn(p, "\n");
+
+		op_echo(op, "echo '%.*s' %s %s", (int)len, p, p == content ? ">" : ">>", path);
+		p += len + (p[len] == '\n');
+	}
+	if (op->opts->dry_run)
+		return 0;
+	if (dir) {
+		if (mkdir(dir, 0755) == 0)
+			made_dir = true;
+		else if (errno != EEXIST)
+			return nsnet_err_set(err, errno, "create %s: %s", dir, strerror(errno));
+	}
+	snprintf(tmp, sizeof(tmp), "%s.nsnet-tmp", path);
+	f = fopen(tmp, "we");
+	if (!f || fputs(content, f) < 0 || fclose(f) != 0 || rename(tmp, path) < 0) {
+		int e = errno ? errno : EIO;
+
+		unlink(tmp);
+		if (made_dir)
+			rmdir(dir);
+		return nsnet_err_set(err, e, "write %s: %s", path, strerror(e));
+	}
+	op_push(op, UNDO_FILE_DEL, path, made_dir ? dir : NULL);
+	return 0;
+}
+
+int op_file_del(struct op *op, const char *dir, const char *path, struct nsnet_err *err)
+{
+	if (access(path, F_OK) < 0)
+		return 0;
+	op_echo(op, "rm -f %s", path);
+	if (dir)
+		op_echo(op, "rmdir %s", dir);
+	if (op->opts->dry_run)
+		return 0;
+	if (unlink(path) < 0 && errno != ENOENT)
+		return nsnet_err_set(err, errno, "remove %s: %s", path, strerror(errno));
+	if (dir)
+		rmdir(dir);	/* fine to fail: someone else put files there */
+	return 0;
+}
+
+int op_state_put(struct op *op, const char *kind, const char *name, json_t *rec, struct nsnet_err *err)
+{
+	json_t *old = NULL;
+	struct op_undo *u;
+	int r;
+
+	if (op->opts->dry_run)
+		return 0;
+	r = state_read(&op->st, kind, name, &old, NULL);
+	if (r < 0 && r != -ENOENT)
+		old = NULL;
+	r = rec ? state_write(&op->st, kind, name, rec, err) : state_remove(&op->st, kind, name, err);
+	if (r < 0) {
+		json_decref(old);
+		return r;
+	}
+	u = op_push(op, UNDO_STATE, kind, name);
+	if (u)
+		u->rec = old;
+	else
+		json_decref(old);
+	return 0;
+}

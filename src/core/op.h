@@ -1,0 +1,112 @@
+/* SPDX-License-Identifier: MIT */
+/* One mutating operation: echo each step as the equivalent command, apply it, record how to undo it. */
+#ifndef NSNET_CORE_OP_H
+#define NSNET_CORE_OP_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "kernel/nl.h"
+#include "model/model.h"
+#include "state/store.h"
+#include "util/err.h"
+
+/*
+ * Theory of operation. A core operation first validates everything it can into a complete plan
+ * (names, addresses, IPAM) without touching anything, then performs its steps through the op_*
+ * functions below. Each step:
+ *   1. prints the command a person would type for it (`ip ...`, `sysctl ...`, `nft '...'`) to
+ *      stdout in dry-run mode, or to stderr with -v;
+ *   2. in dry-run mode stops there; otherwise applies it (netlink, libnftables, files);
+ *   3. on success pushes its undo onto the op's undo stack.
+ * op_rollback() runs the undo stack in reverse; op_done() forgets it. So an operation is
+ * all-or-nothing, and --dry-run shows exactly the steps a real run takes, in order.
+ * Netlink sockets are opened once per namespace per operation and reused.
+ */
+
+struct nsnet_opts {
+	const char *state_dir;
+	bool dry_run;
+	int verbose;
+};
+
+#define OP_MAX_NS 12
+#define OP_MAX_UNDO 64
+
+enum op_undo_kind {
+	UNDO_NETNS_DEL,		/* a: namespace */
+	UNDO_LINK_DEL,		/* a: namespace ("" = host), b: link */
+	UNDO_NFT,		/* text: nft commands */
+	UNDO_FILE_DEL,		/* a: path; b: directory to rmdir if empty ("" = none) */
+	UNDO_STATE,		/* a: kind, b: name, rec: previous record (NULL = none) */
+};
+
+struct op_undo {
+	enum op_undo_kind kind;
+	char a[4096];
+	char b[NSNET_NAME_MAX + 1 + 4096];
+	char *text;
+	json_t *rec;
+};
+
+struct op_ns {
+	char name[NSNET_NAME_MAX + 1];
+	int fd;
+	struct nl nl;
+};
+
+struct op {
+	const struct nsnet_opts *opts;
+	struct state st;
+	struct nl host;
+	bool host_open;
+	size_t n_ns;
+	struct op_ns ns[OP_MAX_NS];
+	size_t n_undo;
+	struct op_undo *undo;	/* OP_MAX_UNDO entries, heap: they are large */
+};
+
+/*
+ * Start an operation: open the state dir (@write: locked exclusively and created; in dry-run mode
+ * it is only read). Returns 0 or -errno.
+ */
+int op_begin(struct op *op, const struct nsnet_opts *opts, bool write, struct nsnet_err *err);
+/* Undo every recorded step, newest first (errors ignored: best effort), then end. */
+void op_rollback(struct op *op);
+/* End the operation: forget the undo stack, close sockets and the state dir. */
+void op_end(struct op *op);
+
+/* Print a step's command (dry-run: stdout; -v: stderr with "+ "). */
+void op_echo(struct op *op, const char *fmt, ...) NSNET_PRINTF(2, 3);
+
+/* The netlink socket of namespace @ns (NULL or "" = host), opened on first use. */
+int op_nl(struct op *op, const char *ns, struct nl **out, struct nsnet_err *err);
+/* The fd of /run/netns/@ns, opened on first use. */
+int op_netns_fd(struct op *op, const char *ns, struct nsnet_err *err);
+
+/* Steps. All return 0 or -errno; in dry-run mode they only print. */
+int op_netns_add(struct op *op, const char *ns, struct nsnet_err *err);
+int op_netns_del(struct op *op, const char *ns, struct nsnet_err *err);
+int op_bridge_add(struct op *op, const struct nsnet_network *net, struct nsnet_err *err);
+int op_veth_add(struct op *op, const char *host_if, const char *bridge, const char *ns,
+		const char *peer_if, unsigned int mtu, struct nsnet_err *err);
+int op_link_del(struct op *op, const char *ns, const char *ifname, struct nsnet_err *err);
+int op_link_up(struct op *op, const char *ns, const char *ifname, struct nsnet_err *err);
+int op_addr_add(struct op *op, const char *ns, const char *ifname, const struct nsnet_addr *a,
+		unsigned int len, struct nsnet_err *err);
+int op_route_default(struct op *op, const char *ns, const char *ifname, const struct nsnet_addr *gw,
+		     struct nsnet_err *err);
+/* Set sysctl @key to @value unless it already has it (global settings are never reverted). */
+int op_sysctl(struct op *op, const char *key, const char *value, struct nsnet_err *err);
+/* Apply nft lines @cmds as one transaction; @undo (may be NULL) are the lines that revert it. */
+int op_nft(struct op *op, const char *cmds, const char *undo, struct nsnet_err *err);
+/* Write @content to @path, creating directory @dir (0755) first if given. */
+int op_file_write(struct op *op, const char *dir, const char *path, const char *content,
+		  struct nsnet_err *err);
+/* Remove @path and then @dir if empty; missing ones are fine. */
+int op_file_del(struct op *op, const char *dir, const char *path, struct nsnet_err *err);
+/* Replace (rec != NULL) or remove (rec == NULL) state record @kind/@name; undone by restoring it. */
+int op_state_put(struct op *op, const char *kind, const char *name, json_t *rec, struct nsnet_err *err);
+
+#endif

@@ -1,0 +1,134 @@
+// SPDX-License-Identifier: MIT
+// Model records in the state dir, read and written on behalf of an operation.
+#include "core/records.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+int rec_network_load(struct op *op, const char *name, struct nsnet_network *net, struct nsnet_err *err)
+{
+	json_t *j;
+	int r = state_read(&op->st, STATE_NETWORKS, name, &j, err);
+
+	if (r == -ENOENT)
+		return nsnet_err_set(err, ENOENT, "network %s does not exist", name);
+	if (r < 0)
+		return r;
+	r = network_from_json(j, net, err);
+	json_decref(j);
+	if (r < 0)
+		nsnet_err_prefix(err, "state record of network %s", name);
+	return r;
+}
+
+int rec_namespace_load(struct op *op, const char *name, struct nsnet_namespace *ns, struct nsnet_err *err)
+{
+	json_t *j;
+	int r = state_read(&op->st, STATE_NAMESPACES, name, &j, err);
+
+	if (r < 0)
+		return r;
+	r = namespace_from_json(j, ns, err);
+	json_decref(j);
+	if (r < 0)
+		nsnet_err_prefix(err, "state record of namespace %s", name);
+	return r;
+}
+
+/* Load every record of @kind into a malloc'd array of @size-byte elements through @load. */
+static int rec_load_all(struct op *op, const char *kind, size_t size, void **out,
+			int (*load)(struct op *, const char *, void *, struct nsnet_err *),
+			struct nsnet_err *err)
+{
+	char **names;
+	char *v = NULL;
+	int n = state_names(&op->st, kind, &names, err), k = 0;
+
+	*out = NULL;
+	if (n < 0)
+		return n;
+	if (n && !(v = calloc((size_t)n, size))) {
+		state_names_free(names, n);
+		return nsnet_err_set(err, ENOMEM, "out of memory");
+	}
+	for (int i = 0; i < n; i++) {
+		int r = load(op, names[i], v + (size_t)k * size, err);
+
+		if (r == -ENOENT)
+			continue;	/* removed meanwhile */
+		if (r < 0) {
+			free(v);
+			state_names_free(names, n);
+			return r;
+		}
+		k++;
+	}
+	state_names_free(names, n);
+	*out = v;
+	return k;
+}
+
+static int rec_network_load_any(struct op *op, const char *name, void *p, struct nsnet_err *err)
+{
+	return rec_network_load(op, name, p, err);
+}
+
+static int rec_namespace_load_any(struct op *op, const char *name, void *p, struct nsnet_err *err)
+{
+	return rec_namespace_load(op, name, p, err);
+}
+
+int rec_networks_load(struct op *op, struct nsnet_network **nets, struct nsnet_err *err)
+{
+	return rec_load_all(op, STATE_NETWORKS, sizeof(**nets), (void **)nets, rec_network_load_any, err);
+}
+
+int rec_namespaces_load(struct op *op, struct nsnet_namespace **v, struct nsnet_err *err)
+{
+	return rec_load_all(op, STATE_NAMESPACES, sizeof(**v), (void **)v, rec_namespace_load_any, err);
+}
+
+int rec_leases_load(struct op *op, const char *net, struct nsnet_leases *l, struct nsnet_err *err)
+{
+	json_t *j;
+	int r = state_read(&op->st, STATE_LEASES, net, &j, err);
+
+	memset(l, 0, sizeof(*l));
+	if (r == -ENOENT)
+		return 0;
+	if (r < 0)
+		return r;
+	r = leases_from_json(j, l, err);
+	json_decref(j);
+	if (r < 0)
+		nsnet_err_prefix(err, "leases of network %s", net);
+	return r;
+}
+
+static int rec_put(struct op *op, const char *kind, const char *name, json_t *j, struct nsnet_err *err)
+{
+	int r;
+
+	if (!j)
+		return nsnet_err_set(err, ENOMEM, "out of memory");
+	r = op_state_put(op, kind, name, j, err);
+	json_decref(j);
+	return r;
+}
+
+int rec_network_put(struct op *op, const struct nsnet_network *net, struct nsnet_err *err)
+{
+	return rec_put(op, STATE_NETWORKS, net->name, network_to_json(net), err);
+}
+
+int rec_namespace_put(struct op *op, const struct nsnet_namespace *ns, struct nsnet_err *err)
+{
+	return rec_put(op, STATE_NAMESPACES, ns->name, namespace_to_json(ns), err);
+}
+
+int rec_leases_put(struct op *op, const char *net, const struct nsnet_leases *l, struct nsnet_err *err)
+{
+	if (l->n == 0)
+		return op_state_put(op, STATE_LEASES, net, NULL, err);
+	return rec_put(op, STATE_LEASES, net, leases_to_json(l), err);
+}

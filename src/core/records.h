@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: MIT */
+/* Loading and storing model records through an operation (internal to core/). */
+#ifndef NSNET_CORE_RECORDS_H
+#define NSNET_CORE_RECORDS_H
+
+#include "core/op.h"
+#include "model/model.h"
+
+/* Load network @name. Returns 0, -ENOENT ("network X does not exist" in @err), or -errno. */
+int rec_network_load(struct op *op, const char *name, struct nsnet_network *net, struct nsnet_err *err);
+/* Load every network; *nets is malloc'd. Returns the count or -errno. */
+int rec_networks_load(struct op *op, struct nsnet_network **nets, struct nsnet_err *err);
+/* Load namespace record @name. Returns 0, -ENOENT (no message), or -errno. */
+int rec_namespace_load(struct op *op, const char *name, struct nsnet_namespace *ns, struct nsnet_err *err);
+/* Load every namespace record; *v is malloc'd. Returns the count or -errno. */
+int rec_namespaces_load(struct op *op, struct nsnet_namespace **v, struct nsnet_err *err);
+/* Load the leases of network @net (none recorded: empty set). Returns 0 or -errno. */
+int rec_leases_load(struct op *op, const char *net, struct nsnet_leases *l, struct nsnet_err *err);
+
+/* Store through op_state_put (undone on rollback). @l empty removes the lease record. */
+int rec_network_put(struct op *op, const struct nsnet_network *net, struct nsnet_err *err);
+int rec_namespace_put(struct op *op, const struct nsnet_namespace *ns, struct nsnet_err *err);
+int rec_leases_put(struct op *op, const char *net, const struct nsnet_leases *l, struct nsnet_err *err);
+
+#endif

@@ -1,0 +1,119 @@
+// SPDX-License-Identifier: MIT
+// nftables backend: rule rendering and libnftables transactions (theory in fw.h).
+#include "firewall/fw.h"
+
+#include <nftables/libnftables.h>
+#include <stdio.h>
+#include <string.h>
+
+#define T "inet " NSNET_NFT_TABLE
+
+static void nft_base(struct strbuf *o)
+{
+	strbuf_printf(o, "add table " T "\n");
+	strbuf_printf(o, "add set " T " bridges { type ifname ; }\n");
+	strbuf_printf(o, "add map " T " fwd_in { type ifname : verdict ; }\n");
+	strbuf_printf(o, "add map " T " fwd_out { type ifname : verdict ; }\n");
+	strbuf_printf(o, "add map " T " nat_in { type ifname : verdict ; }\n");
+	strbuf_printf(o, "add chain " T " forward { type filter hook forward priority filter ; policy accept ; }\n");
+	strbuf_printf(o, "add chain " T " postrouting { type nat hook postrouting priority srcnat ; policy accept ; }\n");
+	strbuf_printf(o, "flush chain " T " forward\n");
+	strbuf_printf(o, "add rule " T " forward ct state established,related accept\n");
+	strbuf_printf(o, "add rule " T " forward iifname vmap @fwd_in\n");
+	strbuf_printf(o, "add rule " T " forward oifname vmap @fwd_out\n");
+	strbuf_printf(o, "flush chain " T " postrouting\n");
+	strbuf_printf(o, "add rule " T " postrouting iifname vmap @nat_in\n");
+}
+
+void fw_nft_network_add(const struct nsnet_network *net, struct strbuf *o)
+{
+	const char *n = net->name, *br = net->bridge;
+	char buf[NSNET_PREFIX_STRLEN];
+
+	nft_base(o);
+	strbuf_printf(o, "add chain " T " in-%s\n", n);
+	strbuf_printf(o, "flush chain " T " in-%s\n", n);
+	strbuf_printf(o, "add rule " T " in-%s oifname \"%s\" accept\n", n, br);
+	strbuf_printf(o, "add rule " T " in-%s oifname @bridges drop\n", n);
+	strbuf_printf(o, "add rule " T " in-%s %s\n", n, net->internal ? "drop" : "accept");
+	strbuf_printf(o, "add chain " T " out-%s\n", n);
+	strbuf_printf(o, "flush chain " T " out-%s\n", n);
+	strbuf_printf(o, "add rule " T " out-%s ct status dnat accept\n", n);
+	strbuf_printf(o, "add rule " T " out-%s drop\n", n);
+	strbuf_printf(o, "add chain " T " nat-%s\n", n);
+	strbuf_printf(o, "flush chain " T " nat-%s\n", n);
+	if (net->nat && !net->internal) {
+		for (size_t i = 0; i < net->n_subnets; i++)
+			strbuf_printf(o, "add rule " T " nat-%s oifname != \"%s\" %s saddr %s masquerade\n",
+				      n, br, net->subnet[i].addr.family == AF_INET ? "ip" : "ip6",
+				      nsnet_prefix_str(&net->subnet[i], buf));
+	}
+	strbuf_printf(o, "add element " T " bridges { \"%s\" }\n", br);
+	strbuf_printf(o, "add element " T " fwd_in { \"%s\" : jump in-%s }\n", br, n);
+	strbuf_printf(o, "add element " T " fwd_out { \"%s\" : jump out-%s }\n", br, n);
+	strbuf_printf(o, "add element " T " nat_in { \"%s\" : jump nat-%s }\n", br, n);
+}
+
+void fw_nft_network_del(const struct nsnet_network *net, bool last, struct strbuf *o)
+{
+	const char *n = net->name, *br = net->bridge;
+
+	if (last) {
+		strbuf_printf(o, "delete table " T "\n");
+		return;
+	}
+	strbuf_printf(o, "delete element " T " nat_in { \"%s\" }\n", br);
+	strbuf_printf(o, "delete element " T " fwd_out { \"%s\" }\n", br);
+	strbuf_printf(o, "delete element " T " fwd_in { \"%s\" }\n", br);
+	strbuf_printf(o, "delete element " T " bridges { \"%s\" }\n", br);
+	strbuf_printf(o, "delete chain " T " nat-%s\n", n);
+	strbuf_printf(o, "delete chain " T " out-%s\n", n);
+	strbuf_printf(o, "delete chain " T " in-%s\n", n);
+}
+
+static struct nft_ctx *nft_open(struct nsnet_err *err)
+{
+	struct nft_ctx *ctx = nft_ctx_new(NFT_CTX_DEFAULT);
+
+	if (!ctx) {
+		nsnet_err_set(err, ENOMEM, "nftables: cannot create a context");
+		return NULL;
+	}
+	nft_ctx_buffer_output(ctx);
+	nft_ctx_buffer_error(ctx);
+	return ctx;
+}
+
+/* libnftables errors span several lines (command, caret marker); keep the first, which says what failed. */
+static int nft_fail(struct nft_ctx *ctx, struct nsnet_err *err)
+{
+	const char *e = nft_ctx_get_error_buffer(ctx);
+	size_t len = e ? strcspn(e, "\n") : 0;
+
+	return nsnet_err_set(err, EPROTO, "nftables: %.*s", (int)len, len ? e : "transaction failed");
+}
+
+int fw_nft_apply(const char *cmds, struct nsnet_err *err)
+{
+	struct nft_ctx *ctx = nft_open(err);
+	int r = 0;
+
+	if (!ctx)
+		return -ENOMEM;
+	if (nft_run_cmd_from_buffer(ctx, cmds) != 0)
+		r = nft_fail(ctx, err);
+	nft_ctx_free(ctx);
+	return r;
+}
+
+int fw_nft_table_exists(struct nsnet_err *err)
+{
+	struct nft_ctx *ctx = nft_open(err);
+	int r;
+
+	if (!ctx)
+		return -ENOMEM;
+	r = nft_run_cmd_from_buffer(ctx, "list table " T) == 0 ? 1 : 0;
+	nft_ctx_free(ctx);
+	return r;
+}

@@ -1,0 +1,61 @@
+// SPDX-License-Identifier: MIT
+// Interface addresses and routes over rtnetlink (see addr.h).
+#include "kernel/addr.h"
+
+#include <linux/if_addr.h>
+#include <linux/rtnetlink.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#define ADDR_BUF 512
+
+int addr_add(struct nl *nl, int ifindex, const struct nsnet_addr *addr, unsigned int len,
+	     struct nsnet_err *err)
+{
+	char buf[ADDR_BUF] __attribute__((aligned(NLMSG_ALIGNTO)));
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct ifaddrmsg *ifa;
+	size_t alen = nsnet_addr_len(addr->family);
+
+	nlh->nlmsg_type = RTM_NEWADDR;
+	nlh->nlmsg_flags = NLM_F_CREATE | NLM_F_EXCL;
+	ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
+	ifa->ifa_family = (uint8_t)addr->family;
+	ifa->ifa_prefixlen = (uint8_t)len;
+	ifa->ifa_index = (uint32_t)ifindex;
+	ifa->ifa_scope = RT_SCOPE_UNIVERSE;
+	mnl_attr_put(nlh, IFA_LOCAL, alen, addr->b);
+	mnl_attr_put(nlh, IFA_ADDRESS, alen, addr->b);
+	if (addr->family == AF_INET6) {
+		ifa->ifa_flags = IFA_F_NODAD;
+		mnl_attr_put_u32(nlh, IFA_FLAGS, IFA_F_NODAD);
+	} else if (len < 31) {
+		struct nsnet_addr bcast = *addr;
+		unsigned int i;
+
+		for (i = len; i < 32; i++)
+			bcast.b[i / 8] |= (uint8_t)(0x80 >> (i % 8));
+		mnl_attr_put(nlh, IFA_BROADCAST, 4, bcast.b);
+	}
+	return nl_request(nl, nlh, NULL, NULL, err);
+}
+
+int route_add_default(struct nl *nl, const struct nsnet_addr *gw, int ifindex, struct nsnet_err *err)
+{
+	char buf[ADDR_BUF] __attribute__((aligned(NLMSG_ALIGNTO)));
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct rtmsg *rtm;
+
+	nlh->nlmsg_type = RTM_NEWROUTE;
+	nlh->nlmsg_flags = NLM_F_CREATE | NLM_F_EXCL;
+	rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
+	rtm->rtm_family = (uint8_t)gw->family;
+	rtm->rtm_dst_len = 0;
+	rtm->rtm_table = RT_TABLE_MAIN;
+	rtm->rtm_protocol = RTPROT_BOOT;
+	rtm->rtm_scope = RT_SCOPE_UNIVERSE;
+	rtm->rtm_type = RTN_UNICAST;
+	mnl_attr_put(nlh, RTA_GATEWAY, nsnet_addr_len(gw->family), gw->b);
+	mnl_attr_put_u32(nlh, RTA_OIF, (uint32_t)ifindex);
+	return nl_request(nl, nlh, NULL, NULL, err);
+}

@@ -1,0 +1,20 @@
+/* SPDX-License-Identifier: MIT */
+/* Interface addresses and routes over rtnetlink. */
+#ifndef NSNET_KERNEL_ADDR_H
+#define NSNET_KERNEL_ADDR_H
+
+#include "kernel/nl.h"
+#include "util/inet.h"
+
+/*
+ * Add @addr/@len to link @ifindex. IPv6 addresses skip duplicate address detection (IFA_F_NODAD):
+ * nsnet's IPAM already guarantees uniqueness, and DAD would keep the address unusable for a second.
+ * Returns 0 or -errno (-EEXIST when present).
+ */
+int addr_add(struct nl *nl, int ifindex, const struct nsnet_addr *addr, unsigned int len,
+	     struct nsnet_err *err);
+
+/* Add a default route of @gw's family via @gw on link @ifindex. Returns 0 or -errno. */
+int route_add_default(struct nl *nl, const struct nsnet_addr *gw, int ifindex, struct nsnet_err *err);
+
+#endif

@@ -1,0 +1,192 @@
+// SPDX-License-Identifier: MIT
+// Links over rtnetlink (see link.h).
+#include "kernel/link.h"
+
+#include <linux/if_link.h>
+#include <linux/rtnetlink.h>
+#include <linux/veth.h>
+#include <stdio.h>
+#include <string.h>
+
+#define LINK_BUF 1024
+
+static struct nlmsghdr *link_msg(char *buf, uint16_t type, uint16_t flags, struct ifinfomsg **ifm)
+{
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+
+	nlh->nlmsg_type = type;
+	nlh->nlmsg_flags = flags;
+	*ifm = mnl_nlmsg_put_extra_header(nlh, sizeof(**ifm));
+	(*ifm)->ifi_family = AF_UNSPEC;
+	return nlh;
+}
+
+int link_add_bridge(struct nl *nl, const char *name, unsigned int mtu, const uint8_t mac[6],
+		    struct nsnet_err *err)
+{
+	char buf[LINK_BUF] __attribute__((aligned(NLMSG_ALIGNTO)));
+	struct ifinfomsg *ifm;
+	struct nlmsghdr *nlh = link_msg(buf, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, &ifm);
+	struct nlattr *linkinfo;
+
+	ifm->ifi_flags = IFF_UP;
+	ifm->ifi_change = IFF_UP;
+	mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
+	if (mtu)
+		mnl_attr_put_u32(nlh, IFLA_MTU, mtu);
+	if (mac)
+		mnl_attr_put(nlh, IFLA_ADDRESS, 6, mac);
+	linkinfo = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
+	mnl_attr_put_strz(nlh, IFLA_INFO_KIND, "bridge");
+	mnl_attr_nest_end(nlh, linkinfo);
+	return nl_request(nl, nlh, NULL, NULL, err);
+}
+
+int link_add_veth(struct nl *nl, const char *name, int master_ifindex, const char *peer_name,
+		  int peer_netns_fd, unsigned int mtu, struct nsnet_err *err)
+{
+	char buf[LINK_BUF] __attribute__((aligned(NLMSG_ALIGNTO)));
+	struct ifinfomsg *ifm, *peer;
+	struct nlmsghdr *nlh = link_msg(buf, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, &ifm);
+	struct nlattr *linkinfo, *data, *pinfo;
+
+	ifm->ifi_flags = IFF_UP;
+	ifm->ifi_change = IFF_UP;
+	mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
+	if (mtu)
+		mnl_attr_put_u32(nlh, IFLA_MTU, mtu);
+	if (master_ifindex > 0)
+		mnl_attr_put_u32(nlh, IFLA_MASTER, (uint32_t)master_ifindex);
+	linkinfo = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
+	mnl_attr_put_strz(nlh, IFLA_INFO_KIND, "veth");
+	data = mnl_attr_nest_start(nlh, IFLA_INFO_DATA);
+	pinfo = mnl_attr_nest_start(nlh, VETH_INFO_PEER);
+	/* The peer's attributes follow an ifinfomsg of their own. */
+	peer = mnl_nlmsg_put_extra_header(nlh, sizeof(*peer));
+	/* Not up here: bringing the peer up in another namespace within the create fails (ENOTCONN). */
+	peer->ifi_family = AF_UNSPEC;
+	mnl_attr_put_strz(nlh, IFLA_IFNAME, peer_name);
+	if (mtu)
+		mnl_attr_put_u32(nlh, IFLA_MTU, mtu);
+	if (peer_netns_fd >= 0)
+		mnl_attr_put_u32(nlh, IFLA_NET_NS_FD, (uint32_t)peer_netns_fd);
+	mnl_attr_nest_end(nlh, pinfo);
+	mnl_attr_nest_end(nlh, data);
+	mnl_attr_nest_end(nlh, linkinfo);
+	return nl_request(nl, nlh, NULL, NULL, err);
+}
+
+int link_set_up(struct nl *nl, const char *name, struct nsnet_err *err)
+{
+	char buf[LINK_BUF] __attribute__((aligned(NLMSG_ALIGNTO)));
+	struct ifinfomsg *ifm;
+	struct nlmsghdr *nlh = link_msg(buf, RTM_NEWLINK, 0, &ifm);
+
+	ifm->ifi_flags = IFF_UP;
+	ifm->ifi_change = IFF_UP;
+	mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
+	return nl_request(nl, nlh, NULL, NULL, err);
+}
+
+int link_del(struct nl *nl, const char *name, struct nsnet_err *err)
+{
+	char buf[LINK_BUF] __attribute__((aligned(NLMSG_ALIGNTO)));
+	struct ifinfomsg *ifm;
+	struct nlmsghdr *nlh = link_msg(buf, RTM_DELLINK, 0, &ifm);
+
+	mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
+	return nl_request(nl, nlh, NULL, NULL, err);
+}
+
+static int link_parse_info(const struct nlattr *attr, void *data)
+{
+	struct link_info *li = data;
+
+	if (mnl_attr_get_type(attr) == IFLA_INFO_KIND &&
+	    mnl_attr_validate(attr, MNL_TYPE_STRING) == 0)
+		snprintf(li->kind, sizeof(li->kind), "%.*s", (int)mnl_attr_get_payload_len(attr),
+			 (const char *)mnl_attr_get_payload(attr));
+	return MNL_CB_OK;
+}
+
+static int link_parse_attr(const struct nlattr *attr, void *data)
+{
+	struct link_info *li = data;
+
+	switch (mnl_attr_get_type(attr)) {
+	case IFLA_IFNAME:
+		if (mnl_attr_validate(attr, MNL_TYPE_STRING) == 0)
+			snprintf(li->name, sizeof(li->name), "%s", mnl_attr_get_str(attr));
+		break;
+	case IFLA_MASTER:
+		if (mnl_attr_validate(attr, MNL_TYPE_U32) == 0)
+			li->master = (int)mnl_attr_get_u32(attr);
+		break;
+	case IFLA_MTU:
+		if (mnl_attr_validate(attr, MNL_TYPE_U32) == 0)
+			li->mtu = mnl_attr_get_u32(attr);
+		break;
+	case IFLA_LINKINFO:
+		if (mnl_attr_validate(attr, MNL_TYPE_NESTED) == 0)
+			mnl_attr_parse_nested(attr, link_parse_info, li);
+		break;
+	}
+	return MNL_CB_OK;
+}
+
+static int link_parse(const struct nlmsghdr *nlh, struct link_info *li)
+{
+	const struct ifinfomsg *ifm = mnl_nlmsg_get_payload(nlh);
+
+	memset(li, 0, sizeof(*li));
+	if (nlh->nlmsg_type != RTM_NEWLINK)
+		return -1;
+	li->ifindex = ifm->ifi_index;
+	li->up = ifm->ifi_flags & IFF_UP;
+	return mnl_attr_parse(nlh, sizeof(*ifm), link_parse_attr, li) < 0 ? -1 : 0;
+}
+
+static int link_get_cb(const struct nlmsghdr *nlh, void *data)
+{
+	return link_parse(nlh, data) < 0 ? MNL_CB_ERROR : MNL_CB_OK;
+}
+
+int link_get(struct nl *nl, const char *name, struct link_info *out, struct nsnet_err *err)
+{
+	char buf[LINK_BUF] __attribute__((aligned(NLMSG_ALIGNTO)));
+	struct ifinfomsg *ifm;
+	struct nlmsghdr *nlh = link_msg(buf, RTM_GETLINK, 0, &ifm);
+
+	memset(out, 0, sizeof(*out));
+	mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
+	/* Skip statistics and VF data: smaller replies. */
+	mnl_attr_put_u32(nlh, IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
+	return nl_request(nl, nlh, link_get_cb, out, err);
+}
+
+struct link_dump_ctx {
+	void (*fn)(const struct link_info *li, void *data);
+	void *data;
+};
+
+static int link_dump_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct link_dump_ctx *ctx = data;
+	struct link_info li;
+
+	if (link_parse(nlh, &li) == 0)
+		ctx->fn(&li, ctx->data);
+	return MNL_CB_OK;
+}
+
+int link_dump(struct nl *nl, void (*fn)(const struct link_info *li, void *data), void *data,
+	      struct nsnet_err *err)
+{
+	char buf[LINK_BUF] __attribute__((aligned(NLMSG_ALIGNTO)));
+	struct ifinfomsg *ifm;
+	struct nlmsghdr *nlh = link_msg(buf, RTM_GETLINK, NLM_F_DUMP, &ifm);
+	struct link_dump_ctx ctx = { fn, data };
+
+	mnl_attr_put_u32(nlh, IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
+	return nl_request(nl, nlh, link_dump_cb, &ctx, err);
+}

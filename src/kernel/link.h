@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: MIT */
+/* Links over rtnetlink: bridges, veth pairs, up/down, lookup, deletion and dumps. */
+#ifndef NSNET_KERNEL_LINK_H
+#define NSNET_KERNEL_LINK_H
+
+#include <net/if.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "kernel/nl.h"
+
+struct link_info {
+	int ifindex;
+	char name[IFNAMSIZ];
+	char kind[16];		/* "bridge", "veth", ... ("" when the kernel gives none) */
+	int master;		/* ifindex of the master, 0 if none */
+	unsigned int mtu;
+	bool up;
+};
+
+/*
+ * Create bridge @name with @mtu (0: kernel default) and the fixed MAC @mac (NULL: random by the
+ * kernel). A fixed MAC keeps the gateway's address stable: a bridge otherwise takes the lowest
+ * MAC of its ports and changes it as ports come and go, which stales every neighbour cache.
+ * The bridge is created up. Returns 0 or -errno (-EEXIST when the name is taken).
+ */
+int link_add_bridge(struct nl *nl, const char *name, unsigned int mtu, const uint8_t mac[6],
+		    struct nsnet_err *err);
+
+/*
+ * Create a veth pair in one request: @name here, up, enslaved to @master_ifindex (0: none);
+ * its peer @peer_name created directly inside the namespace @peer_netns_fd, down (the caller sets
+ * it up from inside). Both get @mtu.
+ * Returns 0 or -errno.
+ */
+int link_add_veth(struct nl *nl, const char *name, int master_ifindex, const char *peer_name,
+		  int peer_netns_fd, unsigned int mtu, struct nsnet_err *err);
+
+/* Set link @name up. Returns 0 or -errno. */
+int link_set_up(struct nl *nl, const char *name, struct nsnet_err *err);
+
+/* Delete link @name. Returns 0 or -errno (-ENODEV when it does not exist). */
+int link_del(struct nl *nl, const char *name, struct nsnet_err *err);
+
+/* Look up link @name. Returns 0, or -ENODEV when there is none, or -errno. */
+int link_get(struct nl *nl, const char *name, struct link_info *out, struct nsnet_err *err);
+
+/* Call @fn for every link. Returns 0 or -errno. */
+int link_dump(struct nl *nl, void (*fn)(const struct link_info *li, void *data), void *data,
+	      struct nsnet_err *err);
+
+#endif

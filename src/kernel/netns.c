@@ -1,0 +1,199 @@
+// SPDX-License-Identifier: MIT
+// Persistent named network namespaces (see netns.h).
+#include "kernel/netns.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static void netns_path(const char *name, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s/%s", NETNS_RUN_DIR, name);
+}
+
+/*
+ * iproute2 makes /run/netns a shared mount point so namespace mounts made later propagate into
+ * mount namespaces that were copied before (for example by `ip netns exec`). Do the same.
+ */
+static int netns_run_dir_prepare(struct nsnet_err *err)
+{
+	bool bound = false;
+
+	if (mkdir(NETNS_RUN_DIR, 0755) < 0 && errno != EEXIST)
+		return nsnet_err_set(err, errno, "create %s: %s", NETNS_RUN_DIR, strerror(errno));
+	while (mount("", NETNS_RUN_DIR, "none", MS_SHARED | MS_REC, NULL) < 0) {
+		if (errno != EINVAL || bound)
+			return nsnet_err_set(err, errno, "make %s a shared mount: %s", NETNS_RUN_DIR,
+					     strerror(errno));
+		/* Not a mount point yet: bind it onto itself, then retry. */
+		if (mount(NETNS_RUN_DIR, NETNS_RUN_DIR, "none", MS_BIND | MS_REC, NULL) < 0)
+			return nsnet_err_set(err, errno, "bind %s: %s", NETNS_RUN_DIR, strerror(errno));
+		bound = true;
+	}
+	return 0;
+}
+
+int netns_add(const char *name, struct nsnet_err *err)
+{
+	char path[PATH_MAX];
+	int fd, self, r = 0;
+
+	r = netns_run_dir_prepare(err);
+	if (r < 0)
+		return r;
+	netns_path(name, path, sizeof(path));
+	fd = open(path, O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0);
+	if (fd < 0) {
+		if (errno == EEXIST)
+			return nsnet_err_set(err, EEXIST, "namespace %s already exists", name);
+		return nsnet_err_set(err, errno, "create %s: %s", path, strerror(errno));
+	}
+	close(fd);
+	self = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (self < 0) {
+		r = nsnet_err_set(err, errno, "open /proc/self/ns/net: %s", strerror(errno));
+		goto fail;
+	}
+	if (unshare(CLONE_NEWNET) < 0) {
+		r = nsnet_err_set(err, errno, "new network namespace: %s", strerror(errno));
+		close(self);
+		goto fail;
+	}
+	if (mount("/proc/self/ns/net", path, "none", MS_BIND, NULL) < 0)
+		r = nsnet_err_set(err, errno, "bind namespace to %s: %s", path, strerror(errno));
+	if (setns(self, CLONE_NEWNET) < 0 && r == 0)
+		r = nsnet_err_set(err, errno, "return to own namespace: %s", strerror(errno));
+	close(self);
+	if (r == 0)
+		return 0;
+	umount2(path, MNT_DETACH);
+fail:
+	unlink(path);
+	return r;
+}
+
+int netns_del(const char *name, struct nsnet_err *err)
+{
+	char path[PATH_MAX];
+
+	netns_path(name, path, sizeof(path));
+	umount2(path, MNT_DETACH);	/* fails harmlessly when not mounted */
+	if (unlink(path) < 0) {
+		if (errno == ENOENT)
+			return -ENOENT;
+		return nsnet_err_set(err, errno, "remove %s: %s", path, strerror(errno));
+	}
+	return 0;
+}
+
+int netns_open(const char *name, struct nsnet_err *err)
+{
+	char path[PATH_MAX];
+	int fd;
+
+	netns_path(name, path, sizeof(path));
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return nsnet_err_set(err, errno, "namespace %s: %s", name,
+				     errno == ENOENT ? "does not exist" : strerror(errno));
+	return fd;
+}
+
+bool netns_exists(const char *name)
+{
+	char path[PATH_MAX];
+
+	netns_path(name, path, sizeof(path));
+	return access(path, F_OK) == 0;
+}
+
+int netns_pids(const char *name, pid_t *pids, size_t max, struct nsnet_err *err)
+{
+	char path[PATH_MAX];
+	struct stat want, st;
+	struct dirent *de;
+	DIR *proc;
+	int n = 0;
+
+	netns_path(name, path, sizeof(path));
+	if (stat(path, &want) < 0)
+		return nsnet_err_set(err, errno, "namespace %s: %s", name, strerror(errno));
+	proc = opendir("/proc");
+	if (!proc)
+		return nsnet_err_set(err, errno, "open /proc: %s", strerror(errno));
+	while ((de = readdir(proc))) {
+		char *end;
+		long pid = strtol(de->d_name, &end, 10);
+
+		if (*end || pid <= 0)
+			continue;
+		snprintf(path, sizeof(path), "/proc/%ld/ns/net", pid);
+		if (stat(path, &st) < 0)
+			continue;	/* gone, or a zombie */
+		if (st.st_ino != want.st_ino || st.st_dev != want.st_dev)
+			continue;
+		if ((size_t)n < max)
+			pids[n] = (pid_t)pid;
+		n++;
+	}
+	closedir(proc);
+	return n;
+}
+
+static int netns_name_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int netns_list(char ***names, struct nsnet_err *err)
+{
+	struct dirent *de;
+	char **v = NULL;
+	int n = 0, cap = 0;
+	DIR *d;
+
+	*names = NULL;
+	d = opendir(NETNS_RUN_DIR);
+	if (!d) {
+		if (errno == ENOENT)
+			return 0;
+		return nsnet_err_set(err, errno, "open %s: %s", NETNS_RUN_DIR, strerror(errno));
+	}
+	while ((de = readdir(d))) {
+		if (de->d_name[0] == '.')
+			continue;
+		if (n == cap) {
+			char **nv = realloc(v, sizeof(*v) * (size_t)(cap = cap ? cap * 2 : 16));
+
+			if (!nv)
+				goto oom;
+			v = nv;
+		}
+		if (!(v[n] = strdup(de->d_name)))
+			goto oom;
+		n++;
+	}
+	closedir(d);
+	if (n)
+		qsort(v, (size_t)n, sizeof(*v), netns_name_cmp);
+	*names = v;
+	return n;
+oom:
+	closedir(d);
+	netns_list_free(v, n);
+	return nsnet_err_set(err, ENOMEM, "out of memory");
+}
+
+void netns_list_free(char **names, int n)
+{
+	for (int i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+}

@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: MIT */
+/* Persistent named network namespaces, made the way iproute2 makes them (/run/netns/NAME bind mounts). */
+#ifndef NSNET_KERNEL_NETNS_H
+#define NSNET_KERNEL_NETNS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "util/err.h"
+
+#define NETNS_RUN_DIR "/run/netns"
+#define NETNS_ETC_DIR "/etc/netns"
+
+/*
+ * Create /run/netns/@name holding a new network namespace, exactly as `ip netns add` does, so
+ * `ip netns list` and `ip netns exec` see it. Returns 0, -EEXIST when the name is taken, or -errno.
+ * On failure nothing is left behind.
+ */
+int netns_add(const char *name, struct nsnet_err *err);
+
+/*
+ * Unmount and remove /run/netns/@name. The kernel frees the namespace (and the links in it, such
+ * as the inner end of a veth, which takes its host end with it) once nothing else holds it.
+ * Returns 0, -ENOENT when absent, or -errno.
+ */
+int netns_del(const char *name, struct nsnet_err *err);
+
+/* Open /run/netns/@name (O_RDONLY|O_CLOEXEC). Returns an fd or -errno. */
+int netns_open(const char *name, struct nsnet_err *err);
+
+bool netns_exists(const char *name);
+
+/*
+ * PIDs of processes whose network namespace is /run/netns/@name. Fills up to @max in @pids.
+ * Returns how many there are (may exceed @max), or -errno.
+ */
+int netns_pids(const char *name, pid_t *pids, size_t max, struct nsnet_err *err);
+
+/* Names in /run/netns, sorted; *names is a malloc'd array of malloc'd strings. Returns count or -errno. */
+int netns_list(char ***names, struct nsnet_err *err);
+void netns_list_free(char **names, int n);
+
+#endif

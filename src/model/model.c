@@ -1,0 +1,261 @@
+// SPDX-License-Identifier: MIT
+// Model records and their JSON forms (see model.h). Parsers validate everything they read.
+#include "model/model.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+const struct nsnet_prefix *network_subnet(const struct nsnet_network *net, int family, size_t *idx)
+{
+	for (size_t i = 0; i < net->n_subnets; i++) {
+		if (net->subnet[i].addr.family == family) {
+			if (idx)
+				*idx = i;
+			return &net->subnet[i];
+		}
+	}
+	return NULL;
+}
+
+static int json_str(const json_t *j, const char *key, char *out, size_t len, bool required,
+		    struct nsnet_err *err)
+{
+	const json_t *v = json_object_get(j, key);
+	const char *s;
+
+	if (!v) {
+		if (!required) {
+			out[0] = '\0';
+			return 0;
+		}
+		return nsnet_err_set(err, EBADMSG, "missing \"%s\"", key);
+	}
+	s = json_string_value(v);
+	if (!s || strlen(s) >= len)
+		return nsnet_err_set(err, EBADMSG, "\"%s\": expected a string of at most %zu bytes",
+				     key, len - 1);
+	memcpy(out, s, strlen(s) + 1);
+	return 0;
+}
+
+static int json_addr(const json_t *v, struct nsnet_addr *a, struct nsnet_err *err)
+{
+	const char *s = json_string_value(v);
+
+	if (!s)
+		return nsnet_err_set(err, EBADMSG, "expected an address string");
+	return nsnet_addr_parse(s, a, err) < 0 ? -EBADMSG : 0;
+}
+
+json_t *network_to_json(const struct nsnet_network *net)
+{
+	char buf[NSNET_PREFIX_STRLEN];
+	json_t *j = json_object(), *subnets = json_array(), *gws = json_array();
+
+	if (!j || !subnets || !gws)
+		goto oom;
+	for (size_t i = 0; i < net->n_subnets; i++) {
+		json_array_append_new(subnets, json_string(nsnet_prefix_str(&net->subnet[i], buf)));
+		json_array_append_new(gws, json_string(nsnet_addr_str(&net->gateway[i], buf)));
+	}
+	json_object_set_new(j, "name", json_string(net->name));
+	json_object_set_new(j, "bridge", json_string(net->bridge));
+	json_object_set_new(j, "subnets", subnets);
+	json_object_set_new(j, "gateways", gws);
+	json_object_set_new(j, "nat", json_boolean(net->nat));
+	json_object_set_new(j, "internal", json_boolean(net->internal));
+	json_object_set_new(j, "mtu", json_integer(net->mtu));
+	return j;
+oom:
+	json_decref(j);
+	json_decref(subnets);
+	json_decref(gws);
+	return NULL;
+}
+
+int network_from_json(const json_t *j, struct nsnet_network *net, struct nsnet_err *err)
+{
+	const json_t *subnets = json_object_get(j, "subnets"), *gws = json_object_get(j, "gateways");
+	const json_t *mtu = json_object_get(j, "mtu");
+	int r;
+
+	memset(net, 0, sizeof(*net));
+	if (!json_is_object(j))
+		return nsnet_err_set(err, EBADMSG, "network record: expected an object");
+	if ((r = json_str(j, "name", net->name, sizeof(net->name), true, err)) < 0 ||
+	    (r = json_str(j, "bridge", net->bridge, sizeof(net->bridge), true, err)) < 0)
+		return r;
+	if (!json_is_array(subnets) || !json_is_array(gws) || json_array_size(subnets) == 0 ||
+	    json_array_size(subnets) > NSNET_MAX_SUBNETS ||
+	    json_array_size(subnets) != json_array_size(gws))
+		return nsnet_err_set(err, EBADMSG, "network %s: bad \"subnets\"/\"gateways\"", net->name);
+	net->n_subnets = json_array_size(subnets);
+	for (size_t i = 0; i < net->n_subnets; i++) {
+		const char *s = json_string_value(json_array_get(subnets, i));
+
+		if (!s || nsnet_prefix_parse(s, &net->subnet[i], err) < 0 ||
+		    json_addr(json_array_get(gws, i), &net->gateway[i], err) < 0)
+			return nsnet_err_set(err, EBADMSG, "network %s: bad subnet or gateway", net->name);
+	}
+	net->nat = json_is_true(json_object_get(j, "nat"));
+	net->internal = json_is_true(json_object_get(j, "internal"));
+	net->mtu = json_is_integer(mtu) ? (unsigned int)json_integer_value(mtu) : NSNET_MTU_DEFAULT;
+	return 0;
+}
+
+json_t *namespace_to_json(const struct nsnet_namespace *ns)
+{
+	char buf[INET6_ADDRSTRLEN];
+	json_t *j = json_object(), *dns = json_array(), *att = json_array();
+
+	if (!j || !dns || !att)
+		goto oom;
+	for (size_t i = 0; i < ns->n_dns; i++)
+		json_array_append_new(dns, json_string(nsnet_addr_str(&ns->dns[i], buf)));
+	for (size_t i = 0; i < ns->n_att; i++) {
+		json_t *a = json_pack("{s:s, s:s, s:s, s:b}", "network", ns->att[i].net,
+				      "ifname", ns->att[i].ifname, "host_ifname", ns->att[i].host_ifname,
+				      "default_route", ns->att[i].default_route);
+
+		if (!a)
+			goto oom;
+		json_array_append_new(att, a);
+	}
+	json_object_set_new(j, "name", json_string(ns->name));
+	json_object_set_new(j, "managed", json_boolean(ns->managed));
+	json_object_set_new(j, "dns", dns);
+	json_object_set_new(j, "attachments", att);
+	return j;
+oom:
+	json_decref(j);
+	json_decref(dns);
+	json_decref(att);
+	return NULL;
+}
+
+int namespace_from_json(const json_t *j, struct nsnet_namespace *ns, struct nsnet_err *err)
+{
+	const json_t *dns = json_object_get(j, "dns"), *att = json_object_get(j, "attachments");
+	size_t i;
+	int r;
+
+	memset(ns, 0, sizeof(*ns));
+	if (!json_is_object(j))
+		return nsnet_err_set(err, EBADMSG, "namespace record: expected an object");
+	if ((r = json_str(j, "name", ns->name, sizeof(ns->name), true, err)) < 0)
+		return r;
+	ns->managed = json_is_true(json_object_get(j, "managed"));
+	if ((dns && !json_is_array(dns)) || json_array_size(dns) > NSNET_MAX_DNS ||
+	    (att && !json_is_array(att)) || json_array_size(att) > NSNET_MAX_ATTACH)
+		return nsnet_err_set(err, EBADMSG, "namespace %s: bad \"dns\"/\"attachments\"", ns->name);
+	ns->n_dns = json_array_size(dns);
+	for (i = 0; i < ns->n_dns; i++)
+		if (json_addr(json_array_get(dns, i), &ns->dns[i], err) < 0)
+			return -EBADMSG;
+	ns->n_att = json_array_size(att);
+	for (i = 0; i < ns->n_att; i++) {
+		const json_t *a = json_array_get(att, i);
+		struct nsnet_attachment *t = &ns->att[i];
+
+		if ((r = json_str(a, "network", t->net, sizeof(t->net), true, err)) < 0 ||
+		    (r = json_str(a, "ifname", t->ifname, sizeof(t->ifname), true, err)) < 0 ||
+		    (r = json_str(a, "host_ifname", t->host_ifname, sizeof(t->host_ifname), true, err)) < 0)
+			return r;
+		t->default_route = json_is_true(json_object_get(a, "default_route"));
+	}
+	return 0;
+}
+
+json_t *leases_to_json(const struct nsnet_leases *l)
+{
+	char buf[INET6_ADDRSTRLEN];
+	json_t *j = json_object();
+
+	if (!j)
+		return NULL;
+	for (size_t i = 0; i < l->n; i++) {
+		json_t *v = json_pack("{s:s, s:s}", "owner", l->v[i].owner, "ifname", l->v[i].ifname);
+
+		if (!v || json_object_set_new(j, nsnet_addr_str(&l->v[i].addr, buf), v) < 0) {
+			json_decref(j);
+			return NULL;
+		}
+	}
+	return j;
+}
+
+int leases_from_json(const json_t *j, struct nsnet_leases *l, struct nsnet_err *err)
+{
+	const char *key;
+	json_t *v;
+
+	memset(l, 0, sizeof(*l));
+	if (!json_is_object(j))
+		return nsnet_err_set(err, EBADMSG, "lease record: expected an object");
+	json_object_foreach((json_t *)j, key, v) {
+		struct nsnet_addr a;
+		const char *owner = json_string_value(json_object_get(v, "owner"));
+		const char *ifname = json_string_value(json_object_get(v, "ifname"));
+
+		if (nsnet_addr_parse(key, &a, err) < 0 || !owner || !ifname ||
+		    strlen(owner) > NSNET_NAME_MAX || strlen(ifname) >= IFNAMSIZ) {
+			leases_free(l);
+			return nsnet_err_set(err, EBADMSG, "lease %s: malformed", key);
+		}
+		if (leases_add(l, &a, owner, ifname) < 0) {
+			leases_free(l);
+			return nsnet_err_set(err, ENOMEM, "out of memory");
+		}
+	}
+	return 0;
+}
+
+int leases_add(struct nsnet_leases *l, const struct nsnet_addr *a, const char *owner, const char *ifname)
+{
+	struct nsnet_lease *e;
+
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 16;
+		struct nsnet_lease *v = realloc(l->v, cap * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		l->v = v;
+		l->cap = cap;
+	}
+	e = &l->v[l->n++];
+	memset(e, 0, sizeof(*e));
+	e->addr = *a;
+	snprintf(e->owner, sizeof(e->owner), "%s", owner);
+	snprintf(e->ifname, sizeof(e->ifname), "%s", ifname);
+	return 0;
+}
+
+size_t leases_remove_owner(struct nsnet_leases *l, const char *owner, const char *ifname)
+{
+	size_t i, k = 0, removed = 0;
+
+	for (i = 0; i < l->n; i++) {
+		if (!strcmp(l->v[i].owner, owner) && (!ifname || !strcmp(l->v[i].ifname, ifname))) {
+			removed++;
+			continue;
+		}
+		l->v[k++] = l->v[i];
+	}
+	l->n = k;
+	return removed;
+}
+
+void leases_free(struct nsnet_leases *l)
+{
+	free(l->v);
+	memset(l, 0, sizeof(*l));
+}
+
+struct nsnet_attachment *namespace_attachment(struct nsnet_namespace *ns, const char *net)
+{
+	for (size_t i = 0; i < ns->n_att; i++)
+		if (!strcmp(ns->att[i].net, net))
+			return &ns->att[i];
+	return NULL;
+}

@@ -1,0 +1,182 @@
+// SPDX-License-Identifier: MIT
+// The state dir (see store.h). Records are small JSON files; a rename makes each write atomic.
+#include "state/store.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static const char *const state_kinds[] = { STATE_NETWORKS, STATE_NAMESPACES, STATE_LEASES };
+
+static int state_mkdir(const char *path, struct nsnet_err *err)
+{
+	if (mkdir(path, 0700) < 0 && errno != EEXIST)
+		return nsnet_err_set(err, errno, "state dir %s: %s", path, strerror(errno));
+	return 0;
+}
+
+int state_open(struct state *st, const char *dir, bool write, struct nsnet_err *err)
+{
+	char path[PATH_MAX + 32];
+	int r;
+
+	memset(st, 0, sizeof(*st));
+	st->lock_fd = -1;
+	st->writable = write;
+	if (!dir || !*dir || strlen(dir) >= sizeof(st->dir))
+		return nsnet_err_set(err, EINVAL, "state dir '%s': expected a directory path", dir ? dir : "");
+	snprintf(st->dir, sizeof(st->dir), "%s", dir);
+	if (write) {
+		r = state_mkdir(st->dir, err);
+		if (r < 0)
+			return r;
+		for (size_t i = 0; i < sizeof(state_kinds) / sizeof(state_kinds[0]); i++) {
+			snprintf(path, sizeof(path), "%s/%s", st->dir, state_kinds[i]);
+			r = state_mkdir(path, err);
+			if (r < 0)
+				return r;
+		}
+	}
+	snprintf(path, sizeof(path), "%s/lock", st->dir);
+	st->lock_fd = open(path, (write ? O_RDWR | O_CREAT : O_RDONLY) | O_CLOEXEC, 0600);
+	if (st->lock_fd < 0) {
+		if (!write && errno == ENOENT)
+			return 0;	/* nothing recorded yet */
+		return nsnet_err_set(err, errno, "state dir %s: %s", st->dir, strerror(errno));
+	}
+	if (flock(st->lock_fd, write ? LOCK_EX : LOCK_SH) < 0) {
+		r = nsnet_err_set(err, errno, "lock %s: %s", path, strerror(errno));
+		state_close(st);
+		return r;
+	}
+	return 0;
+}
+
+void state_close(struct state *st)
+{
+	if (st->lock_fd >= 0)
+		close(st->lock_fd);	/* releases the flock */
+	st->lock_fd = -1;
+}
+
+static void state_path(struct state *st, const char *kind, const char *name, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s/%s/%s.json", st->dir, kind, name);
+}
+
+int state_read(struct state *st, const char *kind, const char *name, json_t **out,
+	       struct nsnet_err *err)
+{
+	char path[PATH_MAX * 2];
+	json_error_t jerr;
+
+	*out = NULL;
+	state_path(st, kind, name, path, sizeof(path));
+	*out = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
+	if (*out)
+		return 0;
+	if (access(path, F_OK) < 0 && errno == ENOENT)
+		return -ENOENT;
+	return nsnet_err_set(err, EBADMSG, "state record %s: %s (line %d)", path, jerr.text, jerr.line);
+}
+
+int state_write(struct state *st, const char *kind, const char *name, const json_t *rec,
+		struct nsnet_err *err)
+{
+	char path[PATH_MAX * 2], tmp[PATH_MAX * 2 + 16];
+	int fd, r;
+
+	state_path(st, kind, name, path, sizeof(path));
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return nsnet_err_set(err, errno, "write %s: %s", tmp, strerror(errno));
+	r = json_dumpfd(rec, fd, JSON_COMPACT | JSON_SORT_KEYS);
+	if (r == 0 && write(fd, "\n", 1) != 1)
+		r = -1;
+	if (r < 0) {
+		int e = errno ? errno : EIO;
+
+		close(fd);
+		unlink(tmp);
+		return nsnet_err_set(err, e, "write %s: %s", tmp, strerror(e));
+	}
+	close(fd);
+	if (rename(tmp, path) < 0) {
+		int e = errno;
+
+		unlink(tmp);
+		return nsnet_err_set(err, e, "rename %s: %s", tmp, strerror(e));
+	}
+	return 0;
+}
+
+int state_remove(struct state *st, const char *kind, const char *name, struct nsnet_err *err)
+{
+	char path[PATH_MAX * 2];
+
+	state_path(st, kind, name, path, sizeof(path));
+	if (unlink(path) < 0 && errno != ENOENT)
+		return nsnet_err_set(err, errno, "remove %s: %s", path, strerror(errno));
+	return 0;
+}
+
+static int state_name_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int state_names(struct state *st, const char *kind, char ***names, struct nsnet_err *err)
+{
+	char path[PATH_MAX + 32];
+	struct dirent *de;
+	char **v = NULL;
+	int n = 0, cap = 0;
+	DIR *d;
+
+	*names = NULL;
+	snprintf(path, sizeof(path), "%s/%s", st->dir, kind);
+	d = opendir(path);
+	if (!d) {
+		if (errno == ENOENT)
+			return 0;
+		return nsnet_err_set(err, errno, "state dir %s: %s", path, strerror(errno));
+	}
+	while ((de = readdir(d))) {
+		size_t len = strlen(de->d_name);
+
+		if (de->d_name[0] == '.' || len <= 5 || strcmp(de->d_name + len - 5, ".json"))
+			continue;
+		if (n == cap) {
+			char **nv = realloc(v, sizeof(*v) * (size_t)(cap = cap ? cap * 2 : 16));
+
+			if (!nv)
+				goto oom;
+			v = nv;
+		}
+		if (!(v[n] = strndup(de->d_name, len - 5)))
+			goto oom;
+		n++;
+	}
+	closedir(d);
+	if (n)
+		qsort(v, (size_t)n, sizeof(*v), state_name_cmp);
+	*names = v;
+	return n;
+oom:
+	closedir(d);
+	state_names_free(v, n);
+	return nsnet_err_set(err, ENOMEM, "out of memory");
+}
+
+void state_names_free(char **names, int n)
+{
+	for (int i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+}

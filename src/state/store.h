@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: MIT */
+/* The state dir: JSON records by kind and name, atomic writes, one flock for mutations. */
+#ifndef NSNET_STATE_STORE_H
+#define NSNET_STATE_STORE_H
+
+#include <jansson.h>
+#include <limits.h>
+#include <stdbool.h>
+
+#include "util/err.h"
+
+#define NSNET_STATE_DIR_DEFAULT "/run/nsnet"
+
+/* Record kinds: one sub-directory each. */
+#define STATE_NETWORKS "networks"
+#define STATE_NAMESPACES "namespaces"
+#define STATE_LEASES "leases"
+
+struct state {
+	char dir[PATH_MAX];
+	int lock_fd;
+	bool writable;
+};
+
+/*
+ * Open the state dir. @write: create it (0700) and its kind folders if missing, and take the
+ * exclusive lock, held until state_close(): one mutation at a time per state dir. Otherwise take
+ * a shared lock when the dir exists (a missing dir reads as empty).
+ * Returns 0 or -errno ("state dir /x: Permission denied").
+ */
+int state_open(struct state *st, const char *dir, bool write, struct nsnet_err *err);
+void state_close(struct state *st);
+
+/* Read record @kind/@name. Returns 0 with *out (caller json_decref's), -ENOENT, or -errno. */
+int state_read(struct state *st, const char *kind, const char *name, json_t **out,
+	       struct nsnet_err *err);
+/* Replace record @kind/@name atomically (write a temporary file, rename). Returns 0 or -errno. */
+int state_write(struct state *st, const char *kind, const char *name, const json_t *rec,
+		struct nsnet_err *err);
+/* Remove record @kind/@name; a missing record is fine. Returns 0 or -errno. */
+int state_remove(struct state *st, const char *kind, const char *name, struct nsnet_err *err);
+/* Names of the records of @kind, sorted. Returns count (>= 0) or -errno; free with state_names_free. */
+int state_names(struct state *st, const char *kind, char ***names, struct nsnet_err *err);
+void state_names_free(char **names, int n);
+
+#endif
