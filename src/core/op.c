@@ -374,7 +374,8 @@ int op_sysctl(struct op *op, const char *key, const char *value, struct nsnet_er
 {
 	char cur[64];
 
-	if (sysctl_get(key, cur, sizeof(cur), NULL) == 0 && !strcmp(cur, value))
+	/* A dry run shows the command even when this host has the value already: it is what a clean host needs. */
+	if (!op->opts->dry_run && sysctl_get(key, cur, sizeof(cur), NULL) == 0 && !strcmp(cur, value))
 		return 0;
 	op_echo(op, "sysctl -w %s=%s", key, value);
 	if (op->opts->dry_run)

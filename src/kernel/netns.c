@@ -28,7 +28,11 @@ static int netns_run_dir_prepare(struct nsnet_err *err)
 
 	if (mkdir(NETNS_RUN_DIR, 0755) < 0 && errno != EEXIST)
 		return nsnet_err_set(err, errno, "create %s: %s", NETNS_RUN_DIR, strerror(errno));
-	while (mount("", NETNS_RUN_DIR, "none", MS_SHARED | MS_REC, NULL) < 0) {
+	/*
+	 * Not MS_REC as iproute2 does: that walks every namespace mount below on each call, and the
+	 * mounts made later join the peer group of the directory anyway.
+	 */
+	while (mount("", NETNS_RUN_DIR, "none", MS_SHARED, NULL) < 0) {
 		if (errno != EINVAL || bound)
 			return nsnet_err_set(err, errno, "make %s a shared mount: %s", NETNS_RUN_DIR,
 					     strerror(errno));

@@ -89,30 +89,32 @@ int state_write(struct state *st, const char *kind, const char *name, const json
 		struct nsnet_err *err)
 {
 	char path[PATH_MAX * 2], tmp[PATH_MAX * 2 + 16];
-	int fd, r;
+	char *text = json_dumps(rec, JSON_COMPACT | JSON_SORT_KEYS);
+	size_t len;
+	int fd, e = 0;
 
+	if (!text)
+		return nsnet_err_set(err, ENOMEM, "out of memory");
+	len = strlen(text);
+	text[len] = '\n';	/* json_dumps' NUL becomes the newline: one write for the record */
 	state_path(st, kind, name, path, sizeof(path));
 	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd < 0)
-		return nsnet_err_set(err, errno, "write %s: %s", tmp, strerror(errno));
-	r = json_dumpfd(rec, fd, JSON_COMPACT | JSON_SORT_KEYS);
-	if (r == 0 && write(fd, "\n", 1) != 1)
-		r = -1;
-	if (r < 0) {
-		int e = errno ? errno : EIO;
-
-		close(fd);
-		unlink(tmp);
-		return nsnet_err_set(err, e, "write %s: %s", tmp, strerror(e));
+	if (fd < 0) {
+		e = errno;
+	} else {
+		if (write(fd, text, len + 1) != (ssize_t)(len + 1))
+			e = errno ? errno : EIO;
+		if (close(fd) < 0 && !e)
+			e = errno;
+		if (!e && rename(tmp, path) < 0)
+			e = errno;
+		if (e)
+			unlink(tmp);
 	}
-	close(fd);
-	if (rename(tmp, path) < 0) {
-		int e = errno;
-
-		unlink(tmp);
-		return nsnet_err_set(err, e, "rename %s: %s", tmp, strerror(e));
-	}
+	free(text);
+	if (e)
+		return nsnet_err_set(err, e, "write %s: %s", path, strerror(e));
 	return 0;
 }
 
