@@ -27,7 +27,7 @@ CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/%.o)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all deps check check-unit check-integration demo bench install clean
+.PHONY: all deps check check-unit check-integration demo bench install clean unit-bins
 all: $(BUILD)/nsnet
 
 $(BUILD)/%.o: %.c $(wildcard src/*/*.h)
@@ -48,9 +48,12 @@ $(BUILD)/tests/%: tests/unit/%.c tests/unit/unit.h $(BUILD)/libnsnet.a
 deps:
 	@sh tests/deps.sh
 
+# The tests run against an AddressSanitizer + UBSan build in its own directory (SANITIZE=0: plain).
+CHECK_SANITIZE ?= $(if $(SANITIZE),$(SANITIZE),1)
+CHECK_BUILD    := $(if $(filter 1,$(CHECK_SANITIZE)),build/asan,build/plain)
 check: deps
-	@$(MAKE) --no-print-directory SANITIZE=$(if $(SANITIZE),$(SANITIZE),1) all unit-bins
-	@sh tests/run.sh $(BUILD)
+	@$(MAKE) --no-print-directory BUILD=$(CHECK_BUILD) SANITIZE=$(CHECK_SANITIZE) all unit-bins
+	@sh tests/run.sh $(CHECK_BUILD)
 
 unit-bins: $(UNIT_BIN)
 
