@@ -7,6 +7,8 @@ PREFIX   ?= /usr/local
 DESTDIR  ?=
 BUILD    ?= build
 PKGS     := libmnl libnftables jansson
+# libnftables is dlopen'ed on first use (see src/firewall/nft.c): only its headers are needed to build.
+LINK_PKGS := libmnl jansson
 
 WARN     := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 -Werror -Wno-format-truncation
 CFLAGS   ?= -O2 -g
@@ -18,7 +20,7 @@ else
 CFLAGS   += -D_FORTIFY_SOURCE=2
 endif
 CFLAGS   += $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-LDLIBS   += $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+LDLIBS   += $(shell pkg-config --libs $(LINK_PKGS) 2>/dev/null) -ldl
 
 LIB_SRC  := $(wildcard src/util/*.c src/model/*.c src/state/*.c src/ipam/*.c src/kernel/*.c src/firewall/*.c src/core/*.c)
 CLI_SRC  := $(wildcard src/cli/*.c)

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "firewall/fw.h"
@@ -20,6 +21,7 @@ int op_begin(struct op *op, const struct nsnet_opts *opts, bool write, struct ns
 {
 	memset(op, 0, sizeof(*op));
 	op->opts = opts;
+	clock_gettime(CLOCK_MONOTONIC, &op->t0);
 	op->undo = calloc(OP_MAX_UNDO, sizeof(*op->undo));
 	if (!op->undo)
 		return nsnet_err_set(err, ENOMEM, "out of memory");
@@ -96,8 +98,16 @@ void op_echo(struct op *op, const char *fmt, ...)
 
 	if (!op->opts->dry_run && op->opts->verbose < 1)
 		return;
-	if (!op->opts->dry_run)
+	if (!op->opts->dry_run && op->opts->verbose >= 2) {
+		/* -vv: time since the operation began, to see where an operation spends it. */
+		struct timespec now;
+
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		fprintf(f, "+ [%7.3f ms] ", (double)(now.tv_sec - op->t0.tv_sec) * 1e3 +
+			(double)(now.tv_nsec - op->t0.tv_nsec) / 1e6);
+	} else if (!op->opts->dry_run) {
 		fputs("+ ", f);
+	}
 	va_start(ap, fmt);
 	vfprintf(f, fmt, ap);
 	va_end(ap);

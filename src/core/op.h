@@ -6,6 +6,7 @@
 #include <jansson.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <time.h>
 
 #include "kernel/nl.h"
 #include "model/model.h"
@@ -58,6 +59,7 @@ struct op_ns {
 
 struct op {
 	const struct nsnet_opts *opts;
+	struct timespec t0;	/* start, for -vv timings */
 	struct state st;
 	struct nl host;
 	bool host_open;
