@@ -78,3 +78,18 @@ install: all
 
 clean:
 	rm -rf $(BUILD)
+
+# libFuzzer targets for the parsers (clang). FUZZ_SECONDS per target; new inputs go to build/fuzz/corpus-*.
+FUZZ_SECONDS ?= 60
+FUZZ_CFLAGS  := -g -O1 -std=c11 -D_GNU_SOURCE $(WARN) -Isrc -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
+FUZZ_TARGETS := inet names
+.PHONY: fuzz
+fuzz:
+	@mkdir -p $(BUILD)/fuzz
+	clang $(FUZZ_CFLAGS) tests/fuzz/fuzz_inet.c src/util/inet.c src/util/err.c src/ipam/ipam.c -o $(BUILD)/fuzz/fuzz_inet
+	clang $(FUZZ_CFLAGS) tests/fuzz/fuzz_names.c src/util/names.c src/util/err.c -o $(BUILD)/fuzz/fuzz_names
+	@for t in $(FUZZ_TARGETS); do \
+		mkdir -p $(BUILD)/fuzz/corpus-$$t; \
+		seeds=tests/fuzz/corpus/$$t; [ -d $$seeds ] || seeds=; \
+		$(BUILD)/fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) $(BUILD)/fuzz/corpus-$$t $$seeds || exit 1; \
+	done
