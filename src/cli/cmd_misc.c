@@ -28,6 +28,7 @@ static const char gc_help[] =
 int cmd_exec(struct cli *c, int argc, char **argv)
 {
 	struct nsnet_err err = { 0 };
+	bool exec_failed;
 	int first = 2;
 
 	if (argc > 1 && cli_is_help(argv[1])) {
@@ -45,8 +46,10 @@ int cmd_exec(struct cli *c, int argc, char **argv)
 		printf("\n");
 		return EXIT_OK;
 	}
-	core_exec(argv[1], argv + first, &err);
+	core_exec(argv[1], argv + first, &exec_failed, &err);
 	cli_fail(&err);
+	if (!exec_failed)
+		return EXIT_FAIL;
 	return err.code == ENOENT ? 127 : 126;	/* as a shell reports a command it cannot run */
 }
 

@@ -67,9 +67,10 @@ int core_query(const struct nsnet_opts *o, json_t **out, struct nsnet_err *err);
 /*
  * Run @argv inside namespace @ns the way `ip netns exec` does: enter it, give the command a private
  * mount namespace with each file of /etc/netns/NS bind-mounted over its /etc twin, and a matching /sys, then exec.
- * Returns only on failure (-errno).
+ * Returns only on failure (-errno); *@exec_failed tells whether everything up to the exec itself
+ * worked (so the caller can answer 126/127 as a shell does, and 1 for nsnet's own failures).
  */
-int core_exec(const char *ns, char **argv, struct nsnet_err *err);
+int core_exec(const char *ns, char **argv, bool *exec_failed, struct nsnet_err *err);
 
 /*
  * resolv.conf content for a namespace: "nameserver X" for each of @dns, or when none are given,

@@ -39,10 +39,11 @@ static int exec_bind_etc(const char *ns, struct nsnet_err *err)
 	return 0;
 }
 
-int core_exec(const char *ns, char **argv, struct nsnet_err *err)
+int core_exec(const char *ns, char **argv, bool *exec_failed, struct nsnet_err *err)
 {
 	int fd, r;
 
+	*exec_failed = false;
 	if ((r = names_check("namespace", ns, err)) < 0)
 		return r;
 	fd = netns_open(ns, err);
@@ -64,5 +65,6 @@ int core_exec(const char *ns, char **argv, struct nsnet_err *err)
 		return r;
 	/* The command replaces us: its exit status is ours and signals reach it directly. */
 	execvp(argv[0], argv);
+	*exec_failed = true;
 	return nsnet_err_set(err, errno, "exec %s: %s", argv[0], strerror(errno));
 }
