@@ -1,0 +1,211 @@
+# SPDX-License-Identifier: MIT
+"""Timing loop for bench/attach (run by it, inside the sandbox).
+
+For each side (nsnet, then the ip-command script; the order alternates per round) it adds COUNT namespaces
+one after another, timing each command with time.perf_counter_ns, checks that they work, then removes them,
+timing each removal. Between phases it waits (bounded) until the kernel has really removed the veths, so
+one side's asynchronous namespace cleanup does not land in the other side's timings.
+"""
+import os
+import platform
+import subprocess
+import sys
+import time
+
+BR_NSNET, NET_NSNET, GW_NSNET = "nsnet-lan", "lan", "10.0.0.1"
+BR_IP, GW_IP = "ipbench", "10.1.0.1"
+HERE = os.path.dirname(os.path.abspath(__file__))
+IP_SCRIPT = os.path.join(HERE, "attach-ip.sh")
+
+
+def die(msg):
+    print(f"bench: {msg}", file=sys.stderr)
+    sys.exit(1)
+
+
+def parse(argv):
+    if not argv:
+        die("usage: attach NSNET_BINARY [COUNT] [--rounds N] [--backend nft]")
+    opts = {"bin": argv[0], "count": 200, "rounds": 2, "backend": "nft"}
+    args = iter(argv[1:])
+    for a in args:
+        if a.isdigit():
+            opts["count"] = int(a)
+        elif a in ("--rounds", "--backend"):
+            v = next(args, None)
+            if v is None:
+                die(f"{a} needs a value")
+            opts[a[2:]] = int(v) if a == "--rounds" else v
+        elif a.startswith(("--rounds=", "--backend=")):
+            k, v = a[2:].split("=", 1)
+            opts[k] = int(v) if k == "rounds" else v
+        else:
+            print(f"bench: ignoring unknown argument {a!r}", file=sys.stderr)
+    if not 1 <= opts["count"] <= 60000:
+        die("COUNT must be between 1 and 60000")
+    if opts["backend"] != "nft":
+        print(f"bench: only the nft backend is measured; ignoring --backend {opts['backend']}", file=sys.stderr)
+        opts["backend"] = "nft"
+    return opts
+
+
+TIMEOUT = 60  # seconds any one command may take before the bench gives up
+
+
+def spawn(cmd, **kw):
+    try:
+        return subprocess.run(cmd, stdin=subprocess.DEVNULL, timeout=TIMEOUT, **kw)
+    except subprocess.TimeoutExpired:
+        die(f"`{' '.join(cmd)}` did not finish within {TIMEOUT} s")
+
+
+def run(cmd, check=True):
+    p = spawn(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    if check and p.returncode != 0:
+        die(f"`{' '.join(cmd)}` failed with status {p.returncode}:\n{p.stdout.rstrip()}")
+    return p.stdout
+
+
+def timed(cmds):
+    """Run each command in turn; return the wall time of each in ms. Stop at the first failure."""
+    out = []
+    for cmd in cmds:
+        t0 = time.perf_counter_ns()
+        p = spawn(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        t1 = time.perf_counter_ns()
+        if p.returncode != 0:
+            die(f"`{' '.join(cmd)}` failed with status {p.returncode}: {p.stderr.decode(errors='replace').strip()}")
+        out.append((t1 - t0) / 1e6)
+    return out
+
+
+def links_on(bridge):
+    return len(run(["ip", "-o", "link", "show", "master", bridge], check=False).splitlines())
+
+
+def netns_count():
+    return len(run(["ip", "netns", "list"]).splitlines())
+
+
+def wait_drained(bridge, timeout=60.0):
+    """Poll until no port is left on the bridge (namespace deletion finishes asynchronously)."""
+    end = time.monotonic() + timeout
+    while links_on(bridge):
+        if time.monotonic() > end:
+            die(f"{links_on(bridge)} veths still on {bridge} {timeout:.0f} s after removing their namespaces")
+        time.sleep(0.05)
+
+
+def check_added(side, names, bridge, gw):
+    if netns_count() != len(names) or links_on(bridge) != len(names):
+        die(f"{side}: expected {len(names)} namespaces and veths, found {netns_count()} and {links_on(bridge)}")
+    last = names[-1]
+    if not run(["ip", "-n", last, "route", "show", "default"]).strip():
+        die(f"{side}: {last} has no default route")
+    run(["ip", "netns", "exec", last, "ping", "-c1", "-W2", "-q", gw])  # the last one really is attached
+
+
+def check_removed(side, bridge):
+    wait_drained(bridge)
+    left = netns_count() + len(os.listdir("/etc/netns"))
+    if left:
+        die(f"{side}: namespaces or /etc/netns entries left after rm: {run(['ip', 'netns', 'list'])}")
+
+
+def side_nsnet(o):
+    names = [f"b{i}" for i in range(1, o["count"] + 1)]
+    add = timed([[o["bin"], "ns", "add", n, "--net", NET_NSNET] for n in names])
+    check_added("nsnet", names, BR_NSNET, GW_NSNET)
+    rm = timed([[o["bin"], "ns", "rm", n] for n in names])
+    check_removed("nsnet", BR_NSNET)
+    return add, rm, rm
+
+
+def side_ip(o):
+    names = [f"ip{i}" for i in range(1, o["count"] + 1)]
+    add = timed([["sh", IP_SCRIPT, "add", n, str(i)] for i, n in enumerate(names)])
+    check_added("ip-script", names, BR_IP, GW_IP)
+    rm = timed([["sh", IP_SCRIPT, "rm", n] for n in names])
+    check_removed("ip-script", BR_IP)
+    # Again, removed the way tutorials teach it: veth first (each delete waits for the kernel).
+    timed([["sh", IP_SCRIPT, "add", n, str(i)] for i, n in enumerate(names)])
+    check_added("ip-script", names, BR_IP, GW_IP)
+    rmveth = timed([["sh", IP_SCRIPT, "rmveth", n, str(i)] for i, n in enumerate(names)])
+    check_removed("ip-script", BR_IP)
+    return add, rm, rmveth
+
+
+def pct(xs, p):
+    """Nearest-rank percentile."""
+    s = sorted(xs)
+    return s[max(0, -(-len(s) * p // 100) - 1)]
+
+
+def main():
+    o = parse(sys.argv[1:])
+    with open("/proc/self/mountinfo") as f:
+        sandboxed = " nsnet-sandbox-run " in f.read()  # the tmpfs tests/sandbox.sh mounts over /run
+    if os.environ.get("NSNET_IN_SANDBOX") != "1" or not sandboxed:
+        die("refusing to run outside the sandbox (start it with: sh bench/attach NSNET_BINARY)")
+    nproc = len(os.sched_getaffinity(0))
+    load0 = os.getloadavg()
+    t_start = time.monotonic()
+
+    run([o["bin"], "network", "create", NET_NSNET, "--subnet", "10.0.0.0/16"])
+    run(["sh", IP_SCRIPT, "setup"])
+    res = {s: {"add": [], "rm": [], "rmveth": []} for s in ("nsnet", "ip")}
+    sides = {"nsnet": side_nsnet, "ip": side_ip}
+    for r in range(o["rounds"]):
+        for s in (("nsnet", "ip") if r % 2 == 0 else ("ip", "nsnet")):
+            add, rm, rmveth = sides[s](o)
+            res[s]["add"].append(add)
+            res[s]["rm"].append(rm)
+            res[s]["rmveth"].append(rmveth)
+    run([o["bin"], "network", "rm", NET_NSNET])
+    run(["sh", IP_SCRIPT, "teardown"])
+    load1 = os.getloadavg()
+    elapsed = time.monotonic() - t_start
+
+    def allof(s, op):
+        return [x for rnd in res[s][op] for x in rnd]
+
+    print(f"attach benchmark: {o['count']} namespaces added one after another, then removed; "
+          f"{o['rounds']} rounds per side, sides alternating")
+    print(f"machine: nproc {nproc}, load average {load0[0]:.2f} {load0[1]:.2f} {load0[2]:.2f} at start, "
+          f"{load1[0]:.2f} {load1[1]:.2f} {load1[2]:.2f} at end; kernel {platform.release()}; run took {elapsed:.0f} s")
+    print(f"nsnet:     {o['bin']} ns add NAME --net lan / ns rm NAME  (lan = 10.0.0.0/16, {o['backend']} backend)")
+    print(f"ip-script: {os.path.relpath(IP_SCRIPT)} add NAME INDEX / rm NAME  (bridge {BR_IP}, 10.1.0.0/16)")
+    print()
+    rows = [("op", "nsnet median ms", "ip-script median ms", "ratio (ip/nsnet)")]
+    labels = {"add": "ns add", "rm": "ns rm (script: ip netns del)",
+              "rmveth": "ns rm (script: ip link del veth, then ip netns del)"}
+    for op in ("add", "rm", "rmveth"):
+        a, b = pct(allof("nsnet", op), 50), pct(allof("ip", op), 50)
+        rows.append((labels[op], f"{a:.2f}", f"{b:.2f}", f"{b / a:.2f}"))
+    w = [max(len(r[i]) for r in rows) for i in range(4)]
+    for k, r in enumerate(rows):
+        print(" | ".join(c.ljust(w[i]) if i == 0 else c.rjust(w[i]) for i, c in enumerate(r)))
+        if k == 0:
+            print("-+-".join("-" * x for x in w))
+    print()
+    print("noise: p90, and the median of each round (spread = (max - min) / min of those medians)")
+    for op in ("add", "rm"):
+        for s, label in (("nsnet", "nsnet"), ("ip", "ip-script")):
+            meds = [pct(rnd, 50) for rnd in res[s][op]]
+            spread = (max(meds) - min(meds)) / min(meds) * 100
+            print(f"  ns {op:<3} {label:<9}  p90 {pct(allof(s, op), 90):7.2f} ms   rounds "
+                  + " ".join(f"{m:.2f}" for m in meds) + f" ms   spread {spread:.0f}%")
+    tenth = max(1, o["count"] // 10)
+    print(f"growth: median of the first {tenth} and of the last {tenth} ops of each round (does cost rise with the count?)")
+    for op in ("add", "rm"):
+        parts = []
+        for s, label in (("nsnet", "nsnet"), ("ip", "ip-script")):
+            first = pct([x for rnd in res[s][op] for x in rnd[:tenth]], 50)
+            last = pct([x for rnd in res[s][op] for x in rnd[-tenth:]], 50)
+            parts.append(f"{label} {first:.2f} -> {last:.2f} ms")
+        print(f"  ns {op:<3} " + ",  ".join(parts))
+    print("ratio > 1: nsnet is faster than the ip script; < 1: slower.")
+
+
+if __name__ == "__main__":
+    main()
