@@ -38,7 +38,7 @@ void core_resolv_conf(const struct nsnet_addr *dns, size_t n_dns, int verbose, s
 		char word[16], value[INET6_ADDRSTRLEN + 16];
 		struct nsnet_addr a;
 
-		if (sscanf(line, "%15s %63s", word, value) != 2)
+		if (sscanf(line, "%15s %61s", word, value) != 2)
 			continue;
 		if (!strcmp(word, "search") || !strcmp(word, "domain") || !strcmp(word, "options")) {
 			strbuf_printf(out, "%s", line);

@@ -78,13 +78,14 @@ int core_query(const struct nsnet_opts *o, json_t **out, struct nsnet_err *err)
 	for (int k = 0; k < n_kns + n_ns; k++) {
 		const char *name = k < n_kns ? kernel_ns[k] : nss[k - n_kns].name;
 		struct nsnet_namespace *rec = NULL;
-		json_t *j, *atts = json_array();
+		json_t *j, *atts;
 
+		if (k >= n_kns && netns_exists(name))
+			continue;	/* listed already */
 		for (int m = 0; m < n_ns; m++)
 			if (!strcmp(nss[m].name, name))
 				rec = &nss[m];
-		if (k >= n_kns && netns_exists(name))
-			continue;	/* listed already */
+		atts = json_array();
 		for (size_t m = 0; rec && m < rec->n_att; m++) {
 			int ni = query_find(nets, n_nets, rec->att[m].net);
 

@@ -1,0 +1,69 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# Install the Debian packages that building and testing nsnet need, only when one is missing.
+# Quiet when everything is present. Usage: tests/deps.sh
+set -eu
+
+# package [command that proves it is usable]: the command check catches tools present without dpkg
+# (e.g. a hand-built nft); the dpkg check catches -dev packages, which have no command.
+REQUIRED="
+build-essential:cc
+pkg-config:pkg-config
+libmnl-dev
+libnftables-dev
+libjansson-dev
+iproute2:ip
+nftables:nft
+iputils-ping:ping
+socat:socat
+python3:python3
+procps:ps
+util-linux:unshare
+jq:jq
+"
+OPTIONAL="clang:clang"
+
+installed() {
+	dpkg-query -W -f='${Status}\n' "$1" 2>/dev/null | grep -q '^install ok installed$'
+}
+
+missing=
+for entry in $REQUIRED; do
+	pkg=${entry%%:*}
+	cmd=
+	case $entry in *:*) cmd=${entry#*:} ;; esac
+	if installed "$pkg"; then continue; fi
+	# Present without dpkg's knowledge (e.g. another distribution's image): good enough for tools.
+	if [ -n "$cmd" ] && command -v "$cmd" >/dev/null 2>&1; then continue; fi
+	missing="$missing $pkg"
+done
+
+optional_missing=
+for entry in $OPTIONAL; do
+	pkg=${entry%%:*}
+	cmd=${entry#*:}
+	installed "$pkg" || command -v "$cmd" >/dev/null 2>&1 || optional_missing="$optional_missing $pkg"
+done
+
+[ -z "$missing$optional_missing" ] && exit 0
+
+if [ "$(id -u)" != 0 ]; then
+	if [ -n "$missing" ]; then
+		echo "deps: missing packages:$missing (run tests/deps.sh as root to install them)" >&2
+		exit 1
+	fi
+	exit 0
+fi
+command -v apt-get >/dev/null 2>&1 || { echo "deps: missing$missing$optional_missing and no apt-get" >&2; exit 1; }
+
+export DEBIAN_FRONTEND=noninteractive
+echo "deps: installing$missing$optional_missing" >&2
+apt-get update -qq >&2
+if [ -n "$missing" ]; then
+	apt-get install -y -qq --no-install-recommends $missing >&2
+fi
+if [ -n "$optional_missing" ]; then
+	# Optional: a failure here (package not available) must not stop the build.
+	apt-get install -y -qq --no-install-recommends $optional_missing >&2 ||
+		echo "deps: optional packages not installed:$optional_missing" >&2
+fi

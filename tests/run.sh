@@ -1,0 +1,146 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# Run nsnet's test suites and print one closing line "N passed, N failed, N skipped".
+#
+# Usage: tests/run.sh BUILD_DIR [unit|integration|all] [NAME...]
+#   unit:        every executable BUILD_DIR/tests/test_*; each prints its own lines and, last,
+#                "# passed=N failed=M"; the counts are added (a crash or a missing summary line
+#                counts as one failure).
+#   integration: every tests/integration/t_*.sh is one test, run in its own sandbox
+#                (tests/sandbox.sh) with NSNET=BUILD_DIR/nsnet. Exit 0 = pass, 77 = skip,
+#                anything else = fail (its output is shown then). Needs root.
+#   NAME...:     only the integration tests whose name (t_foo) contains one of these words.
+# Environment: NSNET_TEST_TIMEOUT (seconds per integration test, default 120),
+#              NSNET_CMD_TIMEOUT (seconds per command a test runs through run_ok/run_fail, 30).
+# Exit status: 1 if anything failed, 0 otherwise.
+set -u
+
+usage() { echo "usage: tests/run.sh BUILD_DIR [unit|integration|all] [NAME...]" >&2; exit 2; }
+[ $# -ge 1 ] || usage
+BUILD_DIR=$1; shift
+SUITE=all
+if [ $# -ge 1 ]; then
+	case $1 in unit|integration|all) SUITE=$1; shift ;; esac
+fi
+[ -d "$BUILD_DIR" ] || { echo "run.sh: build directory $BUILD_DIR does not exist (run make first)" >&2; exit 2; }
+BUILD_DIR=$(cd "$BUILD_DIR" && pwd)
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+cd "$ROOT"
+TIMEOUT=${NSNET_TEST_TIMEOUT:-120}
+
+PASSED=0
+FAILED=0
+SKIPPED=0
+OUT=$(mktemp "${TMPDIR:-/tmp}/nsnet-run.XXXXXX")
+trap 'rm -f "$OUT"' EXIT
+trap 'exit 130' INT TERM
+
+now() { date +%s.%N; }
+elapsed() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1fs", b - a }'; }
+# Show a failing test's output, indented so it cannot be mistaken for a result line.
+show_output() { sed 's/^/    # /' "$OUT"; }
+
+run_unit() {
+	found=0
+	for bin in "$BUILD_DIR"/tests/test_*; do
+		[ -f "$bin" ] && [ -x "$bin" ] || continue
+		found=1
+		name=${bin##*/}
+		t0=$(now)
+		"$bin" >"$OUT" 2>&1 </dev/null
+		rc=$?
+		took=$(elapsed "$t0")
+		summary=$(tail -n 1 "$OUT" | sed -n 's/^# passed=\([0-9][0-9]*\) failed=\([0-9][0-9]*\)[[:space:]]*$/\1 \2/p')
+		# The binary's own per-test lines, without its summary line.
+		if [ -n "$summary" ]; then sed '$d' "$OUT"; else cat "$OUT"; fi | sed 's/^/    /'
+		if [ -z "$summary" ]; then
+			FAILED=$((FAILED + 1))
+			echo "not ok - $name: exit status $rc and no '# passed=N failed=M' line ($took)"
+			continue
+		fi
+		p=${summary% *}
+		f=${summary#* }
+		PASSED=$((PASSED + p))
+		FAILED=$((FAILED + f))
+		if [ "$rc" != 0 ] && [ "$f" = 0 ]; then
+			# E.g. a sanitizer report at exit after all checks passed.
+			FAILED=$((FAILED + 1))
+			echo "not ok - $name: passed=$p failed=$f but exit status $rc ($took)"
+		elif [ "$f" != 0 ]; then
+			echo "not ok - $name: passed=$p failed=$f ($took)"
+		else
+			echo "ok - $name: passed=$p failed=$f ($took)"
+		fi
+	done
+	[ "$found" = 1 ] || echo "unit: no test binaries in $BUILD_DIR/tests"
+}
+
+selected() {
+	[ $# -eq 1 ] && return 0
+	n=$1; shift
+	for w in "$@"; do
+		case $n in *"$w"*) return 0 ;; esac
+	done
+	return 1
+}
+
+run_integration() {
+	tests=
+	for t in tests/integration/t_*.sh; do
+		[ -f "$t" ] || continue
+		name=${t##*/}; name=${name%.sh}
+		selected "$name" "$@" && tests="$tests $t"
+	done
+	if [ -z "$tests" ]; then
+		echo "integration: no tests selected"
+		return
+	fi
+	if [ "$(id -u)" != 0 ]; then
+		n=0
+		for t in $tests; do n=$((n + 1)); done
+		echo "integration: skipping $n tests: they need root (unshare --net --mount)"
+		SKIPPED=$((SKIPPED + n))
+		return
+	fi
+	NSNET=$BUILD_DIR/nsnet
+	export NSNET
+	# Tests use the default state dir inside their sandbox unless they say otherwise.
+	unset NSNET_STATE_DIR
+	for t in $tests; do
+		name=${t##*/}; name=${name%.sh}
+		t0=$(now)
+		# Output goes to a file, not a pipe: a stray background process cannot hang the runner.
+		timeout -k 5 "$TIMEOUT" sh tests/sandbox.sh sh "$t" >"$OUT" 2>&1 </dev/null
+		rc=$?
+		took=$(elapsed "$t0")
+		case $rc in
+		0)
+			PASSED=$((PASSED + 1))
+			echo "ok - $name ($took)"
+			;;
+		77)
+			SKIPPED=$((SKIPPED + 1))
+			echo "skip - $name: $(tail -n 1 "$OUT") ($took)"
+			;;
+		124|137)
+			FAILED=$((FAILED + 1))
+			show_output
+			echo "not ok - $name: timed out after ${TIMEOUT}s ($took)"
+			;;
+		*)
+			FAILED=$((FAILED + 1))
+			show_output
+			echo "not ok - $name: exit status $rc ($took)"
+			;;
+		esac
+	done
+}
+
+case $SUITE in
+unit) run_unit ;;
+integration) run_integration "$@" ;;
+all) run_unit; run_integration "$@" ;;
+esac
+
+echo "$PASSED passed, $FAILED failed, $SKIPPED skipped"
+[ "$FAILED" = 0 ]
