@@ -48,6 +48,9 @@ int cmd_detach(struct cli *c, int argc, char **argv);
 int cmd_exec(struct cli *c, int argc, char **argv);
 int cmd_ls(struct cli *c, int argc, char **argv);
 int cmd_gc(struct cli *c, int argc, char **argv);
+int cmd_vip(struct cli *c, int argc, char **argv);
+int cmd_publish(struct cli *c, int argc, char **argv);
+int cmd_unpublish(struct cli *c, int argc, char **argv);
 
 /* Shared by ns add and attach: parse "NET[:IP[,IP6]]" into @req. Returns 0 or EXIT_USAGE. */
 int cli_parse_net_arg(struct cli *c, const char *arg, struct attach_req *req);
@@ -59,5 +62,7 @@ void cli_print_json(const json_t *j);
 void cli_print_networks(const json_t *nets);
 void cli_print_namespaces(const json_t *nss);
 void cli_print_tree(const json_t *root);
+void cli_print_vips(const json_t *vips);
+void cli_print_ports(const json_t *ports);
 
 #endif

@@ -15,6 +15,9 @@ static const struct cli_cmd commands[] = {
 	{ "attach", cmd_attach, "attach a namespace to a network" },
 	{ "detach", cmd_detach, "detach a namespace from a network" },
 	{ "exec", cmd_exec, "run a command inside a namespace" },
+	{ "vip", cmd_vip, "virtual IPs with load-balanced backends" },
+	{ "publish", cmd_publish, "forward a host port to a namespace" },
+	{ "unpublish", cmd_unpublish, "stop forwarding a host port" },
 	{ "ls", cmd_ls, "show networks, their namespaces and addresses" },
 	{ "gc", cmd_gc, "remove leftovers of interrupted operations" },
 	{ "explain", cmd_explain, "print the ip/sysctl/nft commands of an operation, apply nothing" },
@@ -33,6 +36,9 @@ static const char main_help[] =
 	"  attach NS NET          attach a namespace (also one nsnet did not create) to a network\n"
 	"  detach NS NET          undo an attachment\n"
 	"  exec NS -- CMD...      run CMD inside NS with its resolv.conf, like `ip netns exec`\n"
+	"  vip add|set|rm|ls      virtual IPs load-balanced over backends (Kubernetes Service style)\n"
+	"  publish NS [IP:]HP:P   forward a host port to a namespace (Docker -p style); publish ls\n"
+	"  unpublish NS [IP:]HP   stop forwarding it\n"
 	"  ls                     tree of networks, namespaces and addresses\n"
 	"  gc                     remove leftovers of interrupted operations\n"
 	"  explain COMMAND...     same as --dry-run COMMAND...\n"

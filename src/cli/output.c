@@ -110,3 +110,56 @@ void cli_print_tree(const json_t *root)
 	if (!json_array_size(nets) && !any)
 		printf("no networks, no namespaces\n");
 }
+
+void cli_print_vips(const json_t *vips)
+{
+	size_t i, k;
+	json_t *v, *b;
+
+	printf("%-28s %-5s %-9s %-12s %s\n", "VIP", "PROTO", "AFFINITY", "NAME", "BACKENDS");
+	json_array_foreach(vips, i, v) {
+		const char *addr = json_string_value(json_object_get(v, "address"));
+		char ep[80];
+
+		snprintf(ep, sizeof(ep), strchr(addr, ':') ? "[%s]:%d" : "%s:%d", addr,
+			 (int)json_integer_value(json_object_get(v, "port")));
+		char aff[24] = "-";
+
+		if (json_integer_value(json_object_get(v, "affinity")))
+			snprintf(aff, sizeof(aff), "%llds", (long long)json_integer_value(json_object_get(v, "affinity")));
+		printf("%-28s %-5s %-9s ", ep, json_string_value(json_object_get(v, "protocol")), aff);
+		printf("%-12s ", *json_string_value(json_object_get(v, "name")) ? json_string_value(json_object_get(v, "name")) : "-");
+		if (!json_array_size(json_object_get(v, "backends")))
+			fputs("(none: rejects)", stdout);
+		json_array_foreach(json_object_get(v, "backends"), k, b) {
+			const char *ba = json_string_value(json_object_get(b, "address"));
+			const char *ns = json_string_value(json_object_get(b, "namespace"));
+
+			printf(strchr(ba, ':') ? "%s[%s]:%d" : "%s%s:%d", k ? " " : "", ba, (int)json_integer_value(json_object_get(b, "port")));
+			if (ns)
+				printf("(%s)", ns);
+		}
+		putchar('\n');
+	}
+}
+
+void cli_print_ports(const json_t *ports)
+{
+	size_t i;
+	json_t *p;
+
+	printf("%-16s %-5s %-24s %s\n", "NAMESPACE", "PROTO", "HOST", "TARGET");
+	json_array_foreach(ports, i, p) {
+		const char *hip = json_string_value(json_object_get(p, "host_ip"));
+		const char *tgt = json_string_value(json_object_get(p, "target"));
+		char host[80], target[80];
+
+		snprintf(host, sizeof(host), strchr(hip, ':') ? "[%s]:%d" : "%s:%d", *hip ? hip : "*",
+			 (int)json_integer_value(json_object_get(p, "host_port")));
+		snprintf(target, sizeof(target), strchr(tgt, ':') ? "[%s]:%d" : "%s:%d", tgt,
+			 (int)json_integer_value(json_object_get(p, "port")));
+		printf("%-16s %-5s %-24s %s (%s)\n", json_string_value(json_object_get(p, "namespace")),
+		       json_string_value(json_object_get(p, "protocol")), host, target,
+		       json_string_value(json_object_get(p, "network")));
+	}
+}

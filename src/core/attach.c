@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "core/records.h"
+#include "core/svc.h"
 #include "ipam/ipam.h"
 #include "kernel/netns.h"
 
@@ -144,6 +145,8 @@ int attach_apply(struct op *op, const char *ns, const struct attach_plan *p, str
 
 	r = op_veth_add(op, p->att.host_ifname, p->net.bridge, ns, p->att.ifname, p->net.mtu, err);
 	if (r == 0)
+		r = op_hairpin(op, p->att.host_ifname, err);
+	if (r == 0)
 		r = op_link_up(op, ns, p->att.ifname, err);
 	for (size_t i = 0; r == 0 && i < p->n_addrs; i++)
 		r = op_addr_add(op, ns, p->att.ifname, &p->addr[i], p->plen[i], err);
@@ -163,6 +166,9 @@ int detach_apply(struct op *op, struct nsnet_namespace *ns, const char *net, boo
 
 	if (!att)
 		return nsnet_err_set(err, ENOENT, "namespace %s is not attached to network %s", ns->name, net);
+	/* Services first: nothing may keep DNAT'ing to an address that is about to be released. */
+	if ((r = svc_forget(op, ns->name, net, err)) < 0)
+		return r;
 	if (!keep_link && (r = op_link_del(op, NULL, att->host_ifname, err)) < 0)
 		return r;
 	if ((r = rec_leases_load(op, net, &l, err)) < 0)

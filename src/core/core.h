@@ -5,6 +5,7 @@
 
 #include <jansson.h>
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "core/op.h"
 #include "model/model.h"
@@ -50,6 +51,20 @@ int core_ns_rm(const struct nsnet_opts *o, const char *name, bool force, struct 
 int core_attach(const struct nsnet_opts *o, const char *ns, const struct attach_req *req,
 		struct nsnet_err *err);
 int core_detach(const struct nsnet_opts *o, const char *ns, const char *net, struct nsnet_err *err);
+
+/*
+ * Services. A VIP request carries parsed backends whose NS:PORT ones are resolved to the
+ * namespace's address of the VIP's family. vip set replaces the backend list in one transaction.
+ */
+struct nsnet_vip;
+struct nsnet_port;
+int core_vip_add(const struct nsnet_opts *o, const struct nsnet_vip *req, struct nsnet_err *err);
+int core_vip_set(const struct nsnet_opts *o, const struct nsnet_vip *req, struct nsnet_err *err);
+int core_vip_rm(const struct nsnet_opts *o, uint8_t proto, const void *endpoint, struct nsnet_err *err);
+/* Publish @req (host ip/port, port, proto parsed) of namespace @ns through network @net (NULL: its first). */
+int core_publish(const struct nsnet_opts *o, const char *ns, const char *net, const struct nsnet_port *req,
+		 struct nsnet_err *err);
+int core_unpublish(const struct nsnet_opts *o, const char *ns, const struct nsnet_port *req, struct nsnet_err *err);
 
 /*
  * Remove leftovers of interrupted operations: records of vanished namespaces, leases nobody holds,

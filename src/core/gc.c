@@ -8,6 +8,7 @@
 
 #include "core/core.h"
 #include "core/records.h"
+#include "core/svc.h"
 #include "firewall/fw.h"
 #include "kernel/link.h"
 #include "kernel/netns.h"
@@ -57,6 +58,14 @@ static bool gc_ns_has_att(const struct nsnet_namespace *nss, int n, const char *
 	return false;
 }
 
+static bool gc_ns_known(const struct nsnet_namespace *nss, int n, const char *name)
+{
+	for (int i = 0; i < n; i++)
+		if (!strcmp(nss[i].name, name))
+			return true;
+	return false;
+}
+
 int core_gc(const struct nsnet_opts *o, struct nsnet_err *err)
 {
 	struct nsnet_network *nets = NULL;
@@ -64,7 +73,9 @@ int core_gc(const struct nsnet_opts *o, struct nsnet_err *err)
 	struct gc_links links = { 0 };
 	struct strbuf fw = { 0 };
 	char **lease_nets = NULL;
-	int n_nets = 0, n_ns = 0, n_ln = 0, r, repairs = 0;
+	struct nsnet_vip *vips = NULL;
+	struct nsnet_port *ports = NULL;
+	int n_nets = 0, n_ns = 0, n_ln = 0, n_v = 0, n_p = 0, r, repairs = 0;
 	struct nl *nl;
 	struct op op;
 
@@ -159,18 +170,64 @@ int core_gc(const struct nsnet_opts *o, struct nsnet_err *err)
 		repairs++;
 	}
 
-	/* 4. The firewall: rebuilt from the records in one transaction, so it matches them exactly. */
-	if (n_nets == 0) {
+	/* 4. Services of namespaces that are gone. */
+	if ((n_v = svc_vips_load(&op, &vips, err)) < 0 || (n_p = svc_ports_load(&op, &ports, err)) < 0) {
+		r = n_v < 0 ? n_v : n_p;
+		n_v = n_p = 0;
+		goto out;
+	}
+	for (int i = 0; i < n_p; i++) {
+		char key[NSNET_KEY_MAX];
+
+		if (gc_ns_known(nss, n_ns, ports[i].ns))
+			continue;
+		printf("gc: unpublishing port %u/%s of missing namespace %s\n", ports[i].host_port,
+		       proto_name(ports[i].proto), ports[i].ns);
+		port_key(&ports[i], key);
+		if ((r = op_state_put(&op, STATE_PORTS, key, NULL, err)) < 0)
+			goto out;
+		ports[i--] = ports[--n_p];
+		repairs++;
+	}
+	for (int i = 0; i < n_v; i++) {
+		char key[NSNET_KEY_MAX];
+		size_t k = 0;
+		json_t *j;
+
+		for (size_t b = 0; b < vips[i].n_backends; b++)
+			if (!vips[i].backend[b].ns[0] || gc_ns_known(nss, n_ns, vips[i].backend[b].ns))
+				vips[i].backend[k++] = vips[i].backend[b];
+		if (k == vips[i].n_backends)
+			continue;
+		printf("gc: dropping %zu backend(s) of missing namespaces from VIP id %u\n", vips[i].n_backends - k,
+		       vips[i].id);
+		vips[i].n_backends = k;
+		vip_key(&vips[i], key);
+		j = vip_to_json(&vips[i]);
+		r = op_state_put(&op, STATE_VIPS, key, j, err);
+		json_decref(j);
+		if (r < 0)
+			goto out;
+		repairs++;
+	}
+
+	/* 5. The firewall: rebuilt from the records in one transaction, so it matches them exactly. */
+	if (n_nets == 0 && n_v == 0 && n_p == 0) {
 		if (fw_nft_table_exists(NULL) == 1) {
-			printf("gc: removing nft table inet %s: no network remains\n", NSNET_NFT_TABLE);
+			printf("gc: removing nft table inet %s: nothing of nsnet remains\n", NSNET_NFT_TABLE);
 			if ((r = op_nft(&op, "delete table inet " NSNET_NFT_TABLE "\n", NULL, err)) < 0)
 				goto out;
 			repairs++;
 		}
 	} else {
 		strbuf_printf(&fw, "add table inet %s\ndelete table inet %s\n", NSNET_NFT_TABLE, NSNET_NFT_TABLE);
+		fw_nft_base(&fw);
 		for (int i = 0; i < n_nets; i++)
 			fw_nft_network_add(&nets[i], &fw);
+		for (int i = 0; i < n_v; i++)
+			fw_nft_vip_add(&vips[i], &fw);
+		for (int i = 0; i < n_p; i++)
+			fw_nft_port_add(&ports[i], &fw);
 		if (fw.oom) {
 			r = nsnet_err_set(err, ENOMEM, "out of memory");
 			goto out;
@@ -181,6 +238,8 @@ int core_gc(const struct nsnet_opts *o, struct nsnet_err *err)
 	r = repairs;
 out:
 	free(links.v);
+	free(vips);
+	free(ports);
 	free(nets);
 	free(nss);
 	state_names_free(lease_nets, n_ln);

@@ -7,6 +7,7 @@
 #include "core/attach.h"
 #include "core/core.h"
 #include "core/records.h"
+#include "core/svc.h"
 #include "firewall/fw.h"
 #include "kernel/link.h"
 
@@ -173,7 +174,11 @@ int core_network_rm(const struct nsnet_opts *o, const char *name, bool force, st
 		r = n_nets;
 		goto out;
 	}
-	fw_nft_network_del(&net, n_nets <= 1, &del);
+	if ((r = svc_count(&op, err)) < 0)
+		goto out;
+	/* The table goes with the last network, unless services still live in it. */
+	fw_nft_network_del(&net, n_nets <= 1 && r == 0, &del);
+	r = 0;
 	/* Rules first, then the bridge: traffic never flows unfiltered. Deletion is best effort. */
 	if ((r = op_nft(&op, strbuf_str(&del), NULL, err)) < 0) {
 		if (o->verbose)

@@ -290,6 +290,22 @@ int op_veth_add(struct op *op, const char *host_if, const char *bridge, const ch
 	return 0;
 }
 
+int op_hairpin(struct op *op, const char *ifname, struct nsnet_err *err)
+{
+	struct nl *nl;
+	int r;
+
+	op_echo(op, "ip link set %s type bridge_slave hairpin on", ifname);
+	if (op->opts->dry_run)
+		return 0;
+	if ((r = op_nl(op, NULL, &nl, err)) < 0)
+		return r;
+	r = link_set_hairpin(nl, ifname, err);
+	if (r < 0)
+		nsnet_err_prefix(err, "hairpin mode on %s", ifname);
+	return r;
+}
+
 int op_link_del(struct op *op, const char *ns, const char *ifname, struct nsnet_err *err)
 {
 	char ip[NSNET_NAME_MAX + 16];

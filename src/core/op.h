@@ -93,6 +93,7 @@ int op_netns_del(struct op *op, const char *ns, struct nsnet_err *err);
 int op_bridge_add(struct op *op, const struct nsnet_network *net, struct nsnet_err *err);
 int op_veth_add(struct op *op, const char *host_if, const char *bridge, const char *ns,
 		const char *peer_if, unsigned int mtu, struct nsnet_err *err);
+int op_hairpin(struct op *op, const char *ifname, struct nsnet_err *err);
 int op_link_del(struct op *op, const char *ns, const char *ifname, struct nsnet_err *err);
 int op_link_up(struct op *op, const char *ns, const char *ifname, struct nsnet_err *err);
 int op_addr_add(struct op *op, const char *ns, const char *ifname, const struct nsnet_addr *a,

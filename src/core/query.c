@@ -5,6 +5,7 @@
 
 #include "core/core.h"
 #include "core/records.h"
+#include "core/svc.h"
 #include "kernel/netns.h"
 
 /* Addresses leased to @owner/@ifname on a network, from its lease set. */
@@ -99,7 +100,26 @@ int core_query(const struct nsnet_opts *o, json_t **out, struct nsnet_err *err)
 			      "exists", k < n_kns || netns_exists(name), "attachments", atts);
 		json_array_append_new(jnss, j);
 	}
-	root = json_pack("{s:O, s:O}", "networks", jnets, "namespaces", jnss);
+	{
+		struct nsnet_vip *vips = NULL;
+		struct nsnet_port *ports = NULL;
+		int nv = svc_vips_load(&op, &vips, err), np = nv < 0 ? 0 : svc_ports_load(&op, &ports, err);
+		json_t *jv = json_array(), *jp = json_array();
+
+		for (int i = 0; i < nv; i++)
+			json_array_append_new(jv, vip_to_json(&vips[i]));
+		for (int i = 0; i < np; i++)
+			json_array_append_new(jp, port_to_json(&ports[i]));
+		free(vips);
+		free(ports);
+		if (nv < 0 || np < 0) {
+			json_decref(jv);
+			json_decref(jp);
+			r = nv < 0 ? nv : np;
+			goto out;
+		}
+		root = json_pack("{s:O, s:O, s:o, s:o}", "networks", jnets, "namespaces", jnss, "vips", jv, "ports", jp);
+	}
 	if (!root)
 		r = nsnet_err_set(err, ENOMEM, "out of memory");
 	*out = root;

@@ -24,6 +24,9 @@
  * Policies stay `accept`: nsnet never changes what other tables decide.
  */
 
+/* Lines that create the table, its sets, maps and base chains if missing, and re-assert base rules. */
+void fw_nft_base(struct strbuf *out);
+
 /* Lines (one nft command each) that add @net's rules, creating the table if needed. */
 void fw_nft_network_add(const struct nsnet_network *net, struct strbuf *out);
 /* Lines that remove @net's rules; @last: no other network remains, so remove the whole table. */
@@ -34,6 +37,31 @@ void fw_nft_network_del(const struct nsnet_network *net, bool last, struct strbu
  * error text libnftables gave.
  */
 int fw_nft_apply(const char *cmds, struct nsnet_err *err);
+
+/*
+ * Services (firewall/svc.c). Theory of operation:
+ *   svc-pre (nat prerouting) and svc-out (nat output) look up (daddr . l4proto . dport) in one
+ *   verdict map per family (svc4/svc6) and jump to the VIP's or published port's chain; ports
+ *   published on every local address are looked up by (l4proto . dport) in pubany4/pubany6 when
+ *   `fib daddr type local` (loopback excluded).
+ *   vip-ID: `dnat to daddr . l4proto . dport . numgen random mod N map @bk4` -- one shared map
+ *   holds every VIP's backends keyed by (VIP, proto, port, index), so per-packet cost and the
+ *   size of a change do not depend on how many VIPs exist. With affinity, each backend i has a
+ *   chain sep-ID-i (refresh the client in the timeout set aff-ID-i, DNAT) reached first by
+ *   membership of that set, else by the random index through the shared verdict map sep4/sep6.
+ *   A VIP without backends is an element of empty4/empty6, which the filter hooks (forward,
+ *   svc-filter-out) reject at once: TCP reset, ICMP port unreachable otherwise.
+ *   pub-ID: dnat to the namespace's address and port.
+ */
+void fw_nft_svc_base(struct strbuf *out);
+/* Reject rules for backend-less VIPs, appended to chain @chain. */
+void fw_nft_svc_reject_rules(const char *chain, struct strbuf *out);
+struct nsnet_vip;
+struct nsnet_port;
+void fw_nft_vip_add(const struct nsnet_vip *v, struct strbuf *out);
+void fw_nft_vip_del(const struct nsnet_vip *v, struct strbuf *out);
+void fw_nft_port_add(const struct nsnet_port *p, struct strbuf *out);
+void fw_nft_port_del(const struct nsnet_port *p, struct strbuf *out);
 
 /* Does table inet nsnet exist? (1 yes, 0 no, -errno) */
 int fw_nft_table_exists(struct nsnet_err *err);

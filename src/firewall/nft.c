@@ -9,21 +9,27 @@
 
 #define T "inet " NSNET_NFT_TABLE
 
-static void nft_base(struct strbuf *o)
+void fw_nft_base(struct strbuf *o)
 {
 	strbuf_printf(o, "add table " T "\n");
 	strbuf_printf(o, "add set " T " bridges { type ifname ; }\n");
 	strbuf_printf(o, "add map " T " fwd_in { type ifname : verdict ; }\n");
 	strbuf_printf(o, "add map " T " fwd_out { type ifname : verdict ; }\n");
 	strbuf_printf(o, "add map " T " nat_in { type ifname : verdict ; }\n");
+	strbuf_printf(o, "add map " T " nat_out { type ifname : verdict ; }\n");
+	fw_nft_svc_base(o);
 	strbuf_printf(o, "add chain " T " forward { type filter hook forward priority filter ; policy accept ; }\n");
 	strbuf_printf(o, "add chain " T " postrouting { type nat hook postrouting priority srcnat ; policy accept ; }\n");
 	strbuf_printf(o, "flush chain " T " forward\n");
+	fw_nft_svc_reject_rules("forward", o);
 	strbuf_printf(o, "add rule " T " forward ct state established,related accept\n");
 	strbuf_printf(o, "add rule " T " forward iifname vmap @fwd_in\n");
 	strbuf_printf(o, "add rule " T " forward oifname vmap @fwd_out\n");
 	strbuf_printf(o, "flush chain " T " postrouting\n");
 	strbuf_printf(o, "add rule " T " postrouting iifname vmap @nat_in\n");
+	strbuf_printf(o, "add rule " T " postrouting oifname vmap @nat_out\n");
+	/* Published on 127.0.0.1: the host's loopback source must not reach a namespace. */
+	strbuf_printf(o, "add rule " T " postrouting oifname @bridges ip saddr 127.0.0.0/8 masquerade\n");
 }
 
 void fw_nft_network_add(const struct nsnet_network *net, struct strbuf *o)
@@ -31,10 +37,12 @@ void fw_nft_network_add(const struct nsnet_network *net, struct strbuf *o)
 	const char *n = net->name, *br = net->bridge;
 	char buf[NSNET_PREFIX_STRLEN];
 
-	nft_base(o);
+	fw_nft_base(o);
 	strbuf_printf(o, "add chain " T " in-%s\n", n);
 	strbuf_printf(o, "flush chain " T " in-%s\n", n);
 	strbuf_printf(o, "add rule " T " in-%s oifname \"%s\" accept\n", n, br);
+	/* Services are reachable from every network: what a VIP or published port DNATs passes. */
+	strbuf_printf(o, "add rule " T " in-%s ct status dnat accept\n", n);
 	strbuf_printf(o, "add rule " T " in-%s oifname @bridges drop\n", n);
 	strbuf_printf(o, "add rule " T " in-%s %s\n", n, net->internal ? "drop" : "accept");
 	strbuf_printf(o, "add chain " T " out-%s\n", n);
@@ -49,7 +57,20 @@ void fw_nft_network_add(const struct nsnet_network *net, struct strbuf *o)
 				      n, br, net->subnet[i].addr.family == AF_INET ? "ip" : "ip6",
 				      nsnet_prefix_str(&net->subnet[i], buf));
 	}
+	/*
+	 * DNAT'ed traffic from the network's own subnet going back into it (a namespace reaching a
+	 * VIP or published port whose backend shares its network, or itself: hairpin) is
+	 * masqueraded, so the reply returns through the host to be un-DNAT'ed instead of going
+	 * straight to the client on the bridge. Keyed by the outgoing bridge: with br_netfilter such
+	 * packets may be bridged and then carry no input interface.
+	 */
+	strbuf_printf(o, "add chain " T " natout-%s\n", n);
+	strbuf_printf(o, "flush chain " T " natout-%s\n", n);
+	for (size_t i = 0; i < net->n_subnets; i++)
+		strbuf_printf(o, "add rule " T " natout-%s ct status dnat %s saddr %s masquerade\n", n,
+			      net->subnet[i].addr.family == AF_INET ? "ip" : "ip6", nsnet_prefix_str(&net->subnet[i], buf));
 	strbuf_printf(o, "add element " T " bridges { \"%s\" }\n", br);
+	strbuf_printf(o, "add element " T " nat_out { \"%s\" : jump natout-%s }\n", br, n);
 	strbuf_printf(o, "add element " T " fwd_in { \"%s\" : jump in-%s }\n", br, n);
 	strbuf_printf(o, "add element " T " fwd_out { \"%s\" : jump out-%s }\n", br, n);
 	strbuf_printf(o, "add element " T " nat_in { \"%s\" : jump nat-%s }\n", br, n);
@@ -64,12 +85,14 @@ void fw_nft_network_del(const struct nsnet_network *net, bool last, struct strbu
 		return;
 	}
 	strbuf_printf(o, "delete element " T " nat_in { \"%s\" }\n", br);
+	strbuf_printf(o, "delete element " T " nat_out { \"%s\" }\n", br);
 	strbuf_printf(o, "delete element " T " fwd_out { \"%s\" }\n", br);
 	strbuf_printf(o, "delete element " T " fwd_in { \"%s\" }\n", br);
 	strbuf_printf(o, "delete element " T " bridges { \"%s\" }\n", br);
-	strbuf_printf(o, "delete chain " T " nat-%s\n", n);
-	strbuf_printf(o, "delete chain " T " out-%s\n", n);
-	strbuf_printf(o, "delete chain " T " in-%s\n", n);
+	for (const char *const *c = (const char *const[]){ "natout", "nat", "out", "in", NULL }; *c; c++) {
+		strbuf_printf(o, "flush chain " T " %s-%s\n", *c, n);
+		strbuf_printf(o, "delete chain " T " %s-%s\n", *c, n);
+	}
 }
 
 /*

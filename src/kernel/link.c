@@ -76,6 +76,23 @@ int link_add_veth(struct nl *nl, const char *name, int master_ifindex, const cha
 	return nl_request(nl, nlh, NULL, NULL, err);
 }
 
+int link_set_hairpin(struct nl *nl, const char *name, struct nsnet_err *err)
+{
+	char buf[LINK_BUF] __attribute__((aligned(NLMSG_ALIGNTO)));
+	struct ifinfomsg *ifm;
+	struct nlmsghdr *nlh = link_msg(buf, RTM_NEWLINK, 0, &ifm);
+	struct nlattr *linkinfo, *data;
+
+	mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
+	linkinfo = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
+	mnl_attr_put_strz(nlh, IFLA_INFO_SLAVE_KIND, "bridge");
+	data = mnl_attr_nest_start(nlh, IFLA_INFO_SLAVE_DATA);
+	mnl_attr_put_u8(nlh, IFLA_BRPORT_MODE, 1);
+	mnl_attr_nest_end(nlh, data);
+	mnl_attr_nest_end(nlh, linkinfo);
+	return nl_request(nl, nlh, NULL, NULL, err);
+}
+
 int link_set_up(struct nl *nl, const char *name, struct nsnet_err *err)
 {
 	char buf[LINK_BUF] __attribute__((aligned(NLMSG_ALIGNTO)));

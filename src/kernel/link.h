@@ -36,6 +36,13 @@ int link_add_bridge(struct nl *nl, const char *name, unsigned int mtu, const uin
 int link_add_veth(struct nl *nl, const char *name, int master_ifindex, const char *peer_name,
 		  int peer_netns_fd, unsigned int mtu, struct nsnet_err *err);
 
+/*
+ * Turn on hairpin mode of bridge port @name (`ip link set NAME type bridge_slave hairpin on`): a
+ * frame may leave by the port it came in, which a namespace reaching itself through a VIP needs
+ * when the host bridges with netfilter (br_netfilter). Returns 0 or -errno.
+ */
+int link_set_hairpin(struct nl *nl, const char *name, struct nsnet_err *err);
+
 /* Set link @name up. Returns 0 or -errno. */
 int link_set_up(struct nl *nl, const char *name, struct nsnet_err *err);
 

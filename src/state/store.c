@@ -11,7 +11,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static const char *const state_kinds[] = { STATE_NETWORKS, STATE_NAMESPACES, STATE_LEASES };
+static const char *const state_kinds[] = { STATE_NETWORKS, STATE_NAMESPACES, STATE_LEASES, STATE_VIPS,
+					     STATE_PORTS };
 
 static int state_mkdir(const char *path, struct nsnet_err *err)
 {

@@ -15,6 +15,8 @@
 #define STATE_NETWORKS "networks"
 #define STATE_NAMESPACES "namespaces"
 #define STATE_LEASES "leases"
+#define STATE_VIPS "vips"
+#define STATE_PORTS "ports"
 
 struct state {
 	char dir[PATH_MAX];

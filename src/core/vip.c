@@ -1,0 +1,510 @@
+// SPDX-License-Identifier: MIT
+// Virtual IPs and published ports: validation, state records, nft transactions (rules in firewall/svc.c).
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/core.h"
+#include "core/records.h"
+#include "core/svc.h"
+#include "firewall/fw.h"
+#include "kernel/netns.h"
+
+static int svc_load_all(struct op *op, const char *kind, size_t size, void **out,
+			int (*parse)(const json_t *, void *, struct nsnet_err *), struct nsnet_err *err)
+{
+	char **names;
+	char *v = NULL;
+	int n = state_names(&op->st, kind, &names, err), k = 0, r = 0;
+
+	*out = NULL;
+	if (n < 0)
+		return n;
+	if (n && !(v = calloc((size_t)n, size))) {
+		state_names_free(names, n);
+		return nsnet_err_set(err, ENOMEM, "out of memory");
+	}
+	for (int i = 0; i < n && r == 0; i++) {
+		json_t *j;
+
+		r = state_read(&op->st, kind, names[i], &j, err);
+		if (r == -ENOENT) {
+			r = 0;
+			continue;
+		}
+		if (r == 0) {
+			r = parse(j, v + (size_t)k * size, err);
+			json_decref(j);
+			if (r < 0)
+				nsnet_err_prefix(err, "state record %s/%s", kind, names[i]);
+			else
+				k++;
+		}
+	}
+	state_names_free(names, n);
+	if (r < 0) {
+		free(v);
+		return r;
+	}
+	*out = v;
+	return k;
+}
+
+static int svc_vip_parse(const json_t *j, void *p, struct nsnet_err *err)
+{
+	return vip_from_json(j, p, err);
+}
+
+static int svc_port_parse(const json_t *j, void *p, struct nsnet_err *err)
+{
+	return port_from_json(j, p, err);
+}
+
+int svc_vips_load(struct op *op, struct nsnet_vip **out, struct nsnet_err *err)
+{
+	return svc_load_all(op, STATE_VIPS, sizeof(**out), (void **)out, svc_vip_parse, err);
+}
+
+int svc_ports_load(struct op *op, struct nsnet_port **out, struct nsnet_err *err)
+{
+	return svc_load_all(op, STATE_PORTS, sizeof(**out), (void **)out, svc_port_parse, err);
+}
+
+int svc_count(struct op *op, struct nsnet_err *err)
+{
+	char **names;
+	int n = state_names(&op->st, STATE_VIPS, &names, err), m;
+
+	if (n < 0)
+		return n;
+	state_names_free(names, n);
+	m = state_names(&op->st, STATE_PORTS, &names, err);
+	if (m < 0)
+		return m;
+	state_names_free(names, m);
+	return n + m;
+}
+
+/*
+ * The address of family @family that namespace @ns holds on network @net (NULL: the first of its
+ * networks that has one). Fills @net_out (may be NULL). Returns 0, or -ENOENT with a message.
+ */
+static int svc_ns_addr(struct op *op, const char *ns, const char *net, int family, struct nsnet_addr *out,
+		       char *net_out, struct nsnet_err *err)
+{
+	struct nsnet_namespace rec;
+	int r = rec_namespace_load(op, ns, &rec, err);
+
+	if (r == -ENOENT || (r == 0 && !netns_exists(ns)))
+		return nsnet_err_set(err, ENOENT, "namespace %s does not exist", ns);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < rec.n_att; i++) {
+		struct nsnet_leases l;
+
+		if (net && strcmp(rec.att[i].net, net))
+			continue;
+		if ((r = rec_leases_load(op, rec.att[i].net, &l, err)) < 0)
+			return r;
+		for (size_t k = 0; k < l.n; k++) {
+			if (l.v[k].addr.family != family || strcmp(l.v[k].owner, ns) ||
+			    strcmp(l.v[k].ifname, rec.att[i].ifname))
+				continue;
+			*out = l.v[k].addr;
+			if (net_out)
+				snprintf(net_out, NSNET_NAME_MAX + 1, "%s", rec.att[i].net);
+			leases_free(&l);
+			return 0;
+		}
+		leases_free(&l);
+	}
+	if (net)
+		return nsnet_err_set(err, ENOENT, "namespace %s has no %s address on network %s", ns,
+				     family == AF_INET ? "IPv4" : "IPv6", net);
+	return nsnet_err_set(err, ENOENT, "namespace %s has no %s address on any nsnet network", ns,
+			     family == AF_INET ? "IPv4" : "IPv6");
+}
+
+/* Resolve NS:PORT backends, check families and duplicates. */
+static int vip_resolve(struct op *op, struct nsnet_vip *v, struct nsnet_err *err)
+{
+	char a[NSNET_KEY_MAX], b[NSNET_KEY_MAX];
+	int r;
+
+	for (size_t i = 0; i < v->n_backends; i++) {
+		struct nsnet_backend *be = &v->backend[i];
+
+		if (be->ns[0]) {
+			if ((r = svc_ns_addr(op, be->ns, NULL, v->vip.addr.family, &be->ep.addr, NULL, err)) < 0) {
+				nsnet_err_prefix(err, "backend %s:%u", be->ns, be->ep.port);
+				return r;
+			}
+		} else if (be->ep.addr.family != v->vip.addr.family) {
+			return nsnet_err_set(err, EINVAL, "backend %s: not of the VIP's address family (%s)",
+					     endpoint_str(&be->ep, a), endpoint_str(&v->vip, b));
+		}
+		for (size_t k = 0; k < i; k++)
+			if (nsnet_addr_equal(&v->backend[k].ep.addr, &be->ep.addr) &&
+			    v->backend[k].ep.port == be->ep.port)
+				return nsnet_err_set(err, EINVAL, "backend %s is given twice", endpoint_str(&be->ep, a));
+	}
+	return 0;
+}
+
+/* Lowest id not used by @n records whose ids are read through @id_of. */
+static unsigned int svc_free_id(const void *recs, int n, size_t size, size_t id_off)
+{
+	for (unsigned int id = 1;; id++) {
+		bool used = false;
+
+		for (int i = 0; i < n && !used; i++)
+			used = *(const unsigned int *)((const char *)recs + (size_t)i * size + id_off) == id;
+		if (!used)
+			return id;
+	}
+}
+
+/* Apply nft text @do_ (undone by @undo) and store or remove (@rec NULL) the record @kind/@key. */
+static int svc_commit(struct op *op, struct strbuf *do_, struct strbuf *undo, const char *kind,
+		      const char *key, json_t *rec, struct nsnet_err *err)
+{
+	int r;
+
+	if (do_->oom || undo->oom)
+		r = nsnet_err_set(err, ENOMEM, "out of memory");
+	else if ((r = op_nft(op, strbuf_str(do_), strbuf_str(undo), err)) == 0)
+		r = op_state_put(op, kind, key, rec, err);
+	json_decref(rec);
+	return r;
+}
+
+/* With no network, VIP or port left, the table goes too (one more nft line in @out). */
+static int svc_table_gone_if_last(struct op *op, int removing, struct strbuf *out, struct nsnet_err *err)
+{
+	char **names;
+	int nets = state_names(&op->st, STATE_NETWORKS, &names, err), svcs;
+
+	if (nets < 0)
+		return nets;
+	state_names_free(names, nets);
+	if ((svcs = svc_count(op, err)) < 0)
+		return svcs;
+	if (nets == 0 && svcs <= removing) {
+		out->len = 0;
+		strbuf_printf(out, "delete table inet %s\n", NSNET_NFT_TABLE);
+	}
+	return 0;
+}
+
+static int vip_check_new(struct op *op, const struct nsnet_vip *v, struct nsnet_err *err)
+{
+	struct nsnet_network *nets;
+	char a[NSNET_KEY_MAX], b[NSNET_PREFIX_STRLEN];
+	int n = rec_networks_load(op, &nets, err), r = 0;
+
+	if (n < 0)
+		return n;
+	for (int i = 0; i < n && r == 0; i++)
+		for (size_t k = 0; k < nets[i].n_subnets && r == 0; k++)
+			if (nsnet_prefix_contains(&nets[i].subnet[k], &v->vip.addr))
+				r = nsnet_err_set(err, EINVAL, "VIP %s is inside subnet %s of network %s; choose an address no network uses",
+						  endpoint_str(&v->vip, a), nsnet_prefix_str(&nets[i].subnet[k], b), nets[i].name);
+	free(nets);
+	return r;
+}
+
+int core_vip_add(const struct nsnet_opts *o, const struct nsnet_vip *req, struct nsnet_err *err)
+{
+	struct strbuf add = { 0 }, undo = { 0 };
+	struct nsnet_vip *all = NULL, v = *req;
+	char key[NSNET_KEY_MAX], a[NSNET_KEY_MAX];
+	json_t *old;
+	struct op op;
+	int r, n = 0;
+
+	if ((r = op_begin(&op, o, true, err)) < 0)
+		goto out;
+	vip_key(&v, key);
+	if (state_read(&op.st, STATE_VIPS, key, &old, NULL) == 0) {
+		json_decref(old);
+		r = nsnet_err_set(err, EEXIST, "VIP %s/%s already exists (change its backends with 'nsnet vip set')",
+				  endpoint_str(&v.vip, a), proto_name(v.proto));
+		goto out;
+	}
+	if ((r = vip_check_new(&op, &v, err)) < 0 || (r = vip_resolve(&op, &v, err)) < 0)
+		goto out;
+	if ((n = svc_vips_load(&op, &all, err)) < 0) {
+		r = n;
+		goto out;
+	}
+	v.id = svc_free_id(all, n, sizeof(*all), offsetof(struct nsnet_vip, id));
+	fw_nft_vip_add(&v, &add);
+	fw_nft_vip_del(&v, &undo);
+	if ((r = svc_table_gone_if_last(&op, -1, &undo, err)) < 0)
+		goto out;
+	r = svc_commit(&op, &add, &undo, STATE_VIPS, key, vip_to_json(&v), err);
+out:
+	if (r < 0)
+		op_rollback(&op);
+	op_end(&op);
+	free(all);
+	strbuf_free(&add);
+	strbuf_free(&undo);
+	return r;
+}
+
+/* Load the VIP of @proto/@ep, or fail naming it. */
+static int vip_load(struct op *op, uint8_t proto, const struct nsnet_endpoint *ep, struct nsnet_vip *v,
+		    char *key, struct nsnet_err *err)
+{
+	char a[NSNET_KEY_MAX];
+	json_t *j;
+	int r;
+
+	vip_key_of(proto, ep, key);
+	r = state_read(&op->st, STATE_VIPS, key, &j, err);
+	if (r == -ENOENT)
+		return nsnet_err_set(err, ENOENT, "VIP %s/%s does not exist", endpoint_str(ep, a), proto_name(proto));
+	if (r < 0)
+		return r;
+	r = vip_from_json(j, v, err);
+	json_decref(j);
+	return r;
+}
+
+int core_vip_set(const struct nsnet_opts *o, const struct nsnet_vip *req, struct nsnet_err *err)
+{
+	struct strbuf change = { 0 }, undo = { 0 };
+	struct nsnet_vip old, v = *req;
+	char key[NSNET_KEY_MAX];
+	struct op op;
+	int r;
+
+	if ((r = op_begin(&op, o, true, err)) < 0)
+		goto out;
+	if ((r = vip_load(&op, req->proto, &req->vip, &old, key, err)) < 0 || (r = vip_resolve(&op, &v, err)) < 0)
+		goto out;
+	v.id = old.id;
+	if (!v.name[0])
+		snprintf(v.name, sizeof(v.name), "%s", old.name);
+	if (!v.affinity)
+		v.affinity = old.affinity;
+	/* One transaction: the old chain and elements go, the new ones come; no packet sees a mix. */
+	fw_nft_vip_del(&old, &change);
+	fw_nft_vip_add(&v, &change);
+	fw_nft_vip_del(&v, &undo);
+	fw_nft_vip_add(&old, &undo);
+	r = svc_commit(&op, &change, &undo, STATE_VIPS, key, vip_to_json(&v), err);
+out:
+	if (r < 0)
+		op_rollback(&op);
+	op_end(&op);
+	strbuf_free(&change);
+	strbuf_free(&undo);
+	return r;
+}
+
+int core_vip_rm(const struct nsnet_opts *o, uint8_t proto, const void *endpoint, struct nsnet_err *err)
+{
+	struct strbuf del = { 0 }, undo = { 0 };
+	struct nsnet_vip v;
+	char key[NSNET_KEY_MAX];
+	struct op op;
+	int r;
+
+	if ((r = op_begin(&op, o, true, err)) < 0)
+		goto out;
+	if ((r = vip_load(&op, proto, endpoint, &v, key, err)) < 0)
+		goto out;
+	fw_nft_vip_del(&v, &del);
+	fw_nft_vip_add(&v, &undo);
+	if ((r = svc_table_gone_if_last(&op, 1, &del, err)) < 0)
+		goto out;
+	r = svc_commit(&op, &del, &undo, STATE_VIPS, key, NULL, err);
+out:
+	if (r < 0)
+		op_rollback(&op);
+	op_end(&op);
+	strbuf_free(&del);
+	strbuf_free(&undo);
+	return r;
+}
+
+int core_publish(const struct nsnet_opts *o, const char *ns, const char *net, const struct nsnet_port *req,
+		 struct nsnet_err *err)
+{
+	struct strbuf add = { 0 }, undo = { 0 };
+	struct nsnet_port *all = NULL, p = *req;
+	struct nsnet_network network;
+	char key[NSNET_KEY_MAX], h[INET6_ADDRSTRLEN];
+	int r, n = 0, family;
+	json_t *old;
+	struct op op;
+
+	if ((r = names_check("namespace", ns, err)) < 0 || (net && (r = names_check("network", net, err)) < 0))
+		return r;
+	if ((r = op_begin(&op, o, true, err)) < 0)
+		goto out;
+	port_key(&p, key);
+	if (state_read(&op.st, STATE_PORTS, key, &old, NULL) == 0) {
+		struct nsnet_port taken;
+
+		r = port_from_json(old, &taken, NULL);
+		json_decref(old);
+		r = nsnet_err_set(err, EADDRINUSE, "port %u/%s on %s is already published (by namespace %s)", p.host_port,
+				  proto_name(p.proto), p.host_ip.family ? nsnet_addr_str(&p.host_ip, h) : "every address",
+				  r == 0 ? taken.ns : "?");
+		goto out;
+	}
+	if (p.host_ip.family == AF_INET6 && p.host_ip.b[15] == 1 && !memcmp(p.host_ip.b, (uint8_t[15]){ 0 }, 15)) {
+		r = nsnet_err_set(err, EINVAL, "host address ::1: IPv6 cannot route loopback traffic to a namespace; publish on 127.0.0.1 or every address");
+		goto out;
+	}
+	/* The target family follows the host address; on every address IPv4 is preferred. */
+	family = p.host_ip.family ? p.host_ip.family : AF_INET;
+	r = svc_ns_addr(&op, ns, net, family, &p.target, p.net, err);
+	if (r == -ENOENT && !p.host_ip.family) {
+		family = AF_INET6;
+		r = svc_ns_addr(&op, ns, net, family, &p.target, p.net, err);
+	}
+	if (r < 0) {
+		nsnet_err_prefix(err, "publish %s", ns);
+		goto out;
+	}
+	snprintf(p.ns, sizeof(p.ns), "%s", ns);
+	if ((r = rec_network_load(&op, p.net, &network, err)) < 0)
+		goto out;
+	if ((n = svc_ports_load(&op, &all, err)) < 0) {
+		r = n;
+		goto out;
+	}
+	p.id = svc_free_id(all, n, sizeof(*all), offsetof(struct nsnet_port, id));
+	if (p.host_ip.family == AF_INET && p.host_ip.b[0] == 127) {
+		/* Only this bridge may carry loopback-sourced packets (and the guard chain drops any
+		 * that arrive on it): see docs/services.md. */
+		char sysctl[64];
+
+		snprintf(sysctl, sizeof(sysctl), "net.ipv4.conf.%s.route_localnet", network.bridge);
+		if ((r = op_sysctl(&op, sysctl, "1", err)) < 0)
+			goto out;
+	}
+	fw_nft_port_add(&p, &add);
+	fw_nft_port_del(&p, &undo);
+	if ((r = svc_table_gone_if_last(&op, -1, &undo, err)) < 0)
+		goto out;
+	r = svc_commit(&op, &add, &undo, STATE_PORTS, key, port_to_json(&p), err);
+out:
+	if (r < 0)
+		op_rollback(&op);
+	op_end(&op);
+	free(all);
+	strbuf_free(&add);
+	strbuf_free(&undo);
+	return r;
+}
+
+int core_unpublish(const struct nsnet_opts *o, const char *ns, const struct nsnet_port *req, struct nsnet_err *err)
+{
+	struct strbuf del = { 0 }, undo = { 0 };
+	char key[NSNET_KEY_MAX], h[INET6_ADDRSTRLEN];
+	struct nsnet_port p;
+	struct op op;
+	json_t *j;
+	int r;
+
+	if ((r = names_check("namespace", ns, err)) < 0)
+		return r;
+	if ((r = op_begin(&op, o, true, err)) < 0)
+		goto out;
+	port_key(req, key);
+	r = state_read(&op.st, STATE_PORTS, key, &j, err);
+	if (r == 0) {
+		r = port_from_json(j, &p, err);
+		json_decref(j);
+	}
+	if (r == -ENOENT || (r == 0 && strcmp(p.ns, ns)))
+		r = nsnet_err_set(err, ENOENT, "namespace %s has no port %u/%s published on %s", ns, req->host_port,
+				  proto_name(req->proto), req->host_ip.family ? nsnet_addr_str(&req->host_ip, h) : "every address");
+	if (r < 0)
+		goto out;
+	fw_nft_port_del(&p, &del);
+	fw_nft_port_add(&p, &undo);
+	if ((r = svc_table_gone_if_last(&op, 1, &del, err)) < 0)
+		goto out;
+	r = svc_commit(&op, &del, &undo, STATE_PORTS, key, NULL, err);
+out:
+	if (r < 0)
+		op_rollback(&op);
+	op_end(&op);
+	strbuf_free(&del);
+	strbuf_free(&undo);
+	return r;
+}
+
+int svc_forget(struct op *op, const char *ns, const char *net, struct nsnet_err *err)
+{
+	struct strbuf change = { 0 }, undo = { 0 };
+	struct nsnet_vip *vips = NULL;
+	struct nsnet_port *ports = NULL;
+	int nv = 0, np = 0, r = 0;
+	char key[NSNET_KEY_MAX];
+	struct nsnet_network network;
+	bool any = false;
+
+	if (net && (r = rec_network_load(op, net, &network, err)) < 0)
+		return r;
+	if ((nv = svc_vips_load(op, &vips, err)) < 0 || (np = svc_ports_load(op, &ports, err)) < 0) {
+		r = nv < 0 ? nv : np;
+		nv = np = 0;
+		goto out;
+	}
+	for (int i = 0; i < np && r == 0; i++) {
+		if (strcmp(ports[i].ns, ns) || (net && strcmp(ports[i].net, net)))
+			continue;
+		fw_nft_port_del(&ports[i], &change);
+		port_key(&ports[i], key);
+		r = op_state_put(op, STATE_PORTS, key, NULL, err);
+		any = true;
+	}
+	for (int i = 0; i < nv && r == 0; i++) {
+		struct nsnet_vip v = vips[i];
+		size_t k = 0;
+
+		for (size_t b = 0; b < v.n_backends; b++) {
+			bool gone = !strcmp(v.backend[b].ns, ns);
+
+			if (gone && net) {
+				size_t idx;
+				const struct nsnet_prefix *sub = network_subnet(&network, v.backend[b].ep.addr.family, &idx);
+
+				gone = sub && nsnet_prefix_contains(sub, &v.backend[b].ep.addr);
+			}
+			if (!gone)
+				v.backend[k++] = v.backend[b];
+		}
+		if (k == v.n_backends)
+			continue;
+		v.n_backends = k;
+		fw_nft_vip_del(&vips[i], &change);
+		fw_nft_vip_add(&v, &change);
+		vip_key(&v, key);
+		json_t *j = vip_to_json(&v);
+
+		r = op_state_put(op, STATE_VIPS, key, j, err);
+		json_decref(j);
+		any = true;
+	}
+	if (r == 0 && any) {
+		if (change.oom)
+			r = nsnet_err_set(err, ENOMEM, "out of memory");
+		else
+			r = op_nft(op, strbuf_str(&change), NULL, err);
+	}
+out:
+	free(vips);
+	free(ports);
+	strbuf_free(&change);
+	strbuf_free(&undo);
+	return r;
+}

@@ -1,0 +1,188 @@
+// SPDX-License-Identifier: MIT
+// nft rules of services: virtual IPs with backends, published ports (theory of operation in fw.h).
+#include <netinet/in.h>
+#include <stdio.h>
+
+#include "firewall/fw.h"
+#include "model/service.h"
+
+#define T "inet " NSNET_NFT_TABLE
+
+/* Per family: the nft name of the protocol, the address type, a map suffix. */
+static const struct svc_family {
+	int family;
+	const char *ip;		/* "ip" / "ip6" */
+	const char *type;	/* "ipv4_addr" / "ipv6_addr" */
+	const char *sfx;	/* "4" / "6" */
+} svc_families[] = {
+	{ AF_INET, "ip", "ipv4_addr", "4" },
+	{ AF_INET6, "ip6", "ipv6_addr", "6" },
+};
+
+static const struct svc_family *svc_fam(int family)
+{
+	return &svc_families[family == AF_INET6];
+}
+
+void fw_nft_svc_base(struct strbuf *o)
+{
+	for (size_t i = 0; i < 2; i++) {
+		const struct svc_family *f = &svc_families[i];
+
+		strbuf_printf(o, "add map " T " svc%s { type %s . inet_proto . inet_service : verdict ; }\n", f->sfx, f->type);
+		strbuf_printf(o, "add map " T " pubany%s { type inet_proto . inet_service : verdict ; }\n", f->sfx);
+		/*
+		 * The data side says "tcp dport" only to name the port type: with "th dport" there,
+		 * nft 1.0.6 cannot add rules using the map once it exists in the kernel ("conflicting
+		 * protocols specified"). The DNAT itself is protocol-neutral and serves UDP too.
+		 */
+		strbuf_printf(o, "add map " T " bk%s { typeof %s daddr . meta l4proto . th dport . numgen random mod 2 : %s daddr . tcp dport ; }\n",
+			      f->sfx, f->ip, f->ip);
+		strbuf_printf(o, "add map " T " sep%s { typeof %s daddr . meta l4proto . th dport . numgen random mod 2 : verdict ; }\n",
+			      f->sfx, f->ip);
+		strbuf_printf(o, "add set " T " empty%s { type %s . inet_proto . inet_service ; }\n", f->sfx, f->type);
+	}
+	strbuf_printf(o, "add chain " T " svc-pre { type nat hook prerouting priority dstnat ; policy accept ; }\n");
+	strbuf_printf(o, "add chain " T " svc-out { type nat hook output priority -100 ; policy accept ; }\n");
+	strbuf_printf(o, "add chain " T " svc-filter-out { type filter hook output priority filter ; policy accept ; }\n");
+	/*
+	 * route_localnet on a bridge (needed to publish on 127.0.0.1) would also let a namespace
+	 * address the host's loopback services through that bridge: drop such packets first.
+	 */
+	strbuf_printf(o, "add chain " T " guard { type filter hook prerouting priority raw ; policy accept ; }\n");
+	strbuf_printf(o, "flush chain " T " guard\n");
+	strbuf_printf(o, "add rule " T " guard iifname @bridges ip daddr 127.0.0.0/8 drop\n");
+	strbuf_printf(o, "add rule " T " guard iifname @bridges ip saddr 127.0.0.0/8 drop\n");
+	for (const char *const *c = (const char *const[]){ "svc-pre", "svc-out", NULL }; *c; c++) {
+		strbuf_printf(o, "flush chain " T " %s\n", *c);
+		for (size_t i = 0; i < 2; i++) {
+			const struct svc_family *f = &svc_families[i];
+
+			strbuf_printf(o, "add rule " T " %s %s daddr . meta l4proto . th dport vmap @svc%s\n", *c, f->ip, f->sfx);
+			strbuf_printf(o, "add rule " T " %s meta nfproto %s %s daddr != %s fib daddr type local meta l4proto . th dport vmap @pubany%s\n",
+				      *c, f->family == AF_INET ? "ipv4" : "ipv6", f->ip,
+				      f->family == AF_INET ? "127.0.0.0/8" : "::1", f->sfx);
+		}
+	}
+	strbuf_printf(o, "flush chain " T " svc-filter-out\n");
+	fw_nft_svc_reject_rules("svc-filter-out", o);
+}
+
+void fw_nft_svc_reject_rules(const char *chain, struct strbuf *o)
+{
+	for (size_t i = 0; i < 2; i++) {
+		const struct svc_family *f = &svc_families[i];
+
+		strbuf_printf(o, "add rule " T " %s %s daddr . meta l4proto . th dport @empty%s meta l4proto tcp reject with tcp reset\n",
+			      chain, f->ip, f->sfx);
+		strbuf_printf(o, "add rule " T " %s %s daddr . meta l4proto . th dport @empty%s reject\n", chain, f->ip, f->sfx);
+	}
+}
+
+/* "10.100.0.1 . tcp . 80" */
+static const char *svc_key3(const struct nsnet_endpoint *ep, uint8_t proto, char *buf, size_t len)
+{
+	char a[INET6_ADDRSTRLEN];
+
+	snprintf(buf, len, "%s . %s . %u", nsnet_addr_str(&ep->addr, a), proto_name(proto), ep->port);
+	return buf;
+}
+
+void fw_nft_vip_add(const struct nsnet_vip *v, struct strbuf *o)
+{
+	const struct svc_family *f = svc_fam(v->vip.addr.family);
+	char key[NSNET_KEY_MAX + 16], a[INET6_ADDRSTRLEN];
+	unsigned int id = v->id;
+
+	fw_nft_base(o);
+	svc_key3(&v->vip, v->proto, key, sizeof(key));
+	if (v->n_backends == 0) {
+		strbuf_printf(o, "add element " T " empty%s { %s }\n", f->sfx, key);
+		return;
+	}
+	strbuf_printf(o, "add chain " T " vip-%u\n", id);
+	strbuf_printf(o, "flush chain " T " vip-%u\n", id);
+	if (v->affinity) {
+		for (size_t i = 0; i < v->n_backends; i++) {
+			const struct nsnet_endpoint *b = &v->backend[i].ep;
+
+			strbuf_printf(o, "add set " T " aff-%u-%zu { type %s ; flags dynamic,timeout ; timeout %us ; }\n",
+				      id, i, f->type, v->affinity);
+			strbuf_printf(o, "add chain " T " sep-%u-%zu\n", id, i);
+			strbuf_printf(o, "flush chain " T " sep-%u-%zu\n", id, i);
+			strbuf_printf(o, "add rule " T " sep-%u-%zu update @aff-%u-%zu { %s saddr } meta l4proto %s dnat %s to %s%s%s:%u\n",
+				      id, i, id, i, f->ip, proto_name(v->proto), f->ip, f->family == AF_INET6 ? "[" : "",
+				      nsnet_addr_str(&b->addr, a), f->family == AF_INET6 ? "]" : "", b->port);
+			strbuf_printf(o, "add rule " T " vip-%u %s saddr @aff-%u-%zu goto sep-%u-%zu\n", id, f->ip, id, i, id, i);
+			strbuf_printf(o, "add element " T " sep%s { %s . %zu : goto sep-%u-%zu }\n", f->sfx, key, i, id, i);
+		}
+		strbuf_printf(o, "add rule " T " vip-%u %s daddr . meta l4proto . th dport . numgen random mod %zu vmap @sep%s\n",
+			      id, f->ip, v->n_backends, f->sfx);
+	} else {
+		for (size_t i = 0; i < v->n_backends; i++)
+			strbuf_printf(o, "add element " T " bk%s { %s . %zu : %s . %u }\n", f->sfx, key, i,
+				      nsnet_addr_str(&v->backend[i].ep.addr, a), v->backend[i].ep.port);
+		strbuf_printf(o, "add rule " T " vip-%u dnat %s to %s daddr . meta l4proto . th dport . numgen random mod %zu map @bk%s\n",
+			      id, f->ip, f->ip, v->n_backends, f->sfx);
+	}
+	strbuf_printf(o, "add element " T " svc%s { %s : jump vip-%u }\n", f->sfx, key, id);
+}
+
+void fw_nft_vip_del(const struct nsnet_vip *v, struct strbuf *o)
+{
+	const struct svc_family *f = svc_fam(v->vip.addr.family);
+	char key[NSNET_KEY_MAX + 16];
+	unsigned int id = v->id;
+
+	svc_key3(&v->vip, v->proto, key, sizeof(key));
+	if (v->n_backends == 0) {
+		strbuf_printf(o, "delete element " T " empty%s { %s }\n", f->sfx, key);
+		return;
+	}
+	strbuf_printf(o, "delete element " T " svc%s { %s }\n", f->sfx, key);
+	strbuf_printf(o, "flush chain " T " vip-%u\n", id);
+	for (size_t i = 0; i < v->n_backends; i++) {
+		if (v->affinity) {
+			strbuf_printf(o, "delete element " T " sep%s { %s . %zu }\n", f->sfx, key, i);
+			strbuf_printf(o, "flush chain " T " sep-%u-%zu\n", id, i);
+			strbuf_printf(o, "delete chain " T " sep-%u-%zu\n", id, i);
+			strbuf_printf(o, "delete set " T " aff-%u-%zu\n", id, i);
+		} else {
+			strbuf_printf(o, "delete element " T " bk%s { %s . %zu }\n", f->sfx, key, i);
+		}
+	}
+	strbuf_printf(o, "delete chain " T " vip-%u\n", id);
+}
+
+void fw_nft_port_add(const struct nsnet_port *p, struct strbuf *o)
+{
+	const struct svc_family *f = svc_fam(p->target.family);
+	char a[INET6_ADDRSTRLEN], h[INET6_ADDRSTRLEN];
+
+	fw_nft_base(o);
+	strbuf_printf(o, "add chain " T " pub-%u\n", p->id);
+	strbuf_printf(o, "flush chain " T " pub-%u\n", p->id);
+	strbuf_printf(o, "add rule " T " pub-%u meta l4proto %s dnat %s to %s%s%s:%u\n", p->id, proto_name(p->proto),
+		      f->ip, f->family == AF_INET6 ? "[" : "",
+		      nsnet_addr_str(&p->target, a), f->family == AF_INET6 ? "]" : "", p->port);
+	if (p->host_ip.family)
+		strbuf_printf(o, "add element " T " svc%s { %s . %s . %u : jump pub-%u }\n", f->sfx,
+			      nsnet_addr_str(&p->host_ip, h), proto_name(p->proto), p->host_port, p->id);
+	else
+		strbuf_printf(o, "add element " T " pubany%s { %s . %u : jump pub-%u }\n", f->sfx, proto_name(p->proto),
+			      p->host_port, p->id);
+}
+
+void fw_nft_port_del(const struct nsnet_port *p, struct strbuf *o)
+{
+	const struct svc_family *f = svc_fam(p->target.family);
+	char h[INET6_ADDRSTRLEN];
+
+	if (p->host_ip.family)
+		strbuf_printf(o, "delete element " T " svc%s { %s . %s . %u }\n", f->sfx, nsnet_addr_str(&p->host_ip, h),
+			      proto_name(p->proto), p->host_port);
+	else
+		strbuf_printf(o, "delete element " T " pubany%s { %s . %u }\n", f->sfx, proto_name(p->proto), p->host_port);
+	strbuf_printf(o, "flush chain " T " pub-%u\n", p->id);
+	strbuf_printf(o, "delete chain " T " pub-%u\n", p->id);
+}
