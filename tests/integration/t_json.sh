@@ -9,7 +9,7 @@ norm() { jq -S -c "${1:-.}"; }
 
 assert_eq "$(json "$NSNET" network ls --json)" "[]" "network ls --json, empty"
 assert_eq "$(json "$NSNET" ns ls --json)" "[]" "ns ls --json, empty"
-assert_eq "$(json "$NSNET" ls --json | norm)" '{"namespaces":[],"networks":[]}' "ls --json, empty"
+assert_eq "$(json "$NSNET" ls --json | norm)" '{"namespaces":[],"networks":[],"ports":[],"vips":[]}' "ls --json, empty"
 
 run_ok "$NSNET" network create lan --subnet 10.0.0.0/24 >/dev/null
 run_ok "$NSNET" network create v6 --subnet fd00:10::/64 --no-nat --internal --mtu 1400 >/dev/null
@@ -33,8 +33,8 @@ assert_eq "$nss" "$(norm <<J
 J
 )" "ns ls --json"
 
-all=$(json "$NSNET" ls --json | norm '{networks: (.networks | sort_by(.name)), namespaces: (.namespaces | sort_by(.name))}')
-assert_eq "$all" "$(printf '{"namespaces":%s,"networks":%s}' "$nss" "$nets" | norm)" "ls --json"
+all=$(json "$NSNET" ls --json | norm '{networks: (.networks | sort_by(.name)), namespaces: (.namespaces | sort_by(.name)), vips: .vips, ports: .ports}')
+assert_eq "$all" "$(printf '{"namespaces":%s,"networks":%s,"ports":[],"vips":[]}' "$nss" "$nets" | norm)" "ls --json"
 
 text=$(run_ok "$NSNET" ls)
 for w in lan v6 http2 foo 10.0.0.2; do assert_match "$text" "$w" "ls (text)"; done
