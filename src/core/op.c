@@ -3,6 +3,8 @@
 #include "core/op.h"
 
 #include <limits.h>
+#include <linux/netlink.h>
+#include <netinet/in.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +14,7 @@
 
 #include "firewall/fw.h"
 #include "kernel/addr.h"
+#include "kernel/conntrack.h"
 #include "kernel/link.h"
 #include "kernel/netns.h"
 #include "kernel/sysctl.h"
@@ -81,6 +84,8 @@ void op_end(struct op *op)
 	op->undo = NULL;
 	if (op->host_open)
 		nl_close(&op->host);
+	if (op->ct_open)
+		nl_close(&op->ct);
 	for (size_t i = 0; i < op->n_ns; i++) {
 		nl_close(&op->ns[i].nl);
 		if (op->ns[i].fd >= 0)
@@ -394,6 +399,28 @@ int op_route_default(struct op *op, const char *ns, const char *ifname, const st
 	if (r < 0)
 		nsnet_err_prefix(err, "add default route via %s", buf);
 	return r;
+}
+
+int op_conntrack_flush(struct op *op, uint8_t proto, const struct nsnet_addr *vip, uint16_t vip_port,
+		       const struct nsnet_addr *backend, uint16_t backend_port, struct nsnet_err *err)
+{
+	char v[INET6_ADDRSTRLEN], b[INET6_ADDRSTRLEN];
+	int r;
+
+	op_echo(op, "conntrack -D -f %s -p %s --orig-dst %s --dport %u --reply-src %s --reply-port-src %u",
+		vip->family == AF_INET6 ? "ipv6" : "ipv4", proto == IPPROTO_UDP ? "udp" : "tcp",
+		nsnet_addr_str(vip, v), vip_port, nsnet_addr_str(backend, b), backend_port);
+	if (op->opts->dry_run)
+		return 0;
+	if (!op->ct_open) {
+		if ((r = nl_open_bus(&op->ct, NETLINK_NETFILTER, -1, err)) < 0)
+			return r;
+		op->ct_open = true;
+	}
+	r = conntrack_del_dnat(&op->ct, proto, vip, vip_port, backend, backend_port, err);
+	if (r < 0)
+		nsnet_err_prefix(err, "conntrack");
+	return r < 0 ? r : 0;
 }
 
 int op_sysctl(struct op *op, const char *key, const char *value, struct nsnet_err *err)

@@ -63,6 +63,8 @@ struct op {
 	struct state st;
 	struct nl host;
 	bool host_open;
+	struct nl ct;		/* ctnetlink, opened on first use */
+	bool ct_open;
 	size_t n_ns;
 	struct op_ns ns[OP_MAX_NS];
 	size_t n_undo;
@@ -100,6 +102,12 @@ int op_addr_add(struct op *op, const char *ns, const char *ifname, const struct 
 		unsigned int len, struct nsnet_err *err);
 int op_route_default(struct op *op, const char *ns, const char *ifname, const struct nsnet_addr *gw,
 		     struct nsnet_err *err);
+/*
+ * Forget the flows DNAT'ed from @vip:@vip_port to @backend:@backend_port (UDP backends removed
+ * from a VIP), so clients move to the remaining backends at once.
+ */
+int op_conntrack_flush(struct op *op, uint8_t proto, const struct nsnet_addr *vip, uint16_t vip_port,
+		       const struct nsnet_addr *backend, uint16_t backend_port, struct nsnet_err *err);
 /* Set sysctl @key to @value unless it already has it (global settings are never reverted). */
 int op_sysctl(struct op *op, const char *key, const char *value, struct nsnet_err *err);
 /* Apply nft lines @cmds as one transaction; @undo (may be NULL) are the lines that revert it. */

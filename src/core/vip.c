@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 // Virtual IPs and published ports: validation, state records, nft transactions (rules in firewall/svc.c).
+#include <netinet/in.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -165,6 +166,29 @@ static unsigned int svc_free_id(const void *recs, int n, size_t size, size_t id_
 	}
 }
 
+/*
+ * After @old's backends were replaced by @new's (NULL: none), drop the UDP flows still pinned to
+ * the backends that left. TCP needs nothing: its connections end, new ones take the new rules.
+ * Failure is only reported: the rules are right already and flows would time out eventually.
+ */
+static void vip_flush_removed(struct op *op, const struct nsnet_vip *old, const struct nsnet_vip *new)
+{
+	struct nsnet_err ignored;
+
+	if (old->proto != IPPROTO_UDP)
+		return;
+	for (size_t i = 0; i < old->n_backends; i++) {
+		const struct nsnet_endpoint *b = &old->backend[i].ep;
+		bool kept = false;
+
+		for (size_t k = 0; new && k < new->n_backends && !kept; k++)
+			kept = nsnet_addr_equal(&new->backend[k].ep.addr, &b->addr) && new->backend[k].ep.port == b->port;
+		if (!kept && op_conntrack_flush(op, old->proto, &old->vip.addr, old->vip.port, &b->addr, b->port,
+						&ignored) < 0 && op->opts->verbose)
+			fprintf(stderr, "nsnet: warning: %s\n", ignored.msg);
+	}
+}
+
 /* Apply nft text @do_ (undone by @undo) and store or remove (@rec NULL) the record @kind/@key. */
 static int svc_commit(struct op *op, struct strbuf *do_, struct strbuf *undo, const char *kind,
 		      const char *key, json_t *rec, struct nsnet_err *err)
@@ -296,6 +320,8 @@ int core_vip_set(const struct nsnet_opts *o, const struct nsnet_vip *req, struct
 	fw_nft_vip_del(&v, &undo);
 	fw_nft_vip_add(&old, &undo);
 	r = svc_commit(&op, &change, &undo, STATE_VIPS, key, vip_to_json(&v), err);
+	if (r == 0)
+		vip_flush_removed(&op, &old, &v);
 out:
 	if (r < 0)
 		op_rollback(&op);
@@ -322,6 +348,8 @@ int core_vip_rm(const struct nsnet_opts *o, uint8_t proto, const void *endpoint,
 	if ((r = svc_table_gone_if_last(&op, 1, &del, err)) < 0)
 		goto out;
 	r = svc_commit(&op, &del, &undo, STATE_VIPS, key, NULL, err);
+	if (r == 0)
+		vip_flush_removed(&op, &v, NULL);
 out:
 	if (r < 0)
 		op_rollback(&op);
@@ -442,6 +470,20 @@ out:
 	return r;
 }
 
+/* UDP flows of VIP @v still pinned to backends of namespace @ns. */
+static void vip_flush_gone_ns(struct op *op, const struct nsnet_vip *v, const char *ns)
+{
+	struct nsnet_vip rest = *v;
+	size_t k = 0;
+
+	for (size_t b = 0; b < v->n_backends; b++)
+		if (strcmp(v->backend[b].ns, ns))
+			rest.backend[k++] = v->backend[b];
+	rest.n_backends = k;
+	if (k != v->n_backends)
+		vip_flush_removed(op, v, &rest);
+}
+
 int svc_forget(struct op *op, const char *ns, const char *net, struct nsnet_err *err)
 {
 	struct strbuf change = { 0 }, undo = { 0 };
@@ -501,6 +543,9 @@ int svc_forget(struct op *op, const char *ns, const char *net, struct nsnet_err 
 		else
 			r = op_nft(op, strbuf_str(&change), NULL, err);
 	}
+	for (int i = 0; r == 0 && i < nv; i++)
+		if (vips[i].proto == IPPROTO_UDP)
+			vip_flush_gone_ns(op, &vips[i], ns);
 out:
 	free(vips);
 	free(ports);

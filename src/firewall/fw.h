@@ -44,11 +44,11 @@ int fw_nft_apply(const char *cmds, struct nsnet_err *err);
  *   verdict map per family (svc4/svc6) and jump to the VIP's or published port's chain; ports
  *   published on every local address are looked up by (l4proto . dport) in pubany4/pubany6 when
  *   `fib daddr type local` (loopback excluded).
- *   vip-ID: `dnat to daddr . l4proto . dport . numgen random mod N map @bk4` -- one shared map
- *   holds every VIP's backends keyed by (VIP, proto, port, index), so per-packet cost and the
+ *   vip-ID: `dnat to daddr . tcp dport . numgen random mod N map @bk4t` -- one shared map per
+ *   family and protocol holds every VIP's backends keyed by (VIP, port, index), so per-packet cost and the
  *   size of a change do not depend on how many VIPs exist. With affinity, each backend i has a
  *   chain sep-ID-i (refresh the client in the timeout set aff-ID-i, DNAT) reached first by
- *   membership of that set, else by the random index through the shared verdict map sep4/sep6.
+ *   membership of that set, else by the random index through the shared verdict map sep4t/...
  *   A VIP without backends is an element of empty4/empty6, which the filter hooks (forward,
  *   svc-filter-out) reject at once: TCP reset, ICMP port unreachable otherwise.
  *   pub-ID: dnat to the namespace's address and port.

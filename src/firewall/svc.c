@@ -32,14 +32,17 @@ void fw_nft_svc_base(struct strbuf *o)
 		strbuf_printf(o, "add map " T " svc%s { type %s . inet_proto . inet_service : verdict ; }\n", f->sfx, f->type);
 		strbuf_printf(o, "add map " T " pubany%s { type inet_proto . inet_service : verdict ; }\n", f->sfx);
 		/*
-		 * The data side says "tcp dport" only to name the port type: with "th dport" there,
-		 * nft 1.0.6 cannot add rules using the map once it exists in the kernel ("conflicting
-		 * protocols specified"). The DNAT itself is protocol-neutral and serves UDP too.
+		 * Backends (and, with affinity, per-backend chains) of every VIP, one map per family and
+		 * protocol. The protocol is spelled out ("tcp dport", not "th dport") on both sides: nft
+		 * 1.0.6 rebuilds a typeof map's types from the kernel with tcp in place of th, and then
+		 * refuses rules that mix the two.
 		 */
-		strbuf_printf(o, "add map " T " bk%s { typeof %s daddr . meta l4proto . th dport . numgen random mod 2 : %s daddr . tcp dport ; }\n",
-			      f->sfx, f->ip, f->ip);
-		strbuf_printf(o, "add map " T " sep%s { typeof %s daddr . meta l4proto . th dport . numgen random mod 2 : verdict ; }\n",
-			      f->sfx, f->ip);
+		for (const char *const *pr = (const char *const[]){ "tcp", "udp", NULL }; *pr; pr++) {
+			strbuf_printf(o, "add map " T " bk%s%c { typeof %s daddr . %s dport . numgen random mod 2 : %s daddr . %s dport ; }\n",
+				      f->sfx, **pr, f->ip, *pr, f->ip, *pr);
+			strbuf_printf(o, "add map " T " sep%s%c { typeof %s daddr . %s dport . numgen random mod 2 : verdict ; }\n",
+				      f->sfx, **pr, f->ip, *pr);
+		}
 		strbuf_printf(o, "add set " T " empty%s { type %s . inet_proto . inet_service ; }\n", f->sfx, f->type);
 	}
 	strbuf_printf(o, "add chain " T " svc-pre { type nat hook prerouting priority dstnat ; policy accept ; }\n");
@@ -88,14 +91,25 @@ static const char *svc_key3(const struct nsnet_endpoint *ep, uint8_t proto, char
 	return buf;
 }
 
+/* "10.100.0.1 . 80": the key of the per-protocol backend maps, without the index. */
+static const char *svc_key2(const struct nsnet_endpoint *ep, char *buf, size_t len)
+{
+	char a[INET6_ADDRSTRLEN];
+
+	snprintf(buf, len, "%s . %u", nsnet_addr_str(&ep->addr, a), ep->port);
+	return buf;
+}
+
 void fw_nft_vip_add(const struct nsnet_vip *v, struct strbuf *o)
 {
 	const struct svc_family *f = svc_fam(v->vip.addr.family);
-	char key[NSNET_KEY_MAX + 16], a[INET6_ADDRSTRLEN];
+	char key[NSNET_KEY_MAX + 16], bkey[NSNET_KEY_MAX + 16], a[INET6_ADDRSTRLEN];
+	const char *pr = proto_name(v->proto);
 	unsigned int id = v->id;
 
 	fw_nft_base(o);
 	svc_key3(&v->vip, v->proto, key, sizeof(key));
+	svc_key2(&v->vip, bkey, sizeof(bkey));
 	if (v->n_backends == 0) {
 		strbuf_printf(o, "add element " T " empty%s { %s }\n", f->sfx, key);
 		return;
@@ -114,16 +128,16 @@ void fw_nft_vip_add(const struct nsnet_vip *v, struct strbuf *o)
 				      id, i, id, i, f->ip, proto_name(v->proto), f->ip, f->family == AF_INET6 ? "[" : "",
 				      nsnet_addr_str(&b->addr, a), f->family == AF_INET6 ? "]" : "", b->port);
 			strbuf_printf(o, "add rule " T " vip-%u %s saddr @aff-%u-%zu goto sep-%u-%zu\n", id, f->ip, id, i, id, i);
-			strbuf_printf(o, "add element " T " sep%s { %s . %zu : goto sep-%u-%zu }\n", f->sfx, key, i, id, i);
+			strbuf_printf(o, "add element " T " sep%s%c { %s . %zu : goto sep-%u-%zu }\n", f->sfx, *pr, bkey, i, id, i);
 		}
-		strbuf_printf(o, "add rule " T " vip-%u %s daddr . meta l4proto . th dport . numgen random mod %zu vmap @sep%s\n",
-			      id, f->ip, v->n_backends, f->sfx);
+		strbuf_printf(o, "add rule " T " vip-%u %s daddr . %s dport . numgen random mod %zu vmap @sep%s%c\n",
+			      id, f->ip, pr, v->n_backends, f->sfx, *pr);
 	} else {
 		for (size_t i = 0; i < v->n_backends; i++)
-			strbuf_printf(o, "add element " T " bk%s { %s . %zu : %s . %u }\n", f->sfx, key, i,
+			strbuf_printf(o, "add element " T " bk%s%c { %s . %zu : %s . %u }\n", f->sfx, *pr, bkey, i,
 				      nsnet_addr_str(&v->backend[i].ep.addr, a), v->backend[i].ep.port);
-		strbuf_printf(o, "add rule " T " vip-%u dnat %s to %s daddr . meta l4proto . th dport . numgen random mod %zu map @bk%s\n",
-			      id, f->ip, f->ip, v->n_backends, f->sfx);
+		strbuf_printf(o, "add rule " T " vip-%u dnat %s to %s daddr . %s dport . numgen random mod %zu map @bk%s%c\n",
+			      id, f->ip, f->ip, pr, v->n_backends, f->sfx, *pr);
 	}
 	strbuf_printf(o, "add element " T " svc%s { %s : jump vip-%u }\n", f->sfx, key, id);
 }
@@ -131,10 +145,12 @@ void fw_nft_vip_add(const struct nsnet_vip *v, struct strbuf *o)
 void fw_nft_vip_del(const struct nsnet_vip *v, struct strbuf *o)
 {
 	const struct svc_family *f = svc_fam(v->vip.addr.family);
-	char key[NSNET_KEY_MAX + 16];
+	char key[NSNET_KEY_MAX + 16], bkey[NSNET_KEY_MAX + 16];
+	const char *pr = proto_name(v->proto);
 	unsigned int id = v->id;
 
 	svc_key3(&v->vip, v->proto, key, sizeof(key));
+	svc_key2(&v->vip, bkey, sizeof(bkey));
 	if (v->n_backends == 0) {
 		strbuf_printf(o, "delete element " T " empty%s { %s }\n", f->sfx, key);
 		return;
@@ -143,12 +159,12 @@ void fw_nft_vip_del(const struct nsnet_vip *v, struct strbuf *o)
 	strbuf_printf(o, "flush chain " T " vip-%u\n", id);
 	for (size_t i = 0; i < v->n_backends; i++) {
 		if (v->affinity) {
-			strbuf_printf(o, "delete element " T " sep%s { %s . %zu }\n", f->sfx, key, i);
+			strbuf_printf(o, "delete element " T " sep%s%c { %s . %zu }\n", f->sfx, *pr, bkey, i);
 			strbuf_printf(o, "flush chain " T " sep-%u-%zu\n", id, i);
 			strbuf_printf(o, "delete chain " T " sep-%u-%zu\n", id, i);
 			strbuf_printf(o, "delete set " T " aff-%u-%zu\n", id, i);
 		} else {
-			strbuf_printf(o, "delete element " T " bk%s { %s . %zu }\n", f->sfx, key, i);
+			strbuf_printf(o, "delete element " T " bk%s%c { %s . %zu }\n", f->sfx, *pr, bkey, i);
 		}
 	}
 	strbuf_printf(o, "delete chain " T " vip-%u\n", id);

@@ -13,6 +13,11 @@
 
 int nl_open(struct nl *nl, int netns_fd, struct nsnet_err *err)
 {
+	return nl_open_bus(nl, NETLINK_ROUTE, netns_fd, err);
+}
+
+int nl_open_bus(struct nl *nl, int bus, int netns_fd, struct nsnet_err *err)
+{
 	int self = -1, r = 0, one = 1;
 
 	memset(nl, 0, sizeof(*nl));
@@ -26,7 +31,7 @@ int nl_open(struct nl *nl, int netns_fd, struct nsnet_err *err)
 			return r;
 		}
 	}
-	nl->sock = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC);
+	nl->sock = mnl_socket_open2(bus, SOCK_CLOEXEC);
 	if (!nl->sock)
 		r = nsnet_err_set(err, errno, "netlink socket: %s", strerror(errno));
 	if (self >= 0) {
@@ -84,8 +89,11 @@ int nl_request(struct nl *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *data, str
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE] __attribute__((aligned(NLMSG_ALIGNTO)));
 	uint32_t seq = ++nl->seq;
-	/* NLM_F_DUMP shares bits with NLM_F_EXCL/NLM_F_REPLACE: only RTM_GET* requests dump. */
-	bool dump = (nlh->nlmsg_flags & NLM_F_DUMP) == NLM_F_DUMP && (nlh->nlmsg_type & 3) == 2;
+	/*
+	 * NLM_F_DUMP is NLM_F_ROOT|NLM_F_MATCH, the same bits as NLM_F_REPLACE|NLM_F_EXCL of new
+	 * requests; ours create with NLM_F_CREATE|NLM_F_EXCL, never with both of those.
+	 */
+	bool dump = (nlh->nlmsg_flags & NLM_F_DUMP) == NLM_F_DUMP;
 
 	/* Dumps end with NLMSG_DONE and get no ack; everything else is acked. */
 	nlh->nlmsg_flags |= NLM_F_REQUEST | (dump ? 0 : NLM_F_ACK);

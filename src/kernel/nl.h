@@ -21,6 +21,8 @@ struct nl {
  * Returns 0 or -errno.
  */
 int nl_open(struct nl *nl, int netns_fd, struct nsnet_err *err);
+/* The same for another netlink bus (NETLINK_NETFILTER for conntrack). */
+int nl_open_bus(struct nl *nl, int bus, int netns_fd, struct nsnet_err *err);
 void nl_close(struct nl *nl);
 
 /*
