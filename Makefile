@@ -82,12 +82,14 @@ clean:
 # libFuzzer targets for the parsers (clang). FUZZ_SECONDS per target; new inputs go to build/fuzz/corpus-*.
 FUZZ_SECONDS ?= 60
 FUZZ_CFLAGS  := -g -O1 -std=c11 -D_GNU_SOURCE $(filter-out -Wno-format-truncation,$(WARN)) -Isrc -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
-FUZZ_TARGETS := inet names
+FUZZ_TARGETS := inet names service
 .PHONY: fuzz
 fuzz:
 	@mkdir -p $(BUILD)/fuzz
 	clang $(FUZZ_CFLAGS) tests/fuzz/fuzz_inet.c src/util/inet.c src/util/err.c src/ipam/ipam.c -o $(BUILD)/fuzz/fuzz_inet
 	clang $(FUZZ_CFLAGS) tests/fuzz/fuzz_names.c src/util/names.c src/util/err.c -o $(BUILD)/fuzz/fuzz_names
+	clang $(FUZZ_CFLAGS) -DFUZZ_SERVICE_STRICT tests/fuzz/fuzz_service.c src/model/service.c src/model/model.c \
+		src/util/inet.c src/util/names.c src/util/err.c -ljansson -o $(BUILD)/fuzz/fuzz_service
 	@for t in $(FUZZ_TARGETS); do \
 		mkdir -p $(BUILD)/fuzz/corpus-$$t; \
 		seeds=tests/fuzz/corpus/$$t; [ -d $$seeds ] || seeds=; \

@@ -203,6 +203,22 @@ static int svc_commit(struct op *op, struct strbuf *do_, struct strbuf *undo, co
 	return r;
 }
 
+/* The table and base chains, when no record says they exist yet. */
+static int svc_base_if_first(struct op *op, struct strbuf *out, struct nsnet_err *err)
+{
+	char **names;
+	int nets = state_names(&op->st, STATE_NETWORKS, &names, err), svcs;
+
+	if (nets < 0)
+		return nets;
+	state_names_free(names, nets);
+	if ((svcs = svc_count(op, err)) < 0)
+		return svcs;
+	if (nets + svcs == 0)
+		fw_nft_base(out);
+	return 0;
+}
+
 /* With no network, VIP or port left, the table goes too (one more nft line in @out). */
 static int svc_table_gone_if_last(struct op *op, int removing, struct strbuf *out, struct nsnet_err *err)
 {
@@ -263,6 +279,8 @@ int core_vip_add(const struct nsnet_opts *o, const struct nsnet_vip *req, struct
 		goto out;
 	}
 	v.id = svc_free_id(all, n, sizeof(*all), offsetof(struct nsnet_vip, id));
+	if ((r = svc_base_if_first(&op, &add, err)) < 0)
+		goto out;
 	fw_nft_vip_add(&v, &add);
 	fw_nft_vip_del(&v, &undo);
 	if ((r = svc_table_gone_if_last(&op, -1, &undo, err)) < 0)
@@ -417,6 +435,8 @@ int core_publish(const struct nsnet_opts *o, const char *ns, const char *net, co
 		if ((r = op_sysctl(&op, sysctl, "1", err)) < 0)
 			goto out;
 	}
+	if ((r = svc_base_if_first(&op, &add, err)) < 0)
+		goto out;
 	fw_nft_port_add(&p, &add);
 	fw_nft_port_del(&p, &undo);
 	if ((r = svc_table_gone_if_last(&op, -1, &undo, err)) < 0)

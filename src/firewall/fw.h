@@ -58,6 +58,11 @@ void fw_nft_svc_base(struct strbuf *out);
 void fw_nft_svc_reject_rules(const char *chain, struct strbuf *out);
 struct nsnet_vip;
 struct nsnet_port;
+/*
+ * Rules of one VIP / published port. They expect the table and base chains to exist (the caller
+ * adds fw_nft_base() first when nothing of nsnet exists yet): re-asserting the base each time
+ * would make nft fetch and rewrite more than the one service.
+ */
 void fw_nft_vip_add(const struct nsnet_vip *v, struct strbuf *out);
 void fw_nft_vip_del(const struct nsnet_vip *v, struct strbuf *out);
 void fw_nft_port_add(const struct nsnet_port *p, struct strbuf *out);

@@ -107,15 +107,14 @@ void fw_nft_vip_add(const struct nsnet_vip *v, struct strbuf *o)
 	const char *pr = proto_name(v->proto);
 	unsigned int id = v->id;
 
-	fw_nft_base(o);
 	svc_key3(&v->vip, v->proto, key, sizeof(key));
 	svc_key2(&v->vip, bkey, sizeof(bkey));
 	if (v->n_backends == 0) {
 		strbuf_printf(o, "add element " T " empty%s { %s }\n", f->sfx, key);
 		return;
 	}
+	/* Ids are never reused while a chain exists, so the chains are new: no flush needed. */
 	strbuf_printf(o, "add chain " T " vip-%u\n", id);
-	strbuf_printf(o, "flush chain " T " vip-%u\n", id);
 	if (v->affinity) {
 		for (size_t i = 0; i < v->n_backends; i++) {
 			const struct nsnet_endpoint *b = &v->backend[i].ep;
@@ -123,7 +122,6 @@ void fw_nft_vip_add(const struct nsnet_vip *v, struct strbuf *o)
 			strbuf_printf(o, "add set " T " aff-%u-%zu { type %s ; flags dynamic,timeout ; timeout %us ; }\n",
 				      id, i, f->type, v->affinity);
 			strbuf_printf(o, "add chain " T " sep-%u-%zu\n", id, i);
-			strbuf_printf(o, "flush chain " T " sep-%u-%zu\n", id, i);
 			strbuf_printf(o, "add rule " T " sep-%u-%zu update @aff-%u-%zu { %s saddr } meta l4proto %s dnat %s to %s%s%s:%u\n",
 				      id, i, id, i, f->ip, proto_name(v->proto), f->ip, f->family == AF_INET6 ? "[" : "",
 				      nsnet_addr_str(&b->addr, a), f->family == AF_INET6 ? "]" : "", b->port);
@@ -175,9 +173,7 @@ void fw_nft_port_add(const struct nsnet_port *p, struct strbuf *o)
 	const struct svc_family *f = svc_fam(p->target.family);
 	char a[INET6_ADDRSTRLEN], h[INET6_ADDRSTRLEN];
 
-	fw_nft_base(o);
 	strbuf_printf(o, "add chain " T " pub-%u\n", p->id);
-	strbuf_printf(o, "flush chain " T " pub-%u\n", p->id);
 	strbuf_printf(o, "add rule " T " pub-%u meta l4proto %s dnat %s to %s%s%s:%u\n", p->id, proto_name(p->proto),
 		      f->ip, f->family == AF_INET6 ? "[" : "",
 		      nsnet_addr_str(&p->target, a), f->family == AF_INET6 ? "]" : "", p->port);

@@ -83,6 +83,10 @@ static int svc_copy(const char *s, char *buf, struct nsnet_err *err)
 {
 	size_t len = strnlen(s, SVC_INPUT_MAX);
 
+	/* Refused before anything echoes them: messages stay one printable line. */
+	for (size_t i = 0; i < len; i++)
+		if ((unsigned char)s[i] < 0x20 || (unsigned char)s[i] >= 0x7f)
+			return nsnet_err_set(err, EINVAL, "argument with a control or non-ASCII byte at offset %zu: expected ADDRESS:PORT text", i);
 	if (len == 0 || len >= SVC_INPUT_MAX)
 		return nsnet_err_set(err, EINVAL, "'%.32s': expected 1 to %d bytes", s, SVC_INPUT_MAX - 1);
 	memcpy(buf, s, len + 1);
@@ -117,6 +121,8 @@ int backend_parse(const char *s, struct nsnet_backend *b, struct nsnet_err *err)
 	if (nsnet_addr_parse(host, &b->ep.addr, NULL) < 0) {
 		if (r == 1)
 			return nsnet_err_set(err, EINVAL, "backend '%s': '%s' is not an IPv6 address", s, host);
+		if (*host && strspn(host, "0123456789.") == strlen(host))
+			return nsnet_err_set(err, EINVAL, "backend '%s': '%s' is not an IPv4 address", s, host);
 		if (names_check("namespace", host, err) < 0) {
 			nsnet_err_prefix(err, "backend '%s' (expected NS:PORT or IP:PORT)", s);
 			return -EINVAL;
@@ -130,7 +136,7 @@ int backend_parse(const char *s, struct nsnet_backend *b, struct nsnet_err *err)
 
 int port_spec_parse(const char *s, struct nsnet_port *p, struct nsnet_err *err)
 {
-	char buf[SVC_INPUT_MAX], *last, *mid;
+	char buf[SVC_INPUT_MAX], *last, *mid, *host_port;
 	int r;
 
 	memset(&p->host_ip, 0, sizeof(p->host_ip));
@@ -155,17 +161,18 @@ int port_spec_parse(const char *s, struct nsnet_port *p, struct nsnet_err *err)
 			r = nsnet_err_set(err, EINVAL, "'%s': '%s' is not an IPv6 address", s, buf + 1);
 			goto bad;
 		}
-		mid = close + 1;
+		host_port = close + 2;
 	} else if (mid) {
 		*mid = '\0';
 		if (strchr(buf, ':') || nsnet_addr_parse(buf, &p->host_ip, NULL) < 0) {
 			r = nsnet_err_set(err, EINVAL, "'%s': '%s' is not an IPv4 address (IPv6 in brackets)", s, buf);
 			goto bad;
 		}
+		host_port = mid + 1;
 	} else {
-		mid = buf - 1;	/* no host address: HOSTPORT starts the string */
+		host_port = buf;	/* no host address: HOSTPORT starts the string */
 	}
-	r = port_parse(mid + 1, "host port", &p->host_port, err);
+	r = port_parse(host_port, "host port", &p->host_port, err);
 bad:
 	if (r < 0 && err && !strstr(err->msg, s))
 		nsnet_err_prefix(err, "'%s'", s);
@@ -180,9 +187,11 @@ static void svc_key(uint8_t proto, const struct nsnet_addr *a, uint16_t port, ch
 		nsnet_addr_str(a, buf);
 	else
 		snprintf(buf, sizeof(buf), "any");
+	/* File names without ':' travel better (tar, scp); '_' never occurs in an address, while
+	 * '.' would make [::1.2.3.4] and [::1:2:3:4] the same key. */
 	for (char *c = buf; *c; c++)
 		if (*c == ':')
-			*c = '.';	/* file names without ':' travel better (tar, scp) */
+			*c = '_';
 	snprintf(out, NSNET_KEY_MAX, "%s-%s-%u", proto_name(proto), buf, port);
 }
 

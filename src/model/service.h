@@ -71,7 +71,7 @@ int backend_parse(const char *s, struct nsnet_backend *b, struct nsnet_err *err)
  */
 int port_spec_parse(const char *s, struct nsnet_port *p, struct nsnet_err *err);
 
-/* Record keys (file names): "tcp-10.100.0.1-80", "udp-any-53", "tcp-fd00..1-80" (':' -> '.'). */
+/* Record keys (file names): "tcp-10.100.0.1-80", "udp-any-53", "tcp-fd00__1-80" (':' -> '_'). */
 void vip_key(const struct nsnet_vip *v, char *out);
 void vip_key_of(uint8_t proto, const struct nsnet_endpoint *ep, char *out);
 void port_key(const struct nsnet_port *p, char *out);

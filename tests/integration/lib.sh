@@ -426,3 +426,107 @@ trap t_on_exit EXIT
 trap 'exit 143' TERM
 trap 'exit 130' INT
 trap 'exit 129' HUP
+
+# --- Services: VIPs and published ports ---------------------------------------------------------
+
+# A server that answers each TCP connection (or UDP datagram) on port argv[1] of every address of
+# both families with its name argv[2] and a newline. argv[3]: tcp (default) or udp.
+NAME_SERVER_PY='
+import socket, sys
+port, name = int(sys.argv[1]), sys.argv[2]
+udp = len(sys.argv) > 3 and sys.argv[3] == "udp"
+s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM if udp else socket.SOCK_STREAM)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+s.bind(("::", port))
+msg = ("%s\n" % name).encode()
+if udp:
+    while True:
+        _, a = s.recvfrom(2048)
+        s.sendto(msg, a)
+s.listen(128)
+while True:
+    c, _ = s.accept()
+    c.sendall(msg)
+    c.close()
+'
+
+# start_name_server NS PORT NAME [tcp|udp]: start NAME_SERVER_PY in NS (through `nsnet exec`,
+# or `ip netns exec` for wan, or on the host), remember its PID and wait until it listens.
+udp_bound() { in_ns "$1" ss -lunH "sport = :$2" | grep -q .; }
+start_name_server() {
+	case $1 in
+	host) python3 -c "$NAME_SERVER_PY" "$2" "$3" "${4:-tcp}" >"$T_TMP/name.$1.$2.log" 2>&1 </dev/null & ;;
+	wan) ip netns exec wan python3 -c "$NAME_SERVER_PY" "$2" "$3" "${4:-tcp}" >"$T_TMP/name.$1.$2.log" 2>&1 </dev/null & ;;
+	*) "$NSNET" exec "$1" -- python3 -c "$NAME_SERVER_PY" "$2" "$3" "${4:-tcp}" >"$T_TMP/name.$1.$2.log" 2>&1 </dev/null & ;;
+	esac
+	T_PIDS="$T_PIDS $!"
+	if [ "${4:-tcp}" = udp ]; then
+		wait_until 5 udp_bound "$1" "$2" || fail "nothing is bound to UDP port $2 in $1 after 5 s"
+	else
+		wait_listen "$1" "$2"
+	fi
+}
+
+# untrack_pid PID: forget a PID recorded with track_pid (after waiting for it).
+untrack_pid() { T_PIDS=$(printf ' %s ' "$T_PIDS" | sed "s/ $1 / /"); }
+
+# A TCP client: argv[3] connections to argv[1] port argv[2], each with 1 s timeouts; prints
+# "NAME COUNT" for each answer (a server's name) sorted, failures as "ERR:ExceptionName COUNT".
+COUNT_CLIENT_PY='
+import socket, sys
+addr, port, n = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+fam = socket.AF_INET6 if ":" in addr else socket.AF_INET
+counts = {}
+for _ in range(n):
+    s = socket.socket(fam, socket.SOCK_STREAM)
+    s.settimeout(1)
+    try:
+        s.connect((addr, port))
+        data = b""
+        while not data.endswith(b"\n"):
+            chunk = s.recv(100)
+            if not chunk:
+                break
+            data += chunk
+        r = data.decode().strip() or "ERR:empty"
+    except Exception as e:
+        r = "ERR:" + type(e).__name__
+    finally:
+        s.close()
+    counts[r] = counts.get(r, 0) + 1
+for k in sorted(counts):
+    print(k, counts[k])
+'
+
+# tcp_counts NS ADDR PORT N: N connections from NS (or host) to ADDR:PORT; prints "NAME COUNT"
+# lines (see COUNT_CLIENT_PY). tcp_name NS ADDR PORT: one connection, prints "NAME 1".
+tcp_counts() { in_ns "$1" python3 -c "$COUNT_CLIENT_PY" "$2" "$3" "$4" </dev/null; }
+tcp_name() { tcp_counts "$1" "$2" "$3" 1; }
+# count_of COUNTS NAME: NAME's count in tcp_counts output (0 when absent).
+count_of() { printf '%s\n' "$1" | awk -v n="$2" '$1 == n { c = $2 } END { print c + 0 }'; }
+# tcp_answers NS ADDR PORT: one connection gets an answer from a server (not an error).
+tcp_answers() { tcp_name "$@" | grep -qv '^ERR:'; }
+# wait_answer NS ADDR PORT: poll (5 s) until a connection gets an answer (IPv6 neighbour discovery
+# and duplicate address detection can delay the first one).
+wait_answer() {
+	wait_until 5 tcp_answers "$1" "$2" "$3" && return 0
+	fail "no answer from $1 to $2 port $3 after 5 s: $(tcp_name "$1" "$2" "$3")"
+}
+
+# svc_leak_check: no VIP or published port is listed or recorded.
+svc_leak_check() {
+	assert_eq "$(json "$NSNET" vip ls --json)" "[]" "vip ls --json at the end"
+	assert_eq "$(json "$NSNET" publish ls --json)" "[]" "publish ls --json at the end"
+	left=$(find "$STATE_DIR/vips" "$STATE_DIR/ports" -type f 2>/dev/null | tr '\n' ' ')
+	[ -z "$left" ] || fail "service records left: $left"
+}
+
+# last_pid: the PID start_name_server (or track_pid) recorded last. stop_pid PID: stop one of the
+# recorded processes, wait for it and forget it.
+last_pid() { echo "${T_PIDS##* }"; }
+stop_pid() {
+	kill "$1" 2>/dev/null || true
+	wait "$1" 2>/dev/null || true
+	untrack_pid "$1"
+}

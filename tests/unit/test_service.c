@@ -350,10 +350,10 @@ TEST(test_keys)
 	CHECK_EQ_STR(k, "tcp-10.1.2.3-80");
 	ep = ep_of(v6(0xfd00, 0, 0, 0, 0, 0, 0, 1), 53);
 	vip_key_of(IPPROTO_UDP, &ep, k);
-	CHECK_EQ_STR(k, "udp-fd00..1-53");
+	CHECK_EQ_STR(k, "udp-fd00__1-53");
 	ep = ep_of(v6(0xffff, 0xffff, 0xffff, 0xffff, 0xffff, 0xffff, 0xffff, 0xffff), 65535);
 	vip_key_of(IPPROTO_TCP, &ep, k);
-	CHECK_EQ_STR(k, "tcp-ffff.ffff.ffff.ffff.ffff.ffff.ffff.ffff-65535");
+	CHECK_EQ_STR(k, "tcp-ffff_ffff_ffff_ffff_ffff_ffff_ffff_ffff-65535");
 
 	memset(&v, 0, sizeof(v));
 	v.vip = ep_of(v4(10, 100, 0, 1), 443);
@@ -373,7 +373,7 @@ TEST(test_keys)
 	p.host_ip = v6(0, 0, 0, 0, 0, 0, 0, 1);
 	p.proto = IPPROTO_UDP;
 	port_key(&p, k);
-	CHECK_EQ_STR(k, "udp-..1-8080");
+	CHECK_EQ_STR(k, "udp-__1-8080");
 }
 
 TEST(test_endpoint_str)
