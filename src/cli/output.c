@@ -107,7 +107,16 @@ void cli_print_tree(const json_t *root)
 		printf("  %s%s\n", json_string_value(json_object_get(n, "name")),
 		       json_is_true(json_object_get(n, "managed")) ? "" : "  (not managed by nsnet)");
 	}
-	if (!json_array_size(nets) && !any)
+	if (json_array_size(json_object_get(root, "vips"))) {
+		printf("\nvirtual IPs:\n");
+		cli_print_vips(json_object_get(root, "vips"));
+	}
+	if (json_array_size(json_object_get(root, "ports"))) {
+		printf("\npublished ports:\n");
+		cli_print_ports(json_object_get(root, "ports"));
+	}
+	if (!json_array_size(nets) && !any && !json_array_size(json_object_get(root, "vips")) &&
+	    !json_array_size(json_object_get(root, "ports")))
 		printf("no networks, no namespaces\n");
 }
 
