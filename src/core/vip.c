@@ -237,13 +237,48 @@ static int svc_table_gone_if_last(struct op *op, int removing, struct strbuf *ou
 	return 0;
 }
 
+/* Why @a cannot be a VIP (NULL: it can): packets to it would never reach the NAT hooks as a service. */
+static const char *vip_addr_unusable(const struct nsnet_addr *a)
+{
+	static const uint8_t zero[16], mapped[12] = { [10] = 0xff, [11] = 0xff };
+	const uint8_t *b = a->b;
+
+	if (a->family == AF_INET) {
+		if (!memcmp(b, zero, 4))
+			return "the unspecified address";
+		if (b[0] == 127)
+			return "a loopback address";
+		if (b[0] >= 224 && b[0] <= 239)
+			return "a multicast address";
+		if (b[0] == 255 && b[1] == 255 && b[2] == 255 && b[3] == 255)
+			return "the broadcast address";
+		if (b[0] == 169 && b[1] == 254)
+			return "a link-local address";
+		return NULL;
+	}
+	if (!memcmp(b, zero, 16))
+		return "the unspecified address";
+	if (!memcmp(b, zero, 15) && b[15] == 1)
+		return "the loopback address";
+	if (b[0] == 0xff)
+		return "a multicast address";
+	if (b[0] == 0xfe && (b[1] & 0xc0) == 0x80)
+		return "a link-local address";
+	if (!memcmp(b, mapped, 12))
+		return "an IPv4-mapped address (write the IPv4 address itself)";
+	return NULL;
+}
+
 static int vip_check_new(struct op *op, const struct nsnet_vip *v, struct nsnet_err *err)
 {
 	struct nsnet_network *nets;
 	char a[NSNET_KEY_MAX], b[NSNET_PREFIX_STRLEN];
-	int n = rec_networks_load(op, &nets, err), r = 0;
+	const char *why = vip_addr_unusable(&v->vip.addr);
+	int n, r = 0;
 
-	if (n < 0)
+	if (why)
+		return nsnet_err_set(err, EINVAL, "VIP %s: %s cannot be a virtual IP", endpoint_str(&v->vip, a), why);
+	if ((n = rec_networks_load(op, &nets, err)) < 0)
 		return n;
 	for (int i = 0; i < n && r == 0; i++)
 		for (size_t k = 0; k < nets[i].n_subnets && r == 0; k++)

@@ -530,3 +530,24 @@ stop_pid() {
 	wait "$1" 2>/dev/null || true
 	untrack_pid "$1"
 }
+
+# svc_snapshot: what a service command could change (nft ruleset without counters and timers,
+# route_localnet settings, records, `nsnet ls --json`), without the links, addresses and routes
+# of snapshot, whose IPv6 link-local entries keep appearing for a while after links come up.
+svc_snapshot() {
+	echo "== nft"; nft list ruleset 2>&1 | sed -e 's/counter packets [0-9]* bytes [0-9]*/counter/' -e 's/ expires [0-9a-z.]*//g'
+	echo "== route_localnet"; sysctl -a 2>/dev/null | grep '\.route_localnet ' | sort
+	echo "== records"
+	for f in $(find "$STATE_DIR/networks" "$STATE_DIR/namespaces" "$STATE_DIR/leases" "$STATE_DIR/vips" "$STATE_DIR/ports" -type f 2>/dev/null | sort); do
+		echo "-- $f"; cat "$f"; echo
+	done
+	echo "== nsnet ls"; "$NSNET" ls --json 2>&1
+}
+# assert_svc_unchanged BEFORE [WHAT]: svc_snapshot equals BEFORE.
+assert_svc_unchanged() {
+	[ "$(svc_snapshot)" = "$1" ] && return 0
+	svc_snapshot >"$T_TMP/svc.after"
+	printf '%s\n' "$1" >"$T_TMP/svc.before"
+	diff -u "$T_TMP/svc.before" "$T_TMP/svc.after" >&2 || true
+	fail "${2:-state} changed"
+}

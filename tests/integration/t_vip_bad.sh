@@ -9,7 +9,7 @@ run_ok "$NSNET" ns add b1 --net lan >/dev/null
 run_ok "$NSNET" ns add lone >/dev/null
 ip netns add foreign
 run_ok "$NSNET" vip add 10.100.0.9:80 b1:8080 >/dev/null
-before=$(snapshot)
+before=$(svc_snapshot)
 
 # Ports and protocols.
 run_fail "port '0'" "$NSNET" vip add 10.100.0.1:0 b1:80
@@ -44,7 +44,7 @@ run_fail "10\.100\.0\.9:80/udp" "$NSNET" vip rm 10.100.0.9:80/udp
 run_fail "nosuch" "$NSNET" vip set 10.100.0.9:80 nosuch:80
 run_fail "fd00::2" "$NSNET" vip set 10.100.0.9:80 '[fd00::2]:80'
 run_fail "--bogus" "$NSNET" vip add 10.100.0.1:80 b1:80 --bogus
-assert_unchanged "$before" "state after the failed vip commands"
+assert_svc_unchanged "$before" "state after the failed vip commands"
 
 ip netns del foreign
 run_ok "$NSNET" vip rm 10.100.0.9:80 >/dev/null

@@ -34,10 +34,10 @@ assert_eq "$(( $(count_of "$counts" b2) + $(count_of "$counts" b3) ))" 40 "conne
 [ "$(count_of "$counts" b2)" -gt 0 ] && [ "$(count_of "$counts" b3)" -gt 0 ] ||
 	fail "40 connections did not reach both b2 and b3: $(echo $counts)"
 
-before=$(snapshot)
+before=$(svc_snapshot)
 run_fail '10\.100\.0\.9:80' "$NSNET" vip set 10.100.0.9:80/tcp b1:8080
 run_fail 'nosuch' "$NSNET" vip set 10.100.0.1:80/tcp nosuch:8080
-assert_unchanged "$before" "state after failed vip set"
+assert_svc_unchanged "$before" "state after failed vip set"
 
 run_ok "$NSNET" vip rm 10.100.0.1:80/tcp >/dev/null
 stop_servers
