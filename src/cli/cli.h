@@ -57,6 +57,19 @@ int cli_parse_net_arg(struct cli *c, const char *arg, struct attach_req *req);
 /* Parse one address for @what ("--ip", "--dns"). Returns 0 or EXIT_USAGE. */
 int cli_parse_addr(struct cli *c, const char *what, const char *s, struct nsnet_addr *out);
 
+/*
+ * "NAME [--force]" argument lists (network rm, ns rm). Returns 0 with *name set, EXIT_OK after
+ * printing @help, or EXIT_USAGE; @what names the missing operand ("network NAME").
+ */
+int cli_name_force(struct cli *c, int argc, char **argv, const char *help, const char *what,
+		   const char **name, bool *force);
+/*
+ * The `ls [--json]` commands: query everything, then print member @key of the result (NULL: all
+ * of it) as JSON or through @print. Returns an exit status.
+ */
+int cli_ls(struct cli *c, int argc, char **argv, const char *help, const char *key,
+	   void (*print)(const json_t *));
+
 /* Output of `ls`-style commands from core_query()'s JSON. */
 void cli_print_json(const json_t *j);
 void cli_print_networks(const json_t *nets);

@@ -55,28 +55,7 @@ int cmd_exec(struct cli *c, int argc, char **argv)
 
 int cmd_ls(struct cli *c, int argc, char **argv)
 {
-	struct nsnet_err err = { 0 };
-	bool json = false;
-	json_t *root;
-
-	for (int i = 1; i < argc; i++) {
-		if (cli_is_help(argv[i])) {
-			fputs(ls_help, stdout);
-			return EXIT_OK;
-		} else if (!strcmp(argv[i], "--json")) {
-			json = true;
-		} else {
-			return cli_usage_error(c, "unexpected argument '%s'", argv[i]);
-		}
-	}
-	if (core_query(&c->opts, &root, &err) < 0)
-		return cli_fail(&err);
-	if (json)
-		cli_print_json(root);
-	else
-		cli_print_tree(root);
-	json_decref(root);
-	return EXIT_OK;
+	return cli_ls(c, argc, argv, ls_help, NULL, cli_print_tree);
 }
 
 int cmd_gc(struct cli *c, int argc, char **argv)

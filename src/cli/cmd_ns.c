@@ -100,29 +100,15 @@ static int ns_add(struct cli *c, int argc, char **argv)
 	return EXIT_OK;
 }
 
-/* Parse "NAME [--force]" for the rm commands. */
 static int ns_rm(struct cli *c, int argc, char **argv)
 {
 	struct nsnet_err err = { 0 };
-	const char *name = NULL;
-	bool force = false;
+	const char *name;
+	bool force;
+	int r = cli_name_force(c, argc, argv, rm_help, "namespace NAME", &name, &force);
 
-	for (int i = 1; i < argc; i++) {
-		if (cli_is_help(argv[i])) {
-			fputs(rm_help, stdout);
-			return EXIT_OK;
-		} else if (!strcmp(argv[i], "--force") || !strcmp(argv[i], "-f")) {
-			force = true;
-		} else if (argv[i][0] == '-' && argv[i][1]) {
-			return cli_usage_error(c, "unknown option '%s'", argv[i]);
-		} else if (!name) {
-			name = argv[i];
-		} else {
-			return cli_usage_error(c, "unexpected argument '%s'", argv[i]);
-		}
-	}
-	if (!name)
-		return cli_usage_error(c, "missing namespace NAME");
+	if (r != 0 || !name)
+		return r;
 	if (core_ns_rm(&c->opts, name, force, &err) < 0)
 		return cli_fail(&err);
 	return EXIT_OK;
@@ -130,28 +116,7 @@ static int ns_rm(struct cli *c, int argc, char **argv)
 
 static int ns_ls(struct cli *c, int argc, char **argv)
 {
-	struct nsnet_err err = { 0 };
-	bool json = false;
-	json_t *root;
-
-	for (int i = 1; i < argc; i++) {
-		if (cli_is_help(argv[i])) {
-			fputs(ls_help, stdout);
-			return EXIT_OK;
-		} else if (!strcmp(argv[i], "--json")) {
-			json = true;
-		} else {
-			return cli_usage_error(c, "unexpected argument '%s'", argv[i]);
-		}
-	}
-	if (core_query(&c->opts, &root, &err) < 0)
-		return cli_fail(&err);
-	if (json)
-		cli_print_json(json_object_get(root, "namespaces"));
-	else
-		cli_print_namespaces(json_object_get(root, "namespaces"));
-	json_decref(root);
-	return EXIT_OK;
+	return cli_ls(c, argc, argv, ls_help, "namespaces", cli_print_namespaces);
 }
 
 int cmd_ns(struct cli *c, int argc, char **argv)

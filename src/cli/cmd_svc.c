@@ -120,38 +120,10 @@ static int vip_rm(struct cli *c, int argc, char **argv)
 	return EXIT_OK;
 }
 
-/* Print the "vips" or "ports" array of core_query(), as a table or JSON. */
-static int svc_ls(struct cli *c, int argc, char **argv, const char *what)
-{
-	struct nsnet_err err = { 0 };
-	bool json = false;
-	json_t *root;
-
-	for (int i = 1; i < argc; i++) {
-		if (cli_is_help(argv[i])) {
-			fputs(!strcmp(what, "vips") ? vip_help : publish_help, stdout);
-			return EXIT_OK;
-		} else if (!strcmp(argv[i], "--json")) {
-			json = true;
-		} else {
-			return cli_usage_error(c, "unexpected argument '%s'", argv[i]);
-		}
-	}
-	if (core_query(&c->opts, &root, &err) < 0)
-		return cli_fail(&err);
-	if (json)
-		cli_print_json(json_object_get(root, what));
-	else if (!strcmp(what, "vips"))
-		cli_print_vips(json_object_get(root, what));
-	else
-		cli_print_ports(json_object_get(root, what));
-	json_decref(root);
-	return EXIT_OK;
-}
 
 static int vip_ls(struct cli *c, int argc, char **argv)
 {
-	return svc_ls(c, argc, argv, "vips");
+	return cli_ls(c, argc, argv, vip_help, "vips", cli_print_vips);
 }
 
 int cmd_vip(struct cli *c, int argc, char **argv)
@@ -175,7 +147,7 @@ int cmd_publish(struct cli *c, int argc, char **argv)
 	int r;
 
 	if (argc > 1 && !strcmp(argv[1], "ls"))
-		return svc_ls(c, argc - 1, argv + 1, "ports");
+		return cli_ls(c, argc - 1, argv + 1, publish_help, "ports", cli_print_ports);
 	for (int i = 1; i < argc; i++) {
 		if (cli_is_help(argv[i])) {
 			fputs(publish_help, stdout);

@@ -111,3 +111,54 @@ int cli_parse_net_arg(struct cli *c, const char *arg, struct attach_req *req)
 	}
 	return 0;
 }
+
+int cli_name_force(struct cli *c, int argc, char **argv, const char *help, const char *what,
+		   const char **name, bool *force)
+{
+	*name = NULL;
+	*force = false;
+	for (int i = 1; i < argc; i++) {
+		if (cli_is_help(argv[i])) {
+			fputs(help, stdout);
+			return EXIT_OK;
+		} else if (!strcmp(argv[i], "--force") || !strcmp(argv[i], "-f")) {
+			*force = true;
+		} else if (argv[i][0] == '-' && argv[i][1]) {
+			return cli_usage_error(c, "unknown option '%s'", argv[i]);
+		} else if (!*name) {
+			*name = argv[i];
+		} else {
+			return cli_usage_error(c, "unexpected argument '%s'", argv[i]);
+		}
+	}
+	if (!*name)
+		return cli_usage_error(c, "missing %s", what);
+	return 0;
+}
+
+int cli_ls(struct cli *c, int argc, char **argv, const char *help, const char *key,
+	   void (*print)(const json_t *))
+{
+	struct nsnet_err err = { 0 };
+	bool json = false;
+	json_t *root;
+
+	for (int i = 1; i < argc; i++) {
+		if (cli_is_help(argv[i])) {
+			fputs(help, stdout);
+			return EXIT_OK;
+		} else if (!strcmp(argv[i], "--json")) {
+			json = true;
+		} else {
+			return cli_usage_error(c, "unexpected argument '%s'", argv[i]);
+		}
+	}
+	if (core_query(&c->opts, &root, &err) < 0)
+		return cli_fail(&err);
+	if (json)
+		cli_print_json(key ? json_object_get(root, key) : root);
+	else
+		print(key ? json_object_get(root, key) : root);
+	json_decref(root);
+	return EXIT_OK;
+}

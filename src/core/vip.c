@@ -420,7 +420,6 @@ int core_publish(const struct nsnet_opts *o, const char *ns, const char *net, co
 	struct nsnet_network network;
 	char key[NSNET_KEY_MAX], h[INET6_ADDRSTRLEN];
 	int r, n = 0, family;
-	json_t *old;
 	struct op op;
 
 	if ((r = names_check("namespace", ns, err)) < 0 || (net && (r = names_check("network", net, err)) < 0))
@@ -428,16 +427,30 @@ int core_publish(const struct nsnet_opts *o, const char *ns, const char *net, co
 	if ((r = op_begin(&op, o, true, err)) < 0)
 		goto out;
 	port_key(&p, key);
-	if (state_read(&op.st, STATE_PORTS, key, &old, NULL) == 0) {
-		struct nsnet_port taken;
-
-		r = port_from_json(old, &taken, NULL);
-		json_decref(old);
-		r = nsnet_err_set(err, EADDRINUSE, "port %u/%s on %s is already published (by namespace %s)", p.host_port,
-				  proto_name(p.proto), p.host_ip.family ? nsnet_addr_str(&p.host_ip, h) : "every address",
-				  r == 0 ? taken.ns : "?");
+	if ((n = svc_ports_load(&op, &all, err)) < 0) {
+		r = n;
 		goto out;
 	}
+	/*
+	 * One owner per (address, port, protocol). "Every address" overlaps each single address
+	 * except loopback, which it does not cover.
+	 */
+	for (int i = 0; i < n; i++) {
+		const struct nsnet_addr *a = &all[i].host_ip, *b = &p.host_ip;
+
+		if (all[i].proto != p.proto || all[i].host_port != p.host_port)
+			continue;
+		if (a->family && b->family ? !nsnet_addr_equal(a, b) :
+		    (a->family == AF_INET && a->b[0] == 127) || (b->family == AF_INET && b->b[0] == 127))
+			continue;
+		r = nsnet_err_set(err, EADDRINUSE, "port %u/%s on %s is already published on %s (by namespace %s)",
+				  p.host_port, proto_name(p.proto),
+				  p.host_ip.family ? nsnet_addr_str(&p.host_ip, h) : "every address",
+				  all[i].host_ip.family ? nsnet_addr_str(&all[i].host_ip, h) : "every address", all[i].ns);
+		goto out;
+	}
+	if (net && (r = rec_network_load(&op, net, &network, err)) < 0)
+		goto out;
 	if (p.host_ip.family == AF_INET6 && p.host_ip.b[15] == 1 && !memcmp(p.host_ip.b, (uint8_t[15]){ 0 }, 15)) {
 		r = nsnet_err_set(err, EINVAL, "host address ::1: IPv6 cannot route loopback traffic to a namespace; publish on 127.0.0.1 or every address");
 		goto out;
@@ -445,9 +458,12 @@ int core_publish(const struct nsnet_opts *o, const char *ns, const char *net, co
 	/* The target family follows the host address; on every address IPv4 is preferred. */
 	family = p.host_ip.family ? p.host_ip.family : AF_INET;
 	r = svc_ns_addr(&op, ns, net, family, &p.target, p.net, err);
-	if (r == -ENOENT && !p.host_ip.family) {
+	if (r == -ENOENT && !p.host_ip.family && netns_exists(ns)) {
 		family = AF_INET6;
-		r = svc_ns_addr(&op, ns, net, family, &p.target, p.net, err);
+		r = svc_ns_addr(&op, ns, net, family, &p.target, p.net, NULL);
+		if (r < 0)
+			r = nsnet_err_set(err, ENOENT, "namespace %s has no address on %s%s", ns,
+					  net ? "network " : "any nsnet network", net ? net : "");
 	}
 	if (r < 0) {
 		nsnet_err_prefix(err, "publish %s", ns);
@@ -456,10 +472,6 @@ int core_publish(const struct nsnet_opts *o, const char *ns, const char *net, co
 	snprintf(p.ns, sizeof(p.ns), "%s", ns);
 	if ((r = rec_network_load(&op, p.net, &network, err)) < 0)
 		goto out;
-	if ((n = svc_ports_load(&op, &all, err)) < 0) {
-		r = n;
-		goto out;
-	}
 	p.id = svc_free_id(all, n, sizeof(*all), offsetof(struct nsnet_port, id));
 	if (p.host_ip.family == AF_INET && p.host_ip.b[0] == 127) {
 		/* Only this bridge may carry loopback-sourced packets (and the guard chain drops any

@@ -2,6 +2,8 @@
 // Persistent named network namespaces (see netns.h).
 #include "kernel/netns.h"
 
+#include "util/dir.h"
+
 #include <dirent.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -151,53 +153,12 @@ int netns_pids(const char *name, pid_t *pids, size_t max, struct nsnet_err *err)
 	return n;
 }
 
-static int netns_name_cmp(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 int netns_list(char ***names, struct nsnet_err *err)
 {
-	struct dirent *de;
-	char **v = NULL;
-	int n = 0, cap = 0;
-	DIR *d;
-
-	*names = NULL;
-	d = opendir(NETNS_RUN_DIR);
-	if (!d) {
-		if (errno == ENOENT)
-			return 0;
-		return nsnet_err_set(err, errno, "open %s: %s", NETNS_RUN_DIR, strerror(errno));
-	}
-	while ((de = readdir(d))) {
-		if (de->d_name[0] == '.')
-			continue;
-		if (n == cap) {
-			char **nv = realloc(v, sizeof(*v) * (size_t)(cap = cap ? cap * 2 : 16));
-
-			if (!nv)
-				goto oom;
-			v = nv;
-		}
-		if (!(v[n] = strdup(de->d_name)))
-			goto oom;
-		n++;
-	}
-	closedir(d);
-	if (n)
-		qsort(v, (size_t)n, sizeof(*v), netns_name_cmp);
-	*names = v;
-	return n;
-oom:
-	closedir(d);
-	netns_list_free(v, n);
-	return nsnet_err_set(err, ENOMEM, "out of memory");
+	return dir_names(NETNS_RUN_DIR, NULL, names, err);
 }
 
 void netns_list_free(char **names, int n)
 {
-	for (int i = 0; i < n; i++)
-		free(names[i]);
-	free(names);
+	dir_names_free(names, n);
 }

@@ -2,6 +2,8 @@
 // The state dir (see store.h). Records are small JSON files; a rename makes each write atomic.
 #include "state/store.h"
 
+#include "util/dir.h"
+
 #include <dirent.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -129,57 +131,15 @@ int state_remove(struct state *st, const char *kind, const char *name, struct ns
 	return 0;
 }
 
-static int state_name_cmp(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 int state_names(struct state *st, const char *kind, char ***names, struct nsnet_err *err)
 {
 	char path[PATH_MAX + 32];
-	struct dirent *de;
-	char **v = NULL;
-	int n = 0, cap = 0;
-	DIR *d;
 
-	*names = NULL;
 	snprintf(path, sizeof(path), "%s/%s", st->dir, kind);
-	d = opendir(path);
-	if (!d) {
-		if (errno == ENOENT)
-			return 0;
-		return nsnet_err_set(err, errno, "state dir %s: %s", path, strerror(errno));
-	}
-	while ((de = readdir(d))) {
-		size_t len = strlen(de->d_name);
-
-		if (de->d_name[0] == '.' || len <= 5 || strcmp(de->d_name + len - 5, ".json"))
-			continue;
-		if (n == cap) {
-			char **nv = realloc(v, sizeof(*v) * (size_t)(cap = cap ? cap * 2 : 16));
-
-			if (!nv)
-				goto oom;
-			v = nv;
-		}
-		if (!(v[n] = strndup(de->d_name, len - 5)))
-			goto oom;
-		n++;
-	}
-	closedir(d);
-	if (n)
-		qsort(v, (size_t)n, sizeof(*v), state_name_cmp);
-	*names = v;
-	return n;
-oom:
-	closedir(d);
-	state_names_free(v, n);
-	return nsnet_err_set(err, ENOMEM, "out of memory");
+	return dir_names(path, ".json", names, err);
 }
 
 void state_names_free(char **names, int n)
 {
-	for (int i = 0; i < n; i++)
-		free(names[i]);
-	free(names);
+	dir_names_free(names, n);
 }

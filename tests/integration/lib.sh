@@ -456,9 +456,9 @@ while True:
 udp_bound() { in_ns "$1" ss -lunH "sport = :$2" | grep -q .; }
 start_name_server() {
 	case $1 in
-	host) python3 -c "$NAME_SERVER_PY" "$2" "$3" "${4:-tcp}" >"$T_TMP/name.$1.$2.log" 2>&1 </dev/null & ;;
-	wan) ip netns exec wan python3 -c "$NAME_SERVER_PY" "$2" "$3" "${4:-tcp}" >"$T_TMP/name.$1.$2.log" 2>&1 </dev/null & ;;
-	*) "$NSNET" exec "$1" -- python3 -c "$NAME_SERVER_PY" "$2" "$3" "${4:-tcp}" >"$T_TMP/name.$1.$2.log" 2>&1 </dev/null & ;;
+	host) python3 -c "$NAME_SERVER_PY" "$2" "$3" "${4:-tcp}" >"$T_TMP/name.$1.$2.${4:-tcp}.log" 2>&1 </dev/null & ;;
+	wan) ip netns exec wan python3 -c "$NAME_SERVER_PY" "$2" "$3" "${4:-tcp}" >"$T_TMP/name.$1.$2.${4:-tcp}.log" 2>&1 </dev/null & ;;
+	*) "$NSNET" exec "$1" -- python3 -c "$NAME_SERVER_PY" "$2" "$3" "${4:-tcp}" >"$T_TMP/name.$1.$2.${4:-tcp}.log" 2>&1 </dev/null & ;;
 	esac
 	T_PIDS="$T_PIDS $!"
 	if [ "${4:-tcp}" = udp ]; then

@@ -21,17 +21,18 @@ run_fail "sctp" "$NSNET" publish b1 8081:80/sctp
 run_fail "8081" "$NSNET" publish b1 8081
 run_fail "nosuch.*does not exist" "$NSNET" publish nosuch 8081:80
 run_fail "lone" "$NSNET" publish lone 8081:80
-run_fail "nosuch" "$NSNET" publish b1 8081:80 --net nosuch
 run_fail "lan2" "$NSNET" publish b1 8081:80 --net lan2
 run_fail "::1" "$NSNET" publish b1 '[::1]:8081:80'
 run_fail "b1.*IPv6" "$NSNET" publish b1 '[fd00::1]:8081:80'
 run_fail "not-an-ip" "$NSNET" publish b1 not-an-ip:8081:80
-run_fail "bad/name|bad/name" "$NSNET" publish bad/name 8081:80
+run_fail "bad/name" "$NSNET" publish bad/name 8081:80
 # unpublish of what is not published, or published by another namespace.
 run_fail "9999" "$NSNET" unpublish b1 9999
 run_fail "8080/udp" "$NSNET" unpublish b1 8080/udp
 run_fail "b2.*8080" "$NSNET" unpublish b2 8080
 run_fail "127\.0\.0\.1" "$NSNET" unpublish b1 127.0.0.1:8080
+# A network that does not exist is named as such (not "no IPv6 address on network nosuch").
+run_fail "network nosuch does not exist" "$NSNET" publish b1 8081:80 --net nosuch
 assert_svc_unchanged "$before" "state after the failed publish commands"
 
 run_ok "$NSNET" unpublish b1 8080 >/dev/null

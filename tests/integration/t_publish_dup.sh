@@ -20,8 +20,6 @@ run_fail "8080/tcp.*already published.*b1" "$NSNET" publish b1 8080:8080
 run_fail "8080/tcp.*already published.*b1" "$NSNET" publish b1 8080:8080/tcp
 run_fail "8080/tcp.*already published.*b1" "$NSNET" publish b2 8080:8080
 run_fail "8080/tcp.*already published.*b1" "$NSNET" publish b2 8080:9090
-# 192.0.2.1:8080 is one of the addresses 8080 is published on already.
-run_fail "8080.*b1" "$NSNET" publish b2 192.0.2.1:8080:8080
 assert_svc_unchanged "$before" "state after publishing 8080/tcp again"
 assert_eq "$(tcp_name wan 192.0.2.1 8080)" "b1 1" "192.0.2.1:8080 from wan"
 
@@ -40,6 +38,12 @@ s.sendto(b"x", ("192.0.2.1", 8080))
 print(s.recvfrom(100)[0].decode().strip())
 ' 2>&1) || fail "no UDP answer from 192.0.2.1:8080 to wan: $reply"
 assert_eq "$reply" "b1-udp" "192.0.2.1:8080/udp from wan"
+
+# 192.0.2.1:8080 is one of the addresses 8080/tcp is published on already (by b1).
+before=$(svc_snapshot)
+run_fail "8080.*b1" "$NSNET" publish b2 192.0.2.1:8080:8080
+assert_svc_unchanged "$before" "state after publishing 192.0.2.1:8080 over every address's 8080"
+assert_eq "$(tcp_name wan 192.0.2.1 8080)" "b1 1" "192.0.2.1:8080/tcp from wan"
 
 # The other order: a port published on one address first, then on every address.
 run_ok "$NSNET" publish b2 192.0.2.1:9090:9090 >/dev/null
