@@ -13,6 +13,10 @@ LINK_PKGS := libmnl jansson
 WARN     := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 -Werror -Wno-format-truncation
 CFLAGS   ?= -O2 -g
 CFLAGS   += -std=c11 -D_GNU_SOURCE $(WARN) -fstack-protector-strong -Isrc
+# FAULT=1: NSNET_FAULT=N kills an operation at its Nth step (crash tests); never in release builds.
+ifeq ($(FAULT),1)
+CFLAGS   += -DNSNET_FAULT_INJECTION
+endif
 ifeq ($(SANITIZE),1)
 CFLAGS   += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 LDFLAGS  += -fsanitize=address,undefined
@@ -54,7 +58,7 @@ deps:
 CHECK_SANITIZE ?= $(if $(SANITIZE),$(SANITIZE),1)
 CHECK_BUILD    := $(if $(filter 1,$(CHECK_SANITIZE)),build/asan,build/plain)
 check: deps
-	@$(MAKE) --no-print-directory BUILD=$(CHECK_BUILD) SANITIZE=$(CHECK_SANITIZE) all unit-bins
+	@$(MAKE) --no-print-directory BUILD=$(CHECK_BUILD) SANITIZE=$(CHECK_SANITIZE) FAULT=1 all unit-bins
 	@sh tests/run.sh $(CHECK_BUILD)
 
 unit-bins: $(UNIT_BIN)

@@ -31,7 +31,7 @@ N_WARM = 100        # untimed connections first (ARP, caches)
 VIP_PORT, BK_PORT = 80, 8080
 NS = ("b1", "b2")
 BK_ADDR = {"b1": "10.0.0.2", "b2": "10.0.0.3"}
-GW, BRIDGE_IP = "10.0.0.1", "kbr0"
+GW, BRIDGE = "10.0.0.1", "kbr0"
 SIDES = ("nsnet", "iptables-nft", "iptables-legacy")
 STATE = "/run/nsnet"
 
@@ -126,13 +126,13 @@ def make_backends_nsnet(binary):
 
 def make_backends_ip():
     """The same backends with plain ip commands: bridge kbr0 10.0.0.1/24, a veth namespace per backend."""
-    run(["ip", "link", "add", BRIDGE_IP, "type", "bridge"])
-    run(["ip", "addr", "add", f"{GW}/24", "dev", BRIDGE_IP])
-    run(["ip", "link", "set", BRIDGE_IP, "up"])
+    run(["ip", "link", "add", BRIDGE, "type", "bridge"])
+    run(["ip", "addr", "add", f"{GW}/24", "dev", BRIDGE])
+    run(["ip", "link", "set", BRIDGE, "up"])
     for ns in NS:
         run(["ip", "netns", "add", ns])
         run(["ip", "link", "add", f"v{ns}", "type", "veth", "peer", "name", "eth0", "netns", ns])
-        run(["ip", "link", "set", f"v{ns}", "master", BRIDGE_IP, "up"])
+        run(["ip", "link", "set", f"v{ns}", "master", BRIDGE, "up"])
         run(["ip", "-n", ns, "link", "set", "lo", "up"])
         run(["ip", "-n", ns, "addr", "add", f"{BK_ADDR[ns]}/24", "dev", "eth0"])
         run(["ip", "-n", ns, "link", "set", "eth0", "up"])
@@ -236,7 +236,6 @@ def side_nsnet(res, k, binary):
         os.rename(path + ".tmp", path)
     res["write_ms"] = (time.perf_counter() - t0) * 1e3
     # Load all K: nsnet gc rebuilds the whole table from the records in one transaction.
-    res["load_cmd"] = f"{binary} gc"
     res["load_ms"] = timed([binary, "gc"])
     if (got := nft_vip_count()) != k:
         raise Fail(f"after nsnet gc the nft map svc4 holds {got} VIPs, expected {k}")
@@ -244,10 +243,8 @@ def side_nsnet(res, k, binary):
     res["add_ms"], res["rm_ms"] = [], []
     for i in range(N_ADDS):
         spec = f"{vip_addr(k + 1 + i)}:{VIP_PORT}/tcp"
-        res["add_cmd"] = f"{binary} vip add {spec} {' '.join(backends)}"
         res["add_ms"].append(timed([binary, "vip", "add", spec, *backends]))
         probe(vip_addr(k + 1 + i), VIP_PORT, "VIP just added")
-        res["rm_cmd"] = f"{binary} vip rm {spec}"
         res["rm_ms"].append(timed([binary, "vip", "rm", spec]))
     if (got := nft_vip_count()) != k:
         raise Fail(f"after the adds and removals the nft map svc4 holds {got} VIPs, expected {k}")
@@ -313,7 +310,6 @@ def side_iptables(res, k, variant):
     tmp = "/run/bench-vip"
     os.makedirs(tmp, exist_ok=True)
     restore_all(f"{tmp}/all.rules", k)
-    res["load_cmd"] = f"{restore} -w < FILE ({k} services, {5 * k + 2} rules, {3 * k + 1} chains)"
     res["load_ms"] = timed([restore, "-w"], f"{tmp}/all.rules")
 
     def count():
@@ -332,10 +328,8 @@ def side_iptables(res, k, variant):
         n = k + 1 + i
         restore_add(f"{tmp}/add.rules", n)
         restore_rm(f"{tmp}/rm.rules", n)
-        res["add_cmd"] = f"{restore} -w --noflush < FILE (3 chains, 5 rules of one service)"
         res["add_ms"].append(timed([restore, "-w", "--noflush"], f"{tmp}/add.rules"))
         probe(vip_addr(n), VIP_PORT, "service just added")
-        res["rm_cmd"] = f"{restore} -w --noflush < FILE (-D the jump, -X 3 chains)"
         res["rm_ms"].append(timed([restore, "-w", "--noflush"], f"{tmp}/rm.rules"))
     if (got := count()) != k:
         raise Fail(f"after the adds and removals KUBE-SERVICES holds {got} rules, expected {k}")
@@ -429,7 +423,7 @@ def cmd_report(argv):
           f"run took {time.time() - started:.0f} s")
     tools = {side: next((r["tool"] for (s, _), r in res.items() if s == side and r.get("tool")), "?")
              for side in SIDES}
-    print(f"nsnet:           {binary} ({tools['nsnet']}); load all = `nsnet gc` over K records, "
+    print(f"nsnet:           {binary} ({tools['nsnet']}, copied at the start); load all = `nsnet gc` over K records, "
           f"add/rm one = `nsnet vip add|rm`")
     rr = os.path.realpath(shutil.which("iptables-restore") or "iptables-restore")
     print(f"iptables-nft:    iptables-nft-restore ({tools['iptables-nft']}); `iptables-restore` here is "
@@ -444,7 +438,7 @@ def cmd_report(argv):
             print(f"\n{base}: not measured: {why}")
             continue
         b = base.replace("iptables", "ipt")
-        print(f"\nnsnet against kube-proxy iptables mode, {base} (ratio = {base} / nsnet; > 1: nsnet is faster)")
+        print(f"\nnsnet against kube-proxy iptables mode, {base} ({b}); ratio = {base} / nsnet, > 1: nsnet is faster")
         hdr1 = ["K", "nsnet", b, "nsnet", b, "nsnet", b, "nsnet", b, "ratio", "ratio", "ratio", "ratio"]
         hdr2 = ["", "load all ms", "load all ms", "add one ms", "add one ms", "rm one ms", "rm one ms",
                 "connect med us", "connect med us", "load", "add", "rm", "connect"]
@@ -469,9 +463,10 @@ def cmd_report(argv):
         for k, side, e in errors:
             print(f"  K={k} {side}: {e}")
 
-    print(f"\nspread and details: connect+close us to the VIP (p10 p50 p90 p99); to backend b1 {BK_ADDR['b1']}:{BK_PORT} "
-          f"directly (p50; no VIP,\nbut through the same hooks), alternating with the VIP ones; median of the paired "
-          f"differences VIP - direct; min..max ms of the {N_ADDS} adds and rms; load average (1 min) when the side started")
+    print("\nspread and details: p10..p99 = connect+close us to the VIP; direct p50 = the same to backend b1 "
+          f"{BK_ADDR['b1']}:{BK_PORT},\nno VIP (alternating with the VIP connections); VIP-direct = median of the "
+          f"paired differences; min..max of the {N_ADDS} adds\nand rms in ms; load = 1-minute load average when the "
+          "side started")
     rows = [["K", "side", "p10", "p50", "p90", "p99", "direct p50", "VIP-direct", "add min..max", "rm min..max", "load"]]
     for k in ks:
         for side in SIDES:

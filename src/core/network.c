@@ -114,10 +114,10 @@ int core_network_create(const struct nsnet_opts *o, const struct network_req *re
 	for (size_t i = 0; i < net.n_subnets; i++)
 		if ((r = op_addr_add(&op, NULL, net.bridge, &net.gateway[i], net.subnet[i].len, err)) < 0)
 			goto out;
-	if (network_subnet(&net, AF_INET, NULL) && (r = op_sysctl(&op, "net.ipv4.ip_forward", "1", err)) < 0)
+	if (network_subnet(&net, AF_INET, NULL) && (r = op_sysctl(&op, "net.ipv4.ip_forward", "1", false, err)) < 0)
 		goto out;
 	if (network_subnet(&net, AF_INET6, NULL) &&
-	    (r = op_sysctl(&op, "net.ipv6.conf.all.forwarding", "1", err)) < 0)
+	    (r = op_sysctl(&op, "net.ipv6.conf.all.forwarding", "1", false, err)) < 0)
 		goto out;
 	if ((r = op_nft(&op, strbuf_str(&add), strbuf_str(&undo), err)) < 0)
 		goto out;

@@ -2,7 +2,9 @@
 // Operation steps with echo, apply and undo (theory of operation in op.h).
 #include "core/op.h"
 
+#include <fcntl.h>
 #include <limits.h>
+#include <signal.h>
 #include <linux/netlink.h>
 #include <netinet/in.h>
 #include <stdarg.h>
@@ -18,10 +20,15 @@
 #include "kernel/link.h"
 #include "kernel/netns.h"
 #include "kernel/sysctl.h"
+#include "util/dir.h"
 #include "util/names.h"
+
+static int op_replay_journals(struct op *op);
 
 int op_begin(struct op *op, const struct nsnet_opts *opts, bool write, struct nsnet_err *err)
 {
+	int r;
+
 	memset(op, 0, sizeof(*op));
 	op->opts = opts;
 	clock_gettime(CLOCK_MONOTONIC, &op->t0);
@@ -29,8 +36,16 @@ int op_begin(struct op *op, const struct nsnet_opts *opts, bool write, struct ns
 	if (!op->undo)
 		return nsnet_err_set(err, ENOMEM, "out of memory");
 	op->st.lock_fd = -1;
+	op->journal_fd = -1;
+#ifdef NSNET_FAULT_INJECTION
+	if (getenv("NSNET_FAULT"))
+		op->fault_at = (unsigned int)strtoul(getenv("NSNET_FAULT"), NULL, 10);
+#endif
 	/* A dry run reads the state to plan exactly, but creates and locks nothing. */
-	return state_open(&op->st, opts->state_dir, write && !opts->dry_run, err);
+	r = state_open(&op->st, opts->state_dir, write && !opts->dry_run, err);
+	if (r == 0 && write && !opts->dry_run)
+		op->replayed = op_replay_journals(op);
+	return r;
 }
 
 static void op_undo_free(struct op_undo *u)
@@ -65,6 +80,9 @@ void op_rollback(struct op *op)
 			if (u->b[0])
 				rmdir(u->b);
 			break;
+		case UNDO_SYSCTL:
+			sysctl_set(u->a, u->b, &ignored);
+			break;
 		case UNDO_STATE:
 			if (u->rec)
 				state_write(&op->st, u->a, u->b, u->rec, &ignored);
@@ -78,8 +96,17 @@ void op_rollback(struct op *op)
 
 void op_end(struct op *op)
 {
+	char path[PATH_MAX + 64];
+
 	while (op->n_undo)
 		op_undo_free(&op->undo[--op->n_undo]);
+	/* Finished (or rolled back): nothing is left to undo after a crash from here on. */
+	if (op->journal_fd >= 0) {
+		close(op->journal_fd);
+		snprintf(path, sizeof(path), "%s/%s/%d.jsonl", op->st.dir, STATE_JOURNAL, (int)getpid());
+		unlink(path);
+		op->journal_fd = -1;
+	}
 	free(op->undo);
 	op->undo = NULL;
 	if (op->host_open)
@@ -119,18 +146,137 @@ void op_echo(struct op *op, const char *fmt, ...)
 	fputc('\n', f);
 }
 
-static struct op_undo *op_push(struct op *op, enum op_undo_kind kind, const char *a, const char *b)
+/* Append one line to the operation's journal (see "Crash consistency" in op.h). */
+static void op_journal_line(struct op *op, json_t *line)
+{
+	char path[PATH_MAX + 64], *text;
+	size_t len;
+
+	if (!line)
+		return;
+	if (op->journal_fd < 0) {
+		snprintf(path, sizeof(path), "%s/%s/%d.jsonl", op->st.dir, STATE_JOURNAL, (int)getpid());
+		op->journal_fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+	}
+	text = json_dumps(line, JSON_COMPACT);
+	json_decref(line);
+	if (!text || op->journal_fd < 0) {
+		free(text);
+		return;
+	}
+	len = strlen(text);
+	text[len] = '\n';	/* one write per line: a crash leaves whole lines only */
+	if (write(op->journal_fd, text, len + 1) != (ssize_t)(len + 1))
+		op->journal_broken = true;
+	free(text);
+}
+
+/*
+ * Test builds can kill the process at the Nth step boundary (NSNET_FAULT=N), to prove that an
+ * operation interrupted anywhere is rolled back by the next one or by gc.
+ */
+static void op_fault_point(struct op *op)
+{
+#ifdef NSNET_FAULT_INJECTION
+	if (op->fault_at && ++op->steps == op->fault_at)
+		raise(SIGKILL);
+#else
+	(void)op;
+#endif
+}
+
+/*
+ * Record how to undo the step about to be applied, in memory and in the journal, before it is
+ * applied (write-ahead). Takes ownership of @rec. Returns the entry, NULL when the stack is full.
+ */
+static struct op_undo *op_push(struct op *op, enum op_undo_kind kind, const char *a, const char *b,
+			       const char *text, json_t *rec)
 {
 	struct op_undo *u;
 
-	if (op->n_undo == OP_MAX_UNDO)
+	if (op->n_undo == OP_MAX_UNDO) {
+		json_decref(rec);
 		return NULL;
+	}
 	u = &op->undo[op->n_undo++];
 	memset(u, 0, sizeof(*u));
 	u->kind = kind;
 	snprintf(u->a, sizeof(u->a), "%s", a ? a : "");
 	snprintf(u->b, sizeof(u->b), "%s", b ? b : "");
+	u->text = text ? strdup(text) : NULL;
+	u->rec = rec;
+	op_journal_line(op, json_pack("{s:s, s:i, s:s, s:s, s:s?, s:O?}", "do", "push", "kind", (int)kind, "a",
+				      u->a, "b", u->b, "text", u->text, "rec", u->rec));
+	op_fault_point(op);
 	return u;
+}
+
+/* The step pushed last failed: forget its undo without running it. */
+static void op_pop(struct op *op, struct op_undo *u)
+{
+	if (!u)
+		return;
+	op_undo_free(u);
+	op->n_undo--;
+	op_journal_line(op, json_pack("{s:s}", "do", "pop"));
+}
+
+/* The step pushed last was applied. */
+static void op_applied(struct op *op)
+{
+	op_fault_point(op);
+}
+
+/*
+ * Roll back what interrupted operations left: every journal in the state dir belongs to a
+ * process that died holding the lock we now hold. Returns how many were rolled back.
+ */
+static int op_replay_journals(struct op *op)
+{
+	char path[PATH_MAX + 64], line[16384], **names;
+	int n, done = 0;
+
+	snprintf(path, sizeof(path), "%s/%s", op->st.dir, STATE_JOURNAL);
+	n = dir_names(path, ".jsonl", &names, NULL);
+
+	for (int i = 0; i < n; i++) {
+		FILE *f;
+
+		snprintf(path, sizeof(path), "%s/%s/%s.jsonl", op->st.dir, STATE_JOURNAL, names[i]);
+		f = fopen(path, "re");
+		while (f && fgets(line, sizeof(line), f)) {
+			json_t *j = json_loads(line, 0, NULL);
+			const char *what = json_string_value(json_object_get(j, "do"));
+			json_int_t kind = json_integer_value(json_object_get(j, "kind"));
+
+			if (what && !strcmp(what, "pop") && op->n_undo) {
+				op_undo_free(&op->undo[--op->n_undo]);
+			} else if (what && !strcmp(what, "push") && kind >= UNDO_NETNS_DEL && kind <= UNDO_SYSCTL &&
+				   op->n_undo < OP_MAX_UNDO) {
+				struct op_undo *u = &op->undo[op->n_undo++];
+				const char *text = json_string_value(json_object_get(j, "text"));
+				json_t *rec = json_object_get(j, "rec");
+
+				memset(u, 0, sizeof(*u));
+				u->kind = (enum op_undo_kind)kind;
+				snprintf(u->a, sizeof(u->a), "%s", json_string_value(json_object_get(j, "a")) ?: "");
+				snprintf(u->b, sizeof(u->b), "%s", json_string_value(json_object_get(j, "b")) ?: "");
+				u->text = text ? strdup(text) : NULL;
+				u->rec = json_is_object(rec) ? json_incref(rec) : NULL;	/* null: no record before */
+			}
+			json_decref(j);
+		}
+		if (f)
+			fclose(f);
+		if (op->opts->verbose)
+			fprintf(stderr, "nsnet: rolling back an interrupted operation (journal %s, %zu steps)\n",
+				names[i], op->n_undo);
+		op_rollback(op);
+		unlink(path);
+		done++;
+	}
+	dir_names_free(names, n > 0 ? n : 0);
+	return done;
 }
 
 static struct op_ns *op_ns_get(struct op *op, const char *ns, struct nsnet_err *err)
@@ -201,15 +347,19 @@ static const char *op_ip(const char *ns, char *buf, size_t len)
 
 int op_netns_add(struct op *op, const char *ns, struct nsnet_err *err)
 {
+	struct op_undo *u;
 	int r;
 
 	op_echo(op, "ip netns add %s", ns);
 	if (op->opts->dry_run)
 		return 0;
+	u = op_push(op, UNDO_NETNS_DEL, ns, NULL, NULL, NULL);
 	r = netns_add(ns, err);
-	if (r < 0)
+	if (r < 0) {
+		op_pop(op, u);
 		return r;
-	op_push(op, UNDO_NETNS_DEL, ns, NULL);
+	}
+	op_applied(op);
 	return 0;
 }
 
@@ -239,6 +389,7 @@ int op_bridge_add(struct op *op, const struct nsnet_network *net, struct nsnet_e
 	/* Locally administered, unicast, derived from the name: stable across re-creation. */
 	uint8_t mac[6] = { 0x02, 0x6e, (uint8_t)(h >> 24), (uint8_t)(h >> 16), (uint8_t)(h >> 8),
 			   (uint8_t)h };
+	struct op_undo *u;
 	struct nl *nl;
 	int r;
 
@@ -248,14 +399,16 @@ int op_bridge_add(struct op *op, const struct nsnet_network *net, struct nsnet_e
 		return 0;
 	if ((r = op_nl(op, NULL, &nl, err)) < 0)
 		return r;
+	u = op_push(op, UNDO_LINK_DEL, "", net->bridge, NULL, NULL);
 	r = link_add_bridge(nl, net->bridge, net->mtu, mac, err);
 	if (r < 0) {
+		op_pop(op, u);
 		if (r == -EEXIST)
 			return nsnet_err_set(err, EEXIST, "bridge %s already exists", net->bridge);
 		nsnet_err_prefix(err, "create bridge %s", net->bridge);
 		return r;
 	}
-	op_push(op, UNDO_LINK_DEL, "", net->bridge);
+	op_applied(op);
 	return 0;
 }
 
@@ -263,6 +416,7 @@ int op_veth_add(struct op *op, const char *host_if, const char *bridge, const ch
 		const char *peer_if, unsigned int mtu, struct nsnet_err *err)
 {
 	struct link_info br, old;
+	struct op_undo *u;
 	struct nl *nl;
 	int r, fd;
 
@@ -286,12 +440,14 @@ int op_veth_add(struct op *op, const char *host_if, const char *bridge, const ch
 	 */
 	if (link_get(nl, host_if, &old, NULL) == 0)
 		link_del(nl, host_if, NULL);
+	u = op_push(op, UNDO_LINK_DEL, "", host_if, NULL, NULL);
 	r = link_add_veth(nl, host_if, br.ifindex, peer_if, fd, mtu, err);
 	if (r < 0) {
+		op_pop(op, u);
 		nsnet_err_prefix(err, "create veth %s (peer %s in %s)", host_if, peer_if, ns);
 		return r;
 	}
-	op_push(op, UNDO_LINK_DEL, "", host_if);
+	op_applied(op);
 	return 0;
 }
 
@@ -423,17 +579,29 @@ int op_conntrack_flush(struct op *op, uint8_t proto, const struct nsnet_addr *vi
 	return r < 0 ? r : 0;
 }
 
-int op_sysctl(struct op *op, const char *key, const char *value, struct nsnet_err *err)
+int op_sysctl(struct op *op, const char *key, const char *value, bool undoable, struct nsnet_err *err)
 {
+	struct op_undo *u = NULL;
 	char cur[64];
+	bool known;
+	int r;
 
+	known = sysctl_get(key, cur, sizeof(cur), NULL) == 0;
 	/* A dry run shows the command even when this host has the value already: it is what a clean host needs. */
-	if (!op->opts->dry_run && sysctl_get(key, cur, sizeof(cur), NULL) == 0 && !strcmp(cur, value))
+	if (!op->opts->dry_run && known && !strcmp(cur, value))
 		return 0;
 	op_echo(op, "sysctl -w %s=%s", key, value);
 	if (op->opts->dry_run)
 		return 0;
-	return sysctl_set(key, value, err);
+	if (undoable && known)
+		u = op_push(op, UNDO_SYSCTL, key, cur, NULL, NULL);
+	r = sysctl_set(key, value, err);
+	if (r < 0) {
+		op_pop(op, u);
+		return r;
+	}
+	op_applied(op);
+	return 0;
 }
 
 int op_nft(struct op *op, const char *cmds, const char *undo, struct nsnet_err *err)
@@ -451,14 +619,13 @@ int op_nft(struct op *op, const char *cmds, const char *undo, struct nsnet_err *
 	}
 	if (op->opts->dry_run)
 		return 0;
+	u = undo ? op_push(op, UNDO_NFT, NULL, NULL, undo, NULL) : NULL;
 	r = fw_nft_apply(cmds, err);
-	if (r < 0)
+	if (r < 0) {
+		op_pop(op, u);
 		return r;
-	if (undo) {
-		u = op_push(op, UNDO_NFT, NULL, NULL);
-		if (u && !(u->text = strdup(undo)))
-			op->n_undo--;
 	}
+	op_applied(op);
 	return 0;
 }
 
@@ -467,6 +634,7 @@ int op_file_write(struct op *op, const char *dir, const char *path, const char *
 {
 	char tmp[PATH_MAX];
 	bool made_dir = false;
+	struct op_undo *u;
 	FILE *f;
 
 	if (dir)
@@ -479,11 +647,15 @@ int op_file_write(struct op *op, const char *dir, const char *path, const char *
 	}
 	if (op->opts->dry_run)
 		return 0;
+	/* Undo removes the file, then the directory if it is empty (then it was ours). */
+	u = op_push(op, UNDO_FILE_DEL, path, dir, NULL, NULL);
 	if (dir) {
 		if (mkdir(dir, 0755) == 0)
 			made_dir = true;
-		else if (errno != EEXIST)
+		else if (errno != EEXIST) {
+			op_pop(op, u);
 			return nsnet_err_set(err, errno, "create %s: %s", dir, strerror(errno));
+		}
 	}
 	snprintf(tmp, sizeof(tmp), "%s.nsnet-tmp", path);
 	f = fopen(tmp, "we");
@@ -493,9 +665,10 @@ int op_file_write(struct op *op, const char *dir, const char *path, const char *
 		unlink(tmp);
 		if (made_dir)
 			rmdir(dir);
+		op_pop(op, u);
 		return nsnet_err_set(err, e, "write %s: %s", path, strerror(e));
 	}
-	op_push(op, UNDO_FILE_DEL, path, made_dir ? dir : NULL);
+	op_applied(op);
 	return 0;
 }
 
@@ -526,15 +699,12 @@ int op_state_put(struct op *op, const char *kind, const char *name, json_t *rec,
 	r = state_read(&op->st, kind, name, &old, NULL);
 	if (r < 0 && r != -ENOENT)
 		old = NULL;
+	u = op_push(op, UNDO_STATE, kind, name, NULL, old);
 	r = rec ? state_write(&op->st, kind, name, rec, err) : state_remove(&op->st, kind, name, err);
 	if (r < 0) {
-		json_decref(old);
+		op_pop(op, u);
 		return r;
 	}
-	u = op_push(op, UNDO_STATE, kind, name);
-	if (u)
-		u->rec = old;
-	else
-		json_decref(old);
+	op_applied(op);
 	return 0;
 }

@@ -24,6 +24,13 @@
  * op_rollback() runs the undo stack in reverse; op_done() forgets it. So an operation is
  * all-or-nothing, and --dry-run shows exactly the steps a real run takes, in order.
  * Netlink sockets are opened once per namespace per operation and reused.
+ *
+ * Crash consistency. Each undo is written to the journal STATE_JOURNAL/<pid>.jsonl *before* its
+ * step is applied (write-ahead: undoing a step that never happened is harmless, since the plan
+ * checked the object did not exist), and the journal is removed when the operation ends. A
+ * process killed anywhere leaves its journal; the next mutating operation (which holds the lock,
+ * so the writer is dead) or `nsnet gc` replays it in reverse: the interrupted operation leaves
+ * nothing behind. Removals are not journaled: interrupted, they are completed by gc.
  */
 
 struct nsnet_opts {
@@ -41,6 +48,7 @@ enum op_undo_kind {
 	UNDO_NFT,		/* text: nft commands */
 	UNDO_FILE_DEL,		/* a: path; b: directory to rmdir if empty ("" = none) */
 	UNDO_STATE,		/* a: kind, b: name, rec: previous record (NULL = none) */
+	UNDO_SYSCTL,		/* a: key, b: previous value */
 };
 
 struct op_undo {
@@ -69,6 +77,10 @@ struct op {
 	struct op_ns ns[OP_MAX_NS];
 	size_t n_undo;
 	struct op_undo *undo;	/* OP_MAX_UNDO entries, heap: they are large */
+	int journal_fd;		/* STATE_JOURNAL/<pid>.jsonl, opened at the first step */
+	bool journal_broken;
+	int replayed;		/* interrupted operations rolled back by op_begin() */
+	unsigned int fault_at, steps;	/* NSNET_FAULT (test builds) */
 };
 
 /*
@@ -108,8 +120,11 @@ int op_route_default(struct op *op, const char *ns, const char *ifname, const st
  */
 int op_conntrack_flush(struct op *op, uint8_t proto, const struct nsnet_addr *vip, uint16_t vip_port,
 		       const struct nsnet_addr *backend, uint16_t backend_port, struct nsnet_err *err);
-/* Set sysctl @key to @value unless it already has it (global settings are never reverted). */
-int op_sysctl(struct op *op, const char *key, const char *value, struct nsnet_err *err);
+/*
+ * Set sysctl @key to @value unless it already has it. @undoable: a rollback restores the old
+ * value (settings of nsnet's own links); global settings such as ip_forward are never reverted.
+ */
+int op_sysctl(struct op *op, const char *key, const char *value, bool undoable, struct nsnet_err *err);
 /* Apply nft lines @cmds as one transaction; @undo (may be NULL) are the lines that revert it. */
 int op_nft(struct op *op, const char *cmds, const char *undo, struct nsnet_err *err);
 /* Write @content to @path, creating directory @dir (0755) first if given. */

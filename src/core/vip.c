@@ -479,7 +479,7 @@ int core_publish(const struct nsnet_opts *o, const char *ns, const char *net, co
 		char sysctl[64];
 
 		snprintf(sysctl, sizeof(sysctl), "net.ipv4.conf.%s.route_localnet", network.bridge);
-		if ((r = op_sysctl(&op, sysctl, "1", err)) < 0)
+		if ((r = op_sysctl(&op, sysctl, "1", true, err)) < 0)
 			goto out;
 	}
 	if ((r = svc_base_if_first(&op, &add, err)) < 0)

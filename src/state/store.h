@@ -17,6 +17,7 @@
 #define STATE_LEASES "leases"
 #define STATE_VIPS "vips"
 #define STATE_PORTS "ports"
+#define STATE_JOURNAL "journal"	/* undo journals of operations in progress (core/op.h) */
 
 struct state {
 	char dir[PATH_MAX];
