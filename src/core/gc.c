@@ -58,6 +58,34 @@ static bool gc_ns_has_att(const struct nsnet_namespace *nss, int n, const char *
 	return false;
 }
 
+/*
+ * Move every "add element" line after all the others. Adding a verdict-map element makes the
+ * kernel check the chains it jumps to; with the chains and rules all in place first, a full
+ * rebuild of 10,000 VIPs loads in about half the time (measured by bench/vip).
+ */
+static int gc_elements_last(struct strbuf *fw, struct nsnet_err *err)
+{
+	struct strbuf out = { 0 };
+
+	for (int pass = 0; pass < 2; pass++) {
+		for (const char *p = strbuf_str(fw); *p;) {
+			size_t len = strcspn(p, "\n");
+			bool elem = !strncmp(p, "add element ", 12);
+
+			if (elem == (pass == 1))
+				strbuf_printf(&out, "%.*s\n", (int)len, p);
+			p += len + (p[len] == '\n');
+		}
+	}
+	if (out.oom) {
+		strbuf_free(&out);
+		return nsnet_err_set(err, ENOMEM, "out of memory");
+	}
+	strbuf_free(fw);
+	*fw = out;
+	return 0;
+}
+
 static bool gc_ns_known(const struct nsnet_namespace *nss, int n, const char *name)
 {
 	for (int i = 0; i < n; i++)
@@ -232,7 +260,7 @@ int core_gc(const struct nsnet_opts *o, struct nsnet_err *err)
 			r = nsnet_err_set(err, ENOMEM, "out of memory");
 			goto out;
 		}
-		if ((r = op_nft(&op, strbuf_str(&fw), NULL, err)) < 0)
+		if ((r = gc_elements_last(&fw, err)) < 0 || (r = op_nft(&op, strbuf_str(&fw), NULL, err)) < 0)
 			goto out;
 	}
 	r = repairs;

@@ -174,7 +174,7 @@ int core_network_rm(const struct nsnet_opts *o, const char *name, bool force, st
 		r = n_nets;
 		goto out;
 	}
-	if ((r = svc_count(&op, err)) < 0)
+	if ((r = svc_count(&op, 1, err)) < 0)
 		goto out;
 	/* The table goes with the last network, unless services still live in it. */
 	fw_nft_network_del(&net, n_nets <= 1 && r == 0, &del);

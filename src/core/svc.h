@@ -16,7 +16,7 @@ int svc_ports_load(struct op *op, struct nsnet_port **out, struct nsnet_err *err
  */
 int svc_forget(struct op *op, const char *ns, const char *net, struct nsnet_err *err);
 
-/* How many VIP and port records exist (the nft table stays while any does). */
-int svc_count(struct op *op, struct nsnet_err *err);
+/* How many VIP and port records exist, counting no further than @limit. */
+int svc_count(struct op *op, int limit, struct nsnet_err *err);
 
 #endif

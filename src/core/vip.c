@@ -72,18 +72,14 @@ int svc_ports_load(struct op *op, struct nsnet_port **out, struct nsnet_err *err
 	return svc_load_all(op, STATE_PORTS, sizeof(**out), (void **)out, svc_port_parse, err);
 }
 
-int svc_count(struct op *op, struct nsnet_err *err)
+int svc_count(struct op *op, int limit, struct nsnet_err *err)
 {
-	char **names;
-	int n = state_names(&op->st, STATE_VIPS, &names, err), m;
+	int n = state_count(&op->st, STATE_VIPS, limit, err), m;
 
 	if (n < 0)
 		return n;
-	state_names_free(names, n);
-	m = state_names(&op->st, STATE_PORTS, &names, err);
-	if (m < 0)
+	if ((m = state_count(&op->st, STATE_PORTS, limit, err)) < 0)
 		return m;
-	state_names_free(names, m);
 	return n + m;
 }
 
@@ -153,17 +149,31 @@ static int vip_resolve(struct op *op, struct nsnet_vip *v, struct nsnet_err *err
 	return 0;
 }
 
-/* Lowest id not used by @n records whose ids are read through @id_of. */
-static unsigned int svc_free_id(const void *recs, int n, size_t size, size_t id_off)
+/*
+ * Hand out the next id of @what ("vip", "port") from its counter record, so no listing of all
+ * records is needed however many exist. The counter goes back with a rollback, and starts again
+ * at 1 when the last record of its kind is removed (svc_table_gone_if_last()).
+ */
+static int svc_next_id(struct op *op, const char *what, unsigned int *id, struct nsnet_err *err)
 {
-	for (unsigned int id = 1;; id++) {
-		bool used = false;
+	json_t *j = NULL;
+	json_int_t next = 1;
+	int r = state_read(&op->st, STATE_IDS, what, &j, err);
 
-		for (int i = 0; i < n && !used; i++)
-			used = *(const unsigned int *)((const char *)recs + (size_t)i * size + id_off) == id;
-		if (!used)
-			return id;
-	}
+	if (r < 0 && r != -ENOENT)
+		return r;
+	if (r == 0 && json_is_integer(json_object_get(j, "next")))
+		next = json_integer_value(json_object_get(j, "next"));
+	json_decref(j);
+	if (next < 1 || next > 1000000000)
+		return nsnet_err_set(err, EBADMSG, "state record %s/%s: bad counter", STATE_IDS, what);
+	*id = (unsigned int)next;
+	j = json_pack("{s:I}", "next", next + 1);
+	if (!j)
+		return nsnet_err_set(err, ENOMEM, "out of memory");
+	r = op_state_put(op, STATE_IDS, what, j, err);
+	json_decref(j);
+	return r;
 }
 
 /*
@@ -212,24 +222,30 @@ static int svc_base_if_first(struct op *op, struct strbuf *out, struct nsnet_err
 	if (nets < 0)
 		return nets;
 	state_names_free(names, nets);
-	if ((svcs = svc_count(op, err)) < 0)
+	if ((svcs = svc_count(op, 1, err)) < 0)
 		return svcs;
 	if (nets + svcs == 0)
 		fw_nft_base(out);
 	return 0;
 }
 
-/* With no network, VIP or port left, the table goes too (one more nft line in @out). */
-static int svc_table_gone_if_last(struct op *op, int removing, struct strbuf *out, struct nsnet_err *err)
+/*
+ * @removing (1: a VIP/port is being removed, -1: being added, for the undo of an add) records of
+ * @kind go: with no network, VIP or port left, the table goes too (then @out becomes just that),
+ * and the id counter of @kind starts again.
+ */
+static int svc_table_gone_if_last(struct op *op, const char *kind, int removing, struct strbuf *out,
+				  struct nsnet_err *err)
 {
-	char **names;
-	int nets = state_names(&op->st, STATE_NETWORKS, &names, err), svcs;
+	int nets = state_count(&op->st, STATE_NETWORKS, 1, err), same, svcs, r;
 
 	if (nets < 0)
 		return nets;
-	state_names_free(names, nets);
-	if ((svcs = svc_count(op, err)) < 0)
-		return svcs;
+	if ((same = state_count(&op->st, kind, 2, err)) < 0 || (svcs = svc_count(op, 2, err)) < 0)
+		return same < 0 ? same : svcs;
+	if (removing > 0 && same <= 1 &&
+	    (r = op_state_put(op, STATE_IDS, !strcmp(kind, STATE_VIPS) ? "vip" : "port", NULL, err)) < 0)
+		return r;
 	if (nets == 0 && svcs <= removing) {
 		out->len = 0;
 		strbuf_printf(out, "delete table inet %s\n", NSNET_NFT_TABLE);
@@ -292,11 +308,11 @@ static int vip_check_new(struct op *op, const struct nsnet_vip *v, struct nsnet_
 int core_vip_add(const struct nsnet_opts *o, const struct nsnet_vip *req, struct nsnet_err *err)
 {
 	struct strbuf add = { 0 }, undo = { 0 };
-	struct nsnet_vip *all = NULL, v = *req;
+	struct nsnet_vip v = *req;
 	char key[NSNET_KEY_MAX], a[NSNET_KEY_MAX];
 	json_t *old;
 	struct op op;
-	int r, n = 0;
+	int r;
 
 	if ((r = op_begin(&op, o, true, err)) < 0)
 		goto out;
@@ -309,23 +325,19 @@ int core_vip_add(const struct nsnet_opts *o, const struct nsnet_vip *req, struct
 	}
 	if ((r = vip_check_new(&op, &v, err)) < 0 || (r = vip_resolve(&op, &v, err)) < 0)
 		goto out;
-	if ((n = svc_vips_load(&op, &all, err)) < 0) {
-		r = n;
+	if ((r = svc_next_id(&op, "vip", &v.id, err)) < 0)
 		goto out;
-	}
-	v.id = svc_free_id(all, n, sizeof(*all), offsetof(struct nsnet_vip, id));
 	if ((r = svc_base_if_first(&op, &add, err)) < 0)
 		goto out;
 	fw_nft_vip_add(&v, &add);
 	fw_nft_vip_del(&v, &undo);
-	if ((r = svc_table_gone_if_last(&op, -1, &undo, err)) < 0)
+	if ((r = svc_table_gone_if_last(&op, STATE_VIPS, -1, &undo, err)) < 0)
 		goto out;
 	r = svc_commit(&op, &add, &undo, STATE_VIPS, key, vip_to_json(&v), err);
 out:
 	if (r < 0)
 		op_rollback(&op);
 	op_end(&op);
-	free(all);
 	strbuf_free(&add);
 	strbuf_free(&undo);
 	return r;
@@ -398,7 +410,7 @@ int core_vip_rm(const struct nsnet_opts *o, uint8_t proto, const void *endpoint,
 		goto out;
 	fw_nft_vip_del(&v, &del);
 	fw_nft_vip_add(&v, &undo);
-	if ((r = svc_table_gone_if_last(&op, 1, &del, err)) < 0)
+	if ((r = svc_table_gone_if_last(&op, STATE_VIPS, 1, &del, err)) < 0)
 		goto out;
 	r = svc_commit(&op, &del, &undo, STATE_VIPS, key, NULL, err);
 	if (r == 0)
@@ -472,7 +484,8 @@ int core_publish(const struct nsnet_opts *o, const char *ns, const char *net, co
 	snprintf(p.ns, sizeof(p.ns), "%s", ns);
 	if ((r = rec_network_load(&op, p.net, &network, err)) < 0)
 		goto out;
-	p.id = svc_free_id(all, n, sizeof(*all), offsetof(struct nsnet_port, id));
+	if ((r = svc_next_id(&op, "port", &p.id, err)) < 0)
+		goto out;
 	if (p.host_ip.family == AF_INET && p.host_ip.b[0] == 127) {
 		/* Only this bridge may carry loopback-sourced packets (and the guard chain drops any
 		 * that arrive on it): see docs/services.md. */
@@ -486,7 +499,7 @@ int core_publish(const struct nsnet_opts *o, const char *ns, const char *net, co
 		goto out;
 	fw_nft_port_add(&p, &add);
 	fw_nft_port_del(&p, &undo);
-	if ((r = svc_table_gone_if_last(&op, -1, &undo, err)) < 0)
+	if ((r = svc_table_gone_if_last(&op, STATE_PORTS, -1, &undo, err)) < 0)
 		goto out;
 	r = svc_commit(&op, &add, &undo, STATE_PORTS, key, port_to_json(&p), err);
 out:
@@ -525,7 +538,7 @@ int core_unpublish(const struct nsnet_opts *o, const char *ns, const struct nsne
 		goto out;
 	fw_nft_port_del(&p, &del);
 	fw_nft_port_add(&p, &undo);
-	if ((r = svc_table_gone_if_last(&op, 1, &del, err)) < 0)
+	if ((r = svc_table_gone_if_last(&op, STATE_PORTS, 1, &del, err)) < 0)
 		goto out;
 	r = svc_commit(&op, &del, &undo, STATE_PORTS, key, NULL, err);
 out:

@@ -14,7 +14,7 @@
 #include <unistd.h>
 
 static const char *const state_kinds[] = { STATE_NETWORKS, STATE_NAMESPACES, STATE_LEASES, STATE_VIPS,
-					     STATE_PORTS, STATE_JOURNAL };
+					     STATE_PORTS, STATE_IDS, STATE_JOURNAL };
 
 static int state_mkdir(const char *path, struct nsnet_err *err)
 {
@@ -142,4 +142,25 @@ int state_names(struct state *st, const char *kind, char ***names, struct nsnet_
 void state_names_free(char **names, int n)
 {
 	dir_names_free(names, n);
+}
+
+int state_count(struct state *st, const char *kind, int limit, struct nsnet_err *err)
+{
+	char path[PATH_MAX + 32];
+	struct dirent *de;
+	int n = 0;
+	DIR *d;
+
+	snprintf(path, sizeof(path), "%s/%s", st->dir, kind);
+	d = opendir(path);
+	if (!d)
+		return errno == ENOENT ? 0 : nsnet_err_set(err, errno, "state dir %s: %s", path, strerror(errno));
+	while (n < limit && (de = readdir(d))) {
+		size_t len = strlen(de->d_name);
+
+		if (de->d_name[0] != '.' && len > 5 && !strcmp(de->d_name + len - 5, ".json"))
+			n++;
+	}
+	closedir(d);
+	return n;
 }

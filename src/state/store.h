@@ -17,6 +17,7 @@
 #define STATE_LEASES "leases"
 #define STATE_VIPS "vips"
 #define STATE_PORTS "ports"
+#define STATE_IDS "ids"		/* counters handing out ids (vip.json, port.json) */
 #define STATE_JOURNAL "journal"	/* undo journals of operations in progress (core/op.h) */
 
 struct state {
@@ -45,5 +46,7 @@ int state_remove(struct state *st, const char *kind, const char *name, struct ns
 /* Names of the records of @kind, sorted. Returns count (>= 0) or -errno; free with state_names_free. */
 int state_names(struct state *st, const char *kind, char ***names, struct nsnet_err *err);
 void state_names_free(char **names, int n);
+/* How many records of @kind exist, counting no further than @limit (cheap for "any?"). */
+int state_count(struct state *st, const char *kind, int limit, struct nsnet_err *err);
 
 #endif
