@@ -239,7 +239,34 @@ int core_gc(const struct nsnet_opts *o, struct nsnet_err *err)
 		repairs++;
 	}
 
-	/* 5. The firewall: rebuilt from the records in one transaction, so it matches them exactly. */
+	/* 5. Id counters ahead of every id in use, so a new VIP or port never takes a used chain name. */
+	for (int kind = 0; kind < 2; kind++) {
+		unsigned int max = 0;
+		json_t *j = NULL;
+		json_int_t next = 1;
+
+		for (int i = 0; i < (kind ? n_p : n_v); i++) {
+			unsigned int id = kind ? ports[i].id : vips[i].id;
+
+			max = id > max ? id : max;
+		}
+		if (state_read(&op.st, STATE_IDS, kind ? "port" : "vip", &j, NULL) == 0 &&
+		    json_is_integer(json_object_get(j, "next")))
+			next = json_integer_value(json_object_get(j, "next"));
+		json_decref(j);
+		if (max == 0 || next > (json_int_t)max)
+			continue;
+		printf("gc: %s id counter was %lld, below id %u in use: set to %u\n", kind ? "port" : "VIP",
+		       (long long)next, max, max + 1);
+		j = json_pack("{s:I}", "next", (json_int_t)max + 1);
+		r = op_state_put(&op, STATE_IDS, kind ? "port" : "vip", j, err);
+		json_decref(j);
+		if (r < 0)
+			goto out;
+		repairs++;
+	}
+
+	/* 6. The firewall: rebuilt from the records in one transaction, so it matches them exactly. */
 	if (n_nets == 0 && n_v == 0 && n_p == 0) {
 		if (fw_nft_table_exists(NULL) == 1) {
 			printf("gc: removing nft table inet %s: nothing of nsnet remains\n", NSNET_NFT_TABLE);
