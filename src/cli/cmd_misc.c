@@ -76,3 +76,30 @@ int cmd_gc(struct cli *c, int argc, char **argv)
 		printf("gc: nothing to do\n");
 	return EXIT_OK;
 }
+
+static const char check_help[] =
+	"usage: nsnet check\n"
+	"\n"
+	"Compare nsnet's records with the kernel: bridges, veth host ends and their bridge, leases,\n"
+	"namespaces, nft chains of networks, VIPs and published ports, leftover nsnet links,\n"
+	"interrupted operations. Prints one line per difference; exit status 0 only when they agree\n"
+	"(`nsnet gc` repairs what it can).\n";
+
+int cmd_check(struct cli *c, int argc, char **argv)
+{
+	struct nsnet_err err = { 0 };
+	int r;
+
+	if (argc > 1 && cli_is_help(argv[1])) {
+		fputs(check_help, stdout);
+		return EXIT_OK;
+	}
+	if (argc > 1)
+		return cli_usage_error(c, "unexpected argument '%s'", argv[1]);
+	r = core_check(&c->opts, &err);
+	if (r < 0)
+		return cli_fail(&err);
+	if (r == 0)
+		printf("check: records and kernel agree\n");
+	return r == 0 ? EXIT_OK : EXIT_FAIL;
+}

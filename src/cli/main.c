@@ -20,6 +20,7 @@ static const struct cli_cmd commands[] = {
 	{ "unpublish", cmd_unpublish, "stop forwarding a host port" },
 	{ "ls", cmd_ls, "show networks, their namespaces and addresses" },
 	{ "gc", cmd_gc, "remove leftovers of interrupted operations" },
+	{ "check", cmd_check, "compare nsnet's records with the kernel" },
 	{ "explain", cmd_explain, "print the ip/sysctl/nft commands of an operation, apply nothing" },
 	{ NULL, NULL, NULL },
 };
@@ -41,6 +42,7 @@ static const char main_help[] =
 	"  unpublish NS [IP:]HP   stop forwarding it\n"
 	"  ls                     tree of networks, namespaces and addresses\n"
 	"  gc                     remove leftovers of interrupted operations\n"
+	"  check                  list every difference between records and kernel (exit 1 if any)\n"
 	"  explain COMMAND...     same as --dry-run COMMAND...\n"
 	"\n"
 	"Global options (accepted anywhere before `--`):\n"

@@ -74,6 +74,12 @@ int core_unpublish(const struct nsnet_opts *o, const char *ns, const struct nsne
 int core_gc(const struct nsnet_opts *o, struct nsnet_err *err);
 
 /*
+ * Compare the state dir with the kernel (links, bridge ports, leases, nft chains, namespaces,
+ * pending journals). Prints one "check: ..." line per difference. Returns how many, or -errno.
+ */
+int core_check(const struct nsnet_opts *o, struct nsnet_err *err);
+
+/*
  * Everything nsnet knows, as JSON: {"networks": [...], "namespaces": [...]} (see docs/cli.md).
  * Returns 0 with *out (caller decrefs) or -errno.
  */

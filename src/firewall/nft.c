@@ -3,6 +3,8 @@
 #include "firewall/fw.h"
 
 #include <dlfcn.h>
+#include <jansson.h>
+#include <stdlib.h>
 #include <nftables/libnftables.h>
 #include <stdio.h>
 #include <string.h>
@@ -108,6 +110,8 @@ static struct {
 	int (*buffer_error)(struct nft_ctx *ctx);
 	const char *(*get_error)(struct nft_ctx *ctx);
 	int (*run)(struct nft_ctx *ctx, const char *buf);
+	void (*set_output_flags)(struct nft_ctx *ctx, unsigned int flags);
+	const char *(*get_output)(struct nft_ctx *ctx);
 } nftlib;
 
 static int nft_load(struct nsnet_err *err)
@@ -129,8 +133,10 @@ static int nft_load(struct nsnet_err *err)
 	*(void **)&nftlib.buffer_error = dlsym(h, "nft_ctx_buffer_error");
 	*(void **)&nftlib.get_error = dlsym(h, "nft_ctx_get_error_buffer");
 	*(void **)&nftlib.run = dlsym(h, "nft_run_cmd_from_buffer");
+	*(void **)&nftlib.set_output_flags = dlsym(h, "nft_ctx_output_set_flags");
+	*(void **)&nftlib.get_output = dlsym(h, "nft_ctx_get_output_buffer");
 	if (!nftlib.ctx_new || !nftlib.ctx_free || !nftlib.buffer_output || !nftlib.buffer_error ||
-	    !nftlib.get_error || !nftlib.run) {
+	    !nftlib.get_error || !nftlib.run || !nftlib.set_output_flags || !nftlib.get_output) {
 		nftlib.run = NULL;
 		return nsnet_err_set(err, ENOSYS, "nftables: libnftables.so.1 lacks a needed function");
 	}
@@ -185,4 +191,39 @@ int fw_nft_table_exists(struct nsnet_err *err)
 	r = nftlib.run(ctx, "list table " T) == 0 ? 1 : 0;
 	nftlib.ctx_free(ctx);
 	return r;
+}
+
+int fw_nft_chain_names(char ***names, struct nsnet_err *err)
+{
+	struct nft_ctx *ctx = nft_open(err);
+	json_t *root, *objs, *o;
+	char **v = NULL;
+	size_t i;
+	int n = 0;
+
+	*names = NULL;
+	if (!ctx)
+		return err ? -err->code : -ENOMEM;
+	nftlib.set_output_flags(ctx, NFT_CTX_OUTPUT_JSON);
+	if (nftlib.run(ctx, "list table " T) != 0) {
+		nftlib.ctx_free(ctx);
+		return 0;	/* no table: no chains */
+	}
+	root = json_loads(nftlib.get_output(ctx), 0, NULL);
+	nftlib.ctx_free(ctx);
+	objs = json_object_get(root, "nftables");
+	v = calloc(json_array_size(objs) + 1, sizeof(*v));
+	if (!v) {
+		json_decref(root);
+		return nsnet_err_set(err, ENOMEM, "out of memory");
+	}
+	json_array_foreach(objs, i, o) {
+		const char *name = json_string_value(json_object_get(json_object_get(o, "chain"), "name"));
+
+		if (name && (v[n] = strdup(name)))
+			n++;
+	}
+	json_decref(root);
+	*names = v;
+	return n;
 }

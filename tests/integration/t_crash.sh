@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: MIT
 # Crash consistency: every mutating operation is killed (SIGKILL) at each of its steps in turn
 # (NSNET_FAULT=N, test builds only); after `nsnet gc` the host must be exactly as before the
-# operation, and the operation must then succeed when run again.
+# operation, `nsnet check` must find records and kernel in agreement, and the operation must
+# then succeed when run again.
 . "$(dirname "$0")/lib.sh"
 
 # Is fault injection compiled in? A build without it ignores NSNET_FAULT.
@@ -45,6 +46,7 @@ crash_each() {
 		[ "$rc" = 0 ] && break
 		[ "$rc" = 137 ] || fail "$what: step $n: exit status $rc, expected 137 (killed) or 0"
 		run_ok "$NSNET" gc >/dev/null
+		run_ok "$NSNET" check >/dev/null
 		# The kernel frees a deleted namespace's links in the background: allow it a moment.
 		tries=0
 		while [ "$(world)" != "$before" ] && [ $tries -lt 50 ]; do

@@ -1,0 +1,204 @@
+// SPDX-License-Identifier: MIT
+// nsnet check: compare the state dir with the kernel and list every difference.
+#include <ctype.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/core.h"
+#include "core/records.h"
+#include "core/svc.h"
+#include "firewall/fw.h"
+#include "kernel/link.h"
+#include "kernel/netns.h"
+#include "util/dir.h"
+
+struct check_links {
+	size_t n, cap;
+	struct link_info *v;
+};
+
+static void check_collect(const struct link_info *li, void *data)
+{
+	struct check_links *l = data;
+
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 64;
+		struct link_info *v = realloc(l->v, cap * sizeof(*v));
+
+		if (!v)
+			return;
+		l->v = v;
+		l->cap = cap;
+	}
+	l->v[l->n++] = *li;
+}
+
+static const struct link_info *check_link(const struct check_links *l, const char *name)
+{
+	for (size_t i = 0; i < l->n; i++)
+		if (!strcmp(l->v[i].name, name))
+			return &l->v[i];
+	return NULL;
+}
+
+static bool check_chain(char **chains, int n, const char *fmt, ...) NSNET_PRINTF(3, 4);
+static bool check_chain(char **chains, int n, const char *fmt, ...)
+{
+	char name[NSNET_NAME_MAX + 32];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(name, sizeof(name), fmt, ap);
+	va_end(ap);
+	for (int i = 0; i < n; i++)
+		if (!strcmp(chains[i], name))
+			return true;
+	return false;
+}
+
+#define DIFF(...) do { printf("check: " __VA_ARGS__); putchar('\n'); diffs++; } while (0)
+
+int core_check(const struct nsnet_opts *o, struct nsnet_err *err)
+{
+	struct nsnet_network *nets = NULL;
+	struct nsnet_namespace *nss = NULL;
+	struct nsnet_vip *vips = NULL;
+	struct nsnet_port *ports = NULL;
+	struct check_links links = { 0 };
+	char **chains = NULL, **journals = NULL, path[PATH_MAX + 16];
+	int n_nets = 0, n_ns = 0, n_v = 0, n_p = 0, n_ch = 0, n_j = 0, r, diffs = 0;
+	struct nl *nl;
+	struct op op;
+
+	if ((r = op_begin(&op, o, false, err)) < 0)
+		goto out;
+	if ((n_nets = rec_networks_load(&op, &nets, err)) < 0 || (n_ns = rec_namespaces_load(&op, &nss, err)) < 0 ||
+	    (n_v = svc_vips_load(&op, &vips, err)) < 0 || (n_p = svc_ports_load(&op, &ports, err)) < 0) {
+		r = n_nets < 0 ? n_nets : n_ns < 0 ? n_ns : n_v < 0 ? n_v : n_p;
+		n_nets = n_ns = n_v = n_p = 0;
+		goto out;
+	}
+	if ((r = op_nl(&op, NULL, &nl, err)) < 0 || (r = link_dump(nl, check_collect, &links, err)) < 0)
+		goto out;
+	if ((n_ch = fw_nft_chain_names(&chains, err)) < 0) {
+		r = n_ch;
+		n_ch = 0;
+		goto out;
+	}
+	snprintf(path, sizeof(path), "%s/%s", op.st.dir, STATE_JOURNAL);
+	if ((n_j = dir_names(path, ".jsonl", &journals, NULL)) > 0)
+		DIFF("%d interrupted operation(s) not rolled back yet (nsnet gc does it)", n_j);
+	if (n_j < 0)
+		n_j = 0;
+
+	for (int i = 0; i < n_nets; i++) {
+		const struct nsnet_network *net = &nets[i];
+		const struct link_info *br = check_link(&links, net->bridge);
+
+		if (!br || strcmp(br->kind, "bridge"))
+			DIFF("network %s: bridge %s is missing", net->name, net->bridge);
+		else if (!br->up)
+			DIFF("network %s: bridge %s is down", net->name, net->bridge);
+		for (const char *const *c = (const char *const[]){ "in", "out", "nat", "natout", NULL }; *c; c++)
+			if (!check_chain(chains, n_ch, "%s-%s", *c, net->name))
+				DIFF("network %s: nft chain %s-%s is missing", net->name, *c, net->name);
+	}
+	for (int i = 0; i < n_ns; i++) {
+		const struct nsnet_namespace *ns = &nss[i];
+
+		if (!netns_exists(ns->name)) {
+			DIFF("namespace %s: recorded but gone from %s", ns->name, NETNS_RUN_DIR);
+			continue;
+		}
+		for (size_t k = 0; k < ns->n_att; k++) {
+			const struct nsnet_attachment *a = &ns->att[k];
+			const struct link_info *veth = check_link(&links, a->host_ifname);
+			struct nsnet_network net;
+			struct nsnet_leases l;
+			bool leased = false;
+
+			if (rec_network_load(&op, a->net, &net, NULL) < 0) {
+				DIFF("namespace %s: attached to network %s, which has no record", ns->name, a->net);
+				continue;
+			}
+			if (!veth) {
+				DIFF("namespace %s: host end %s of its %s attachment is missing", ns->name, a->host_ifname, a->net);
+			} else {
+				const struct link_info *br = check_link(&links, net.bridge);
+
+				if (!br || veth->master != br->ifindex)
+					DIFF("namespace %s: %s is not a port of bridge %s", ns->name, a->host_ifname, net.bridge);
+			}
+			if (rec_leases_load(&op, a->net, &l, NULL) == 0) {
+				for (size_t m = 0; m < l.n; m++)
+					leased |= !strcmp(l.v[m].owner, ns->name) && !strcmp(l.v[m].ifname, a->ifname);
+				leases_free(&l);
+			}
+			if (!leased)
+				DIFF("namespace %s: no address leased for its %s attachment", ns->name, a->net);
+		}
+	}
+	for (int i = 0; i < n_nets; i++) {
+		struct nsnet_leases l;
+
+		if (rec_leases_load(&op, nets[i].name, &l, NULL) < 0)
+			continue;
+		for (size_t m = 0; m < l.n; m++) {
+			bool held = false;
+			char a[INET6_ADDRSTRLEN];
+
+			for (int k = 0; k < n_ns && !held; k++) {
+				const struct nsnet_attachment *att = namespace_attachment(&nss[k], nets[i].name);
+
+				held = !strcmp(nss[k].name, l.v[m].owner) && att && !strcmp(att->ifname, l.v[m].ifname);
+			}
+			if (!held)
+				DIFF("network %s: address %s is leased to %s/%s, which holds no such attachment", nets[i].name,
+				     nsnet_addr_str(&l.v[m].addr, a), l.v[m].owner, l.v[m].ifname);
+		}
+		leases_free(&l);
+	}
+	for (size_t i = 0; i < links.n; i++) {
+		const struct link_info *li = &links.v[i];
+		bool owned = false, ours = false;
+
+		if (!strncmp(li->name, NSNET_VETH_PREFIX, 2) && strlen(li->name) == 10 &&
+		    strspn(li->name + 2, "0123456789abcdef") == 8) {
+			ours = true;
+			for (int k = 0; k < n_ns; k++)
+				for (size_t a = 0; a < nss[k].n_att; a++)
+					owned |= !strcmp(nss[k].att[a].host_ifname, li->name);
+		} else if (!strncmp(li->name, NSNET_BRIDGE_PREFIX, strlen(NSNET_BRIDGE_PREFIX)) &&
+			   !strcmp(li->kind, "bridge")) {
+			ours = true;
+			for (int k = 0; k < n_nets; k++)
+				owned |= !strcmp(nets[k].bridge, li->name);
+		}
+		if (ours && !owned)
+			DIFF("link %s looks like nsnet's but no record owns it", li->name);
+	}
+	for (int i = 0; i < n_v; i++)
+		if (vips[i].n_backends && !check_chain(chains, n_ch, "vip-%u", vips[i].id))
+			DIFF("VIP id %u: nft chain vip-%u is missing", vips[i].id, vips[i].id);
+	for (int i = 0; i < n_p; i++)
+		if (!check_chain(chains, n_ch, "pub-%u", ports[i].id))
+			DIFF("published port id %u: nft chain pub-%u is missing", ports[i].id, ports[i].id);
+	if (n_nets + n_v + n_p == 0 && fw_nft_table_exists(NULL) == 1)
+		DIFF("nft table inet %s exists with no network, VIP or port recorded", NSNET_NFT_TABLE);
+	if (n_nets + n_v + n_p > 0 && fw_nft_table_exists(NULL) != 1)
+		DIFF("nft table inet %s is missing", NSNET_NFT_TABLE);
+	r = diffs;
+out:
+	free(links.v);
+	free(nets);
+	free(nss);
+	free(vips);
+	free(ports);
+	dir_names_free(chains, n_ch);
+	dir_names_free(journals, n_j);
+	op_end(&op);
+	return r;
+}

@@ -1,0 +1,37 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# nsnet check agrees with a healthy setup, names each kind of damage done behind nsnet's back
+# (exit 1), and is clean again after nsnet gc.
+. "$(dirname "$0")/lib.sh"
+
+run_ok "$NSNET" network create lan --subnet 10.0.0.0/24 >/dev/null
+run_ok "$NSNET" ns add a --net lan >/dev/null
+run_ok "$NSNET" ns add b --net lan >/dev/null
+run_ok "$NSNET" vip add 10.100.0.1:80 a:8080 >/dev/null
+run_ok "$NSNET" publish b 8080:80 >/dev/null
+out=$(run_ok "$NSNET" check)
+assert_match "$out" "agree" "check on a healthy setup"
+
+# A leftover link with nsnet's mark, a namespace deleted behind nsnet's back, a lost nft table.
+ip link add nv00000000 type veth peer name nv00000001
+ip netns del b
+nft delete table inet nsnet
+rc=0
+out=$("$NSNET" check 2>&1) || rc=$?
+assert_eq "$rc" "1" "check exit status with differences"
+assert_match "$out" "link nv00000000 looks like nsnet's but no record owns it" "check: stray link"
+assert_match "$out" "namespace b: recorded but gone" "check: vanished namespace"
+assert_match "$out" "nft table inet nsnet is missing" "check: lost table"
+assert_match "$out" "nft chain in-lan is missing" "check: lost network chain"
+assert_match "$out" "nft chain vip-1 is missing" "check: lost VIP chain"
+
+run_ok "$NSNET" gc >/dev/null
+out=$(run_ok "$NSNET" check)
+assert_match "$out" "agree" "check after gc"
+# gc rebuilt the rules: the VIP still has its chain, b's port went with b.
+assert_eq "$(json "$NSNET" publish ls --json)" "[]" "b's published port after gc"
+
+run_ok "$NSNET" vip rm 10.100.0.1:80 >/dev/null
+run_ok "$NSNET" ns rm a >/dev/null
+run_ok "$NSNET" network rm lan >/dev/null
+leak_check
