@@ -109,6 +109,10 @@ int core_gc(const struct nsnet_opts *o, struct nsnet_err *err)
 
 	if ((r = op_begin(&op, o, true, err)) < 0)
 		goto out;
+	if (op.replayed) {
+		printf("gc: rolled back %d interrupted operation(s)\n", op.replayed);
+		repairs += op.replayed;
+	}
 	if ((n_nets = rec_networks_load(&op, &nets, err)) < 0 || (n_ns = rec_namespaces_load(&op, &nss, err)) < 0) {
 		r = n_nets < 0 ? n_nets : n_ns;
 		n_nets = n_ns = 0;
