@@ -93,8 +93,10 @@ static int svc_ns_addr(struct op *op, const char *ns, const char *net, int famil
 	struct nsnet_namespace rec;
 	int r = rec_namespace_load(op, ns, &rec, err);
 
-	if (r == -ENOENT || (r == 0 && !netns_exists(ns)))
+	if ((r == -ENOENT || r == 0) && !netns_exists(ns))
 		return nsnet_err_set(err, ENOENT, "namespace %s does not exist", ns);
+	if (r == -ENOENT)
+		return nsnet_err_set(err, ENOENT, "namespace %s is on no nsnet network (attach it first)", ns);
 	if (r < 0)
 		return r;
 	for (size_t i = 0; i < rec.n_att; i++) {
@@ -512,6 +514,30 @@ out:
 	return r;
 }
 
+/*
+ * The last port published on a loopback address through @p's network is gone: turn the bridge's
+ * route_localnet off again, so nothing keeps it on longer than needed.
+ */
+static int port_localnet_release(struct op *op, const struct nsnet_port *p, struct nsnet_err *err)
+{
+	struct nsnet_port *all = NULL;
+	struct nsnet_network net;
+	char key[64];
+	int n = svc_ports_load(op, &all, err), r = 0;
+	bool other = false;
+
+	if (n < 0)
+		return n;
+	for (int i = 0; i < n; i++)
+		other |= !strcmp(all[i].net, p->net) && all[i].host_ip.family == AF_INET && all[i].host_ip.b[0] == 127;
+	free(all);
+	if (!other && rec_network_load(op, p->net, &net, NULL) == 0) {
+		snprintf(key, sizeof(key), "net.ipv4.conf.%s.route_localnet", net.bridge);
+		r = op_sysctl(op, key, "0", true, err);
+	}
+	return r;
+}
+
 int core_unpublish(const struct nsnet_opts *o, const char *ns, const struct nsnet_port *req, struct nsnet_err *err)
 {
 	struct strbuf del = { 0 }, undo = { 0 };
@@ -541,6 +567,8 @@ int core_unpublish(const struct nsnet_opts *o, const char *ns, const struct nsne
 	if ((r = svc_table_gone_if_last(&op, STATE_PORTS, 1, &del, err)) < 0)
 		goto out;
 	r = svc_commit(&op, &del, &undo, STATE_PORTS, key, NULL, err);
+	if (r == 0 && p.host_ip.family == AF_INET && p.host_ip.b[0] == 127)
+		r = port_localnet_release(&op, &p, err);
 out:
 	if (r < 0)
 		op_rollback(&op);

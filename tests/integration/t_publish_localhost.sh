@@ -56,6 +56,7 @@ assert_eq "${delivered:-0}" 0 "packets from c to the host's 127.0.0.1:7070 deliv
 
 run_ok "$NSNET" unpublish b1 127.0.0.1:9090 >/dev/null
 assert_eq "$(json "$NSNET" publish ls --json)" "[]" "publish ls --json after unpublish"
+assert_eq "$(sysctl -n net.ipv4.conf.nsnet-lan.route_localnet)" 0 "route_localnet of nsnet-lan after the last loopback port is unpublished"
 assert_match "$(tcp_name host 127.0.0.1 9090)" '^ERR:' "connection from the host to 127.0.0.1:9090 after unpublish"
 
 stop_servers
