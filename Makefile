@@ -86,7 +86,7 @@ clean:
 # libFuzzer targets for the parsers (clang). FUZZ_SECONDS per target; new inputs go to build/fuzz/corpus-*.
 FUZZ_SECONDS ?= 60
 FUZZ_CFLAGS  := -g -O1 -std=c11 -D_GNU_SOURCE $(filter-out -Wno-format-truncation,$(WARN)) -Isrc -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
-FUZZ_TARGETS := inet names service
+FUZZ_TARGETS := inet names service records
 .PHONY: fuzz stress
 # The long forms of what make check runs briefly: 200 randomly killed operations, a 60 s soak of
 # 8 parallel workers, and every fuzz target for FUZZ_SECONDS (default here 300).
@@ -101,6 +101,8 @@ fuzz:
 	clang $(FUZZ_CFLAGS) tests/fuzz/fuzz_names.c src/util/names.c src/util/err.c -o $(BUILD)/fuzz/fuzz_names
 	clang $(FUZZ_CFLAGS) -DFUZZ_SERVICE_STRICT tests/fuzz/fuzz_service.c src/model/service.c src/model/model.c \
 		src/util/inet.c src/util/names.c src/util/err.c -ljansson -o $(BUILD)/fuzz/fuzz_service
+	clang $(FUZZ_CFLAGS) tests/fuzz/fuzz_records.c src/model/model.c src/util/inet.c src/util/names.c \
+		src/util/err.c -ljansson -o $(BUILD)/fuzz/fuzz_records
 	@for t in $(FUZZ_TARGETS); do \
 		mkdir -p $(BUILD)/fuzz/corpus-$$t; \
 		seeds=tests/fuzz/corpus/$$t; [ -d $$seeds ] || seeds=; \

@@ -85,6 +85,9 @@ int network_from_json(const json_t *j, struct nsnet_network *net, struct nsnet_e
 	if ((r = json_str(j, "name", net->name, sizeof(net->name), true, err)) < 0 ||
 	    (r = json_str(j, "bridge", net->bridge, sizeof(net->bridge), true, err)) < 0)
 		return r;
+	/* Names become paths and kernel names: a damaged record must not smuggle '/' or '..' in. */
+	if (names_check("network", net->name, err) < 0 || names_check_ifname(net->bridge, err) < 0)
+		return -EBADMSG;
 	if (!json_is_array(subnets) || !json_is_array(gws) || json_array_size(subnets) == 0 ||
 	    json_array_size(subnets) > NSNET_MAX_SUBNETS ||
 	    json_array_size(subnets) != json_array_size(gws))
@@ -144,6 +147,8 @@ int namespace_from_json(const json_t *j, struct nsnet_namespace *ns, struct nsne
 		return nsnet_err_set(err, EBADMSG, "namespace record: expected an object");
 	if ((r = json_str(j, "name", ns->name, sizeof(ns->name), true, err)) < 0)
 		return r;
+	if (names_check("namespace", ns->name, err) < 0)
+		return -EBADMSG;
 	ns->managed = json_is_true(json_object_get(j, "managed"));
 	if ((dns && !json_is_array(dns)) || json_array_size(dns) > NSNET_MAX_DNS ||
 	    (att && !json_is_array(att)) || json_array_size(att) > NSNET_MAX_ATTACH)
@@ -161,6 +166,9 @@ int namespace_from_json(const json_t *j, struct nsnet_namespace *ns, struct nsne
 		    (r = json_str(a, "ifname", t->ifname, sizeof(t->ifname), true, err)) < 0 ||
 		    (r = json_str(a, "host_ifname", t->host_ifname, sizeof(t->host_ifname), true, err)) < 0)
 			return r;
+		if (names_check("network", t->net, err) < 0 || names_check_ifname(t->ifname, err) < 0 ||
+		    names_check_ifname(t->host_ifname, err) < 0)
+			return -EBADMSG;
 		t->default_route = json_is_true(json_object_get(a, "default_route"));
 	}
 	return 0;
@@ -197,10 +205,10 @@ int leases_from_json(const json_t *j, struct nsnet_leases *l, struct nsnet_err *
 		const char *owner = json_string_value(json_object_get(v, "owner"));
 		const char *ifname = json_string_value(json_object_get(v, "ifname"));
 
-		if (nsnet_addr_parse(key, &a, err) < 0 || !owner || !ifname ||
-		    strlen(owner) > NSNET_NAME_MAX || strlen(ifname) >= IFNAMSIZ) {
+		if (nsnet_addr_parse(key, &a, NULL) < 0 || !owner || !ifname ||
+		    names_check("namespace", owner, NULL) < 0 || names_check_ifname(ifname, NULL) < 0) {
 			leases_free(l);
-			return nsnet_err_set(err, EBADMSG, "lease %s: malformed", key);
+			return nsnet_err_set(err, EBADMSG, "lease record: malformed entry");
 		}
 		if (leases_add(l, &a, owner, ifname) < 0) {
 			leases_free(l);
