@@ -87,12 +87,24 @@ clean:
 FUZZ_SECONDS ?= 60
 FUZZ_CFLAGS  := -g -O1 -std=c11 -D_GNU_SOURCE $(filter-out -Wno-format-truncation,$(WARN)) -Isrc -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
 FUZZ_TARGETS := inet names service records
-.PHONY: fuzz stress
+.PHONY: fuzz stress valgrind
+# The integration suite (or VALGRIND_TESTS, words of test names) with every nsnet run under
+# valgrind memcheck, on a plain build; ~10x slower than make check.
+VALGRIND_TESTS ?=
+valgrind: deps
+	@$(MAKE) --no-print-directory BUILD=build/valgrind-bin all
+	@mkdir -p build/valgrind
+	@cp build/valgrind-bin/nsnet build/valgrind/nsnet.real
+	@cp tests/valgrind-nsnet build/valgrind/nsnet
+	@cp tests/valgrind.supp build/valgrind/valgrind.supp
+	@NSNET_TEST_TIMEOUT=600 sh tests/run.sh build/valgrind integration $(VALGRIND_TESTS)
+
 # The long forms of what make check runs briefly: 200 randomly killed operations, a 60 s soak of
 # 8 parallel workers, and every fuzz target for FUZZ_SECONDS (default here 300).
 stress: deps
 	@$(MAKE) --no-print-directory BUILD=build/asan SANITIZE=1 FAULT=1 all
 	@NSNET_CRASH_ROUNDS=200 NSNET_SOAK_SECONDS=60 NSNET_TEST_TIMEOUT=600 sh tests/run.sh build/asan integration crash soak
+	@$(MAKE) --no-print-directory valgrind
 	@$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=$(if $(filter command line,$(origin FUZZ_SECONDS)),$(FUZZ_SECONDS),300)
 
 fuzz:

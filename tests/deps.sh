@@ -21,7 +21,7 @@ procps:ps
 util-linux:unshare
 jq:jq
 "
-OPTIONAL="clang:clang"
+OPTIONAL="clang:clang valgrind:valgrind"
 
 installed() {
 	dpkg-query -W -f='${Status}\n' "$1" 2>/dev/null | grep -q '^install ok installed$'

@@ -12,7 +12,7 @@
 int addr_add(struct nl *nl, int ifindex, const struct nsnet_addr *addr, unsigned int len,
 	     struct nsnet_err *err)
 {
-	char buf[ADDR_BUF] __attribute__((aligned(NLMSG_ALIGNTO)));
+	char buf[ADDR_BUF] __attribute__((aligned(NLMSG_ALIGNTO))) = { 0 };
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
 	struct ifaddrmsg *ifa;
 	size_t alen = nsnet_addr_len(addr->family);
@@ -42,7 +42,7 @@ int addr_add(struct nl *nl, int ifindex, const struct nsnet_addr *addr, unsigned
 
 int route_add_default(struct nl *nl, const struct nsnet_addr *gw, int ifindex, struct nsnet_err *err)
 {
-	char buf[ADDR_BUF] __attribute__((aligned(NLMSG_ALIGNTO)));
+	char buf[ADDR_BUF] __attribute__((aligned(NLMSG_ALIGNTO))) = { 0 };
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
 	struct rtmsg *rtm;
 

@@ -118,8 +118,11 @@ static int ct_dump_cb(const struct nlmsghdr *nlh, void *data)
 
 static struct nlmsghdr *ct_msg(char *buf, uint8_t cmd, uint16_t flags, int family)
 {
-	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct nlmsghdr *nlh;
 	struct nfgenmsg *nfg;
+
+	memset(buf, 0, 256);	/* header and padding bytes; attributes are copied whole */
+	nlh = mnl_nlmsg_put_header(buf);
 
 	nlh->nlmsg_type = (NFNL_SUBSYS_CTNETLINK << 8) | cmd;
 	nlh->nlmsg_flags = flags;
