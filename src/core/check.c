@@ -1,6 +1,5 @@
 // SPDX-License-Identifier: MIT
 // nsnet check: compare the state dir with the kernel and list every difference.
-#include <ctype.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -14,35 +13,6 @@
 #include "kernel/link.h"
 #include "kernel/netns.h"
 #include "util/dir.h"
-
-struct check_links {
-	size_t n, cap;
-	struct link_info *v;
-};
-
-static void check_collect(const struct link_info *li, void *data)
-{
-	struct check_links *l = data;
-
-	if (l->n == l->cap) {
-		size_t cap = l->cap ? l->cap * 2 : 64;
-		struct link_info *v = realloc(l->v, cap * sizeof(*v));
-
-		if (!v)
-			return;
-		l->v = v;
-		l->cap = cap;
-	}
-	l->v[l->n++] = *li;
-}
-
-static const struct link_info *check_link(const struct check_links *l, const char *name)
-{
-	for (size_t i = 0; i < l->n; i++)
-		if (!strcmp(l->v[i].name, name))
-			return &l->v[i];
-	return NULL;
-}
 
 static bool check_chain(char **chains, int n, const char *fmt, ...) NSNET_PRINTF(3, 4);
 static bool check_chain(char **chains, int n, const char *fmt, ...)
@@ -67,7 +37,7 @@ int core_check(const struct nsnet_opts *o, struct nsnet_err *err)
 	struct nsnet_namespace *nss = NULL;
 	struct nsnet_vip *vips = NULL;
 	struct nsnet_port *ports = NULL;
-	struct check_links links = { 0 };
+	struct link_list links = { 0 };
 	char **chains = NULL, **journals = NULL, path[PATH_MAX + 16];
 	int n_nets = 0, n_ns = 0, n_v = 0, n_p = 0, n_ch = 0, n_j = 0, r, diffs = 0;
 	struct nl *nl;
@@ -81,7 +51,7 @@ int core_check(const struct nsnet_opts *o, struct nsnet_err *err)
 		n_nets = n_ns = n_v = n_p = 0;
 		goto out;
 	}
-	if ((r = op_nl(&op, NULL, &nl, err)) < 0 || (r = link_dump(nl, check_collect, &links, err)) < 0)
+	if ((r = op_nl(&op, NULL, &nl, err)) < 0 || (r = link_list_dump(nl, &links, err)) < 0)
 		goto out;
 	if ((n_ch = fw_nft_chain_names(&chains, err)) < 0) {
 		r = n_ch;
@@ -96,7 +66,7 @@ int core_check(const struct nsnet_opts *o, struct nsnet_err *err)
 
 	for (int i = 0; i < n_nets; i++) {
 		const struct nsnet_network *net = &nets[i];
-		const struct link_info *br = check_link(&links, net->bridge);
+		const struct link_info *br = link_list_find(&links, net->bridge);
 
 		if (!br || strcmp(br->kind, "bridge"))
 			DIFF("network %s: bridge %s is missing", net->name, net->bridge);
@@ -115,7 +85,7 @@ int core_check(const struct nsnet_opts *o, struct nsnet_err *err)
 		}
 		for (size_t k = 0; k < ns->n_att; k++) {
 			const struct nsnet_attachment *a = &ns->att[k];
-			const struct link_info *veth = check_link(&links, a->host_ifname);
+			const struct link_info *veth = link_list_find(&links, a->host_ifname);
 			struct nsnet_network net;
 			struct nsnet_leases l;
 			bool leased = false;
@@ -127,7 +97,7 @@ int core_check(const struct nsnet_opts *o, struct nsnet_err *err)
 			if (!veth) {
 				DIFF("namespace %s: host end %s of its %s attachment is missing", ns->name, a->host_ifname, a->net);
 			} else {
-				const struct link_info *br = check_link(&links, net.bridge);
+				const struct link_info *br = link_list_find(&links, net.bridge);
 
 				if (!br || veth->master != br->ifindex)
 					DIFF("namespace %s: %s is not a port of bridge %s", ns->name, a->host_ifname, net.bridge);
@@ -165,8 +135,7 @@ int core_check(const struct nsnet_opts *o, struct nsnet_err *err)
 		const struct link_info *li = &links.v[i];
 		bool owned = false, ours = false;
 
-		if (!strncmp(li->name, NSNET_VETH_PREFIX, 2) && strlen(li->name) == 10 &&
-		    strspn(li->name + 2, "0123456789abcdef") == 8) {
+		if (names_is_host_veth(li->name)) {
 			ours = true;
 			for (int k = 0; k < n_ns; k++)
 				for (size_t a = 0; a < nss[k].n_att; a++)
@@ -192,7 +161,7 @@ int core_check(const struct nsnet_opts *o, struct nsnet_err *err)
 		DIFF("nft table inet %s is missing", NSNET_NFT_TABLE);
 	r = diffs;
 out:
-	free(links.v);
+	link_list_free(&links);
 	free(nets);
 	free(nss);
 	free(vips);

@@ -1,6 +1,5 @@
 // SPDX-License-Identifier: MIT
 // nsnet gc: find what interrupted operations left behind and remove it, by nsnet's own marks.
-#include <ctype.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,38 +11,6 @@
 #include "firewall/fw.h"
 #include "kernel/link.h"
 #include "kernel/netns.h"
-
-struct gc_links {
-	size_t n, cap;
-	struct link_info *v;
-};
-
-static void gc_collect_link(const struct link_info *li, void *data)
-{
-	struct gc_links *l = data;
-
-	if (l->n == l->cap) {
-		size_t cap = l->cap ? l->cap * 2 : 64;
-		struct link_info *v = realloc(l->v, cap * sizeof(*v));
-
-		if (!v)
-			return;
-		l->v = v;
-		l->cap = cap;
-	}
-	l->v[l->n++] = *li;
-}
-
-/* Is @name one of nsnet's derived host veth names ("nv" + 8 hex digits)? */
-static bool gc_is_nsnet_veth(const char *name)
-{
-	if (strncmp(name, NSNET_VETH_PREFIX, 2) || strlen(name) != 10)
-		return false;
-	for (int i = 2; i < 10; i++)
-		if (!isxdigit((unsigned char)name[i]) || isupper((unsigned char)name[i]))
-			return false;
-	return true;
-}
 
 static bool gc_ns_has_att(const struct nsnet_namespace *nss, int n, const char *owner, const char *net,
 			  const char *ifname)
@@ -98,7 +65,7 @@ int core_gc(const struct nsnet_opts *o, struct nsnet_err *err)
 {
 	struct nsnet_network *nets = NULL;
 	struct nsnet_namespace *nss = NULL;
-	struct gc_links links = { 0 };
+	struct link_list links = { 0 };
 	struct strbuf fw = { 0 };
 	char **lease_nets = NULL;
 	struct nsnet_vip *vips = NULL;
@@ -177,13 +144,13 @@ int core_gc(const struct nsnet_opts *o, struct nsnet_err *err)
 	}
 
 	/* 3. Links carrying nsnet's marks that no record owns. */
-	if ((r = op_nl(&op, NULL, &nl, err)) < 0 || (r = link_dump(nl, gc_collect_link, &links, err)) < 0)
+	if ((r = op_nl(&op, NULL, &nl, err)) < 0 || (r = link_list_dump(nl, &links, err)) < 0)
 		goto out;
 	for (size_t i = 0; i < links.n; i++) {
 		const struct link_info *li = &links.v[i];
 		bool owned = false;
 
-		if (gc_is_nsnet_veth(li->name)) {
+		if (names_is_host_veth(li->name)) {
 			for (int k = 0; k < n_ns && !owned; k++)
 				for (size_t a = 0; a < nss[k].n_att; a++)
 					owned |= !strcmp(nss[k].att[a].host_ifname, li->name);
@@ -296,7 +263,7 @@ int core_gc(const struct nsnet_opts *o, struct nsnet_err *err)
 	}
 	r = repairs;
 out:
-	free(links.v);
+	link_list_free(&links);
 	free(vips);
 	free(ports);
 	free(nets);

@@ -6,6 +6,7 @@
 #include <linux/rtnetlink.h>
 #include <linux/veth.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define LINK_BUF 1024
@@ -210,4 +211,47 @@ int link_dump(struct nl *nl, void (*fn)(const struct link_info *li, void *data),
 
 	mnl_attr_put_u32(nlh, IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
 	return nl_request(nl, nlh, link_dump_cb, &ctx, err);
+}
+
+static void link_list_add(const struct link_info *li, void *data)
+{
+	struct link_list *l = data;
+
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 64;
+		struct link_info *v = realloc(l->v, cap * sizeof(*v));
+
+		if (!v) {
+			l->oom = true;	/* reported by link_list_dump() */
+			return;
+		}
+		l->v = v;
+		l->cap = cap;
+	}
+	l->v[l->n++] = *li;
+}
+
+int link_list_dump(struct nl *nl, struct link_list *out, struct nsnet_err *err)
+{
+	int r;
+
+	memset(out, 0, sizeof(*out));
+	r = link_dump(nl, link_list_add, out, err);
+	if (r == 0 && out->oom)
+		r = nsnet_err_set(err, ENOMEM, "out of memory");
+	return r;
+}
+
+const struct link_info *link_list_find(const struct link_list *l, const char *name)
+{
+	for (size_t i = 0; i < l->n; i++)
+		if (!strcmp(l->v[i].name, name))
+			return &l->v[i];
+	return NULL;
+}
+
+void link_list_free(struct link_list *l)
+{
+	free(l->v);
+	memset(l, 0, sizeof(*l));
 }

@@ -56,4 +56,16 @@ int link_get(struct nl *nl, const char *name, struct link_info *out, struct nsne
 int link_dump(struct nl *nl, void (*fn)(const struct link_info *li, void *data), void *data,
 	      struct nsnet_err *err);
 
+/* All links of a namespace, as one array (for gc and check, which compare them with records). */
+struct link_list {
+	size_t n, cap;
+	struct link_info *v;
+	bool oom;
+};
+
+/* Fill @out with every link. Returns 0 or -errno; free with link_list_free() either way. */
+int link_list_dump(struct nl *nl, struct link_list *out, struct nsnet_err *err);
+const struct link_info *link_list_find(const struct link_list *l, const char *name);
+void link_list_free(struct link_list *l);
+
 #endif

@@ -140,3 +140,9 @@ void names_host_veth(const char *ns, const char *net, char *out)
 	h = names_hash(h, net, strlen(net));
 	snprintf(out, IFNAMSIZ, NSNET_VETH_PREFIX "%08x", h);
 }
+
+bool names_is_host_veth(const char *name)
+{
+	return !strncmp(name, NSNET_VETH_PREFIX, 2) && strlen(name) == 10 &&
+	       strspn(name + 2, "0123456789abcdef") == 8;
+}

@@ -4,6 +4,7 @@
 #define NSNET_UTIL_NAMES_H
 
 #include <net/if.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "util/err.h"
@@ -39,6 +40,9 @@ void names_bridge(const char *net, char *out);
  * (stable, so gc can recompute it; 10 bytes). @out has IFNAMSIZ bytes.
  */
 void names_host_veth(const char *ns, const char *net, char *out);
+
+/* Does @name have the shape of names_host_veth()'s names ("nv" + 8 lowercase hex digits)? */
+bool names_is_host_veth(const char *name);
 
 /* 32-bit FNV-1a over @n bytes, continuing from @h (start with NAMES_FNV_INIT). */
 #define NAMES_FNV_INIT 2166136261u
