@@ -6,9 +6,9 @@ CC       ?= cc
 PREFIX   ?= /usr/local
 DESTDIR  ?=
 BUILD    ?= build
-PKGS     := libmnl libnftables jansson
+PKGS     := libmnl libnftnl libnftables jansson
 # libnftables is dlopen'ed on first use (see src/firewall/nft.c): only its headers are needed to build.
-LINK_PKGS := libmnl jansson
+LINK_PKGS := libmnl libnftnl jansson
 
 WARN     := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 -Werror -Wno-format-truncation
 CFLAGS   ?= -O2 -g

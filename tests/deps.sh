@@ -11,6 +11,7 @@ build-essential:cc
 pkg-config:pkg-config
 libmnl-dev
 libnftables-dev
+libnftnl-dev
 libjansson-dev
 iproute2:ip
 nftables:nft

@@ -8,6 +8,7 @@
 
 #include "core/records.h"
 #include "core/svc.h"
+#include "firewall/guard.h"
 #include "ipam/ipam.h"
 #include "kernel/netns.h"
 
@@ -141,9 +142,11 @@ void attach_plan_free(struct attach_plan *p)
 
 int attach_apply(struct op *op, const char *ns, const struct attach_plan *p, struct nsnet_err *err)
 {
+	struct fw_guard_port port = { .ifname = p->att.host_ifname, .n_addrs = p->n_addrs, .addrs = p->addr };
 	int r;
 
-	r = op_veth_add(op, p->att.host_ifname, p->net.bridge, ns, p->att.ifname, p->net.mtu, err);
+	names_guest_mac(ns, p->net.name, port.mac);
+	r = op_veth_add(op, p->att.host_ifname, p->net.bridge, ns, p->att.ifname, port.mac, p->net.mtu, err);
 	if (r == 0)
 		r = op_hairpin(op, p->att.host_ifname, err);
 	if (r == 0)
@@ -152,6 +155,8 @@ int attach_apply(struct op *op, const char *ns, const struct attach_plan *p, str
 		r = op_addr_add(op, ns, p->att.ifname, &p->addr[i], p->plen[i], err);
 	for (size_t i = 0; r == 0 && p->att.default_route && i < p->net.n_subnets; i++)
 		r = op_route_default(op, ns, p->att.ifname, &p->net.gateway[i], err);
+	if (r == 0)
+		r = op_guard(op, &port, GUARD_ADD, err);
 	if (r == 0)
 		r = rec_leases_put(op, p->net.name, &p->leases, err);
 	return r;
@@ -169,10 +174,25 @@ int detach_apply(struct op *op, struct nsnet_namespace *ns, const char *net, boo
 	/* Services first: nothing may keep DNAT'ing to an address that is about to be released. */
 	if ((r = svc_forget(op, ns->name, net, err)) < 0)
 		return r;
-	if (!keep_link && (r = op_link_del(op, NULL, att->host_ifname, err)) < 0)
-		return r;
 	if ((r = rec_leases_load(op, net, &l, err)) < 0)
 		return r;
+	/* The port's anti-spoofing elements go with it (its addresses are in the leases). */
+	{
+		struct nsnet_addr addrs[NSNET_MAX_SUBNETS];
+		struct fw_guard_port port = { .ifname = att->host_ifname, .addrs = addrs };
+
+		names_guest_mac(ns->name, net, port.mac);
+		for (size_t i = 0; i < l.n && port.n_addrs < NSNET_MAX_SUBNETS; i++)
+			if (!strcmp(l.v[i].owner, ns->name) && !strcmp(l.v[i].ifname, att->ifname))
+				addrs[port.n_addrs++] = l.v[i].addr;
+		r = op_guard(op, &port, keep_link ? GUARD_FORGET : GUARD_DEL, err);
+	}
+	if (r == 0 && !keep_link)
+		r = op_link_del(op, NULL, att->host_ifname, err);
+	if (r < 0) {
+		leases_free(&l);
+		return r;
+	}
 	leases_remove_owner(&l, ns->name, att->ifname);
 	r = rec_leases_put(op, net, &l, err);
 	leases_free(&l);

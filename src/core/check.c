@@ -155,6 +155,10 @@ int core_check(const struct nsnet_opts *o, struct nsnet_err *err)
 	for (int i = 0; i < n_p; i++)
 		if (!check_chain(chains, n_ch, "pub-%u", ports[i].id))
 			DIFF("published port id %u: nft chain pub-%u is missing", ports[i].id, ports[i].id);
+	if (n_nets == 0 && fw_nft_guard_table_exists() == 1)
+		DIFF("nft table bridge %s exists with no network recorded", NSNET_NFT_TABLE);
+	if (n_nets > 0 && fw_nft_guard_table_exists() != 1)
+		DIFF("nft table bridge %s (anti-spoofing) is missing", NSNET_NFT_TABLE);
 	if (n_nets + n_v + n_p == 0 && fw_nft_table_exists(NULL) == 1)
 		DIFF("nft table inet %s exists with no network, VIP or port recorded", NSNET_NFT_TABLE);
 	if (n_nets + n_v + n_p > 0 && fw_nft_table_exists(NULL) != 1)

@@ -9,6 +9,7 @@
 #include "core/records.h"
 #include "core/svc.h"
 #include "firewall/fw.h"
+#include "firewall/guard.h"
 #include "kernel/link.h"
 #include "kernel/netns.h"
 
@@ -50,6 +51,35 @@ static int gc_elements_last(struct strbuf *fw, struct nsnet_err *err)
 	}
 	strbuf_free(fw);
 	*fw = out;
+	return 0;
+}
+
+/* The anti-spoofing table rebuilt: every recorded attachment's port, MAC and leased addresses. */
+static int gc_guard(struct op *op, const struct nsnet_namespace *nss, int n_ns, const struct link_list *links,
+		    struct strbuf *fw, struct nsnet_err *err)
+{
+	strbuf_printf(fw, "add table bridge %s\ndelete table bridge %s\n", NSNET_NFT_TABLE, NSNET_NFT_TABLE);
+	fw_guard_table(fw);
+	for (int i = 0; i < n_ns; i++) {
+		for (size_t k = 0; k < nss[i].n_att; k++) {
+			const struct nsnet_attachment *a = &nss[i].att[k];
+			struct nsnet_addr addrs[NSNET_MAX_SUBNETS];
+			struct fw_guard_port port = { .ifname = a->host_ifname, .addrs = addrs };
+			struct nsnet_leases l;
+			int r;
+
+			if (!link_list_find(links, a->host_ifname))
+				continue;	/* no port, nothing to guard (check reports the missing veth) */
+			if ((r = rec_leases_load(op, a->net, &l, err)) < 0)
+				return r;
+			names_guest_mac(nss[i].name, a->net, port.mac);
+			for (size_t m = 0; m < l.n && port.n_addrs < NSNET_MAX_SUBNETS; m++)
+				if (!strcmp(l.v[m].owner, nss[i].name) && !strcmp(l.v[m].ifname, a->ifname))
+					addrs[port.n_addrs++] = l.v[m].addr;
+			leases_free(&l);
+			fw_guard_text(&port, true, fw);
+		}
+	}
 	return 0;
 }
 
@@ -238,6 +268,13 @@ int core_gc(const struct nsnet_opts *o, struct nsnet_err *err)
 	}
 
 	/* 6. The firewall: rebuilt from the records in one transaction, so it matches them exactly. */
+	if (n_nets == 0 && fw_nft_guard_table_exists() == 1) {
+		printf("gc: removing nft table bridge %s: no network remains\n", NSNET_NFT_TABLE);
+		if ((r = op_nft(&op, "delete table bridge " NSNET_NFT_TABLE "\n", NULL, err)) < 0 ||
+		    (r = op_guard_purge_stale(&op)) < 0)
+			goto out;
+		repairs++;
+	}
 	if (n_nets == 0 && n_v == 0 && n_p == 0) {
 		if (fw_nft_table_exists(NULL) == 1) {
 			printf("gc: removing nft table inet %s: nothing of nsnet remains\n", NSNET_NFT_TABLE);
@@ -254,11 +291,14 @@ int core_gc(const struct nsnet_opts *o, struct nsnet_err *err)
 			fw_nft_vip_add(&vips[i], &fw);
 		for (int i = 0; i < n_p; i++)
 			fw_nft_port_add(&ports[i], &fw);
+		if (n_nets > 0 && (r = gc_guard(&op, nss, n_ns, &links, &fw, err)) < 0)
+			goto out;
 		if (fw.oom) {
 			r = nsnet_err_set(err, ENOMEM, "out of memory");
 			goto out;
 		}
-		if ((r = gc_elements_last(&fw, err)) < 0 || (r = op_nft(&op, strbuf_str(&fw), NULL, err)) < 0)
+		if ((r = gc_elements_last(&fw, err)) < 0 || (r = op_nft(&op, strbuf_str(&fw), NULL, err)) < 0 ||
+		    (r = op_guard_purge_stale(&op)) < 0)
 			goto out;
 	}
 	r = repairs;

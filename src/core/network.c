@@ -9,6 +9,7 @@
 #include "core/records.h"
 #include "core/svc.h"
 #include "firewall/fw.h"
+#include "firewall/guard.h"
 #include "kernel/link.h"
 
 /* Turn a request into a complete network, checking it against the networks that exist. */
@@ -103,8 +104,21 @@ int core_network_create(const struct nsnet_opts *o, const struct network_req *re
 				  net.name, net.bridge);
 		goto out;
 	}
-	fw_nft_network_add(&net, &add);
-	fw_nft_network_del(&net, false, &undo);
+	{
+		/* The first network brings the anti-spoofing table; undoing it takes the tables away. */
+		int nets = state_count(&op.st, STATE_NETWORKS, 1, err), svcs = svc_count(&op, 1, err);
+
+		if (nets < 0 || svcs < 0) {
+			r = nets < 0 ? nets : svcs;
+			goto out;
+		}
+		fw_nft_network_add(&net, &add);
+		if (nets == 0)
+			fw_guard_table(&add);
+		fw_nft_network_del(&net, nets == 0 && svcs == 0, &undo);
+		if (nets == 0)
+			strbuf_printf(&undo, "delete table bridge %s\n", NSNET_NFT_TABLE);
+	}
 	if (add.oom || undo.oom) {
 		r = nsnet_err_set(err, ENOMEM, "out of memory");
 		goto out;
@@ -178,6 +192,8 @@ int core_network_rm(const struct nsnet_opts *o, const char *name, bool force, st
 		goto out;
 	/* The table goes with the last network, unless services still live in it. */
 	fw_nft_network_del(&net, n_nets <= 1 && r == 0, &del);
+	if (n_nets <= 1)
+		strbuf_printf(&del, "delete table bridge %s\n", NSNET_NFT_TABLE);
 	r = 0;
 	/* Rules first, then the bridge: traffic never flows unfiltered. Deletion is best effort. */
 	if ((r = op_nft(&op, strbuf_str(&del), NULL, err)) < 0) {
@@ -189,6 +205,8 @@ int core_network_rm(const struct nsnet_opts *o, const char *name, bool force, st
 	if ((r = op_link_del(&op, NULL, net.bridge, err)) < 0)
 		goto out;
 	if ((r = op_state_put(&op, STATE_LEASES, name, NULL, err)) < 0)
+		goto out;
+	if (n_nets <= 1 && (r = op_guard_purge_stale(&op)) < 0)	/* went with the bridge table */
 		goto out;
 	r = op_state_put(&op, STATE_NETWORKS, name, NULL, err);
 out:

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "firewall/fw.h"
+#include "firewall/guard.h"
 #include "kernel/addr.h"
 #include "kernel/conntrack.h"
 #include "kernel/link.h"
@@ -413,15 +414,16 @@ int op_bridge_add(struct op *op, const struct nsnet_network *net, struct nsnet_e
 }
 
 int op_veth_add(struct op *op, const char *host_if, const char *bridge, const char *ns,
-		const char *peer_if, unsigned int mtu, struct nsnet_err *err)
+		const char *peer_if, const uint8_t *peer_mac, unsigned int mtu, struct nsnet_err *err)
 {
 	struct link_info br, old;
 	struct op_undo *u;
 	struct nl *nl;
 	int r, fd;
 
-	op_echo(op, "ip link add %s mtu %u master %s up type veth peer name %s mtu %u netns %s",
-		host_if, mtu, bridge, peer_if, mtu, ns);
+	op_echo(op, "ip link add %s mtu %u master %s up type veth peer name %s address %02x:%02x:%02x:%02x:%02x:%02x mtu %u netns %s",
+		host_if, mtu, bridge, peer_if, peer_mac[0], peer_mac[1], peer_mac[2], peer_mac[3], peer_mac[4],
+		peer_mac[5], mtu, ns);
 	if (op->opts->dry_run)
 		return 0;
 	if ((r = op_nl(op, NULL, &nl, err)) < 0)
@@ -441,7 +443,7 @@ int op_veth_add(struct op *op, const char *host_if, const char *bridge, const ch
 	if (link_get(nl, host_if, &old, NULL) == 0)
 		link_del(nl, host_if, NULL);
 	u = op_push(op, UNDO_LINK_DEL, "", host_if, NULL, NULL);
-	r = link_add_veth(nl, host_if, br.ifindex, peer_if, fd, mtu, err);
+	r = link_add_veth(nl, host_if, br.ifindex, peer_if, peer_mac, fd, mtu, err);
 	if (r < 0) {
 		op_pop(op, u);
 		nsnet_err_prefix(err, "create veth %s (peer %s in %s)", host_if, peer_if, ns);
@@ -449,6 +451,128 @@ int op_veth_add(struct op *op, const char *host_if, const char *bridge, const ch
 	}
 	op_applied(op);
 	return 0;
+}
+
+#define GUARD_STALE_MAX 64
+
+/* Stale elements: a JSON array of {"ifindex", "mac", "addrs"} in ids/guard-stale. */
+static json_t *guard_stale_entry(const struct fw_guard_port *p)
+{
+	char mac[18], a[INET6_ADDRSTRLEN];
+	json_t *addrs = json_array();
+
+	snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x", p->mac[0], p->mac[1], p->mac[2], p->mac[3],
+		 p->mac[4], p->mac[5]);
+	for (size_t i = 0; addrs && i < p->n_addrs; i++)
+		json_array_append_new(addrs, json_string(nsnet_addr_str(&p->addrs[i], a)));
+	return json_pack("{s:i, s:s, s:o}", "ifindex", p->ifindex, "mac", mac, "addrs", addrs);
+}
+
+/* Delete every stale element listed in @list in one batch. */
+static int guard_stale_purge(const json_t *list, struct nsnet_err *err)
+{
+	size_t n = json_array_size(list), k = 0;
+	struct fw_guard_port *ports = calloc(n ? n : 1, sizeof(*ports));
+	struct nsnet_addr *addrs = calloc((n ? n : 1) * NSNET_MAX_SUBNETS, sizeof(*addrs));
+	int r = 0;
+
+	if (!ports || !addrs) {
+		free(ports);
+		free(addrs);
+		return nsnet_err_set(err, ENOMEM, "out of memory");
+	}
+	for (size_t i = 0; i < n; i++) {
+		const json_t *e = json_array_get(list, i), *as = json_object_get(e, "addrs");
+		const char *mac = json_string_value(json_object_get(e, "mac"));
+		struct fw_guard_port *p = &ports[k];
+		unsigned int m[6];
+
+		if (!mac || sscanf(mac, "%x:%x:%x:%x:%x:%x", &m[0], &m[1], &m[2], &m[3], &m[4], &m[5]) != 6)
+			continue;
+		p->ifname = "(stale)";
+		p->ifindex = (int)json_integer_value(json_object_get(e, "ifindex"));
+		for (int b = 0; b < 6; b++)
+			p->mac[b] = (uint8_t)m[b];
+		p->addrs = &addrs[k * NSNET_MAX_SUBNETS];
+		for (size_t a = 0; a < json_array_size(as) && p->n_addrs < NSNET_MAX_SUBNETS; a++)
+			if (nsnet_addr_parse(json_string_value(json_array_get(as, a)) ?: "",
+					     &addrs[k * NSNET_MAX_SUBNETS + p->n_addrs], NULL) == 0)
+				p->n_addrs++;
+		k++;
+	}
+	if (k)
+		r = fw_guard_apply(ports, k, false, err);
+	free(ports);
+	free(addrs);
+	return r;
+}
+
+int op_guard(struct op *op, struct fw_guard_port *port, enum op_guard_mode mode, struct nsnet_err *err)
+{
+	struct strbuf text = { 0 }, undo = { 0 };
+	struct op_undo *u = NULL;
+	struct link_info li;
+	struct nl *nl;
+	int r = 0;
+
+	fw_guard_text(port, mode == GUARD_ADD, &text);
+	for (const char *p = strbuf_str(&text); *p;) {
+		size_t len = strcspn(p, "\n");
+
+		op_echo(op, "nft '%.*s'", (int)len, p);
+		p += len + (p[len] == '\n');
+	}
+	if (op->opts->dry_run)
+		goto out;
+	if (!port->ifindex) {
+		if ((r = op_nl(op, NULL, &nl, err)) < 0)
+			goto out;
+		if ((r = link_get(nl, port->ifname, &li, err)) < 0) {
+			if (mode != GUARD_ADD && r == -ENODEV)
+				r = 0;	/* the port is gone: so are its packets */
+			goto out;
+		}
+		port->ifindex = li.ifindex;
+	}
+	if (mode == GUARD_FORGET) {
+		json_t *list = NULL, *entry = guard_stale_entry(port);
+
+		if (state_read(&op->st, STATE_IDS, "guard-stale", &list, NULL) < 0 || !json_is_array(list)) {
+			json_decref(list);
+			list = json_array();
+		}
+		json_array_append_new(list, entry);
+		/* Enough gathered: one commit pays the kernel's wait for all of them. */
+		if (json_array_size(list) >= GUARD_STALE_MAX) {
+			r = guard_stale_purge(list, err);
+			if (r == 0)
+				r = op_state_put(op, STATE_IDS, "guard-stale", NULL, err);
+		} else {
+			r = op_state_put(op, STATE_IDS, "guard-stale", list, err);
+		}
+		json_decref(list);
+		goto out;
+	}
+	if (mode == GUARD_ADD) {
+		fw_guard_text(port, false, &undo);
+		u = op_push(op, UNDO_NFT, NULL, NULL, strbuf_str(&undo), NULL);
+	}
+	r = fw_guard_apply(port, 1, mode == GUARD_ADD, err);
+	if (r < 0)
+		op_pop(op, u);
+	else
+		op_applied(op);
+out:
+	strbuf_free(&text);
+	strbuf_free(&undo);
+	return r;
+}
+
+int op_guard_purge_stale(struct op *op)
+{
+	if (op->opts->dry_run)
+		return 0;
+	return op_state_put(op, STATE_IDS, "guard-stale", NULL, NULL);
 }
 
 int op_hairpin(struct op *op, const char *ifname, struct nsnet_err *err)

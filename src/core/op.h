@@ -106,7 +106,17 @@ int op_netns_add(struct op *op, const char *ns, struct nsnet_err *err);
 int op_netns_del(struct op *op, const char *ns, struct nsnet_err *err);
 int op_bridge_add(struct op *op, const struct nsnet_network *net, struct nsnet_err *err);
 int op_veth_add(struct op *op, const char *host_if, const char *bridge, const char *ns,
-		const char *peer_if, unsigned int mtu, struct nsnet_err *err);
+		const char *peer_if, const uint8_t *peer_mac, unsigned int mtu, struct nsnet_err *err);
+struct fw_guard_port;
+enum op_guard_mode {
+	GUARD_ADD,	/* add the port's anti-spoofing elements (undone on rollback) */
+	GUARD_DEL,	/* delete them now (missing ones are fine) */
+	GUARD_FORGET,	/* the port dies with its namespace: list them as stale, delete in bulk later */
+};
+/* port->ifindex 0: looked up by name. */
+int op_guard(struct op *op, struct fw_guard_port *port, enum op_guard_mode mode, struct nsnet_err *err);
+/* Forget the stale list (gc rebuilt the table without those elements). */
+int op_guard_purge_stale(struct op *op);
 int op_hairpin(struct op *op, const char *ifname, struct nsnet_err *err);
 int op_link_del(struct op *op, const char *ns, const char *ifname, struct nsnet_err *err);
 int op_link_up(struct op *op, const char *ns, const char *ifname, struct nsnet_err *err);

@@ -71,6 +71,9 @@ void fw_nft_port_del(const struct nsnet_port *p, struct strbuf *out);
 /* Names of the chains of table inet nsnet (none when it does not exist). Returns count or -errno. */
 int fw_nft_chain_names(char ***names, struct nsnet_err *err);
 
+/* Does table bridge nsnet (anti-spoofing, firewall/guard.h) exist? (1 yes, 0 no, -errno) */
+int fw_nft_guard_table_exists(void);
+
 /* Does table inet nsnet exist? (1 yes, 0 no, -errno) */
 int fw_nft_table_exists(struct nsnet_err *err);
 

@@ -227,3 +227,15 @@ int fw_nft_chain_names(char ***names, struct nsnet_err *err)
 	*names = v;
 	return n;
 }
+
+int fw_nft_guard_table_exists(void)
+{
+	struct nft_ctx *ctx = nft_open(NULL);
+	int r;
+
+	if (!ctx)
+		return -ENOMEM;
+	r = nftlib.run(ctx, "list table bridge " NSNET_NFT_TABLE) == 0 ? 1 : 0;
+	nftlib.ctx_free(ctx);
+	return r;
+}

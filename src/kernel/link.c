@@ -48,7 +48,7 @@ int link_add_bridge(struct nl *nl, const char *name, unsigned int mtu, const uin
 }
 
 int link_add_veth(struct nl *nl, const char *name, int master_ifindex, const char *peer_name,
-		  int peer_netns_fd, unsigned int mtu, struct nsnet_err *err)
+		  const uint8_t *peer_mac, int peer_netns_fd, unsigned int mtu, struct nsnet_err *err)
 {
 	char buf[LINK_BUF] __attribute__((aligned(NLMSG_ALIGNTO)));
 	struct ifinfomsg *ifm, *peer;
@@ -73,6 +73,8 @@ int link_add_veth(struct nl *nl, const char *name, int master_ifindex, const cha
 	mnl_attr_put_strz(nlh, IFLA_IFNAME, peer_name);
 	if (mtu)
 		mnl_attr_put_u32(nlh, IFLA_MTU, mtu);
+	if (peer_mac)
+		mnl_attr_put(nlh, IFLA_ADDRESS, 6, peer_mac);
 	if (peer_netns_fd >= 0)
 		mnl_attr_put_u32(nlh, IFLA_NET_NS_FD, (uint32_t)peer_netns_fd);
 	mnl_attr_nest_end(nlh, pinfo);

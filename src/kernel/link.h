@@ -30,11 +30,11 @@ int link_add_bridge(struct nl *nl, const char *name, unsigned int mtu, const uin
 /*
  * Create a veth pair in one request: @name here, up, enslaved to @master_ifindex (0: none);
  * its peer @peer_name created directly inside the namespace @peer_netns_fd, down (the caller sets
- * it up from inside). Both get @mtu.
+ * it up from inside), with MAC @peer_mac (NULL: random). Both get @mtu.
  * Returns 0 or -errno.
  */
 int link_add_veth(struct nl *nl, const char *name, int master_ifindex, const char *peer_name,
-		  int peer_netns_fd, unsigned int mtu, struct nsnet_err *err);
+		  const uint8_t *peer_mac, int peer_netns_fd, unsigned int mtu, struct nsnet_err *err);
 
 /*
  * Turn on hairpin mode of bridge port @name (`ip link set NAME type bridge_slave hairpin on`): a

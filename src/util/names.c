@@ -146,3 +146,17 @@ bool names_is_host_veth(const char *name)
 	return !strncmp(name, NSNET_VETH_PREFIX, 2) && strlen(name) == 10 &&
 	       strspn(name + 2, "0123456789abcdef") == 8;
 }
+
+void names_guest_mac(const char *ns, const char *net, unsigned char *out)
+{
+	unsigned int h = names_hash(NAMES_FNV_INIT, ns, strlen(ns));
+
+	h = names_hash(h, "/", 1);
+	h = names_hash(h, net, strlen(net));
+	out[0] = 0x02;
+	out[1] = 0x6d;	/* distinct from the bridges' 02:6e: */
+	out[2] = (unsigned char)(h >> 24);
+	out[3] = (unsigned char)(h >> 16);
+	out[4] = (unsigned char)(h >> 8);
+	out[5] = (unsigned char)h;
+}

@@ -41,6 +41,12 @@ void names_bridge(const char *net, char *out);
  */
 void names_host_veth(const char *ns, const char *net, char *out);
 
+/*
+ * MAC of namespace @ns's interface on network @net: locally administered, unicast, derived from
+ * both names (stable, so the anti-spoofing elements can be recomputed). @out has 6 bytes.
+ */
+void names_guest_mac(const char *ns, const char *net, unsigned char *out);
+
 /* Does @name have the shape of names_host_veth()'s names ("nv" + 8 lowercase hex digits)? */
 bool names_is_host_veth(const char *name);
 
