@@ -59,6 +59,7 @@ CHECK_SANITIZE ?= $(if $(SANITIZE),$(SANITIZE),1)
 CHECK_BUILD    := $(if $(filter 1,$(CHECK_SANITIZE)),build/asan,build/plain)
 check: deps
 	@$(MAKE) --no-print-directory BUILD=$(CHECK_BUILD) SANITIZE=$(CHECK_SANITIZE) FAULT=1 all unit-bins
+	@if sh tests/fuzz/can-build.sh; then $(MAKE) --no-print-directory BUILD=$(CHECK_BUILD) fuzz-bins; fi
 	@sh tests/run.sh $(CHECK_BUILD)
 
 unit-bins: $(UNIT_BIN)
@@ -87,7 +88,27 @@ clean:
 FUZZ_SECONDS ?= 60
 FUZZ_CFLAGS  := -g -O1 -std=c11 -D_GNU_SOURCE $(filter-out -Wno-format-truncation,$(WARN)) -Isrc -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
 FUZZ_TARGETS := inet names service records
+FUZZ_SRC_inet    := src/util/inet.c src/util/err.c src/ipam/ipam.c
+FUZZ_SRC_names   := src/util/names.c src/util/err.c
+FUZZ_SRC_service := src/model/service.c src/model/model.c src/util/inet.c src/util/names.c src/util/err.c
+FUZZ_SRC_records := src/model/model.c src/util/inet.c src/util/names.c src/util/err.c
+FUZZ_DEF_service := -DFUZZ_SERVICE_STRICT
+
+$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(wildcard src/*/*.c src/*/*.h)
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_CFLAGS) $(FUZZ_DEF_$*) $< $(FUZZ_SRC_$*) -ljansson -o $@
+
+.PHONY: fuzz-bins
+fuzz-bins: $(FUZZ_TARGETS:%=$(BUILD)/fuzz/fuzz_%)
+
 .PHONY: fuzz stress valgrind
+fuzz: fuzz-bins
+	@for t in $(FUZZ_TARGETS); do \
+		mkdir -p $(BUILD)/fuzz/corpus-$$t; \
+		seeds=tests/fuzz/corpus/$$t; [ -d $$seeds ] || seeds=; \
+		$(BUILD)/fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) $(BUILD)/fuzz/corpus-$$t $$seeds || exit 1; \
+	done
+
 # The integration suite (or VALGRIND_TESTS, words of test names) with every nsnet run under
 # valgrind memcheck, on a plain build; ~10x slower than make check.
 VALGRIND_TESTS ?=
@@ -107,16 +128,3 @@ stress: deps
 	@$(MAKE) --no-print-directory valgrind
 	@$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=$(if $(filter command line,$(origin FUZZ_SECONDS)),$(FUZZ_SECONDS),300)
 
-fuzz:
-	@mkdir -p $(BUILD)/fuzz
-	clang $(FUZZ_CFLAGS) tests/fuzz/fuzz_inet.c src/util/inet.c src/util/err.c src/ipam/ipam.c -o $(BUILD)/fuzz/fuzz_inet
-	clang $(FUZZ_CFLAGS) tests/fuzz/fuzz_names.c src/util/names.c src/util/err.c -o $(BUILD)/fuzz/fuzz_names
-	clang $(FUZZ_CFLAGS) -DFUZZ_SERVICE_STRICT tests/fuzz/fuzz_service.c src/model/service.c src/model/model.c \
-		src/util/inet.c src/util/names.c src/util/err.c -ljansson -o $(BUILD)/fuzz/fuzz_service
-	clang $(FUZZ_CFLAGS) tests/fuzz/fuzz_records.c src/model/model.c src/util/inet.c src/util/names.c \
-		src/util/err.c -ljansson -o $(BUILD)/fuzz/fuzz_records
-	@for t in $(FUZZ_TARGETS); do \
-		mkdir -p $(BUILD)/fuzz/corpus-$$t; \
-		seeds=tests/fuzz/corpus/$$t; [ -d $$seeds ] || seeds=; \
-		$(BUILD)/fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) $(BUILD)/fuzz/corpus-$$t $$seeds || exit 1; \
-	done

@@ -2,25 +2,27 @@
 # SPDX-License-Identifier: MIT
 # Run nsnet's test suites and print one closing line "N passed, N failed, N skipped".
 #
-# Usage: tests/run.sh BUILD_DIR [unit|integration|all] [NAME...]
+# Usage: tests/run.sh BUILD_DIR [unit|integration|fuzz|all] [NAME...]
 #   unit:        every executable BUILD_DIR/tests/test_*; each prints its own lines and, last,
 #                "# passed=N failed=M"; the counts are added (a crash or a missing summary line
 #                counts as one failure).
 #   integration: every tests/integration/t_*.sh is one test, run in its own sandbox
 #                (tests/sandbox.sh) with NSNET=BUILD_DIR/nsnet. Exit 0 = pass, 77 = skip,
 #                anything else = fail (its output is shown then). Needs root.
+#   fuzz:        every libFuzzer target in BUILD_DIR/fuzz, NSNET_FUZZ_SECONDS (10) each (make
+#                check builds them when clang has libFuzzer; without, the suite counts as skipped).
 #   NAME...:     only the integration tests whose name (t_foo) contains one of these words.
 # Environment: NSNET_TEST_TIMEOUT (seconds per integration test, default 120),
 #              NSNET_CMD_TIMEOUT (seconds per command a test runs through run_ok/run_fail, 30).
 # Exit status: 1 if anything failed, 0 otherwise.
 set -u
 
-usage() { echo "usage: tests/run.sh BUILD_DIR [unit|integration|all] [NAME...]" >&2; exit 2; }
+usage() { echo "usage: tests/run.sh BUILD_DIR [unit|integration|fuzz|all] [NAME...]" >&2; exit 2; }
 [ $# -ge 1 ] || usage
 BUILD_DIR=$1; shift
 SUITE=all
 if [ $# -ge 1 ]; then
-	case $1 in unit|integration|all) SUITE=$1; shift ;; esac
+	case $1 in unit|integration|fuzz|all) SUITE=$1; shift ;; esac
 fi
 [ -d "$BUILD_DIR" ] || { echo "run.sh: build directory $BUILD_DIR does not exist (run make first)" >&2; exit 2; }
 BUILD_DIR=$(cd "$BUILD_DIR" && pwd)
@@ -136,10 +138,40 @@ run_integration() {
 	done
 }
 
+# Each libFuzzer target built in BUILD_DIR/fuzz runs for NSNET_FUZZ_SECONDS (default 10) from its
+# seed corpus; new inputs go to a temporary directory. A finding (crash, leak, failed check) fails it.
+run_fuzz() {
+	found=0
+	for bin in "$BUILD_DIR"/fuzz/fuzz_*; do
+		[ -f "$bin" ] && [ -x "$bin" ] || continue
+		found=1
+		name=${bin##*/}
+		seeds=tests/fuzz/corpus/${name#fuzz_}
+		[ -d "$seeds" ] || seeds=
+		work=$(mktemp -d "${TMPDIR:-/tmp}/nsnet-fuzz.XXXXXX")
+		t0=$(now)
+		"$bin" -max_total_time="${NSNET_FUZZ_SECONDS:-10}" -timeout=10 "$work" $seeds >"$OUT" 2>&1 </dev/null
+		rc=$?
+		took=$(elapsed "$t0")
+		runs=$(grep -o 'Done [0-9]* runs' "$OUT" | tail -n 1)
+		rm -rf "$work"
+		if [ "$rc" = 0 ]; then
+			PASSED=$((PASSED + 1))
+			echo "ok - $name: ${runs:-ran} without a finding ($took)"
+		else
+			FAILED=$((FAILED + 1))
+			tail -n 40 "$OUT" | sed 's/^/    # /'
+			echo "not ok - $name: exit status $rc ($took)"
+		fi
+	done
+	[ "$found" = 1 ] || { echo "fuzz: no targets built (clang with libFuzzer missing): skipped"; SKIPPED=$((SKIPPED + 1)); }
+}
+
 case $SUITE in
 unit) run_unit ;;
 integration) run_integration "$@" ;;
-all) run_unit; run_integration "$@" ;;
+fuzz) run_fuzz ;;
+all) run_unit; run_integration "$@"; run_fuzz ;;
 esac
 
 echo "$PASSED passed, $FAILED failed, $SKIPPED skipped"

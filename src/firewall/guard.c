@@ -114,7 +114,7 @@ static int guard_batch(const struct fw_guard_port *ports, size_t n, bool add, bo
 	static char buf[256 * 1024] __attribute__((aligned(NLMSG_ALIGNTO)));
 	struct mnl_socket *nl = mnl_socket_open2(NETLINK_NETFILTER, SOCK_CLOEXEC);
 	uint32_t seq = (uint32_t)time(NULL), first, portid;
-	struct mnl_nlmsg_batch *b;
+	struct mnl_nlmsg_batch *b = NULL;
 	int r = 0, msgs = 0, acks = 0;
 
 	if (!nl || mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
@@ -181,6 +181,8 @@ static int guard_batch(const struct fw_guard_port *ports, size_t n, bool add, bo
 		}
 	}
 out:
+	if (b)
+		mnl_nlmsg_batch_stop(b);
 	if (nl)
 		mnl_socket_close(nl);
 	return r;

@@ -11,7 +11,7 @@ n65=$(printf 'n%.0s' $(seq 65))
 long_pat="n{64}"
 
 before=$(snapshot)
-for name in "$n65" 'a/b' 'a b' '../x' ''; do
+for name in "$n65" 'a/b' 'a b' '../x' '..' '/tmp/x' ''; do
 	pat=$(printf '%s' "$name" | sed 's/\./\\./g')
 	[ "$name" != "$n65" ] || pat=$long_pat
 	run_fail "$pat" "$NSNET" network create "$name" --subnet 10.0.0.0/24
@@ -23,7 +23,7 @@ assert_unchanged "$before" "state after network create -x"
 
 run_ok "$NSNET" network create lan --subnet 10.0.0.0/24 >/dev/null
 before=$(snapshot)
-for name in "$n65" 'a/b' 'a b' '../x' ''; do
+for name in "$n65" 'a/b' 'a b' '../x' '..' '/tmp/x' ''; do
 	pat=$(printf '%s' "$name" | sed 's/\./\\./g')
 	[ "$name" != "$n65" ] || pat=$long_pat
 	run_fail "$pat" "$NSNET" ns add "$name" --net lan
