@@ -60,7 +60,8 @@ CHECK_BUILD    := $(if $(filter 1,$(CHECK_SANITIZE)),build/asan,build/plain)
 check: deps
 	@$(MAKE) --no-print-directory BUILD=$(CHECK_BUILD) SANITIZE=$(CHECK_SANITIZE) FAULT=1 all unit-bins
 	@if sh tests/fuzz/can-build.sh; then $(MAKE) --no-print-directory BUILD=$(CHECK_BUILD) fuzz-bins; fi
-	@sh tests/run.sh $(CHECK_BUILD)
+	@if command -v valgrind >/dev/null 2>&1; then $(MAKE) --no-print-directory valgrind-bins; fi
+	@NSNET_VALGRIND_DIR=$$(command -v valgrind >/dev/null 2>&1 && echo build/valgrind) sh tests/run.sh $(CHECK_BUILD)
 
 unit-bins: $(UNIT_BIN)
 
@@ -101,7 +102,7 @@ $(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(wildcard src/*/*.c src/*/*.h)
 .PHONY: fuzz-bins
 fuzz-bins: $(FUZZ_TARGETS:%=$(BUILD)/fuzz/fuzz_%)
 
-.PHONY: fuzz stress valgrind
+.PHONY: fuzz stress valgrind valgrind-bins
 fuzz: fuzz-bins
 	@for t in $(FUZZ_TARGETS); do \
 		mkdir -p $(BUILD)/fuzz/corpus-$$t; \
@@ -112,12 +113,13 @@ fuzz: fuzz-bins
 # The integration suite (or VALGRIND_TESTS, words of test names) with every nsnet run under
 # valgrind memcheck, on a plain build; ~10x slower than make check.
 VALGRIND_TESTS ?=
-valgrind: deps
+valgrind-bins:
 	@$(MAKE) --no-print-directory BUILD=build/valgrind-bin all
 	@mkdir -p build/valgrind
 	@cp build/valgrind-bin/nsnet build/valgrind/nsnet.real
 	@cp tests/valgrind-nsnet build/valgrind/nsnet
 	@cp tests/valgrind.supp build/valgrind/valgrind.supp
+valgrind: deps valgrind-bins
 	@NSNET_TEST_TIMEOUT=600 sh tests/run.sh build/valgrind integration $(VALGRIND_TESTS)
 
 # The long forms of what make check runs briefly: 200 randomly killed operations, a 60 s soak of

@@ -12,7 +12,8 @@
 #   fuzz:        every libFuzzer target in BUILD_DIR/fuzz, NSNET_FUZZ_SECONDS (10) each (make
 #                check builds them when clang has libFuzzer; without, the suite counts as skipped).
 #   NAME...:     only the integration tests whose name (t_foo) contains one of these words.
-# Environment: NSNET_TEST_TIMEOUT (seconds per integration test, default 120),
+# Environment: NSNET_VALGRIND_DIR (with `all`: a few integration tests again under valgrind),
+#              NSNET_TEST_TIMEOUT (seconds per integration test, default 120),
 #              NSNET_CMD_TIMEOUT (seconds per command a test runs through run_ok/run_fail, 30).
 # Exit status: 1 if anything failed, 0 otherwise.
 set -u
@@ -104,12 +105,12 @@ run_integration() {
 		SKIPPED=$((SKIPPED + n))
 		return
 	fi
-	NSNET=$BUILD_DIR/nsnet
+	NSNET=${NSNET_UNDER_TEST:-$BUILD_DIR/nsnet}
 	export NSNET
 	# Tests use the default state dir inside their sandbox unless they say otherwise.
 	unset NSNET_STATE_DIR
 	for t in $tests; do
-		name=${t##*/}; name=${name%.sh}
+		name=${LABEL:-}${t##*/}; name=${name%.sh}
 		t0=$(now)
 		# Output goes to a file, not a pipe: a stray background process cannot hang the runner.
 		timeout -k 5 "$TIMEOUT" sh tests/sandbox.sh sh "$t" >"$OUT" 2>&1 </dev/null
@@ -167,11 +168,20 @@ run_fuzz() {
 	[ "$found" = 1 ] || { echo "fuzz: no targets built (clang with libFuzzer missing): skipped"; SKIPPED=$((SKIPPED + 1)); }
 }
 
+# A few integration tests again with every nsnet run under valgrind memcheck, when make check
+# prepared NSNET_VALGRIND_DIR (a plain build wrapped by tests/valgrind-nsnet): `make valgrind`
+# runs the whole suite that way.
+run_valgrind() {
+	[ -n "${NSNET_VALGRIND_DIR:-}" ] && [ -x "${NSNET_VALGRIND_DIR}/nsnet" ] || return 0
+	NSNET_UNDER_TEST=$(cd "$NSNET_VALGRIND_DIR" && pwd)/nsnet LABEL="valgrind: " \
+		run_integration ${NSNET_VALGRIND_TESTS:-t_ns_ping t_vip_udp t_publish_basic t_gc t_bad_cidr}
+}
+
 case $SUITE in
 unit) run_unit ;;
 integration) run_integration "$@" ;;
 fuzz) run_fuzz ;;
-all) run_unit; run_integration "$@"; run_fuzz ;;
+all) run_unit; run_integration "$@"; run_fuzz; run_valgrind ;;
 esac
 
 echo "$PASSED passed, $FAILED failed, $SKIPPED skipped"
