@@ -103,3 +103,28 @@ int cmd_check(struct cli *c, int argc, char **argv)
 		printf("check: records and kernel agree\n");
 	return r == 0 ? EXIT_OK : EXIT_FAIL;
 }
+
+static const char doctor_help[] =
+	"usage: nsnet doctor\n"
+	"\n"
+	"Check what this host offers and what would break nsnet: nftables usable, other tables dropping\n"
+	"forwarded traffic (such as Docker's FORWARD policy), IP forwarding, br_netfilter, routes that\n"
+	"overlap a network's subnet. Each finding says what to do. Exit status 0 only when nothing blocks.\n";
+
+int cmd_doctor(struct cli *c, int argc, char **argv)
+{
+	struct nsnet_err err = { 0 };
+	int r;
+
+	if (argc > 1 && cli_is_help(argv[1])) {
+		fputs(doctor_help, stdout);
+		return EXIT_OK;
+	}
+	if (argc > 1)
+		return cli_usage_error(c, "unexpected argument '%s'", argv[1]);
+	r = core_doctor(&c->opts, &err);
+	if (r < 0)
+		return cli_fail(&err);
+	printf("%s\n", r ? "doctor: something blocks nsnet (see above)" : "doctor: nothing blocks nsnet");
+	return r ? EXIT_FAIL : EXIT_OK;
+}

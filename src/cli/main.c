@@ -21,6 +21,7 @@ static const struct cli_cmd commands[] = {
 	{ "ls", cmd_ls, "show networks, their namespaces and addresses" },
 	{ "gc", cmd_gc, "remove leftovers of interrupted operations" },
 	{ "check", cmd_check, "compare nsnet's records with the kernel" },
+	{ "doctor", cmd_doctor, "check the host for what would break nsnet" },
 	{ "explain", cmd_explain, "print the ip/sysctl/nft commands of an operation, apply nothing" },
 	{ NULL, NULL, NULL },
 };
@@ -43,6 +44,7 @@ static const char main_help[] =
 	"  ls                     tree of networks, namespaces and addresses\n"
 	"  gc                     remove leftovers of interrupted operations\n"
 	"  check                  list every difference between records and kernel (exit 1 if any)\n"
+	"  doctor                 check the host for what would break nsnet, and what to do\n"
 	"  explain COMMAND...     same as --dry-run COMMAND...\n"
 	"\n"
 	"Global options (accepted anywhere before `--`):\n"

@@ -80,6 +80,12 @@ int core_gc(const struct nsnet_opts *o, struct nsnet_err *err);
 int core_check(const struct nsnet_opts *o, struct nsnet_err *err);
 
 /*
+ * Look at the host for what would break nsnet (nftables missing, other tables dropping forwarded
+ * traffic, routes overlapping a network) and say what to do. Returns the number of blockers.
+ */
+int core_doctor(const struct nsnet_opts *o, struct nsnet_err *err);
+
+/*
  * Everything nsnet knows, as JSON: {"networks": [...], "namespaces": [...]} (see docs/cli.md).
  * Returns 0 with *out (caller decrefs) or -errno.
  */

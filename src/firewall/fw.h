@@ -71,6 +71,13 @@ void fw_nft_port_del(const struct nsnet_port *p, struct strbuf *out);
 /* Names of the chains of table inet nsnet (none when it does not exist). Returns count or -errno. */
 int fw_nft_chain_names(char ***names, struct nsnet_err *err);
 
+/*
+ * Base chains of other tables on the forward hook with policy drop (e.g. Docker's FORWARD through
+ * iptables-nft): they drop nsnet's forwarded traffic too. One "family table chain" line each in
+ * @out. Returns how many, or -errno.
+ */
+int fw_nft_foreign_drops(struct strbuf *out, struct nsnet_err *err);
+
 /* Does table bridge nsnet (anti-spoofing, firewall/guard.h) exist? (1 yes, 0 no, -errno) */
 int fw_nft_guard_table_exists(void);
 

@@ -239,3 +239,38 @@ int fw_nft_guard_table_exists(void)
 	nftlib.ctx_free(ctx);
 	return r;
 }
+
+int fw_nft_foreign_drops(struct strbuf *out, struct nsnet_err *err)
+{
+	struct nft_ctx *ctx = nft_open(err);
+	json_t *root, *o;
+	size_t i;
+	int n = 0;
+
+	if (!ctx)
+		return err ? -err->code : -ENOMEM;
+	nftlib.set_output_flags(ctx, NFT_CTX_OUTPUT_JSON);
+	if (nftlib.run(ctx, "list chains") != 0) {
+		nftlib.ctx_free(ctx);
+		return nsnet_err_set(err, EPROTO, "nftables: cannot list chains");
+	}
+	root = json_loads(nftlib.get_output(ctx), 0, NULL);
+	nftlib.ctx_free(ctx);
+	json_array_foreach(json_object_get(root, "nftables"), i, o) {
+		const json_t *c = json_object_get(o, "chain");
+		const char *table = json_string_value(json_object_get(c, "table"));
+		const char *hook = json_string_value(json_object_get(c, "hook"));
+		const char *policy = json_string_value(json_object_get(c, "policy"));
+
+		if (!c || !hook || !policy || strcmp(policy, "drop") || !strcmp(table ? table : "", NSNET_NFT_TABLE))
+			continue;
+		if (strcmp(hook, "forward"))
+			continue;
+		strbuf_printf(out, "%s %s %s", json_string_value(json_object_get(c, "family")), table,
+			      json_string_value(json_object_get(c, "name")));
+		strbuf_printf(out, "\n");
+		n++;
+	}
+	json_decref(root);
+	return n;
+}

@@ -59,3 +59,51 @@ int route_add_default(struct nl *nl, const struct nsnet_addr *gw, int ifindex, s
 	mnl_attr_put_u32(nlh, RTA_OIF, (uint32_t)ifindex);
 	return nl_request(nl, nlh, NULL, NULL, err);
 }
+
+struct route_dump_ctx {
+	void (*fn)(const struct route_info *ri, void *data);
+	void *data;
+};
+
+static int route_dump_attr(const struct nlattr *attr, void *data)
+{
+	struct route_info *ri = data;
+	size_t len = mnl_attr_get_payload_len(attr);
+
+	if (mnl_attr_get_type(attr) == RTA_DST && len == nsnet_addr_len(ri->dst.addr.family))
+		memcpy(ri->dst.addr.b, mnl_attr_get_payload(attr), len);
+	else if (mnl_attr_get_type(attr) == RTA_OIF && mnl_attr_validate(attr, MNL_TYPE_U32) == 0)
+		ri->oif = (int)mnl_attr_get_u32(attr);
+	return MNL_CB_OK;
+}
+
+static int route_dump_cb(const struct nlmsghdr *nlh, void *data)
+{
+	const struct rtmsg *rtm = mnl_nlmsg_get_payload(nlh);
+	struct route_dump_ctx *ctx = data;
+	struct route_info ri;
+
+	if (nlh->nlmsg_type != RTM_NEWROUTE || rtm->rtm_table != RT_TABLE_MAIN || rtm->rtm_type != RTN_UNICAST)
+		return MNL_CB_OK;
+	memset(&ri, 0, sizeof(ri));
+	ri.dst.addr.family = rtm->rtm_family;
+	ri.dst.len = rtm->rtm_dst_len;
+	mnl_attr_parse(nlh, sizeof(*rtm), route_dump_attr, &ri);
+	ctx->fn(&ri, ctx->data);
+	return MNL_CB_OK;
+}
+
+int route_dump(struct nl *nl, int family, void (*fn)(const struct route_info *ri, void *data), void *data,
+	       struct nsnet_err *err)
+{
+	char buf[ADDR_BUF] __attribute__((aligned(NLMSG_ALIGNTO))) = { 0 };
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct route_dump_ctx ctx = { fn, data };
+	struct rtmsg *rtm;
+
+	nlh->nlmsg_type = RTM_GETROUTE;
+	nlh->nlmsg_flags = NLM_F_DUMP;
+	rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
+	rtm->rtm_family = (uint8_t)family;
+	return nl_request(nl, nlh, route_dump_cb, &ctx, err);
+}

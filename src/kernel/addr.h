@@ -17,4 +17,14 @@ int addr_add(struct nl *nl, int ifindex, const struct nsnet_addr *addr, unsigned
 /* Add a default route of @gw's family via @gw on link @ifindex. Returns 0 or -errno. */
 int route_add_default(struct nl *nl, const struct nsnet_addr *gw, int ifindex, struct nsnet_err *err);
 
+/* A route of the main table: destination prefix and output link (0 if none). */
+struct route_info {
+	struct nsnet_prefix dst;
+	int oif;
+};
+
+/* Call @fn for every unicast route of @family in the main table. Returns 0 or -errno. */
+int route_dump(struct nl *nl, int family, void (*fn)(const struct route_info *ri, void *data), void *data,
+	       struct nsnet_err *err);
+
 #endif

@@ -1,0 +1,124 @@
+// SPDX-License-Identifier: MIT
+// nsnet doctor: what this host offers, and what of it would break nsnet, with what to do.
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/core.h"
+#include "core/records.h"
+#include "firewall/fw.h"
+#include "kernel/addr.h"
+#include "kernel/link.h"
+#include "kernel/sysctl.h"
+
+struct doctor_routes {
+	const struct nsnet_network *nets;
+	int n_nets;
+	const struct link_list *links;
+	int found;
+};
+
+static void doctor_route(const struct route_info *ri, void *data)
+{
+	struct doctor_routes *d = data;
+	char a[NSNET_PREFIX_STRLEN], b[NSNET_PREFIX_STRLEN];
+
+	if (ri->dst.len == 0)
+		return;	/* a default route overlaps everything and is no conflict */
+	for (int i = 0; i < d->n_nets; i++) {
+		const struct nsnet_network *net = &d->nets[i];
+		const char *dev = "?";
+
+		for (size_t k = 0; k < d->links->n; k++)
+			if (d->links->v[k].ifindex == ri->oif)
+				dev = d->links->v[k].name;
+		if (!strcmp(dev, net->bridge))
+			continue;
+		for (size_t s = 0; s < net->n_subnets; s++) {
+			if (!nsnet_prefix_overlap(&ri->dst, &net->subnet[s]))
+				continue;
+			printf("blocker: route %s dev %s overlaps subnet %s of network %s: traffic for part of the\n"
+			       "         network would leave by %s. Remove the route or move the network to another subnet.\n",
+			       nsnet_prefix_str(&ri->dst, a), dev, nsnet_prefix_str(&net->subnet[s], b), net->name, dev);
+			d->found++;
+		}
+	}
+}
+
+int core_doctor(const struct nsnet_opts *o, struct nsnet_err *err)
+{
+	struct nsnet_network *nets = NULL;
+	struct link_list links = { 0 };
+	struct strbuf drops = { 0 };
+	struct doctor_routes dr;
+	char val[64];
+	int blockers = 0, n_nets, r;
+	struct nl *nl;
+	struct op op;
+
+	if ((r = op_begin(&op, o, false, err)) < 0)
+		goto out;
+
+	/* nf_tables, through libnftables. */
+	r = fw_nft_foreign_drops(&drops, err);
+	if (r < 0) {
+		printf("blocker: nftables is not usable (%s): install nftables and libnftables1, and make sure the\n"
+		       "         kernel has nf_tables (modprobe nf_tables).\n", err->msg);
+		blockers++;
+		nsnet_err_clear(err);
+	} else {
+		printf("ok: nftables works (libnftables, kernel nf_tables)\n");
+		for (const char *p = strbuf_str(&drops); *p;) {
+			size_t len = strcspn(p, "\n");
+
+			printf("blocker: chain %.*s has policy drop on the forward hook: it drops nsnet's routed\n"
+			       "         traffic (to the outside, published ports) whatever nsnet accepts. Allow nsnet's\n"
+			       "         bridges in it, e.g. nft insert rule <family> <table> <chain> iifname \"nsnet-*\" accept\n"
+			       "         (and oifname). Docker sets this up through iptables; there the place is DOCKER-USER:\n"
+			       "         iptables -I DOCKER-USER -i nsnet-+ -j ACCEPT; iptables -I DOCKER-USER -o nsnet-+ -j ACCEPT\n",
+			       (int)len, p);
+			blockers++;
+			p += len + (p[len] == '\n');
+		}
+	}
+
+	/* Forwarding. */
+	if (sysctl_get("net.ipv4.ip_forward", val, sizeof(val), NULL) == 0)
+		printf("ok: net.ipv4.ip_forward = %s%s\n", val,
+		       strcmp(val, "1") ? " (nsnet turns it on with its first IPv4 network, and never off)" : "");
+	if (sysctl_get("net.ipv6.conf.all.forwarding", val, sizeof(val), NULL) == 0 && strcmp(val, "1"))
+		printf("note: net.ipv6.conf.all.forwarding = %s: nsnet turns it on with its first IPv6 network,\n"
+		       "      which stops this host from accepting router advertisements on its own uplinks\n"
+		       "      (set accept_ra=2 there if the host configures itself by SLAAC).\n", val);
+
+	/* br_netfilter. */
+	if (sysctl_get("net.bridge.bridge-nf-call-iptables", val, sizeof(val), NULL) == 0 && !strcmp(val, "1"))
+		printf("note: br_netfilter is active (bridge-nf-call-iptables = 1): bridged traffic between namespaces\n"
+		       "      also passes the IP forward hook. nsnet accounts for it (hairpin mode, same-network\n"
+		       "      masquerade); other tools' forward rules now see it too.\n");
+	else
+		printf("ok: br_netfilter is not active\n");
+
+	/* Routes that take part of a network's subnet elsewhere. */
+	if ((n_nets = rec_networks_load(&op, &nets, err)) < 0) {
+		r = n_nets;
+		goto out;
+	}
+	if ((r = op_nl(&op, NULL, &nl, err)) < 0 || (r = link_list_dump(nl, &links, err)) < 0)
+		goto out;
+	dr = (struct doctor_routes){ nets, n_nets, &links, 0 };
+	if ((r = route_dump(nl, AF_INET, doctor_route, &dr, err)) < 0 ||
+	    (r = route_dump(nl, AF_INET6, doctor_route, &dr, err)) < 0)
+		goto out;
+	blockers += dr.found;
+	if (!dr.found)
+		printf("ok: no route overlaps the subnet of an nsnet network (%d network%s)\n", n_nets,
+		       n_nets == 1 ? "" : "s");
+	r = blockers;
+out:
+	free(nets);
+	link_list_free(&links);
+	strbuf_free(&drops);
+	op_end(&op);
+	return r;
+}
