@@ -181,10 +181,33 @@ grep -q '^nameserver 127\.' "$DEMO/out" && fail "http2 got the host's loopback n
 grep -q '^nameserver 192\.0\.2\.53' "$DEMO/out" || fail "http2 should get the host's non-loopback nameserver 192.0.2.53"
 ok "http3 uses --dns 192.0.2.53; http2 copied the host's 192.0.2.53 and left out 127.0.0.53"
 
+# fetch NS URL: print the HTTP status a GET gets from inside NS (to $DEMO/out via the caller).
+fetch_status() {
+	ip netns exec "$1" python3 -c 'import sys, urllib.request as u; print("HTTP", u.urlopen(sys.argv[1], timeout=5).status)' "$2"
+}
+
+step "A virtual IP in front of http3 (a Kubernetes Service, as kube-proxy would build it)"
+nsnet vip add 10.100.100.100:80/tcp http3:8080 --name web || fail "vip add failed"
+show nsnet exec http2 -- python3 -c "...urlopen('http://10.100.100.100/')..."
+fetch_status http2 http://10.100.100.100/ >"$DEMO/out" 2>&1 || { sed 's/^/    /' "$DEMO/out"; fail "http2 could not fetch the VIP"; }
+sed 's/^/    /' "$DEMO/out"
+grep -q 'HTTP 200' "$DEMO/out" || fail "expected HTTP 200 through the VIP"
+ok "http2 reached http3 through 10.100.100.100:80 (DNAT to 10.0.0.13:8080)"
+
+step "Publish http3's port on the host (docker run -p 8080:8080), reached from wan"
+nsnet publish http3 8080:8080 || fail "publish failed"
+show ip netns exec wan python3 -c "...urlopen('http://192.0.2.1:8080/')..."
+fetch_status wan http://192.0.2.1:8080/ >"$DEMO/out" 2>&1 || { sed 's/^/    /' "$DEMO/out"; fail "wan could not fetch the published port"; }
+sed 's/^/    /' "$DEMO/out"
+grep -q 'HTTP 200' "$DEMO/out" || fail "expected HTTP 200 from the published port"
+ok "wan fetched http://192.0.2.1:8080/ (the host's address) and got http3's page"
+nsnet ls || fail "ls failed"
+
 step "Teardown (the two servers are stopped first, by PID)"
 stop "$HTTP_PID"; stop "$WAN_PID"; HTTP_PID='' WAN_PID=''
+nsnet vip rm 10.100.100.100:80/tcp || fail "vip rm failed"
 nsnet ns rm http2 || fail "ns rm http2 failed"
-nsnet ns rm http3 || fail "ns rm http3 failed"
+nsnet ns rm http3 || fail "ns rm http3 failed (its published port goes with it)"
 nsnet network rm lan || fail "network rm lan failed"
 show ip -br link; ip -br link | sed 's/^/    /'
 show ip netns list; ip netns list | sed 's/^/    /'
