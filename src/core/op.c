@@ -76,11 +76,16 @@ void op_rollback(struct op *op)
 		case UNDO_NFT:
 			fw_nft_apply(u->text, &ignored);
 			break;
-		case UNDO_FILE_DEL:
+		case UNDO_FILE_DEL: {
+			char tmp[sizeof(u->a) + 16];
+
+			snprintf(tmp, sizeof(tmp), "%s.nsnet-tmp", u->a);	/* a write cut short */
+			unlink(tmp);
 			unlink(u->a);
 			if (u->b[0])
 				rmdir(u->b);
 			break;
+		}
 		case UNDO_SYSCTL:
 			sysctl_set(u->a, u->b, &ignored);
 			break;
@@ -234,7 +239,8 @@ static void op_applied(struct op *op)
  */
 static int op_replay_journals(struct op *op)
 {
-	char path[PATH_MAX + 64], line[16384], **names;
+	char path[PATH_MAX + 64], *line = NULL, **names;
+	size_t cap = 0;
 	int n, done = 0;
 
 	snprintf(path, sizeof(path), "%s/%s", op->st.dir, STATE_JOURNAL);
@@ -245,7 +251,8 @@ static int op_replay_journals(struct op *op)
 
 		snprintf(path, sizeof(path), "%s/%s/%s.jsonl", op->st.dir, STATE_JOURNAL, names[i]);
 		f = fopen(path, "re");
-		while (f && fgets(line, sizeof(line), f)) {
+		/* getline: an undo carrying a large nft text (many backends) is one long line. */
+		while (f && getline(&line, &cap, f) > 0) {
 			json_t *j = json_loads(line, 0, NULL);
 			const char *what = json_string_value(json_object_get(j, "do"));
 			json_int_t kind = json_integer_value(json_object_get(j, "kind"));
@@ -277,6 +284,9 @@ static int op_replay_journals(struct op *op)
 		done++;
 	}
 	dir_names_free(names, n > 0 ? n : 0);
+	free(line);
+	if (done)
+		state_sweep_tmp(&op->st);	/* record writes the dead process cut short */
 	return done;
 }
 

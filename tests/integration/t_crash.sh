@@ -35,6 +35,20 @@ print("\n".join(sorted(objs)))'
 	svc_snapshot | sed -n '/^== route_localnet/,$p'
 }
 
+# same_as_before WHAT: the world equals $before (the kernel frees a deleted namespace's links in
+# the background: allow it a moment, polling).
+same_as_before() {
+	tries=0
+	while [ "$(world)" != "$before" ] && [ $tries -lt 50 ]; do
+		tries=$((tries + 1)); sleep 0.1
+	done
+	if [ "$(world)" != "$before" ]; then
+		echo "$before" >/tmp/crash.before; world >/tmp/crash.after
+		diff /tmp/crash.before /tmp/crash.after | head -30 >&2
+		fail "$1: not the state before"
+	fi
+}
+
 # crash_each NAME CMD...: kill CMD at step 1, 2, ... until it completes; check each time.
 crash_each() {
 	what=$1; shift
@@ -45,18 +59,13 @@ crash_each() {
 		NSNET_FAULT=$n "$@" >/dev/null 2>&1 || rc=$?
 		[ "$rc" = 0 ] && break
 		[ "$rc" = 137 ] || fail "$what: step $n: exit status $rc, expected 137 (killed) or 0"
+		# First the journal alone: any mutating command replays it before its own work (this
+		# one then fails: no such VIP). Then gc, which also rebuilds the rules from the records.
+		"$NSNET" vip rm 192.0.2.250:1/udp >/dev/null 2>&1 || true
+		same_as_before "$what: killed at step $n, rolled back by the next command"
 		run_ok "$NSNET" gc >/dev/null
 		run_ok "$NSNET" check >/dev/null
-		# The kernel frees a deleted namespace's links in the background: allow it a moment.
-		tries=0
-		while [ "$(world)" != "$before" ] && [ $tries -lt 50 ]; do
-			tries=$((tries + 1)); sleep 0.1
-		done
-		if [ "$(world)" != "$before" ]; then
-			echo "$before" >/tmp/crash.before; world >/tmp/crash.after
-			diff /tmp/crash.before /tmp/crash.after | head -30 >&2
-			fail "$what: killed at step $n, gc did not restore the state before it"
-		fi
+		same_as_before "$what: killed at step $n, then gc"
 		n=$((n + 1))
 	done
 	[ "$n" -gt 1 ] || fail "$what: was never killed: fault injection did not trigger"
@@ -71,12 +80,19 @@ run_ok "$NSNET" network create l2 --subnet 10.1.0.0/24 >/dev/null
 crash_each "attach" "$NSNET" attach a l2
 crash_each "vip add" "$NSNET" vip add 10.100.0.1:80 a:8080 --affinity 30
 crash_each "vip set" "$NSNET" vip set 10.100.0.1:80 a:8081
+# 64 backends with affinity replaced by 64 others: the undo of that vip set (delete the new,
+# re-add the old) is one journal line of over 30 KiB of nft text.
+many=$(i=1; while [ $i -le 64 ]; do printf ' 10.9.0.%d:80' "$i"; i=$((i + 1)); done)
+others=$(i=1; while [ $i -le 64 ]; do printf ' 10.9.1.%d:80' "$i"; i=$((i + 1)); done)
+crash_each "vip add, 64 backends" "$NSNET" vip add 10.100.0.2:80 $many --affinity 30
+crash_each "vip set, 64 backends" "$NSNET" vip set 10.100.0.2:80 $others
 crash_each "publish" "$NSNET" publish a 8080:80
 crash_each "publish 127.0.0.1" "$NSNET" publish a 127.0.0.1:8081:80
 ping_ok a 10.0.0.1
 
 run_ok "$NSNET" ns rm a >/dev/null
 run_ok "$NSNET" vip rm 10.100.0.1:80 >/dev/null
+run_ok "$NSNET" vip rm 10.100.0.2:80 >/dev/null
 run_ok "$NSNET" network rm l2 >/dev/null
 run_ok "$NSNET" network rm lan >/dev/null
 leak_check
