@@ -613,6 +613,7 @@ int svc_forget(struct op *op, const char *ns, const char *net, struct nsnet_err 
 		if (strcmp(ports[i].ns, ns) || (net && strcmp(ports[i].net, net)))
 			continue;
 		fw_nft_port_del(&ports[i], &change);
+		fw_nft_port_add(&ports[i], &undo);
 		port_key(&ports[i], key);
 		r = op_state_put(op, STATE_PORTS, key, NULL, err);
 		any = true;
@@ -638,6 +639,8 @@ int svc_forget(struct op *op, const char *ns, const char *net, struct nsnet_err 
 		v.n_backends = k;
 		fw_nft_vip_del(&vips[i], &change);
 		fw_nft_vip_add(&v, &change);
+		fw_nft_vip_del(&v, &undo);
+		fw_nft_vip_add(&vips[i], &undo);
 		vip_key(&v, key);
 		json_t *j = vip_to_json(&v);
 
@@ -646,10 +649,11 @@ int svc_forget(struct op *op, const char *ns, const char *net, struct nsnet_err 
 		any = true;
 	}
 	if (r == 0 && any) {
-		if (change.oom)
+		/* Undone with the rest if the detach fails later (say, deleting the veth). */
+		if (change.oom || undo.oom)
 			r = nsnet_err_set(err, ENOMEM, "out of memory");
 		else
-			r = op_nft(op, strbuf_str(&change), NULL, err);
+			r = op_nft(op, strbuf_str(&change), strbuf_str(&undo), err);
 	}
 	for (int i = 0; r == 0 && i < nv; i++)
 		if (vips[i].proto == IPPROTO_UDP)
