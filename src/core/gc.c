@@ -110,6 +110,10 @@ int core_gc(const struct nsnet_opts *o, struct nsnet_err *err)
 		printf("gc: rolled back %d interrupted operation(s)\n", op.replayed);
 		repairs += op.replayed;
 	}
+	if ((r = state_sweep_tmp(&op.st)) > 0) {
+		printf("gc: removed %d temporary file(s) of interrupted record writes\n", r);
+		repairs += r;
+	}
 	if ((n_nets = rec_networks_load(&op, &nets, err)) < 0 || (n_ns = rec_namespaces_load(&op, &nss, err)) < 0) {
 		r = n_nets < 0 ? n_nets : n_ns;
 		n_nets = n_ns = 0;
@@ -124,6 +128,7 @@ int core_gc(const struct nsnet_opts *o, struct nsnet_err *err)
 			continue;
 		printf("gc: namespace %s is gone: removing its record\n", nss[i].name);
 		if (nss[i].managed) {
+			netns_del(nss[i].name, NULL);	/* a file an interrupted removal left, if any */
 			snprintf(dir, sizeof(dir), "%s/%s", NETNS_ETC_DIR, nss[i].name);
 			snprintf(file, sizeof(file), "%s/resolv.conf", dir);
 			op_file_del(&op, dir, file, NULL);

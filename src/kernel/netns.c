@@ -12,7 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <linux/magic.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 static void netns_path(const char *name, char *buf, size_t len)
@@ -115,9 +117,14 @@ int netns_open(const char *name, struct nsnet_err *err)
 bool netns_exists(const char *name)
 {
 	char path[PATH_MAX];
+	struct statfs sf;
 
 	netns_path(name, path, sizeof(path));
-	return access(path, F_OK) == 0;
+	/*
+	 * A namespace is the nsfs bind mount, not the file under it: `ip netns del` (or nsnet)
+	 * interrupted between unmount and unlink leaves a plain file whose namespace is gone.
+	 */
+	return statfs(path, &sf) == 0 && sf.f_type == NSFS_MAGIC;
 }
 
 int netns_pids(const char *name, pid_t *pids, size_t max, struct nsnet_err *err)

@@ -29,6 +29,7 @@ int netns_del(const char *name, struct nsnet_err *err);
 /* Open /run/netns/@name (O_RDONLY|O_CLOEXEC). Returns an fd or -errno. */
 int netns_open(const char *name, struct nsnet_err *err);
 
+/* Is /run/netns/@name a mounted namespace (not merely a file left by an interrupted removal)? */
 bool netns_exists(const char *name);
 
 /*

@@ -164,3 +164,29 @@ int state_count(struct state *st, const char *kind, int limit, struct nsnet_err 
 	closedir(d);
 	return n;
 }
+
+int state_sweep_tmp(struct state *st)
+{
+	char path[PATH_MAX * 2];
+	struct dirent *de;
+	int n = 0;
+
+	for (size_t i = 0; i < sizeof(state_kinds) / sizeof(state_kinds[0]); i++) {
+		DIR *d;
+
+		snprintf(path, sizeof(path), "%s/%s", st->dir, state_kinds[i]);
+		if (!(d = opendir(path)))
+			continue;
+		while ((de = readdir(d))) {
+			size_t len = strlen(de->d_name);
+
+			if (len <= 4 || strcmp(de->d_name + len - 4, ".tmp"))
+				continue;
+			snprintf(path, sizeof(path), "%s/%s/%s", st->dir, state_kinds[i], de->d_name);
+			if (unlink(path) == 0)
+				n++;
+		}
+		closedir(d);
+	}
+	return n;
+}

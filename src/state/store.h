@@ -46,6 +46,11 @@ int state_remove(struct state *st, const char *kind, const char *name, struct ns
 /* Names of the records of @kind, sorted. Returns count (>= 0) or -errno; free with state_names_free. */
 int state_names(struct state *st, const char *kind, char ***names, struct nsnet_err *err);
 void state_names_free(char **names, int n);
+/*
+ * Remove temporary files of writes that were interrupted before their rename (NAME.json.tmp).
+ * Returns how many were removed.
+ */
+int state_sweep_tmp(struct state *st);
 /* How many records of @kind exist, counting no further than @limit (cheap for "any?"). */
 int state_count(struct state *st, const char *kind, int limit, struct nsnet_err *err);
 
