@@ -12,7 +12,9 @@
 #   fuzz:        every libFuzzer target in BUILD_DIR/fuzz, NSNET_FUZZ_SECONDS (10) each (make
 #                check builds them when clang has libFuzzer; without, the suite counts as skipped).
 #   NAME...:     only the integration tests whose name (t_foo) contains one of these words.
-# Environment: NSNET_VALGRIND_DIR (with `all`: a few integration tests again under valgrind),
+# Environment: NSNET_BACKENDS (firewall backends the integration tests run on, default
+#              "nft iptables"; each test once per backend, exported as NSNET_BACKEND),
+#              NSNET_VALGRIND_DIR (with `all`: a few integration tests again under valgrind),
 #              NSNET_TEST_TIMEOUT (seconds per integration test, default 120),
 #              NSNET_CMD_TIMEOUT (seconds per command a test runs through run_ok/run_fail, 30).
 # Exit status: 1 if anything failed, 0 otherwise.
@@ -109,8 +111,24 @@ run_integration() {
 	export NSNET
 	# Tests use the default state dir inside their sandbox unless they say otherwise.
 	unset NSNET_STATE_DIR
+	# Every test runs once per firewall backend, the backend a parameter (NSNET_BACKEND), unless
+	# a "# backends: ..." line in it names fewer (a test of one backend's own rules).
+	for backend in ${NSNET_BACKENDS:-nft iptables}; do
+		export NSNET_BACKEND=$backend
+		run_integration_pass
+	done
+	unset NSNET_BACKEND
+}
+
+run_integration_pass() {
 	for t in $tests; do
-		name=${LABEL:-}${t##*/}; name=${name%.sh}
+		only=$(sed -n 's/^# backends: *//p' "$t" | head -n 1)
+		if [ -n "$only" ]; then
+			case " $only " in *" $NSNET_BACKEND "*) ;; *) continue ;; esac
+		fi
+		label=${LABEL:-}
+		[ "$NSNET_BACKEND" = nft ] || label="$label$NSNET_BACKEND: "
+		name=$label${t##*/}; name=${name%.sh}
 		t0=$(now)
 		# Output goes to a file, not a pipe: a stray background process cannot hang the runner.
 		timeout -k 5 "$TIMEOUT" sh tests/sandbox.sh sh "$t" >"$OUT" 2>&1 </dev/null
@@ -173,7 +191,7 @@ run_fuzz() {
 # runs the whole suite that way.
 run_valgrind() {
 	[ -n "${NSNET_VALGRIND_DIR:-}" ] && [ -x "${NSNET_VALGRIND_DIR}/nsnet" ] || return 0
-	NSNET_UNDER_TEST=$(cd "$NSNET_VALGRIND_DIR" && pwd)/nsnet LABEL="valgrind: " \
+	NSNET_UNDER_TEST=$(cd "$NSNET_VALGRIND_DIR" && pwd)/nsnet LABEL="valgrind: " NSNET_BACKENDS=nft \
 		run_integration ${NSNET_VALGRIND_TESTS:-t_ns_ping t_vip_udp t_publish_basic t_gc t_bad_cidr}
 }
 

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "firewall/fw.h"
 
 static int cmd_explain(struct cli *c, int argc, char **argv);
 
@@ -49,7 +50,9 @@ static const char main_help[] =
 	"\n"
 	"Global options (accepted anywhere before `--`):\n"
 	"  --state-dir DIR        where nsnet keeps its records (env NSNET_STATE_DIR, default /run/nsnet)\n"
-	"  --dry-run              apply nothing; print the equivalent ip/sysctl/nft commands in order\n"
+	"  --backend nft|iptables firewall backend (env NSNET_BACKEND; default nft). Recorded in the\n"
+	"                         state dir; switching is refused while networks or services exist\n"
+	"  --dry-run              apply nothing; print the equivalent ip/sysctl/nft|iptables commands\n"
 	"  -v, --verbose          print each step's command on stderr as it is applied\n"
 	"  --version              print the version\n"
 	"  -h, --help             this help; `nsnet COMMAND --help` for a command's\n"
@@ -80,6 +83,9 @@ int main(int argc, char **argv)
 	c.opts.state_dir = getenv("NSNET_STATE_DIR");
 	if (!c.opts.state_dir || !*c.opts.state_dir)
 		c.opts.state_dir = NSNET_STATE_DIR_DEFAULT;
+	c.opts.backend = getenv("NSNET_BACKEND");
+	if (c.opts.backend && !*c.opts.backend)
+		c.opts.backend = NULL;
 	/* Global options may stand anywhere before "--"; everything else keeps its order. */
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i], *val;
@@ -106,8 +112,23 @@ int main(int argc, char **argv)
 				return EXIT_USAGE;
 			}
 			c.opts.state_dir = val;
+		} else if ((r = cli_opt_value(&c, argc, argv, &i, "--backend", &val)) != 0) {
+			if (r < 0) {
+				free(args);
+				return EXIT_USAGE;
+			}
+			c.opts.backend = val;
 		} else {
 			args[n++] = argv[i];
+		}
+	}
+	if (c.opts.backend) {
+		enum fw_backend be;
+
+		if (fw_backend_parse(c.opts.backend, &be) < 0) {
+			cli_usage_error(&c, "backend %s: expected nft or iptables", c.opts.backend);
+			free(args);
+			return EXIT_USAGE;
 		}
 	}
 	if (n == 0) {

@@ -53,7 +53,7 @@ int core_check(const struct nsnet_opts *o, struct nsnet_err *err)
 	}
 	if ((r = op_nl(&op, NULL, &nl, err)) < 0 || (r = link_list_dump(nl, &links, err)) < 0)
 		goto out;
-	if ((n_ch = fw_nft_chain_names(&chains, err)) < 0) {
+	if ((n_ch = fw_chain_names(op.fw, &chains, err)) < 0) {
 		r = n_ch;
 		n_ch = 0;
 		goto out;
@@ -72,9 +72,11 @@ int core_check(const struct nsnet_opts *o, struct nsnet_err *err)
 			DIFF("network %s: bridge %s is missing", net->name, net->bridge);
 		else if (!br->up)
 			DIFF("network %s: bridge %s is down", net->name, net->bridge);
-		for (const char *const *c = (const char *const[]){ "in", "out", "nat", "natout", NULL }; *c; c++)
-			if (!check_chain(chains, n_ch, "%s-%s", *c, net->name))
-				DIFF("network %s: nft chain %s-%s is missing", net->name, *c, net->name);
+		char want[4][NSNET_NAME_MAX + 16];
+
+		for (int c = 0, n = fw_network_chains(op.fw, net, want); c < n; c++)
+			if (!check_chain(chains, n_ch, "%s", want[c]))
+				DIFF("network %s: %s chain %s is missing", net->name, fw_backend_name(op.fw), want[c]);
 	}
 	for (int i = 0; i < n_ns; i++) {
 		const struct nsnet_namespace *ns = &nss[i];
@@ -149,20 +151,32 @@ int core_check(const struct nsnet_opts *o, struct nsnet_err *err)
 		if (ours && !owned)
 			DIFF("link %s looks like nsnet's but no record owns it", li->name);
 	}
-	for (int i = 0; i < n_v; i++)
-		if (vips[i].n_backends && !check_chain(chains, n_ch, "vip-%u", vips[i].id))
-			DIFF("VIP id %u: nft chain vip-%u is missing", vips[i].id, vips[i].id);
-	for (int i = 0; i < n_p; i++)
-		if (!check_chain(chains, n_ch, "pub-%u", ports[i].id))
-			DIFF("published port id %u: nft chain pub-%u is missing", ports[i].id, ports[i].id);
+	for (int i = 0; i < n_v; i++) {
+		char want[32];
+
+		fw_vip_chain(op.fw, &vips[i], want, sizeof(want));
+		if (vips[i].n_backends && !check_chain(chains, n_ch, "%s", want))
+			DIFF("VIP id %u: %s chain %s is missing", vips[i].id, fw_backend_name(op.fw), want);
+	}
+	for (int i = 0; i < n_p; i++) {
+		char want[32];
+
+		fw_port_chain(op.fw, &ports[i], want, sizeof(want));
+		if (!check_chain(chains, n_ch, "%s", want))
+			DIFF("published port id %u: %s chain %s is missing", ports[i].id, fw_backend_name(op.fw), want);
+	}
 	if (n_nets == 0 && fw_nft_guard_table_exists() == 1)
 		DIFF("nft table bridge %s exists with no network recorded", NSNET_NFT_TABLE);
 	if (n_nets > 0 && fw_nft_guard_table_exists() != 1)
 		DIFF("nft table bridge %s (anti-spoofing) is missing", NSNET_NFT_TABLE);
-	if (n_nets + n_v + n_p == 0 && fw_nft_table_exists(NULL) == 1)
-		DIFF("nft table inet %s exists with no network, VIP or port recorded", NSNET_NFT_TABLE);
-	if (n_nets + n_v + n_p > 0 && fw_nft_table_exists(NULL) != 1)
-		DIFF("nft table inet %s is missing", NSNET_NFT_TABLE);
+	if (n_nets + n_v + n_p == 0 && fw_exists(op.fw, NULL) == 1)
+		DIFF("%s rules of nsnet exist with no network, VIP or port recorded", fw_backend_name(op.fw));
+	if (n_nets + n_v + n_p > 0 && fw_exists(op.fw, NULL) != 1)
+		DIFF("%s rules of nsnet are missing", fw_backend_name(op.fw));
+	/* Rules of the other backend left behind (say, by a switch after a crash). */
+	if (fw_exists(op.fw == FW_NFT ? FW_IPT : FW_NFT, NULL) == 1)
+		DIFF("%s rules of nsnet exist, but this state dir uses %s (nsnet gc removes them)",
+		     fw_backend_name(op.fw == FW_NFT ? FW_IPT : FW_NFT), fw_backend_name(op.fw));
 	r = diffs;
 out:
 	link_list_free(&links);

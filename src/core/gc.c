@@ -281,29 +281,43 @@ int core_gc(const struct nsnet_opts *o, struct nsnet_err *err)
 		repairs++;
 	}
 	if (n_nets == 0 && n_v == 0 && n_p == 0) {
-		if (fw_nft_table_exists(NULL) == 1) {
-			printf("gc: removing nft table inet %s: nothing of nsnet remains\n", NSNET_NFT_TABLE);
-			if ((r = op_nft(&op, "delete table inet " NSNET_NFT_TABLE "\n", NULL, err)) < 0)
+		if (fw_exists(op.fw, NULL) == 1) {
+			printf("gc: removing nsnet's %s rules: nothing of nsnet remains\n", fw_backend_name(op.fw));
+			fw_teardown(op.fw, &fw);
+			if ((r = op_fw(&op, strbuf_str(&fw), NULL, true, err)) < 0)
 				goto out;
 			repairs++;
 		}
 	} else {
-		strbuf_printf(&fw, "add table inet %s\ndelete table inet %s\n", NSNET_NFT_TABLE, NSNET_NFT_TABLE);
-		fw_nft_base(&fw);
+		struct strbuf guard = { 0 };
+
+		if (op.fw == FW_NFT)
+			strbuf_printf(&fw, "add table inet %s\ndelete table inet %s\n", NSNET_NFT_TABLE, NSNET_NFT_TABLE);
+		fw_base(op.fw, &fw);
 		for (int i = 0; i < n_nets; i++)
-			fw_nft_network_add(&nets[i], &fw);
+			fw_network_add(op.fw, &nets[i], &fw);
 		for (int i = 0; i < n_v; i++)
-			fw_nft_vip_add(&vips[i], &fw);
+			fw_vip_add(op.fw, &vips[i], &fw);
 		for (int i = 0; i < n_p; i++)
-			fw_nft_port_add(&ports[i], &fw);
-		if (n_nets > 0 && (r = gc_guard(&op, nss, n_ns, &links, &fw, err)) < 0)
+			fw_port_add(op.fw, &ports[i], &fw);
+		/* With nft, one transaction for both tables; with iptables, the bridge table on its own. */
+		if (n_nets > 0 && (r = gc_guard(&op, nss, n_ns, &links, op.fw == FW_NFT ? &fw : &guard, err)) < 0) {
+			strbuf_free(&guard);
 			goto out;
-		if (fw.oom) {
+		}
+		if (fw.oom || guard.oom) {
+			strbuf_free(&guard);
 			r = nsnet_err_set(err, ENOMEM, "out of memory");
 			goto out;
 		}
-		if ((r = gc_elements_last(&fw, err)) < 0 || (r = op_nft(&op, strbuf_str(&fw), NULL, err)) < 0 ||
-		    (r = op_guard_purge_stale(&op)) < 0)
+		if (op.fw == FW_NFT)
+			r = gc_elements_last(&fw, err);
+		if (r >= 0)
+			r = op_fw(&op, strbuf_str(&fw), NULL, true, err);
+		if (r >= 0 && guard.len && (r = gc_elements_last(&guard, err)) >= 0)
+			r = op_nft(&op, strbuf_str(&guard), NULL, err);
+		strbuf_free(&guard);
+		if (r < 0 || (r = op_guard_purge_stale(&op)) < 0)
 			goto out;
 	}
 	r = repairs;

@@ -85,7 +85,7 @@ static int network_plan(struct op *op, const struct network_req *req, struct nsn
 
 int core_network_create(const struct nsnet_opts *o, const struct network_req *req, struct nsnet_err *err)
 {
-	struct strbuf add = { 0 }, undo = { 0 };
+	struct strbuf add = { 0 }, undo = { 0 }, guard = { 0 }, guard_undo = { 0 };
 	struct nsnet_network net;
 	struct link_info li;
 	struct nl *nl;
@@ -112,12 +112,13 @@ int core_network_create(const struct nsnet_opts *o, const struct network_req *re
 			r = nets < 0 ? nets : svcs;
 			goto out;
 		}
-		fw_nft_network_add(&net, &add);
-		if (nets == 0)
-			fw_guard_table(&add);
-		fw_nft_network_del(&net, nets == 0 && svcs == 0, &undo);
-		if (nets == 0)
-			strbuf_printf(&undo, "delete table bridge %s\n", NSNET_NFT_TABLE);
+		fw_network_add(op.fw, &net, &add);
+		fw_network_del(op.fw, &net, nets == 0 && svcs == 0, &undo);
+		/* The bridge table is nft with either backend: one transaction with nft, its own with iptables. */
+		if (nets == 0) {
+			fw_guard_table(op.fw == FW_NFT ? &add : &guard);
+			strbuf_printf(op.fw == FW_NFT ? &undo : &guard_undo, "delete table bridge %s\n", NSNET_NFT_TABLE);
+		}
 	}
 	if (add.oom || undo.oom) {
 		r = nsnet_err_set(err, ENOMEM, "out of memory");
@@ -133,7 +134,9 @@ int core_network_create(const struct nsnet_opts *o, const struct network_req *re
 	if (network_subnet(&net, AF_INET6, NULL) &&
 	    (r = op_sysctl(&op, "net.ipv6.conf.all.forwarding", "1", false, err)) < 0)
 		goto out;
-	if ((r = op_nft(&op, strbuf_str(&add), strbuf_str(&undo), err)) < 0)
+	if ((r = op_fw(&op, strbuf_str(&add), strbuf_str(&undo), false, err)) < 0)
+		goto out;
+	if (guard.len && (r = op_nft(&op, strbuf_str(&guard), strbuf_str(&guard_undo), err)) < 0)
 		goto out;
 	r = rec_network_put(&op, &net, err);
 out:
@@ -142,13 +145,15 @@ out:
 	op_end(&op);
 	strbuf_free(&add);
 	strbuf_free(&undo);
+	strbuf_free(&guard);
+	strbuf_free(&guard_undo);
 	return r;
 }
 
 int core_network_rm(const struct nsnet_opts *o, const char *name, bool force, struct nsnet_err *err)
 {
 	struct nsnet_namespace *nss = NULL;
-	struct strbuf del = { 0 }, users = { 0 };
+	struct strbuf del = { 0 }, users = { 0 }, guard = { 0 };
 	struct nsnet_network net;
 	char **names = NULL;
 	struct op op;
@@ -191,17 +196,21 @@ int core_network_rm(const struct nsnet_opts *o, const char *name, bool force, st
 	if ((r = svc_count(&op, 1, err)) < 0)
 		goto out;
 	/* The table goes with the last network, unless services still live in it. */
-	fw_nft_network_del(&net, n_nets <= 1 && r == 0, &del);
+	fw_network_del(op.fw, &net, n_nets <= 1 && r == 0, &del);
 	if (n_nets <= 1)
-		strbuf_printf(&del, "delete table bridge %s\n", NSNET_NFT_TABLE);
+		strbuf_printf(op.fw == FW_NFT ? &del : &guard, "delete table bridge %s\n", NSNET_NFT_TABLE);
 	r = 0;
 	/* Rules first, then the bridge: traffic never flows unfiltered. Deletion is best effort. */
-	if ((r = op_nft(&op, strbuf_str(&del), NULL, err)) < 0) {
-		if (o->verbose)
+	for (int k = 0; k < 2; k++) {
+		if (k == 0)
+			r = op_fw(&op, strbuf_str(&del), NULL, false, err);
+		else
+			r = guard.len ? op_nft(&op, strbuf_str(&guard), NULL, err) : 0;
+		if (r < 0 && o->verbose)
 			fprintf(stderr, "nsnet: warning: %s\n", err->msg);
 		nsnet_err_clear(err);
-		r = 0;
 	}
+	r = 0;
 	if ((r = op_link_del(&op, NULL, net.bridge, err)) < 0)
 		goto out;
 	if ((r = op_state_put(&op, STATE_LEASES, name, NULL, err)) < 0)
@@ -214,6 +223,7 @@ out:
 	free(nss);
 	strbuf_free(&del);
 	strbuf_free(&users);
+	strbuf_free(&guard);
 	op_end(&op);
 	return r;
 }

@@ -26,6 +26,44 @@
 
 static int op_replay_journals(struct op *op);
 
+/* Settle op->fw (see op_begin in op.h). */
+static int op_backend(struct op *op, bool write, struct nsnet_err *err)
+{
+	const char *want = op->opts->backend, *had = NULL;
+	enum fw_backend asked = FW_NFT, recorded = FW_NFT;
+	json_t *rec = NULL;
+	int r = 0, n;
+
+	if (want && fw_backend_parse(want, &asked) < 0)
+		return nsnet_err_set(err, EINVAL, "backend %s: expected nft or iptables", want);
+	if (state_read(&op->st, STATE_IDS, "backend", &rec, NULL) == 0)
+		had = json_string_value(json_object_get(rec, "backend"));
+	if (had && fw_backend_parse(had, &recorded) < 0)
+		had = NULL;
+	op->fw = had ? recorded : asked;
+	if (!want || (had && asked == recorded) || (!had && asked == FW_NFT))
+		goto out;
+	/* Another backend than the recorded one: only while nothing of nsnet exists. */
+	n = state_count(&op->st, STATE_NETWORKS, 1, NULL) + state_count(&op->st, STATE_VIPS, 1, NULL) +
+	    state_count(&op->st, STATE_PORTS, 1, NULL);
+	if (had && n > 0) {
+		r = nsnet_err_set(err, EBUSY, "backend %s: state dir %s uses the %s backend while networks or services "
+				  "exist; remove them first or drop --backend/NSNET_BACKEND", want, op->st.dir,
+				  fw_backend_name(recorded));
+		goto out;
+	}
+	op->fw = asked;
+	if (write) {
+		json_t *j = json_pack("{s:s}", "backend", fw_backend_name(asked));
+
+		r = j ? state_write(&op->st, STATE_IDS, "backend", j, err) : nsnet_err_set(err, ENOMEM, "out of memory");
+		json_decref(j);
+	}
+out:
+	json_decref(rec);
+	return r;
+}
+
 int op_begin(struct op *op, const struct nsnet_opts *opts, bool write, struct nsnet_err *err)
 {
 	int r;
@@ -46,6 +84,8 @@ int op_begin(struct op *op, const struct nsnet_opts *opts, bool write, struct ns
 	r = state_open(&op->st, opts->state_dir, write && !opts->dry_run, err);
 	if (r == 0 && write && !opts->dry_run)
 		op->replayed = op_replay_journals(op);
+	if (r == 0)
+		r = op_backend(op, write && !opts->dry_run, err);
 	return r;
 }
 
@@ -75,6 +115,9 @@ void op_rollback(struct op *op)
 			break;
 		case UNDO_NFT:
 			fw_nft_apply(u->text, &ignored);
+			break;
+		case UNDO_IPT:
+			fw_ipt_apply(u->text, &ignored);
 			break;
 		case UNDO_FILE_DEL: {
 			char tmp[sizeof(u->a) + 16];
@@ -259,7 +302,7 @@ static int op_replay_journals(struct op *op)
 
 			if (what && !strcmp(what, "pop") && op->n_undo) {
 				op_undo_free(&op->undo[--op->n_undo]);
-			} else if (what && !strcmp(what, "push") && kind >= UNDO_NETNS_DEL && kind <= UNDO_SYSCTL &&
+			} else if (what && !strcmp(what, "push") && kind >= UNDO_NETNS_DEL && kind <= UNDO_IPT &&
 				   op->n_undo < OP_MAX_UNDO) {
 				struct op_undo *u = &op->undo[op->n_undo++];
 				const char *text = json_string_value(json_object_get(j, "text"));
@@ -756,6 +799,41 @@ int op_nft(struct op *op, const char *cmds, const char *undo, struct nsnet_err *
 	u = undo ? op_push(op, UNDO_NFT, NULL, NULL, undo, NULL) : NULL;
 	r = fw_nft_apply(cmds, err);
 	if (r < 0) {
+		op_pop(op, u);
+		return r;
+	}
+	op_applied(op);
+	return 0;
+}
+
+int op_fw(struct op *op, const char *cmds, const char *undo, bool rebuild, struct nsnet_err *err)
+{
+	struct fw_ipt_txn txn;
+	struct op_undo *u;
+	int r;
+
+	if (op->fw == FW_NFT)
+		return op_nft(op, cmds, undo, err);
+	/* The steps are checked against the live ruleset, so even a dry run shows exactly what would run. */
+	if ((r = fw_ipt_plan(cmds, rebuild, &txn, err)) < 0)
+		return r;
+	for (const char *p = strbuf_str(&txn.cmds); *p;) {
+		size_t len = strcspn(p, "\n");
+
+		op_echo(op, "%.*s", (int)len, p);
+		p += len + (p[len] == '\n');
+	}
+	if (op->opts->dry_run || (!txn.restore4.len && !txn.restore6.len)) {
+		fw_ipt_txn_free(&txn);
+		return 0;
+	}
+	u = undo ? op_push(op, UNDO_IPT, NULL, NULL, undo, NULL) : NULL;
+	r = fw_ipt_commit(&txn, err);
+	fw_ipt_txn_free(&txn);
+	if (r < 0) {
+		/* IPv4 may have been applied before IPv6 failed: the undo is convergent, run it now. */
+		if (undo)
+			fw_ipt_apply(undo, &(struct nsnet_err){ 0 });
 		op_pop(op, u);
 		return r;
 	}

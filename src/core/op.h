@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <time.h>
 
+#include "firewall/fw.h"
 #include "kernel/nl.h"
 #include "model/model.h"
 #include "state/store.h"
@@ -35,6 +36,7 @@
 
 struct nsnet_opts {
 	const char *state_dir;
+	const char *backend;	/* "nft" / "iptables" asked for (--backend, NSNET_BACKEND); NULL: as recorded */
 	bool dry_run;
 	int verbose;
 };
@@ -49,6 +51,7 @@ enum op_undo_kind {
 	UNDO_FILE_DEL,		/* a: path; b: directory to rmdir if empty ("" = none) */
 	UNDO_STATE,		/* a: kind, b: name, rec: previous record (NULL = none) */
 	UNDO_SYSCTL,		/* a: key, b: previous value */
+	UNDO_IPT,		/* text: iptables backend steps (firewall/fw.h) */
 };
 
 struct op_undo {
@@ -69,6 +72,7 @@ struct op {
 	const struct nsnet_opts *opts;
 	struct timespec t0;	/* start, for -vv timings */
 	struct state st;
+	enum fw_backend fw;	/* the firewall backend of this state dir (see op_begin) */
 	struct nl host;
 	bool host_open;
 	struct nl ct;		/* ctnetlink, opened on first use */
@@ -85,7 +89,10 @@ struct op {
 
 /*
  * Start an operation: open the state dir (@write: locked exclusively and created; in dry-run mode
- * it is only read). Returns 0 or -errno.
+ * it is only read) and settle the firewall backend: the one recorded in the state dir (record
+ * ids/backend), else the one asked for, else nft. Asking for another backend than the recorded one
+ * is refused while networks, VIPs or ports exist; with none, a writing operation records the new
+ * choice. Returns 0 or -errno.
  */
 int op_begin(struct op *op, const struct nsnet_opts *opts, bool write, struct nsnet_err *err);
 /* Undo every recorded step, newest first (errors ignored: best effort), then end. */
@@ -137,6 +144,13 @@ int op_conntrack_flush(struct op *op, uint8_t proto, const struct nsnet_addr *vi
 int op_sysctl(struct op *op, const char *key, const char *value, bool undoable, struct nsnet_err *err);
 /* Apply nft lines @cmds as one transaction; @undo (may be NULL) are the lines that revert it. */
 int op_nft(struct op *op, const char *cmds, const char *undo, struct nsnet_err *err);
+/*
+ * Apply firewall text of the op's backend (fw_network_add() and friends) as one transaction: nft
+ * lines through op_nft(), iptables steps through one iptables-restore per family, echoed as the
+ * `iptables` commands they amount to. @rebuild (gc, iptables): flush nsnet's chains first and drop
+ * those @cmds do not ensure.
+ */
+int op_fw(struct op *op, const char *cmds, const char *undo, bool rebuild, struct nsnet_err *err);
 /* Write @content to @path, creating directory @dir (0755) first if given. */
 int op_file_write(struct op *op, const char *dir, const char *path, const char *content,
 		  struct nsnet_err *err);

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "core/core.h"
+#include "firewall/fw.h"
 #include "core/records.h"
 #include "core/svc.h"
 #include "kernel/netns.h"
@@ -118,7 +119,8 @@ int core_query(const struct nsnet_opts *o, json_t **out, struct nsnet_err *err)
 			r = nv < 0 ? nv : np;
 			goto out;
 		}
-		root = json_pack("{s:O, s:O, s:o, s:o}", "networks", jnets, "namespaces", jnss, "vips", jv, "ports", jp);
+		root = json_pack("{s:s, s:O, s:O, s:o, s:o}", "backend", fw_backend_name(op.fw), "networks", jnets,
+				 "namespaces", jnss, "vips", jv, "ports", jp);
 	}
 	if (!root)
 		r = nsnet_err_set(err, ENOMEM, "out of memory");

@@ -201,7 +201,7 @@ static void vip_flush_removed(struct op *op, const struct nsnet_vip *old, const 
 	}
 }
 
-/* Apply nft text @do_ (undone by @undo) and store or remove (@rec NULL) the record @kind/@key. */
+/* Apply firewall text @do_ (undone by @undo) and store or remove (@rec NULL) the record @kind/@key. */
 static int svc_commit(struct op *op, struct strbuf *do_, struct strbuf *undo, const char *kind,
 		      const char *key, json_t *rec, struct nsnet_err *err)
 {
@@ -209,7 +209,7 @@ static int svc_commit(struct op *op, struct strbuf *do_, struct strbuf *undo, co
 
 	if (do_->oom || undo->oom)
 		r = nsnet_err_set(err, ENOMEM, "out of memory");
-	else if ((r = op_nft(op, strbuf_str(do_), strbuf_str(undo), err)) == 0)
+	else if ((r = op_fw(op, strbuf_str(do_), strbuf_str(undo), false, err)) == 0)
 		r = op_state_put(op, kind, key, rec, err);
 	json_decref(rec);
 	return r;
@@ -227,7 +227,7 @@ static int svc_base_if_first(struct op *op, struct strbuf *out, struct nsnet_err
 	if ((svcs = svc_count(op, 1, err)) < 0)
 		return svcs;
 	if (nets + svcs == 0)
-		fw_nft_base(out);
+		fw_base(op->fw, out);
 	return 0;
 }
 
@@ -248,10 +248,8 @@ static int svc_table_gone_if_last(struct op *op, const char *kind, int removing,
 	if (removing > 0 && same <= 1 &&
 	    (r = op_state_put(op, STATE_IDS, !strcmp(kind, STATE_VIPS) ? "vip" : "port", NULL, err)) < 0)
 		return r;
-	if (nets == 0 && svcs <= removing) {
-		out->len = 0;
-		strbuf_printf(out, "delete table inet %s\n", NSNET_NFT_TABLE);
-	}
+	if (nets == 0 && svcs <= removing)
+		fw_teardown(op->fw, out);
 	return 0;
 }
 
@@ -331,8 +329,8 @@ int core_vip_add(const struct nsnet_opts *o, const struct nsnet_vip *req, struct
 		goto out;
 	if ((r = svc_base_if_first(&op, &add, err)) < 0)
 		goto out;
-	fw_nft_vip_add(&v, &add);
-	fw_nft_vip_del(&v, &undo);
+	fw_vip_add(op.fw, &v, &add);
+	fw_vip_del(op.fw, &v, &undo);
 	if ((r = svc_table_gone_if_last(&op, STATE_VIPS, -1, &undo, err)) < 0)
 		goto out;
 	r = svc_commit(&op, &add, &undo, STATE_VIPS, key, vip_to_json(&v), err);
@@ -382,10 +380,10 @@ int core_vip_set(const struct nsnet_opts *o, const struct nsnet_vip *req, struct
 	if (!v.affinity)
 		v.affinity = old.affinity;
 	/* One transaction: the old chain and elements go, the new ones come; no packet sees a mix. */
-	fw_nft_vip_del(&old, &change);
-	fw_nft_vip_add(&v, &change);
-	fw_nft_vip_del(&v, &undo);
-	fw_nft_vip_add(&old, &undo);
+	fw_vip_del(op.fw, &old, &change);
+	fw_vip_add(op.fw, &v, &change);
+	fw_vip_del(op.fw, &v, &undo);
+	fw_vip_add(op.fw, &old, &undo);
 	r = svc_commit(&op, &change, &undo, STATE_VIPS, key, vip_to_json(&v), err);
 	if (r == 0)
 		vip_flush_removed(&op, &old, &v);
@@ -410,8 +408,8 @@ int core_vip_rm(const struct nsnet_opts *o, uint8_t proto, const void *endpoint,
 		goto out;
 	if ((r = vip_load(&op, proto, endpoint, &v, key, err)) < 0)
 		goto out;
-	fw_nft_vip_del(&v, &del);
-	fw_nft_vip_add(&v, &undo);
+	fw_vip_del(op.fw, &v, &del);
+	fw_vip_add(op.fw, &v, &undo);
 	if ((r = svc_table_gone_if_last(&op, STATE_VIPS, 1, &del, err)) < 0)
 		goto out;
 	r = svc_commit(&op, &del, &undo, STATE_VIPS, key, NULL, err);
@@ -499,8 +497,8 @@ int core_publish(const struct nsnet_opts *o, const char *ns, const char *net, co
 	}
 	if ((r = svc_base_if_first(&op, &add, err)) < 0)
 		goto out;
-	fw_nft_port_add(&p, &add);
-	fw_nft_port_del(&p, &undo);
+	fw_port_add(op.fw, &p, &add);
+	fw_port_del(op.fw, &p, &undo);
 	if ((r = svc_table_gone_if_last(&op, STATE_PORTS, -1, &undo, err)) < 0)
 		goto out;
 	r = svc_commit(&op, &add, &undo, STATE_PORTS, key, port_to_json(&p), err);
@@ -562,8 +560,8 @@ int core_unpublish(const struct nsnet_opts *o, const char *ns, const struct nsne
 				  proto_name(req->proto), req->host_ip.family ? nsnet_addr_str(&req->host_ip, h) : "every address");
 	if (r < 0)
 		goto out;
-	fw_nft_port_del(&p, &del);
-	fw_nft_port_add(&p, &undo);
+	fw_port_del(op.fw, &p, &del);
+	fw_port_add(op.fw, &p, &undo);
 	if ((r = svc_table_gone_if_last(&op, STATE_PORTS, 1, &del, err)) < 0)
 		goto out;
 	r = svc_commit(&op, &del, &undo, STATE_PORTS, key, NULL, err);
@@ -612,8 +610,8 @@ int svc_forget(struct op *op, const char *ns, const char *net, struct nsnet_err 
 	for (int i = 0; i < np && r == 0; i++) {
 		if (strcmp(ports[i].ns, ns) || (net && strcmp(ports[i].net, net)))
 			continue;
-		fw_nft_port_del(&ports[i], &change);
-		fw_nft_port_add(&ports[i], &undo);
+		fw_port_del(op->fw, &ports[i], &change);
+		fw_port_add(op->fw, &ports[i], &undo);
 		port_key(&ports[i], key);
 		r = op_state_put(op, STATE_PORTS, key, NULL, err);
 		any = true;
@@ -637,10 +635,10 @@ int svc_forget(struct op *op, const char *ns, const char *net, struct nsnet_err 
 		if (k == v.n_backends)
 			continue;
 		v.n_backends = k;
-		fw_nft_vip_del(&vips[i], &change);
-		fw_nft_vip_add(&v, &change);
-		fw_nft_vip_del(&v, &undo);
-		fw_nft_vip_add(&vips[i], &undo);
+		fw_vip_del(op->fw, &vips[i], &change);
+		fw_vip_add(op->fw, &v, &change);
+		fw_vip_del(op->fw, &v, &undo);
+		fw_vip_add(op->fw, &vips[i], &undo);
 		vip_key(&v, key);
 		json_t *j = vip_to_json(&v);
 
@@ -653,7 +651,7 @@ int svc_forget(struct op *op, const char *ns, const char *net, struct nsnet_err 
 		if (change.oom || undo.oom)
 			r = nsnet_err_set(err, ENOMEM, "out of memory");
 		else
-			r = op_nft(op, strbuf_str(&change), strbuf_str(&undo), err);
+			r = op_fw(op, strbuf_str(&change), strbuf_str(&undo), false, err);
 	}
 	for (int i = 0; r == 0 && i < nv; i++)
 		if (vips[i].proto == IPPROTO_UDP)

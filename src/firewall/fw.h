@@ -4,11 +4,15 @@
 #define NSNET_FIREWALL_FW_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "model/model.h"
 #include "util/strbuf.h"
 
 #define NSNET_NFT_TABLE "nsnet"
+
+struct nsnet_vip;
+struct nsnet_port;
 
 /*
  * Theory of operation (nft backend). Everything lives in table `inet nsnet`:
@@ -83,5 +87,96 @@ int fw_nft_guard_table_exists(void);
 
 /* Does table inet nsnet exist? (1 yes, 0 no, -errno) */
 int fw_nft_table_exists(struct nsnet_err *err);
+
+/*
+ * The iptables backend (firewall/ipt.c, ipt_restore.c). Theory of operation: the same model with
+ * nsnet's own chains, each reached from a built-in chain by one jump:
+ *   filter FORWARD -> NSNET-FORWARD: -j NSNET-REJECT (backend-less VIPs), established accept,
+ *     then per network `-i BR -j NSNET-IN-BR` and `-o BR -j NSNET-OUT-BR` (chains named by the
+ *     bridge: iptables chain names hold 28 bytes). NSNET-IN-BR: to its own bridge accept, DNAT'ed
+ *     accept, -j NSNET-ISOLATION (one DROP per nsnet bridge), then accept (drop if internal).
+ *     NSNET-OUT-BR: DNAT'ed accept, else drop. filter OUTPUT -> NSNET-REJECT.
+ *   nat PREROUTING and OUTPUT -> NSNET-SERVICES: one rule per VIP (and port published on one host
+ *     address) matching (daddr, proto, dport) -> NSNET-SVC-ID; last, local addresses but loopback
+ *     -> NSNET-PUBANY (ports published on every address) -> NSNET-PUB-ID (DNAT).
+ *     NSNET-SVC-ID: kube-proxy's shape: with affinity, `recent --rcheck` per backend first; then
+ *     backend i by `statistic --probability 1/(n-i)` -> NSNET-SEP-ID-I (DNAT, `recent --set`).
+ *   nat POSTROUTING -> NSNET-POSTROUTING: per subnet masquerade leaving the bridge, masquerade
+ *     DNAT'ed traffic from the subnet back into it (hairpin), loopback sources into a bridge.
+ *   raw PREROUTING -> NSNET-GUARD: loopback addresses arriving on a bridge are dropped.
+ * Per packet this is O(number of VIPs) in NSNET-SERVICES, as in kube-proxy's iptables mode; the nft
+ * backend's maps are what keeps it flat. Anti-spoofing stays in `bridge nsnet` (guard.h) with
+ * either backend: iptables has no bridge-port equivalent short of ebtables.
+ *
+ * Renderers write steps, one per line: "FAM TABLE OP CHAIN [SPEC]", FAM 4 (iptables) or 6
+ * (ip6tables), OP N (ensure chain), F (flush it if present), X (flush and delete it if present),
+ * A (append unless present), I (insert first unless present), D (delete if present). SPEC is
+ * written the way iptables-save prints it. fw_ipt_plan() keeps the steps that change something.
+ */
+void fw_ipt_base(struct strbuf *out);
+void fw_ipt_teardown(struct strbuf *out);
+void fw_ipt_network_add(const struct nsnet_network *net, struct strbuf *out);
+void fw_ipt_network_del(const struct nsnet_network *net, bool last, struct strbuf *out);
+void fw_ipt_vip_add(const struct nsnet_vip *v, struct strbuf *out);
+void fw_ipt_vip_del(const struct nsnet_vip *v, struct strbuf *out);
+void fw_ipt_port_add(const struct nsnet_port *p, struct strbuf *out);
+void fw_ipt_port_del(const struct nsnet_port *p, struct strbuf *out);
+/* Names of the chains of a network (@in: NSNET-IN-BR, else NSNET-OUT-BR), a VIP, a published port. */
+void fw_ipt_network_chain(const struct nsnet_network *net, bool in, char *buf, size_t len);
+void fw_ipt_vip_chain(const struct nsnet_vip *v, char *buf, size_t len);
+void fw_ipt_port_chain(const struct nsnet_port *p, char *buf, size_t len);
+
+/* One change, ready to commit: iptables-restore input per family and the equivalent commands. */
+struct fw_ipt_txn {
+	struct strbuf restore4, restore6;
+	struct strbuf cmds;	/* "iptables -w -t nat -A ...", one per line */
+};
+/*
+ * Check @steps against the current rulesets (iptables-save) and keep what changes something.
+ * @rebuild (gc): first flush every NSNET-* chain, and at the end delete those @steps do not
+ * ensure. Returns 0 with @txn filled (free with fw_ipt_txn_free), or -errno.
+ */
+int fw_ipt_plan(const char *steps, bool rebuild, struct fw_ipt_txn *txn, struct nsnet_err *err);
+/* Apply @txn: one `iptables-restore --noflush -w` per family (IPv4 first). Returns 0 or -errno. */
+int fw_ipt_commit(const struct fw_ipt_txn *txn, struct nsnet_err *err);
+void fw_ipt_txn_free(struct fw_ipt_txn *txn);
+/* Plan and commit @steps (undo, rollback). */
+int fw_ipt_apply(const char *steps, struct nsnet_err *err);
+/* Names of the NSNET-* chains of both families. Returns count (free with dir_names_free) or -errno. */
+int fw_ipt_chain_names(char ***names, struct nsnet_err *err);
+
+/*
+ * The backend in use, chosen per state dir (core/op.c): these dispatch to fw_nft_* or fw_ipt_*,
+ * whose text the core applies with op_fw().
+ */
+enum fw_backend {
+	FW_NFT,
+	FW_IPT,
+};
+
+const char *fw_backend_name(enum fw_backend be);
+/* "nft" / "iptables" (also "nftables"). Returns 0 or -EINVAL. */
+int fw_backend_parse(const char *s, enum fw_backend *be);
+void fw_base(enum fw_backend be, struct strbuf *out);
+void fw_network_add(enum fw_backend be, const struct nsnet_network *net, struct strbuf *out);
+void fw_network_del(enum fw_backend be, const struct nsnet_network *net, bool last, struct strbuf *out);
+void fw_vip_add(enum fw_backend be, const struct nsnet_vip *v, struct strbuf *out);
+void fw_vip_del(enum fw_backend be, const struct nsnet_vip *v, struct strbuf *out);
+void fw_port_add(enum fw_backend be, const struct nsnet_port *p, struct strbuf *out);
+void fw_port_del(enum fw_backend be, const struct nsnet_port *p, struct strbuf *out);
+/*
+ * Make @out remove everything of nsnet's firewall (the last object is going): nft replaces @out
+ * with deleting the table, which holds it all; iptables appends the removal of the base chains
+ * and their jumps after @out's own steps.
+ */
+void fw_teardown(enum fw_backend be, struct strbuf *out);
+/* Does anything of nsnet's exist in the backend's ruleset? (1 yes, 0 no, -errno) */
+int fw_exists(enum fw_backend be, struct nsnet_err *err);
+/* Names of nsnet's chains in the backend. Returns count (free with dir_names_free) or -errno. */
+int fw_chain_names(enum fw_backend be, char ***names, struct nsnet_err *err);
+/* The chains a network, VIP (with backends) or published port must have; returns how many (<= 4). */
+int fw_network_chains(enum fw_backend be, const struct nsnet_network *net, char names[4][NSNET_NAME_MAX + 16]);
+void fw_vip_chain(enum fw_backend be, const struct nsnet_vip *v, char *buf, size_t len);
+void fw_port_chain(enum fw_backend be, const struct nsnet_port *p, char *buf, size_t len);
 
 #endif

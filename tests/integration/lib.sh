@@ -337,6 +337,30 @@ ns_names() {
 
 # --- State of the world, for "nothing changed" and "nothing left" ------------------------------
 
+# fw_dump: both firewall backends' rulesets, without counters and timers (they move with traffic).
+# iptables-nft's own tables are left to iptables-save (nft lists chains in creation order).
+fw_dump() {
+	echo "== nft"
+	nft list tables 2>/dev/null | grep -Ev '^table ip6? (filter|nat|raw|mangle|security)$' | while read -r _ f t; do
+		nft list table "$f" "$t" 2>&1
+	done | sed -e 's/counter packets [0-9]* bytes [0-9]*/counter/' -e 's/ expires [0-9a-z.]*//g'
+	for c in iptables ip6tables; do
+		echo "== $c"; $c-save 2>&1 | grep -v '^#' | sed 's/ \[[0-9]*:[0-9]*\]$//'
+	done
+}
+# ipt_nsnet: nsnet's iptables chains and the rules jumping to them, both families (none: empty).
+ipt_nsnet() {
+	for c in iptables ip6tables; do $c-save 2>/dev/null | grep -E '^:NSNET-|-j NSNET-' | sed "s/^/$c /"; done
+}
+# fw_present: does nsnet have rules in the active backend (NSNET_BACKEND, default nft)?
+fw_present() {
+	if [ "${NSNET_BACKEND:-nft}" = iptables ]; then
+		[ -n "$(ipt_nsnet)" ]
+	else
+		nft list table inet nsnet >/dev/null 2>&1
+	fi
+}
+
 # snapshot: everything nsnet could have touched, in a comparable form.
 snapshot() {
 	echo "== links"; ip -o link show | awk -F': ' '{ sub(/@.*/, "", $2); print $2 }' | sort
@@ -345,8 +369,7 @@ snapshot() {
 	echo "== addresses"; ip -o addr show | awk '{ print $2, $3, $4 }' | grep -v ' fe80::' | sort
 	echo "== routes"; ip route show table all | grep -v 'fe80::' | sort
 	echo "== netns"; ip netns list | sort
-	# Counters move with any traffic; their values are not state.
-	echo "== nft"; nft list ruleset 2>&1 | sed 's/counter packets [0-9]* bytes [0-9]*/counter/'
+	fw_dump
 	echo "== sysctl"; sysctl -n net.ipv4.ip_forward net.ipv6.conf.all.forwarding 2>&1
 	# Records and their contents (not directories or the lock file, which any command may make).
 	echo "== records"
@@ -378,8 +401,11 @@ leaks() {
 	ns=$(ip netns list | awk '$1 != "wan" { printf "%s ", $1 }')
 	[ -z "$ns" ] || echo "namespaces: $ns"
 	if nft list table inet nsnet >/dev/null 2>&1; then echo "nft table inet nsnet exists"; fi
-	tables=$(nft list tables 2>/dev/null | tr '\n' ' ')
+	# iptables-nft keeps its (then empty) built-in tables: iptables', not nsnet's.
+	tables=$(nft list tables 2>/dev/null | grep -Ev '^table ip6? (filter|nat|raw|mangle|security)$' | tr '\n' ' ')
 	[ -z "$tables" ] || echo "nft tables: $tables"
+	chains=$(ipt_nsnet | tr '\n' ' ')
+	[ -z "$chains" ] || echo "iptables: $chains"
 	for d in networks namespaces leases vips ports journal; do
 		files=$(find "$STATE_DIR/$d" -type f 2>/dev/null | tr '\n' ' ')
 		[ -z "$files" ] || echo "state files: $files"
@@ -539,7 +565,7 @@ stop_pid() {
 # route_localnet settings, records, `nsnet ls --json`), without the links, addresses and routes
 # of snapshot, whose IPv6 link-local entries keep appearing for a while after links come up.
 svc_snapshot() {
-	echo "== nft"; nft list ruleset 2>&1 | sed -e 's/counter packets [0-9]* bytes [0-9]*/counter/' -e 's/ expires [0-9a-z.]*//g'
+	fw_dump
 	echo "== route_localnet"; sysctl -a 2>/dev/null | grep '\.route_localnet ' | sort
 	echo "== records"
 	for f in $(find "$STATE_DIR/networks" "$STATE_DIR/namespaces" "$STATE_DIR/leases" "$STATE_DIR/vips" "$STATE_DIR/ports" -type f 2>/dev/null | sort); do

@@ -12,18 +12,34 @@ run_ok "$NSNET" publish b 8080:80 >/dev/null
 out=$(run_ok "$NSNET" check)
 assert_match "$out" "agree" "check on a healthy setup"
 
-# A leftover link with nsnet's mark, a namespace deleted behind nsnet's back, a lost nft table.
+# A leftover link with nsnet's mark, a namespace deleted behind nsnet's back, lost firewall rules.
 ip link add nv00000000 type veth peer name nv00000001
 ip netns del b
-nft delete table inet nsnet
+if [ "$NSNET_BACKEND" = iptables ]; then
+	# Every nsnet chain and jump gone, as if someone ran iptables -F / -X by hand.
+	for c in iptables ip6tables; do
+		for t in raw nat filter; do
+			$c-save -t $t | grep -- '-j NSNET-' | grep -v '^-A NSNET-' | sed 's/^-A/-D/' |
+				while read -r rule; do $c -t $t $rule; done
+			$c -t $t -F 2>/dev/null || true
+			$c-save -t $t | sed -n 's/^:\(NSNET-[^ ]*\).*/\1/p' | while read -r ch; do $c -t $t -X "$ch"; done
+		done
+	done
+	lost_table="iptables rules of nsnet are missing"; lost_net="iptables chain NSNET-IN-nsnet-lan is missing"
+	lost_vip="iptables chain NSNET-SVC-1 is missing"
+else
+	nft delete table inet nsnet
+	lost_table="nft rules of nsnet are missing"; lost_net="nft chain in-lan is missing"
+	lost_vip="nft chain vip-1 is missing"
+fi
 rc=0
 out=$("$NSNET" check 2>&1) || rc=$?
 assert_eq "$rc" "1" "check exit status with differences"
 assert_match "$out" "link nv00000000 looks like nsnet's but no record owns it" "check: stray link"
 assert_match "$out" "namespace b: recorded but gone" "check: vanished namespace"
-assert_match "$out" "nft table inet nsnet is missing" "check: lost table"
-assert_match "$out" "nft chain in-lan is missing" "check: lost network chain"
-assert_match "$out" "nft chain vip-1 is missing" "check: lost VIP chain"
+assert_match "$out" "$lost_table" "check: lost table"
+assert_match "$out" "$lost_net" "check: lost network chain"
+assert_match "$out" "$lost_vip" "check: lost VIP chain"
 
 run_ok "$NSNET" gc >/dev/null
 out=$(run_ok "$NSNET" check)

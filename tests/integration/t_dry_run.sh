@@ -1,6 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
-# --dry-run and explain print the equivalent ip/sysctl/nft commands and change nothing (not the
+# --dry-run and explain print the equivalent ip/sysctl/nft (or iptables) commands and change nothing (not the
 # kernel, not the records, not the leases); --dry-run may stand anywhere before `--`.
 . "$(dirname "$0")/lib.sh"
 
@@ -10,7 +10,13 @@ assert_unchanged "$before" "state after --dry-run network create"
 assert_match "$net_plan" 'nsnet-lan' "dry-run of network create names the bridge"
 assert_match "$net_plan" '^ip (-[^ ]+ )*link add (name )?nsnet-lan .*type bridge' "dry-run: bridge"
 assert_match "$net_plan" '^ip (-[^ ]+ )*addr(ess)? add 10\.0\.0\.1/24 dev nsnet-lan' "dry-run: gateway address"
-assert_match "$net_plan" '^nft ' "dry-run: nft"
+if [ "$NSNET_BACKEND" = iptables ]; then
+	assert_match "$net_plan" '^iptables -w -t nat -A NSNET-POSTROUTING -s 10\.0\.0\.0/24 ! -o nsnet-lan -j MASQUERADE$' "dry-run: masquerade"
+	assert_match "$net_plan" '^iptables -w -t filter -I FORWARD -j NSNET-FORWARD$' "dry-run: forward jump"
+	assert_match "$net_plan" "^nft 'add table bridge nsnet'" "dry-run: anti-spoofing table"
+else
+	assert_match "$net_plan" '^nft ' "dry-run: nft"
+fi
 assert_eq "$(run_ok "$NSNET" explain network create lan --subnet 10.0.0.0/24)" "$net_plan" "explain network create"
 assert_unchanged "$before" "state after explain network create"
 

@@ -31,7 +31,7 @@ for l in userbr nvuser nvuserpeer nsnet-lan "$(ns_host_ifname keep lan)"; do
 done
 [ -e /run/netns/user ] || fail "gc removed the unmanaged namespace user"
 [ -e /run/netns/keep ] || fail "gc removed the namespace keep"
-nft list table inet nsnet >/dev/null 2>&1 || fail "gc removed the nft table"
+fw_present || fail "gc removed the firewall rules"
 ping_ok keep 10.0.0.1
 
 before=$(snapshot)

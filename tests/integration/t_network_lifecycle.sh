@@ -1,7 +1,8 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
-# network create makes bridge nsnet-NAME holding the gateway, the nft table and a state record;
-# network ls shows it; network rm removes all of it, and the table goes with the last network.
+# network create makes bridge nsnet-NAME holding the gateway, the firewall rules (nft table or
+# iptables chains) and a state record; network ls shows it; network rm removes all of it, and the
+# table (the base chains) goes with the last network.
 . "$(dirname "$0")/lib.sh"
 
 run_ok "$NSNET" network create lan --subnet 10.0.0.0/24 >/dev/null
@@ -11,7 +12,7 @@ ip -o link show dev nsnet-lan type bridge | grep -q . || fail "no bridge nsnet-l
 assert_match "$(ip -o link show dev nsnet-lan)" 'state UP|,UP' "nsnet-lan is up"
 assert_match "$(ip -o -4 addr show dev nsnet-lan)" 'inet 10\.0\.0\.1/24 ' "gateway address on nsnet-lan"
 assert_match "$(ip -o -4 addr show dev nsnet-lab)" 'inet 10\.1\.0\.1/24 ' "gateway address on nsnet-lab"
-nft list table inet nsnet >/dev/null 2>&1 || fail "nft table inet nsnet missing after network create"
+fw_present || fail "no firewall rules of nsnet after network create"
 [ -f "$STATE_DIR/networks/lan.json" ] || fail "no state record $STATE_DIR/networks/lan.json"
 # The gateway answers from the host side of the bridge.
 ping_ok host 10.0.0.1
@@ -24,9 +25,9 @@ ip link show dev nsnet-lan >/dev/null 2>&1 && fail "bridge nsnet-lan still exist
 [ -e "$STATE_DIR/networks/lan.json" ] && fail "state record of lan still exists after network rm"
 assert_eq "$(json "$NSNET" network ls --json | jq -r '[.[].name] | join(",")')" "lab" "network ls --json after rm lan"
 # Another network still exists: the table stays.
-nft list table inet nsnet >/dev/null 2>&1 || fail "nft table removed while network lab still exists"
+fw_present || fail "firewall rules removed while network lab still exists"
 
 run_ok "$NSNET" network rm lab >/dev/null
-nft list table inet nsnet >/dev/null 2>&1 && fail "nft table inet nsnet still exists after the last network rm"
+fw_present && fail "firewall rules of nsnet still exist after the last network rm"
 assert_eq "$(json "$NSNET" network ls --json)" "[]" "network ls --json when empty"
 leak_check

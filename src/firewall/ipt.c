@@ -1,0 +1,311 @@
+// SPDX-License-Identifier: MIT
+// iptables backend: the nft model expressed with nsnet's own NSNET-* chains (theory in fw.h).
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "firewall/fw.h"
+#include "model/service.h"
+
+/*
+ * One line per step, in the form "FAM TABLE OP CHAIN [SPEC]" (see fw.h): FAM 4 or 6, OP one of
+ * N (ensure chain), F (flush if present), X (flush and delete if present), A (append unless the
+ * same rule is there), I (insert first unless there), D (delete if there). Specs are written the
+ * way iptables-save prints them, so "is it there?" is a comparison of text.
+ */
+static void ipt_line(struct strbuf *o, int fam, const char *table, char op, const char *chain,
+		     const char *fmt, ...) NSNET_PRINTF(6, 7);
+static void ipt_line(struct strbuf *o, int fam, const char *table, char op, const char *chain,
+		     const char *fmt, ...)
+{
+	char spec[512] = "";
+	va_list ap;
+
+	if (fmt) {
+		va_start(ap, fmt);
+		vsnprintf(spec, sizeof(spec), fmt, ap);
+		va_end(ap);
+	}
+	strbuf_printf(o, "%d %s %c %s%s%s\n", fam, table, op, chain, *spec ? " " : "", spec);
+}
+
+#define FAMS(f) for (int f = 4; f <= 6; f += 2)
+
+static int fam_of(int family)
+{
+	return family == AF_INET6 ? 6 : 4;
+}
+
+static const char *host_mask(int fam)
+{
+	return fam == 6 ? "128" : "32";
+}
+
+void fw_ipt_base(struct strbuf *o)
+{
+	FAMS(f) {
+		ipt_line(o, f, "filter", 'N', "NSNET-FORWARD", NULL);
+		ipt_line(o, f, "filter", 'N', "NSNET-REJECT", NULL);
+		ipt_line(o, f, "filter", 'N', "NSNET-ISOLATION", NULL);
+		ipt_line(o, f, "filter", 'A', "NSNET-FORWARD", "-j NSNET-REJECT");
+		ipt_line(o, f, "filter", 'A', "NSNET-FORWARD", "-m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT");
+		ipt_line(o, f, "filter", 'I', "FORWARD", "-j NSNET-FORWARD");
+		ipt_line(o, f, "filter", 'I', "OUTPUT", "-j NSNET-REJECT");
+		ipt_line(o, f, "nat", 'N', "NSNET-SERVICES", NULL);
+		ipt_line(o, f, "nat", 'N', "NSNET-PUBANY", NULL);
+		ipt_line(o, f, "nat", 'N', "NSNET-POSTROUTING", NULL);
+		/* Ports published on every local address; loopback only when published there explicitly. */
+		ipt_line(o, f, "nat", 'A', "NSNET-SERVICES", "! -d %s -m addrtype --dst-type LOCAL -j NSNET-PUBANY",
+			 f == 4 ? "127.0.0.0/8" : "::1/128");
+		ipt_line(o, f, "nat", 'I', "PREROUTING", "-j NSNET-SERVICES");
+		ipt_line(o, f, "nat", 'I', "OUTPUT", "-j NSNET-SERVICES");
+		ipt_line(o, f, "nat", 'I', "POSTROUTING", "-j NSNET-POSTROUTING");
+	}
+	/* route_localnet on a bridge (publishing on 127.0.0.1) must not open the host's loopback services. */
+	ipt_line(o, 4, "raw", 'N', "NSNET-GUARD", NULL);
+	ipt_line(o, 4, "raw", 'I', "PREROUTING", "-j NSNET-GUARD");
+}
+
+void fw_ipt_teardown(struct strbuf *o)
+{
+	FAMS(f) {
+		ipt_line(o, f, "filter", 'D', "FORWARD", "-j NSNET-FORWARD");
+		ipt_line(o, f, "filter", 'D', "OUTPUT", "-j NSNET-REJECT");
+		ipt_line(o, f, "filter", 'X', "NSNET-FORWARD", NULL);
+		ipt_line(o, f, "filter", 'X', "NSNET-REJECT", NULL);
+		ipt_line(o, f, "filter", 'X', "NSNET-ISOLATION", NULL);
+		ipt_line(o, f, "nat", 'D', "PREROUTING", "-j NSNET-SERVICES");
+		ipt_line(o, f, "nat", 'D', "OUTPUT", "-j NSNET-SERVICES");
+		ipt_line(o, f, "nat", 'D', "POSTROUTING", "-j NSNET-POSTROUTING");
+		ipt_line(o, f, "nat", 'X', "NSNET-SERVICES", NULL);
+		ipt_line(o, f, "nat", 'X', "NSNET-PUBANY", NULL);
+		ipt_line(o, f, "nat", 'X', "NSNET-POSTROUTING", NULL);
+	}
+	ipt_line(o, 4, "raw", 'D', "PREROUTING", "-j NSNET-GUARD");
+	ipt_line(o, 4, "raw", 'X', "NSNET-GUARD", NULL);
+}
+
+void fw_ipt_network_chain(const struct nsnet_network *net, bool in, char *buf, size_t len)
+{
+	/* Chain names are limited to 28 bytes: named by the bridge (15 at most), not the network. */
+	snprintf(buf, len, "NSNET-%s-%s", in ? "IN" : "OUT", net->bridge);
+}
+
+/* The rules of @net in the shared chains, added (@op 'A') or deleted ('D'). */
+static void ipt_network_shared(const struct nsnet_network *net, char op, struct strbuf *o)
+{
+	const char *br = net->bridge;
+	char in[32], out[32], sub[NSNET_PREFIX_STRLEN];
+
+	fw_ipt_network_chain(net, true, in, sizeof(in));
+	fw_ipt_network_chain(net, false, out, sizeof(out));
+	FAMS(f) {
+		ipt_line(o, f, "filter", op, "NSNET-ISOLATION", "-o %s -j DROP", br);
+		ipt_line(o, f, "filter", op, "NSNET-FORWARD", "-i %s -j %s", br, in);
+		ipt_line(o, f, "filter", op, "NSNET-FORWARD", "-o %s -j %s", br, out);
+	}
+	for (size_t i = 0; i < net->n_subnets; i++) {
+		int f = fam_of(net->subnet[i].addr.family);
+
+		nsnet_prefix_str(&net->subnet[i], sub);
+		if (net->nat && !net->internal)
+			ipt_line(o, f, "nat", op, "NSNET-POSTROUTING", "-s %s ! -o %s -j MASQUERADE", sub, br);
+		/* Hairpin and same-network service traffic: replies must come back through the host. */
+		ipt_line(o, f, "nat", op, "NSNET-POSTROUTING", "-s %s -o %s -m conntrack --ctstate DNAT -j MASQUERADE",
+			 sub, br);
+	}
+	/* Published on 127.0.0.1: the host's loopback source must not reach a namespace. */
+	ipt_line(o, 4, "nat", op, "NSNET-POSTROUTING", "-s 127.0.0.0/8 -o %s -j MASQUERADE", br);
+	ipt_line(o, 4, "raw", op, "NSNET-GUARD", "-d 127.0.0.0/8 -i %s -j DROP", br);
+	ipt_line(o, 4, "raw", op, "NSNET-GUARD", "-s 127.0.0.0/8 -i %s -j DROP", br);
+}
+
+void fw_ipt_network_add(const struct nsnet_network *net, struct strbuf *o)
+{
+	char in[32], out[32];
+
+	fw_ipt_base(o);
+	fw_ipt_network_chain(net, true, in, sizeof(in));
+	fw_ipt_network_chain(net, false, out, sizeof(out));
+	FAMS(f) {
+		ipt_line(o, f, "filter", 'N', in, NULL);
+		ipt_line(o, f, "filter", 'F', in, NULL);
+		ipt_line(o, f, "filter", 'A', in, "-o %s -j ACCEPT", net->bridge);
+		/* Services are reachable from every network: what a VIP or published port DNATs passes. */
+		ipt_line(o, f, "filter", 'A', in, "-m conntrack --ctstate DNAT -j ACCEPT");
+		ipt_line(o, f, "filter", 'A', in, "-j NSNET-ISOLATION");
+		ipt_line(o, f, "filter", 'A', in, "-j %s", net->internal ? "DROP" : "ACCEPT");
+		ipt_line(o, f, "filter", 'N', out, NULL);
+		ipt_line(o, f, "filter", 'F', out, NULL);
+		ipt_line(o, f, "filter", 'A', out, "-m conntrack --ctstate DNAT -j ACCEPT");
+		ipt_line(o, f, "filter", 'A', out, "-j DROP");
+	}
+	ipt_network_shared(net, 'A', o);
+}
+
+void fw_ipt_network_del(const struct nsnet_network *net, bool last, struct strbuf *o)
+{
+	char in[32], out[32];
+
+	ipt_network_shared(net, 'D', o);
+	fw_ipt_network_chain(net, true, in, sizeof(in));
+	fw_ipt_network_chain(net, false, out, sizeof(out));
+	FAMS(f) {
+		ipt_line(o, f, "filter", 'X', in, NULL);
+		ipt_line(o, f, "filter", 'X', out, NULL);
+	}
+	if (last)
+		fw_ipt_teardown(o);
+}
+
+/* "-d 10.100.0.1/32 -p tcp -m tcp --dport 80": how iptables-save prints a service's match. */
+static const char *ipt_match(const struct nsnet_addr *a, uint8_t proto, uint16_t port, char *buf, size_t len)
+{
+	char s[INET6_ADDRSTRLEN];
+	const char *pr = proto_name(proto);
+
+	snprintf(buf, len, "-d %s/%s -p %s -m %s --dport %u", nsnet_addr_str(a, s), host_mask(fam_of(a->family)),
+		 pr, pr, port);
+	return buf;
+}
+
+/* "10.0.0.2:80" / "[fd00::2]:80" */
+static const char *ipt_target(const struct nsnet_addr *a, uint16_t port, char *buf, size_t len)
+{
+	char s[INET6_ADDRSTRLEN];
+
+	snprintf(buf, len, a->family == AF_INET6 ? "[%s]:%u" : "%s:%u", nsnet_addr_str(a, s), port);
+	return buf;
+}
+
+void fw_ipt_vip_chain(const struct nsnet_vip *v, char *buf, size_t len)
+{
+	snprintf(buf, len, "NSNET-SVC-%u", v->id);
+}
+
+/* An empty VIP's reject rule, added (@op 'A') or deleted ('D'). */
+static void ipt_vip_reject(const struct nsnet_vip *v, char op, struct strbuf *o)
+{
+	int f = fam_of(v->vip.addr.family);
+	char m[160];
+
+	ipt_line(o, f, "filter", op, "NSNET-REJECT", "%s -j REJECT --reject-with %s",
+		 ipt_match(&v->vip.addr, v->proto, v->vip.port, m, sizeof(m)),
+		 v->proto == IPPROTO_TCP ? "tcp-reset" : f == 4 ? "icmp-port-unreachable" : "icmp6-port-unreachable");
+}
+
+void fw_ipt_vip_add(const struct nsnet_vip *v, struct strbuf *o)
+{
+	int f = fam_of(v->vip.addr.family);
+	char svc[32], sep[48], m[160], t[INET6_ADDRSTRLEN + 16];
+	const char *mask = f == 4 ? "255.255.255.255" : "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff";
+	const char *pr = proto_name(v->proto);
+
+	if (v->n_backends == 0) {
+		ipt_vip_reject(v, 'A', o);
+		return;
+	}
+	fw_ipt_vip_chain(v, svc, sizeof(svc));
+	ipt_line(o, f, "nat", 'N', svc, NULL);
+	ipt_line(o, f, "nat", 'F', svc, NULL);
+	for (size_t i = 0; i < v->n_backends; i++) {
+		snprintf(sep, sizeof(sep), "NSNET-SEP-%u-%zu", v->id, i);
+		ipt_line(o, f, "nat", 'N', sep, NULL);
+		ipt_line(o, f, "nat", 'F', sep, NULL);
+		ipt_target(&v->backend[i].ep.addr, v->backend[i].ep.port, t, sizeof(t));
+		if (v->affinity)
+			ipt_line(o, f, "nat", 'A', sep, "-p %s -m recent --set --name %s --mask %s --rsource -j DNAT --to-destination %s",
+				 pr, sep, mask, t);
+		else
+			ipt_line(o, f, "nat", 'A', sep, "-p %s -j DNAT --to-destination %s", pr, t);
+	}
+	/* A client seen within the affinity window goes back to the backend it had. */
+	for (size_t i = 0; v->affinity && i < v->n_backends; i++) {
+		snprintf(sep, sizeof(sep), "NSNET-SEP-%u-%zu", v->id, i);
+		ipt_line(o, f, "nat", 'A', svc, "-m recent --rcheck --seconds %u --reap --name %s --mask %s --rsource -j %s",
+			 v->affinity, sep, mask, sep);
+	}
+	/*
+	 * Backend i of n is taken with probability 1/(n-i) among those left: uniform overall. The
+	 * statistic match stores it as a fraction of 2^31 and prints it back with 11 decimals.
+	 */
+	for (size_t i = 0; i < v->n_backends; i++) {
+		snprintf(sep, sizeof(sep), "NSNET-SEP-%u-%zu", v->id, i);
+		if (i + 1 < v->n_backends) {
+			double p = 1.0 / (double)(v->n_backends - i);
+			uint32_t q = (uint32_t)(p * 2147483648.0 + 0.5);
+
+			ipt_line(o, f, "nat", 'A', svc, "-m statistic --mode random --probability %.11f -j %s",
+				 (double)q / 2147483648.0, sep);
+		} else {
+			ipt_line(o, f, "nat", 'A', svc, "-j %s", sep);
+		}
+	}
+	/* Inserted first: before the jump to ports published on every address. */
+	ipt_line(o, f, "nat", 'I', "NSNET-SERVICES", "%s -j %s", ipt_match(&v->vip.addr, v->proto, v->vip.port, m, sizeof(m)),
+		 svc);
+}
+
+void fw_ipt_vip_del(const struct nsnet_vip *v, struct strbuf *o)
+{
+	int f = fam_of(v->vip.addr.family);
+	char svc[32], sep[48], m[160];
+
+	if (v->n_backends == 0) {
+		ipt_vip_reject(v, 'D', o);
+		return;
+	}
+	fw_ipt_vip_chain(v, svc, sizeof(svc));
+	ipt_line(o, f, "nat", 'D', "NSNET-SERVICES", "%s -j %s", ipt_match(&v->vip.addr, v->proto, v->vip.port, m, sizeof(m)),
+		 svc);
+	ipt_line(o, f, "nat", 'X', svc, NULL);
+	for (size_t i = 0; i < v->n_backends; i++) {
+		snprintf(sep, sizeof(sep), "NSNET-SEP-%u-%zu", v->id, i);
+		ipt_line(o, f, "nat", 'X', sep, NULL);
+	}
+}
+
+void fw_ipt_port_chain(const struct nsnet_port *p, char *buf, size_t len)
+{
+	snprintf(buf, len, "NSNET-PUB-%u", p->id);
+}
+
+/* The rule leading to a published port's chain, added ('A'/'I') or deleted ('D'). */
+static void ipt_port_entry(const struct nsnet_port *p, char op, struct strbuf *o)
+{
+	int f = fam_of(p->target.family);
+	const char *pr = proto_name(p->proto);
+	char chain[32], m[160];
+
+	fw_ipt_port_chain(p, chain, sizeof(chain));
+	if (p->host_ip.family)
+		ipt_line(o, f, "nat", op == 'D' ? 'D' : 'I', "NSNET-SERVICES", "%s -j %s",
+			 ipt_match(&p->host_ip, p->proto, p->host_port, m, sizeof(m)), chain);
+	else
+		ipt_line(o, f, "nat", op == 'D' ? 'D' : 'A', "NSNET-PUBANY", "-p %s -m %s --dport %u -j %s", pr, pr,
+			 p->host_port, chain);
+}
+
+void fw_ipt_port_add(const struct nsnet_port *p, struct strbuf *o)
+{
+	int f = fam_of(p->target.family);
+	char chain[32], t[INET6_ADDRSTRLEN + 16];
+
+	fw_ipt_port_chain(p, chain, sizeof(chain));
+	ipt_line(o, f, "nat", 'N', chain, NULL);
+	ipt_line(o, f, "nat", 'F', chain, NULL);
+	ipt_line(o, f, "nat", 'A', chain, "-p %s -j DNAT --to-destination %s", proto_name(p->proto),
+		 ipt_target(&p->target, p->port, t, sizeof(t)));
+	ipt_port_entry(p, 'A', o);
+}
+
+void fw_ipt_port_del(const struct nsnet_port *p, struct strbuf *o)
+{
+	int f = fam_of(p->target.family);
+	char chain[32];
+
+	fw_ipt_port_chain(p, chain, sizeof(chain));
+	ipt_port_entry(p, 'D', o);
+	ipt_line(o, f, "nat", 'X', chain, NULL);
+}
