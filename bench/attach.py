@@ -25,7 +25,7 @@ def die(msg):
 
 def parse(argv):
     if not argv:
-        die("usage: attach NSNET_BINARY [COUNT] [--rounds N] [--backend nft]")
+        die("usage: attach NSNET_BINARY [COUNT] [--rounds N] [--backend nft|iptables]")
     opts = {"bin": argv[0], "count": 200, "rounds": 2, "backend": "nft"}
     args = iter(argv[1:])
     for a in args:
@@ -43,9 +43,10 @@ def parse(argv):
             print(f"bench: ignoring unknown argument {a!r}", file=sys.stderr)
     if not 1 <= opts["count"] <= 60000:
         die("COUNT must be between 1 and 60000")
-    if opts["backend"] != "nft":
-        print(f"bench: only the nft backend is measured; ignoring --backend {opts['backend']}", file=sys.stderr)
-        opts["backend"] = "nft"
+    if opts["backend"] not in ("nft", "iptables"):
+        die(f"--backend {opts['backend']}: expected nft or iptables")
+    # Every nsnet command of the run uses it (network create records it in the sandbox's state dir).
+    os.environ["NSNET_BACKEND"] = opts["backend"]
     return opts
 
 

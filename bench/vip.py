@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: MIT
 """Measuring and reporting for bench/vip (run by it, inside tests/sandbox.sh; never outside).
 
-  vip.py side nsnet|iptables-nft|iptables-legacy K NSNET_BINARY OUT.json
+  vip.py side nsnet|nsnet-iptables|iptables-nft|iptables-legacy K NSNET_BINARY OUT.json
+      (nsnet-iptables: nsnet with --backend iptables)
       Build the same world (host with a default route to a "wan" namespace, bridge 10.0.0.0/24 with
       backends b1 = 10.0.0.2 and b2 = 10.0.0.3, each running a TCP server on 8080 that accepts and
       closes), load K VIPs 10.100.x.y:80/tcp over both backends, time adding and removing one more
@@ -32,7 +33,7 @@ VIP_PORT, BK_PORT = 80, 8080
 NS = ("b1", "b2")
 BK_ADDR = {"b1": "10.0.0.2", "b2": "10.0.0.3"}
 GW, BRIDGE = "10.0.0.1", "kbr0"
-SIDES = ("nsnet", "iptables-nft", "iptables-legacy")
+SIDES = ("nsnet", "nsnet-iptables", "iptables-nft", "iptables-legacy")
 STATE = "/run/nsnet"
 
 SERVER = r"""
@@ -210,6 +211,11 @@ def connect_latency(vip, direct):
 
 def nft_vip_count():
     """VIPs in nsnet's map svc4, and vip-N chains in its table (equal, unless one leaked)."""
+    if os.environ.get("NSNET_BACKEND") == "iptables":
+        save = run(["iptables-save", "-t", "nat"])
+        jumps = sum(1 for line in save.splitlines() if line.startswith("-A NSNET-SERVICES -d ") and "-j NSNET-SVC-" in line)
+        chains = sum(1 for line in save.splitlines() if line.startswith(":NSNET-SVC-"))
+        return jumps if jumps == chains else f"{jumps} (and {chains} NSNET-SVC-N chains)"
     elems = run(["nft", "list", "map", "inet", "nsnet", "svc4"]).count(": jump vip-")
     chains = sum(1 for line in run(["nft", "list", "chains", "inet"]).splitlines()
                  if line.strip().startswith("chain vip-"))
@@ -349,14 +355,18 @@ def in_sandbox():
 
 def cmd_side(argv):
     if len(argv) != 4 or argv[0] not in SIDES or not argv[1].isdigit():
-        die("usage: vip.py side nsnet|iptables-nft|iptables-legacy K NSNET_BINARY OUT.json")
+        die("usage: vip.py side nsnet|nsnet-iptables|iptables-nft|iptables-legacy K NSNET_BINARY OUT.json")
     side, k, binary, out = argv[0], int(argv[1]), argv[2], argv[3]
     os.environ.pop("NSNET_STATE_DIR", None)  # nsnet's records stay in the sandbox's /run/nsnet
     res = {"side": side, "k": k, "error": None, "nproc": len(os.sched_getaffinity(0)),
            "load_start": os.getloadavg(), "started": time.time(), "_pids": []}
     t0 = time.monotonic()
     try:
-        if side == "nsnet":
+        if side in ("nsnet", "nsnet-iptables"):
+            if side == "nsnet-iptables":
+                os.environ["NSNET_BACKEND"] = "iptables"
+            else:
+                os.environ.pop("NSNET_BACKEND", None)
             side_nsnet(res, k, binary)
         else:
             side_iptables(res, k, side.split("-", 1)[1])
@@ -432,13 +442,16 @@ def cmd_report(argv):
     print(f"times: wall ms of one command, add/rm = median of {N_ADDS} (each a fresh VIP, K -> K+1 -> K); "
           f"connect = median us of {N_CONNECT} connect+close to VIP number K")
 
-    for base in ("iptables-nft", "iptables-legacy"):
+    for base in ("nsnet-iptables", "iptables-nft", "iptables-legacy"):
         if all(res[base, k].get("error") and "load_ms" not in res[base, k] for k in ks):
             why = res[base, ks[0]]["error"]
             print(f"\n{base}: not measured: {why}")
             continue
         b = base.replace("iptables", "ipt")
-        print(f"\nnsnet against kube-proxy iptables mode, {base} ({b}); ratio = {base} / nsnet, > 1: nsnet is faster")
+        if base == "nsnet-iptables":
+            print(f"\nnsnet's two backends: nft (nsnet) against iptables ({b}, --backend iptables); ratio = {b} / nsnet")
+        else:
+            print(f"\nnsnet against kube-proxy iptables mode, {base} ({b}); ratio = {base} / nsnet, > 1: nsnet is faster")
         hdr1 = ["K", "nsnet", b, "nsnet", b, "nsnet", b, "nsnet", b, "ratio", "ratio", "ratio", "ratio"]
         hdr2 = ["", "load all ms", "load all ms", "add one ms", "add one ms", "rm one ms", "rm one ms",
                 "connect med us", "connect med us", "load", "add", "rm", "connect"]

@@ -15,6 +15,7 @@ libnftnl-dev
 libjansson-dev
 iproute2:ip
 nftables:nft
+iptables:iptables-restore
 iputils-ping:ping
 socat:socat
 python3:python3

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "core/core.h"
+#include "util/spawn.h"
 #include "core/records.h"
 #include "firewall/fw.h"
 #include "kernel/addr.h"
@@ -45,6 +46,32 @@ static void doctor_route(const struct route_info *ri, void *data)
 	}
 }
 
+/*
+ * Can the iptables backend run here? A blocker only when it is the state dir's backend. Returns
+ * the number of blockers.
+ */
+static int doctor_iptables(bool active)
+{
+	char *argv[] = { "iptables-save", NULL };
+	char *ver[] = { "iptables", "--version", NULL };
+	struct strbuf out = { 0 };
+	struct nsnet_err e = { 0 };
+	int r = spawn_run(argv, NULL, NULL, NULL, &e), blockers = 0;
+
+	if (r != 0) {
+		printf("%s: iptables-save does not work here (%s): %s\n", active ? "blocker" : "note",
+		       r < 0 ? e.msg : "it failed", active ? "the iptables backend (in use) needs the iptables package (apt-get install iptables)"
+							   : "only --backend iptables needs it");
+		blockers += active;
+	} else {
+		spawn_run(ver, NULL, &out, NULL, &e);
+		printf("ok: iptables works (%.*s)%s\n", (int)strcspn(strbuf_str(&out), "\n"), strbuf_str(&out),
+		       active ? ": the backend in use" : ": --backend iptables is available");
+	}
+	strbuf_free(&out);
+	return blockers;
+}
+
 int core_doctor(const struct nsnet_opts *o, struct nsnet_err *err)
 {
 	struct nsnet_network *nets = NULL;
@@ -71,6 +98,14 @@ int core_doctor(const struct nsnet_opts *o, struct nsnet_err *err)
 		for (const char *p = strbuf_str(&drops); *p;) {
 			size_t len = strcspn(p, "\n");
 
+			/* With the iptables backend, nsnet's own jump sits first in exactly that chain. */
+			if (op.fw == FW_IPT && ((len == strlen("ip filter FORWARD") && !strncmp(p, "ip filter FORWARD", len)) ||
+						(len == strlen("ip6 filter FORWARD") && !strncmp(p, "ip6 filter FORWARD", len)))) {
+				printf("ok: %.*s has policy drop (Docker sets it); with the iptables backend nsnet's jump\n"
+				       "    -j NSNET-FORWARD comes first in it and decides its bridges' traffic itself\n", (int)len, p);
+				p += len + (p[len] == '\n');
+				continue;
+			}
 			printf("blocker: chain %.*s has policy drop on the forward hook: it drops nsnet's routed\n"
 			       "         traffic (to the outside, published ports) whatever nsnet accepts. Allow nsnet's\n"
 			       "         bridges in it, e.g. nft insert rule <family> <table> <chain> iifname \"nsnet-*\" accept\n"
@@ -81,6 +116,11 @@ int core_doctor(const struct nsnet_opts *o, struct nsnet_err *err)
 			p += len + (p[len] == '\n');
 		}
 	}
+
+	/* The iptables backend's tools (iptables-save / iptables-restore, either variant). */
+	r = doctor_iptables(op.fw == FW_IPT);
+	if (r > 0)
+		blockers += r;
 
 	/* Forwarding. */
 	if (sysctl_get("net.ipv4.ip_forward", val, sizeof(val), NULL) == 0)
