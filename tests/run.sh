@@ -131,7 +131,10 @@ run_integration_pass() {
 		name=$label${t##*/}; name=${name%.sh}
 		t0=$(now)
 		# Output goes to a file, not a pipe: a stray background process cannot hang the runner.
-		timeout -k 5 "$TIMEOUT" sh tests/sandbox.sh sh "$t" >"$OUT" 2>&1 </dev/null
+		# A test may ask for more time with a "# timeout: SECONDS" line (never less than the default).
+		t_timeout=$(sed -n 's/^# timeout: *\([0-9][0-9]*\)$/\1/p' "$t" | head -n 1)
+		[ -n "$t_timeout" ] && [ "$t_timeout" -gt "$TIMEOUT" ] || t_timeout=$TIMEOUT
+		timeout -k 5 "$t_timeout" sh tests/sandbox.sh sh "$t" >"$OUT" 2>&1 </dev/null
 		rc=$?
 		took=$(elapsed "$t0")
 		case $rc in
@@ -146,7 +149,7 @@ run_integration_pass() {
 		124|137)
 			FAILED=$((FAILED + 1))
 			show_output
-			echo "not ok - $name: timed out after ${TIMEOUT}s ($took)"
+			echo "not ok - $name: timed out after ${t_timeout}s ($took)"
 			;;
 		*)
 			FAILED=$((FAILED + 1))
