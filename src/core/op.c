@@ -781,7 +781,38 @@ int op_sysctl(struct op *op, const char *key, const char *value, bool undoable, 
 	return 0;
 }
 
+/* What applies a VIP change: the libnftnl fast path, or the text when it cannot (affinity). */
+struct op_vip_change {
+	const struct nsnet_vip *old, *new;
+};
+
+static int op_nft_vip_apply(const char *cmds, const struct op_vip_change *c, struct nsnet_err *err)
+{
+	int r = fw_nft_vip_change(c->old, c->new, err);
+
+	return r == -EOPNOTSUPP ? fw_nft_apply(cmds, err) : r;
+}
+
+static int op_nft_with(struct op *op, const char *cmds, const char *undo, const struct op_vip_change *fast,
+		       struct nsnet_err *err);
+
 int op_nft(struct op *op, const char *cmds, const char *undo, struct nsnet_err *err)
+{
+	return op_nft_with(op, cmds, undo, NULL, err);
+}
+
+int op_fw_vip(struct op *op, const char *cmds, const char *undo, const struct nsnet_vip *old,
+	      const struct nsnet_vip *new, struct nsnet_err *err)
+{
+	struct op_vip_change c = { old, new };
+
+	if (op->fw != FW_NFT)
+		return op_fw(op, cmds, undo, false, err);
+	return op_nft_with(op, cmds, undo, &c, err);
+}
+
+static int op_nft_with(struct op *op, const char *cmds, const char *undo, const struct op_vip_change *fast,
+		       struct nsnet_err *err)
 {
 	const char *p = cmds;
 	struct op_undo *u;
@@ -797,7 +828,7 @@ int op_nft(struct op *op, const char *cmds, const char *undo, struct nsnet_err *
 	if (op->opts->dry_run)
 		return 0;
 	u = undo ? op_push(op, UNDO_NFT, NULL, NULL, undo, NULL) : NULL;
-	r = fw_nft_apply(cmds, err);
+	r = fast ? op_nft_vip_apply(cmds, fast, err) : fw_nft_apply(cmds, err);
 	if (r < 0) {
 		op_pop(op, u);
 		return r;

@@ -151,6 +151,14 @@ int op_nft(struct op *op, const char *cmds, const char *undo, struct nsnet_err *
  * those @cmds do not ensure.
  */
 int op_fw(struct op *op, const char *cmds, const char *undo, bool rebuild, struct nsnet_err *err);
+/*
+ * op_fw() for @cmds that are exactly fw_vip_del(@old) + fw_vip_add(@new) (either may be NULL):
+ * with nft they are applied as one libnftnl batch (fw_nft_vip_change), the text still being what
+ * --dry-run prints and the undo what the journal keeps.
+ */
+struct nsnet_vip;
+int op_fw_vip(struct op *op, const char *cmds, const char *undo, const struct nsnet_vip *old,
+	      const struct nsnet_vip *new, struct nsnet_err *err);
 /* Write @content to @path, creating directory @dir (0755) first if given. */
 int op_file_write(struct op *op, const char *dir, const char *path, const char *content,
 		  struct nsnet_err *err);

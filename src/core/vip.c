@@ -201,18 +201,30 @@ static void vip_flush_removed(struct op *op, const struct nsnet_vip *old, const 
 	}
 }
 
-/* Apply firewall text @do_ (undone by @undo) and store or remove (@rec NULL) the record @kind/@key. */
-static int svc_commit(struct op *op, struct strbuf *do_, struct strbuf *undo, const char *kind,
-		      const char *key, json_t *rec, struct nsnet_err *err)
+/*
+ * Apply firewall text @do_ (undone by @undo) and store or remove (@rec NULL) the record @kind/@key.
+ * @fast: @do_ is exactly fw_vip_del(@old) + fw_vip_add(@new), which op_fw_vip() may apply
+ * without libnftables.
+ */
+static int svc_commit_vip(struct op *op, struct strbuf *do_, struct strbuf *undo, const char *kind,
+			  const char *key, json_t *rec, bool fast, const struct nsnet_vip *old,
+			  const struct nsnet_vip *new, struct nsnet_err *err)
 {
 	int r;
 
 	if (do_->oom || undo->oom)
 		r = nsnet_err_set(err, ENOMEM, "out of memory");
-	else if ((r = op_fw(op, strbuf_str(do_), strbuf_str(undo), false, err)) == 0)
+	else if ((r = fast ? op_fw_vip(op, strbuf_str(do_), strbuf_str(undo), old, new, err)
+			   : op_fw(op, strbuf_str(do_), strbuf_str(undo), false, err)) == 0)
 		r = op_state_put(op, kind, key, rec, err);
 	json_decref(rec);
 	return r;
+}
+
+static int svc_commit(struct op *op, struct strbuf *do_, struct strbuf *undo, const char *kind,
+		      const char *key, json_t *rec, struct nsnet_err *err)
+{
+	return svc_commit_vip(op, do_, undo, kind, key, rec, false, NULL, NULL, err);
 }
 
 /* The table and base chains, when no record says they exist yet. */
@@ -234,7 +246,7 @@ static int svc_base_if_first(struct op *op, struct strbuf *out, struct nsnet_err
 /*
  * @removing (1: a VIP/port is being removed, -1: being added, for the undo of an add) records of
  * @kind go: with no network, VIP or port left, the table goes too (then @out becomes just that),
- * and the id counter of @kind starts again.
+ * and the id counter of @kind starts again. Returns 1 when the table goes, 0 when not, or -errno.
  */
 static int svc_table_gone_if_last(struct op *op, const char *kind, int removing, struct strbuf *out,
 				  struct nsnet_err *err)
@@ -248,8 +260,10 @@ static int svc_table_gone_if_last(struct op *op, const char *kind, int removing,
 	if (removing > 0 && same <= 1 &&
 	    (r = op_state_put(op, STATE_IDS, !strcmp(kind, STATE_VIPS) ? "vip" : "port", NULL, err)) < 0)
 		return r;
-	if (nets == 0 && svcs <= removing)
+	if (nets == 0 && svcs <= removing) {
 		fw_teardown(op->fw, out);
+		return 1;
+	}
 	return 0;
 }
 
@@ -309,6 +323,7 @@ int core_vip_add(const struct nsnet_opts *o, const struct nsnet_vip *req, struct
 {
 	struct strbuf add = { 0 }, undo = { 0 };
 	struct nsnet_vip v = *req;
+	bool fast;
 	char key[NSNET_KEY_MAX], a[NSNET_KEY_MAX];
 	json_t *old;
 	struct op op;
@@ -329,11 +344,12 @@ int core_vip_add(const struct nsnet_opts *o, const struct nsnet_vip *req, struct
 		goto out;
 	if ((r = svc_base_if_first(&op, &add, err)) < 0)
 		goto out;
+	fast = add.len == 0;	/* the table exists: only this VIP's objects */
 	fw_vip_add(op.fw, &v, &add);
 	fw_vip_del(op.fw, &v, &undo);
 	if ((r = svc_table_gone_if_last(&op, STATE_VIPS, -1, &undo, err)) < 0)
 		goto out;
-	r = svc_commit(&op, &add, &undo, STATE_VIPS, key, vip_to_json(&v), err);
+	r = svc_commit_vip(&op, &add, &undo, STATE_VIPS, key, vip_to_json(&v), fast, NULL, &v, err);
 out:
 	if (r < 0)
 		op_rollback(&op);
@@ -384,7 +400,7 @@ int core_vip_set(const struct nsnet_opts *o, const struct nsnet_vip *req, struct
 	fw_vip_add(op.fw, &v, &change);
 	fw_vip_del(op.fw, &v, &undo);
 	fw_vip_add(op.fw, &old, &undo);
-	r = svc_commit(&op, &change, &undo, STATE_VIPS, key, vip_to_json(&v), err);
+	r = svc_commit_vip(&op, &change, &undo, STATE_VIPS, key, vip_to_json(&v), true, &old, &v, err);
 	if (r == 0)
 		vip_flush_removed(&op, &old, &v);
 out:
@@ -412,7 +428,8 @@ int core_vip_rm(const struct nsnet_opts *o, uint8_t proto, const void *endpoint,
 	fw_vip_add(op.fw, &v, &undo);
 	if ((r = svc_table_gone_if_last(&op, STATE_VIPS, 1, &del, err)) < 0)
 		goto out;
-	r = svc_commit(&op, &del, &undo, STATE_VIPS, key, NULL, err);
+	/* r == 1: the last object went, and the text removes the whole table instead. */
+	r = svc_commit_vip(&op, &del, &undo, STATE_VIPS, key, NULL, r == 0, &v, NULL, err);
 	if (r == 0)
 		vip_flush_removed(&op, &v, NULL);
 out:

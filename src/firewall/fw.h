@@ -70,6 +70,12 @@ struct nsnet_port;
 void fw_nft_vip_add(const struct nsnet_vip *v, struct strbuf *out);
 void fw_nft_vip_del(const struct nsnet_vip *v, struct strbuf *out);
 void fw_nft_port_add(const struct nsnet_port *p, struct strbuf *out);
+/*
+ * Apply fw_nft_vip_del(@old) then fw_nft_vip_add(@new) (either may be NULL) as one libnftnl batch,
+ * without libnftables' ruleset cache: the fast path of vip add/set/rm. Returns 0, -EOPNOTSUPP
+ * for what it does not build (VIPs with affinity: apply the text instead), or -errno.
+ */
+int fw_nft_vip_change(const struct nsnet_vip *old, const struct nsnet_vip *new, struct nsnet_err *err);
 void fw_nft_port_del(const struct nsnet_port *p, struct strbuf *out);
 
 /* Names of the chains of table inet nsnet (none when it does not exist). Returns count or -errno. */

@@ -1,9 +1,15 @@
 // SPDX-License-Identifier: MIT
 // nft rules of services: virtual IPs with backends, published ports (theory of operation in fw.h).
+#include <arpa/inet.h>
+#include <errno.h>
+#include <linux/netfilter.h>
+#include <linux/netfilter/nf_tables.h>
 #include <netinet/in.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "firewall/fw.h"
+#include "firewall/nftnl.h"
 #include "model/service.h"
 
 #define T "inet " NSNET_NFT_TABLE
@@ -217,4 +223,86 @@ void fw_nft_port_del(const struct nsnet_port *p, struct strbuf *o)
 		strbuf_printf(o, "delete element " T " pubany%s { %s . %u }\n", f->sfx, proto_name(p->proto), p->host_port);
 	strbuf_printf(o, "flush chain " T " pub-%u\n", p->id);
 	strbuf_printf(o, "delete chain " T " pub-%u\n", p->id);
+}
+
+/*
+ * The libnftnl form of fw_nft_vip_del(@old) + fw_nft_vip_add(@new) (either may be NULL): the
+ * same objects, built as raw messages (firewall/nftnl.h) so that no ruleset cache is fetched.
+ */
+static void svc_key_bytes(const struct nsnet_endpoint *ep, uint8_t proto, bool with_proto, uint32_t idx,
+			  bool with_idx, uint8_t *key, size_t *len)
+{
+	size_t alen = nsnet_addr_len(ep->addr.family), n = 0;
+	uint16_t port = htons(ep->port);
+
+	memset(key, 0, 32);
+	memcpy(key, ep->addr.b, alen);
+	n = alen;
+	if (with_proto) {
+		key[n] = proto;		/* inet_proto: one byte, padded to 4 */
+		n += 4;
+	}
+	memcpy(key + n, &port, 2);	/* inet_service: network order, padded to 4 */
+	n += 4;
+	if (with_idx) {
+		memcpy(key + n, &idx, 4);	/* numgen: an integer in host order */
+		n += 4;
+	}
+	*len = n;
+}
+
+static void svc_nb_vip(struct nb *b, const struct nsnet_vip *v, bool add)
+{
+	const struct svc_family *f = svc_fam(v->vip.addr.family);
+	char set[16], chain[32], pick[32];
+	uint8_t key[32], data[32];
+	size_t klen, dlen;
+
+	svc_key_bytes(&v->vip, v->proto, true, 0, false, key, &klen);
+	if (v->n_backends == 0) {
+		snprintf(set, sizeof(set), "empty%s", f->sfx);
+		nb_elem(b, add, set, key, klen, NULL, 0, 0, NULL);
+		return;
+	}
+	snprintf(chain, sizeof(chain), "vip-%u", v->id);
+	snprintf(pick, sizeof(pick), "pick%s%c-%zu", f->sfx, *proto_name(v->proto), v->n_backends);
+	snprintf(set, sizeof(set), "svc%s", f->sfx);
+	if (!add) {
+		nb_elem(b, false, set, key, klen, NULL, 0, 0, NULL);
+		nb_chain_flush(b, chain);
+	} else {
+		nb_chain_add(b, chain);
+	}
+	snprintf(set, sizeof(set), "bk%s%c", f->sfx, *proto_name(v->proto));
+	for (size_t i = 0; i < v->n_backends; i++) {
+		svc_key_bytes(&v->vip, v->proto, false, (uint32_t)i, true, key, &klen);
+		svc_key_bytes(&v->backend[i].ep, v->proto, false, 0, false, data, &dlen);
+		nb_elem(b, add, set, key, klen, data, dlen, 0, NULL);
+	}
+	if (!add) {
+		nb_chain_del(b, chain);
+		return;
+	}
+	nb_rule_verdict(b, chain, NFT_GOTO, pick);
+	snprintf(set, sizeof(set), "svc%s", f->sfx);
+	svc_key_bytes(&v->vip, v->proto, true, 0, false, key, &klen);
+	nb_elem(b, true, set, key, klen, NULL, 0, NFT_JUMP, chain);
+}
+
+int fw_nft_vip_change(const struct nsnet_vip *old, const struct nsnet_vip *new, struct nsnet_err *err)
+{
+	struct nb *b;
+	int r;
+
+	if ((old && old->affinity) || (new && new->affinity))
+		return -EOPNOTSUPP;	/* per-backend sets and chains: libnftables writes those */
+	if (!(b = nb_new(NFPROTO_INET, NSNET_NFT_TABLE)))
+		return nsnet_err_set(err, ENOMEM, "out of memory");
+	if (old)
+		svc_nb_vip(b, old, false);
+	if (new)
+		svc_nb_vip(b, new, true);
+	r = nb_commit(b, "nftables: VIP rules", err);
+	nb_free(b);
+	return r;
 }

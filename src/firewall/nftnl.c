@@ -1,0 +1,218 @@
+// SPDX-License-Identifier: MIT
+// libnftnl batches: build nf_tables messages and send them as one transaction (theory in nftnl.h).
+#include "firewall/nftnl.h"
+
+#include <errno.h>
+#include <libmnl/libmnl.h>
+#include <libnftnl/batch.h>
+#include <libnftnl/chain.h>
+#include <libnftnl/common.h>
+#include <libnftnl/expr.h>
+#include <libnftnl/rule.h>
+#include <libnftnl/set.h>
+#include <linux/netfilter.h>
+#include <linux/netfilter/nf_tables.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+struct nb {
+	struct nftnl_batch *batch;
+	uint8_t family;
+	char table[64];
+	uint32_t seq, first;
+	int msgs;
+	bool oom;
+};
+
+struct nb *nb_new(uint8_t family, const char *table)
+{
+	struct nb *b = calloc(1, sizeof(*b));
+
+	if (!b)
+		return NULL;
+	b->batch = nftnl_batch_alloc(MNL_SOCKET_BUFFER_SIZE, MNL_SOCKET_BUFFER_SIZE);
+	if (!b->batch) {
+		free(b);
+		return NULL;
+	}
+	b->family = family;
+	snprintf(b->table, sizeof(b->table), "%s", table);
+	b->seq = (uint32_t)time(NULL);
+	nftnl_batch_begin(nftnl_batch_buffer(b->batch), b->seq++);
+	nftnl_batch_update(b->batch);
+	b->first = b->seq;
+	return b;
+}
+
+void nb_free(struct nb *b)
+{
+	if (!b)
+		return;
+	nftnl_batch_free(b->batch);
+	free(b);
+}
+
+/* The header of the next message; advances the batch afterwards through nb_next(). */
+static struct nlmsghdr *nb_hdr(struct nb *b, uint16_t type, uint16_t flags)
+{
+	b->msgs++;
+	return nftnl_nlmsg_build_hdr(nftnl_batch_buffer(b->batch), type, b->family, flags | NLM_F_ACK, b->seq++);
+}
+
+static void nb_next(struct nb *b)
+{
+	if (nftnl_batch_update(b->batch) < 0)
+		b->oom = true;
+}
+
+static void nb_chain_msg(struct nb *b, uint16_t type, uint16_t flags, const char *chain)
+{
+	struct nftnl_chain *c = nftnl_chain_alloc();
+
+	if (!c) {
+		b->oom = true;
+		return;
+	}
+	nftnl_chain_set_str(c, NFTNL_CHAIN_TABLE, b->table);
+	nftnl_chain_set_str(c, NFTNL_CHAIN_NAME, chain);
+	nftnl_chain_nlmsg_build_payload(nb_hdr(b, type, flags), c);
+	nftnl_chain_free(c);
+	nb_next(b);
+}
+
+void nb_chain_add(struct nb *b, const char *chain)
+{
+	nb_chain_msg(b, NFT_MSG_NEWCHAIN, NLM_F_CREATE, chain);
+}
+
+void nb_chain_del(struct nb *b, const char *chain)
+{
+	nb_chain_msg(b, NFT_MSG_DELCHAIN, 0, chain);
+}
+
+void nb_chain_flush(struct nb *b, const char *chain)
+{
+	struct nftnl_rule *r = nftnl_rule_alloc();
+
+	if (!r) {
+		b->oom = true;
+		return;
+	}
+	nftnl_rule_set_str(r, NFTNL_RULE_TABLE, b->table);
+	nftnl_rule_set_str(r, NFTNL_RULE_CHAIN, chain);
+	nftnl_rule_nlmsg_build_payload(nb_hdr(b, NFT_MSG_DELRULE, 0), r);
+	nftnl_rule_free(r);
+	nb_next(b);
+}
+
+void nb_rule_verdict(struct nb *b, const char *chain, int verdict, const char *target)
+{
+	struct nftnl_rule *r = nftnl_rule_alloc();
+	struct nftnl_expr *e = nftnl_expr_alloc("immediate");
+
+	if (!r || !e) {
+		nftnl_rule_free(r);
+		nftnl_expr_free(e);
+		b->oom = true;
+		return;
+	}
+	nftnl_rule_set_str(r, NFTNL_RULE_TABLE, b->table);
+	nftnl_rule_set_str(r, NFTNL_RULE_CHAIN, chain);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_DREG, NFT_REG_VERDICT);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_VERDICT, (uint32_t)verdict);
+	nftnl_expr_set_str(e, NFTNL_EXPR_IMM_CHAIN, target);
+	nftnl_rule_add_expr(r, e);	/* the rule owns it now */
+	nftnl_rule_nlmsg_build_payload(nb_hdr(b, NFT_MSG_NEWRULE, NLM_F_CREATE | NLM_F_APPEND), r);
+	nftnl_rule_free(r);
+	nb_next(b);
+}
+
+void nb_elem(struct nb *b, bool add, const char *set, const void *key, size_t klen, const void *data, size_t dlen,
+	     int verdict, const char *chain)
+{
+	struct nftnl_set *s = nftnl_set_alloc();
+	struct nftnl_set_elem *e = nftnl_set_elem_alloc();
+
+	if (!s || !e) {
+		nftnl_set_free(s);
+		nftnl_set_elem_free(e);
+		b->oom = true;
+		return;
+	}
+	nftnl_set_set_str(s, NFTNL_SET_TABLE, b->table);
+	nftnl_set_set_str(s, NFTNL_SET_NAME, set);
+	nftnl_set_elem_set(e, NFTNL_SET_ELEM_KEY, key, (uint32_t)klen);
+	if (add && data)
+		nftnl_set_elem_set(e, NFTNL_SET_ELEM_DATA, data, (uint32_t)dlen);
+	if (add && chain) {
+		nftnl_set_elem_set_u32(e, NFTNL_SET_ELEM_VERDICT, (uint32_t)verdict);
+		nftnl_set_elem_set_str(e, NFTNL_SET_ELEM_CHAIN, chain);
+	}
+	nftnl_set_elem_add(s, e);
+	nftnl_set_elems_nlmsg_build_payload(nb_hdr(b, add ? NFT_MSG_NEWSETELEM : NFT_MSG_DELSETELEM,
+						   add ? NLM_F_CREATE : 0), s);
+	nftnl_set_free(s);
+	nb_next(b);
+}
+
+int nb_commit(struct nb *b, const char *what, struct nsnet_err *err)
+{
+	struct mnl_socket *nl = NULL;
+	uint32_t portid;
+	int r = 0, acks = 0;
+
+	nftnl_batch_end(nftnl_batch_buffer(b->batch), b->seq++);
+	nb_next(b);
+	if (b->oom)
+		return nsnet_err_set(err, ENOMEM, "%s: out of memory", what);
+	nl = mnl_socket_open2(NETLINK_NETFILTER, SOCK_CLOEXEC);
+	if (!nl || mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
+		r = nsnet_err_set(err, errno, "nf_tables netlink: %s", strerror(errno));
+		goto out;
+	}
+	portid = mnl_socket_get_portid(nl);
+	/* A large batch spans several buffer pages: send them all, the kernel sees one transaction. */
+	{
+		struct iovec iov[nftnl_batch_iovec_len(b->batch)];
+		struct msghdr msg = { .msg_iov = iov, .msg_iovlen = nftnl_batch_iovec_len(b->batch) };
+		struct sockaddr_nl snl = { .nl_family = AF_NETLINK };
+
+		nftnl_batch_iovec(b->batch, iov, nftnl_batch_iovec_len(b->batch));
+		msg.msg_name = &snl;
+		msg.msg_namelen = sizeof(snl);
+		if (sendmsg(mnl_socket_get_fd(nl), &msg, 0) < 0) {
+			r = nsnet_err_set(err, errno, "nf_tables netlink send: %s", strerror(errno));
+			goto out;
+		}
+	}
+	/* One ack per message; a failed batch answers with the first error and aborts the rest. */
+	while (acks < b->msgs && r == 0) {
+		char rbuf[MNL_SOCKET_BUFFER_SIZE] __attribute__((aligned(NLMSG_ALIGNTO)));
+		ssize_t got = mnl_socket_recvfrom(nl, rbuf, sizeof(rbuf));
+		const struct nlmsghdr *m = (const struct nlmsghdr *)rbuf;
+		int len = (int)got;
+
+		if (got < 0) {
+			r = nsnet_err_set(err, errno, "nf_tables netlink receive: %s", strerror(errno));
+			break;
+		}
+		for (; mnl_nlmsg_ok(m, len); m = mnl_nlmsg_next(m, &len)) {
+			const struct nlmsgerr *e = mnl_nlmsg_get_payload(m);
+
+			if (m->nlmsg_type != NLMSG_ERROR || m->nlmsg_pid != portid || m->nlmsg_seq < b->first)
+				continue;
+			if (e->error == 0) {
+				acks++;
+				continue;
+			}
+			r = -e->error;
+			nsnet_err_set(err, -e->error, "%s: %s", what, strerror(-e->error));
+			break;
+		}
+	}
+out:
+	if (nl)
+		mnl_socket_close(nl);
+	return r < 0 ? r : -r;
+}
