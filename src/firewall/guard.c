@@ -1,11 +1,9 @@
 // SPDX-License-Identifier: MIT
 // Anti-spoofing on the host ends of veths: table bridge nsnet, elements added with libnftnl batches.
 #include "firewall/guard.h"
+#include "firewall/nftnl.h"
 
-#include <libmnl/libmnl.h>
-#include <libnftnl/batch.h>
-#include <libnftnl/common.h>
-#include <libnftnl/set.h>
+#include <errno.h>
 #include <linux/netfilter.h>
 #include <linux/netfilter/nf_tables.h>
 #include <net/if.h>
@@ -46,34 +44,17 @@ void fw_guard_text(const struct fw_guard_port *p, bool add, struct strbuf *o)
 			      p->addrs[i].family == AF_INET ? "addr4" : "addr6", p->ifname, nsnet_addr_str(&p->addrs[i], a));
 }
 
-/* One element message for set @set with key (ifname . @data) in the batch. */
-static int guard_elem(struct mnl_nlmsg_batch *b, uint32_t seq, bool add, const char *set, int ifindex,
-		      const void *data, size_t len, size_t padded)
+/* One element message for set @set with key (port index . @data) in the batch. */
+static void guard_elem(struct nb *b, bool add, const char *set, int ifindex, const void *data, size_t len,
+		       size_t padded)
 {
 	uint8_t key[4 + 16] = { 0 };
 	uint32_t idx = (uint32_t)ifindex;	/* iface_index: host byte order */
-	struct nftnl_set *s = nftnl_set_alloc();
-	struct nftnl_set_elem *e = nftnl_set_elem_alloc();
-	struct nlmsghdr *nlh;
 
-	if (!s || !e) {
-		nftnl_set_free(s);
-		nftnl_set_elem_free(e);
-		return -ENOMEM;
-	}
 	/* Concatenations are laid out in 32-bit registers: the index takes 4 bytes, a MAC 8. */
 	memcpy(key, &idx, 4);
 	memcpy(key + 4, data, len);
-	nftnl_set_set_str(s, NFTNL_SET_TABLE, NSNET_NFT_TABLE);
-	nftnl_set_set_str(s, NFTNL_SET_NAME, set);
-	nftnl_set_elem_set(e, NFTNL_SET_ELEM_KEY, key, 4 + padded);
-	nftnl_set_elem_add(s, e);
-	nlh = nftnl_nlmsg_build_hdr(mnl_nlmsg_batch_current(b), add ? NFT_MSG_NEWSETELEM : NFT_MSG_DELSETELEM,
-				    NFPROTO_BRIDGE, (add ? NLM_F_CREATE : 0) | NLM_F_ACK, seq);
-	nftnl_set_elems_nlmsg_build_payload(nlh, s);
-	nftnl_set_free(s);
-	mnl_nlmsg_batch_next(b);
-	return 0;
+	nb_elem(b, add, set, key, 4 + padded, NULL, 0, 0, NULL);
 }
 
 static int guard_batch(const struct fw_guard_port *p, size_t n, bool add, bool with_port,
@@ -111,79 +92,26 @@ int fw_guard_apply(const struct fw_guard_port *p, size_t n, bool add, struct nsn
 static int guard_batch(const struct fw_guard_port *ports, size_t n, bool add, bool with_port,
 		       struct nsnet_err *err)
 {
-	static char buf[256 * 1024] __attribute__((aligned(NLMSG_ALIGNTO)));
-	struct mnl_socket *nl = mnl_socket_open2(NETLINK_NETFILTER, SOCK_CLOEXEC);
-	uint32_t seq = (uint32_t)time(NULL), first, portid;
-	struct mnl_nlmsg_batch *b = NULL;
-	int r = 0, msgs = 0, acks = 0;
+	struct nb *b = nb_new(NFPROTO_BRIDGE, NSNET_NFT_TABLE);
+	char what[IFNAMSIZ + 64];
+	int r;
 
-	if (!nl || mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
-		r = nsnet_err_set(err, errno, "nf_tables netlink: %s", strerror(errno));
-		goto out;
-	}
-	portid = mnl_socket_get_portid(nl);
-	memset(buf, 0, sizeof(buf));
-	b = mnl_nlmsg_batch_start(buf, sizeof(buf));
-	nftnl_batch_begin(mnl_nlmsg_batch_current(b), seq++);
-	mnl_nlmsg_batch_next(b);
-	first = seq;
-	for (size_t k = 0; r == 0 && k < n; k++) {
+	if (!b)
+		return nsnet_err_set(err, ENOMEM, "anti-spoofing elements: out of memory");
+	for (size_t k = 0; k < n; k++) {
 		const struct fw_guard_port *p = &ports[k];
 
 		if (with_port) {
-			r = guard_elem(b, seq++, add, "ports", p->ifindex, "", 0, 0);
-			msgs++;
-			if (r == 0) {
-				r = guard_elem(b, seq++, add, "mac", p->ifindex, p->mac, 6, 8);
-				msgs++;
-			}
+			guard_elem(b, add, "ports", p->ifindex, "", 0, 0);
+			guard_elem(b, add, "mac", p->ifindex, p->mac, 6, 8);
 		}
-		for (size_t i = 0; r == 0 && i < p->n_addrs; i++, msgs++)
-			r = guard_elem(b, seq++, add, p->addrs[i].family == AF_INET ? "addr4" : "addr6", p->ifindex,
-				       p->addrs[i].b, nsnet_addr_len(p->addrs[i].family), nsnet_addr_len(p->addrs[i].family));
+		for (size_t i = 0; i < p->n_addrs; i++)
+			guard_elem(b, add, p->addrs[i].family == AF_INET ? "addr4" : "addr6", p->ifindex,
+				   p->addrs[i].b, nsnet_addr_len(p->addrs[i].family), nsnet_addr_len(p->addrs[i].family));
 	}
-	nftnl_batch_end(mnl_nlmsg_batch_current(b), seq++);
-	mnl_nlmsg_batch_next(b);
-	if (r < 0) {
-		r = nsnet_err_set(err, -r, "anti-spoofing elements: out of memory");
-		goto out;
-	}
-	if (mnl_socket_sendto(nl, mnl_nlmsg_batch_head(b), mnl_nlmsg_batch_size(b)) < 0) {
-		r = nsnet_err_set(err, errno, "nf_tables netlink send: %s", strerror(errno));
-		goto out;
-	}
-	/* One ack per element message; a failed batch answers with the first error and aborts. */
-	while (acks < msgs && r == 0) {
-		char rbuf[MNL_SOCKET_BUFFER_SIZE] __attribute__((aligned(NLMSG_ALIGNTO)));
-		ssize_t got = mnl_socket_recvfrom(nl, rbuf, sizeof(rbuf));
-		const struct nlmsghdr *m = (const struct nlmsghdr *)rbuf;
-		int len = (int)got;
-
-		if (got < 0) {
-			r = nsnet_err_set(err, errno, "nf_tables netlink receive: %s", strerror(errno));
-			break;
-		}
-		for (; mnl_nlmsg_ok(m, len); m = mnl_nlmsg_next(m, &len)) {
-			const struct nlmsgerr *e = mnl_nlmsg_get_payload(m);
-
-			if (m->nlmsg_type != NLMSG_ERROR || m->nlmsg_pid != portid || m->nlmsg_seq < first)
-				continue;
-			if (e->error == 0) {
-				acks++;
-			} else if (!add && e->error == -ENOENT) {
-				r = -ENOENT;	/* already gone: fine for removal, but the batch was aborted */
-				break;
-			} else {
-				r = nsnet_err_set(err, -e->error, "anti-spoofing elements of %s: %s", ports[0].ifname,
-						  strerror(-e->error));
-				break;
-			}
-		}
-	}
-out:
-	if (b)
-		mnl_nlmsg_batch_stop(b);
-	if (nl)
-		mnl_socket_close(nl);
+	snprintf(what, sizeof(what), "anti-spoofing elements of %s", n ? ports[0].ifname : "no port");
+	/* -ENOENT (already gone) is fine for removal, but the batch was aborted: the caller retries. */
+	r = nb_commit(b, what, err);
+	nb_free(b);
 	return r;
 }
