@@ -316,7 +316,8 @@ cni_addr_ere() { printf '(^|[^0-9.])%s([^0-9]|$)' "$(printf '%s' "$1" | sed 's/\
 
 # cni_container_left CONTAINERID ADDRESS RESULT_FILE: print what the container left behind after
 # its DEL (nothing when clean): the host links of its ADD result, rules naming its address or ID,
-# host-local leases, nsnet records naming it.
+# host-local leases, nsnet records naming it. ADDRESS may be empty (unknown, e.g. after a failed
+# ADD); RESULT_FILE may hold {}.
 cni_container_left() (
 	set +e
 	for l in $(jq -r '.interfaces[]? | select((.sandbox // "") == "") | .name' "$3"); do
@@ -324,7 +325,7 @@ cni_container_left() (
 		ip link show dev "$l" >/dev/null 2>&1 && echo "link $l"
 	done
 	cni_rules >"$CNI_LOG/rules.txt"
-	grep -E "$(cni_addr_ere "$2")" "$CNI_LOG/rules.txt" | sed 's/^/rule naming its address: /'
+	[ -z "$2" ] || grep -E "$(cni_addr_ere "$2")" "$CNI_LOG/rules.txt" | sed 's/^/rule naming its address: /'
 	grep -F "$1" "$CNI_LOG/rules.txt" | sed 's/^/rule naming its ID: /'
 	find "$CNI_HL_DIR" -type f 2>/dev/null | while read -r f; do
 		if [ "${f##*/}" = "$2" ] || grep -qF "$1" "$f"; then echo "host-local lease $f"; fi
