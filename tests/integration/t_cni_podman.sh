@@ -7,8 +7,7 @@
 # container-to-container HTTP, a container reaches wan (masqueraded), each published port (-p)
 # is reached from wan and lands in its container; after podman rm -f and podman network rm no
 # link, namespace, rule, lease or nsnet record is left, and no conmon or container process.
-# Podman's configuration, storage, CNI config dir and plugin dir are all temporary (see the
-# settings below; docs in bench/README.md are for the bench, this header is for the test).
+# Podman's configuration, storage, CNI config dir and plugin dir are all temporary (below).
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/cni_lib.sh"
 
