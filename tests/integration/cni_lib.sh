@@ -118,8 +118,12 @@ cni_cache_file() { # LIST CONTAINERID IFNAME
 # cni_add LIST CONTAINERID NETNS IFNAME [RUNTIMECONF_JSON] [CNI_ARGS]: ADD through every plugin
 # of LIST in order, each given the previous result; prints the final result and caches it. On a
 # failure it stops (as libcni does; the runtime then calls DEL), prints the plugin's output (the
-# CNI error) and returns 1; the failing plugin's error is then in $CNI_LOG/error.json.
+# CNI error) and returns 1; the failing plugin's error is then in $CNI_LOG/error.json. Each call
+# keeps its files in a directory of its own under $CNI_LOG, so calls for different containers
+# may run in parallel.
 cni_add() (
+	CNI_TOP=$CNI_LOG CNI_LOG=$CNI_LOG/add.$2.$4
+	mkdir -p "$CNI_LOG"
 	n=$(jq '.plugins | length' "$1")
 	prev=
 	i=0
@@ -128,7 +132,7 @@ cni_add() (
 		rc=0
 		cni_exec ADD "$CNI_LOG/conf.$i.json" "$2" "$3" "$4" "${6:-}" >"$CNI_LOG/result.$i.json" || rc=$?
 		if [ "$rc" != 0 ]; then
-			cp "$CNI_LOG/result.$i.json" "$CNI_LOG/error.json"
+			cp "$CNI_LOG/result.$i.json" "$CNI_TOP/error.json"
 			echo "cni_add: $(jq -r '.type' "$CNI_LOG/conf.$i.json") ADD for $2 failed (exit status $rc): $(cat "$CNI_LOG/result.$i.json") $(cat "$CNI_LOG/last.err")" >&2
 			return 1
 		fi
@@ -147,6 +151,8 @@ cni_add() (
 # reverse order, each given the cached ADD result (when there is one) as prevResult; then drops
 # the cache entry. Stops at the first failure like libcni (returns 1, error in the log).
 cni_del() (
+	CNI_TOP=$CNI_LOG CNI_LOG=$CNI_LOG/del.$2.$4
+	mkdir -p "$CNI_LOG"
 	cache=$(cni_cache_file "$1" "$2" "$4")
 	[ -f "$cache" ] || cache=
 	i=$(jq '.plugins | length' "$1")
@@ -156,7 +162,7 @@ cni_del() (
 		rc=0
 		cni_exec DEL "$CNI_LOG/conf.del.$i.json" "$2" "$3" "$4" "${6:-}" >"$CNI_LOG/del.$i.out" || rc=$?
 		if [ "$rc" != 0 ]; then
-			cp "$CNI_LOG/del.$i.out" "$CNI_LOG/error.json"
+			cp "$CNI_LOG/del.$i.out" "$CNI_TOP/error.json"
 			echo "cni_del: $(jq -r '.type' "$CNI_LOG/conf.del.$i.json") DEL for $2 failed (exit status $rc): $(cat "$CNI_LOG/del.$i.out") $(cat "$CNI_LOG/last.err")" >&2
 			return 1
 		fi
@@ -167,6 +173,8 @@ cni_del() (
 # cni_check LIST CONTAINERID NETNS IFNAME [RUNTIMECONF_JSON]: CHECK through every plugin in order
 # with the cached result as prevResult (cniVersion >= 0.4.0). Returns 1 on the first failure.
 cni_check() (
+	CNI_TOP=$CNI_LOG CNI_LOG=$CNI_LOG/check.$2.$4
+	mkdir -p "$CNI_LOG"
 	cache=$(cni_cache_file "$1" "$2" "$4")
 	[ -f "$cache" ] || { echo "cni_check: no cached result for $2" >&2; return 1; }
 	n=$(jq '.plugins | length' "$1")
@@ -184,7 +192,7 @@ cni_check() (
 			rc=0
 		fi
 		if [ "$rc" != 0 ]; then
-			cp "$CNI_LOG/check.$i.out" "$CNI_LOG/error.json"
+			cp "$CNI_LOG/check.$i.out" "$CNI_TOP/error.json"
 			echo "cni_check: $(jq -r '.type' "$CNI_LOG/conf.check.$i.json") CHECK for $2 failed (exit status $rc): $(cat "$CNI_LOG/check.$i.out") $(cat "$CNI_LOG/last.err")" >&2
 			return 1
 		fi
@@ -195,6 +203,8 @@ cni_check() (
 # cni_gc LIST VALID_JSON: GC (spec 1.1.0) through every plugin of LIST, each given
 # "cni.dev/valid-attachments": VALID_JSON (e.g. '[{"containerID":"c1","ifname":"eth0"}]').
 cni_gc() (
+	CNI_TOP=$CNI_LOG CNI_LOG=$CNI_LOG/gc
+	mkdir -p "$CNI_LOG"
 	n=$(jq '.plugins | length' "$1")
 	i=0
 	while [ "$i" -lt "$n" ]; do
@@ -210,6 +220,8 @@ cni_gc() (
 
 # cni_status LIST: STATUS (spec 1.1.0) of every plugin of LIST.
 cni_status() (
+	CNI_TOP=$CNI_LOG CNI_LOG=$CNI_LOG/status
+	mkdir -p "$CNI_LOG"
 	n=$(jq '.plugins | length' "$1")
 	i=0
 	while [ "$i" -lt "$n" ]; do
@@ -313,6 +325,8 @@ cni_rules() (
 
 # Word match for an address: 10.22.0.2 must not match 10.22.0.20.
 cni_addr_ere() { printf '(^|[^0-9.])%s([^0-9]|$)' "$(printf '%s' "$1" | sed 's/\./\\./g')"; }
+# Word match for a container ID: cid-p1 must not match cid-p10.
+cni_id_ere() { printf '(^|[^A-Za-z0-9_.-])%s([^A-Za-z0-9_.-]|$)' "$(printf '%s' "$1" | sed 's/[.]/\\./g')"; }
 
 # cni_container_left CONTAINERID ADDRESS RESULT_FILE: print what the container left behind after
 # its DEL (nothing when clean): the host links of its ADD result, rules naming its address or ID,
@@ -326,11 +340,11 @@ cni_container_left() (
 	done
 	cni_rules >"$CNI_LOG/rules.txt"
 	[ -z "$2" ] || grep -E "$(cni_addr_ere "$2")" "$CNI_LOG/rules.txt" | sed 's/^/rule naming its address: /'
-	grep -F "$1" "$CNI_LOG/rules.txt" | sed 's/^/rule naming its ID: /'
+	grep -E "$(cni_id_ere "$1")" "$CNI_LOG/rules.txt" | sed 's/^/rule naming its ID: /'
 	find "$CNI_HL_DIR" -type f 2>/dev/null | while read -r f; do
-		if [ "${f##*/}" = "$2" ] || grep -qF "$1" "$f"; then echo "host-local lease $f"; fi
+		if [ "${f##*/}" = "$2" ] || grep -qE "$(cni_id_ere "$1")" "$f"; then echo "host-local lease $f"; fi
 	done
-	grep -rlF "$1" "$STATE_DIR" 2>/dev/null | sed 's/^/nsnet record naming it: /'
+	grep -rlE "$(cni_id_ere "$1")" "$STATE_DIR" 2>/dev/null | sed 's/^/nsnet record naming it: /'
 	true
 )
 
