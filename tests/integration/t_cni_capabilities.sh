@@ -1,8 +1,8 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
 # nsnet's runtime capabilities, alone in its conflist: portMappings (TCP and UDP, published on the
-# host and reached from wan), ips (a static address), mac, dns (in the result). The main plugin is
-# a variable: CNI_MAIN=bridge runs the same checks with the reference bridge (mac, ips handed to
+# host and reached from wan, and by the container itself with hairpinMode), ips (a static
+# address), mac, dns (in the result). The main plugin is a variable: CNI_MAIN=bridge runs the same checks with the reference bridge (mac, ips handed to
 # host-local) followed by the reference portmap, which is how the harness is proven; the reference
 # bridge does not answer the dns capability, so that check is nsnet's only. DEL removes the
 # published ports and leaves nothing.
@@ -17,9 +17,10 @@ BR=cnitest3 SUBNET=10.26.0.0/24 GW=10.26.0.1
 LIST=$T_TMP/caps.conflist
 if [ "$MAIN" = nsnet ]; then
 	cni_conflist caps "$(cni_main_plugin nsnet "$BR" "$SUBNET" "$GW" |
-		jq -c '. + {capabilities: {portMappings: true, ips: true, mac: true, dns: true}}')"
+		jq -c '. + {hairpinMode: true, capabilities: {portMappings: true, ips: true, mac: true, dns: true}}')"
 else
-	cni_conflist caps "$(cni_main_plugin "$MAIN" "$BR" "$SUBNET" "$GW" | jq -c '. + {capabilities: {ips: true, mac: true}}')" \
+	cni_conflist caps "$(cni_main_plugin "$MAIN" "$BR" "$SUBNET" "$GW" |
+		jq -c '. + {hairpinMode: true, capabilities: {ips: true, mac: true}}')" \
 		'{"type": "portmap", "capabilities": {"portMappings": true}, "snat": true}'
 fi >"$LIST"
 MAC=02:00:5e:26:00:32
@@ -48,6 +49,8 @@ ip netns exec c1 python3 -c "$NAME_SERVER_PY" 53 c1 udp >"$T_TMP/udp.log" 2>&1 <
 track_pid $!
 wait_until 5 udp_bound c1 53 || fail "nothing bound to UDP port 53 in c1"
 cni_tcp_ok wan 192.0.2.1 8080 192.0.2.2
+# Hairpin: the container reaches its own published port through the host's address.
+wait_until 5 tcp_get c1 192.0.2.1 8080 || fail "c1 does not reach its own published port 192.0.2.1:8080"
 udp_ask() { [ "$(printf 'q\n' | ip netns exec wan socat -T2 - UDP:192.0.2.1:5353 2>/dev/null)" = c1 ]; }
 wait_until 5 udp_ask || fail "UDP 192.0.2.1:5353 from wan does not reach c1"
 
