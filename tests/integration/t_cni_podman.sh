@@ -8,6 +8,14 @@
 # is reached from wan and lands in its container; after podman rm -f and podman network rm no
 # link, namespace, rule, lease or nsnet record is left, and no conmon or container process.
 # Podman's configuration, storage, CNI config dir and plugin dir are all temporary (below).
+
+# conmon double-forks away from podman: make this shell a child subreaper (kept across exec) so
+# that conmon is reparented to it and reaped here when it exits, not left as a zombie for PID 1.
+if [ -z "${T_SUBREAPER:-}" ] && command -v python3 >/dev/null 2>&1; then
+	T_SUBREAPER=1 exec python3 -c 'import ctypes, os, sys
+ctypes.CDLL(None).prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER
+os.execvp("sh", ["sh"] + sys.argv[1:])' "$0"
+fi
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/cni_lib.sh"
 
