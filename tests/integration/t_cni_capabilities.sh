@@ -7,7 +7,7 @@
 # bridge does not answer the dns capability, so that check is nsnet's only. DEL removes the
 # published ports and leaves nothing.
 . "$(dirname "$0")/lib.sh"
-. "$(dirname "$0")/cni_lib.sh"
+. "$(dirname "$0")/cni_conflist.sh"
 
 MAIN=${CNI_MAIN:-nsnet}
 cni_need "$MAIN"

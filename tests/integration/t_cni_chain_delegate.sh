@@ -8,7 +8,7 @@
 # releases that address (the spec: DEL the delegate when ADD fails); the runtime's DEL that
 # follows leaves nothing. DEL releases the leases; afterwards no lease, link or rule is left.
 . "$(dirname "$0")/lib.sh"
-. "$(dirname "$0")/cni_lib.sh"
+. "$(dirname "$0")/cni_conflist.sh"
 
 MAIN=${CNI_MAIN:-nsnet}
 cni_need "$MAIN" host-local

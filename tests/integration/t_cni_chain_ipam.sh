@@ -8,7 +8,7 @@
 # recorded with the container's ID; DEL releases it (the address is handed out again), and
 # after the DELs no lease, link or rule is left.
 . "$(dirname "$0")/lib.sh"
-. "$(dirname "$0")/cni_lib.sh"
+. "$(dirname "$0")/cni_conflist.sh"
 
 IPAM=${CNI_IPAM:-nsnet}
 cni_need bridge "$IPAM"

@@ -10,7 +10,7 @@
 # leaves the other working; DEL with the namespace already gone and a second DEL succeed; after
 # the DELs no link, rule, chain or lease of the containers is left.
 . "$(dirname "$0")/lib.sh"
-. "$(dirname "$0")/cni_lib.sh"
+. "$(dirname "$0")/cni_conflist.sh"
 
 MAIN=${CNI_MAIN:-nsnet}
 cni_need "$MAIN" portmap bandwidth

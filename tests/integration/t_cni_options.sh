@@ -6,7 +6,7 @@
 # variable: CNI_MAIN=bridge proves the mtu part and the wan check with the reference bridge; it
 # has no `internal` or `isolate`, so those parts are nsnet's only. DEL leaves nothing.
 . "$(dirname "$0")/lib.sh"
-. "$(dirname "$0")/cni_lib.sh"
+. "$(dirname "$0")/cni_conflist.sh"
 
 MAIN=${CNI_MAIN:-nsnet}
 cni_need "$MAIN"

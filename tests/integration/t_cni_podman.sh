@@ -17,7 +17,7 @@ ctypes.CDLL(None).prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER
 os.execvp("sh", ["sh"] + sys.argv[1:])' "$0"
 fi
 . "$(dirname "$0")/lib.sh"
-. "$(dirname "$0")/cni_lib.sh"
+. "$(dirname "$0")/cni_conflist.sh"
 
 MAIN=${CNI_MAIN:-nsnet}
 cni_need "$MAIN"

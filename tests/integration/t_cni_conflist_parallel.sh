@@ -5,7 +5,7 @@
 # has its own address and reaches its gateway, and at the end nothing is left. The main plugin is
 # a variable (CNI_MAIN=bridge: the reference bridge + host-local, which proves the harness).
 . "$(dirname "$0")/lib.sh"
-. "$(dirname "$0")/cni_lib.sh"
+. "$(dirname "$0")/cni_conflist.sh"
 
 MAIN=${CNI_MAIN:-nsnet}
 cni_need "$MAIN"
