@@ -78,6 +78,7 @@ demo: deps
 bench: deps
 	@$(MAKE) --no-print-directory all
 	@sh bench/attach $(BUILD)/nsnet
+	@sh bench/cni $(BUILD)/nsnet
 
 install: all
 	install -D -m 0755 $(BUILD)/nsnet $(DESTDIR)$(PREFIX)/bin/nsnet

@@ -6,6 +6,8 @@ set -eu
 
 # package [command that proves it is usable]: the command check catches tools present without dpkg
 # (e.g. a hand-built nft); the dpkg check catches -dev packages, which have no command.
+# iptables, containernetworking-plugins (the reference CNI plugins in /usr/lib/cni), podman, crun
+# and busybox-static (a static busybox for container rootfs) are for the CNI tests and bench/cni.
 REQUIRED="
 build-essential:cc
 pkg-config:pkg-config
@@ -22,6 +24,11 @@ python3:python3
 procps:ps
 util-linux:unshare
 jq:jq
+iptables:iptables
+containernetworking-plugins:/usr/lib/cni/bridge
+podman:podman
+crun:crun
+busybox-static
 "
 OPTIONAL="clang:clang valgrind:valgrind"
 
