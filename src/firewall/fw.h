@@ -102,9 +102,9 @@ int fw_nft_table_exists(struct nsnet_err *err);
  *     bridge: iptables chain names hold 28 bytes). NSNET-IN-BR: to its own bridge accept, DNAT'ed
  *     accept, -j NSNET-ISOLATION (one DROP per nsnet bridge), then accept (drop if internal).
  *     NSNET-OUT-BR: DNAT'ed accept, else drop. filter OUTPUT -> NSNET-REJECT.
- *   nat PREROUTING and OUTPUT -> NSNET-SERVICES: one rule per VIP (and port published on one host
- *     address) matching (daddr, proto, dport) -> NSNET-SVC-ID; last, local addresses but loopback
- *     -> NSNET-PUBANY (ports published on every address) -> NSNET-PUB-ID (DNAT).
+ *   nat PREROUTING and OUTPUT -> NSNET-SERVICES: -j NSNET-VIPS, one rule per VIP (and port
+ *     published on one host address) matching (daddr, proto, dport) -> NSNET-SVC-ID; then local
+ *     addresses but loopback -> NSNET-PUBANY (ports published on every address) -> NSNET-PUB-ID.
  *     NSNET-SVC-ID: kube-proxy's shape: with affinity, `recent --rcheck` per backend first; then
  *     backend i by `statistic --probability 1/(n-i)` -> NSNET-SEP-ID-I (DNAT, `recent --set`).
  *   nat POSTROUTING -> NSNET-POSTROUTING: per subnet masquerade leaving the bridge, masquerade

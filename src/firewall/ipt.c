@@ -53,9 +53,15 @@ void fw_ipt_base(struct strbuf *o)
 		ipt_line(o, f, "filter", 'I', "FORWARD", "-j NSNET-FORWARD");
 		ipt_line(o, f, "filter", 'I', "OUTPUT", "-j NSNET-REJECT");
 		ipt_line(o, f, "nat", 'N', "NSNET-SERVICES", NULL);
+		ipt_line(o, f, "nat", 'N', "NSNET-VIPS", NULL);
 		ipt_line(o, f, "nat", 'N', "NSNET-PUBANY", NULL);
 		ipt_line(o, f, "nat", 'N', "NSNET-POSTROUTING", NULL);
-		/* Ports published on every local address; loopback only when published there explicitly. */
+		/*
+		 * VIPs and ports on one host address first (appended to NSNET-VIPS in any order: their
+		 * keys differ), then ports published on every local address but loopback. Appending,
+		 * never inserting: iptables-nft pays a walk of the chain for each -I.
+		 */
+		ipt_line(o, f, "nat", 'A', "NSNET-SERVICES", "-j NSNET-VIPS");
 		ipt_line(o, f, "nat", 'A', "NSNET-SERVICES", "! -d %s -m addrtype --dst-type LOCAL -j NSNET-PUBANY",
 			 f == 4 ? "127.0.0.0/8" : "::1/128");
 		ipt_line(o, f, "nat", 'I', "PREROUTING", "-j NSNET-SERVICES");
@@ -79,6 +85,7 @@ void fw_ipt_teardown(struct strbuf *o)
 		ipt_line(o, f, "nat", 'D', "OUTPUT", "-j NSNET-SERVICES");
 		ipt_line(o, f, "nat", 'D', "POSTROUTING", "-j NSNET-POSTROUTING");
 		ipt_line(o, f, "nat", 'X', "NSNET-SERVICES", NULL);
+		ipt_line(o, f, "nat", 'X', "NSNET-VIPS", NULL);
 		ipt_line(o, f, "nat", 'X', "NSNET-PUBANY", NULL);
 		ipt_line(o, f, "nat", 'X', "NSNET-POSTROUTING", NULL);
 	}
@@ -242,8 +249,7 @@ void fw_ipt_vip_add(const struct nsnet_vip *v, struct strbuf *o)
 			ipt_line(o, f, "nat", 'A', svc, "-j %s", sep);
 		}
 	}
-	/* Inserted first: before the jump to ports published on every address. */
-	ipt_line(o, f, "nat", 'I', "NSNET-SERVICES", "%s -j %s", ipt_match(&v->vip.addr, v->proto, v->vip.port, m, sizeof(m)),
+	ipt_line(o, f, "nat", 'A', "NSNET-VIPS", "%s -j %s", ipt_match(&v->vip.addr, v->proto, v->vip.port, m, sizeof(m)),
 		 svc);
 }
 
@@ -257,7 +263,7 @@ void fw_ipt_vip_del(const struct nsnet_vip *v, struct strbuf *o)
 		return;
 	}
 	fw_ipt_vip_chain(v, svc, sizeof(svc));
-	ipt_line(o, f, "nat", 'D', "NSNET-SERVICES", "%s -j %s", ipt_match(&v->vip.addr, v->proto, v->vip.port, m, sizeof(m)),
+	ipt_line(o, f, "nat", 'D', "NSNET-VIPS", "%s -j %s", ipt_match(&v->vip.addr, v->proto, v->vip.port, m, sizeof(m)),
 		 svc);
 	ipt_line(o, f, "nat", 'X', svc, NULL);
 	for (size_t i = 0; i < v->n_backends; i++) {
@@ -280,7 +286,7 @@ static void ipt_port_entry(const struct nsnet_port *p, char op, struct strbuf *o
 
 	fw_ipt_port_chain(p, chain, sizeof(chain));
 	if (p->host_ip.family)
-		ipt_line(o, f, "nat", op == 'D' ? 'D' : 'I', "NSNET-SERVICES", "%s -j %s",
+		ipt_line(o, f, "nat", op, "NSNET-VIPS", "%s -j %s",
 			 ipt_match(&p->host_ip, p->proto, p->host_port, m, sizeof(m)), chain);
 	else
 		ipt_line(o, f, "nat", op == 'D' ? 'D' : 'A', "NSNET-PUBANY", "-p %s -m %s --dport %u -j %s", pr, pr,

@@ -133,6 +133,7 @@ struct ipt_view {
 	 * the same chain (vip set: remove then add) cancels the deletion: the chain stays, emptied.
 	 */
 	struct ipt_map doomed;		/* "table chain" -> 1 pending, 0 cancelled */
+	struct ipt_map touched;		/* chains with -A/-I/-D lines in this transaction */
 	char **doomed_order;
 	size_t n_doomed;
 	int gen_next;
@@ -192,6 +193,7 @@ static void ipt_view_free(struct ipt_view *v)
 	ipt_map_free(&v->rules);
 	ipt_map_free(&v->declared);
 	ipt_map_free(&v->doomed);
+	ipt_map_free(&v->touched);
 	for (size_t i = 0; i < v->n_doomed; i++)
 		free(v->doomed_order[i]);
 	free(v->doomed_order);
@@ -256,6 +258,7 @@ out:
 
 /* One family's output: restore input per table (in ipt_tables order) and the commands. */
 struct ipt_out {
+	struct strbuf decl[IPT_TABLES];		/* ":CHAIN - [0:0]" lines, written first */
 	struct strbuf table[IPT_TABLES];
 	bool used;
 };
@@ -266,6 +269,14 @@ static int ipt_table_index(const char *t)
 		if (!strcmp(ipt_tables[i], t))
 			return i;
 	return -1;
+}
+
+static int ipt_touch(struct ipt_view *v, const char *table, const char *chain)
+{
+	char key[128];
+
+	ipt_chain_key(table, chain, key, sizeof(key));
+	return ipt_put(&v->touched, key, 1);
 }
 
 /* Check one step against the view; emit what must change. Returns 0, or -EINVAL for a bad step. */
@@ -292,7 +303,12 @@ static int ipt_step(struct ipt_view *v, struct ipt_out *o, struct strbuf *cmds, 
 		}
 		if (exists)
 			return 0;
-		strbuf_printf(rs, ":%s - [0:0]\n", chain);
+		/*
+		 * Declarations go to the top of the table's block, as iptables-save writes them:
+		 * iptables-nft-restore re-reads its cache for a declaration that follows rules, which
+		 * made loading 10,000 VIPs take minutes.
+		 */
+		strbuf_printf(&o->decl[ti], ":%s - [0:0]\n", chain);
 		strbuf_printf(cmds, "%s -w -t %s -N %s\n", cmd, table, chain);
 		if (ipt_chain_flush(v, table, chain) < 0 || ipt_chain_set(v, table, chain, true) < 0)
 			return -ENOMEM;
@@ -302,7 +318,17 @@ static int ipt_step(struct ipt_view *v, struct ipt_out *o, struct strbuf *cmds, 
 	case 'X':
 		if (!exists)
 			return 0;
-		strbuf_printf(rs, "-F %s\n", chain);
+		/*
+		 * With --noflush, declaring an existing chain empties it. A declaration goes to the
+		 * top of the block, which iptables-nft-restore handles at no cost, where a -F line
+		 * makes it re-read its cache (gc of 10,000 VIPs: minutes). Only a chain that already
+		 * has lines in this transaction (teardown after -D) needs the -F in its place.
+		 */
+		ipt_chain_key(table, chain, key, sizeof(key));
+		if (ipt_get(&v->touched, key))
+			strbuf_printf(rs, "-F %s\n", chain);
+		else
+			strbuf_printf(&o->decl[ti], ":%s - [0:0]\n", chain);
 		strbuf_printf(cmds, "%s -w -t %s -F %s\n", cmd, table, chain);
 		if (ipt_chain_flush(v, table, chain) < 0)
 			return -ENOMEM;
@@ -326,7 +352,7 @@ static int ipt_step(struct ipt_view *v, struct ipt_out *o, struct strbuf *cmds, 
 			return 0;
 		strbuf_printf(rs, "-%c %s %s\n", op, chain, spec);
 		strbuf_printf(cmds, "%s -w -t %s -%c %s %s\n", cmd, table, op, chain, spec);
-		if (ipt_put(&v->rules, key, 1) < 0)
+		if (ipt_put(&v->rules, key, 1) < 0 || ipt_touch(v, table, chain) < 0)
 			return -ENOMEM;
 		break;
 	case 'D':
@@ -335,6 +361,8 @@ static int ipt_step(struct ipt_view *v, struct ipt_out *o, struct strbuf *cmds, 
 		strbuf_printf(rs, "-D %s %s\n", chain, spec);
 		strbuf_printf(cmds, "%s -w -t %s -D %s %s\n", cmd, table, chain, spec);
 		ipt_del(&v->rules, key);
+		if (ipt_touch(v, table, chain) < 0)
+			return -ENOMEM;
 		break;
 	default:
 		return -EINVAL;
@@ -472,8 +500,9 @@ int fw_ipt_plan(const char *steps, bool rebuild, struct fw_ipt_txn *txn, struct 
 		if (!out[k].used)
 			continue;
 		for (int t = 0; t < IPT_TABLES; t++)
-			if (out[k].table[t].len)
-				strbuf_printf(rs, "*%s\n%sCOMMIT\n", ipt_tables[t], strbuf_str(&out[k].table[t]));
+			if (out[k].table[t].len || out[k].decl[t].len)
+				strbuf_printf(rs, "*%s\n%s%sCOMMIT\n", ipt_tables[t], strbuf_str(&out[k].decl[t]),
+					      strbuf_str(&out[k].table[t]));
 		for (int t = 0; t < IPT_TABLES; t++) {
 			if (late[t].len)
 				strbuf_printf(rs, "*%s\n%sCOMMIT\n", ipt_tables[t], strbuf_str(&late[t]));
@@ -488,8 +517,10 @@ out:
 			free(names[k][i]);
 		free(names[k]);
 		ipt_view_free(&view[k]);
-		for (int t = 0; t < IPT_TABLES; t++)
+		for (int t = 0; t < IPT_TABLES; t++) {
 			strbuf_free(&out[k].table[t]);
+			strbuf_free(&out[k].decl[t]);
+		}
 	}
 	free(copy);
 	if (r < 0)

@@ -58,7 +58,7 @@ for c in iptables ip6tables; do
 done
 
 # A chain lost behind nsnet's back: check names it, gc puts it back.
-iptables -t nat -D NSNET-SERVICES -d 10.100.0.1/32 -p tcp -m tcp --dport 80 -j NSNET-SVC-1
+iptables -t nat -D NSNET-VIPS -d 10.100.0.1/32 -p tcp -m tcp --dport 80 -j NSNET-SVC-1
 iptables -t nat -F NSNET-SVC-1
 iptables -t nat -X NSNET-SVC-1
 rc=0

@@ -61,7 +61,7 @@ TEST(test_vip_probabilities)
 	CHECK(has_line(strbuf_str(&o), "4 nat A NSNET-SVC-7 -m statistic --mode random --probability 0.50000000000 -j NSNET-SEP-7-1"));
 	CHECK(has_line(strbuf_str(&o), "4 nat A NSNET-SVC-7 -j NSNET-SEP-7-2"));
 	CHECK(has_line(strbuf_str(&o), "4 nat A NSNET-SEP-7-2 -p tcp -j DNAT --to-destination 10.0.0.4:8080"));
-	CHECK(has_line(strbuf_str(&o), "4 nat I NSNET-SERVICES -d 10.100.0.1/32 -p tcp -m tcp --dport 80 -j NSNET-SVC-7"));
+	CHECK(has_line(strbuf_str(&o), "4 nat A NSNET-VIPS -d 10.100.0.1/32 -p tcp -m tcp --dport 80 -j NSNET-SVC-7"));
 	CHECK_EQ_INT(count_lines(strbuf_str(&o), "4 nat N NSNET-SEP-7-"), 3);
 	CHECK_EQ_INT(count_lines(strbuf_str(&o), "6 "), 0);
 	strbuf_free(&o);
@@ -88,11 +88,11 @@ TEST(test_vip_del_mirrors_add)
 	struct strbuf o = { 0 };
 
 	fw_ipt_vip_del(&v, &o);
-	CHECK(has_line(strbuf_str(&o), "4 nat D NSNET-SERVICES -d 10.100.0.1/32 -p tcp -m tcp --dport 80 -j NSNET-SVC-7"));
+	CHECK(has_line(strbuf_str(&o), "4 nat D NSNET-VIPS -d 10.100.0.1/32 -p tcp -m tcp --dport 80 -j NSNET-SVC-7"));
 	CHECK(has_line(strbuf_str(&o), "4 nat X NSNET-SVC-7"));
 	CHECK_EQ_INT(count_lines(strbuf_str(&o), "4 nat X NSNET-SEP-7-"), 3);
 	/* The jump goes before the chain (a chain still referenced cannot be deleted). */
-	CHECK(strstr(strbuf_str(&o), " D NSNET-SERVICES") < strstr(strbuf_str(&o), " X NSNET-SVC-7"));
+	CHECK(strstr(strbuf_str(&o), " D NSNET-VIPS") < strstr(strbuf_str(&o), " X NSNET-SVC-7"));
 	o.len = 0;
 	empty.vip.addr = v4(10, 100, 0, 9);
 	empty.vip.port = 53;
@@ -146,7 +146,7 @@ TEST(test_port)
 	o.len = 0;
 	p.host_ip = v4(127, 0, 0, 1);
 	fw_ipt_port_add(&p, &o);
-	CHECK(has_line(strbuf_str(&o), "4 nat I NSNET-SERVICES -d 127.0.0.1/32 -p tcp -m tcp --dport 8080 -j NSNET-PUB-3"));
+	CHECK(has_line(strbuf_str(&o), "4 nat A NSNET-VIPS -d 127.0.0.1/32 -p tcp -m tcp --dport 8080 -j NSNET-PUB-3"));
 	strbuf_free(&o);
 }
 
