@@ -133,7 +133,8 @@ struct ipt_view {
 	 * the same chain (vip set: remove then add) cancels the deletion: the chain stays, emptied.
 	 */
 	struct ipt_map doomed;		/* "table chain" -> 1 pending, 0 cancelled */
-	struct ipt_map touched;		/* chains with -A/-I/-D lines in this transaction */
+	struct ipt_map touched;		/* chains with -A/-I/-D lines in this transaction (val 1) */
+	struct ipt_map fresh;		/* chains made or emptied in this transaction */
 	char **doomed_order;
 	size_t n_doomed;
 	int gen_next;
@@ -194,6 +195,7 @@ static void ipt_view_free(struct ipt_view *v)
 	ipt_map_free(&v->declared);
 	ipt_map_free(&v->doomed);
 	ipt_map_free(&v->touched);
+	ipt_map_free(&v->fresh);
 	for (size_t i = 0; i < v->n_doomed; i++)
 		free(v->doomed_order[i]);
 	free(v->doomed_order);
@@ -271,6 +273,13 @@ static int ipt_table_index(const char *t)
 	return -1;
 }
 
+static bool ipt_touched(struct ipt_view *v, const char *key)
+{
+	struct ipt_ent *e = ipt_get(&v->touched, key);
+
+	return e && e->val;
+}
+
 static int ipt_touch(struct ipt_view *v, const char *table, const char *chain)
 {
 	char key[128];
@@ -310,6 +319,8 @@ static int ipt_step(struct ipt_view *v, struct ipt_out *o, struct strbuf *cmds, 
 		 */
 		strbuf_printf(&o->decl[ti], ":%s - [0:0]\n", chain);
 		strbuf_printf(cmds, "%s -w -t %s -N %s\n", cmd, table, chain);
+		if (ipt_put(&v->fresh, key, 1) < 0)
+			return -ENOMEM;
 		if (ipt_chain_flush(v, table, chain) < 0 || ipt_chain_set(v, table, chain, true) < 0)
 			return -ENOMEM;
 		break;
@@ -318,17 +329,22 @@ static int ipt_step(struct ipt_view *v, struct ipt_out *o, struct strbuf *cmds, 
 	case 'X':
 		if (!exists)
 			return 0;
+		/* Made empty in this transaction and nothing added since: flushing it again is a no-op. */
+		ipt_chain_key(table, chain, key, sizeof(key));
+		if (op == 'F' && ipt_get(&v->fresh, key) && !ipt_touched(v, key))
+			return 0;
 		/*
 		 * With --noflush, declaring an existing chain empties it. A declaration goes to the
 		 * top of the block, which iptables-nft-restore handles at no cost, where a -F line
 		 * makes it re-read its cache (gc of 10,000 VIPs: minutes). Only a chain that already
 		 * has lines in this transaction (teardown after -D) needs the -F in its place.
 		 */
-		ipt_chain_key(table, chain, key, sizeof(key));
-		if (ipt_get(&v->touched, key))
+		if (ipt_touched(v, key))
 			strbuf_printf(rs, "-F %s\n", chain);
 		else
 			strbuf_printf(&o->decl[ti], ":%s - [0:0]\n", chain);
+		if (ipt_put(&v->fresh, key, 1) < 0 || ipt_put(&v->touched, key, 0) < 0)
+			return -ENOMEM;
 		strbuf_printf(cmds, "%s -w -t %s -F %s\n", cmd, table, chain);
 		if (ipt_chain_flush(v, table, chain) < 0)
 			return -ENOMEM;
