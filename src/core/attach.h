@@ -12,7 +12,18 @@ struct attach_plan {
 	struct nsnet_addr addr[NSNET_MAX_SUBNETS];
 	unsigned int plen[NSNET_MAX_SUBNETS];
 	struct nsnet_leases leases;	/* the network's leases including the new ones */
+	bool no_hairpin;		/* CNI hairpinMode false */
 };
+
+/* The MAC of @ns's interface of attachment @a: the one recorded, or derived from the names. */
+void attach_mac(const char *ns, const struct nsnet_attachment *a, unsigned char *out);
+
+/*
+ * Create network @req inside operation @op (plan, bridge, gateway addresses, forwarding, rules,
+ * record); fills @net. Shared by `network create` and CNI ADD. Returns 0 or -errno.
+ */
+int network_create_apply(struct op *op, const struct network_req *req, struct nsnet_network *net,
+			 struct nsnet_err *err);
 
 /*
  * Plan attaching @ns (its record, possibly without attachments yet) to network @req->net: check the

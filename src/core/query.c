@@ -97,7 +97,10 @@ int core_query(const struct nsnet_opts *o, json_t **out, struct nsnet_err *err)
 							      query_addrs(&leases[ni], name, rec->att[m].ifname)));
 		}
 		j = json_pack("{s:s, s:b, s:b, s:o}", "name", name, "managed", rec && rec->managed,
-			      "exists", k < n_kns || netns_exists(name), "attachments", atts);
+			      "exists", k < n_kns || (rec && rec_namespace_alive(rec)), "attachments", atts);
+		if (j && rec && rec->cid[0])
+			json_object_set_new(j, "cni", json_pack("{s:s, s:s}", "container_id", rec->cid, "netns",
+								 rec->netns_path));
 		json_array_append_new(jnss, j);
 	}
 	{

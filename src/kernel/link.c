@@ -150,6 +150,10 @@ static int link_parse_attr(const struct nlattr *attr, void *data)
 		if (mnl_attr_validate(attr, MNL_TYPE_U32) == 0)
 			li->mtu = mnl_attr_get_u32(attr);
 		break;
+	case IFLA_ADDRESS:
+		if (mnl_attr_get_payload_len(attr) == 6)
+			memcpy(li->mac, mnl_attr_get_payload(attr), 6);
+		break;
 	case IFLA_LINKINFO:
 		if (mnl_attr_validate(attr, MNL_TYPE_NESTED) == 0)
 			mnl_attr_parse_nested(attr, link_parse_info, li);

@@ -16,6 +16,7 @@ struct link_info {
 	int master;		/* ifindex of the master, 0 if none */
 	unsigned int mtu;
 	bool up;
+	uint8_t mac[6];		/* IFLA_ADDRESS (zero when the link has none) */
 };
 
 /*
