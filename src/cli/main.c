@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cni/cni.h"
 
 static int cmd_explain(struct cli *c, int argc, char **argv);
 
@@ -80,6 +81,11 @@ int main(int argc, char **argv)
 	c.opts.state_dir = getenv("NSNET_STATE_DIR");
 	if (!c.opts.state_dir || !*c.opts.state_dir)
 		c.opts.state_dir = NSNET_STATE_DIR_DEFAULT;
+	/* A runtime runs CNI plugins without arguments, the request in CNI_* variables and stdin. */
+	if (argc == 1 && getenv("CNI_COMMAND")) {
+		free(args);
+		return cni_main(&c.opts);
+	}
 	/* Global options may stand anywhere before "--"; everything else keeps its order. */
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i], *val;

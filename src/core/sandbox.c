@@ -66,7 +66,7 @@ static int sandbox_net_compare(const struct nsnet_network *net, const struct san
 {
 	const struct network_req *w = &req->net;
 	char a[NSNET_PREFIX_STRLEN], b[NSNET_PREFIX_STRLEN];
-	bool same = net->n_subnets == w->n_subnets;
+	bool same = net->n_subnets == w->n_subnets || w->n_subnets == 0;	/* none given: any */
 
 	for (size_t i = 0; same && i < w->n_subnets; i++) {
 		const struct nsnet_prefix *p = network_subnet(net, w->subnet[i].addr.family, NULL);
@@ -74,10 +74,9 @@ static int sandbox_net_compare(const struct nsnet_network *net, const struct san
 		same = p && p->len == w->subnet[i].len && nsnet_addr_equal(&p->addr, &w->subnet[i].addr);
 	}
 	if (!same)
-		return nsnet_err_set(err, EEXIST, "network %s exists with subnet %s%s%s, the config asks for %s%s%s",
-				     net->name, nsnet_prefix_str(&net->subnet[0], a), net->n_subnets > 1 ? " and more" : "", "",
-				     w->n_subnets ? nsnet_prefix_str(&w->subnet[0], b) : "none",
-				     w->n_subnets > 1 ? " and more" : "", "");
+		return nsnet_err_set(err, EEXIST, "network %s exists with subnet %s%s, the config asks for %s%s",
+				     net->name, nsnet_prefix_str(&net->subnet[0], a), net->n_subnets > 1 ? " (and one more)" : "",
+				     nsnet_prefix_str(&w->subnet[0], b), w->n_subnets > 1 ? " (and one more)" : "");
 	for (size_t i = 0; (req->given & SANDBOX_GIVEN_GATEWAY) && i < w->n_gateways; i++) {
 		size_t k;
 
@@ -106,6 +105,9 @@ static int sandbox_network(struct op *op, const struct sandbox_req *req, struct 
 {
 	int r = rec_network_load(op, req->net.name, net, NULL);
 
+	if (r == -ENOENT && req->net.n_subnets == 0)
+		return nsnet_err_set(err, EINVAL, "network %s does not exist and the configuration gives no subnet",
+				     req->net.name);
 	if (r == -ENOENT)
 		return network_create_apply(op, &req->net, net, err);
 	if (r < 0)
@@ -158,7 +160,7 @@ int core_sandbox_add(const struct nsnet_opts *o, const struct sandbox_req *req, 
 	r = sandbox_load(&op, req->cid, req->ifname, name, &ns, err);
 	if (r == 0) {
 		if (rec_namespace_alive(&ns)) {
-			r = nsnet_err_set(err, EEXIST, "container %s already has interface %s (on network %s)", req->cid,
+			r = nsnet_err_set(err, EALREADY, "container %s already has interface %s (on network %s)", req->cid,
 					  req->ifname, ns.att[0].net);
 			goto out;
 		}
@@ -176,13 +178,15 @@ int core_sandbox_add(const struct nsnet_opts *o, const struct sandbox_req *req, 
 	snprintf(ns.cid, sizeof(ns.cid), "%s", req->cid);
 	snprintf(ns.netns_path, sizeof(ns.netns_path), "%s", req->netns);
 	r = op_netns_path(&op, name, req->netns, &ns.netns_dev, &ns.netns_ino, err);
+	if (r == -ENOENT || r == -ENOTNAM)
+		r = -ENOTNAM;	/* one answer for "the runtime's path is no namespace" */
 	if (r < 0)
 		goto out;
 	/* The runtime names the interface: if the namespace has one of that name, it is not ours. */
 	if ((r = op_nl(&op, name, &nl, err)) < 0)
 		goto out;
 	if (link_get(nl, req->ifname, &li, NULL) == 0) {
-		r = nsnet_err_set(err, EEXIST, "namespace %s already has an interface %s", req->netns, req->ifname);
+		r = nsnet_err_set(err, EALREADY, "namespace %s already has an interface %s", req->netns, req->ifname);
 		goto out;
 	}
 
