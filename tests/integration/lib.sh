@@ -380,7 +380,7 @@ leaks() {
 	if nft list table inet nsnet >/dev/null 2>&1; then echo "nft table inet nsnet exists"; fi
 	tables=$(nft list tables 2>/dev/null | tr '\n' ' ')
 	[ -z "$tables" ] || echo "nft tables: $tables"
-	for d in networks namespaces leases vips ports journal; do
+	for d in networks namespaces leases vips ports pools journal; do
 		files=$(find "$STATE_DIR/$d" -type f 2>/dev/null | tr '\n' ' ')
 		[ -z "$files" ] || echo "state files: $files"
 	done
