@@ -170,9 +170,6 @@ int core_sandbox_add(const struct nsnet_opts *o, const struct sandbox_req *req, 
 	} else if (r != -ENOENT) {
 		goto out;
 	}
-	if ((r = sandbox_network(&op, req, &net, err)) < 0)
-		goto out;
-
 	memset(&ns, 0, sizeof(ns));
 	snprintf(ns.name, sizeof(ns.name), "%s", name);
 	snprintf(ns.cid, sizeof(ns.cid), "%s", req->cid);
@@ -189,6 +186,8 @@ int core_sandbox_add(const struct nsnet_opts *o, const struct sandbox_req *req, 
 		r = nsnet_err_set(err, EALREADY, "namespace %s already has an interface %s", req->netns, req->ifname);
 		goto out;
 	}
+	if ((r = sandbox_network(&op, req, &net, err)) < 0)
+		goto out;
 
 	areq.net = net.name;
 	areq.ifname = req->ifname;
