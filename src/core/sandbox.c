@@ -10,6 +10,7 @@
 #include "core/records.h"
 #include "core/svc.h"
 #include "ipam/ipam.h"
+#include "kernel/addr.h"
 #include "kernel/link.h"
 #include "kernel/netns.h"
 
@@ -118,6 +119,23 @@ static int sandbox_network(struct op *op, const struct sandbox_req *req, struct 
 	return r;
 }
 
+static void sandbox_default_cb(const struct route_info *ri, void *data)
+{
+	if (ri->dst.len == 0)
+		*(bool *)data = true;
+}
+
+/*
+ * Does the namespace behind @nl have a default route of @family already? A runtime may attach one
+ * namespace to several networks (other ifnames, other plugins): only the first gives the route.
+ */
+static bool sandbox_has_default(struct nl *nl, int family)
+{
+	bool found = false;
+
+	return route_dump(nl, family, sandbox_default_cb, &found, NULL) == 0 && found;
+}
+
 /* Detach sandbox @ns (record named @name) and remove its record; what is gone already is fine. */
 static int sandbox_release(struct op *op, struct nsnet_namespace *ns, struct nsnet_err *err)
 {
@@ -198,6 +216,9 @@ int core_sandbox_add(const struct nsnet_opts *o, const struct sandbox_req *req, 
 	planned = true;
 	if (req->no_default_route)
 		p.att.default_route = false;
+	for (size_t i = 0; i < net.n_subnets && p.att.default_route && !o->dry_run; i++)
+		if (sandbox_has_default(nl, net.subnet[i].addr.family))
+			p.att.default_route = false;
 	p.no_hairpin = req->no_hairpin;
 	if (req->mac_set) {
 		p.att.mac_set = true;

@@ -19,21 +19,22 @@ done
 CNI_PATH_ALL=$CNI_BIN_DIR${CNI_BIN_DIR_REF:+:$CNI_BIN_DIR_REF}
 
 cni() {
-	verb=$1 conf=$2
+	# Helpers share the test's variables (POSIX sh has no locals): prefixed names only.
+	_cni_verb=$1 _cni_conf=$2
 	shift 2
-	set -- env -u CNI_NETNS -u CNI_ARGS CNI_COMMAND="$verb" CNI_CONTAINERID=c1 CNI_IFNAME=eth0 \
+	set -- env -u CNI_NETNS -u CNI_ARGS CNI_COMMAND="$_cni_verb" CNI_CONTAINERID=c1 CNI_IFNAME=eth0 \
 		CNI_PATH="$CNI_PATH_ALL" "$@" "$CNI_BIN_DIR/nsnet"
 	# "VAR=" in the arguments: unset it (env(1) would set it empty).
-	args=
-	for a in "$@"; do
-		case $a in CNI_*=) args="$args -u ${a%=}" ;; esac
+	_cni_unset=
+	for _cni_a in "$@"; do
+		case $_cni_a in CNI_*=) _cni_unset="$_cni_unset -u ${_cni_a%=}" ;; esac
 	done
 	CNI_RC=0
-	if [ -n "$args" ]; then
+	if [ -n "$_cni_unset" ]; then
 		# shellcheck disable=SC2086
-		printf '%s' "$conf" | timeout -k 2 "$T_CMD_TIMEOUT" env $args "$@" >"$T_TMP/cni.out" 2>"$T_TMP/cni.err" || CNI_RC=$?
+		printf '%s' "$_cni_conf" | timeout -k 2 "$T_CMD_TIMEOUT" env $_cni_unset "$@" >"$T_TMP/cni.out" 2>"$T_TMP/cni.err" || CNI_RC=$?
 	else
-		printf '%s' "$conf" | timeout -k 2 "$T_CMD_TIMEOUT" "$@" >"$T_TMP/cni.out" 2>"$T_TMP/cni.err" || CNI_RC=$?
+		printf '%s' "$_cni_conf" | timeout -k 2 "$T_CMD_TIMEOUT" "$@" >"$T_TMP/cni.out" 2>"$T_TMP/cni.err" || CNI_RC=$?
 	fi
 }
 
@@ -53,14 +54,14 @@ cni_ok() {
 }
 
 cni_err() {
-	want=$1; shift
+	_cni_want=$1; shift
 	cni "$@"
-	got=$(jq -r '.code' "$T_TMP/cni.out" 2>/dev/null || echo "not JSON")
-	if [ "$CNI_RC" = 0 ] || [ "$got" != "$want" ] ||
+	_cni_got=$(jq -r '.code' "$T_TMP/cni.out" 2>/dev/null || echo "not JSON")
+	if [ "$CNI_RC" = 0 ] || [ "$_cni_got" != "$_cni_want" ] ||
 		! jq -e '(.msg | type == "string") and (.cniVersion | type == "string")' "$T_TMP/cni.out" >/dev/null 2>&1 ||
 		! grep -q '^nsnet: CNI ' "$T_TMP/cni.err"; then
 		cni_show >&2
-		fail "CNI $1: expected error code $want, got $got"
+		fail "CNI $1: expected error code $_cni_want, got $_cni_got"
 	fi
 }
 
