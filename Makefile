@@ -79,8 +79,13 @@ bench: deps
 	@$(MAKE) --no-print-directory all
 	@sh bench/attach $(BUILD)/nsnet
 
+# CNIDIR=/opt/cni/bin (a CNI plugin dir): also link nsnet there, where runtimes look for "type": "nsnet".
+CNIDIR   ?=
 install: all
 	install -D -m 0755 $(BUILD)/nsnet $(DESTDIR)$(PREFIX)/bin/nsnet
+	@if [ -n "$(CNIDIR)" ]; then \
+		mkdir -p $(DESTDIR)$(CNIDIR) && ln -sf $(PREFIX)/bin/nsnet $(DESTDIR)$(CNIDIR)/nsnet && \
+		echo "ln -sf $(PREFIX)/bin/nsnet $(DESTDIR)$(CNIDIR)/nsnet"; fi
 
 clean:
 	rm -rf $(BUILD)

@@ -55,7 +55,10 @@ static const char main_help[] =
 	"  --version              print the version\n"
 	"  -h, --help             this help; `nsnet COMMAND --help` for a command's\n"
 	"\n"
-	"Exit status: 0 success, 1 failure (one line on stderr says why), 2 usage error.\n";
+	"Exit status: 0 success, 1 failure (one line on stderr says why), 2 usage error.\n"
+	"\n"
+	"Run with no arguments and CNI_COMMAND set, nsnet is a CNI plugin (\"type\": \"nsnet\";\n"
+	"spec 0.3.0-1.1.0, see docs/cni.md).\n";
 
 static int cmd_explain(struct cli *c, int argc, char **argv)
 {
