@@ -93,11 +93,12 @@ clean:
 # libFuzzer targets for the parsers (clang). FUZZ_SECONDS per target; new inputs go to build/fuzz/corpus-*.
 FUZZ_SECONDS ?= 60
 FUZZ_CFLAGS  := -g -O1 -std=c11 -D_GNU_SOURCE $(filter-out -Wno-format-truncation,$(WARN)) -Isrc -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
-FUZZ_TARGETS := inet names service records
+FUZZ_TARGETS := inet names service records cni
 FUZZ_SRC_inet    := src/util/inet.c src/util/err.c src/ipam/ipam.c
 FUZZ_SRC_names   := src/util/names.c src/util/err.c
 FUZZ_SRC_service := src/model/service.c src/model/model.c src/util/inet.c src/util/names.c src/util/err.c
 FUZZ_SRC_records := src/model/model.c src/util/inet.c src/util/names.c src/util/err.c
+FUZZ_SRC_cni     := src/cni/conf.c src/cni/result.c src/model/model.c src/util/inet.c src/util/names.c src/util/err.c
 FUZZ_DEF_service := -DFUZZ_SERVICE_STRICT
 
 $(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(wildcard src/*/*.c src/*/*.h)
