@@ -125,6 +125,16 @@ static int svc_ns_addr(struct op *op, const char *ns, const char *net, int famil
 			     family == AF_INET ? "IPv4" : "IPv6");
 }
 
+/* Does namespace @ns exist: in /run/netns, or as a live CNI container's? */
+static bool svc_ns_exists(struct op *op, const char *ns)
+{
+	struct nsnet_namespace rec;
+
+	if (netns_exists(ns))
+		return true;
+	return rec_namespace_load(op, ns, &rec, NULL) == 0 && rec_namespace_alive(&rec);
+}
+
 /* Resolve NS:PORT backends, check families and duplicates. */
 static int vip_resolve(struct op *op, struct nsnet_vip *v, struct nsnet_err *err)
 {
@@ -469,7 +479,7 @@ int svc_publish(struct op *op, const char *ns, const char *net, const struct nsn
 	/* The target family follows the host address; on every address IPv4 is preferred. */
 	family = p.host_ip.family ? p.host_ip.family : AF_INET;
 	r = svc_ns_addr(op, ns, net, family, &p.target, p.net, err);
-	if (r == -ENOENT && !p.host_ip.family && netns_exists(ns)) {
+	if (r == -ENOENT && !p.host_ip.family && svc_ns_exists(op, ns)) {
 		family = AF_INET6;
 		r = svc_ns_addr(op, ns, net, family, &p.target, p.net, NULL);
 		if (r < 0)

@@ -37,6 +37,14 @@ assert_unchanged "$before" "state after a refused ADD"
 cni_ok DEL "$conf" CNI_NETNS=/run/netns/ctr1 >/dev/null
 assert_eq "$(json "$NSNET" publish ls --json)" "[]" "publish ls after DEL"
 if out=$(tcp_get wan 192.0.2.1 8080); then fail "port 8080 still reaches the container after DEL: $out"; fi
+# A container with only IPv6: its port on every address targets its IPv6 address.
+if [ -d /proc/sys/net/ipv6 ]; then
+	conf6=$(cni_conf 1.0.0 lan6 '"subnet":"fd00:66::/64","runtimeConfig":{"portMappings":[{"hostPort":7070,"containerPort":70}]}')
+	cni_ok ADD "$conf6" CNI_CONTAINERID=v6 CNI_NETNS=/run/netns/ctr2 >/dev/null
+	assert_eq "$(json "$NSNET" publish ls --json | jq -r '.[] | "\(.host_port) \(.target)"')" "7070 fd00:66::2" "IPv6-only port mapping"
+	cni_ok DEL "$conf6" CNI_CONTAINERID=v6 >/dev/null
+	run_ok "$NSNET" network rm lan6 >/dev/null
+fi
 stop_servers
 ip netns del ctr1
 ip netns del ctr2
