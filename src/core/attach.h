@@ -39,9 +39,10 @@ void attach_plan_free(struct attach_plan *p);
 int attach_apply(struct op *op, const char *ns, const struct attach_plan *p, struct nsnet_err *err);
 
 /*
- * Release @ns's attachment to @net: delete the host veth (unless @keep_link, when the namespace is
- * about to be deleted and takes the veth with it), release its leases, and drop it from @ns (the
- * caller stores @ns). Missing links are fine.
+ * Release @ns's attachment to @net: delete the host veth (unless @keep_link, when the veth is about
+ * to go another way: with its namespace, or deleted later by its index), release its leases, and
+ * drop it from @ns (the caller stores @ns). Missing links are fine. With @keep_link the port's
+ * anti-spoofing elements are listed as stale instead of deleted (see firewall/guard.h).
  */
 int detach_apply(struct op *op, struct nsnet_namespace *ns, const char *net, bool keep_link,
 		 struct nsnet_err *err);

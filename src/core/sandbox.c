@@ -1,9 +1,12 @@
 // SPDX-License-Identifier: MIT
 // CNI sandboxes: a runtime's namespace, given by path, attached to a network and keyed by (container ID, ifname).
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "core/attach.h"
 #include "core/core.h"
@@ -136,21 +139,93 @@ static bool sandbox_has_default(struct nl *nl, int family)
 	return route_dump(nl, family, sandbox_default_cb, &found, NULL) == 0 && found;
 }
 
-/* Detach sandbox @ns (record named @name) and remove its record; what is gone already is fine. */
-static int sandbox_release(struct op *op, struct nsnet_namespace *ns, struct nsnet_err *err)
+/*
+ * Delete host link @ifindex from a short-lived grandchild process, so DEL answers without waiting
+ * for the kernel's teardown of the veth pair (an RCU grace period, ~20 ms). The caller set the
+ * link down and released everything else; if the child never runs, gc deletes the link (no record
+ * owns it) and an ADD of the same (container, ifname) deletes it first (sandbox_leftover()).
+ */
+static void sandbox_link_del_later(int ifindex)
+{
+	pid_t pid = fork();
+	struct nl nl;
+	int fd;
+
+	if (pid > 0) {
+		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+			;
+		return;
+	}
+	if (pid == 0 && fork() != 0)
+		_exit(0);	/* the grandchild is reparented: no zombie in a long-lived caller */
+	/* Detached from the runtime: it waits for EOF on our stdout, not for this. */
+	if (pid == 0) {
+		setsid();
+		if ((fd = open("/dev/null", O_RDWR | O_CLOEXEC)) >= 0) {
+			dup2(fd, 0);
+			dup2(fd, 1);
+			dup2(fd, 2);
+		}
+	}
+	if (nl_open(&nl, -1, NULL) == 0) {
+		link_del_index(&nl, ifindex, NULL);
+		nl_close(&nl);
+	}
+	if (pid == 0)
+		_exit(0);
+	/* fork failed: deleted right here instead. */
+}
+
+/*
+ * Detach sandbox @ns and remove its record; what is gone already is fine. @later: set the host
+ * end down now and leave its deletion to sandbox_link_del_later() (*@ifindex, 0 when nothing is
+ * left to delete), else delete it in the operation.
+ */
+static int sandbox_release(struct op *op, struct nsnet_namespace *ns, bool later, int *ifindex,
+			   struct nsnet_err *err)
 {
 	struct nsnet_network net;
+	struct link_info li;
+	struct nl *nl;
 	int r;
 
+	if (ifindex)
+		*ifindex = 0;
+	if (later && ns->n_att && op_nl(op, NULL, &nl, NULL) == 0 && link_get(nl, ns->att[0].host_ifname, &li, NULL) == 0) {
+		/* Down at once: the container is off the network when DEL answers. */
+		op_echo(op, "ip link set %s down", li.name);
+		if (link_set_down(nl, li.ifindex, NULL) == 0)
+			*ifindex = li.ifindex;
+	}
+	later = later && ifindex && *ifindex;
 	if (ns->n_att && rec_network_load(op, ns->att[0].net, &net, NULL) == 0) {
-		if ((r = detach_apply(op, ns, ns->att[0].net, false, err)) < 0)
+		if ((r = detach_apply(op, ns, ns->att[0].net, later, err)) < 0)
 			return r;
-	} else if (ns->n_att) {
+	} else if (ns->n_att && !later) {
 		/* The network went (network rm --force does not leave sandboxes behind, a damaged state might). */
 		if ((r = op_link_del(op, NULL, ns->att[0].host_ifname, err)) < 0)
 			return r;
 	}
 	return op_state_put(op, STATE_NAMESPACES, ns->name, NULL, err);
+}
+
+/*
+ * An ADD of (container, ifname) finds the host end of its veth, which nothing owns: a DEL whose
+ * deletion is still under way, or was cut short. Delete it (with its container end) first.
+ */
+static int sandbox_leftover(struct op *op, const char *name, const char *net, struct nsnet_err *err)
+{
+	char host[IFNAMSIZ];
+	struct link_info li;
+	struct nl *nl;
+	int r;
+
+	names_host_veth(name, net, host);
+	if ((r = op_nl(op, NULL, &nl, err)) < 0)
+		return r;
+	if (link_get(nl, host, &li, NULL) < 0)
+		return 0;
+	return op_link_del(op, NULL, host, err);
 }
 
 int core_sandbox_add(const struct nsnet_opts *o, const struct sandbox_req *req, struct sandbox_result *res,
@@ -183,7 +258,7 @@ int core_sandbox_add(const struct nsnet_opts *o, const struct sandbox_req *req, 
 			goto out;
 		}
 		/* Its namespace is gone and no DEL came: what is left of it makes room for the new one. */
-		if ((r = sandbox_release(&op, &ns, err)) < 0)
+		if ((r = sandbox_release(&op, &ns, false, NULL, err)) < 0)
 			goto out;
 	} else if (r != -ENOENT) {
 		goto out;
@@ -196,6 +271,8 @@ int core_sandbox_add(const struct nsnet_opts *o, const struct sandbox_req *req, 
 	if (r == -ENOENT || r == -ENOTNAM)
 		r = -ENOTNAM;	/* one answer for "the runtime's path is no namespace" */
 	if (r < 0)
+		goto out;
+	if ((r = sandbox_leftover(&op, name, req->net.name, err)) < 0)
 		goto out;
 	/* The runtime names the interface: if the namespace has one of that name, it is not ours. */
 	if ((r = op_nl(&op, name, &nl, err)) < 0)
@@ -269,8 +346,8 @@ int core_sandbox_del(const struct nsnet_opts *o, const char *cid, const char *if
 {
 	char name[NSNET_NAME_MAX + 1];
 	struct nsnet_namespace ns;
+	int r, ifindex = 0;
 	struct op op;
-	int r;
 
 	if ((r = sandbox_key_check(cid, ifname, err)) < 0)
 		return r;
@@ -282,10 +359,12 @@ int core_sandbox_del(const struct nsnet_opts *o, const char *cid, const char *if
 		goto out;
 	}
 	if (r == 0)
-		r = sandbox_release(&op, &ns, err);
+		r = sandbox_release(&op, &ns, !o->dry_run, &ifindex, err);
 out:
 	/* Removal is best effort, as ns rm: report the first error, restore nothing. */
 	op_end(&op);
+	if (ifindex)
+		sandbox_link_del_later(ifindex);
 	return r;
 }
 
@@ -390,7 +469,7 @@ int core_sandbox_gc(const struct nsnet_opts *o, const char *net, char *const *va
 		/* Each removal is best effort; go on with the others and report the first error. */
 		{
 			struct nsnet_err e1;
-			int r1 = sandbox_release(&op, &nss[i], &e1);
+			int r1 = sandbox_release(&op, &nss[i], false, NULL, &e1);
 
 			if (r1 < 0 && r == 0) {
 				*err = e1;

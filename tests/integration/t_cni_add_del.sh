@@ -61,6 +61,19 @@ cni_err 999 CHECK "$(cni_conf 1.0.0 lan '"subnet":"10.88.0.0/24"')" CNI_CONTAINE
 assert_match "$(cni_msg)" 'not the namespace it was added in' "CHECK message"
 cni_err 3 CHECK "$(cni_conf 1.0.0 lan '"subnet":"10.88.0.0/24"')" CNI_CONTAINERID=unknown CNI_NETNS=/run/netns/ctr3
 
+# DEL answers before the kernel has torn the veth pair down (that is left to a child process),
+# but the container is off the network at once; an ADD of the same container and ifname right
+# after finds the old pair in its way and removes it first.
+conf=$(cni_conf 1.0.0 lan '"subnet":"10.88.0.0/24"')
+for round in 1 2 3; do
+	cni_ok DEL "$conf" CNI_CONTAINERID=id-1.0.0 CNI_NETNS=/run/netns/ctr4 >/dev/null
+	if ping1 ctr4 10.88.0.1 >/dev/null 2>&1; then fail "ctr4 still reaches its gateway right after DEL"; fi
+	cni_ok ADD "$conf" CNI_CONTAINERID=id-1.0.0 CNI_NETNS=/run/netns/ctr4 >"$T_TMP/readd.json"
+	assert_eq "$(jq -r '.ips[0].address' "$T_TMP/readd.json")" 10.88.0.5/24 "address after DEL and ADD again ($round)"
+	ping_ok ctr4 10.88.0.1
+done
+wait_until 10 "$NSNET" check || fail "check after DEL and ADD again: $("$NSNET" check)"
+
 i=0
 for v in 0.3.0 0.3.1 0.4.0 1.0.0 1.1.0; do
 	i=$((i + 1))
