@@ -11,12 +11,24 @@ static const char *const cni_versions[CNI_NVERSIONS] = { "0.3.0", "0.3.1", "0.4.
 
 int cni_fail(struct cni_error *e, int code, const char *fmt, ...)
 {
+	char raw[sizeof(e->msg)];
+	size_t o = 0;
 	va_list ap;
 
 	e->code = code;
 	va_start(ap, fmt);
-	vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
+	vsnprintf(raw, sizeof(raw), fmt, ap);
 	va_end(ap);
+	/* Values from the request are quoted in messages: control bytes become \xHH, one line stays one. */
+	for (const char *p = raw; *p && o + 5 < sizeof(e->msg); p++) {
+		unsigned char ch = (unsigned char)*p;
+
+		if (ch < 0x20 || ch == 0x7f)
+			o += (size_t)snprintf(e->msg + o, sizeof(e->msg) - o, "\\x%02x", ch);
+		else
+			e->msg[o++] = (char)ch;
+	}
+	e->msg[o] = '\0';
 	e->details[0] = '\0';
 	return -1;
 }

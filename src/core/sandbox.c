@@ -252,7 +252,9 @@ int core_sandbox_add(const struct nsnet_opts *o, const struct sandbox_req *req, 
 		goto out;
 	r = sandbox_load(&op, req->cid, req->ifname, name, &ns, err);
 	if (r == 0) {
-		if (rec_namespace_alive(&ns)) {
+		/* Alive as gc sees it: its path leads to its namespace, or its veth (which dies with it) exists. */
+		if (rec_namespace_alive(&ns) ||
+		    (op_nl(&op, NULL, &nl, NULL) == 0 && link_get(nl, ns.att[0].host_ifname, &li, NULL) == 0)) {
 			r = nsnet_err_set(err, EALREADY, "container %s already has interface %s (on network %s)", req->cid,
 					  req->ifname, ns.att[0].net);
 			goto out;

@@ -298,6 +298,8 @@ TEST(test_version_and_errors)
 	j = cni_version_result("7.0.0");
 	CHECK_EQ_STR(json_string_value(json_object_get(j, "cniVersion")), "1.1.0");
 	json_decref(j);
+	cni_fail(&e, CNI_ERR_VERSION, "cniVersion '%s'", "a\nb\x7f");
+	CHECK_EQ_STR(e.msg, "cniVersion 'a\\x0ab\\x7f'");
 	cni_fail(&e, CNI_ERR_CONFIG, "bad %s", "thing");
 	j = cni_error_json("0.3.1", &e);
 	s = json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS);
