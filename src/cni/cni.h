@@ -97,6 +97,13 @@ const char *cni_version_str(enum cni_ver v);
 /* Results (new references, NULL on OOM). */
 json_t *cni_result(const struct cni_conf *c, const struct cni_env *env, const struct sandbox_result *res);
 json_t *cni_ipam_result(const struct cni_conf *c, const struct sandbox_result *res);
+/*
+ * CHECK: does prevResult @prev (NULL: none given, fine) agree with @res? The container interface
+ * named CNI_IFNAME with sandbox CNI_NETNS must have @res's MAC, and every address it lists for
+ * that interface must be one of @res's. Returns 0 or -1 with @e naming the difference.
+ */
+int cni_check_prev(const json_t *prev, const struct cni_env *env, const struct sandbox_result *res,
+		   struct cni_error *e);
 /* The VERSION answer: @requested when supported, else the newest. */
 json_t *cni_version_result(const char *requested);
 /* {"cniVersion", "code", "msg", "details"?}: @version NULL or unsupported gives the newest. */

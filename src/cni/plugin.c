@@ -152,13 +152,18 @@ static int cni_plugin(const struct nsnet_opts *o, struct cni_conf *c, const stru
 			}
 		}
 		return r < 0 ? -1 : 0;
-	case CNI_CMD_CHECK:
-		r = core_sandbox_check(o, env->cid, env->ifname, env->netns, c->name, &err);
+	case CNI_CMD_CHECK: {
+		struct sandbox_result res;
+
+		r = core_sandbox_check(o, env->cid, env->ifname, env->netns, c->name, &res, &err);
 		if (r == -ENOENT)
 			return cni_fail(e, CNI_ERR_UNKNOWN, "%s", err.msg);
 		if (r < 0)
 			return cni_core_fail(e, r, &err);
+		if (cni_check_prev(json_object_get(c->root, "prevResult"), env, &res, e) < 0)
+			return -1;
 		return c->ipam_type ? cni_delegate(env, c->ipam_type, "CHECK", text, len, NULL, e) : 0;
+	}
 	case CNI_CMD_GC:
 		r = core_sandbox_gc(o, c->name, c->valid, c->n_valid, &err);
 		if (r < 0)

@@ -4,6 +4,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 static void mac_str(const unsigned char *m, char *out)
 {
@@ -94,4 +95,50 @@ json_t *cni_error_json(const char *version, const struct cni_error *e)
 	if (j && e->details[0])
 		json_object_set_new(j, "details", json_string(e->details));
 	return j;
+}
+
+int cni_check_prev(const json_t *prev, const struct cni_env *env, const struct sandbox_result *res,
+		   struct cni_error *e)
+{
+	const json_t *ifs = json_object_get(prev, "interfaces"), *ips = json_object_get(prev, "ips"), *x;
+	char mac[18];
+	long long mine = -1;
+	size_t i;
+
+	if (!prev)
+		return 0;
+	if (!json_is_object(prev))
+		return cni_fail(e, CNI_ERR_DECODE, "prevResult: expected an object");
+	mac_str(res->mac, mac);
+	json_array_foreach(ifs, i, x) {
+		const char *name = json_string_value(json_object_get(x, "name"));
+		const char *sb = json_string_value(json_object_get(x, "sandbox"));
+		const char *m = json_string_value(json_object_get(x, "mac"));
+
+		if (!name || strcmp(name, env->ifname) || !sb || !*sb)
+			continue;
+		mine = (long long)i;
+		if (env->netns && strcmp(sb, env->netns))
+			return cni_fail(e, CNI_ERR_INTERNAL, "prevResult: interface %s is in sandbox %s, CNI_NETNS is %s",
+					name, sb, env->netns);
+		if (m && strcasecmp(m, mac))
+			return cni_fail(e, CNI_ERR_INTERNAL, "prevResult: interface %s has MAC %s, nsnet set %s", name, m, mac);
+	}
+	json_array_foreach(ips, i, x) {
+		const json_t *idx = json_object_get(x, "interface");
+		const char *a = json_string_value(json_object_get(x, "address"));
+		char want[NSNET_PREFIX_STRLEN + 4], buf[INET6_ADDRSTRLEN];
+		bool found = false;
+
+		if (!a || !json_is_integer(idx) || json_integer_value(idx) != mine)
+			continue;
+		for (size_t k = 0; k < res->n_addrs && !found; k++) {
+			snprintf(want, sizeof(want), "%s/%u", nsnet_addr_str(&res->addr[k], buf), res->plen[k]);
+			found = !strcmp(want, a);
+		}
+		if (!found)
+			return cni_fail(e, CNI_ERR_INTERNAL, "prevResult: address %s of %s is not the one nsnet leased",
+					a, env->ifname);
+	}
+	return 0;
 }

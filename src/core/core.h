@@ -120,10 +120,11 @@ int core_sandbox_add(const struct nsnet_opts *o, const struct sandbox_req *req, 
 int core_sandbox_del(const struct nsnet_opts *o, const char *cid, const char *ifname, struct nsnet_err *err);
 /*
  * CHECK: (@cid, @ifname) is attached to @net with the namespace at @netns, its links, MAC, lease
- * and bridge port in place. Returns 0, -ENOENT (unknown container) or -EPROTO naming the difference.
+ * and bridge port in place; fills @res with what it has (for comparing with a prevResult).
+ * Returns 0, -ENOENT (unknown container) or -EPROTO naming the difference.
  */
 int core_sandbox_check(const struct nsnet_opts *o, const char *cid, const char *ifname, const char *netns,
-		       const char *net, struct nsnet_err *err);
+		       const char *net, struct sandbox_result *res, struct nsnet_err *err);
 /* GC: detach every sandbox of network @net whose "cid/ifname" is not among @valid. Returns how many. */
 int core_sandbox_gc(const struct nsnet_opts *o, const char *net, char *const *valid, size_t n_valid,
 		    struct nsnet_err *err);

@@ -371,7 +371,7 @@ out:
 }
 
 int core_sandbox_check(const struct nsnet_opts *o, const char *cid, const char *ifname, const char *netns,
-		       const char *net, struct nsnet_err *err)
+		       const char *net, struct sandbox_result *res, struct nsnet_err *err)
 {
 	char name[NSNET_NAME_MAX + 1], b[NSNET_PREFIX_STRLEN];
 	struct nsnet_namespace ns;
@@ -427,8 +427,23 @@ int core_sandbox_check(const struct nsnet_opts *o, const char *cid, const char *
 	}
 	if ((r = rec_leases_load(&op, net, &l, err)) < 0)
 		goto out;
-	for (size_t i = 0; i < l.n; i++)
-		leased |= !strcmp(l.v[i].owner, name) && !strcmp(l.v[i].ifname, ifname);
+	memset(res, 0, sizeof(*res));
+	snprintf(res->ifname, sizeof(res->ifname), "%s", ifname);
+	snprintf(res->host_ifname, sizeof(res->host_ifname), "%s", ns.att[0].host_ifname);
+	memcpy(res->mac, mac, 6);
+	memcpy(res->host_mac, host.mac, 6);
+	for (size_t i = 0; i < l.n; i++) {
+		size_t k;
+
+		if (strcmp(l.v[i].owner, name) || strcmp(l.v[i].ifname, ifname))
+			continue;
+		leased = true;
+		if (res->n_addrs < NSNET_MAX_SUBNETS && network_subnet(&network, l.v[i].addr.family, &k)) {
+			res->addr[res->n_addrs] = l.v[i].addr;
+			res->plen[res->n_addrs] = network.subnet[k].len;
+			res->gateway[res->n_addrs++] = network.gateway[k];
+		}
+	}
 	if (!leased)
 		r = nsnet_err_set(err, EPROTO, "container %s: no address of %s is leased to %s", cid,
 				  nsnet_prefix_str(&network.subnet[0], b), ifname);

@@ -38,7 +38,20 @@ for v in 0.3.0 0.3.1 0.4.0 1.0.0 1.1.0; do
 	assert_eq "$(ip -o link show "$host" | sed -n 's/.* master \([^ ]*\) .*/\1/p')" nsnet-lan "host end's bridge ($v)"
 	ping_ok "$ns" 10.88.0.1
 	assert_eq "$(default_route "$ns")" "10.88.0.1 eth0" "default route ($v)"
-	case $v in 0.3.*) ;; *) cni_ok CHECK "$conf" CNI_CONTAINERID="id-$v" CNI_NETNS="/run/netns/$ns" >/dev/null ;; esac
+	case $v in
+	0.3.*) ;;
+	*)
+		cni_ok CHECK "$conf" CNI_CONTAINERID="id-$v" CNI_NETNS="/run/netns/$ns" >/dev/null
+		# With the ADD's result as prevResult, as runtimes send it; then with one that differs.
+		prev=$(printf '%s' "$conf" | jq -c --slurpfile r "$T_TMP/res.json" '. + {prevResult: $r[0]}')
+		cni_ok CHECK "$prev" CNI_CONTAINERID="id-$v" CNI_NETNS="/run/netns/$ns" >/dev/null
+		bad=$(printf '%s' "$prev" | jq -c '.prevResult.ips[0].address = "10.88.0.99/24"')
+		cni_err 999 CHECK "$bad" CNI_CONTAINERID="id-$v" CNI_NETNS="/run/netns/$ns"
+		assert_match "$(cni_msg)" 'prevResult: address 10.88.0.99/24 of eth0 is not the one nsnet leased' "CHECK message ($v)"
+		bad=$(printf '%s' "$prev" | jq -c '.prevResult.interfaces[1].mac = "02:00:00:00:00:99"')
+		cni_err 999 CHECK "$bad" CNI_CONTAINERID="id-$v" CNI_NETNS="/run/netns/$ns"
+		;;
+	esac
 	[ -z "$res" ] && fail "empty result"
 done
 ping_ok ctr1 10.88.0.6
