@@ -75,6 +75,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (!j || c.sb.n_ports > SANDBOX_MAX_PORTS || c.sb.n_ips > NSNET_MAX_SUBNETS)
 			abort();
 		json_decref(j);
+		/* CHECK's comparison with a prevResult: any one given, and the result just rendered. */
+		if (env.cmd == CNI_CMD_CHECK && cni_check_prev(json_object_get(c.root, "prevResult"), &env, &r, &e) < 0 &&
+		    (!e.msg[0] || strchr(e.msg, '\n')))
+			abort();
 	}
 	cni_conf_free(&c);
 	return 0;
