@@ -26,7 +26,7 @@ endif
 CFLAGS   += $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 LDLIBS   += $(shell pkg-config --libs $(LINK_PKGS) 2>/dev/null) -ldl
 
-LIB_SRC  := $(wildcard src/util/*.c src/model/*.c src/state/*.c src/ipam/*.c src/kernel/*.c src/firewall/*.c src/core/*.c)
+LIB_SRC  := $(wildcard src/util/*.c src/model/*.c src/state/*.c src/ipam/*.c src/kernel/*.c src/firewall/*.c src/core/*.c src/cni/*.c)
 CLI_SRC  := $(wildcard src/cli/*.c)
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
 CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/%.o)
@@ -80,8 +80,13 @@ bench: deps
 	@sh bench/attach $(BUILD)/nsnet
 	@sh bench/cni $(BUILD)/nsnet
 
+# CNIDIR=/opt/cni/bin (a CNI plugin dir): also link nsnet there, where runtimes look for "type": "nsnet".
+CNIDIR   ?=
 install: all
 	install -D -m 0755 $(BUILD)/nsnet $(DESTDIR)$(PREFIX)/bin/nsnet
+	@if [ -n "$(CNIDIR)" ]; then \
+		mkdir -p $(DESTDIR)$(CNIDIR) && ln -sf $(PREFIX)/bin/nsnet $(DESTDIR)$(CNIDIR)/nsnet && \
+		echo "ln -sf $(PREFIX)/bin/nsnet $(DESTDIR)$(CNIDIR)/nsnet"; fi
 
 clean:
 	rm -rf $(BUILD)
@@ -89,11 +94,12 @@ clean:
 # libFuzzer targets for the parsers (clang). FUZZ_SECONDS per target; new inputs go to build/fuzz/corpus-*.
 FUZZ_SECONDS ?= 60
 FUZZ_CFLAGS  := -g -O1 -std=c11 -D_GNU_SOURCE $(filter-out -Wno-format-truncation,$(WARN)) -Isrc -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
-FUZZ_TARGETS := inet names service records
+FUZZ_TARGETS := inet names service records cni
 FUZZ_SRC_inet    := src/util/inet.c src/util/err.c src/ipam/ipam.c
 FUZZ_SRC_names   := src/util/names.c src/util/err.c
 FUZZ_SRC_service := src/model/service.c src/model/model.c src/util/inet.c src/util/names.c src/util/err.c
 FUZZ_SRC_records := src/model/model.c src/util/inet.c src/util/names.c src/util/err.c
+FUZZ_SRC_cni     := src/cni/conf.c src/cni/result.c src/model/model.c src/util/inet.c src/util/names.c src/util/err.c
 FUZZ_DEF_service := -DFUZZ_SERVICE_STRICT
 
 $(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(wildcard src/*/*.c src/*/*.h)

@@ -7,6 +7,7 @@
 
 #include "cli/cli.h"
 #include "firewall/fw.h"
+#include "cni/cni.h"
 
 static int cmd_explain(struct cli *c, int argc, char **argv);
 
@@ -57,7 +58,10 @@ static const char main_help[] =
 	"  --version              print the version\n"
 	"  -h, --help             this help; `nsnet COMMAND --help` for a command's\n"
 	"\n"
-	"Exit status: 0 success, 1 failure (one line on stderr says why), 2 usage error.\n";
+	"Exit status: 0 success, 1 failure (one line on stderr says why), 2 usage error.\n"
+	"\n"
+	"Run with no arguments and CNI_COMMAND set, nsnet is a CNI plugin (\"type\": \"nsnet\";\n"
+	"spec 0.3.0-1.1.0, see docs/cni.md).\n";
 
 static int cmd_explain(struct cli *c, int argc, char **argv)
 {
@@ -86,6 +90,11 @@ int main(int argc, char **argv)
 	c.opts.backend = getenv("NSNET_BACKEND");
 	if (c.opts.backend && !*c.opts.backend)
 		c.opts.backend = NULL;
+	/* A runtime runs CNI plugins without arguments, the request in CNI_* variables and stdin. */
+	if (argc == 1 && getenv("CNI_COMMAND")) {
+		free(args);
+		return cni_main(&c.opts);
+	}
 	/* Global options may stand anywhere before "--"; everything else keeps its order. */
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i], *val;

@@ -95,6 +95,8 @@ void cli_print_tree(const json_t *root)
 			       json_string_value(json_object_get(a, "namespace")),
 			       json_string_value(json_object_get(a, "ifname")));
 			print_strings(json_object_get(a, "addresses"), " ", "-");
+			if (json_string_value(json_object_get(a, "container_id")))
+				printf("  (CNI container %.24s)", json_string_value(json_object_get(a, "container_id")));
 			putchar('\n');
 		}
 	}

@@ -140,14 +140,22 @@ void attach_plan_free(struct attach_plan *p)
 	leases_free(&p->leases);
 }
 
+void attach_mac(const char *ns, const struct nsnet_attachment *a, unsigned char *out)
+{
+	if (a->mac_set)
+		memcpy(out, a->mac, 6);
+	else
+		names_guest_mac(ns, a->net, out);
+}
+
 int attach_apply(struct op *op, const char *ns, const struct attach_plan *p, struct nsnet_err *err)
 {
 	struct fw_guard_port port = { .ifname = p->att.host_ifname, .n_addrs = p->n_addrs, .addrs = p->addr };
 	int r;
 
-	names_guest_mac(ns, p->net.name, port.mac);
+	attach_mac(ns, &p->att, port.mac);
 	r = op_veth_add(op, p->att.host_ifname, p->net.bridge, ns, p->att.ifname, port.mac, p->net.mtu, err);
-	if (r == 0)
+	if (r == 0 && !p->no_hairpin)
 		r = op_hairpin(op, p->att.host_ifname, err);
 	if (r == 0)
 		r = op_link_up(op, ns, p->att.ifname, err);
@@ -181,7 +189,7 @@ int detach_apply(struct op *op, struct nsnet_namespace *ns, const char *net, boo
 		struct nsnet_addr addrs[NSNET_MAX_SUBNETS];
 		struct fw_guard_port port = { .ifname = att->host_ifname, .addrs = addrs };
 
-		names_guest_mac(ns->name, net, port.mac);
+		attach_mac(ns->name, att, port.mac);
 		for (size_t i = 0; i < l.n && port.n_addrs < NSNET_MAX_SUBNETS; i++)
 			if (!strcmp(l.v[i].owner, ns->name) && !strcmp(l.v[i].ifname, att->ifname))
 				addrs[port.n_addrs++] = l.v[i].addr;

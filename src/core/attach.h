@@ -12,7 +12,18 @@ struct attach_plan {
 	struct nsnet_addr addr[NSNET_MAX_SUBNETS];
 	unsigned int plen[NSNET_MAX_SUBNETS];
 	struct nsnet_leases leases;	/* the network's leases including the new ones */
+	bool no_hairpin;		/* CNI hairpinMode false */
 };
+
+/* The MAC of @ns's interface of attachment @a: the one recorded, or derived from the names. */
+void attach_mac(const char *ns, const struct nsnet_attachment *a, unsigned char *out);
+
+/*
+ * Create network @req inside operation @op (plan, bridge, gateway addresses, forwarding, rules,
+ * record); fills @net. Shared by `network create` and CNI ADD. Returns 0 or -errno.
+ */
+int network_create_apply(struct op *op, const struct network_req *req, struct nsnet_network *net,
+			 struct nsnet_err *err);
 
 /*
  * Plan attaching @ns (its record, possibly without attachments yet) to network @req->net: check the
@@ -28,9 +39,10 @@ void attach_plan_free(struct attach_plan *p);
 int attach_apply(struct op *op, const char *ns, const struct attach_plan *p, struct nsnet_err *err);
 
 /*
- * Release @ns's attachment to @net: delete the host veth (unless @keep_link, when the namespace is
- * about to be deleted and takes the veth with it), release its leases, and drop it from @ns (the
- * caller stores @ns). Missing links are fine.
+ * Release @ns's attachment to @net: delete the host veth (unless @keep_link, when the veth is about
+ * to go another way: with its namespace, or deleted later by its index), release its leases, and
+ * drop it from @ns (the caller stores @ns). Missing links are fine. With @keep_link the port's
+ * anti-spoofing elements are listed as stale instead of deleted (see firewall/guard.h).
  */
 int detach_apply(struct op *op, struct nsnet_namespace *ns, const char *net, bool keep_link,
 		 struct nsnet_err *err);

@@ -81,7 +81,14 @@ int core_check(const struct nsnet_opts *o, struct nsnet_err *err)
 	for (int i = 0; i < n_ns; i++) {
 		const struct nsnet_namespace *ns = &nss[i];
 
-		if (!netns_exists(ns->name)) {
+		if (ns->cid[0]) {
+			/* Alive while its path leads to it, or while its veth (which dies with it) exists. */
+			if (!rec_namespace_alive(ns) && !(ns->n_att && link_list_find(&links, ns->att[0].host_ifname))) {
+				DIFF("CNI container %s (%s): its namespace %s is gone and no DEL came (nsnet gc or CNI GC removes it)",
+				     ns->cid, ns->n_att ? ns->att[0].ifname : "?", ns->netns_path);
+				continue;
+			}
+		} else if (!netns_exists(ns->name)) {
 			DIFF("namespace %s: recorded but gone from %s", ns->name, NETNS_RUN_DIR);
 			continue;
 		}

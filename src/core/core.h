@@ -9,6 +9,7 @@
 
 #include "core/op.h"
 #include "model/model.h"
+#include "model/service.h"
 #include "util/strbuf.h"
 
 /* What the user asked for when creating a network; unset fields get defaults. */
@@ -65,6 +66,100 @@ int core_vip_rm(const struct nsnet_opts *o, uint8_t proto, const void *endpoint,
 int core_publish(const struct nsnet_opts *o, const char *ns, const char *net, const struct nsnet_port *req,
 		 struct nsnet_err *err);
 int core_unpublish(const struct nsnet_opts *o, const char *ns, const struct nsnet_port *req, struct nsnet_err *err);
+
+/*
+ * CNI sandboxes (src/core/sandbox.c): a runtime's namespace, given by path, attached to one
+ * network under the key (container ID, ifname). The CNI layer (src/cni) turns the protocol into
+ * these calls.
+ */
+#define SANDBOX_GIVEN_GATEWAY 0x1u	/* which network_req fields the config set explicitly */
+#define SANDBOX_GIVEN_BRIDGE 0x2u
+#define SANDBOX_GIVEN_NAT 0x4u
+#define SANDBOX_GIVEN_INTERNAL 0x8u
+#define SANDBOX_GIVEN_MTU 0x10u
+#define SANDBOX_MAX_PORTS 64
+
+struct sandbox_req {
+	const char *cid;
+	const char *ifname;
+	const char *netns;		/* path */
+	struct network_req net;		/* used as is, or created if missing */
+	unsigned int given;		/* SANDBOX_GIVEN_*: compared with an existing network */
+	size_t n_ips;			/* static addresses, one per family at most */
+	struct nsnet_addr ip[NSNET_MAX_SUBNETS];
+	bool mac_set;
+	unsigned char mac[6];
+	bool no_default_route;		/* isGateway false */
+	bool no_hairpin;		/* hairpinMode false */
+	size_t n_ports;			/* portMappings */
+	struct nsnet_port *ports;
+};
+
+struct sandbox_result {
+	char host_ifname[IFNAMSIZ];
+	unsigned char host_mac[6];
+	char ifname[IFNAMSIZ];
+	unsigned char mac[6];
+	size_t n_addrs;
+	struct nsnet_addr addr[NSNET_MAX_SUBNETS];
+	unsigned int plen[NSNET_MAX_SUBNETS];
+	struct nsnet_addr gateway[NSNET_MAX_SUBNETS];	/* of addr[i]'s subnet */
+	bool default_route;
+	unsigned int mtu;
+};
+
+/*
+ * ADD: attach the namespace at @req->netns to network @req->net.name (created first when
+ * missing; -EEXIST "... conflicts ..." when one of that name differs), publish its ports, record
+ * it. All or nothing. Returns 0 and fills @res, -ENOTNAM/-ENOENT when the path is no network
+ * namespace, -EEXIST when (cid, ifname) is attached already, or -errno.
+ */
+int core_sandbox_add(const struct nsnet_opts *o, const struct sandbox_req *req, struct sandbox_result *res,
+		     struct nsnet_err *err);
+/* DEL: release everything of (@cid, @ifname); fine when nothing (or only part) is left. */
+int core_sandbox_del(const struct nsnet_opts *o, const char *cid, const char *ifname, struct nsnet_err *err);
+/*
+ * CHECK: (@cid, @ifname) is attached to @net with the namespace at @netns, its links, MAC, lease
+ * and bridge port in place; fills @res with what it has (for comparing with a prevResult).
+ * Returns 0, -ENOENT (unknown container) or -EPROTO naming the difference.
+ */
+int core_sandbox_check(const struct nsnet_opts *o, const char *cid, const char *ifname, const char *netns,
+		       const char *net, struct sandbox_result *res, struct nsnet_err *err);
+/* GC: detach every sandbox of network @net whose "cid/ifname" is not among @valid. Returns how many. */
+int core_sandbox_gc(const struct nsnet_opts *o, const char *net, char *const *valid, size_t n_valid,
+		    struct nsnet_err *err);
+/*
+ * STATUS of network @req (may not exist yet): -EROFS/-EACCES when the state dir cannot be written,
+ * -ENOSPC when no address is left, -ENETDOWN when the network's bridge is missing, else 0.
+ */
+int core_sandbox_status(const struct nsnet_opts *o, const struct network_req *req, struct nsnet_err *err);
+/* The record name of (@cid, @ifname): "cni-" + 16 hex digits of a hash. @out: NSNET_NAME_MAX + 1. */
+void sandbox_name(const char *cid, const char *ifname, char *out);
+
+/*
+ * nsnet as an IPAM plugin (src/core/pool.c): address pools named after the CNI network, leases
+ * keyed by (container ID, ifname), no kernel work. add returns the existing lease when there is one.
+ */
+struct pool_req {
+	const char *name;
+	size_t n_subnets;
+	struct nsnet_prefix subnet[NSNET_MAX_SUBNETS];
+	size_t n_gateways;
+	struct nsnet_addr gateway[NSNET_MAX_SUBNETS];
+	size_t n_ips;
+	struct nsnet_addr ip[NSNET_MAX_SUBNETS];
+};
+int core_pool_add(const struct nsnet_opts *o, const struct pool_req *req, const char *cid, const char *ifname,
+		  struct sandbox_result *res, struct nsnet_err *err);
+int core_pool_del(const struct nsnet_opts *o, const char *pool, const char *cid, const char *ifname,
+		  struct nsnet_err *err);
+/* Is (@cid, @ifname) leased in @pool? 0, -ENOENT, or -errno. */
+int core_pool_check(const struct nsnet_opts *o, const char *pool, const char *cid, const char *ifname,
+		    struct nsnet_err *err);
+int core_pool_gc(const struct nsnet_opts *o, const char *pool, char *const *valid, size_t n_valid,
+		 struct nsnet_err *err);
+/* -ENOSPC when @req's pool has no free address, -EACCES/-EROFS when the state dir is not writable. */
+int core_pool_status(const struct nsnet_opts *o, const struct pool_req *req, struct nsnet_err *err);
 
 /*
  * Remove leftovers of interrupted operations: records of vanished namespaces, leases nobody holds,

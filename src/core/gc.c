@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/attach.h"
 #include "core/core.h"
 #include "core/records.h"
 #include "core/svc.h"
@@ -72,7 +73,7 @@ static int gc_guard(struct op *op, const struct nsnet_namespace *nss, int n_ns, 
 				continue;	/* no port, nothing to guard (check reports the missing veth) */
 			if ((r = rec_leases_load(op, a->net, &l, err)) < 0)
 				return r;
-			names_guest_mac(nss[i].name, a->net, port.mac);
+			attach_mac(nss[i].name, a, port.mac);
 			for (size_t m = 0; m < l.n && port.n_addrs < NSNET_MAX_SUBNETS; m++)
 				if (!strcmp(l.v[m].owner, nss[i].name) && !strcmp(l.v[m].ifname, a->ifname))
 					addrs[port.n_addrs++] = l.v[m].addr;
@@ -120,13 +121,25 @@ int core_gc(const struct nsnet_opts *o, struct nsnet_err *err)
 		goto out;
 	}
 
-	/* 1. Records of namespaces that no longer exist. */
+	if ((r = op_nl(&op, NULL, &nl, err)) < 0 || (r = link_list_dump(nl, &links, err)) < 0)
+		goto out;
+
+	/*
+	 * 1. Records of namespaces that no longer exist. A CNI sandbox's path may stop leading to its
+	 * namespace while the namespace lives on (the runtime's process exited, a bind mount elsewhere
+	 * holds it): its host veth, which dies with the namespace, says it is still there.
+	 */
 	for (int i = 0; i < n_ns; i++) {
 		char dir[PATH_MAX], file[PATH_MAX + 16];
 
-		if (netns_exists(nss[i].name))
+		if (rec_namespace_alive(&nss[i]) ||
+		    (nss[i].cid[0] && nss[i].n_att && link_list_find(&links, nss[i].att[0].host_ifname)))
 			continue;
-		printf("gc: namespace %s is gone: removing its record\n", nss[i].name);
+		if (nss[i].cid[0])
+			printf("gc: CNI container %s (%s): its namespace %s is gone: removing its record\n", nss[i].cid,
+			       nss[i].n_att ? nss[i].att[0].ifname : "?", nss[i].netns_path);
+		else
+			printf("gc: namespace %s is gone: removing its record\n", nss[i].name);
 		if (nss[i].managed) {
 			netns_del(nss[i].name, NULL);	/* a file an interrupted removal left, if any */
 			snprintf(dir, sizeof(dir), "%s/%s", NETNS_ETC_DIR, nss[i].name);
@@ -179,8 +192,6 @@ int core_gc(const struct nsnet_opts *o, struct nsnet_err *err)
 	}
 
 	/* 3. Links carrying nsnet's marks that no record owns. */
-	if ((r = op_nl(&op, NULL, &nl, err)) < 0 || (r = link_list_dump(nl, &links, err)) < 0)
-		goto out;
 	for (size_t i = 0; i < links.n; i++) {
 		const struct link_info *li = &links.v[i];
 		bool owned = false;

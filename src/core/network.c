@@ -83,21 +83,19 @@ static int network_plan(struct op *op, const struct network_req *req, struct nsn
 	return r;
 }
 
-int core_network_create(const struct nsnet_opts *o, const struct network_req *req, struct nsnet_err *err)
+int network_create_apply(struct op *op, const struct network_req *req, struct nsnet_network *out,
+			 struct nsnet_err *err)
 {
 	struct strbuf add = { 0 }, undo = { 0 }, guard = { 0 }, guard_undo = { 0 };
 	struct nsnet_network net;
 	struct link_info li;
 	struct nl *nl;
-	struct op op;
 	int r;
 
-	if ((r = op_begin(&op, o, true, err)) < 0)
-		goto out;
-	if ((r = network_plan(&op, req, &net, err)) < 0)
+	if ((r = network_plan(op, req, &net, err)) < 0)
 		goto out;
 	/* A link of that name that nsnet did not record belongs to someone else: refuse. */
-	if ((r = op_nl(&op, NULL, &nl, err)) < 0)
+	if ((r = op_nl(op, NULL, &nl, err)) < 0)
 		goto out;
 	if (link_get(nl, net.bridge, &li, NULL) == 0) {
 		r = nsnet_err_set(err, EEXIST, "network %s: a link named %s already exists (choose another with --bridge)",
@@ -106,47 +104,59 @@ int core_network_create(const struct nsnet_opts *o, const struct network_req *re
 	}
 	{
 		/* The first network brings the anti-spoofing table; undoing it takes the tables away. */
-		int nets = state_count(&op.st, STATE_NETWORKS, 1, err), svcs = svc_count(&op, 1, err);
+		int nets = state_count(&op->st, STATE_NETWORKS, 1, err), svcs = svc_count(op, 1, err);
 
 		if (nets < 0 || svcs < 0) {
 			r = nets < 0 ? nets : svcs;
 			goto out;
 		}
-		fw_network_add(op.fw, &net, &add);
-		fw_network_del(op.fw, &net, nets == 0 && svcs == 0, &undo);
+		fw_network_add(op->fw, &net, &add);
+		fw_network_del(op->fw, &net, nets == 0 && svcs == 0, &undo);
 		/* The bridge table is nft with either backend: one transaction with nft, its own with iptables. */
 		if (nets == 0) {
-			fw_guard_table(op.fw == FW_NFT ? &add : &guard);
-			strbuf_printf(op.fw == FW_NFT ? &undo : &guard_undo, "delete table bridge %s\n", NSNET_NFT_TABLE);
+			fw_guard_table(op->fw == FW_NFT ? &add : &guard);
+			strbuf_printf(op->fw == FW_NFT ? &undo : &guard_undo, "delete table bridge %s\n", NSNET_NFT_TABLE);
 		}
 	}
 	if (add.oom || undo.oom) {
 		r = nsnet_err_set(err, ENOMEM, "out of memory");
 		goto out;
 	}
-	if ((r = op_bridge_add(&op, &net, err)) < 0)
+	if ((r = op_bridge_add(op, &net, err)) < 0)
 		goto out;
 	for (size_t i = 0; i < net.n_subnets; i++)
-		if ((r = op_addr_add(&op, NULL, net.bridge, &net.gateway[i], net.subnet[i].len, err)) < 0)
+		if ((r = op_addr_add(op, NULL, net.bridge, &net.gateway[i], net.subnet[i].len, err)) < 0)
 			goto out;
-	if (network_subnet(&net, AF_INET, NULL) && (r = op_sysctl(&op, "net.ipv4.ip_forward", "1", false, err)) < 0)
+	if (network_subnet(&net, AF_INET, NULL) && (r = op_sysctl(op, "net.ipv4.ip_forward", "1", false, err)) < 0)
 		goto out;
 	if (network_subnet(&net, AF_INET6, NULL) &&
-	    (r = op_sysctl(&op, "net.ipv6.conf.all.forwarding", "1", false, err)) < 0)
+	    (r = op_sysctl(op, "net.ipv6.conf.all.forwarding", "1", false, err)) < 0)
 		goto out;
-	if ((r = op_fw(&op, strbuf_str(&add), strbuf_str(&undo), false, err)) < 0)
+	if ((r = op_fw(op, strbuf_str(&add), strbuf_str(&undo), false, err)) < 0)
 		goto out;
-	if (guard.len && (r = op_nft(&op, strbuf_str(&guard), strbuf_str(&guard_undo), err)) < 0)
+	if (guard.len && (r = op_nft(op, strbuf_str(&guard), strbuf_str(&guard_undo), err)) < 0)
 		goto out;
-	r = rec_network_put(&op, &net, err);
+	r = rec_network_put(op, &net, err);
+	if (r == 0 && out)
+		*out = net;
 out:
-	if (r < 0)
-		op_rollback(&op);
-	op_end(&op);
 	strbuf_free(&add);
 	strbuf_free(&undo);
 	strbuf_free(&guard);
 	strbuf_free(&guard_undo);
+	return r;
+}
+
+int core_network_create(const struct nsnet_opts *o, const struct network_req *req, struct nsnet_err *err)
+{
+	struct op op;
+	int r;
+
+	if ((r = op_begin(&op, o, true, err)) == 0)
+		r = network_create_apply(&op, req, NULL, err);
+	if (r < 0)
+		op_rollback(&op);
+	op_end(&op);
 	return r;
 }
 

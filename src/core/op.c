@@ -333,9 +333,44 @@ static int op_replay_journals(struct op *op)
 	return done;
 }
 
-static struct op_ns *op_ns_get(struct op *op, const char *ns, struct nsnet_err *err)
+/* Register @fd (taken over) as namespace @ns of the operation, with its netlink socket. */
+static struct op_ns *op_ns_register(struct op *op, const char *ns, int fd, struct nsnet_err *err)
 {
 	struct op_ns *e;
+
+	if (op->n_ns == OP_MAX_NS) {
+		close(fd);
+		nsnet_err_set(err, E2BIG, "too many namespaces in one operation");
+		return NULL;
+	}
+	e = &op->ns[op->n_ns];
+	memset(e, 0, sizeof(*e));
+	snprintf(e->name, sizeof(e->name), "%s", ns);
+	e->fd = fd;
+	if (nl_open(&e->nl, fd, err) < 0) {
+		close(fd);
+		return NULL;
+	}
+	op->n_ns++;
+	return e;
+}
+
+int op_netns_path(struct op *op, const char *ns, const char *path, unsigned long long *dev,
+		  unsigned long long *ino, struct nsnet_err *err)
+{
+	int fd;
+
+	for (size_t i = 0; i < op->n_ns; i++)
+		if (!strcmp(op->ns[i].name, ns))
+			return nsnet_err_set(err, EEXIST, "namespace %s is open already", ns);
+	fd = netns_open_path(path, dev, ino, err);
+	if (fd < 0)
+		return fd;
+	return op_ns_register(op, ns, fd, err) ? 0 : (err ? -err->code : -EINVAL);
+}
+
+static struct op_ns *op_ns_get(struct op *op, const char *ns, struct nsnet_err *err)
+{
 	int fd;
 
 	for (size_t i = 0; i < op->n_ns; i++)
@@ -348,16 +383,7 @@ static struct op_ns *op_ns_get(struct op *op, const char *ns, struct nsnet_err *
 	fd = netns_open(ns, err);
 	if (fd < 0)
 		return NULL;
-	e = &op->ns[op->n_ns];
-	memset(e, 0, sizeof(*e));
-	snprintf(e->name, sizeof(e->name), "%s", ns);
-	e->fd = fd;
-	if (nl_open(&e->nl, fd, err) < 0) {
-		close(fd);
-		return NULL;
-	}
-	op->n_ns++;
-	return e;
+	return op_ns_register(op, ns, fd, err);
 }
 
 int op_nl(struct op *op, const char *ns, struct nl **out, struct nsnet_err *err)

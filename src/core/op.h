@@ -108,6 +108,14 @@ int op_nl(struct op *op, const char *ns, struct nl **out, struct nsnet_err *err)
 /* The fd of /run/netns/@ns, opened on first use. */
 int op_netns_fd(struct op *op, const char *ns, struct nsnet_err *err);
 
+/*
+ * Make namespace @ns of this operation the one behind @path (a CNI runtime's CNI_NETNS) instead of
+ * /run/netns/@ns: later op_nl()/op_netns_fd()/steps naming @ns act there. Fills its identity.
+ * Returns 0, -ENOENT (no such path), -ENOTNAM (not a network namespace) or -errno.
+ */
+int op_netns_path(struct op *op, const char *ns, const char *path, unsigned long long *dev,
+		  unsigned long long *ino, struct nsnet_err *err);
+
 /* Steps. All return 0 or -errno; in dry-run mode they only print. */
 int op_netns_add(struct op *op, const char *ns, struct nsnet_err *err);
 int op_netns_del(struct op *op, const char *ns, struct nsnet_err *err);

@@ -66,10 +66,14 @@ int core_query(const struct nsnet_opts *o, json_t **out, struct nsnet_err *err)
 
 			if (!a)
 				continue;
+			json_t *e = json_pack("{s:s, s:s, s:s, s:o}", "namespace", nss[k].name, "ifname", a->ifname,
+					      "host_ifname", a->host_ifname, "addresses",
+					      query_addrs(&leases[i], nss[k].name, a->ifname));
+
+			if (e && nss[k].cid[0])
+				json_object_set_new(e, "container_id", json_string(nss[k].cid));
 			json_array_append_new(members, json_string(nss[k].name));
-			json_array_append_new(att, json_pack("{s:s, s:s, s:s, s:o}", "namespace", nss[k].name,
-							     "ifname", a->ifname, "host_ifname", a->host_ifname,
-							     "addresses", query_addrs(&leases[i], nss[k].name, a->ifname)));
+			json_array_append_new(att, e);
 		}
 		json_object_set_new(j, "namespaces", members);
 		json_object_set_new(j, "attachments", att);
@@ -98,7 +102,10 @@ int core_query(const struct nsnet_opts *o, json_t **out, struct nsnet_err *err)
 							      query_addrs(&leases[ni], name, rec->att[m].ifname)));
 		}
 		j = json_pack("{s:s, s:b, s:b, s:o}", "name", name, "managed", rec && rec->managed,
-			      "exists", k < n_kns || netns_exists(name), "attachments", atts);
+			      "exists", k < n_kns || (rec && rec_namespace_alive(rec)), "attachments", atts);
+		if (j && rec && rec->cid[0])
+			json_object_set_new(j, "cni", json_pack("{s:s, s:s}", "container_id", rec->cid, "netns",
+								 rec->netns_path));
 		json_array_append_new(jnss, j);
 	}
 	{

@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kernel/netns.h"
+
 int rec_network_load(struct op *op, const char *name, struct nsnet_network *net, struct nsnet_err *err)
 {
 	json_t *j;
@@ -33,6 +35,13 @@ int rec_namespace_load(struct op *op, const char *name, struct nsnet_namespace *
 	if (r < 0)
 		nsnet_err_prefix(err, "state record of namespace %s", name);
 	return r;
+}
+
+bool rec_namespace_alive(const struct nsnet_namespace *ns)
+{
+	if (ns->cid[0])
+		return netns_path_is(ns->netns_path, ns->netns_dev, ns->netns_ino);
+	return netns_exists(ns->name);
 }
 
 /* Load every record of @kind into a malloc'd array of @size-byte elements through @load. */

@@ -12,6 +12,11 @@ int rec_network_load(struct op *op, const char *name, struct nsnet_network *net,
 int rec_networks_load(struct op *op, struct nsnet_network **nets, struct nsnet_err *err);
 /* Load namespace record @name. Returns 0, -ENOENT (no message), or -errno. */
 int rec_namespace_load(struct op *op, const char *name, struct nsnet_namespace *ns, struct nsnet_err *err);
+/*
+ * Does the namespace of record @ns still exist: /run/netns/NAME for a named one, the recorded
+ * namespace behind its path for a CNI sandbox?
+ */
+bool rec_namespace_alive(const struct nsnet_namespace *ns);
 /* Load every namespace record; *v is malloc'd. Returns the count or -errno. */
 int rec_namespaces_load(struct op *op, struct nsnet_namespace **v, struct nsnet_err *err);
 /* Load the leases of network @net (none recorded: empty set). Returns 0 or -errno. */

@@ -16,6 +16,10 @@ int svc_ports_load(struct op *op, struct nsnet_port **out, struct nsnet_err *err
  */
 int svc_forget(struct op *op, const char *ns, const char *net, struct nsnet_err *err);
 
+/* core_publish() inside operation @op (CNI ADD publishes its portMappings in its own operation). */
+int svc_publish(struct op *op, const char *ns, const char *net, const struct nsnet_port *req,
+		struct nsnet_err *err);
+
 /* How many VIP and port records exist, counting no further than @limit. */
 int svc_count(struct op *op, int limit, struct nsnet_err *err);
 

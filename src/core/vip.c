@@ -93,7 +93,7 @@ static int svc_ns_addr(struct op *op, const char *ns, const char *net, int famil
 	struct nsnet_namespace rec;
 	int r = rec_namespace_load(op, ns, &rec, err);
 
-	if ((r == -ENOENT || r == 0) && !netns_exists(ns))
+	if ((r == -ENOENT && !netns_exists(ns)) || (r == 0 && !rec_namespace_alive(&rec)))
 		return nsnet_err_set(err, ENOENT, "namespace %s does not exist", ns);
 	if (r == -ENOENT)
 		return nsnet_err_set(err, ENOENT, "namespace %s is on no nsnet network (attach it first)", ns);
@@ -123,6 +123,16 @@ static int svc_ns_addr(struct op *op, const char *ns, const char *net, int famil
 				     family == AF_INET ? "IPv4" : "IPv6", net);
 	return nsnet_err_set(err, ENOENT, "namespace %s has no %s address on any nsnet network", ns,
 			     family == AF_INET ? "IPv4" : "IPv6");
+}
+
+/* Does namespace @ns exist: in /run/netns, or as a live CNI container's? */
+static bool svc_ns_exists(struct op *op, const char *ns)
+{
+	struct nsnet_namespace rec;
+
+	if (netns_exists(ns))
+		return true;
+	return rec_namespace_load(op, ns, &rec, NULL) == 0 && rec_namespace_alive(&rec);
 }
 
 /* Resolve NS:PORT backends, check families and duplicates. */
@@ -441,22 +451,19 @@ out:
 	return r;
 }
 
-int core_publish(const struct nsnet_opts *o, const char *ns, const char *net, const struct nsnet_port *req,
-		 struct nsnet_err *err)
+int svc_publish(struct op *op, const char *ns, const char *net, const struct nsnet_port *req,
+		struct nsnet_err *err)
 {
 	struct strbuf add = { 0 }, undo = { 0 };
 	struct nsnet_port *all = NULL, p = *req;
 	struct nsnet_network network;
 	char key[NSNET_KEY_MAX], h[INET6_ADDRSTRLEN];
 	int r, n = 0, family;
-	struct op op;
 
 	if ((r = names_check("namespace", ns, err)) < 0 || (net && (r = names_check("network", net, err)) < 0))
 		return r;
-	if ((r = op_begin(&op, o, true, err)) < 0)
-		goto out;
 	port_key(&p, key);
-	if ((n = svc_ports_load(&op, &all, err)) < 0) {
+	if ((n = svc_ports_load(op, &all, err)) < 0) {
 		r = n;
 		goto out;
 	}
@@ -478,7 +485,7 @@ int core_publish(const struct nsnet_opts *o, const char *ns, const char *net, co
 				  all[i].host_ip.family ? nsnet_addr_str(&all[i].host_ip, h) : "every address", all[i].ns);
 		goto out;
 	}
-	if (net && (r = rec_network_load(&op, net, &network, err)) < 0)
+	if (net && (r = rec_network_load(op, net, &network, err)) < 0)
 		goto out;
 	if (p.host_ip.family == AF_INET6 && p.host_ip.b[15] == 1 && !memcmp(p.host_ip.b, (uint8_t[15]){ 0 }, 15)) {
 		r = nsnet_err_set(err, EINVAL, "host address ::1: IPv6 cannot route loopback traffic to a namespace; publish on 127.0.0.1 or every address");
@@ -486,10 +493,10 @@ int core_publish(const struct nsnet_opts *o, const char *ns, const char *net, co
 	}
 	/* The target family follows the host address; on every address IPv4 is preferred. */
 	family = p.host_ip.family ? p.host_ip.family : AF_INET;
-	r = svc_ns_addr(&op, ns, net, family, &p.target, p.net, err);
-	if (r == -ENOENT && !p.host_ip.family && netns_exists(ns)) {
+	r = svc_ns_addr(op, ns, net, family, &p.target, p.net, err);
+	if (r == -ENOENT && !p.host_ip.family && svc_ns_exists(op, ns)) {
 		family = AF_INET6;
-		r = svc_ns_addr(&op, ns, net, family, &p.target, p.net, NULL);
+		r = svc_ns_addr(op, ns, net, family, &p.target, p.net, NULL);
 		if (r < 0)
 			r = nsnet_err_set(err, ENOENT, "namespace %s has no address on %s%s", ns,
 					  net ? "network " : "any nsnet network", net ? net : "");
@@ -499,9 +506,9 @@ int core_publish(const struct nsnet_opts *o, const char *ns, const char *net, co
 		goto out;
 	}
 	snprintf(p.ns, sizeof(p.ns), "%s", ns);
-	if ((r = rec_network_load(&op, p.net, &network, err)) < 0)
+	if ((r = rec_network_load(op, p.net, &network, err)) < 0)
 		goto out;
-	if ((r = svc_next_id(&op, "port", &p.id, err)) < 0)
+	if ((r = svc_next_id(op, "port", &p.id, err)) < 0)
 		goto out;
 	if (p.host_ip.family == AF_INET && p.host_ip.b[0] == 127) {
 		/* Only this bridge may carry loopback-sourced packets (and the guard chain drops any
@@ -509,23 +516,34 @@ int core_publish(const struct nsnet_opts *o, const char *ns, const char *net, co
 		char sysctl[64];
 
 		snprintf(sysctl, sizeof(sysctl), "net.ipv4.conf.%s.route_localnet", network.bridge);
-		if ((r = op_sysctl(&op, sysctl, "1", true, err)) < 0)
+		if ((r = op_sysctl(op, sysctl, "1", true, err)) < 0)
 			goto out;
 	}
-	if ((r = svc_base_if_first(&op, &add, err)) < 0)
+	if ((r = svc_base_if_first(op, &add, err)) < 0)
 		goto out;
-	fw_port_add(op.fw, &p, &add);
-	fw_port_del(op.fw, &p, &undo);
-	if ((r = svc_table_gone_if_last(&op, STATE_PORTS, -1, &undo, err)) < 0)
+	fw_port_add(op->fw, &p, &add);
+	fw_port_del(op->fw, &p, &undo);
+	if ((r = svc_table_gone_if_last(op, STATE_PORTS, -1, &undo, err)) < 0)
 		goto out;
-	r = svc_commit(&op, &add, &undo, STATE_PORTS, key, port_to_json(&p), err);
+	r = svc_commit(op, &add, &undo, STATE_PORTS, key, port_to_json(&p), err);
 out:
-	if (r < 0)
-		op_rollback(&op);
-	op_end(&op);
 	free(all);
 	strbuf_free(&add);
 	strbuf_free(&undo);
+	return r;
+}
+
+int core_publish(const struct nsnet_opts *o, const char *ns, const char *net, const struct nsnet_port *req,
+		 struct nsnet_err *err)
+{
+	struct op op;
+	int r;
+
+	if ((r = op_begin(&op, o, true, err)) == 0)
+		r = svc_publish(&op, ns, net, req, err);
+	if (r < 0)
+		op_rollback(&op);
+	op_end(&op);
 	return r;
 }
 

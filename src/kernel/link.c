@@ -112,6 +112,28 @@ int link_set_up(struct nl *nl, const char *name, struct nsnet_err *err)
 	return nl_request(nl, nlh, NULL, NULL, err);
 }
 
+int link_set_down(struct nl *nl, int ifindex, struct nsnet_err *err)
+{
+	char buf[LINK_BUF] __attribute__((aligned(NLMSG_ALIGNTO)));
+	struct ifinfomsg *ifm;
+	struct nlmsghdr *nlh = link_msg(buf, RTM_NEWLINK, 0, &ifm);
+
+	ifm->ifi_index = ifindex;
+	ifm->ifi_flags = 0;
+	ifm->ifi_change = IFF_UP;
+	return nl_request(nl, nlh, NULL, NULL, err);
+}
+
+int link_del_index(struct nl *nl, int ifindex, struct nsnet_err *err)
+{
+	char buf[LINK_BUF] __attribute__((aligned(NLMSG_ALIGNTO)));
+	struct ifinfomsg *ifm;
+	struct nlmsghdr *nlh = link_msg(buf, RTM_DELLINK, 0, &ifm);
+
+	ifm->ifi_index = ifindex;
+	return nl_request(nl, nlh, NULL, NULL, err);
+}
+
 int link_del(struct nl *nl, const char *name, struct nsnet_err *err)
 {
 	char buf[LINK_BUF] __attribute__((aligned(NLMSG_ALIGNTO)));
@@ -149,6 +171,10 @@ static int link_parse_attr(const struct nlattr *attr, void *data)
 	case IFLA_MTU:
 		if (mnl_attr_validate(attr, MNL_TYPE_U32) == 0)
 			li->mtu = mnl_attr_get_u32(attr);
+		break;
+	case IFLA_ADDRESS:
+		if (mnl_attr_get_payload_len(attr) == 6)
+			memcpy(li->mac, mnl_attr_get_payload(attr), 6);
 		break;
 	case IFLA_LINKINFO:
 		if (mnl_attr_validate(attr, MNL_TYPE_NESTED) == 0)

@@ -16,6 +16,7 @@ struct link_info {
 	int master;		/* ifindex of the master, 0 if none */
 	unsigned int mtu;
 	bool up;
+	uint8_t mac[6];		/* IFLA_ADDRESS (zero when the link has none) */
 };
 
 /*
@@ -45,6 +46,12 @@ int link_set_hairpin(struct nl *nl, const char *name, struct nsnet_err *err);
 
 /* Set link @name up. Returns 0 or -errno. */
 int link_set_up(struct nl *nl, const char *name, struct nsnet_err *err);
+
+/* Set link @ifindex down. Returns 0 or -errno. */
+int link_set_down(struct nl *nl, int ifindex, struct nsnet_err *err);
+
+/* Delete link @ifindex (an index is not reused soon, a name may be). Returns 0 or -errno. */
+int link_del_index(struct nl *nl, int ifindex, struct nsnet_err *err);
 
 /* Delete link @name. Returns 0 or -errno (-ENODEV when it does not exist). */
 int link_del(struct nl *nl, const char *name, struct nsnet_err *err);

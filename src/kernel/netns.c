@@ -13,6 +13,8 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <linux/magic.h>
+#include <linux/nsfs.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
 #include <unistd.h>
@@ -112,6 +114,40 @@ int netns_open(const char *name, struct nsnet_err *err)
 		return nsnet_err_set(err, errno, "namespace %s: %s", name,
 				     errno == ENOENT ? "does not exist" : strerror(errno));
 	return fd;
+}
+
+int netns_open_path(const char *path, unsigned long long *dev, unsigned long long *ino, struct nsnet_err *err)
+{
+	struct statfs sf;
+	struct stat st;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return nsnet_err_set(err, errno, "network namespace %s: %s", path,
+				     errno == ENOENT ? "does not exist" : strerror(errno));
+	if (fstatfs(fd, &sf) < 0 || sf.f_type != NSFS_MAGIC || fstat(fd, &st) < 0) {
+		close(fd);
+		return nsnet_err_set(err, ENOTNAM, "%s is not a network namespace", path);
+	}
+	/* /proc/PID/ns/mnt is nsfs too: ask the kernel which kind this is (Linux 4.11+). */
+	if (ioctl(fd, NS_GET_NSTYPE) != CLONE_NEWNET) {
+		close(fd);
+		return nsnet_err_set(err, ENOTNAM, "%s is not a network namespace", path);
+	}
+	if (dev)
+		*dev = (unsigned long long)st.st_dev;
+	if (ino)
+		*ino = (unsigned long long)st.st_ino;
+	return fd;
+}
+
+bool netns_path_is(const char *path, unsigned long long dev, unsigned long long ino)
+{
+	struct statfs sf;
+	struct stat st;
+
+	return statfs(path, &sf) == 0 && sf.f_type == NSFS_MAGIC && stat(path, &st) == 0 &&
+	       (unsigned long long)st.st_dev == dev && (unsigned long long)st.st_ino == ino;
 }
 
 bool netns_exists(const char *name)

@@ -29,6 +29,16 @@ int netns_del(const char *name, struct nsnet_err *err);
 /* Open /run/netns/@name (O_RDONLY|O_CLOEXEC). Returns an fd or -errno. */
 int netns_open(const char *name, struct nsnet_err *err);
 
+/*
+ * Open a network namespace given by path (a CNI runtime's CNI_NETNS: /proc/PID/ns/net, a bind
+ * mount anywhere). Fills its identity (@dev, @ino; may be NULL). Returns an fd, -ENOENT when the
+ * path does not exist, -ENOTNAM when it is not a network namespace, or -errno.
+ */
+int netns_open_path(const char *path, unsigned long long *dev, unsigned long long *ino, struct nsnet_err *err);
+
+/* Does @path still lead to the namespace (@dev, @ino)? */
+bool netns_path_is(const char *path, unsigned long long dev, unsigned long long ino);
+
 /* Is /run/netns/@name a mounted namespace (not merely a file left by an interrupted removal)? */
 bool netns_exists(const char *name);
 

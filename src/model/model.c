@@ -119,15 +119,24 @@ json_t *namespace_to_json(const struct nsnet_namespace *ns)
 		json_t *a = json_pack("{s:s, s:s, s:s, s:b}", "network", ns->att[i].net,
 				      "ifname", ns->att[i].ifname, "host_ifname", ns->att[i].host_ifname,
 				      "default_route", ns->att[i].default_route);
+		const unsigned char *m = ns->att[i].mac;
 
 		if (!a)
 			goto oom;
+		if (ns->att[i].mac_set) {
+			snprintf(buf, sizeof(buf), "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5]);
+			json_object_set_new(a, "mac", json_string(buf));
+		}
 		json_array_append_new(att, a);
 	}
 	json_object_set_new(j, "name", json_string(ns->name));
 	json_object_set_new(j, "managed", json_boolean(ns->managed));
 	json_object_set_new(j, "dns", dns);
 	json_object_set_new(j, "attachments", att);
+	if (ns->cid[0])
+		json_object_set_new(j, "cni", json_pack("{s:s, s:s, s:I, s:I}", "container_id", ns->cid, "netns",
+							 ns->netns_path, "netns_dev", (json_int_t)ns->netns_dev,
+							 "netns_ino", (json_int_t)ns->netns_ino));
 	return j;
 oom:
 	json_decref(j);
@@ -170,6 +179,30 @@ int namespace_from_json(const json_t *j, struct nsnet_namespace *ns, struct nsne
 		    names_check_ifname(t->host_ifname, err) < 0)
 			return -EBADMSG;
 		t->default_route = json_is_true(json_object_get(a, "default_route"));
+		if (json_object_get(a, "mac")) {
+			const char *m = json_string_value(json_object_get(a, "mac"));
+			unsigned int b[6];
+			char end;
+
+			if (!m || sscanf(m, "%2x:%2x:%2x:%2x:%2x:%2x%c", &b[0], &b[1], &b[2], &b[3], &b[4], &b[5], &end) != 6)
+				return nsnet_err_set(err, EBADMSG, "namespace %s: bad \"mac\"", ns->name);
+			for (int k = 0; k < 6; k++)
+				t->mac[k] = (unsigned char)b[k];
+			t->mac_set = true;
+		}
+	}
+	if (json_object_get(j, "cni")) {
+		const json_t *c = json_object_get(j, "cni");
+		const json_t *dev = json_object_get(c, "netns_dev"), *ino = json_object_get(c, "netns_ino");
+
+		if ((r = json_str(c, "container_id", ns->cid, sizeof(ns->cid), true, err)) < 0 ||
+		    (r = json_str(c, "netns", ns->netns_path, sizeof(ns->netns_path), true, err)) < 0)
+			return r;
+		if (cid_check(ns->cid, err) < 0 || ns->netns_path[0] != '/' || !json_is_integer(dev) ||
+		    !json_is_integer(ino) || ns->n_att != 1)
+			return nsnet_err_set(err, EBADMSG, "namespace %s: bad \"cni\"", ns->name);
+		ns->netns_dev = (unsigned long long)json_integer_value(dev);
+		ns->netns_ino = (unsigned long long)json_integer_value(ino);
 	}
 	return 0;
 }
@@ -266,4 +299,22 @@ struct nsnet_attachment *namespace_attachment(struct nsnet_namespace *ns, const 
 		if (!strcmp(ns->att[i].net, net))
 			return &ns->att[i];
 	return NULL;
+}
+
+int cid_check(const char *cid, struct nsnet_err *err)
+{
+	size_t n = strnlen(cid, NSNET_CID_MAX + 1);
+
+	if (n == 0 || n > NSNET_CID_MAX)
+		return nsnet_err_set(err, EINVAL, "container ID of %zu%s bytes: expected 1-%d", n,
+				     n > NSNET_CID_MAX ? "+" : "", NSNET_CID_MAX);
+	for (size_t i = 0; i < n; i++) {
+		char c = cid[i];
+		bool alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+
+		if (!alnum && (i == 0 || (c != '_' && c != '.' && c != '-')))
+			return nsnet_err_set(err, EINVAL, "container ID '%.64s%s': expected letters, digits, '_', '.' and '-', starting with a letter or digit",
+					     cid, n > 64 ? "..." : "");
+	}
+	return 0;
 }

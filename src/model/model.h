@@ -16,6 +16,8 @@
 #define NSNET_MAX_ATTACH 8	/* networks one namespace may join */
 #define NSNET_MAX_DNS 3		/* resolv.conf honours three nameservers */
 #define NSNET_MTU_DEFAULT 1500
+#define NSNET_CID_MAX 255		/* CNI container IDs, bytes */
+#define NSNET_NETNS_PATH_MAX 511	/* CNI namespace paths (CNI_NETNS), bytes */
 
 struct nsnet_network {
 	char name[NSNET_NAME_MAX + 1];
@@ -33,6 +35,8 @@ struct nsnet_attachment {
 	char ifname[IFNAMSIZ];		/* inside the namespace */
 	char host_ifname[IFNAMSIZ];	/* host end, on the network's bridge */
 	bool default_route;		/* this attachment installed the namespace's default route(s) */
+	bool mac_set;			/* mac was chosen by the caller (CNI); else names_guest_mac() */
+	unsigned char mac[6];
 };
 
 struct nsnet_namespace {
@@ -42,6 +46,14 @@ struct nsnet_namespace {
 	struct nsnet_addr dns[NSNET_MAX_DNS];
 	size_t n_att;
 	struct nsnet_attachment att[NSNET_MAX_ATTACH];
+	/*
+	 * A CNI sandbox (cid[0] != 0): the runtime's namespace is a path (often /proc/PID/ns/net),
+	 * not a name in /run/netns; netns_dev/ino tell whether the path still leads to it. The record
+	 * is named after (cid, its one attachment's ifname): see core/sandbox.c.
+	 */
+	char cid[NSNET_CID_MAX + 1];
+	char netns_path[NSNET_NETNS_PATH_MAX + 1];
+	unsigned long long netns_dev, netns_ino;
 };
 
 /* One address leased on a network, to an owner (a namespace) and its interface. */
@@ -71,6 +83,12 @@ int leases_from_json(const json_t *j, struct nsnet_leases *l, struct nsnet_err *
 int leases_add(struct nsnet_leases *l, const struct nsnet_addr *a, const char *owner, const char *ifname);
 size_t leases_remove_owner(struct nsnet_leases *l, const char *owner, const char *ifname);
 void leases_free(struct nsnet_leases *l);
+
+/*
+ * CNI container IDs: 1..NSNET_CID_MAX bytes of [A-Za-z0-9_.-], starting with a letter or digit
+ * (the spec's rule). Returns 0 or -EINVAL naming the value.
+ */
+int cid_check(const char *cid, struct nsnet_err *err);
 
 /* The attachment of @ns to network @net, or NULL. */
 struct nsnet_attachment *namespace_attachment(struct nsnet_namespace *ns, const char *net);

@@ -14,7 +14,7 @@
 #include <unistd.h>
 
 static const char *const state_kinds[] = { STATE_NETWORKS, STATE_NAMESPACES, STATE_LEASES, STATE_VIPS,
-					     STATE_PORTS, STATE_IDS, STATE_JOURNAL };
+					     STATE_PORTS, STATE_POOLS, STATE_IDS, STATE_JOURNAL };
 
 static int state_mkdir(const char *path, struct nsnet_err *err)
 {

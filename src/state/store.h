@@ -17,6 +17,7 @@
 #define STATE_LEASES "leases"
 #define STATE_VIPS "vips"
 #define STATE_PORTS "ports"
+#define STATE_POOLS "pools"	/* address pools of nsnet as a CNI IPAM plugin (core/pool.c) */
 #define STATE_IDS "ids"		/* counters handing out ids (vip.json, port.json) */
 #define STATE_JOURNAL "journal"	/* undo journals of operations in progress (core/op.h) */
 

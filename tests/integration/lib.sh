@@ -406,7 +406,7 @@ leaks() {
 	[ -z "$tables" ] || echo "nft tables: $tables"
 	chains=$(ipt_nsnet | tr '\n' ' ')
 	[ -z "$chains" ] || echo "iptables: $chains"
-	for d in networks namespaces leases vips ports journal; do
+	for d in networks namespaces leases vips ports pools journal; do
 		files=$(find "$STATE_DIR/$d" -type f 2>/dev/null | tr '\n' ' ')
 		[ -z "$files" ] || echo "state files: $files"
 	done

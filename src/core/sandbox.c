@@ -1,0 +1,556 @@
+// SPDX-License-Identifier: MIT
+// CNI sandboxes: a runtime's namespace, given by path, attached to a network and keyed by (container ID, ifname).
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "core/attach.h"
+#include "core/core.h"
+#include "core/records.h"
+#include "core/svc.h"
+#include "ipam/ipam.h"
+#include "kernel/addr.h"
+#include "kernel/link.h"
+#include "kernel/netns.h"
+
+/*
+ * Theory of operation. A sandbox is an ordinary namespace record, not managed (nsnet never
+ * removes the namespace), with one attachment and a "cni" part: the container ID, the namespace's
+ * path and that namespace's identity (device and inode of the nsfs file). The record's name is
+ * derived from (container ID, ifname), so DEL, CHECK and GC find it from the CNI key alone, and
+ * every other part of nsnet (leases, published ports, anti-spoofing, ls, check, gc) treats it as
+ * the namespace it is. The path is opened once per operation (op_netns_path()): the runtime's
+ * namespace needs no name in /run/netns.
+ */
+
+void sandbox_name(const char *cid, const char *ifname, char *out)
+{
+	unsigned int a = names_hash(NAMES_FNV_INIT, cid, strlen(cid));
+	unsigned int b;
+
+	a = names_hash(a, "/", 1);
+	a = names_hash(a, ifname, strlen(ifname));
+	/* A second, differently seeded hash: 64 bits keep collisions out of reach at any scale. */
+	b = names_hash(0x9e3779b9u, ifname, strlen(ifname));
+	b = names_hash(b, "/", 1);
+	b = names_hash(b, cid, strlen(cid));
+	snprintf(out, NSNET_NAME_MAX + 1, "cni-%08x%08x", a, b);
+}
+
+static int sandbox_key_check(const char *cid, const char *ifname, struct nsnet_err *err)
+{
+	int r = cid_check(cid, err);
+
+	if (r == 0)
+		r = names_check_ifname(ifname, err);
+	return r;
+}
+
+/* Load the sandbox record of (@cid, @ifname): 0, -ENOENT, or -errno (a name clash is -EEXIST). */
+static int sandbox_load(struct op *op, const char *cid, const char *ifname, char *name, struct nsnet_namespace *ns,
+			struct nsnet_err *err)
+{
+	int r;
+
+	sandbox_name(cid, ifname, name);
+	r = rec_namespace_load(op, name, ns, err);
+	if (r < 0)
+		return r;
+	if (strcmp(ns->cid, cid) || ns->n_att != 1 || strcmp(ns->att[0].ifname, ifname))
+		return nsnet_err_set(err, EEXIST, "record %s belongs to another container than %s/%s", name, cid, ifname);
+	return 0;
+}
+
+/* Does network @net satisfy what @req asks for (subnets always; other fields when given)? */
+static int sandbox_net_compare(const struct nsnet_network *net, const struct sandbox_req *req, struct nsnet_err *err)
+{
+	const struct network_req *w = &req->net;
+	char a[NSNET_PREFIX_STRLEN], b[NSNET_PREFIX_STRLEN];
+	bool same = net->n_subnets == w->n_subnets || w->n_subnets == 0;	/* none given: any */
+
+	for (size_t i = 0; same && i < w->n_subnets; i++) {
+		const struct nsnet_prefix *p = network_subnet(net, w->subnet[i].addr.family, NULL);
+
+		same = p && p->len == w->subnet[i].len && nsnet_addr_equal(&p->addr, &w->subnet[i].addr);
+	}
+	if (!same)
+		return nsnet_err_set(err, EEXIST, "network %s exists with subnet %s%s, the config asks for %s%s",
+				     net->name, nsnet_prefix_str(&net->subnet[0], a), net->n_subnets > 1 ? " (and one more)" : "",
+				     nsnet_prefix_str(&w->subnet[0], b), w->n_subnets > 1 ? " (and one more)" : "");
+	for (size_t i = 0; (req->given & SANDBOX_GIVEN_GATEWAY) && i < w->n_gateways; i++) {
+		size_t k;
+
+		if (!network_subnet(net, w->gateway[i].family, &k) || !nsnet_addr_equal(&net->gateway[k], &w->gateway[i]))
+			return nsnet_err_set(err, EEXIST, "network %s exists with another gateway than %s", net->name,
+					     nsnet_addr_str(&w->gateway[i], a));
+	}
+	if ((req->given & SANDBOX_GIVEN_BRIDGE) && w->bridge && strcmp(w->bridge, net->bridge))
+		return nsnet_err_set(err, EEXIST, "network %s exists with bridge %s, the config asks for %s", net->name,
+				     net->bridge, w->bridge);
+	if ((req->given & SANDBOX_GIVEN_INTERNAL) && w->internal != net->internal)
+		return nsnet_err_set(err, EEXIST, "network %s exists with internal %s, the config asks for %s", net->name,
+				     net->internal ? "true" : "false", w->internal ? "true" : "false");
+	if ((req->given & SANDBOX_GIVEN_NAT) && !w->internal && w->no_nat == net->nat)
+		return nsnet_err_set(err, EEXIST, "network %s exists with ipMasq %s, the config asks for %s", net->name,
+				     net->nat ? "true" : "false", w->no_nat ? "false" : "true");
+	if ((req->given & SANDBOX_GIVEN_MTU) && w->mtu && w->mtu != net->mtu)
+		return nsnet_err_set(err, EEXIST, "network %s exists with mtu %u, the config asks for %u", net->name,
+				     net->mtu, w->mtu);
+	return 0;
+}
+
+/* The network of @req: loaded and compared, or created in @op. */
+static int sandbox_network(struct op *op, const struct sandbox_req *req, struct nsnet_network *net,
+			   struct nsnet_err *err)
+{
+	int r = rec_network_load(op, req->net.name, net, NULL);
+
+	if (r == -ENOENT && req->net.n_subnets == 0)
+		return nsnet_err_set(err, EINVAL, "network %s does not exist and the configuration gives no subnet",
+				     req->net.name);
+	if (r == -ENOENT)
+		return network_create_apply(op, &req->net, net, err);
+	if (r < 0)
+		return rec_network_load(op, req->net.name, net, err);
+	r = sandbox_net_compare(net, req, err);
+	if (r < 0)
+		nsnet_err_prefix(err, "conflicting configuration");
+	return r;
+}
+
+static void sandbox_default_cb(const struct route_info *ri, void *data)
+{
+	if (ri->dst.len == 0)
+		*(bool *)data = true;
+}
+
+/*
+ * Does the namespace behind @nl have a default route of @family already? A runtime may attach one
+ * namespace to several networks (other ifnames, other plugins): only the first gives the route.
+ */
+static bool sandbox_has_default(struct nl *nl, int family)
+{
+	bool found = false;
+
+	return route_dump(nl, family, sandbox_default_cb, &found, NULL) == 0 && found;
+}
+
+/*
+ * Delete host link @ifindex from a short-lived grandchild process, so DEL answers without waiting
+ * for the kernel's teardown of the veth pair (an RCU grace period, ~20 ms). The caller set the
+ * link down and released everything else; if the child never runs, gc deletes the link (no record
+ * owns it) and an ADD of the same (container, ifname) deletes it first (sandbox_leftover()).
+ */
+static void sandbox_link_del_later(int ifindex)
+{
+	pid_t pid = fork();
+	struct nl nl;
+	int fd;
+
+	if (pid > 0) {
+		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+			;
+		return;
+	}
+	if (pid == 0 && fork() != 0)
+		_exit(0);	/* the grandchild is reparented: no zombie in a long-lived caller */
+	/* Detached from the runtime: it waits for EOF on our stdout, not for this. */
+	if (pid == 0) {
+		setsid();
+		if ((fd = open("/dev/null", O_RDWR | O_CLOEXEC)) >= 0) {
+			dup2(fd, 0);
+			dup2(fd, 1);
+			dup2(fd, 2);
+		}
+	}
+	if (nl_open(&nl, -1, NULL) == 0) {
+		link_del_index(&nl, ifindex, NULL);
+		nl_close(&nl);
+	}
+	if (pid == 0)
+		_exit(0);
+	/* fork failed: deleted right here instead. */
+}
+
+/*
+ * Detach sandbox @ns and remove its record; what is gone already is fine. @later: set the host
+ * end down now and leave its deletion to sandbox_link_del_later() (*@ifindex, 0 when nothing is
+ * left to delete), else delete it in the operation.
+ */
+static int sandbox_release(struct op *op, struct nsnet_namespace *ns, bool later, int *ifindex,
+			   struct nsnet_err *err)
+{
+	struct nsnet_network net;
+	struct link_info li;
+	struct nl *nl;
+	int r;
+
+	if (ifindex)
+		*ifindex = 0;
+	if (later && ns->n_att && op_nl(op, NULL, &nl, NULL) == 0 && link_get(nl, ns->att[0].host_ifname, &li, NULL) == 0) {
+		/* Down at once: the container is off the network when DEL answers. */
+		op_echo(op, "ip link set %s down", li.name);
+		if (link_set_down(nl, li.ifindex, NULL) == 0)
+			*ifindex = li.ifindex;
+	}
+	later = later && ifindex && *ifindex;
+	if (ns->n_att && rec_network_load(op, ns->att[0].net, &net, NULL) == 0) {
+		if ((r = detach_apply(op, ns, ns->att[0].net, later, err)) < 0)
+			return r;
+	} else if (ns->n_att && !later) {
+		/* The network went (network rm --force does not leave sandboxes behind, a damaged state might). */
+		if ((r = op_link_del(op, NULL, ns->att[0].host_ifname, err)) < 0)
+			return r;
+	}
+	return op_state_put(op, STATE_NAMESPACES, ns->name, NULL, err);
+}
+
+/*
+ * An ADD of (container, ifname) finds the host end of its veth, which nothing owns: a DEL whose
+ * deletion is still under way, or was cut short. Delete it (with its container end) first.
+ */
+static int sandbox_leftover(struct op *op, const char *name, const char *net, struct nsnet_err *err)
+{
+	char host[IFNAMSIZ];
+	struct link_info li;
+	struct nl *nl;
+	int r;
+
+	names_host_veth(name, net, host);
+	if ((r = op_nl(op, NULL, &nl, err)) < 0)
+		return r;
+	if (link_get(nl, host, &li, NULL) < 0)
+		return 0;
+	return op_link_del(op, NULL, host, err);
+}
+
+int core_sandbox_add(const struct nsnet_opts *o, const struct sandbox_req *req, struct sandbox_result *res,
+		     struct nsnet_err *err)
+{
+	struct nsnet_namespace ns;
+	struct nsnet_network net;
+	struct attach_req areq = { 0 };
+	struct attach_plan p;
+	bool planned = false;
+	char name[NSNET_NAME_MAX + 1];
+	struct link_info li;
+	struct nl *nl;
+	struct op op;
+	int r;
+
+	memset(res, 0, sizeof(*res));
+	if ((r = sandbox_key_check(req->cid, req->ifname, err)) < 0)
+		return r;
+	if (strnlen(req->netns, NSNET_NETNS_PATH_MAX + 1) > NSNET_NETNS_PATH_MAX || req->netns[0] != '/')
+		return nsnet_err_set(err, EINVAL, "namespace path '%.64s': expected an absolute path of at most %d bytes",
+				     req->netns, NSNET_NETNS_PATH_MAX);
+	if ((r = op_begin(&op, o, true, err)) < 0)
+		goto out;
+	r = sandbox_load(&op, req->cid, req->ifname, name, &ns, err);
+	if (r == 0) {
+		/* Alive as gc sees it: its path leads to its namespace, or its veth (which dies with it) exists. */
+		if (rec_namespace_alive(&ns) ||
+		    (op_nl(&op, NULL, &nl, NULL) == 0 && link_get(nl, ns.att[0].host_ifname, &li, NULL) == 0)) {
+			r = nsnet_err_set(err, EALREADY, "container %s already has interface %s (on network %s)", req->cid,
+					  req->ifname, ns.att[0].net);
+			goto out;
+		}
+		/* Its namespace is gone and no DEL came: what is left of it makes room for the new one. */
+		if ((r = sandbox_release(&op, &ns, false, NULL, err)) < 0)
+			goto out;
+	} else if (r != -ENOENT) {
+		goto out;
+	}
+	memset(&ns, 0, sizeof(ns));
+	snprintf(ns.name, sizeof(ns.name), "%s", name);
+	snprintf(ns.cid, sizeof(ns.cid), "%s", req->cid);
+	snprintf(ns.netns_path, sizeof(ns.netns_path), "%s", req->netns);
+	r = op_netns_path(&op, name, req->netns, &ns.netns_dev, &ns.netns_ino, err);
+	if (r == -ENOENT || r == -ENOTNAM)
+		r = -ENOTNAM;	/* one answer for "the runtime's path is no namespace" */
+	if (r < 0)
+		goto out;
+	if ((r = sandbox_leftover(&op, name, req->net.name, err)) < 0)
+		goto out;
+	/* The runtime names the interface: if the namespace has one of that name, it is not ours. */
+	if ((r = op_nl(&op, name, &nl, err)) < 0)
+		goto out;
+	if (link_get(nl, req->ifname, &li, NULL) == 0) {
+		r = nsnet_err_set(err, EALREADY, "namespace %s already has an interface %s", req->netns, req->ifname);
+		goto out;
+	}
+	if ((r = sandbox_network(&op, req, &net, err)) < 0)
+		goto out;
+
+	areq.net = net.name;
+	areq.ifname = req->ifname;
+	areq.n_ips = req->n_ips;
+	memcpy(areq.ip, req->ip, sizeof(areq.ip));
+	if ((r = attach_plan(&op, &ns, &areq, &p, err)) < 0)
+		goto out;
+	planned = true;
+	if (req->no_default_route)
+		p.att.default_route = false;
+	for (size_t i = 0; i < net.n_subnets && p.att.default_route && !o->dry_run; i++)
+		if (sandbox_has_default(nl, net.subnet[i].addr.family))
+			p.att.default_route = false;
+	p.no_hairpin = req->no_hairpin;
+	if (req->mac_set) {
+		p.att.mac_set = true;
+		memcpy(p.att.mac, req->mac, 6);
+	}
+	if ((r = attach_apply(&op, name, &p, err)) < 0)
+		goto out;
+	ns.att[ns.n_att++] = p.att;
+	/* Recorded before publishing: a port finds its target address through the record. */
+	if ((r = rec_namespace_put(&op, &ns, err)) < 0)
+		goto out;
+	for (size_t i = 0; i < req->n_ports; i++) {
+		if ((r = svc_publish(&op, name, net.name, &req->ports[i], err)) < 0) {
+			nsnet_err_prefix(err, "portMappings: host port %u", req->ports[i].host_port);
+			goto out;
+		}
+	}
+
+	snprintf(res->host_ifname, sizeof(res->host_ifname), "%s", p.att.host_ifname);
+	snprintf(res->ifname, sizeof(res->ifname), "%s", p.att.ifname);
+	attach_mac(name, &p.att, res->mac);
+	if (!o->dry_run) {
+		if ((r = op_nl(&op, NULL, &nl, err)) < 0 || (r = link_get(nl, p.att.host_ifname, &li, err)) < 0)
+			goto out;
+		memcpy(res->host_mac, li.mac, 6);
+	}
+	res->n_addrs = p.n_addrs;
+	for (size_t i = 0; i < p.n_addrs; i++) {
+		size_t k = 0;
+
+		res->addr[i] = p.addr[i];
+		res->plen[i] = p.plen[i];
+		if (network_subnet(&net, p.addr[i].family, &k))
+			res->gateway[i] = net.gateway[k];
+	}
+	res->default_route = p.att.default_route;
+	res->mtu = net.mtu;
+out:
+	if (planned)
+		attach_plan_free(&p);
+	if (r < 0)
+		op_rollback(&op);
+	op_end(&op);
+	return r;
+}
+
+int core_sandbox_del(const struct nsnet_opts *o, const char *cid, const char *ifname, struct nsnet_err *err)
+{
+	char name[NSNET_NAME_MAX + 1];
+	struct nsnet_namespace ns;
+	int r, ifindex = 0;
+	struct op op;
+
+	if ((r = sandbox_key_check(cid, ifname, err)) < 0)
+		return r;
+	if ((r = op_begin(&op, o, true, err)) < 0)
+		goto out;
+	r = sandbox_load(&op, cid, ifname, name, &ns, err);
+	if (r == -ENOENT) {
+		r = 0;	/* never added, or deleted already */
+		goto out;
+	}
+	if (r == 0)
+		r = sandbox_release(&op, &ns, !o->dry_run, &ifindex, err);
+out:
+	/* Removal is best effort, as ns rm: report the first error, restore nothing. */
+	op_end(&op);
+	if (ifindex)
+		sandbox_link_del_later(ifindex);
+	return r;
+}
+
+int core_sandbox_check(const struct nsnet_opts *o, const char *cid, const char *ifname, const char *netns,
+		       const char *net, struct sandbox_result *res, struct nsnet_err *err)
+{
+	char name[NSNET_NAME_MAX + 1], b[NSNET_PREFIX_STRLEN];
+	struct nsnet_namespace ns;
+	struct nsnet_network network;
+	struct nsnet_leases l = { 0 };
+	struct link_info host, br, in;
+	unsigned char mac[6];
+	unsigned long long dev, ino;
+	bool leased = false;
+	struct nl *nl;
+	struct op op;
+	int r;
+
+	if ((r = sandbox_key_check(cid, ifname, err)) < 0)
+		return r;
+	if ((r = op_begin(&op, o, false, err)) < 0)
+		goto out;
+	r = sandbox_load(&op, cid, ifname, name, &ns, err);
+	if (r == -ENOENT)
+		r = nsnet_err_set(err, ENOENT, "container %s has no interface %s on any nsnet network", cid, ifname);
+	if (r < 0)
+		goto out;
+	if (strcmp(ns.att[0].net, net)) {
+		r = nsnet_err_set(err, EPROTO, "container %s: %s is attached to network %s, not %s", cid, ifname,
+				  ns.att[0].net, net);
+		goto out;
+	}
+	if ((r = rec_network_load(&op, net, &network, err)) < 0)
+		goto out;
+	if ((r = op_netns_path(&op, name, netns, &dev, &ino, err)) < 0)
+		goto out;
+	if (dev != ns.netns_dev || ino != ns.netns_ino) {
+		r = nsnet_err_set(err, EPROTO, "container %s: %s is not the namespace it was added in", cid, netns);
+		goto out;
+	}
+	if ((r = op_nl(&op, NULL, &nl, err)) < 0)
+		goto out;
+	if (link_get(nl, network.bridge, &br, NULL) < 0) {
+		r = nsnet_err_set(err, EPROTO, "network %s: bridge %s is missing", net, network.bridge);
+		goto out;
+	}
+	if (link_get(nl, ns.att[0].host_ifname, &host, NULL) < 0 || host.master != br.ifindex) {
+		r = nsnet_err_set(err, EPROTO, "container %s: host end %s is missing or not a port of %s", cid,
+				  ns.att[0].host_ifname, network.bridge);
+		goto out;
+	}
+	if ((r = op_nl(&op, name, &nl, err)) < 0)
+		goto out;
+	attach_mac(name, &ns.att[0], mac);
+	if (link_get(nl, ifname, &in, NULL) < 0 || !in.up || memcmp(in.mac, mac, 6)) {
+		r = nsnet_err_set(err, EPROTO, "container %s: interface %s is missing, down or has another MAC", cid, ifname);
+		goto out;
+	}
+	if ((r = rec_leases_load(&op, net, &l, err)) < 0)
+		goto out;
+	memset(res, 0, sizeof(*res));
+	snprintf(res->ifname, sizeof(res->ifname), "%s", ifname);
+	snprintf(res->host_ifname, sizeof(res->host_ifname), "%s", ns.att[0].host_ifname);
+	memcpy(res->mac, mac, 6);
+	memcpy(res->host_mac, host.mac, 6);
+	for (size_t i = 0; i < l.n; i++) {
+		size_t k;
+
+		if (strcmp(l.v[i].owner, name) || strcmp(l.v[i].ifname, ifname))
+			continue;
+		leased = true;
+		if (res->n_addrs < NSNET_MAX_SUBNETS && network_subnet(&network, l.v[i].addr.family, &k)) {
+			res->addr[res->n_addrs] = l.v[i].addr;
+			res->plen[res->n_addrs] = network.subnet[k].len;
+			res->gateway[res->n_addrs++] = network.gateway[k];
+		}
+	}
+	if (!leased)
+		r = nsnet_err_set(err, EPROTO, "container %s: no address of %s is leased to %s", cid,
+				  nsnet_prefix_str(&network.subnet[0], b), ifname);
+out:
+	leases_free(&l);
+	op_end(&op);
+	return r;
+}
+
+static bool sandbox_valid(const struct nsnet_namespace *ns, char *const *valid, size_t n)
+{
+	size_t cl = strlen(ns->cid);
+
+	for (size_t i = 0; i < n; i++)
+		if (!strncmp(valid[i], ns->cid, cl) && valid[i][cl] == '/' && !strcmp(valid[i] + cl + 1, ns->att[0].ifname))
+			return true;
+	return false;
+}
+
+int core_sandbox_gc(const struct nsnet_opts *o, const char *net, char *const *valid, size_t n_valid,
+		    struct nsnet_err *err)
+{
+	struct nsnet_namespace *nss = NULL;
+	int n = 0, r, done = 0;
+	struct op op;
+
+	if ((r = op_begin(&op, o, true, err)) < 0)
+		goto out;
+	if ((n = rec_namespaces_load(&op, &nss, err)) < 0) {
+		r = n;
+		goto out;
+	}
+	for (int i = 0; i < n && r == 0; i++) {
+		if (!nss[i].cid[0] || nss[i].n_att != 1 || strcmp(nss[i].att[0].net, net) ||
+		    sandbox_valid(&nss[i], valid, n_valid))
+			continue;
+		if (o->verbose)
+			fprintf(stderr, "nsnet: gc: container %s (%s) is not a valid attachment: removing it\n", nss[i].cid,
+				nss[i].att[0].ifname);
+		/* Each removal is best effort; go on with the others and report the first error. */
+		{
+			struct nsnet_err e1;
+			int r1 = sandbox_release(&op, &nss[i], false, NULL, &e1);
+
+			if (r1 < 0 && r == 0) {
+				*err = e1;
+				r = r1;
+			}
+		}
+		done++;
+	}
+	if (r == 0)
+		r = done;
+out:
+	free(nss);
+	op_end(&op);
+	return r;
+}
+
+int core_sandbox_status(const struct nsnet_opts *o, const struct network_req *req, struct nsnet_err *err)
+{
+	struct nsnet_network net;
+	struct nsnet_leases l = { 0 };
+	struct nsnet_addr *used = NULL;
+	struct link_info li;
+	struct nl *nl;
+	struct op op;
+	int r;
+
+	/* Taking the write lock creates the state dir if needed: the test that ADD could record. */
+	if ((r = op_begin(&op, o, true, err)) < 0)
+		goto out;
+	r = rec_network_load(&op, req->name, &net, NULL);
+	if (r == -ENOENT) {
+		r = 0;	/* created by the first ADD */
+		goto out;
+	}
+	if (r < 0 && (r = rec_network_load(&op, req->name, &net, err)) < 0)
+		goto out;
+	if ((r = op_nl(&op, NULL, &nl, err)) < 0)
+		goto out;
+	if (link_get(nl, net.bridge, &li, NULL) < 0) {
+		r = nsnet_err_set(err, ENETDOWN, "network %s: bridge %s is missing (nsnet check, nsnet gc)", net.name,
+				  net.bridge);
+		goto out;
+	}
+	if ((r = rec_leases_load(&op, net.name, &l, err)) < 0)
+		goto out;
+	used = calloc(l.n + NSNET_MAX_SUBNETS, sizeof(*used));
+	if (!used) {
+		r = nsnet_err_set(err, ENOMEM, "out of memory");
+		goto out;
+	}
+	for (size_t i = 0; i < l.n; i++)
+		used[i] = l.v[i].addr;
+	for (size_t k = 0; k < net.n_subnets; k++)
+		used[l.n + k] = net.gateway[k];
+	for (size_t k = 0; k < net.n_subnets && r == 0; k++) {
+		struct nsnet_addr a;
+
+		r = ipam_pick(&net.subnet[k], used, l.n + net.n_subnets, &a, err);
+		if (r < 0)
+			nsnet_err_prefix(err, "network %s", net.name);
+	}
+out:
+	free(used);
+	leases_free(&l);
+	op_end(&op);
+	return r;
+}
