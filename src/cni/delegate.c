@@ -206,6 +206,25 @@ int cni_take_ipam_result(struct cni_conf *c, const json_t *res, struct cni_error
 			c->sb.given |= SANDBOX_GIVEN_GATEWAY;
 		}
 	}
+	/* The delegate's routes: added in the container, given back in the result. */
+	json_array_foreach(json_object_get(res, "routes"), i, ip) {
+		const char *dst = json_string_value(json_object_get(ip, "dst"));
+		const char *gw = json_string_value(json_object_get(ip, "gw"));
+		struct sandbox_route *rt = &c->sb.route[c->sb.n_routes];
+		struct nsnet_err err;
+
+		if (c->sb.n_routes == NSNET_MAX_ROUTES)
+			return cni_fail(e, CNI_ERR_FIELD, "IPAM plugin %s: more than %d routes", c->ipam_type, NSNET_MAX_ROUTES);
+		memset(rt, 0, sizeof(*rt));
+		if (!dst || nsnet_prefix_parse(dst, &rt->dst, &err) < 0)
+			return cni_fail(e, CNI_ERR_DECODE, "IPAM plugin %s: routes[%zu].dst: expected a CIDR", c->ipam_type, i);
+		if (gw && nsnet_addr_parse(gw, &rt->gw, &err) < 0)
+			return cni_fail(e, CNI_ERR_DECODE, "IPAM plugin %s: routes[%zu].gw: %s", c->ipam_type, i, err.msg);
+		if (gw && rt->gw.family != rt->dst.addr.family)
+			return cni_fail(e, CNI_ERR_DECODE, "IPAM plugin %s: routes[%zu]: gateway %s is not of the family of %s",
+					c->ipam_type, i, gw, dst);
+		c->sb.n_routes++;
+	}
 	/* The delegate's DNS, unless the configuration has its own. */
 	if (!c->dns && json_is_object(json_object_get(res, "dns")) && json_object_size(json_object_get(res, "dns")))
 		c->dns = json_deep_copy(json_object_get(res, "dns"));

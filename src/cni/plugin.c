@@ -235,6 +235,12 @@ int cni_main(const struct nsnet_opts *o)
 	r = cni_env_read(cni_getenv, &env, &e);
 	if (r == 0)
 		r = cni_read_stdin(&text, &len, &e);
+	/* VERSION with nothing on stdin (a person probing, some tools): answer in the newest. */
+	if (r == 0 && env.cmd == CNI_CMD_VERSION && strspn(text ? text : "", " \t\r\n") == len) {
+		if (cni_print(cni_version_result(NULL)) < 0)
+			r = cni_fail(&e, CNI_ERR_INTERNAL, "out of memory");
+		goto out;
+	}
 	if (r == 0)
 		r = cni_conf_parse(text, len, &env, &c, &e);
 	if (r == 0 && env.cmd == CNI_CMD_VERSION) {
@@ -255,6 +261,7 @@ int cni_main(const struct nsnet_opts *o)
 		/* The runtime shows stdout's JSON; stderr is for people reading logs. */
 		fprintf(stderr, "nsnet: CNI %.16s: %s\n", getenv("CNI_COMMAND") ? getenv("CNI_COMMAND") : "?", e.msg);
 	}
+out:
 	fflush(stdout);
 	cni_conf_free(&c);
 	free(text);

@@ -58,6 +58,14 @@ json_t *cni_result(const struct cni_conf *c, const struct cni_env *env, const st
 							res->addr[i].family == AF_INET6 ? "::/0" : "0.0.0.0/0", "gw",
 							nsnet_addr_str(&res->gateway[i], g)));
 	}
+	for (size_t i = 0; routes && i < res->n_routes; i++) {
+		char d[NSNET_PREFIX_STRLEN], g[INET6_ADDRSTRLEN];
+		json_t *rt = json_pack("{s:s}", "dst", nsnet_prefix_str(&res->route[i].dst, d));
+
+		if (rt && res->route[i].gw.family)
+			json_object_set_new(rt, "gw", json_string(nsnet_addr_str(&res->route[i].gw, g)));
+		json_array_append_new(routes, rt);
+	}
 	r = json_pack("{s:s, s:[oo], s:o, s:o, s:o}", "cniVersion", cni_version_str(c->ver), "interfaces", host, cont,
 		      "ips", result_ips(c->ver, res, 1), "routes", routes, "dns",
 		      c->dns ? json_deep_copy(c->dns) : json_object());

@@ -24,6 +24,12 @@ void attach_mac(const char *ns, const struct nsnet_attachment *a, unsigned char 
  */
 int network_create_apply(struct op *op, const struct network_req *req, struct nsnet_network *net,
 			 struct nsnet_err *err);
+/*
+ * Remove network @name inside operation @op (rules first, then the bridge, leases and record);
+ * @force: detach attached namespaces first instead of refusing. Shared by `network rm` and the
+ * last CNI DEL of a network CNI made. Removal is best effort. Returns 0 or -errno.
+ */
+int network_rm_apply(struct op *op, const char *name, bool force, struct nsnet_err *err);
 
 /*
  * Plan attaching @ns (its record, possibly without attachments yet) to network @req->net: check the

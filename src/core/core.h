@@ -23,6 +23,7 @@ struct network_req {
 	bool no_nat;
 	bool internal;
 	unsigned int mtu;		/* 0: NSNET_MTU_DEFAULT */
+	bool cni;			/* made by a CNI ADD (goes with its last CNI container) */
 };
 
 /* One attachment request: a network, optionally fixed addresses (one per family) and ifname. */
@@ -79,6 +80,8 @@ int core_unpublish(const struct nsnet_opts *o, const char *ns, const struct nsne
 #define SANDBOX_GIVEN_MTU 0x10u
 #define SANDBOX_MAX_PORTS 64
 
+#define NSNET_MAX_ROUTES 16
+
 struct sandbox_req {
 	const char *cid;
 	const char *ifname;
@@ -93,6 +96,11 @@ struct sandbox_req {
 	bool no_hairpin;		/* hairpinMode false */
 	size_t n_ports;			/* portMappings */
 	struct nsnet_port *ports;
+	size_t n_routes;		/* extra routes (a delegated IPAM plugin's); gw family 0: the subnet's gateway */
+	struct sandbox_route {
+		struct nsnet_prefix dst;
+		struct nsnet_addr gw;
+	} route[NSNET_MAX_ROUTES];
 };
 
 struct sandbox_result {
@@ -106,6 +114,8 @@ struct sandbox_result {
 	struct nsnet_addr gateway[NSNET_MAX_SUBNETS];	/* of addr[i]'s subnet */
 	bool default_route;
 	unsigned int mtu;
+	size_t n_routes;		/* the request's extra routes, as added */
+	struct sandbox_route route[NSNET_MAX_ROUTES];
 };
 
 /*

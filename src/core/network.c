@@ -57,6 +57,7 @@ static int network_plan(struct op *op, const struct network_req *req, struct nsn
 		names_bridge(req->name, net->bridge);
 	}
 	net->internal = req->internal;
+	net->cni = req->cni;
 	net->nat = !req->no_nat && !req->internal;
 	net->mtu = req->mtu ? req->mtu : NSNET_MTU_DEFAULT;
 	if (net->mtu < 68 || net->mtu > 65535 || (network_subnet(net, AF_INET6, NULL) && net->mtu < 1280))
@@ -162,20 +163,29 @@ int core_network_create(const struct nsnet_opts *o, const struct network_req *re
 
 int core_network_rm(const struct nsnet_opts *o, const char *name, bool force, struct nsnet_err *err)
 {
+	struct op op;
+	int r;
+
+	if ((r = names_check("network", name, err)) < 0)
+		return r;
+	if ((r = op_begin(&op, o, true, err)) == 0)
+		r = network_rm_apply(&op, name, force, err);
+	op_end(&op);
+	return r;
+}
+
+int network_rm_apply(struct op *op, const char *name, bool force, struct nsnet_err *err)
+{
 	struct nsnet_namespace *nss = NULL;
 	struct strbuf del = { 0 }, users = { 0 }, guard = { 0 };
 	struct nsnet_network net;
 	char **names = NULL;
-	struct op op;
+	const struct nsnet_opts *o = op->opts;
 	int r, n = 0, n_nets = 0;
 
-	if ((r = names_check("network", name, err)) < 0)
-		return r;
-	if ((r = op_begin(&op, o, true, err)) < 0)
+	if ((r = rec_network_load(op, name, &net, err)) < 0)
 		goto out;
-	if ((r = rec_network_load(&op, name, &net, err)) < 0)
-		goto out;
-	if ((n = rec_namespaces_load(&op, &nss, err)) < 0) {
+	if ((n = rec_namespaces_load(op, &nss, err)) < 0) {
 		r = n;
 		goto out;
 	}
@@ -190,50 +200,53 @@ int core_network_rm(const struct nsnet_opts *o, const char *name, bool force, st
 	for (int i = 0; i < n; i++) {
 		if (!namespace_attachment(&nss[i], name))
 			continue;
-		if ((r = detach_apply(&op, &nss[i], name, false, err)) < 0)
+		if ((r = detach_apply(op, &nss[i], name, false, err)) < 0)
 			goto out;
 		if (!nss[i].managed && nss[i].n_att == 0)
-			r = op_state_put(&op, STATE_NAMESPACES, nss[i].name, NULL, err);
+			r = op_state_put(op, STATE_NAMESPACES, nss[i].name, NULL, err);
 		else
-			r = rec_namespace_put(&op, &nss[i], err);
+			r = rec_namespace_put(op, &nss[i], err);
 		if (r < 0)
 			goto out;
 	}
-	if ((n_nets = state_names(&op.st, STATE_NETWORKS, &names, err)) < 0) {
+	if ((n_nets = state_names(&op->st, STATE_NETWORKS, &names, err)) < 0) {
 		r = n_nets;
 		goto out;
 	}
-	if ((r = svc_count(&op, 1, err)) < 0)
+	if ((r = svc_count(op, 1, err)) < 0)
 		goto out;
 	/* The table goes with the last network, unless services still live in it. */
-	fw_network_del(op.fw, &net, n_nets <= 1 && r == 0, &del);
+	fw_network_del(op->fw, &net, n_nets <= 1 && r == 0, &del);
 	if (n_nets <= 1)
-		strbuf_printf(op.fw == FW_NFT ? &del : &guard, "delete table bridge %s\n", NSNET_NFT_TABLE);
+		strbuf_printf(op->fw == FW_NFT ? &del : &guard, "delete table bridge %s\n", NSNET_NFT_TABLE);
 	r = 0;
 	/* Rules first, then the bridge: traffic never flows unfiltered. Deletion is best effort. */
 	for (int k = 0; k < 2; k++) {
 		if (k == 0)
-			r = op_fw(&op, strbuf_str(&del), NULL, false, err);
+			r = op_fw(op, strbuf_str(&del), NULL, false, err);
 		else
-			r = guard.len ? op_nft(&op, strbuf_str(&guard), NULL, err) : 0;
+			r = guard.len ? op_nft(op, strbuf_str(&guard), NULL, err) : 0;
 		if (r < 0 && o->verbose)
 			fprintf(stderr, "nsnet: warning: %s\n", err->msg);
 		nsnet_err_clear(err);
 	}
 	r = 0;
-	if ((r = op_link_del(&op, NULL, net.bridge, err)) < 0)
+	if ((r = op_link_del(op, NULL, net.bridge, err)) < 0)
 		goto out;
-	if ((r = op_state_put(&op, STATE_LEASES, name, NULL, err)) < 0)
+	if ((r = op_state_put(op, STATE_LEASES, name, NULL, err)) < 0)
 		goto out;
-	if (n_nets <= 1 && (r = op_guard_purge_stale(&op)) < 0)	/* went with the bridge table */
+	if (n_nets <= 1 && (r = op_guard_purge_stale(op)) < 0)	/* went with the bridge table */
 		goto out;
-	r = op_state_put(&op, STATE_NETWORKS, name, NULL, err);
+	/* Nothing of nsnet is left: the id counters start again, as with the last VIP or port. */
+	if (n_nets <= 1 && svc_count(op, 1, NULL) == 0 &&
+	    ((r = op_state_put(op, STATE_IDS, "vip", NULL, err)) < 0 || (r = op_state_put(op, STATE_IDS, "port", NULL, err)) < 0))
+		goto out;
+	r = op_state_put(op, STATE_NETWORKS, name, NULL, err);
 out:
 	state_names_free(names, n_nets > 0 ? n_nets : 0);
 	free(nss);
 	strbuf_free(&del);
 	strbuf_free(&users);
 	strbuf_free(&guard);
-	op_end(&op);
 	return r;
 }

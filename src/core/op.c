@@ -760,6 +760,27 @@ int op_route_default(struct op *op, const char *ns, const char *ifname, const st
 	return r;
 }
 
+int op_route_add(struct op *op, const char *ns, const char *ifname, const struct nsnet_prefix *dst,
+		 const struct nsnet_addr *gw, struct nsnet_err *err)
+{
+	char ip[NSNET_NAME_MAX + 16], d[NSNET_PREFIX_STRLEN], g[INET6_ADDRSTRLEN] = "";
+	struct nl *nl;
+	int r, idx;
+
+	if (gw && gw->family)
+		nsnet_addr_str(gw, g);
+	op_echo(op, "%s%s route add %s%s%s dev %s", op_ip(ns, ip, sizeof(ip)), dst->addr.family == AF_INET6 ? " -6" : "",
+		nsnet_prefix_str(dst, d), g[0] ? " via " : "", g, ifname);
+	if (op->opts->dry_run)
+		return 0;
+	if ((idx = op_ifindex(op, ns, ifname, &nl, err)) < 0)
+		return idx;
+	r = route_add(nl, dst, gw, idx, err);
+	if (r < 0)
+		nsnet_err_prefix(err, "add route %s%s%s", d, g[0] ? " via " : "", g);
+	return r;
+}
+
 int op_conntrack_flush(struct op *op, uint8_t proto, const struct nsnet_addr *vip, uint16_t vip_port,
 		       const struct nsnet_addr *backend, uint16_t backend_port, struct nsnet_err *err)
 {

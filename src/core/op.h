@@ -139,6 +139,9 @@ int op_addr_add(struct op *op, const char *ns, const char *ifname, const struct 
 		unsigned int len, struct nsnet_err *err);
 int op_route_default(struct op *op, const char *ns, const char *ifname, const struct nsnet_addr *gw,
 		     struct nsnet_err *err);
+/* Route to @dst via @gw (NULL or family 0: on the link) out of @ifname in @ns (goes with the link). */
+int op_route_add(struct op *op, const char *ns, const char *ifname, const struct nsnet_prefix *dst,
+		 const struct nsnet_addr *gw, struct nsnet_err *err);
 /*
  * Forget the flows DNAT'ed from @vip:@vip_port to @backend:@backend_port (UDP backends removed
  * from a VIP), so clients move to the remaining backends at once.

@@ -112,8 +112,12 @@ static int sandbox_network(struct op *op, const struct sandbox_req *req, struct 
 	if (r == -ENOENT && req->net.n_subnets == 0)
 		return nsnet_err_set(err, EINVAL, "network %s does not exist and the configuration gives no subnet",
 				     req->net.name);
-	if (r == -ENOENT)
-		return network_create_apply(op, &req->net, net, err);
+	if (r == -ENOENT) {
+		struct network_req nr = req->net;
+
+		nr.cni = true;	/* ours to remove with its last container */
+		return network_create_apply(op, &nr, net, err);
+	}
 	if (r < 0)
 		return rec_network_load(op, req->net.name, net, err);
 	r = sandbox_net_compare(net, req, err);
@@ -181,8 +185,50 @@ static void sandbox_link_del_later(int ifindex)
  * end down now and leave its deletion to sandbox_link_del_later() (*@ifindex, 0 when nothing is
  * left to delete), else delete it in the operation.
  */
+static int sandbox_release_one(struct op *op, struct nsnet_namespace *ns, bool later, int *ifindex,
+			       char *net_name, struct nsnet_err *err);
+
+/*
+ * A network that a CNI ADD made goes with its last container: engines never say when a network
+ * is no longer wanted (`podman network rm` only deletes its conflist), and a bridge left behind
+ * would be the one thing a DEL leaves. Networks made with `nsnet network create` stay.
+ */
+static int sandbox_net_gone_if_empty(struct op *op, const char *name, struct nsnet_err *err)
+{
+	struct nsnet_namespace *nss = NULL;
+	struct nsnet_port *ports = NULL;
+	struct nsnet_network net;
+	int n, np, r = 0;
+	bool used = false;
+
+	if (rec_network_load(op, name, &net, NULL) < 0 || !net.cni)
+		return 0;
+	if ((n = rec_namespaces_load(op, &nss, err)) < 0)
+		return n;
+	for (int i = 0; i < n && !used; i++)
+		used = namespace_attachment(&nss[i], name) != NULL;
+	free(nss);
+	if ((np = svc_ports_load(op, &ports, err)) < 0)
+		return np;
+	for (int i = 0; i < np && !used; i++)
+		used = !strcmp(ports[i].net, name);
+	free(ports);
+	if (!used)
+		r = network_rm_apply(op, name, false, err);
+	return r;
+}
+
 static int sandbox_release(struct op *op, struct nsnet_namespace *ns, bool later, int *ifindex,
 			   struct nsnet_err *err)
+{
+	char net_name[NSNET_NAME_MAX + 1] = "";
+	int r = sandbox_release_one(op, ns, later, ifindex, net_name, err);
+
+	return r < 0 || !net_name[0] ? r : sandbox_net_gone_if_empty(op, net_name, err);
+}
+
+static int sandbox_release_one(struct op *op, struct nsnet_namespace *ns, bool later, int *ifindex,
+			       char *net_name, struct nsnet_err *err)
 {
 	struct nsnet_network net;
 	struct link_info li;
@@ -198,6 +244,8 @@ static int sandbox_release(struct op *op, struct nsnet_namespace *ns, bool later
 			*ifindex = li.ifindex;
 	}
 	later = later && ifindex && *ifindex;
+	if (ns->n_att)
+		snprintf(net_name, NSNET_NAME_MAX + 1, "%s", ns->att[0].net);
 	if (ns->n_att && rec_network_load(op, ns->att[0].net, &net, NULL) == 0) {
 		if ((r = detach_apply(op, ns, ns->att[0].net, later, err)) < 0)
 			return r;
@@ -305,6 +353,20 @@ int core_sandbox_add(const struct nsnet_opts *o, const struct sandbox_req *req, 
 	}
 	if ((r = attach_apply(&op, name, &p, err)) < 0)
 		goto out;
+	/* The IPAM plugin's routes; one without a gateway goes through the subnet's (as the reference bridge does). */
+	res->n_routes = 0;
+	for (size_t i = 0; i < req->n_routes; i++) {
+		struct sandbox_route rt = req->route[i];
+		size_t k = 0;
+
+		if (rt.dst.len == 0 && p.att.default_route)
+			continue;	/* the attachment gave it already */
+		if (!rt.gw.family && network_subnet(&net, rt.dst.addr.family, &k))
+			rt.gw = net.gateway[k];
+		if ((r = op_route_add(&op, name, p.att.ifname, &rt.dst, &rt.gw, err)) < 0)
+			goto out;
+		res->route[res->n_routes++] = rt;
+	}
 	ns.att[ns.n_att++] = p.att;
 	/* Recorded before publishing: a port finds its target address through the record. */
 	if ((r = rec_namespace_put(&op, &ns, err)) < 0)

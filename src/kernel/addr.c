@@ -42,6 +42,14 @@ int addr_add(struct nl *nl, int ifindex, const struct nsnet_addr *addr, unsigned
 
 int route_add_default(struct nl *nl, const struct nsnet_addr *gw, int ifindex, struct nsnet_err *err)
 {
+	struct nsnet_prefix any = { .addr = { .family = gw->family }, .len = 0 };
+
+	return route_add(nl, &any, gw, ifindex, err);
+}
+
+int route_add(struct nl *nl, const struct nsnet_prefix *dst, const struct nsnet_addr *gw, int ifindex,
+	      struct nsnet_err *err)
+{
 	char buf[ADDR_BUF] __attribute__((aligned(NLMSG_ALIGNTO))) = { 0 };
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
 	struct rtmsg *rtm;
@@ -49,13 +57,17 @@ int route_add_default(struct nl *nl, const struct nsnet_addr *gw, int ifindex, s
 	nlh->nlmsg_type = RTM_NEWROUTE;
 	nlh->nlmsg_flags = NLM_F_CREATE | NLM_F_EXCL;
 	rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
-	rtm->rtm_family = (uint8_t)gw->family;
-	rtm->rtm_dst_len = 0;
+	rtm->rtm_family = (uint8_t)dst->addr.family;
+	rtm->rtm_dst_len = (uint8_t)dst->len;
 	rtm->rtm_table = RT_TABLE_MAIN;
 	rtm->rtm_protocol = RTPROT_BOOT;
-	rtm->rtm_scope = RT_SCOPE_UNIVERSE;
+	/* Without a gateway the destination is on the link itself. */
+	rtm->rtm_scope = gw && gw->family ? RT_SCOPE_UNIVERSE : RT_SCOPE_LINK;
 	rtm->rtm_type = RTN_UNICAST;
-	mnl_attr_put(nlh, RTA_GATEWAY, nsnet_addr_len(gw->family), gw->b);
+	if (dst->len)
+		mnl_attr_put(nlh, RTA_DST, nsnet_addr_len(dst->addr.family), dst->addr.b);
+	if (gw && gw->family)
+		mnl_attr_put(nlh, RTA_GATEWAY, nsnet_addr_len(gw->family), gw->b);
 	mnl_attr_put_u32(nlh, RTA_OIF, (uint32_t)ifindex);
 	return nl_request(nl, nlh, NULL, NULL, err);
 }

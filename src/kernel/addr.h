@@ -16,6 +16,9 @@ int addr_add(struct nl *nl, int ifindex, const struct nsnet_addr *addr, unsigned
 
 /* Add a default route of @gw's family via @gw on link @ifindex. Returns 0 or -errno. */
 int route_add_default(struct nl *nl, const struct nsnet_addr *gw, int ifindex, struct nsnet_err *err);
+/* Route to @dst through @gw (NULL or family 0: on the link) out of @ifindex. Returns 0 or -errno. */
+int route_add(struct nl *nl, const struct nsnet_prefix *dst, const struct nsnet_addr *gw, int ifindex,
+	      struct nsnet_err *err);
 
 /* A route of the main table: destination prefix and output link (0 if none). */
 struct route_info {

@@ -65,6 +65,8 @@ json_t *network_to_json(const struct nsnet_network *net)
 	json_object_set_new(j, "nat", json_boolean(net->nat));
 	json_object_set_new(j, "internal", json_boolean(net->internal));
 	json_object_set_new(j, "mtu", json_integer(net->mtu));
+	if (net->cni)
+		json_object_set_new(j, "cni", json_true());
 	return j;
 oom:
 	json_decref(j);
@@ -102,6 +104,7 @@ int network_from_json(const json_t *j, struct nsnet_network *net, struct nsnet_e
 	}
 	net->nat = json_is_true(json_object_get(j, "nat"));
 	net->internal = json_is_true(json_object_get(j, "internal"));
+	net->cni = json_is_true(json_object_get(j, "cni"));
 	net->mtu = json_is_integer(mtu) ? (unsigned int)json_integer_value(mtu) : NSNET_MTU_DEFAULT;
 	return 0;
 }

@@ -28,6 +28,7 @@ struct nsnet_network {
 	bool nat;
 	bool internal;
 	unsigned int mtu;
+	bool cni;			/* made by a CNI ADD: it goes with its last CNI container */
 };
 
 struct nsnet_attachment {

@@ -319,7 +319,16 @@ cni_rules() (
 	for s in iptables-save ip6tables-save iptables-legacy-save ip6tables-legacy-save; do
 		command -v "$s" >/dev/null 2>&1 && "$s" 2>/dev/null | grep -v '^#'
 	done
-	nft list ruleset 2>/dev/null
+	# nsnet's anti-spoofing elements are keyed by the port's interface index; after a DEL they
+	# are listed stale and deleted in bulk later (docs/reliability.md): an element whose index no
+	# longer exists matches nothing, so only elements of live ports count.
+	nft list tables 2>/dev/null | grep -v '^table bridge nsnet$' | while read -r _ f t; do
+		nft list table "$f" "$t" 2>/dev/null
+	done
+	live=$(ip -o link show | cut -d: -f1 | tr '\n' ' ')
+	nft -j list table bridge nsnet 2>/dev/null |
+		jq -r '.nftables[].set? | select(. != null) | .elem[]? | select(type == "object" and has("concat")) | .concat | map(tostring) | join(" . ")' |
+		awk -v live=" $live " 'index(live, " " $1 " ")'
 	true
 )
 
@@ -384,7 +393,9 @@ cni_network_left() (
 	nft list tables 2>/dev/null | while read -r _ fam name; do
 		cni_iptables_table "$fam" "$name" || echo "nft table $fam $name"
 	done
-	find "$STATE_DIR" -type f ! -name '*.lock' ! -name lock 2>/dev/null | sed 's/^/nsnet record /'
+	# ids/backend.json is the host's firewall backend choice, kept on purpose (docs/iptables.md).
+	find "$STATE_DIR" -type f ! -name '*.lock' ! -name lock ! -path '*/ids/backend.json' 2>/dev/null |
+		sed 's/^/nsnet record /'
 	find "$CNI_HL_DIR" -type f ! -name lock ! -name 'last_reserved_ip.*' 2>/dev/null | sed 's/^/host-local lease /'
 	true
 )

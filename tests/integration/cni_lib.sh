@@ -77,3 +77,10 @@ cni_conf() {
 cni_state_files() {
 	find "$STATE_DIR" -type f -path '*.json' ! -path '*/ids/*' 2>/dev/null | sort
 }
+
+# cni_net_gone NAME: a network a CNI ADD made went with its last container's DEL (record and bridge).
+cni_net_gone() {
+	json "$NSNET" network ls --json | jq -e --arg n "$1" 'any(.[]; .name == $n)' >/dev/null &&
+		fail "network $1 still exists after the last DEL of its containers"
+	return 0
+}

@@ -27,7 +27,7 @@ MAC=02:00:5e:26:00:32
 RT='{"portMappings": [{"hostPort": 8080, "containerPort": 80, "protocol": "tcp"},
                       {"hostPort": 5353, "containerPort": 53, "protocol": "udp"}],
      "ips": ["10.26.0.50/24"], "mac": "'$MAC'",
-     "dns": {"nameservers": ["192.0.2.53"], "search": ["example.test"]}}'
+     "dns": {"servers": ["192.0.2.53"], "searches": ["example.test"]}}'
 RT=$(printf '%s' "$RT" | jq -c .)
 
 make_wan

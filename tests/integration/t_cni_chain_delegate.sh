@@ -15,7 +15,10 @@ cni_need "$MAIN" host-local
 [ "$MAIN" != nsnet ] || : "${CNI_STRICT:=1}"
 BR=cnitest2 SUBNET=10.24.0.0/24 GW=10.24.0.1
 LIST=$T_TMP/delegate.conflist
-cni_conflist delegated "$(cni_main_plugin "$MAIN" "$BR" "$SUBNET" "$GW" "$(cni_ipam host-local "$SUBNET" "$GW")")" >"$LIST"
+# host-local also hands out a route (no gateway given: through the subnet's), which the main
+# plugin must install in the container and give back in its result.
+good_ipam=$(cni_ipam host-local "$SUBNET" "$GW" | jq -c '.routes += [{dst: "203.0.113.0/24"}]')
+cni_conflist delegated "$(cni_main_plugin "$MAIN" "$BR" "$SUBNET" "$GW" "$good_ipam")" >"$LIST"
 LEASES=$CNI_HL_DIR/delegated
 
 make_wan
@@ -30,6 +33,8 @@ ip2=$(cni_result_ip "$T_TMP/r2.json")
 assert_match "$(cat "$LEASES/$ip1")" '^cid-one' "host-local lease of $ip1"
 assert_match "$(cat "$LEASES/$ip2")" '^cid-two' "host-local lease of $ip2"
 assert_eq "$(jq -r '.ips[0].gateway' "$T_TMP/r1.json")" "$GW" "gateway in the result"
+assert_match "$(ip -n c1 route show 203.0.113.0/24)" "^203\.0\.113\.0/24 via $GW dev eth0" "host-local's route in c1"
+assert_eq "$(jq -r '[.routes[].dst] | index("203.0.113.0/24") != null' "$T_TMP/r1.json")" true "host-local's route in the result"
 
 ping_ok c1 "$GW"
 cni_start_server c1 80

@@ -109,4 +109,4 @@ assert_unchanged "$after_one" "state after refused ADDs"
 cni_ok DEL "$good" CNI_NETNS=/run/netns/ctr >/dev/null
 ip netns del ctr
 ip netns del ctr2
-run_ok "$NSNET" network rm lan >/dev/null
+cni_net_gone lan

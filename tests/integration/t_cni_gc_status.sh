@@ -58,9 +58,9 @@ cni_err 51 STATUS "$other"
 # The state dir cannot be written: 50.
 cni_err 50 STATUS "$conf" NSNET_STATE_DIR=/proc/nsnet-state
 cni_ok DEL "$other" CNI_CONTAINERID=z >/dev/null
-run_ok "$NSNET" network rm other >/dev/null
-run_ok "$NSNET" network rm small >/dev/null
-run_ok "$NSNET" network rm lan >/dev/null
+cni_net_gone other
+cni_net_gone small
+cni_net_gone lan
 for n in 1 2 3 4; do
 	ip netns del "ctr$n"
 done

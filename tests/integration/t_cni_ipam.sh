@@ -76,7 +76,7 @@ if [ -n "${CNI_BIN_DIR_REF:-}" ] && [ -x "$CNI_BIN_DIR_REF/bridge" ] && [ -x "$C
 	cni_ok DEL "$(hl hlnet nsnet-hl)" CNI_CONTAINERID=h1 CNI_NETNS=/run/netns/ctr2 >/dev/null
 	ip netns del ctr2
 	ip netns del ctr3
-	run_ok "$NSNET" network rm hlnet >/dev/null
+	cni_net_gone hlnet
 else
 	echo "reference bridge/host-local plugins not installed: only nsnet's own IPAM was tested" >&2
 fi

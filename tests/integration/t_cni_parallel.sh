@@ -54,4 +54,4 @@ assert_eq "$(ls "$STATE_DIR/namespaces" | wc -l)" 0 "records after all DELs"
 for n in $(seq 1 30); do
 	ip netns del "ctr$n"
 done
-run_ok "$NSNET" network rm lan >/dev/null
+cni_net_gone lan

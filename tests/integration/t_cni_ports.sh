@@ -43,10 +43,10 @@ if [ -d /proc/sys/net/ipv6 ]; then
 	cni_ok ADD "$conf6" CNI_CONTAINERID=v6 CNI_NETNS=/run/netns/ctr2 >/dev/null
 	assert_eq "$(json "$NSNET" publish ls --json | jq -r '.[] | "\(.host_port) \(.target)"')" "7070 fd00:66::2" "IPv6-only port mapping"
 	cni_ok DEL "$conf6" CNI_CONTAINERID=v6 >/dev/null
-	run_ok "$NSNET" network rm lan6 >/dev/null
+	cni_net_gone lan6
 fi
 stop_servers
 ip netns del ctr1
 ip netns del ctr2
-run_ok "$NSNET" network rm lan >/dev/null
+cni_net_gone lan
 svc_leak_check

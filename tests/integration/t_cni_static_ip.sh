@@ -49,7 +49,7 @@ cni_ok ADD "$(cni_conf 1.0.0 lan "$base")" CNI_CONTAINERID=y CNI_NETNS=/run/netn
 for id in args env y; do
 	cni_ok DEL "$(cni_conf 1.0.0 lan "$base")" CNI_CONTAINERID=$id >/dev/null
 done
-run_ok "$NSNET" network rm lan >/dev/null
+cni_net_gone lan
 for n in 1 2 3 4 5; do
 	ip netns del "ctr$n"
 done

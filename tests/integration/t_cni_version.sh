@@ -13,6 +13,9 @@ done
 assert_eq "$(cni_ok VERSION '{"cniVersion":"0.1.0"}' | jq -r .cniVersion)" 1.1.0 "VERSION for an unknown version"
 assert_eq "$(cni_ok VERSION '{}' | jq -r .cniVersion)" 1.1.0 "VERSION without a version"
 cni_err 6 VERSION 'nope'
+# Nothing on stdin (a person or a tool probing): the list, in the newest version.
+assert_eq "$(CNI_COMMAND=VERSION "$NSNET" </dev/null | jq -c .)" \
+	'{"cniVersion":"1.1.0","supportedVersions":["0.3.0","0.3.1","0.4.0","1.0.0","1.1.0"]}' "VERSION with empty stdin"
 # No state dir is made or read, no lock taken.
 cni_ok VERSION '{"cniVersion":"1.0.0"}' NSNET_STATE_DIR="$T_TMP/state" >/dev/null
 [ ! -e "$T_TMP/state" ] || fail "VERSION created the state dir"
