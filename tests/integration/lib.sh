@@ -344,8 +344,11 @@ fw_dump() {
 	nft list tables 2>/dev/null | grep -Ev '^table ip6? (filter|nat|raw|mangle|security)$' | while read -r _ f t; do
 		nft list table "$f" "$t" 2>&1
 	done | sed -e 's/counter packets [0-9]* bytes [0-9]*/counter/' -e 's/ expires [0-9a-z.]*//g'
+	# Rules and chains by table; iptables-nft makes empty built-in tables appear as it is used,
+	# which is no state of anyone's: built-in chains count only with another policy than ACCEPT.
 	for c in iptables ip6tables; do
-		echo "== $c"; $c-save 2>&1 | grep -v '^#' | sed 's/ \[[0-9]*:[0-9]*\]$//'
+		echo "== $c"; $c-save 2>&1 | sed 's/ \[[0-9]*:[0-9]*\]$//' |
+			awk '/^\*/ { t = $1; next } /^:[A-Z]+ ACCEPT$/ { next } /^-A|^:/ { print t, $0 }'
 	done
 }
 # ipt_nsnet: nsnet's iptables chains and the rules jumping to them, both families (none: empty).
