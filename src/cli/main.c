@@ -87,6 +87,9 @@ int main(int argc, char **argv)
 	c.opts.state_dir = getenv("NSNET_STATE_DIR");
 	if (!c.opts.state_dir || !*c.opts.state_dir)
 		c.opts.state_dir = NSNET_STATE_DIR_DEFAULT;
+	/* NSNET_VERBOSE=N: -v for runs without arguments (a CNI plugin's steps, in the runtime's log). */
+	if (getenv("NSNET_VERBOSE"))
+		c.opts.verbose = atoi(getenv("NSNET_VERBOSE"));
 	c.opts.backend = getenv("NSNET_BACKEND");
 	if (c.opts.backend && !*c.opts.backend)
 		c.opts.backend = NULL;

@@ -139,7 +139,7 @@ static int cni_plugin(const struct nsnet_opts *o, struct cni_conf *c, const stru
 	case CNI_CMD_ADD:
 		return cni_add(o, c, env, text, len, e);
 	case CNI_CMD_DEL:
-		r = core_sandbox_del(o, env->cid, env->ifname, &err);
+		r = core_sandbox_del(o, env->cid, env->ifname, c->sb.net.name, &err);
 		if (r < 0)
 			cni_core_fail(e, r, &err);
 		/* The delegate's DEL runs even when ours failed: it holds its own leases. */

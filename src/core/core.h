@@ -126,8 +126,12 @@ struct sandbox_result {
  */
 int core_sandbox_add(const struct nsnet_opts *o, const struct sandbox_req *req, struct sandbox_result *res,
 		     struct nsnet_err *err);
-/* DEL: release everything of (@cid, @ifname); fine when nothing (or only part) is left. */
-int core_sandbox_del(const struct nsnet_opts *o, const char *cid, const char *ifname, struct nsnet_err *err);
+/*
+ * DEL: release everything of (@cid, @ifname); fine when nothing (or only part) is left. Then
+ * network @net (may be NULL) goes if a CNI ADD made it and nothing uses it any more.
+ */
+int core_sandbox_del(const struct nsnet_opts *o, const char *cid, const char *ifname, const char *net,
+		     struct nsnet_err *err);
 /*
  * CHECK: (@cid, @ifname) is attached to @net with the namespace at @netns, its links, MAC, lease
  * and bridge port in place; fills @res with what it has (for comparing with a prevResult).

@@ -222,9 +222,26 @@ static int sandbox_release(struct op *op, struct nsnet_namespace *ns, bool later
 			   struct nsnet_err *err)
 {
 	char net_name[NSNET_NAME_MAX + 1] = "";
-	int r = sandbox_release_one(op, ns, later, ifindex, net_name, err);
 
-	return r < 0 || !net_name[0] ? r : sandbox_net_gone_if_empty(op, net_name, err);
+	return sandbox_release_one(op, ns, later, ifindex, net_name, err);
+}
+
+/*
+ * After a DEL or GC: network @name goes if a CNI ADD made it and nothing uses it any more. An
+ * operation of its own, after the release is complete: killed half-way, the next DEL (which
+ * finds no container, but names the network) or gc finishes it.
+ */
+static int sandbox_net_gone(const struct nsnet_opts *o, const char *name, struct nsnet_err *err)
+{
+	struct op op;
+	int r;
+
+	if (!name || !*name || o->dry_run)
+		return 0;
+	if ((r = op_begin(&op, o, true, err)) == 0)
+		r = sandbox_net_gone_if_empty(&op, name, err);
+	op_end(&op);	/* removal is best effort: nothing restored */
+	return r;
 }
 
 static int sandbox_release_one(struct op *op, struct nsnet_namespace *ns, bool later, int *ifindex,
@@ -406,7 +423,8 @@ out:
 	return r;
 }
 
-int core_sandbox_del(const struct nsnet_opts *o, const char *cid, const char *ifname, struct nsnet_err *err)
+int core_sandbox_del(const struct nsnet_opts *o, const char *cid, const char *ifname, const char *net,
+		     struct nsnet_err *err)
 {
 	char name[NSNET_NAME_MAX + 1];
 	struct nsnet_namespace ns;
@@ -429,6 +447,8 @@ out:
 	op_end(&op);
 	if (ifindex)
 		sandbox_link_del_later(ifindex);
+	if (r == 0)
+		r = sandbox_net_gone(o, net, err);
 	return r;
 }
 
@@ -562,6 +582,11 @@ int core_sandbox_gc(const struct nsnet_opts *o, const char *net, char *const *va
 out:
 	free(nss);
 	op_end(&op);
+	if (r >= 0) {
+		int r2 = sandbox_net_gone(o, net, err);
+
+		r = r2 < 0 ? r2 : r;
+	}
 	return r;
 }
 
