@@ -54,7 +54,7 @@ static const char main_help[] =
 	"  --backend nft|iptables firewall backend (env NSNET_BACKEND; default nft). Recorded in the\n"
 	"                         state dir; switching is refused while networks or services exist\n"
 	"  --dry-run              apply nothing; print the equivalent ip/sysctl/nft|iptables commands\n"
-	"  -v, --verbose          print each step's command on stderr as it is applied\n"
+	"  -v, --verbose          print each step's command on stderr as it is applied (env NSNET_VERBOSE=N)\n"
 	"  --version              print the version\n"
 	"  -h, --help             this help; `nsnet COMMAND --help` for a command's\n"
 	"\n"
