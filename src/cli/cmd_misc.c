@@ -81,7 +81,7 @@ static const char check_help[] =
 	"usage: nsnet check\n"
 	"\n"
 	"Compare nsnet's records with the kernel: bridges, veth host ends and their bridge, leases,\n"
-	"namespaces, nft chains of networks, VIPs and published ports, leftover nsnet links,\n"
+	"namespaces, firewall chains of networks, VIPs and published ports, leftover nsnet links,\n"
 	"interrupted operations. Prints one line per difference; exit status 0 only when they agree\n"
 	"(`nsnet gc` repairs what it can).\n";
 
@@ -107,9 +107,10 @@ int cmd_check(struct cli *c, int argc, char **argv)
 static const char doctor_help[] =
 	"usage: nsnet doctor\n"
 	"\n"
-	"Check what this host offers and what would break nsnet: nftables usable, other tables dropping\n"
-	"forwarded traffic (such as Docker's FORWARD policy), IP forwarding, br_netfilter, routes that\n"
-	"overlap a network's subnet. Each finding says what to do. Exit status 0 only when nothing blocks.\n";
+	"Check what this host offers and what would break nsnet: nftables and iptables usable, other\n"
+	"tables dropping forwarded traffic (such as Docker's FORWARD policy), IP forwarding,\n"
+	"br_netfilter, routes that overlap a network's subnet. Each finding says what to do. Exit status\n"
+	"0 only when nothing blocks.\n";
 
 int cmd_doctor(struct cli *c, int argc, char **argv)
 {

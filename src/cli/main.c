@@ -24,7 +24,7 @@ static const struct cli_cmd commands[] = {
 	{ "gc", cmd_gc, "remove leftovers of interrupted operations" },
 	{ "check", cmd_check, "compare nsnet's records with the kernel" },
 	{ "doctor", cmd_doctor, "check the host for what would break nsnet" },
-	{ "explain", cmd_explain, "print the ip/sysctl/nft commands of an operation, apply nothing" },
+	{ "explain", cmd_explain, "print the ip/sysctl/nft (or iptables) commands of an operation, apply nothing" },
 	{ NULL, NULL, NULL },
 };
 
@@ -67,7 +67,7 @@ static int cmd_explain(struct cli *c, int argc, char **argv)
 {
 	if (argc < 2 || cli_is_help(argv[1])) {
 		printf("usage: nsnet explain COMMAND [ARGS]...\n\n"
-		       "Print the commands (ip, sysctl, nft) that COMMAND would run, in order, and apply\n"
+		       "Print the commands (ip, sysctl, nft or iptables) that COMMAND would run, in order, and apply\n"
 		       "nothing. Same as `nsnet --dry-run COMMAND ...`.\n");
 		return argc < 2 ? EXIT_USAGE : EXIT_OK;
 	}
