@@ -25,7 +25,8 @@ world() {
 	echo "== container"; ip -n ctr -br link | awk '{print $1}' | sed 's/@.*//' | sort
 	ip -n ctr -br addr | awk '{ $2 = ""; print }' | sed 's/ fe80::[^ ]*//g' | sort
 	ip -n ctr route | sort
-	echo "== nft"; nft list ruleset 2>/dev/null | grep -c . || true
+	# nsnet's own rules (iptables-nft's empty built-in tables, which appear with use, are not).
+	echo "== fw"; { nft list table inet nsnet; nft list table bridge nsnet; ipt_nsnet; } 2>/dev/null | grep -c . || true
 	echo "== records"; find "$STATE_DIR" -name '*.json' ! -path '*/ids/*' | sort
 	for f in $(find "$STATE_DIR/leases" "$STATE_DIR/ports" -name '*.json' 2>/dev/null | sort); do cat "$f"; echo; done
 }
