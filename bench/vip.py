@@ -213,7 +213,7 @@ def nft_vip_count():
     """VIPs in nsnet's map svc4, and vip-N chains in its table (equal, unless one leaked)."""
     if os.environ.get("NSNET_BACKEND") == "iptables":
         save = run(["iptables-save", "-t", "nat"])
-        jumps = sum(1 for line in save.splitlines() if line.startswith("-A NSNET-SERVICES -d ") and "-j NSNET-SVC-" in line)
+        jumps = sum(1 for line in save.splitlines() if line.startswith("-A NSNET-VIPS -d ") and "-j NSNET-SVC-" in line)
         chains = sum(1 for line in save.splitlines() if line.startswith(":NSNET-SVC-"))
         return jumps if jumps == chains else f"{jumps} (and {chains} NSNET-SVC-N chains)"
     elems = run(["nft", "list", "map", "inet", "nsnet", "svc4"]).count(": jump vip-")
