@@ -170,6 +170,10 @@ int op_fw(struct op *op, const char *cmds, const char *undo, bool rebuild, struc
 struct nsnet_vip;
 int op_fw_vip(struct op *op, const char *cmds, const char *undo, const struct nsnet_vip *old,
 	      const struct nsnet_vip *new, struct nsnet_err *err);
+/* The same for @cmds that are exactly fw_port_del() of the @n ports @p (fw_nft_ports_del). */
+struct nsnet_port;
+int op_fw_ports_del(struct op *op, const char *cmds, const char *undo, const struct nsnet_port *p, size_t n,
+		    struct nsnet_err *err);
 /* Write @content to @path, creating directory @dir (0755) first if given. */
 int op_file_write(struct op *op, const char *dir, const char *path, const char *content,
 		  struct nsnet_err *err);

@@ -633,7 +633,8 @@ int svc_forget(struct op *op, const char *ns, const char *net, struct nsnet_err 
 	int nv = 0, np = 0, r = 0;
 	char key[NSNET_KEY_MAX];
 	struct nsnet_network network;
-	bool any = false;
+	bool any = false, only_ports = false;
+	size_t n_gone = 0;
 
 	if (net && (r = rec_network_load(op, net, &network, err)) < 0)
 		return r;
@@ -649,8 +650,10 @@ int svc_forget(struct op *op, const char *ns, const char *net, struct nsnet_err 
 		fw_port_add(op->fw, &ports[i], &undo);
 		port_key(&ports[i], key);
 		r = op_state_put(op, STATE_PORTS, key, NULL, err);
+		ports[n_gone++] = ports[i];	/* the ports going, first in the array */
 		any = true;
 	}
+	only_ports = n_gone > 0;
 	for (int i = 0; i < nv && r == 0; i++) {
 		struct nsnet_vip v = vips[i];
 		size_t k = 0;
@@ -680,11 +683,14 @@ int svc_forget(struct op *op, const char *ns, const char *net, struct nsnet_err 
 		r = op_state_put(op, STATE_VIPS, key, j, err);
 		json_decref(j);
 		any = true;
+		only_ports = false;
 	}
 	if (r == 0 && any) {
 		/* Undone with the rest if the detach fails later (say, deleting the veth). */
 		if (change.oom || undo.oom)
 			r = nsnet_err_set(err, ENOMEM, "out of memory");
+		else if (only_ports)	/* a container going with its ports: one libnftnl batch with nft */
+			r = op_fw_ports_del(op, strbuf_str(&change), strbuf_str(&undo), ports, n_gone, err);
 		else
 			r = op_fw(op, strbuf_str(&change), strbuf_str(&undo), false, err);
 	}

@@ -76,6 +76,8 @@ void fw_nft_port_add(const struct nsnet_port *p, struct strbuf *out);
  * for what it does not build (VIPs with affinity: apply the text instead), or -errno.
  */
 int fw_nft_vip_change(const struct nsnet_vip *old, const struct nsnet_vip *new, struct nsnet_err *err);
+/* The libnftnl form of fw_nft_port_del() for @n ports, one batch (a CNI DEL, a namespace going). */
+int fw_nft_ports_del(const struct nsnet_port *p, size_t n, struct nsnet_err *err);
 void fw_nft_port_del(const struct nsnet_port *p, struct strbuf *out);
 
 /* Names of the chains of table inet nsnet (none when it does not exist). Returns count or -errno. */

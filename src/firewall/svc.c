@@ -306,3 +306,39 @@ int fw_nft_vip_change(const struct nsnet_vip *old, const struct nsnet_vip *new, 
 	nb_free(b);
 	return r;
 }
+
+int fw_nft_ports_del(const struct nsnet_port *p, size_t n, struct nsnet_err *err)
+{
+	struct nb *b;
+	int r;
+
+	if (!(b = nb_new(NFPROTO_INET, NSNET_NFT_TABLE)))
+		return nsnet_err_set(err, ENOMEM, "out of memory");
+	for (size_t i = 0; i < n; i++) {
+		const struct svc_family *f = svc_fam(p[i].target.family);
+		struct nsnet_endpoint host = { .addr = p[i].host_ip, .port = p[i].host_port };
+		uint8_t key[32];
+		char set[16], chain[32];
+		size_t klen;
+
+		if (p[i].host_ip.family) {
+			svc_key_bytes(&host, p[i].proto, true, 0, false, key, &klen);
+			snprintf(set, sizeof(set), "svc%s", f->sfx);
+		} else {
+			/* (l4proto . dport): the protocol byte padded to 4, then the port. */
+			memset(key, 0, sizeof(key));
+			key[0] = p[i].proto;
+			host.port = htons(p[i].host_port);
+			memcpy(key + 4, &host.port, 2);
+			klen = 8;
+			snprintf(set, sizeof(set), "pubany%s", f->sfx);
+		}
+		snprintf(chain, sizeof(chain), "pub-%u", p[i].id);
+		nb_elem(b, false, set, key, klen, NULL, 0, 0, NULL);
+		nb_chain_flush(b, chain);
+		nb_chain_del(b, chain);
+	}
+	r = nb_commit(b, "nftables: published ports", err);
+	nb_free(b);
+	return r;
+}

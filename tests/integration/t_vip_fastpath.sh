@@ -3,7 +3,8 @@
 # vip add/set/rm with nft go through libnftnl batches (no libnftables): what they leave must be
 # exactly what the text of the same change gives. `nsnet gc` rebuilds the table from that text,
 # so the table before and after gc must be identical, after adds, a set and a removal; and a
-# VIP with affinity (which takes the text path) mixed in changes nothing of that.
+# VIP with affinity (which takes the text path) mixed in changes nothing of that. The published
+# ports of a namespace that goes are removed the same way.
 # backends: nft
 . "$(dirname "$0")/lib.sh"
 
@@ -48,6 +49,18 @@ run_ok "$NSNET" vip rm 10.100.0.1:80 >/dev/null
 same_after_gc "vip rm"
 nft list chain inet nsnet vip-1 >/dev/null 2>&1 && fail "vip-1 still exists after vip rm"
 assert_no_match "$(nft list map inet nsnet bk4t)" '10\.100\.0\.1 ' "bk4t elements of the removed VIP"
+
+# A namespace going takes its published ports with it in one libnftnl batch: the table is then
+# what it was before they were published.
+run_ok "$NSNET" ns add c --net lan >/dev/null
+before=$(table)
+run_ok "$NSNET" publish c 8080:80 >/dev/null
+run_ok "$NSNET" publish c 8081:81/udp >/dev/null
+run_ok "$NSNET" publish c 192.0.2.9:8082:82 >/dev/null
+run_ok "$NSNET" ns rm c >/dev/null
+table >"$T_TMP/after"
+printf '%s\n' "$before" >"$T_TMP/before"
+diff -u "$T_TMP/before" "$T_TMP/after" >&2 || fail "table inet nsnet after the namespace with published ports went"
 
 for v in 10.100.0.2:53/udp '[fd00:100::1]:80' 10.100.0.3:80 10.100.0.4:80; do
 	run_ok "$NSNET" vip rm "$v" >/dev/null
