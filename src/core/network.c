@@ -181,7 +181,7 @@ int network_rm_apply(struct op *op, const char *name, bool force, struct nsnet_e
 	struct nsnet_network net;
 	char **names = NULL;
 	const struct nsnet_opts *o = op->opts;
-	int r, n = 0, n_nets = 0;
+	int r, n = 0, n_nets = 0, svcs = 0;
 
 	if ((r = rec_network_load(op, name, &net, err)) < 0)
 		goto out;
@@ -213,10 +213,12 @@ int network_rm_apply(struct op *op, const char *name, bool force, struct nsnet_e
 		r = n_nets;
 		goto out;
 	}
-	if ((r = svc_count(op, 1, err)) < 0)
+	if ((svcs = svc_count(op, 1, err)) < 0) {
+		r = svcs;
 		goto out;
+	}
 	/* The table goes with the last network, unless services still live in it. */
-	fw_network_del(op->fw, &net, n_nets <= 1 && r == 0, &del);
+	fw_network_del(op->fw, &net, n_nets <= 1 && svcs == 0, &del);
 	if (n_nets <= 1)
 		strbuf_printf(op->fw == FW_NFT ? &del : &guard, "delete table bridge %s\n", NSNET_NFT_TABLE);
 	r = 0;
@@ -238,7 +240,7 @@ int network_rm_apply(struct op *op, const char *name, bool force, struct nsnet_e
 	if (n_nets <= 1 && (r = op_guard_purge_stale(op)) < 0)	/* went with the bridge table */
 		goto out;
 	/* Nothing of nsnet is left: the id counters start again, as with the last VIP or port. */
-	if (n_nets <= 1 && svc_count(op, 1, NULL) == 0 &&
+	if (n_nets <= 1 && svcs == 0 &&
 	    ((r = op_state_put(op, STATE_IDS, "vip", NULL, err)) < 0 || (r = op_state_put(op, STATE_IDS, "port", NULL, err)) < 0))
 		goto out;
 	r = op_state_put(op, STATE_NETWORKS, name, NULL, err);

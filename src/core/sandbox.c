@@ -181,14 +181,6 @@ static void sandbox_link_del_later(int ifindex)
 }
 
 /*
- * Detach sandbox @ns and remove its record; what is gone already is fine. @later: set the host
- * end down now and leave its deletion to sandbox_link_del_later() (*@ifindex, 0 when nothing is
- * left to delete), else delete it in the operation.
- */
-static int sandbox_release_one(struct op *op, struct nsnet_namespace *ns, bool later, int *ifindex,
-			       char *net_name, struct nsnet_err *err);
-
-/*
  * A network that a CNI ADD made goes with its last container: engines never say when a network
  * is no longer wanted (`podman network rm` only deletes its conflist), and a bridge left behind
  * would be the one thing a DEL leaves. Networks made with `nsnet network create` stay.
@@ -218,14 +210,6 @@ static int sandbox_net_gone_if_empty(struct op *op, const char *name, struct nsn
 	return r;
 }
 
-static int sandbox_release(struct op *op, struct nsnet_namespace *ns, bool later, int *ifindex,
-			   struct nsnet_err *err)
-{
-	char net_name[NSNET_NAME_MAX + 1] = "";
-
-	return sandbox_release_one(op, ns, later, ifindex, net_name, err);
-}
-
 /*
  * After a DEL or GC: network @name goes if a CNI ADD made it and nothing uses it any more. An
  * operation of its own, after the release is complete: killed half-way, the next DEL (which
@@ -244,8 +228,13 @@ static int sandbox_net_gone(const struct nsnet_opts *o, const char *name, struct
 	return r;
 }
 
-static int sandbox_release_one(struct op *op, struct nsnet_namespace *ns, bool later, int *ifindex,
-			       char *net_name, struct nsnet_err *err)
+/*
+ * Detach sandbox @ns and remove its record; what is gone already is fine. @later: set the host
+ * end down now and leave its deletion to sandbox_link_del_later() (*@ifindex, 0 when nothing is
+ * left to delete), else delete it in the operation.
+ */
+static int sandbox_release(struct op *op, struct nsnet_namespace *ns, bool later, int *ifindex,
+			   struct nsnet_err *err)
 {
 	struct nsnet_network net;
 	struct link_info li;
@@ -261,8 +250,6 @@ static int sandbox_release_one(struct op *op, struct nsnet_namespace *ns, bool l
 			*ifindex = li.ifindex;
 	}
 	later = later && ifindex && *ifindex;
-	if (ns->n_att)
-		snprintf(net_name, NSNET_NAME_MAX + 1, "%s", ns->att[0].net);
 	if (ns->n_att && rec_network_load(op, ns->att[0].net, &net, NULL) == 0) {
 		if ((r = detach_apply(op, ns, ns->att[0].net, later, err)) < 0)
 			return r;

@@ -60,8 +60,6 @@ int fw_nft_apply(const char *cmds, struct nsnet_err *err);
 void fw_nft_svc_base(struct strbuf *out);
 /* Reject rules for backend-less VIPs, appended to chain @chain. */
 void fw_nft_svc_reject_rules(const char *chain, struct strbuf *out);
-struct nsnet_vip;
-struct nsnet_port;
 /*
  * Rules of one VIP / published port. They expect the table and base chains to exist (the caller
  * adds fw_nft_base() first when nothing of nsnet exists yet): re-asserting the base each time

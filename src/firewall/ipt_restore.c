@@ -593,6 +593,7 @@ int fw_ipt_apply(const char *steps, struct nsnet_err *err)
 int fw_ipt_chain_names(char ***names, struct nsnet_err *err)
 {
 	struct ipt_view v[2] = { 0 };
+	struct ipt_map seen = { 0 };	/* a chain of both families is listed once */
 	char **out = NULL;
 	int n = 0, r;
 
@@ -614,17 +615,25 @@ int fw_ipt_chain_names(char ***names, struct nsnet_err *err)
 			if (!ipt_is_ours(&cs->slot[i]))
 				continue;
 			s = strchr(cs->slot[i].key, ' ') + 1;
-			bool dup = false;
-
-			for (int m = 0; m < n && !dup; m++)
-				dup = !strcmp(out[m], s);
-			if (!dup && (out[n] = strdup(s)))
-				n++;
+			if (ipt_get(&seen, s))
+				continue;
+			if (ipt_put(&seen, s, 1) < 0 || !(out[n] = strdup(s))) {
+				r = nsnet_err_set(err, ENOMEM, "out of memory");
+				goto fail;
+			}
+			n++;
 		}
 	}
 	*names = out;
+	out = NULL;
 	r = n;
 fail:
+	if (out) {
+		for (int i = 0; i < n; i++)
+			free(out[i]);
+		free(out);
+	}
+	ipt_map_free(&seen);
 	ipt_view_free(&v[0]);
 	ipt_view_free(&v[1]);
 	return r;

@@ -209,13 +209,12 @@ int nb_commit(struct nb *b, const char *what, struct nsnet_err *err)
 				acks++;
 				continue;
 			}
-			r = -e->error;
-			nsnet_err_set(err, -e->error, "%s: %s", what, strerror(-e->error));
+			r = nsnet_err_set(err, -e->error, "%s: %s", what, strerror(-e->error));
 			break;
 		}
 	}
 out:
 	if (nl)
 		mnl_socket_close(nl);
-	return r < 0 ? r : -r;
+	return r;
 }
