@@ -17,6 +17,7 @@ socket.create_connection + close, time.perf_counter.
 """
 import gc
 import json
+import re
 import os
 import platform
 import shutil
@@ -210,16 +211,16 @@ def connect_latency(vip, direct):
 # --- nsnet ------------------------------------------------------------------------------------
 
 def nft_vip_count():
-    """VIPs in nsnet's map svc4, and vip-N chains in its table (equal, unless one leaked)."""
+    """VIPs in nsnet's map svc4 (with the iptables backend: NSNET-SVC-N chains), checked against their backends."""
     if os.environ.get("NSNET_BACKEND") == "iptables":
         save = run(["iptables-save", "-t", "nat"])
         jumps = sum(1 for line in save.splitlines() if line.startswith("-A NSNET-VIPS -d ") and "-j NSNET-SVC-" in line)
         chains = sum(1 for line in save.splitlines() if line.startswith(":NSNET-SVC-"))
         return jumps if jumps == chains else f"{jumps} (and {chains} NSNET-SVC-N chains)"
-    elems = run(["nft", "list", "map", "inet", "nsnet", "svc4"]).count(": jump vip-")
-    chains = sum(1 for line in run(["nft", "list", "chains", "inet"]).splitlines()
-                 if line.strip().startswith("chain vip-"))
-    return elems if elems == chains else f"{elems} (and {chains} vip-N chains)"
+    # nft: a VIP without affinity is map elements only; its svc4 element jumps to pick4t-N.
+    elems = run(["nft", "list", "map", "inet", "nsnet", "svc4"]).count(": jump pick4t-")
+    backends = len(re.findall(r"\. \d+ : \d", run(["nft", "list", "map", "inet", "nsnet", "bk4t"])))
+    return elems if backends == 2 * elems else f"{elems} (and {backends} backend elements)"
 
 
 def side_nsnet(res, k, binary):

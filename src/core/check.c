@@ -29,6 +29,11 @@ static bool check_chain(char **chains, int n, const char *fmt, ...)
 	return false;
 }
 
+static int check_strp_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
 #define DIFF(...) do { printf("check: " __VA_ARGS__); putchar('\n'); diffs++; } while (0)
 
 int core_check(const struct nsnet_opts *o, struct nsnet_err *err)
@@ -38,8 +43,8 @@ int core_check(const struct nsnet_opts *o, struct nsnet_err *err)
 	struct nsnet_vip *vips = NULL;
 	struct nsnet_port *ports = NULL;
 	struct link_list links = { 0 };
-	char **chains = NULL, **journals = NULL, path[PATH_MAX + 16];
-	int n_nets = 0, n_ns = 0, n_v = 0, n_p = 0, n_ch = 0, n_j = 0, r, diffs = 0;
+	char **chains = NULL, **journals = NULL, **elems = NULL, path[PATH_MAX + 16];
+	int n_nets = 0, n_ns = 0, n_v = 0, n_p = 0, n_ch = 0, n_j = 0, n_el = 0, r, diffs = 0;
 	struct nl *nl;
 	struct op op;
 
@@ -158,12 +163,24 @@ int core_check(const struct nsnet_opts *o, struct nsnet_err *err)
 		if (ours && !owned)
 			DIFF("link %s looks like nsnet's but no record owns it", li->name);
 	}
+	if (op.fw == FW_NFT && n_v > 0 && (n_el = fw_nft_svc_elements(&elems, err)) < 0) {
+		r = n_el;
+		n_el = 0;
+		goto out;
+	}
 	for (int i = 0; i < n_v; i++) {
-		char want[32];
+		char want[NSNET_KEY_MAX + 64], *key = want;
 
-		fw_vip_chain(op.fw, &vips[i], want, sizeof(want));
-		if (vips[i].n_backends && !check_chain(chains, n_ch, "%s", want))
+		if (!vips[i].n_backends)
+			continue;
+		if (fw_vip_chain(op.fw, &vips[i], want, sizeof(want)) && !check_chain(chains, n_ch, "%s", want))
 			DIFF("VIP id %u: %s chain %s is missing", vips[i].id, fw_backend_name(op.fw), want);
+		if (op.fw != FW_NFT)
+			continue;
+		fw_nft_vip_element(&vips[i], want, sizeof(want));
+		if (!bsearch(&key, elems, (size_t)n_el, sizeof(*elems), check_strp_cmp))
+			DIFF("VIP id %u: nft map svc%c has no element %s", vips[i].id,
+			     vips[i].vip.addr.family == AF_INET6 ? '6' : '4', want);
 	}
 	for (int i = 0; i < n_p; i++) {
 		char want[32];
@@ -193,6 +210,7 @@ out:
 	free(vips);
 	free(ports);
 	dir_names_free(chains, n_ch);
+	dir_names_free(elems, n_el);
 	dir_names_free(journals, n_j);
 	op_end(&op);
 	return r;

@@ -105,12 +105,15 @@ int fw_network_chains(enum fw_backend be, const struct nsnet_network *net, char 
 	return 4;
 }
 
-void fw_vip_chain(enum fw_backend be, const struct nsnet_vip *v, char *buf, size_t len)
+bool fw_vip_chain(enum fw_backend be, const struct nsnet_vip *v, char *buf, size_t len)
 {
 	if (be == FW_IPT)
 		fw_ipt_vip_chain(v, buf, len);
-	else
+	else if (v->affinity)
 		snprintf(buf, len, "vip-%u", v->id);
+	else
+		return false;
+	return true;
 }
 
 void fw_port_chain(enum fw_backend be, const struct nsnet_port *p, char *buf, size_t len)

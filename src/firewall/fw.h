@@ -45,12 +45,16 @@ int fw_nft_apply(const char *cmds, struct nsnet_err *err);
 /*
  * Services (firewall/svc.c). Theory of operation:
  *   svc-pre (nat prerouting) and svc-out (nat output) look up (daddr . l4proto . dport) in one
- *   verdict map per family (svc4/svc6) and jump to the VIP's or published port's chain; ports
+ *   verdict map per family (svc4/svc6) and jump to the VIP's pick chain (or, with affinity, its
+ *   own chain vip-ID) or to the published port's chain; ports
  *   published on every local address are looked up by (l4proto . dport) in pubany4/pubany6 when
  *   `fib daddr type local` (loopback excluded).
- *   vip-ID: `dnat to daddr . tcp dport . numgen random mod N map @bk4t` -- one shared map per
- *   family and protocol holds every VIP's backends keyed by (VIP, port, index), so per-packet cost and the
- *   size of a change do not depend on how many VIPs exist. With affinity, each backend i has a
+ *   pick4t-N (one per family, protocol and backend count N <= 64, shared by the VIPs with N
+ *   backends): `dnat to daddr . tcp dport . numgen random mod N map @bk4t` -- one shared map per
+ *   family and protocol holds every VIP's backends keyed by (VIP, port, index), so per-packet cost
+ *   and the size of a change do not depend on how many VIPs exist, and a VIP is map elements
+ *   only: no chain of its own, which the kernel would re-check at every later change that adds a
+ *   jump (docs/services.md). With affinity, a VIP has chain vip-ID and each backend i has a
  *   chain sep-ID-i (refresh the client in the timeout set aff-ID-i, DNAT) reached first by
  *   membership of that set, else by the random index through the shared verdict map sep4t/...
  *   A VIP without backends is an element of empty4/empty6, which the filter hooks (forward,
@@ -77,6 +81,14 @@ int fw_nft_vip_change(const struct nsnet_vip *old, const struct nsnet_vip *new, 
 /* The libnftnl form of fw_nft_port_del() for @n ports, one batch (a CNI DEL, a namespace going). */
 int fw_nft_ports_del(const struct nsnet_port *p, size_t n, struct nsnet_err *err);
 void fw_nft_port_del(const struct nsnet_port *p, struct strbuf *out);
+
+/*
+ * The elements of the verdict maps svc4 and svc6, as "ADDR . PROTO . PORT : jump CHAIN", sorted
+ * (strcmp). Returns count (free with dir_names_free) or -errno.
+ */
+int fw_nft_svc_elements(char ***elems, struct nsnet_err *err);
+/* The element fw_nft_vip_add() puts into svc4/svc6 for @v (which has backends), in that form. */
+void fw_nft_vip_element(const struct nsnet_vip *v, char *buf, size_t len);
 
 /* Names of the chains of table inet nsnet (none when it does not exist). Returns count or -errno. */
 int fw_nft_chain_names(char ***names, struct nsnet_err *err);
@@ -182,7 +194,8 @@ int fw_exists(enum fw_backend be, struct nsnet_err *err);
 int fw_chain_names(enum fw_backend be, char ***names, struct nsnet_err *err);
 /* The chains a network, VIP (with backends) or published port must have; returns how many (<= 4). */
 int fw_network_chains(enum fw_backend be, const struct nsnet_network *net, char names[4][NSNET_NAME_MAX + 16]);
-void fw_vip_chain(enum fw_backend be, const struct nsnet_vip *v, char *buf, size_t len);
+/* false when the VIP has no chain of its own (nft without affinity: its map element jumps to a pick chain). */
+bool fw_vip_chain(enum fw_backend be, const struct nsnet_vip *v, char *buf, size_t len);
 void fw_port_chain(enum fw_backend be, const struct nsnet_port *p, char *buf, size_t len);
 
 #endif

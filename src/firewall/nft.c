@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "util/dir.h"
+
 #define T "inet " NSNET_NFT_TABLE
 
 void fw_nft_base(struct strbuf *o)
@@ -225,6 +227,70 @@ int fw_nft_chain_names(char ***names, struct nsnet_err *err)
 	}
 	json_decref(root);
 	*names = v;
+	return n;
+}
+
+static int strp_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int fw_nft_svc_elements(char ***elems, struct nsnet_err *err)
+{
+	char **v = NULL, line[256];
+	size_t cap = 0;
+	int n = 0;
+
+	*elems = NULL;
+	for (const char *const *map = (const char *const[]){ "svc4", "svc6", NULL }; *map; map++) {
+		struct nft_ctx *ctx = nft_open(err);
+		json_t *root, *objs, *o, *el;
+		size_t i, j;
+
+		if (!ctx) {
+			dir_names_free(v, n);
+			return err ? -err->code : -ENOMEM;
+		}
+		nftlib.set_output_flags(ctx, NFT_CTX_OUTPUT_JSON);
+		snprintf(line, sizeof(line), "list map " T " %s", *map);
+		if (nftlib.run(ctx, line) != 0) {
+			nftlib.ctx_free(ctx);
+			continue;	/* no table or map: no elements */
+		}
+		root = json_loads(nftlib.get_output(ctx), 0, NULL);
+		nftlib.ctx_free(ctx);
+		objs = json_object_get(root, "nftables");
+		json_array_foreach(objs, i, o) {
+			json_array_foreach(json_object_get(json_object_get(o, "map"), "elem"), j, el) {
+				json_t *key = json_object_get(json_array_get(el, 0), "concat");
+				const char *addr = json_string_value(json_array_get(key, 0));
+				const char *proto = json_string_value(json_array_get(key, 1));
+				const char *target = json_string_value(
+					json_object_get(json_object_get(json_array_get(el, 1), "jump"), "target"));
+
+				if (!addr || !proto || !target)
+					continue;
+				snprintf(line, sizeof(line), "%s . %s . %" JSON_INTEGER_FORMAT " : jump %s", addr, proto,
+					 json_integer_value(json_array_get(key, 2)), target);
+				if ((size_t)n + 1 >= cap) {
+					char **nv = realloc(v, (cap = cap ? cap * 2 : 64) * sizeof(*v));
+
+					if (!nv) {
+						json_decref(root);
+						dir_names_free(v, n);
+						return nsnet_err_set(err, ENOMEM, "out of memory");
+					}
+					v = nv;
+				}
+				if ((v[n] = strdup(line)))
+					n++;
+			}
+		}
+		json_decref(root);
+	}
+	if (n)
+		qsort(v, (size_t)n, sizeof(*v), strp_cmp);
+	*elems = v;
 	return n;
 }
 

@@ -12,6 +12,24 @@ run_ok "$NSNET" publish b 8080:80 >/dev/null
 out=$(run_ok "$NSNET" check)
 assert_match "$out" "agree" "check on a healthy setup"
 
+if [ "$NSNET_BACKEND" != iptables ]; then
+	# The VIP is an element of the verdict map, not a chain: one element gone is noticed, and
+	# a VIP moved to another backend count must point at that count's pick chain.
+	nft delete element inet nsnet svc4 '{ 10.100.0.1 . tcp . 80 }'
+	rc=0
+	out=$("$NSNET" check 2>&1) || rc=$?
+	assert_eq "$rc" "1" "check exit status with the VIP's element gone"
+	assert_match "$out" "VIP id 1: nft map svc4 has no element 10.100.0.1 . tcp . 80 : jump pick4t-1" "check: lost VIP element"
+	nft add element inet nsnet svc4 '{ 10.100.0.1 . tcp . 80 : jump pick4t-2 }'
+	rc=0
+	out=$("$NSNET" check 2>&1) || rc=$?
+	assert_eq "$rc" "1" "check exit status with the VIP's element pointing at the wrong pick chain"
+	nft delete element inet nsnet svc4 '{ 10.100.0.1 . tcp . 80 }'
+	nft add element inet nsnet svc4 '{ 10.100.0.1 . tcp . 80 : jump pick4t-1 }'
+	out=$(run_ok "$NSNET" check)
+	assert_match "$out" "agree" "check with the element put back"
+fi
+
 # A leftover link with nsnet's mark, a namespace deleted behind nsnet's back, lost firewall rules.
 ip link add nv00000000 type veth peer name nv00000001
 ip netns del b
@@ -30,7 +48,7 @@ if [ "$NSNET_BACKEND" = iptables ]; then
 else
 	nft delete table inet nsnet
 	lost_table="nft rules of nsnet are missing"; lost_net="nft chain in-lan is missing"
-	lost_vip="nft chain vip-1 is missing"
+	lost_vip="nft map svc4 has no element 10.100.0.1 . tcp . 80 : jump pick4t-1"
 fi
 rc=0
 out=$("$NSNET" check 2>&1) || rc=$?

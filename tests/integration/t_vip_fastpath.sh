@@ -11,7 +11,7 @@
 run_ok "$NSNET" network create lan --subnet 10.0.0.0/24 --subnet fd00:1::/64 >/dev/null
 run_ok "$NSNET" ns add a --net lan >/dev/null
 run_ok "$NSNET" ns add b --net lan >/dev/null
-# The table as a sorted set of objects (gc creates the VIP chains in record order, not by age).
+# The table as a sorted set of objects (gc creates VIPs in record order, not by age).
 table() {
 	nft -j list table inet nsnet | python3 -c '
 import json, sys
@@ -37,17 +37,20 @@ run_ok "$NSNET" vip add '[fd00:100::1]:80' a:80 b:80 >/dev/null
 run_ok "$NSNET" vip add 10.100.0.3:80 >/dev/null
 run_ok "$NSNET" vip add 10.100.0.4:80 a:80 b:80 --affinity 60 >/dev/null
 same_after_gc "adds"
-assert_match "$(nft list chain inet nsnet vip-1)" 'goto pick4t-2' "VIP chain hands over to the shared pick chain"
+# A VIP without affinity is map elements only: its svc4 element jumps to the shared pick chain.
+assert_match "$(nft list map inet nsnet svc4)" '10\.100\.0\.1 \. tcp \. 80 : jump pick4t-2' "VIP element jumps to the shared pick chain"
+nft list chain inet nsnet vip-1 >/dev/null 2>&1 && fail "a VIP without affinity has a chain of its own"
+assert_match "$(nft list chain inet nsnet vip-5)" 'goto picksep4t-2' "a VIP with affinity keeps its chain"
 assert_match "$(nft list map inet nsnet bk6t)" 'fd00:100::1 \. 80 \. 1 : fd00:1::3 \. 80' "IPv6 backend element"
 
 run_ok "$NSNET" vip set 10.100.0.2:53/udp a:53 b:53 >/dev/null
 run_ok "$NSNET" vip set 10.100.0.3:80 b:80 >/dev/null
 same_after_gc "vip set"
-assert_match "$(nft list chain inet nsnet vip-2)" 'goto pick4u-2' "VIP chain after vip set"
+assert_match "$(nft list map inet nsnet svc4)" '10\.100\.0\.2 \. udp \. 53 : jump pick4u-2' "VIP element after vip set"
 
 run_ok "$NSNET" vip rm 10.100.0.1:80 >/dev/null
 same_after_gc "vip rm"
-nft list chain inet nsnet vip-1 >/dev/null 2>&1 && fail "vip-1 still exists after vip rm"
+assert_no_match "$(nft list map inet nsnet svc4)" '10\.100\.0\.1 ' "svc4 element of the removed VIP"
 assert_no_match "$(nft list map inet nsnet bk4t)" '10\.100\.0\.1 ' "bk4t elements of the removed VIP"
 
 # A namespace going takes its published ports with it in one libnftnl batch: the table is then
