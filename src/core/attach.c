@@ -148,6 +148,14 @@ void attach_mac(const char *ns, const struct nsnet_attachment *a, unsigned char 
 		names_guest_mac(ns, a->net, out);
 }
 
+static bool attach_has_ipv6(const struct nsnet_network *net)
+{
+	for (size_t k = 0; k < net->n_subnets; k++)
+		if (net->subnet[k].addr.family == AF_INET6)
+			return true;
+	return false;
+}
+
 int attach_apply(struct op *op, const char *ns, const struct attach_plan *p, struct nsnet_err *err)
 {
 	struct fw_guard_port port = { .ifname = p->att.host_ifname, .n_addrs = p->n_addrs, .addrs = p->addr };
@@ -157,6 +165,17 @@ int attach_apply(struct op *op, const char *ns, const struct attach_plan *p, str
 	r = op_veth_add(op, p->att.host_ifname, p->net.bridge, ns, p->att.ifname, port.mac, p->net.mtu, err);
 	if (r == 0 && !p->no_hairpin)
 		r = op_hairpin(op, p->att.host_ifname, err);
+	/*
+	 * IPv6 link-local addresses only where they serve: never on the bridge port (it forwards, it
+	 * has no address), and in the namespace only on a network with an IPv6 subnet. Each one
+	 * would send duplicate address detection, listener reports and router solicitations that
+	 * the bridge floods to every port: per new namespace, work for every namespace already
+	 * there (docs/design.md). Both before the namespace's end comes up, when no address exists yet.
+	 */
+	if (r == 0)
+		r = op_link_addrgen_none(op, NULL, p->att.host_ifname, err);
+	if (r == 0 && !attach_has_ipv6(&p->net))
+		r = op_link_addrgen_none(op, ns, p->att.ifname, err);
 	if (r == 0)
 		r = op_link_up(op, ns, p->att.ifname, err);
 	for (size_t i = 0; r == 0 && i < p->n_addrs; i++)

@@ -133,7 +133,9 @@ void op_rollback(struct op *op)
 			sysctl_set(u->a, u->b, &ignored);
 			break;
 		case UNDO_STATE:
-			if (u->rec)
+			if (u->text)
+				state_write_text(&op->st, u->a, u->b, u->text, strlen(u->text), &ignored);
+			else if (u->rec)	/* journals written before records were kept as text */
 				state_write(&op->st, u->a, u->b, u->rec, &ignored);
 			else
 				state_remove(&op->st, u->a, u->b, &ignored);
@@ -689,6 +691,23 @@ int op_link_del(struct op *op, const char *ns, const char *ifname, struct nsnet_
 	return r;
 }
 
+int op_link_addrgen_none(struct op *op, const char *ns, const char *ifname, struct nsnet_err *err)
+{
+	char ip[NSNET_NAME_MAX + 16];
+	struct nl *nl;
+	int r;
+
+	op_echo(op, "%s link set %s addrgenmode none", op_ip(ns, ip, sizeof(ip)), ifname);
+	if (op->opts->dry_run)
+		return 0;
+	if ((r = op_nl(op, ns, &nl, err)) < 0)
+		return r;
+	r = link_set_addrgen_none(nl, ifname, err);
+	if (r < 0)
+		nsnet_err_prefix(err, "%s: no IPv6 link-local address", ifname);
+	return r;
+}
+
 int op_link_up(struct op *op, const char *ns, const char *ifname, struct nsnet_err *err)
 {
 	char ip[NSNET_NAME_MAX + 16];
@@ -992,16 +1011,18 @@ int op_file_del(struct op *op, const char *dir, const char *path, struct nsnet_e
 
 int op_state_put(struct op *op, const char *kind, const char *name, json_t *rec, struct nsnet_err *err)
 {
-	json_t *old = NULL;
 	struct op_undo *u;
+	char *old = NULL;
 	int r;
 
 	if (op->opts->dry_run)
 		return 0;
-	r = state_read(&op->st, kind, name, &old, NULL);
-	if (r < 0 && r != -ENOENT)
+	/* The old record's bytes, not parsed: putting them back is all an undo does (no record: remove). */
+	r = state_read_text(&op->st, kind, name, &old, NULL);
+	if (r < 0)
 		old = NULL;
-	u = op_push(op, UNDO_STATE, kind, name, NULL, old);
+	u = op_push(op, UNDO_STATE, kind, name, old, NULL);
+	free(old);
 	r = rec ? state_write(&op->st, kind, name, rec, err) : state_remove(&op->st, kind, name, err);
 	if (r < 0) {
 		op_pop(op, u);

@@ -49,7 +49,7 @@ enum op_undo_kind {
 	UNDO_LINK_DEL,		/* a: namespace ("" = host), b: link */
 	UNDO_NFT,		/* text: nft commands */
 	UNDO_FILE_DEL,		/* a: path; b: directory to rmdir if empty ("" = none) */
-	UNDO_STATE,		/* a: kind, b: name, rec: previous record (NULL = none) */
+	UNDO_STATE,		/* a: kind, b: name, text: previous record as on disk (NULL = none) */
 	UNDO_SYSCTL,		/* a: key, b: previous value */
 	UNDO_IPT,		/* text: iptables backend steps (firewall/fw.h) */
 };
@@ -135,6 +135,8 @@ int op_guard_purge_stale(struct op *op);
 int op_hairpin(struct op *op, const char *ifname, struct nsnet_err *err);
 int op_link_del(struct op *op, const char *ns, const char *ifname, struct nsnet_err *err);
 int op_link_up(struct op *op, const char *ns, const char *ifname, struct nsnet_err *err);
+/* `ip link set IF addrgenmode none` in @ns (NULL: the host); nothing to undo, the link goes whole. */
+int op_link_addrgen_none(struct op *op, const char *ns, const char *ifname, struct nsnet_err *err);
 int op_addr_add(struct op *op, const char *ns, const char *ifname, const struct nsnet_addr *a,
 		unsigned int len, struct nsnet_err *err);
 int op_route_default(struct op *op, const char *ns, const char *ifname, const struct nsnet_addr *gw,

@@ -100,6 +100,22 @@ int link_set_hairpin(struct nl *nl, const char *name, struct nsnet_err *err)
 	return nl_request(nl, nlh, NULL, NULL, err);
 }
 
+int link_set_addrgen_none(struct nl *nl, const char *name, struct nsnet_err *err)
+{
+	char buf[LINK_BUF] __attribute__((aligned(NLMSG_ALIGNTO)));
+	struct ifinfomsg *ifm;
+	struct nlmsghdr *nlh = link_msg(buf, RTM_NEWLINK, 0, &ifm);
+	struct nlattr *spec, *inet6;
+
+	mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
+	spec = mnl_attr_nest_start(nlh, IFLA_AF_SPEC);
+	inet6 = mnl_attr_nest_start(nlh, AF_INET6);
+	mnl_attr_put_u8(nlh, IFLA_INET6_ADDR_GEN_MODE, IN6_ADDR_GEN_MODE_NONE);
+	mnl_attr_nest_end(nlh, inet6);
+	mnl_attr_nest_end(nlh, spec);
+	return nl_request(nl, nlh, NULL, NULL, err);
+}
+
 int link_set_up(struct nl *nl, const char *name, struct nsnet_err *err)
 {
 	char buf[LINK_BUF] __attribute__((aligned(NLMSG_ALIGNTO)));

@@ -46,6 +46,12 @@ int link_set_hairpin(struct nl *nl, const char *name, struct nsnet_err *err);
 
 /* Set link @name up. Returns 0 or -errno. */
 int link_set_up(struct nl *nl, const char *name, struct nsnet_err *err);
+/*
+ * No IPv6 address of its own for link @name (addrgenmode none): no link-local address, hence no
+ * duplicate address detection, multicast listener reports or router solicitations from it. Set
+ * before the link gets its carrier (veth: before the peer is up), it is never generated.
+ */
+int link_set_addrgen_none(struct nl *nl, const char *name, struct nsnet_err *err);
 
 /* Set link @ifindex down. Returns 0 or -errno. */
 int link_set_down(struct nl *nl, int ifindex, struct nsnet_err *err);

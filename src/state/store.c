@@ -88,25 +88,58 @@ int state_read(struct state *st, const char *kind, const char *name, json_t **ou
 	return nsnet_err_set(err, EBADMSG, "state record %s: %s (line %d)", path, jerr.text, jerr.line);
 }
 
-int state_write(struct state *st, const char *kind, const char *name, const json_t *rec,
-		struct nsnet_err *err)
+int state_read_text(struct state *st, const char *kind, const char *name, char **text, struct nsnet_err *err)
 {
-	char path[PATH_MAX * 2], tmp[PATH_MAX * 2 + 16];
-	char *text = json_dumps(rec, JSON_COMPACT | JSON_SORT_KEYS);
-	size_t len;
+	char path[PATH_MAX * 2], *buf = NULL;
+	size_t len = 0, cap = 0;
+	ssize_t got = 0;
 	int fd, e = 0;
 
-	if (!text)
-		return nsnet_err_set(err, ENOMEM, "out of memory");
-	len = strlen(text);
-	text[len] = '\n';	/* json_dumps' NUL becomes the newline: one write for the record */
+	*text = NULL;
+	state_path(st, kind, name, path, sizeof(path));
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
+		if (errno == ENOENT)
+			return -ENOENT;
+		return nsnet_err_set(err, errno, "read %s: %s", path, strerror(errno));
+	}
+	do {
+		if (len + 1 >= cap) {
+			char *nb = realloc(buf, cap = cap ? cap * 2 : 16384);
+
+			if (!nb) {
+				e = ENOMEM;
+				break;
+			}
+			buf = nb;
+		}
+		if ((got = read(fd, buf + len, cap - len - 1)) < 0)
+			e = errno;
+		else
+			len += (size_t)got;
+	} while (!e && got > 0);
+	close(fd);
+	if (e) {
+		free(buf);
+		return nsnet_err_set(err, e, "read %s: %s", path, strerror(e));
+	}
+	buf[len] = '\0';
+	*text = buf;
+	return 0;
+}
+
+int state_write_text(struct state *st, const char *kind, const char *name, const char *text, size_t len,
+		     struct nsnet_err *err)
+{
+	char path[PATH_MAX * 2], tmp[PATH_MAX * 2 + 16];
+	int fd, e = 0;
+
 	state_path(st, kind, name, path, sizeof(path));
 	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (fd < 0) {
 		e = errno;
 	} else {
-		if (write(fd, text, len + 1) != (ssize_t)(len + 1))
+		if (write(fd, text, len) != (ssize_t)len)
 			e = errno ? errno : EIO;
 		if (close(fd) < 0 && !e)
 			e = errno;
@@ -115,10 +148,25 @@ int state_write(struct state *st, const char *kind, const char *name, const json
 		if (e)
 			unlink(tmp);
 	}
-	free(text);
 	if (e)
 		return nsnet_err_set(err, e, "write %s: %s", path, strerror(e));
 	return 0;
+}
+
+int state_write(struct state *st, const char *kind, const char *name, const json_t *rec,
+		struct nsnet_err *err)
+{
+	char *text = json_dumps(rec, JSON_COMPACT | JSON_SORT_KEYS);
+	size_t len;
+	int r;
+
+	if (!text)
+		return nsnet_err_set(err, ENOMEM, "out of memory");
+	len = strlen(text);
+	text[len] = '\n';	/* json_dumps' NUL becomes the newline: one write for the record */
+	r = state_write_text(st, kind, name, text, len + 1, err);
+	free(text);
+	return r;
 }
 
 int state_remove(struct state *st, const char *kind, const char *name, struct nsnet_err *err)

@@ -42,6 +42,14 @@ int state_read(struct state *st, const char *kind, const char *name, json_t **ou
 /* Replace record @kind/@name atomically (write a temporary file, rename). Returns 0 or -errno. */
 int state_write(struct state *st, const char *kind, const char *name, const json_t *rec,
 		struct nsnet_err *err);
+/*
+ * The bytes of record @kind/@name as they are on disk (NUL-terminated, caller frees), unparsed:
+ * what an undo needs to put a record back. Returns 0, -ENOENT, or -errno.
+ */
+int state_read_text(struct state *st, const char *kind, const char *name, char **text, struct nsnet_err *err);
+/* Replace record @kind/@name atomically with @len bytes of @text. Returns 0 or -errno. */
+int state_write_text(struct state *st, const char *kind, const char *name, const char *text, size_t len,
+		     struct nsnet_err *err);
 /* Remove record @kind/@name; a missing record is fine. Returns 0 or -errno. */
 int state_remove(struct state *st, const char *kind, const char *name, struct nsnet_err *err);
 /* Names of the records of @kind, sorted. Returns count (>= 0) or -errno; free with state_names_free. */
