@@ -170,6 +170,8 @@ static void sandbox_link_del_later(int ifindex)
 			dup2(fd, 1);
 			dup2(fd, 2);
 		}
+		/* Nothing else of the DEL: its netfilter socket's last close stays with the DEL itself. */
+		close_range(3, ~0U, 0);
 	}
 	if (nl_open(&nl, -1, NULL) == 0) {
 		link_del_index(&nl, ifindex, NULL);
@@ -195,6 +197,10 @@ static int sandbox_net_gone_if_empty(struct op *op, const char *name, struct nsn
 
 	if (rec_network_load(op, name, &net, NULL) < 0 || !net.cni)
 		return 0;
+	/* Any lease left means a container still there (its record goes when the last lease does). */
+	if (state_has(&op->st, STATE_LEASES, name))
+		return 0;
+	/* Then the slow, sure way, once, at the last container: no namespace or port names the network. */
 	if ((n = rec_namespaces_load(op, &nss, err)) < 0)
 		return n;
 	for (int i = 0; i < n && !used; i++)

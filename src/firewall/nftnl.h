@@ -39,7 +39,8 @@ void nb_elem(struct nb *b, bool add, const char *set, const void *key, size_t kl
 
 /*
  * Send the batch and wait for every ack. Returns 0, or -errno of the first failed message
- * (-ENOENT for a missing object); @what names the change in the message.
+ * (-ENOENT for a missing object); @what names the change in the message. The netfilter socket
+ * stays open for the next batch and closes when the process exits (why: nftnl.c).
  */
 int nb_commit(struct nb *b, const char *what, struct nsnet_err *err);
 

@@ -169,6 +169,14 @@ int state_write(struct state *st, const char *kind, const char *name, const json
 	return r;
 }
 
+bool state_has(struct state *st, const char *kind, const char *name)
+{
+	char path[PATH_MAX * 2];
+
+	state_path(st, kind, name, path, sizeof(path));
+	return access(path, F_OK) == 0;
+}
+
 int state_remove(struct state *st, const char *kind, const char *name, struct nsnet_err *err)
 {
 	char path[PATH_MAX * 2];

@@ -50,6 +50,8 @@ int state_read_text(struct state *st, const char *kind, const char *name, char *
 /* Replace record @kind/@name atomically with @len bytes of @text. Returns 0 or -errno. */
 int state_write_text(struct state *st, const char *kind, const char *name, const char *text, size_t len,
 		     struct nsnet_err *err);
+/* Does record @kind/@name exist? (A stat, no read.) */
+bool state_has(struct state *st, const char *kind, const char *name);
 /* Remove record @kind/@name; a missing record is fine. Returns 0 or -errno. */
 int state_remove(struct state *st, const char *kind, const char *name, struct nsnet_err *err);
 /* Names of the records of @kind, sorted. Returns count (>= 0) or -errno; free with state_names_free. */
