@@ -178,7 +178,7 @@ int core_check(const struct nsnet_opts *o, struct nsnet_err *err)
 		if (op.fw != FW_NFT)
 			continue;
 		fw_nft_vip_element(&vips[i], want, sizeof(want));
-		if (!bsearch(&key, elems, (size_t)n_el, sizeof(*elems), check_strp_cmp))
+		if (n_el == 0 || !bsearch(&key, elems, (size_t)n_el, sizeof(*elems), check_strp_cmp))
 			DIFF("VIP id %u: nft map svc%c has no element %s", vips[i].id,
 			     vips[i].vip.addr.family == AF_INET6 ? '6' : '4', want);
 	}

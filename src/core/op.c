@@ -851,12 +851,15 @@ int op_sysctl(struct op *op, const char *key, const char *value, bool undoable, 
 struct op_vip_change {
 	const struct nsnet_vip *old, *new;
 	const struct nsnet_port *ports_gone;	/* or these ports' removal */
+	const struct nsnet_port *ports_new;	/* or these ports' publication */
 	size_t n_ports;
 };
 
 static int op_nft_vip_apply(const char *cmds, const struct op_vip_change *c, struct nsnet_err *err)
 {
-	int r = c->ports_gone ? fw_nft_ports_del(c->ports_gone, c->n_ports, err) : fw_nft_vip_change(c->old, c->new, err);
+	int r = c->ports_gone  ? fw_nft_ports_del(c->ports_gone, c->n_ports, err)
+		: c->ports_new ? fw_nft_ports_add(c->ports_new, c->n_ports, err)
+			       : fw_nft_vip_change(c->old, c->new, err);
 
 	return r == -EOPNOTSUPP ? fw_nft_apply(cmds, err) : r;
 }
@@ -873,6 +876,16 @@ int op_fw_ports_del(struct op *op, const char *cmds, const char *undo, const str
 		    struct nsnet_err *err)
 {
 	struct op_vip_change c = { .ports_gone = p, .n_ports = n };
+
+	if (op->fw != FW_NFT)
+		return op_fw(op, cmds, undo, false, err);
+	return op_nft_with(op, cmds, undo, &c, err);
+}
+
+int op_fw_ports_add(struct op *op, const char *cmds, const char *undo, const struct nsnet_port *p, size_t n,
+		    struct nsnet_err *err)
+{
+	struct op_vip_change c = { .ports_new = p, .n_ports = n };
 
 	if (op->fw != FW_NFT)
 		return op_fw(op, cmds, undo, false, err);

@@ -176,6 +176,9 @@ int op_fw_vip(struct op *op, const char *cmds, const char *undo, const struct ns
 struct nsnet_port;
 int op_fw_ports_del(struct op *op, const char *cmds, const char *undo, const struct nsnet_port *p, size_t n,
 		    struct nsnet_err *err);
+/* ... and exactly fw_port_add() of the @n ports @p (fw_nft_ports_add). */
+int op_fw_ports_add(struct op *op, const char *cmds, const char *undo, const struct nsnet_port *p, size_t n,
+		    struct nsnet_err *err);
 /* Write @content to @path, creating directory @dir (0755) first if given. */
 int op_file_write(struct op *op, const char *dir, const char *path, const char *content,
 		  struct nsnet_err *err);

@@ -12,12 +12,18 @@
 #include "firewall/fw.h"
 #include "kernel/netns.h"
 
-static int svc_load_all(struct op *op, const char *kind, size_t size, void **out,
+/*
+ * Load the records of @kind whose name ends with @suffix (NULL: all): with it, a caller that
+ * looks for one (protocol, port) reads the few records of that port, not every one (their names
+ * are "PROTO-ADDRESS-PORT", model/service.h).
+ */
+static int svc_load_all(struct op *op, const char *kind, const char *suffix, size_t size, void **out,
 			int (*parse)(const json_t *, void *, struct nsnet_err *), struct nsnet_err *err)
 {
 	char **names;
 	char *v = NULL;
 	int n = state_names(&op->st, kind, &names, err), k = 0, r = 0;
+	size_t slen = suffix ? strlen(suffix) : 0;
 
 	*out = NULL;
 	if (n < 0)
@@ -27,8 +33,11 @@ static int svc_load_all(struct op *op, const char *kind, size_t size, void **out
 		return nsnet_err_set(err, ENOMEM, "out of memory");
 	}
 	for (int i = 0; i < n && r == 0; i++) {
+		size_t len = strlen(names[i]);
 		json_t *j;
 
+		if (suffix && (len < slen || strcmp(names[i] + len - slen, suffix)))
+			continue;
 		r = state_read(&op->st, kind, names[i], &j, err);
 		if (r == -ENOENT) {
 			r = 0;
@@ -64,12 +73,21 @@ static int svc_port_parse(const json_t *j, void *p, struct nsnet_err *err)
 
 int svc_vips_load(struct op *op, struct nsnet_vip **out, struct nsnet_err *err)
 {
-	return svc_load_all(op, STATE_VIPS, sizeof(**out), (void **)out, svc_vip_parse, err);
+	return svc_load_all(op, STATE_VIPS, NULL, sizeof(**out), (void **)out, svc_vip_parse, err);
 }
 
 int svc_ports_load(struct op *op, struct nsnet_port **out, struct nsnet_err *err)
 {
-	return svc_load_all(op, STATE_PORTS, sizeof(**out), (void **)out, svc_port_parse, err);
+	return svc_load_all(op, STATE_PORTS, NULL, sizeof(**out), (void **)out, svc_port_parse, err);
+}
+
+/* The published ports on host port @port (any protocol and address). */
+static int svc_ports_load_port(struct op *op, uint16_t port, struct nsnet_port **out, struct nsnet_err *err)
+{
+	char suffix[16];
+
+	snprintf(suffix, sizeof(suffix), "-%u", port);
+	return svc_load_all(op, STATE_PORTS, suffix, sizeof(**out), (void **)out, svc_port_parse, err);
 }
 
 int svc_count(struct op *op, int limit, struct nsnet_err *err)
@@ -459,11 +477,12 @@ int svc_publish(struct op *op, const char *ns, const char *net, const struct nsn
 	struct nsnet_network network;
 	char key[NSNET_KEY_MAX], h[INET6_ADDRSTRLEN];
 	int r, n = 0, family;
+	bool fast;
 
 	if ((r = names_check("namespace", ns, err)) < 0 || (net && (r = names_check("network", net, err)) < 0))
 		return r;
 	port_key(&p, key);
-	if ((n = svc_ports_load(op, &all, err)) < 0) {
+	if ((n = svc_ports_load_port(op, p.host_port, &all, err)) < 0) {
 		r = n;
 		goto out;
 	}
@@ -521,11 +540,20 @@ int svc_publish(struct op *op, const char *ns, const char *net, const struct nsn
 	}
 	if ((r = svc_base_if_first(op, &add, err)) < 0)
 		goto out;
+	fast = add.len == 0;	/* the table exists: only this port's objects */
 	fw_port_add(op->fw, &p, &add);
 	fw_port_del(op->fw, &p, &undo);
 	if ((r = svc_table_gone_if_last(op, STATE_PORTS, -1, &undo, err)) < 0)
 		goto out;
-	r = svc_commit(op, &add, &undo, STATE_PORTS, key, port_to_json(&p), err);
+	if (add.oom || undo.oom) {
+		r = nsnet_err_set(err, ENOMEM, "out of memory");
+	} else if ((r = fast ? op_fw_ports_add(op, strbuf_str(&add), strbuf_str(&undo), &p, 1, err)
+			     : op_fw(op, strbuf_str(&add), strbuf_str(&undo), false, err)) == 0) {
+		json_t *rec = port_to_json(&p);
+
+		r = rec ? op_state_put(op, STATE_PORTS, key, rec, err) : nsnet_err_set(err, ENOMEM, "out of memory");
+		json_decref(rec);
+	}
 out:
 	free(all);
 	strbuf_free(&add);

@@ -80,6 +80,8 @@ void fw_nft_port_add(const struct nsnet_port *p, struct strbuf *out);
 int fw_nft_vip_change(const struct nsnet_vip *old, const struct nsnet_vip *new, struct nsnet_err *err);
 /* The libnftnl form of fw_nft_port_del() for @n ports, one batch (a CNI DEL, a namespace going). */
 int fw_nft_ports_del(const struct nsnet_port *p, size_t n, struct nsnet_err *err);
+/* The libnftnl form of fw_nft_port_add() for @n ports, one batch (publish, CNI ADD with ports). */
+int fw_nft_ports_add(const struct nsnet_port *p, size_t n, struct nsnet_err *err);
 void fw_nft_port_del(const struct nsnet_port *p, struct strbuf *out);
 
 /*

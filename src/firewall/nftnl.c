@@ -11,6 +11,7 @@
 #include <libnftnl/rule.h>
 #include <libnftnl/set.h>
 #include <linux/netfilter.h>
+#include <linux/netfilter/nf_nat.h>
 #include <linux/netfilter/nf_tables.h>
 #include <stdlib.h>
 #include <string.h>
@@ -136,6 +137,47 @@ void nb_rule_verdict(struct nb *b, const char *chain, int verdict, const char *t
 	nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_VERDICT, (uint32_t)verdict);
 	nftnl_expr_set_str(e, NFTNL_EXPR_IMM_CHAIN, target);
 	nftnl_rule_add_expr(r, e);	/* the rule owns it now */
+	nftnl_rule_nlmsg_build_payload(nb_hdr(b, NFT_MSG_NEWRULE, NLM_F_CREATE | NLM_F_APPEND), r);
+	nftnl_rule_free(r);
+	nb_next(b);
+}
+
+void nb_rule_dnat(struct nb *b, const char *chain, uint8_t l4proto, uint32_t nfproto, const void *addr, size_t alen,
+		  uint16_t port_be)
+{
+	static const char *const types[5] = { "meta", "cmp", "immediate", "immediate", "nat" };
+	struct nftnl_rule *r = nftnl_rule_alloc();
+	struct nftnl_expr *e[5];
+	bool ok = r != NULL;
+
+	for (size_t i = 0; i < 5; i++)
+		ok &= (e[i] = nftnl_expr_alloc(types[i])) != NULL;
+	if (!ok) {
+		for (size_t i = 0; i < 5; i++)
+			nftnl_expr_free(e[i]);
+		nftnl_rule_free(r);
+		b->oom = true;
+		return;
+	}
+	nftnl_rule_set_str(r, NFTNL_RULE_TABLE, b->table);
+	nftnl_rule_set_str(r, NFTNL_RULE_CHAIN, chain);
+	/* What nft makes of "meta l4proto P dnat ip to A:PORT" (nft --debug=netlink shows the same). */
+	nftnl_expr_set_u32(e[0], NFTNL_EXPR_META_KEY, NFT_META_L4PROTO);
+	nftnl_expr_set_u32(e[0], NFTNL_EXPR_META_DREG, NFT_REG_1);
+	nftnl_expr_set_u32(e[1], NFTNL_EXPR_CMP_SREG, NFT_REG_1);
+	nftnl_expr_set_u32(e[1], NFTNL_EXPR_CMP_OP, NFT_CMP_EQ);
+	nftnl_expr_set(e[1], NFTNL_EXPR_CMP_DATA, &l4proto, sizeof(l4proto));
+	nftnl_expr_set_u32(e[2], NFTNL_EXPR_IMM_DREG, NFT_REG_1);
+	nftnl_expr_set(e[2], NFTNL_EXPR_IMM_DATA, addr, (uint32_t)alen);
+	nftnl_expr_set_u32(e[3], NFTNL_EXPR_IMM_DREG, NFT_REG_2);
+	nftnl_expr_set(e[3], NFTNL_EXPR_IMM_DATA, &port_be, sizeof(port_be));
+	nftnl_expr_set_u32(e[4], NFTNL_EXPR_NAT_TYPE, NFT_NAT_DNAT);
+	nftnl_expr_set_u32(e[4], NFTNL_EXPR_NAT_FAMILY, nfproto);
+	nftnl_expr_set_u32(e[4], NFTNL_EXPR_NAT_REG_ADDR_MIN, NFT_REG_1);
+	nftnl_expr_set_u32(e[4], NFTNL_EXPR_NAT_REG_PROTO_MIN, NFT_REG_2);
+	nftnl_expr_set_u32(e[4], NFTNL_EXPR_NAT_FLAGS, NF_NAT_RANGE_PROTO_SPECIFIED);
+	for (size_t i = 0; i < 5; i++)
+		nftnl_rule_add_expr(r, e[i]);	/* the rule owns them now */
 	nftnl_rule_nlmsg_build_payload(nb_hdr(b, NFT_MSG_NEWRULE, NLM_F_CREATE | NLM_F_APPEND), r);
 	nftnl_rule_free(r);
 	nb_next(b);

@@ -31,6 +31,12 @@ void nb_chain_del(struct nb *b, const char *chain);
 /* add rule CHAIN goto|jump TARGET (@verdict NFT_GOTO or NFT_JUMP). */
 void nb_rule_verdict(struct nb *b, const char *chain, int verdict, const char *target);
 /*
+ * add rule CHAIN meta l4proto @l4proto dnat (@nfproto NFPROTO_IPV4/6) to @addr (@alen bytes):@port_be
+ * (network order).
+ */
+void nb_rule_dnat(struct nb *b, const char *chain, uint8_t l4proto, uint32_t nfproto, const void *addr, size_t alen,
+		  uint16_t port_be);
+/*
  * add / delete element KEY of set @set; with data @data (@dlen bytes) for a map, or a verdict
  * (@verdict NFT_JUMP/NFT_GOTO to @chain) for a verdict map; neither for a plain set.
  */

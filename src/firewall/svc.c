@@ -320,7 +320,28 @@ int fw_nft_vip_change(const struct nsnet_vip *old, const struct nsnet_vip *new, 
 	return r;
 }
 
-int fw_nft_ports_del(const struct nsnet_port *p, size_t n, struct nsnet_err *err)
+/* Port @p's key in svc4/svc6 (published on one address) or pubany4/pubany6 (on every address). */
+static void svc_port_key(const struct nsnet_port *p, uint8_t *key, size_t *klen, char *set, size_t setlen)
+{
+	const struct svc_family *f = svc_fam(p->target.family);
+	struct nsnet_endpoint host = { .addr = p->host_ip, .port = p->host_port };
+
+	if (p->host_ip.family) {
+		svc_key_bytes(&host, p->proto, true, 0, false, key, klen);
+		snprintf(set, setlen, "svc%s", f->sfx);
+	} else {
+		uint16_t port = htons(p->host_port);
+
+		/* (l4proto . dport): the protocol byte padded to 4, then the port. */
+		memset(key, 0, 32);
+		key[0] = p->proto;
+		memcpy(key + 4, &port, 2);
+		*klen = 8;
+		snprintf(set, setlen, "pubany%s", f->sfx);
+	}
+}
+
+static int svc_nb_ports(const struct nsnet_port *p, size_t n, bool add, struct nsnet_err *err)
 {
 	struct nb *b;
 	int r;
@@ -328,30 +349,34 @@ int fw_nft_ports_del(const struct nsnet_port *p, size_t n, struct nsnet_err *err
 	if (!(b = nb_new(NFPROTO_INET, NSNET_NFT_TABLE)))
 		return nsnet_err_set(err, ENOMEM, "out of memory");
 	for (size_t i = 0; i < n; i++) {
-		const struct svc_family *f = svc_fam(p[i].target.family);
-		struct nsnet_endpoint host = { .addr = p[i].host_ip, .port = p[i].host_port };
 		uint8_t key[32];
 		char set[16], chain[32];
 		size_t klen;
 
-		if (p[i].host_ip.family) {
-			svc_key_bytes(&host, p[i].proto, true, 0, false, key, &klen);
-			snprintf(set, sizeof(set), "svc%s", f->sfx);
-		} else {
-			/* (l4proto . dport): the protocol byte padded to 4, then the port. */
-			memset(key, 0, sizeof(key));
-			key[0] = p[i].proto;
-			host.port = htons(p[i].host_port);
-			memcpy(key + 4, &host.port, 2);
-			klen = 8;
-			snprintf(set, sizeof(set), "pubany%s", f->sfx);
-		}
+		svc_port_key(&p[i], key, &klen, set, sizeof(set));
 		snprintf(chain, sizeof(chain), "pub-%u", p[i].id);
-		nb_elem(b, false, set, key, klen, NULL, 0, 0, NULL);
-		nb_chain_flush(b, chain);
-		nb_chain_del(b, chain);
+		if (add) {
+			nb_chain_add(b, chain);
+			nb_rule_dnat(b, chain, p[i].proto, p[i].target.family == AF_INET6 ? NFPROTO_IPV6 : NFPROTO_IPV4,
+				     p[i].target.b, nsnet_addr_len(p[i].target.family), htons(p[i].port));
+			nb_elem(b, true, set, key, klen, NULL, 0, NFT_JUMP, chain);
+		} else {
+			nb_elem(b, false, set, key, klen, NULL, 0, 0, NULL);
+			nb_chain_flush(b, chain);
+			nb_chain_del(b, chain);
+		}
 	}
 	r = nb_commit(b, "nftables: published ports", err);
 	nb_free(b);
 	return r;
+}
+
+int fw_nft_ports_add(const struct nsnet_port *p, size_t n, struct nsnet_err *err)
+{
+	return svc_nb_ports(p, n, true, err);
+}
+
+int fw_nft_ports_del(const struct nsnet_port *p, size_t n, struct nsnet_err *err)
+{
+	return svc_nb_ports(p, n, false, err);
 }

@@ -53,16 +53,20 @@ same_after_gc "vip rm"
 assert_no_match "$(nft list map inet nsnet svc4)" '10\.100\.0\.1 ' "svc4 element of the removed VIP"
 assert_no_match "$(nft list map inet nsnet bk4t)" '10\.100\.0\.1 ' "bk4t elements of the removed VIP"
 
-# A namespace going takes its published ports with it in one libnftnl batch: the table is then
-# what it was before they were published.
+# Ports are published through libnftnl, and a namespace going takes them with it in one batch:
+# the table is then what it was before they were published.
 run_ok "$NSNET" ns add c --net lan >/dev/null
-before=$(table)
+unpublished=$(table)
 run_ok "$NSNET" publish c 8080:80 >/dev/null
 run_ok "$NSNET" publish c 8081:81/udp >/dev/null
 run_ok "$NSNET" publish c 192.0.2.9:8082:82 >/dev/null
+run_ok "$NSNET" publish c '[fd00:1::9]:8083:83' >/dev/null
+# Published through libnftnl too (the table exists): what gc rebuilds from the text is the same.
+same_after_gc "publish"
+assert_match "$(nft list chain inet nsnet pub-1)" 'meta l4proto tcp dnat ip to 10\.0\.0\.[0-9]+:80' "published port's chain"
 run_ok "$NSNET" ns rm c >/dev/null
 table >"$T_TMP/after"
-printf '%s\n' "$before" >"$T_TMP/before"
+printf '%s\n' "$unpublished" >"$T_TMP/before"
 diff -u "$T_TMP/before" "$T_TMP/after" >&2 || fail "table inet nsnet after the namespace with published ports went"
 
 for v in 10.100.0.2:53/udp '[fd00:100::1]:80' 10.100.0.3:80 10.100.0.4:80; do
