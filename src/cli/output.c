@@ -25,6 +25,14 @@ static void print_strings(const json_t *arr, const char *sep, const char *none)
 		printf("%s%s", i ? sep : "", json_string_value(v));
 }
 
+/* String member @key of @o, or "?" (records from disk may lack one). */
+static const char *jstr(const json_t *o, const char *key)
+{
+	const char *v = json_string_value(json_object_get(o, key));
+
+	return v ? v : "?";
+}
+
 static const char *net_mode(const json_t *n)
 {
 	if (json_is_true(json_object_get(n, "internal")))
@@ -117,8 +125,20 @@ void cli_print_tree(const json_t *root)
 		printf("\npublished ports:\n");
 		cli_print_ports(json_object_get(root, "ports"));
 	}
+	if (json_array_size(json_object_get(root, "pools"))) {
+		printf("\naddress pools (nsnet as a CNI IPAM plugin):\n");
+		json_array_foreach(json_object_get(root, "pools"), i, n) {
+			printf("  %s  ", jstr(n, "name"));
+			print_strings(json_object_get(n, "subnets"), " ", "-");
+			printf("  %zu lease%s\n", json_array_size(json_object_get(n, "leases")),
+			       json_array_size(json_object_get(n, "leases")) == 1 ? "" : "s");
+			json_array_foreach(json_object_get(n, "leases"), k, a)
+				printf("    %s  container %.24s  %s\n", jstr(a, "address"), jstr(a, "container_id"),
+				       jstr(a, "ifname"));
+		}
+	}
 	if (!json_array_size(nets) && !any && !json_array_size(json_object_get(root, "vips")) &&
-	    !json_array_size(json_object_get(root, "ports")))
+	    !json_array_size(json_object_get(root, "ports")) && !json_array_size(json_object_get(root, "pools")))
 		printf("no networks, no namespaces\n");
 }
 

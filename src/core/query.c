@@ -29,6 +29,27 @@ static int query_find(const struct nsnet_network *nets, int n, const char *name)
 	return -1;
 }
 
+/*
+ * The address pools of nsnet as a CNI IPAM plugin (core/pool.c), as recorded: name, subnets,
+ * gateways, leases. No kernel object belongs to them; a record that cannot be read is skipped.
+ */
+static json_t *query_pools(struct op *op)
+{
+	json_t *pools = json_array();
+	char **names;
+	int n = state_names(&op->st, STATE_POOLS, &names, NULL);
+
+	for (int i = 0; i < n; i++) {
+		json_t *rec;
+
+		if (state_read(&op->st, STATE_POOLS, names[i], &rec, NULL) == 0)
+			json_array_append_new(pools, rec);
+	}
+	if (n > 0)
+		state_names_free(names, n);
+	return pools;
+}
+
 int core_query(const struct nsnet_opts *o, json_t **out, struct nsnet_err *err)
 {
 	struct nsnet_network *nets = NULL;
@@ -126,8 +147,8 @@ int core_query(const struct nsnet_opts *o, json_t **out, struct nsnet_err *err)
 			r = nv < 0 ? nv : np;
 			goto out;
 		}
-		root = json_pack("{s:s, s:O, s:O, s:o, s:o}", "backend", fw_backend_name(op.fw), "networks", jnets,
-				 "namespaces", jnss, "vips", jv, "ports", jp);
+		root = json_pack("{s:s, s:O, s:O, s:o, s:o, s:o}", "backend", fw_backend_name(op.fw), "networks", jnets,
+				 "namespaces", jnss, "vips", jv, "ports", jp, "pools", query_pools(&op));
 	}
 	if (!root)
 		r = nsnet_err_set(err, ENOMEM, "out of memory");

@@ -23,6 +23,12 @@ cni_ok ADD "$(ipam_conf 1.1.0)" CNI_CONTAINERID=a CNI_IFNAME=net1 CNI_NETNS=/pro
 assert_eq "$(jq -r '.ips[0].address' "$T_TMP/c.json")" 10.77.0.6/29 "static address through CNI_ARGS"
 assert_eq "$(jq -r '[.leases[] | "\(.container_id)/\(.ifname)=\(.address)"] | join(" ")' "$STATE_DIR/pools/brnet.json")" \
 	"a/eth0=10.77.0.2 b/eth0=10.77.0.3 a/net1=10.77.0.6" "pool record"
+# nsnet ls shows the pool and its leases (there is no network or namespace of nsnet's here).
+assert_eq "$(json "$NSNET" ls --json | jq -c '[.pools[] | [.name, .subnets, [.leases[] | .address]]]')" \
+	'[["brnet",["10.77.0.0/29"],["10.77.0.2","10.77.0.3","10.77.0.6"]]]' "pools in ls --json"
+out=$(run_ok "$NSNET" ls)
+assert_match "$out" 'brnet  10\.77\.0\.0/29  3 leases' "pools in ls"
+assert_match "$out" '10\.77\.0\.6  container a  net1' "a pool lease in ls"
 cni_ok CHECK "$(ipam_conf 0.4.0)" CNI_CONTAINERID=a CNI_NETNS=/proc/self/ns/net >/dev/null
 cni_err 3 CHECK "$(ipam_conf 0.4.0)" CNI_CONTAINERID=zz CNI_NETNS=/proc/self/ns/net
 cni_err 7 ADD "$(printf '%s' "$(ipam_conf 1.0.0)" | sed 's|10.77.0.0/29|10.78.0.0/29|')" CNI_CONTAINERID=d CNI_NETNS=/proc/self/ns/net
@@ -40,6 +46,7 @@ for id in a e x; do
 	cni_ok DEL "$(ipam_conf 1.0.0)" CNI_CONTAINERID=$id >/dev/null
 done
 [ ! -e "$STATE_DIR/pools/brnet.json" ] || fail "pool left after its last DEL: $(cat "$STATE_DIR/pools/brnet.json")"
+assert_eq "$(json "$NSNET" ls --json | jq -c '.pools')" '[]' "pools in ls --json after the last DEL"
 
 if [ -n "${CNI_BIN_DIR_REF:-}" ] && [ -x "$CNI_BIN_DIR_REF/bridge" ] && [ -x "$CNI_BIN_DIR_REF/host-local" ]; then
 	# Under the reference bridge plugin.

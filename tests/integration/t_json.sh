@@ -9,7 +9,7 @@ norm() { jq -S -c "${1:-.}"; }
 
 assert_eq "$(json "$NSNET" network ls --json)" "[]" "network ls --json, empty"
 assert_eq "$(json "$NSNET" ns ls --json)" "[]" "ns ls --json, empty"
-assert_eq "$(json "$NSNET" ls --json | jq -c 'del(.backend)' | norm)" '{"namespaces":[],"networks":[],"ports":[],"vips":[]}' "ls --json, empty"
+assert_eq "$(json "$NSNET" ls --json | jq -c 'del(.backend)' | norm)" '{"namespaces":[],"networks":[],"pools":[],"ports":[],"vips":[]}' "ls --json, empty"
 assert_eq "$(json "$NSNET" ls --json | jq -r .backend)" "$NSNET_BACKEND" "ls --json: the backend"
 
 run_ok "$NSNET" network create lan --subnet 10.0.0.0/24 >/dev/null
