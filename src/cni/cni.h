@@ -100,7 +100,9 @@ json_t *cni_ipam_result(const struct cni_conf *c, const struct sandbox_result *r
 /*
  * CHECK: does prevResult @prev (NULL: none given, fine) agree with @res? The container interface
  * named CNI_IFNAME with sandbox CNI_NETNS must have @res's MAC, and every address it lists for
- * that interface must be one of @res's. Returns 0 or -1 with @e naming the difference.
+ * that interface must be one of @res's; every route it lists must be among @res's present routes
+ * (same destination prefix, and the same gateway when it gives one). Returns 0 or -1 with @e
+ * naming the difference.
  */
 int cni_check_prev(const json_t *prev, const struct cni_env *env, const struct sandbox_result *res,
 		   struct cni_error *e);

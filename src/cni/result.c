@@ -148,5 +148,30 @@ int cni_check_prev(const json_t *prev, const struct cni_env *env, const struct s
 			return cni_fail(e, CNI_ERR_INTERNAL, "prevResult: address %s of %s is not the one nsnet leased",
 					a, env->ifname);
 	}
+	/*
+	 * Routes carry no interface: each must be among the namespace's, whichever plugin of a chain
+	 * added it. A route not in a list the core had to cut short may still be there: not an error.
+	 */
+	json_array_foreach(json_object_get(prev, "routes"), i, x) {
+		const char *dst = json_string_value(json_object_get(x, "dst"));
+		const char *gw = json_string_value(json_object_get(x, "gw"));
+		struct sandbox_route want = { 0 };
+		struct nsnet_err err;
+		bool found = false;
+
+		if (!dst || nsnet_prefix_parse(dst, &want.dst, &err) < 0)
+			return cni_fail(e, CNI_ERR_DECODE, "prevResult: routes[%zu].dst: expected a CIDR", i);
+		if (gw && nsnet_addr_parse(gw, &want.gw, &err) < 0)
+			return cni_fail(e, CNI_ERR_DECODE, "prevResult: routes[%zu].gw: %s", i, err.msg);
+		for (size_t k = 0; k < res->n_present && !found; k++) {
+			const struct sandbox_route *have = &res->present[k];
+
+			found = have->dst.len == want.dst.len && nsnet_addr_equal(&have->dst.addr, &want.dst.addr) &&
+				(!gw || nsnet_addr_equal(&have->gw, &want.gw));
+		}
+		if (!found && !res->present_more)
+			return cni_fail(e, CNI_ERR_INTERNAL, "prevResult: route %s%s%s is not in the container's namespace",
+					dst, gw ? " via " : "", gw ? gw : "");
+	}
 	return 0;
 }

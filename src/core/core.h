@@ -81,6 +81,8 @@ int core_unpublish(const struct nsnet_opts *o, const char *ns, const struct nsne
 #define SANDBOX_MAX_PORTS 64
 
 #define NSNET_MAX_ROUTES 16
+/* Routes of a container namespace a CHECK result holds; a namespace with more is unusual. */
+#define SANDBOX_MAX_PRESENT_ROUTES 256
 
 struct sandbox_req {
 	const char *cid;
@@ -116,6 +118,15 @@ struct sandbox_result {
 	unsigned int mtu;
 	size_t n_routes;		/* the request's extra routes, as added */
 	struct sandbox_route route[NSNET_MAX_ROUTES];
+	/*
+	 * CHECK only: the unicast routes of the main table in the container's namespace as the kernel
+	 * has them (both families, any interface; gw family 0: none), for comparing with the routes of
+	 * a prevResult. present_more: the namespace had more than fit, so a route missing from the
+	 * list may still exist.
+	 */
+	size_t n_present;
+	struct sandbox_route present[SANDBOX_MAX_PRESENT_ROUTES];
+	bool present_more;
 };
 
 /*
@@ -134,8 +145,11 @@ int core_sandbox_del(const struct nsnet_opts *o, const char *cid, const char *if
 		     struct nsnet_err *err);
 /*
  * CHECK: (@cid, @ifname) is attached to @net with the namespace at @netns, its links, MAC, lease
- * and bridge port in place; fills @res with what it has (for comparing with a prevResult).
- * Returns 0, -ENOENT (unknown container) or -EPROTO naming the difference.
+ * and bridge port in place, and in the kernel: each leased address on the container interface
+ * with its subnet's prefix length, and (when the attachment gave them) the default routes via the
+ * network's gateways out of it. Fills @res with what it has and the namespace's routes (for
+ * comparing with a prevResult). Returns 0, -ENOENT (unknown container) or -EPROTO naming the
+ * difference.
  */
 int core_sandbox_check(const struct nsnet_opts *o, const char *cid, const char *ifname, const char *netns,
 		       const char *net, struct sandbox_result *res, struct nsnet_err *err);

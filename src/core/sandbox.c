@@ -445,6 +445,75 @@ out:
 	return r;
 }
 
+/* What CHECK finds in the container's namespace (sandbox_check_kernel()). */
+struct sandbox_seen {
+	int ifindex;				/* the container interface */
+	struct sandbox_result *res;		/* its leased addresses; collects the routes present */
+	bool addr[NSNET_MAX_SUBNETS];		/* res->addr[i]/plen[i] is on the interface */
+	bool route[NSNET_MAX_SUBNETS];		/* a default route via res->gateway[i] leaves by it */
+};
+
+static void sandbox_seen_addr(const struct addr_info *ai, void *data)
+{
+	struct sandbox_seen *s = data;
+
+	/* The prefix length counts: with another one the subnet's other hosts are off the link. */
+	for (size_t i = 0; i < s->res->n_addrs; i++)
+		if (ai->ifindex == s->ifindex && ai->len == s->res->plen[i] && nsnet_addr_equal(&ai->addr, &s->res->addr[i]))
+			s->addr[i] = true;
+}
+
+static void sandbox_seen_route(const struct route_info *ri, void *data)
+{
+	struct sandbox_seen *s = data;
+	struct sandbox_result *res = s->res;
+
+	for (size_t i = 0; i < res->n_addrs; i++)
+		if (ri->dst.len == 0 && ri->oif == s->ifindex && res->gateway[i].family &&
+		    nsnet_addr_equal(&ri->gw, &res->gateway[i]))
+			s->route[i] = true;
+	if (res->n_present == SANDBOX_MAX_PRESENT_ROUTES) {
+		res->present_more = true;
+		return;
+	}
+	res->present[res->n_present].dst = ri->dst;
+	res->present[res->n_present++].gw = ri->gw;
+}
+
+/*
+ * The kernel's side of CHECK, in the container's namespace behind @nl: each address of @res on
+ * link @ifindex (@ifname) with its subnet's prefix length, and with @default_route a default
+ * route via each gateway out of that link. Records can be intact while someone (a tool inside
+ * the container, a restarted network manager) took these away. Fills @res's present routes on
+ * the way. Returns 0, -EPROTO naming the first thing missing, or -errno.
+ */
+static int sandbox_check_kernel(struct nl *nl, const char *cid, const char *ifname, int ifindex, bool default_route,
+				struct sandbox_result *res, struct nsnet_err *err)
+{
+	struct sandbox_seen s = { .ifindex = ifindex, .res = res };
+	char a[INET6_ADDRSTRLEN];
+	int r;
+
+	res->n_present = 0;
+	res->present_more = false;
+	if ((r = addr_dump(nl, AF_UNSPEC, sandbox_seen_addr, &s, err)) < 0 ||
+	    (r = route_dump(nl, AF_INET, sandbox_seen_route, &s, err)) < 0 ||
+	    (r = route_dump(nl, AF_INET6, sandbox_seen_route, &s, err)) < 0) {
+		nsnet_err_prefix(err, "container %s: reading its addresses and routes", cid);
+		return r;
+	}
+	/* Addresses first: the kernel drops the routes through a link that lost its last address. */
+	for (size_t i = 0; i < res->n_addrs; i++)
+		if (!s.addr[i])
+			return nsnet_err_set(err, EPROTO, "container %s: address %s/%u is not on %s", cid,
+					     nsnet_addr_str(&res->addr[i], a), res->plen[i], ifname);
+	for (size_t i = 0; default_route && i < res->n_addrs; i++)
+		if (res->gateway[i].family && !s.route[i])
+			return nsnet_err_set(err, EPROTO, "container %s: no default route via %s on %s", cid,
+					     nsnet_addr_str(&res->gateway[i], a), ifname);
+	return 0;
+}
+
 int core_sandbox_check(const struct nsnet_opts *o, const char *cid, const char *ifname, const char *netns,
 		       const char *net, struct sandbox_result *res, struct nsnet_err *err)
 {
@@ -507,6 +576,7 @@ int core_sandbox_check(const struct nsnet_opts *o, const char *cid, const char *
 	snprintf(res->host_ifname, sizeof(res->host_ifname), "%s", ns.att[0].host_ifname);
 	memcpy(res->mac, mac, 6);
 	memcpy(res->host_mac, host.mac, 6);
+	res->default_route = ns.att[0].default_route;
 	for (size_t i = 0; i < l.n; i++) {
 		size_t k;
 
@@ -522,6 +592,8 @@ int core_sandbox_check(const struct nsnet_opts *o, const char *cid, const char *
 	if (!leased)
 		r = nsnet_err_set(err, EPROTO, "container %s: no address of %s is leased to %s", cid,
 				  nsnet_prefix_str(&network.subnet[0], b), ifname);
+	else
+		r = sandbox_check_kernel(nl, cid, ifname, in.ifindex, ns.att[0].default_route, res, err);
 out:
 	leases_free(&l);
 	op_end(&op);

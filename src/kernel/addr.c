@@ -72,36 +72,155 @@ int route_add(struct nl *nl, const struct nsnet_prefix *dst, const struct nsnet_
 	return nl_request(nl, nlh, NULL, NULL, err);
 }
 
+struct addr_dump_ctx {
+	void (*fn)(const struct addr_info *ai, void *data);
+	void *data;
+};
+
+struct addr_dump_attrs {
+	const struct nlattr *local, *address;
+};
+
+static int addr_dump_attr(const struct nlattr *attr, void *data)
+{
+	struct addr_dump_attrs *a = data;
+
+	if (mnl_attr_get_type(attr) == IFA_LOCAL)
+		a->local = attr;
+	else if (mnl_attr_get_type(attr) == IFA_ADDRESS)
+		a->address = attr;
+	return MNL_CB_OK;
+}
+
+static int addr_dump_cb(const struct nlmsghdr *nlh, void *data)
+{
+	const struct ifaddrmsg *ifa = mnl_nlmsg_get_payload(nlh);
+	struct addr_dump_ctx *ctx = data;
+	struct addr_dump_attrs a = { 0 };
+	const struct nlattr *attr;
+	struct addr_info ai;
+
+	if (nlh->nlmsg_type != RTM_NEWADDR || (ifa->ifa_family != AF_INET && ifa->ifa_family != AF_INET6))
+		return MNL_CB_OK;
+	mnl_attr_parse(nlh, sizeof(*ifa), addr_dump_attr, &a);
+	/*
+	 * IFA_LOCAL is the address itself. IFA_ADDRESS is the peer's on point-to-point links, and the
+	 * only one an IPv6 address without a peer carries.
+	 */
+	attr = a.local ? a.local : a.address;
+	if (!attr || mnl_attr_get_payload_len(attr) != nsnet_addr_len(ifa->ifa_family))
+		return MNL_CB_OK;
+	memset(&ai, 0, sizeof(ai));
+	ai.ifindex = (int)ifa->ifa_index;
+	ai.addr.family = ifa->ifa_family;
+	memcpy(ai.addr.b, mnl_attr_get_payload(attr), nsnet_addr_len(ifa->ifa_family));
+	ai.len = ifa->ifa_prefixlen;
+	ctx->fn(&ai, ctx->data);
+	return MNL_CB_OK;
+}
+
+int addr_dump(struct nl *nl, int family, void (*fn)(const struct addr_info *ai, void *data), void *data,
+	      struct nsnet_err *err)
+{
+	char buf[ADDR_BUF] __attribute__((aligned(NLMSG_ALIGNTO))) = { 0 };
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct addr_dump_ctx ctx = { fn, data };
+	struct ifaddrmsg *ifa;
+
+	nlh->nlmsg_type = RTM_GETADDR;
+	nlh->nlmsg_flags = NLM_F_DUMP;
+	ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
+	ifa->ifa_family = (uint8_t)family;
+	return nl_request(nl, nlh, addr_dump_cb, &ctx, err);
+}
+
 struct route_dump_ctx {
 	void (*fn)(const struct route_info *ri, void *data);
 	void *data;
 };
 
+struct route_dump_attrs {
+	struct route_info ri;
+	const struct nlattr *multipath;
+};
+
+/* A gateway attribute of @ri's family (RTA_VIA, a gateway of the other family, is left out). */
+static void route_dump_gw(const struct nlattr *attr, struct route_info *ri)
+{
+	size_t len = mnl_attr_get_payload_len(attr);
+
+	if (len != nsnet_addr_len(ri->dst.addr.family))
+		return;
+	ri->gw.family = ri->dst.addr.family;
+	memcpy(ri->gw.b, mnl_attr_get_payload(attr), len);
+}
+
 static int route_dump_attr(const struct nlattr *attr, void *data)
 {
-	struct route_info *ri = data;
+	struct route_dump_attrs *a = data;
+	struct route_info *ri = &a->ri;
 	size_t len = mnl_attr_get_payload_len(attr);
 
 	if (mnl_attr_get_type(attr) == RTA_DST && len == nsnet_addr_len(ri->dst.addr.family))
 		memcpy(ri->dst.addr.b, mnl_attr_get_payload(attr), len);
+	else if (mnl_attr_get_type(attr) == RTA_GATEWAY)
+		route_dump_gw(attr, ri);
 	else if (mnl_attr_get_type(attr) == RTA_OIF && mnl_attr_validate(attr, MNL_TYPE_U32) == 0)
 		ri->oif = (int)mnl_attr_get_u32(attr);
+	else if (mnl_attr_get_type(attr) == RTA_MULTIPATH)
+		a->multipath = attr;
 	return MNL_CB_OK;
+}
+
+static int route_nexthop_attr(const struct nlattr *attr, void *data)
+{
+	if (mnl_attr_get_type(attr) == RTA_GATEWAY)
+		route_dump_gw(attr, data);
+	return MNL_CB_OK;
+}
+
+/*
+ * One call per path of a multipath route: to a caller looking for "a route via G out of L", a
+ * path is as good as a route. IPv6 even merges two routes of one destination and metric through
+ * gateways into one such route by itself (`ip -6 route append`).
+ */
+static void route_dump_multipath(const struct nlattr *mp, const struct route_info *ri, struct route_dump_ctx *ctx)
+{
+	const struct rtnexthop *nh = mnl_attr_get_payload(mp);
+	size_t left = mnl_attr_get_payload_len(mp);
+
+	while (left >= sizeof(*nh) && nh->rtnh_len >= sizeof(*nh) && nh->rtnh_len <= left) {
+		struct route_info one = *ri;
+		size_t step = RTNH_ALIGN(nh->rtnh_len);
+
+		one.oif = nh->rtnh_ifindex;
+		memset(&one.gw, 0, sizeof(one.gw));
+		if (nh->rtnh_len > RTNH_LENGTH(0))
+			mnl_attr_parse_payload(RTNH_DATA(nh), nh->rtnh_len - RTNH_LENGTH(0), route_nexthop_attr, &one);
+		ctx->fn(&one, ctx->data);
+		if (step >= left)
+			break;
+		left -= step;
+		nh = RTNH_NEXT(nh);
+	}
 }
 
 static int route_dump_cb(const struct nlmsghdr *nlh, void *data)
 {
 	const struct rtmsg *rtm = mnl_nlmsg_get_payload(nlh);
 	struct route_dump_ctx *ctx = data;
-	struct route_info ri;
+	struct route_dump_attrs a;
 
 	if (nlh->nlmsg_type != RTM_NEWROUTE || rtm->rtm_table != RT_TABLE_MAIN || rtm->rtm_type != RTN_UNICAST)
 		return MNL_CB_OK;
-	memset(&ri, 0, sizeof(ri));
-	ri.dst.addr.family = rtm->rtm_family;
-	ri.dst.len = rtm->rtm_dst_len;
-	mnl_attr_parse(nlh, sizeof(*rtm), route_dump_attr, &ri);
-	ctx->fn(&ri, ctx->data);
+	memset(&a, 0, sizeof(a));
+	a.ri.dst.addr.family = rtm->rtm_family;
+	a.ri.dst.len = rtm->rtm_dst_len;
+	mnl_attr_parse(nlh, sizeof(*rtm), route_dump_attr, &a);
+	if (a.multipath)
+		route_dump_multipath(a.multipath, &a.ri, ctx);
+	else
+		ctx->fn(&a.ri, ctx->data);
 	return MNL_CB_OK;
 }
 

@@ -20,13 +20,31 @@ int route_add_default(struct nl *nl, const struct nsnet_addr *gw, int ifindex, s
 int route_add(struct nl *nl, const struct nsnet_prefix *dst, const struct nsnet_addr *gw, int ifindex,
 	      struct nsnet_err *err);
 
-/* A route of the main table: destination prefix and output link (0 if none). */
+/* An address as the kernel shows it: its link, the address itself and its prefix length. */
+struct addr_info {
+	int ifindex;
+	struct nsnet_addr addr;
+	unsigned int len;
+};
+
+/*
+ * Call @fn for every address of @family (AF_UNSPEC: both) on every link of the namespace behind
+ * @nl. Returns 0 or -errno.
+ */
+int addr_dump(struct nl *nl, int family, void (*fn)(const struct addr_info *ai, void *data), void *data,
+	      struct nsnet_err *err);
+
+/* A route of the main table: destination prefix, gateway (family 0 if none) and output link (0 if none). */
 struct route_info {
 	struct nsnet_prefix dst;
+	struct nsnet_addr gw;
 	int oif;
 };
 
-/* Call @fn for every unicast route of @family in the main table. Returns 0 or -errno. */
+/*
+ * Call @fn for every unicast route of @family in the main table; a multipath route once per
+ * path, each with that path's gateway and link. Returns 0 or -errno.
+ */
 int route_dump(struct nl *nl, int family, void (*fn)(const struct route_info *ri, void *data), void *data,
 	       struct nsnet_err *err);
 

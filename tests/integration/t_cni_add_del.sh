@@ -50,6 +50,11 @@ for v in 0.3.0 0.3.1 0.4.0 1.0.0 1.1.0; do
 		assert_match "$(cni_msg)" 'prevResult: address 10.88.0.99/24 of eth0 is not the one nsnet leased' "CHECK message ($v)"
 		bad=$(printf '%s' "$prev" | jq -c '.prevResult.interfaces[1].mac = "02:00:00:00:00:99"')
 		cni_err 999 CHECK "$bad" CNI_CONTAINERID="id-$v" CNI_NETNS="/run/netns/$ns"
+		# A route the namespace does not have (t_cni_check has the kernel-side cases).
+		bad=$(printf '%s' "$prev" | jq -c '.prevResult.routes += [{"dst":"198.51.100.0/24","gw":"10.88.0.1"}]')
+		cni_err 999 CHECK "$bad" CNI_CONTAINERID="id-$v" CNI_NETNS="/run/netns/$ns"
+		assert_match "$(cni_msg)" "prevResult: route 198\.51\.100\.0/24 via 10\.88\.0\.1 is not in the container's namespace" \
+			"CHECK message, extra route ($v)"
 		;;
 	esac
 	[ -z "$res" ] && fail "empty result"

@@ -286,6 +286,61 @@ TEST(test_results)
 	free(s);
 }
 
+/* cni_check_prev() of @prev_json against sample() with @present routes ("DST[ GW]" each): the CNI code (0: agrees). */
+static int check_prev(const char *prev_json, const char *const *present, bool more, struct cni_error *e)
+{
+	struct cni_env env = { .cmd = CNI_CMD_CHECK, .ifname = "eth0", .netns = "/var/run/netns/x" };
+	struct sandbox_result r;
+	json_t *prev = json_loads(prev_json, 0, NULL);
+	int code;
+
+	sample(&r);
+	for (; present && *present; present++) {
+		char dst[NSNET_PREFIX_STRLEN], *gw;
+		struct sandbox_route *rt = &r.present[r.n_present++];
+
+		snprintf(dst, sizeof(dst), "%s", *present);
+		if ((gw = strchr(dst, ' ')))
+			*gw++ = 0;
+		nsnet_prefix_parse(dst, &rt->dst, NULL);
+		if (gw)
+			nsnet_addr_parse(gw, &rt->gw, NULL);
+	}
+	r.present_more = more;
+	memset(e, 0, sizeof(*e));
+	code = cni_check_prev(prev, &env, &r, e) < 0 ? e->code : 0;
+	json_decref(prev);
+	return code;
+}
+
+TEST(test_check_prev_routes)
+{
+	static const char *const present[] = { "0.0.0.0/0 10.0.0.1", "10.0.0.0/24", "::/0 fd00::1", "fd00::/64", NULL };
+	struct cni_error e;
+
+	CHECK_EQ_INT(check_prev("{\"routes\":[{\"dst\":\"0.0.0.0/0\",\"gw\":\"10.0.0.1\"},{\"dst\":\"::/0\"},"
+				"{\"dst\":\"10.0.0.0/24\"}]}", present, false, &e), 0);
+	/* Another gateway, a destination the namespace lacks, another prefix length. */
+	CHECK_EQ_INT(check_prev("{\"routes\":[{\"dst\":\"0.0.0.0/0\",\"gw\":\"10.0.0.9\"}]}", present, false, &e),
+		     CNI_ERR_INTERNAL);
+	CHECK_EQ_STR(e.msg, "prevResult: route 0.0.0.0/0 via 10.0.0.9 is not in the container's namespace");
+	CHECK_EQ_INT(check_prev("{\"routes\":[{\"dst\":\"192.0.2.0/24\"}]}", present, false, &e), CNI_ERR_INTERNAL);
+	CHECK_EQ_STR(e.msg, "prevResult: route 192.0.2.0/24 is not in the container's namespace");
+	CHECK_EQ_INT(check_prev("{\"routes\":[{\"dst\":\"10.0.0.0/16\"}]}", present, false, &e), CNI_ERR_INTERNAL);
+	/* A gateway route found by destination alone; none asked for, none present. */
+	CHECK_EQ_INT(check_prev("{\"routes\":[{\"dst\":\"::/0\"}]}", present, false, &e), 0);
+	CHECK_EQ_INT(check_prev("{\"routes\":[]}", NULL, false, &e), 0);
+	CHECK_EQ_INT(check_prev("{\"routes\":[{\"dst\":\"::/0\"}]}", NULL, false, &e), CNI_ERR_INTERNAL);
+	/* A list the core cut short cannot tell a route is missing. */
+	CHECK_EQ_INT(check_prev("{\"routes\":[{\"dst\":\"192.0.2.0/24\"}]}", present, true, &e), 0);
+	/* Malformed routes. */
+	CHECK_EQ_INT(check_prev("{\"routes\":[{\"gw\":\"10.0.0.1\"}]}", present, false, &e), CNI_ERR_DECODE);
+	CHECK_EQ_STR(e.msg, "prevResult: routes[0].dst: expected a CIDR");
+	CHECK_EQ_INT(check_prev("{\"routes\":[{\"dst\":\"10.0.0.5/24\"}]}", present, false, &e), CNI_ERR_DECODE);
+	CHECK_EQ_INT(check_prev("{\"routes\":[{\"dst\":\"10.0.0.0/24\",\"gw\":\"x\"}]}", present, false, &e),
+		     CNI_ERR_DECODE);
+}
+
 TEST(test_version_and_errors)
 {
 	struct cni_error e;
@@ -317,6 +372,7 @@ int main(void)
 	RUN(test_static_ips);
 	RUN(test_ipam_mode_and_gc);
 	RUN(test_results);
+	RUN(test_check_prev_routes);
 	RUN(test_version_and_errors);
 	return unit_done();
 }
