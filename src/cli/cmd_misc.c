@@ -16,7 +16,9 @@ static const char ls_help[] =
 	"usage: nsnet ls [--json]\n"
 	"\n"
 	"Show every network with its namespaces and their addresses as a tree, then namespaces\n"
-	"attached to no network. --json prints {\"networks\": [...], \"namespaces\": [...]}.\n";
+	"attached to no network, virtual IPs, published ports and the address pools of nsnet as a\n"
+	"CNI IPAM plugin. --json prints {\"backend\", \"networks\", \"namespaces\", \"vips\",\n"
+	"\"ports\", \"pools\"} (docs/cli.md).\n";
 
 static const char gc_help[] =
 	"usage: nsnet gc\n"

@@ -20,7 +20,7 @@ static const struct cli_cmd commands[] = {
 	{ "vip", cmd_vip, "virtual IPs with load-balanced backends" },
 	{ "publish", cmd_publish, "forward a host port to a namespace" },
 	{ "unpublish", cmd_unpublish, "stop forwarding a host port" },
-	{ "ls", cmd_ls, "show networks, their namespaces and addresses" },
+	{ "ls", cmd_ls, "show networks, namespaces, addresses, VIPs, ports and pools" },
 	{ "gc", cmd_gc, "remove leftovers of interrupted operations" },
 	{ "check", cmd_check, "compare nsnet's records with the kernel" },
 	{ "doctor", cmd_doctor, "check the host for what would break nsnet" },
@@ -43,7 +43,7 @@ static const char main_help[] =
 	"  vip add|set|rm|ls      virtual IPs load-balanced over backends (Kubernetes Service style)\n"
 	"  publish NS [IP:]HP:P   forward a host port to a namespace (Docker -p style); publish ls\n"
 	"  unpublish NS [IP:]HP   stop forwarding it\n"
-	"  ls                     tree of networks, namespaces and addresses\n"
+	"  ls                     networks, namespaces, addresses, VIPs, ports, pools\n"
 	"  gc                     remove leftovers of interrupted operations\n"
 	"  check                  list every difference between records and kernel (exit 1 if any)\n"
 	"  doctor                 check the host for what would break nsnet, and what to do\n"
