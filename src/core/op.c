@@ -151,6 +151,8 @@ void op_end(struct op *op)
 
 	while (op->n_undo)
 		op_undo_free(&op->undo[--op->n_undo]);
+	leases_free(&op->leases);
+	op->leases_cached = false;
 	/* Finished (or rolled back): nothing is left to undo after a crash from here on. */
 	if (op->journal_fd >= 0) {
 		close(op->journal_fd);
@@ -1028,6 +1030,10 @@ int op_state_put(struct op *op, const char *kind, const char *name, json_t *rec,
 	char *old = NULL;
 	int r;
 
+	if (!strcmp(kind, STATE_LEASES) && op->leases_cached && !strcmp(name, op->leases_net)) {
+		leases_free(&op->leases);
+		op->leases_cached = false;
+	}
 	if (op->opts->dry_run)
 		return 0;
 	/* The old record's bytes, not parsed: putting them back is all an undo does (no record: remove). */

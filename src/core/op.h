@@ -85,6 +85,13 @@ struct op {
 	bool journal_broken;
 	int replayed;		/* interrupted operations rolled back by op_begin() */
 	unsigned int fault_at, steps;	/* NSNET_FAULT (test builds) */
+	/*
+	 * One network's leases, parsed once per operation (core/records.c): an attach plans with them,
+	 * a publish looks its address up in them again. Dropped whenever that record is written.
+	 */
+	char leases_net[NSNET_NAME_MAX + 1];
+	struct nsnet_leases leases;
+	bool leases_cached;
 };
 
 /*

@@ -97,20 +97,47 @@ int rec_namespaces_load(struct op *op, struct nsnet_namespace **v, struct nsnet_
 	return rec_load_all(op, STATE_NAMESPACES, sizeof(**v), (void **)v, rec_namespace_load_any, err);
 }
 
+static int rec_leases_copy(struct nsnet_leases *to, const struct nsnet_leases *from)
+{
+	memset(to, 0, sizeof(*to));
+	if (from->n == 0)
+		return 0;
+	if (!(to->v = malloc(from->n * sizeof(*to->v))))
+		return -ENOMEM;
+	memcpy(to->v, from->v, from->n * sizeof(*to->v));
+	to->n = to->cap = from->n;
+	return 0;
+}
+
+/* Remember @l as network @net's leases for the rest of the operation (a failed copy: no cache). */
+static void rec_leases_cache(struct op *op, const char *net, const struct nsnet_leases *l)
+{
+	leases_free(&op->leases);
+	op->leases_cached = rec_leases_copy(&op->leases, l) == 0;
+	snprintf(op->leases_net, sizeof(op->leases_net), "%s", net);
+}
+
 int rec_leases_load(struct op *op, const char *net, struct nsnet_leases *l, struct nsnet_err *err)
 {
 	json_t *j;
-	int r = state_read(&op->st, STATE_LEASES, net, &j, err);
+	int r;
 
+	if (op->leases_cached && !strcmp(op->leases_net, net))
+		return rec_leases_copy(l, &op->leases) < 0 ? nsnet_err_set(err, ENOMEM, "out of memory") : 0;
+	r = state_read(&op->st, STATE_LEASES, net, &j, err);
 	memset(l, 0, sizeof(*l));
-	if (r == -ENOENT)
+	if (r == -ENOENT) {
+		rec_leases_cache(op, net, l);
 		return 0;
+	}
 	if (r < 0)
 		return r;
 	r = leases_from_json(j, l, err);
 	json_decref(j);
 	if (r < 0)
 		nsnet_err_prefix(err, "leases of network %s", net);
+	else
+		rec_leases_cache(op, net, l);
 	return r;
 }
 
@@ -137,7 +164,10 @@ int rec_namespace_put(struct op *op, const struct nsnet_namespace *ns, struct ns
 
 int rec_leases_put(struct op *op, const char *net, const struct nsnet_leases *l, struct nsnet_err *err)
 {
-	if (l->n == 0)
-		return op_state_put(op, STATE_LEASES, net, NULL, err);
-	return rec_put(op, STATE_LEASES, net, leases_to_json(l), err);
+	int r = l->n == 0 ? op_state_put(op, STATE_LEASES, net, NULL, err)
+			  : rec_put(op, STATE_LEASES, net, leases_to_json(l), err);
+
+	if (r == 0 && !op->opts->dry_run)
+		rec_leases_cache(op, net, l);
+	return r;
 }
