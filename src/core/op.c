@@ -200,28 +200,72 @@ void op_echo(struct op *op, const char *fmt, ...)
 }
 
 /* Append one line to the operation's journal (see "Crash consistency" in op.h). */
-static void op_journal_line(struct op *op, json_t *line)
+/* Append @len bytes (whole lines) to the operation's journal, opened at the first step. */
+static void op_journal_write(struct op *op, const char *buf, size_t len)
 {
-	char path[PATH_MAX + 64], *text;
-	size_t len;
+	char path[PATH_MAX + 64];
 
-	if (!line)
-		return;
 	if (op->journal_fd < 0) {
 		snprintf(path, sizeof(path), "%s/%s/%d.jsonl", op->st.dir, STATE_JOURNAL, (int)getpid());
 		op->journal_fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
 	}
+	if (op->journal_fd < 0)
+		return;
+	/* One write per line: a crash leaves whole lines only. */
+	if (write(op->journal_fd, buf, len) != (ssize_t)len)
+		op->journal_broken = true;
+}
+
+static void op_journal_line(struct op *op, json_t *line)
+{
+	char *text;
+	size_t len;
+
+	if (!line)
+		return;
 	text = json_dumps(line, JSON_COMPACT);
 	json_decref(line);
-	if (!text || op->journal_fd < 0) {
-		free(text);
+	if (!text)
 		return;
-	}
 	len = strlen(text);
-	text[len] = '\n';	/* one write per line: a crash leaves whole lines only */
-	if (write(op->journal_fd, text, len + 1) != (ssize_t)(len + 1))
-		op->journal_broken = true;
+	text[len] = '\n';	/* json_dumps' NUL becomes the newline */
+	op_journal_write(op, text, len + 1);
 	free(text);
+}
+
+/*
+ * The push of a previous record (@u->text: a state file's bytes, one compact JSON object and a
+ * newline) with the record inline as "raw", not as an escaped string: a network's leases run to
+ * tens of KiB, and escaping (and UTF-8 checking) them on every attach was measurable. Returns
+ * false, writing nothing, for text that is not one line holding an object.
+ */
+static bool op_journal_record(struct op *op, const struct op_undo *u)
+{
+	size_t len = strlen(u->text), plen;
+	char *head, *line;
+	json_t *j;
+	bool ok;
+
+	while (len && u->text[len - 1] == '\n')
+		len--;
+	if (len < 2 || u->text[0] != '{' || u->text[len - 1] != '}' || memchr(u->text, '\n', len))
+		return false;
+	j = json_pack("{s:s, s:i, s:s, s:s}", "do", "push", "kind", (int)u->kind, "a", u->a, "b", u->b);
+	head = j ? json_dumps(j, JSON_COMPACT) : NULL;
+	json_decref(j);
+	if (!head)
+		return false;
+	plen = strlen(head) - 1;	/* without its closing brace */
+	if ((ok = (line = malloc(plen + len + 10)) != NULL)) {
+		memcpy(line, head, plen);
+		memcpy(line + plen, ",\"raw\":", 7);
+		memcpy(line + plen + 7, u->text, len);
+		memcpy(line + plen + 7 + len, "}\n", 2);
+		op_journal_write(op, line, plen + len + 9);
+		free(line);
+	}
+	free(head);
+	return ok;
 }
 
 /*
@@ -258,8 +302,11 @@ static struct op_undo *op_push(struct op *op, enum op_undo_kind kind, const char
 	snprintf(u->b, sizeof(u->b), "%s", b ? b : "");
 	u->text = text ? strdup(text) : NULL;
 	u->rec = rec;
-	op_journal_line(op, json_pack("{s:s, s:i, s:s, s:s, s:s?, s:O?}", "do", "push", "kind", (int)kind, "a",
-				      u->a, "b", u->b, "text", u->text, "rec", u->rec));
+	if (kind == UNDO_STATE && u->text && op_journal_record(op, u))
+		;	/* written with the record inline */
+	else
+		op_journal_line(op, json_pack("{s:s, s:i, s:s, s:s, s:s?, s:O?}", "do", "push", "kind", (int)kind,
+					      "a", u->a, "b", u->b, "text", u->text, "rec", u->rec));
 	op_fault_point(op);
 	return u;
 }
@@ -311,6 +358,9 @@ static int op_replay_journals(struct op *op)
 				struct op_undo *u = &op->undo[op->n_undo++];
 				const char *text = json_string_value(json_object_get(j, "text"));
 				json_t *rec = json_object_get(j, "rec");
+
+				if (!rec)
+					rec = json_object_get(j, "raw");	/* a previous record inline (op_journal_record) */
 
 				memset(u, 0, sizeof(*u));
 				u->kind = (enum op_undo_kind)kind;
