@@ -101,6 +101,9 @@ void op_rollback(struct op *op)
 {
 	struct nsnet_err ignored;
 
+	/* The undo may put an older leases record back: read it again if asked. */
+	leases_free(&op->leases);
+	op->leases_cached = false;
 	while (op->n_undo) {
 		struct op_undo *u = &op->undo[--op->n_undo];
 		struct nl *nl;
