@@ -8,8 +8,9 @@ Four sides, each on a bridge and /16 of its own:
   nsnet+pm  nsnet with the portMappings capability, one published port per container
 For each side it makes COUNT network namespaces (not timed), runs the chain's ADD for each one after
 another the way libcni does (each plugin given the previous result), checks that they work, runs the
-chain's DEL for each (reverse plugin order, cached result as prevResult), removes the namespaces and
-waits until the kernel has removed the veths (not timed). Each ADD and DEL is timed as a whole
+chain's DEL for each (reverse plugin order, cached result as prevResult), removes the namespaces,
+waits until the kernel has removed the veths and gives it SETTLE_S more to tear the namespaces down
+(not timed, see settle()). Each ADD and DEL is timed as a whole
 (time.perf_counter_ns around the plugin execs of the chain). VERSION is timed for bridge and nsnet.
 """
 import json
@@ -240,6 +241,27 @@ def check_published(side, name, addr, hostport):
         srv.wait()
 
 
+def host_veths():
+    return len(run(["ip", "-o", "link", "show", "type", "veth"], check=False).splitlines())
+
+
+SETTLE_S = 3.0
+
+
+def settle(timeout=60.0):
+    """Let the kernel finish what the side left running before the next side is timed: veths still
+    being deleted (nsnet deletes a DEL's veth in a detached process), waited for until only the
+    bench's own pair is left; then the teardown of the side's namespaces, which the kernel does in
+    the background (cleanup_net, taking the RTNL lock that every ADD needs) and which nothing shows
+    from userspace, given SETTLE_S. Every side gets the same, in alternating order."""
+    end = time.monotonic() + timeout
+    while host_veths() > 2:
+        if time.monotonic() > end:
+            raise SideFailed(f"{host_veths()} veths still on the host {timeout:.0f} s after the DELs")
+        time.sleep(0.05)
+    time.sleep(SETTLE_S)
+
+
 def run_side(side, count):
     lst = side_conflist(side)
     bridge, pfx = SIDES[side][3], SIDES[side][4]
@@ -274,6 +296,7 @@ def run_side(side, count):
                 pass
         netns_batch("del", names)
     wait_drained(bridge)
+    settle()
     left = leases_left() + rules_naming(pfx)
     if left:
         raise SideFailed(f"{side}: left after the DELs: {left[:5]}")
