@@ -163,19 +163,18 @@ int attach_apply(struct op *op, const char *ns, const struct attach_plan *p, str
 
 	attach_mac(ns, &p->att, port.mac);
 	r = op_veth_add(op, p->att.host_ifname, p->net.bridge, ns, p->att.ifname, port.mac, p->net.mtu, err);
-	if (r == 0 && !p->no_hairpin)
-		r = op_hairpin(op, p->att.host_ifname, err);
 	/*
 	 * IPv6 link-local addresses only where they serve: never on the bridge port (it forwards, it
 	 * has no address), and in the namespace only on a network with an IPv6 subnet. Each one
 	 * would send duplicate address detection, listener reports and router solicitations that
 	 * the bridge floods to every port: per new namespace, work for every namespace already
 	 * there (docs/design.md). Both before the namespace's end comes up, when no address exists yet.
+	 * The bridge port's hairpin mode goes in the same request.
 	 */
 	if (r == 0)
-		r = op_link_addrgen_none(op, NULL, p->att.host_ifname, err);
+		r = op_link_configure(op, NULL, p->att.host_ifname, !p->no_hairpin, err);
 	if (r == 0 && !attach_has_ipv6(&p->net))
-		r = op_link_addrgen_none(op, ns, p->att.ifname, err);
+		r = op_link_configure(op, ns, p->att.ifname, false, err);
 	if (r == 0)
 		r = op_link_up(op, ns, p->att.ifname, err);
 	for (size_t i = 0; r == 0 && i < p->n_addrs; i++)

@@ -711,22 +711,6 @@ int op_guard_purge_stale(struct op *op)
 	return op_state_put(op, STATE_IDS, "guard-stale", NULL, NULL);
 }
 
-int op_hairpin(struct op *op, const char *ifname, struct nsnet_err *err)
-{
-	struct nl *nl;
-	int r;
-
-	op_echo(op, "ip link set %s type bridge_slave hairpin on", ifname);
-	if (op->opts->dry_run)
-		return 0;
-	if ((r = op_nl(op, NULL, &nl, err)) < 0)
-		return r;
-	r = link_set_hairpin(nl, ifname, err);
-	if (r < 0)
-		nsnet_err_prefix(err, "hairpin mode on %s", ifname);
-	return r;
-}
-
 int op_link_del(struct op *op, const char *ns, const char *ifname, struct nsnet_err *err)
 {
 	char ip[NSNET_NAME_MAX + 16];
@@ -746,20 +730,22 @@ int op_link_del(struct op *op, const char *ns, const char *ifname, struct nsnet_
 	return r;
 }
 
-int op_link_addrgen_none(struct op *op, const char *ns, const char *ifname, struct nsnet_err *err)
+int op_link_configure(struct op *op, const char *ns, const char *ifname, bool hairpin, struct nsnet_err *err)
 {
 	char ip[NSNET_NAME_MAX + 16];
 	struct nl *nl;
 	int r;
 
+	if (hairpin)
+		op_echo(op, "%s link set %s type bridge_slave hairpin on", op_ip(ns, ip, sizeof(ip)), ifname);
 	op_echo(op, "%s link set %s addrgenmode none", op_ip(ns, ip, sizeof(ip)), ifname);
 	if (op->opts->dry_run)
 		return 0;
 	if ((r = op_nl(op, ns, &nl, err)) < 0)
 		return r;
-	r = link_set_addrgen_none(nl, ifname, err);
+	r = link_configure(nl, ifname, hairpin, err);
 	if (r < 0)
-		nsnet_err_prefix(err, "%s: no IPv6 link-local address", ifname);
+		nsnet_err_prefix(err, "%s: %sno IPv6 link-local address", ifname, hairpin ? "hairpin mode, " : "");
 	return r;
 }
 

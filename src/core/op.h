@@ -139,11 +139,13 @@ enum op_guard_mode {
 int op_guard(struct op *op, struct fw_guard_port *port, enum op_guard_mode mode, struct nsnet_err *err);
 /* Forget the stale list (gc rebuilt the table without those elements). */
 int op_guard_purge_stale(struct op *op);
-int op_hairpin(struct op *op, const char *ifname, struct nsnet_err *err);
 int op_link_del(struct op *op, const char *ns, const char *ifname, struct nsnet_err *err);
 int op_link_up(struct op *op, const char *ns, const char *ifname, struct nsnet_err *err);
-/* `ip link set IF addrgenmode none` in @ns (NULL: the host); nothing to undo, the link goes whole. */
-int op_link_addrgen_none(struct op *op, const char *ns, const char *ifname, struct nsnet_err *err);
+/*
+ * `ip link set IF addrgenmode none` in @ns (NULL: the host), and with @hairpin `ip link set IF type
+ * bridge_slave hairpin on`, as one request; nothing to undo, the link goes whole.
+ */
+int op_link_configure(struct op *op, const char *ns, const char *ifname, bool hairpin, struct nsnet_err *err);
 int op_addr_add(struct op *op, const char *ns, const char *ifname, const struct nsnet_addr *a,
 		unsigned int len, struct nsnet_err *err);
 int op_route_default(struct op *op, const char *ns, const char *ifname, const struct nsnet_addr *gw,

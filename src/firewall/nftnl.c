@@ -120,28 +120,6 @@ void nb_chain_flush(struct nb *b, const char *chain)
 	nb_next(b);
 }
 
-void nb_rule_verdict(struct nb *b, const char *chain, int verdict, const char *target)
-{
-	struct nftnl_rule *r = nftnl_rule_alloc();
-	struct nftnl_expr *e = nftnl_expr_alloc("immediate");
-
-	if (!r || !e) {
-		nftnl_rule_free(r);
-		nftnl_expr_free(e);
-		b->oom = true;
-		return;
-	}
-	nftnl_rule_set_str(r, NFTNL_RULE_TABLE, b->table);
-	nftnl_rule_set_str(r, NFTNL_RULE_CHAIN, chain);
-	nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_DREG, NFT_REG_VERDICT);
-	nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_VERDICT, (uint32_t)verdict);
-	nftnl_expr_set_str(e, NFTNL_EXPR_IMM_CHAIN, target);
-	nftnl_rule_add_expr(r, e);	/* the rule owns it now */
-	nftnl_rule_nlmsg_build_payload(nb_hdr(b, NFT_MSG_NEWRULE, NLM_F_CREATE | NLM_F_APPEND), r);
-	nftnl_rule_free(r);
-	nb_next(b);
-}
-
 void nb_rule_dnat(struct nb *b, const char *chain, uint8_t l4proto, uint32_t nfproto, const void *addr, size_t alen,
 		  uint16_t port_be)
 {

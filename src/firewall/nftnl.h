@@ -28,8 +28,6 @@ void nb_free(struct nb *b);
 void nb_chain_add(struct nb *b, const char *chain);
 void nb_chain_flush(struct nb *b, const char *chain);
 void nb_chain_del(struct nb *b, const char *chain);
-/* add rule CHAIN goto|jump TARGET (@verdict NFT_GOTO or NFT_JUMP). */
-void nb_rule_verdict(struct nb *b, const char *chain, int verdict, const char *target);
 /*
  * add rule CHAIN meta l4proto @l4proto dnat (@nfproto NFPROTO_IPV4/6) to @addr (@alen bytes):@port_be
  * (network order).

@@ -83,36 +83,27 @@ int link_add_veth(struct nl *nl, const char *name, int master_ifindex, const cha
 	return nl_request(nl, nlh, NULL, NULL, err);
 }
 
-int link_set_hairpin(struct nl *nl, const char *name, struct nsnet_err *err)
+int link_configure(struct nl *nl, const char *name, bool hairpin, struct nsnet_err *err)
 {
 	char buf[LINK_BUF] __attribute__((aligned(NLMSG_ALIGNTO)));
 	struct ifinfomsg *ifm;
 	struct nlmsghdr *nlh = link_msg(buf, RTM_NEWLINK, 0, &ifm);
-	struct nlattr *linkinfo, *data;
+	struct nlattr *nest, *inner;
 
 	mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
-	linkinfo = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
-	mnl_attr_put_strz(nlh, IFLA_INFO_SLAVE_KIND, "bridge");
-	data = mnl_attr_nest_start(nlh, IFLA_INFO_SLAVE_DATA);
-	mnl_attr_put_u8(nlh, IFLA_BRPORT_MODE, 1);
-	mnl_attr_nest_end(nlh, data);
-	mnl_attr_nest_end(nlh, linkinfo);
-	return nl_request(nl, nlh, NULL, NULL, err);
-}
-
-int link_set_addrgen_none(struct nl *nl, const char *name, struct nsnet_err *err)
-{
-	char buf[LINK_BUF] __attribute__((aligned(NLMSG_ALIGNTO)));
-	struct ifinfomsg *ifm;
-	struct nlmsghdr *nlh = link_msg(buf, RTM_NEWLINK, 0, &ifm);
-	struct nlattr *spec, *inet6;
-
-	mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
-	spec = mnl_attr_nest_start(nlh, IFLA_AF_SPEC);
-	inet6 = mnl_attr_nest_start(nlh, AF_INET6);
+	if (hairpin) {
+		nest = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
+		mnl_attr_put_strz(nlh, IFLA_INFO_SLAVE_KIND, "bridge");
+		inner = mnl_attr_nest_start(nlh, IFLA_INFO_SLAVE_DATA);
+		mnl_attr_put_u8(nlh, IFLA_BRPORT_MODE, 1);
+		mnl_attr_nest_end(nlh, inner);
+		mnl_attr_nest_end(nlh, nest);
+	}
+	nest = mnl_attr_nest_start(nlh, IFLA_AF_SPEC);
+	inner = mnl_attr_nest_start(nlh, AF_INET6);
 	mnl_attr_put_u8(nlh, IFLA_INET6_ADDR_GEN_MODE, IN6_ADDR_GEN_MODE_NONE);
-	mnl_attr_nest_end(nlh, inet6);
-	mnl_attr_nest_end(nlh, spec);
+	mnl_attr_nest_end(nlh, inner);
+	mnl_attr_nest_end(nlh, nest);
 	return nl_request(nl, nlh, NULL, NULL, err);
 }
 

@@ -38,20 +38,17 @@ int link_add_veth(struct nl *nl, const char *name, int master_ifindex, const cha
 		  const uint8_t *peer_mac, int peer_netns_fd, unsigned int mtu, struct nsnet_err *err);
 
 /*
- * Turn on hairpin mode of bridge port @name (`ip link set NAME type bridge_slave hairpin on`): a
- * frame may leave by the port it came in, which a namespace reaching itself through a VIP needs
- * when the host bridges with netfilter (br_netfilter). Returns 0 or -errno.
+ * One request for link @name: no IPv6 address of its own (addrgenmode none: no link-local
+ * address, hence no duplicate address detection, multicast listener reports or router
+ * solicitations from it; set before the link gets its carrier, e.g. a veth before its peer is up,
+ * none is ever generated), and with @hairpin, hairpin mode on as a bridge port (`ip link set NAME
+ * type bridge_slave hairpin on`): a frame may leave by the port it came in, which a namespace
+ * reaching itself through a VIP needs when the host bridges with netfilter. Returns 0 or -errno.
  */
-int link_set_hairpin(struct nl *nl, const char *name, struct nsnet_err *err);
+int link_configure(struct nl *nl, const char *name, bool hairpin, struct nsnet_err *err);
 
 /* Set link @name up. Returns 0 or -errno. */
 int link_set_up(struct nl *nl, const char *name, struct nsnet_err *err);
-/*
- * No IPv6 address of its own for link @name (addrgenmode none): no link-local address, hence no
- * duplicate address detection, multicast listener reports or router solicitations from it. Set
- * before the link gets its carrier (veth: before the peer is up), it is never generated.
- */
-int link_set_addrgen_none(struct nl *nl, const char *name, struct nsnet_err *err);
 
 /* Set link @ifindex down. Returns 0 or -errno. */
 int link_set_down(struct nl *nl, int ifindex, struct nsnet_err *err);
