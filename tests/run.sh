@@ -6,9 +6,11 @@
 #   unit:        every executable BUILD_DIR/tests/test_*; each prints its own lines and, last,
 #                "# passed=N failed=M"; the counts are added (a crash or a missing summary line
 #                counts as one failure).
-#   integration: every tests/integration/t_*.sh is one test, run in its own sandbox
-#                (tests/sandbox.sh) with NSNET=BUILD_DIR/nsnet. Exit 0 = pass, 77 = skip,
-#                anything else = fail (its output is shown then). Needs root.
+#   integration: every t_*.sh under tests/integration (in an area folder such as core/ or cni/,
+#                or at the top; see tests/README.md) is one test, run in its own sandbox
+#                (tests/sandbox.sh) with NSNET=BUILD_DIR/nsnet, in the order of their paths.
+#                Exit 0 = pass, 77 = skip, anything else = fail (its output is shown then).
+#                Needs root.
 #   fuzz:        every libFuzzer target in BUILD_DIR/fuzz, NSNET_FUZZ_SECONDS (10) each (make
 #                check builds them when clang has libFuzzer; without, the suite counts as skipped).
 #   NAME...:     only the integration tests whose name (t_foo) contains one of these words.
@@ -91,10 +93,14 @@ selected() {
 
 run_integration() {
 	tests=
-	for t in tests/integration/t_*.sh; do
-		[ -f "$t" ] || continue
+	for t in $(find tests/integration -name 't_*.sh' -type f | LC_ALL=C sort); do
 		name=${t##*/}; name=${name%.sh}
-		selected "$name" "$@" && tests="$tests $t"
+		selected "$name" "$@" || continue
+		# A test's name is its identity (NAME filters, results): two files may not share one.
+		case " $tests " in *"/$name.sh "*)
+			echo "run.sh: two integration tests are named $name" >&2; exit 2 ;;
+		esac
+		tests="$tests $t"
 	done
 	if [ -z "$tests" ]; then
 		echo "integration: no tests selected"

@@ -1,12 +1,10 @@
 // SPDX-License-Identifier: MIT
 // libFuzzer target for util/inet parsing: round trips, error contract and host arithmetic.
 /*
- * Build (not in the Makefile; clang with compiler-rt):
- *   clang -g -O1 -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wshadow -Wstrict-prototypes
- *     -Wmissing-prototypes -Wformat=2 -Werror -fsanitize=fuzzer,address,undefined
- *     -fno-sanitize-recover=undefined -Isrc tests/fuzz/fuzz_inet.c src/util/inet.c
- *     src/util/err.c src/ipam/ipam.c -o build/fuzz/fuzz_inet
- * Run: build/fuzz/fuzz_inet -max_total_time=60 /tmp/corpus-inet tests/fuzz/corpus/inet
+ * Built by the Makefile (`make fuzz-bins`, also by `make check` when clang has libFuzzer)
+ * into BUILD/fuzz/fuzz_inet, from FUZZ_SRC_inet there.
+ * Run by `make fuzz`, or by hand:
+ *   build/asan/fuzz/fuzz_inet -max_total_time=60 /tmp/corpus-inet tests/fuzz/corpus/inet
  * (new inputs go to the first directory, so the seed corpus in the tree stays small).
  */
 #include <stdint.h>

@@ -1,12 +1,10 @@
 // SPDX-License-Identifier: MIT
 // libFuzzer target for util/names: validators' error contract and the derived interface names.
 /*
- * Build (not in the Makefile; clang with compiler-rt):
- *   clang -g -O1 -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wshadow -Wstrict-prototypes
- *     -Wmissing-prototypes -Wformat=2 -Werror -fsanitize=fuzzer,address,undefined
- *     -fno-sanitize-recover=undefined -Isrc tests/fuzz/fuzz_names.c src/util/names.c
- *     src/util/err.c -o build/fuzz/fuzz_names
- * Run: build/fuzz/fuzz_names -max_total_time=60 /tmp/corpus-names
+ * Built by the Makefile (`make fuzz-bins`, also by `make check` when clang has libFuzzer)
+ * into BUILD/fuzz/fuzz_names, from FUZZ_SRC_names there.
+ * Run by `make fuzz`, or by hand:
+ *   build/asan/fuzz/fuzz_names -max_total_time=60 /tmp/corpus-names
  * The input is split at its first NUL into a namespace and a network name.
  */
 #include <stdint.h>

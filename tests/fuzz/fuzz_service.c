@@ -1,25 +1,23 @@
 // SPDX-License-Identifier: MIT
 // libFuzzer target for model/service: endpoint, backend and publish-spec parsers, keys, JSON records.
 /*
- * Build (not in the Makefile; clang with compiler-rt):
- *   clang -g -O1 -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wshadow -Wstrict-prototypes
- *     -Wmissing-prototypes -Wformat=2 -Werror -fsanitize=fuzzer,address,undefined
- *     -fno-sanitize-recover=undefined -Isrc tests/fuzz/fuzz_service.c src/model/service.c
- *     src/model/model.c src/util/inet.c src/util/names.c src/util/err.c -ljansson
- *     -o build/fuzz/fuzz_service
- * Run: build/fuzz/fuzz_service -max_total_time=60 /tmp/corpus-service tests/fuzz/corpus/service
+ * Built by the Makefile (`make fuzz-bins`, also by `make check` when clang has libFuzzer)
+ * into BUILD/fuzz/fuzz_service, from FUZZ_SRC_service there.
+ * Run by `make fuzz`, or by hand:
+ *   build/asan/fuzz/fuzz_service -max_total_time=60 /tmp/corpus-service tests/fuzz/corpus/service
  * (new inputs go to the first directory, so the seed corpus in the tree stays small).
  *
  * One input is used four ways: as a text argument to every parser (with and without /PROTO for
  * endpoints), as two arguments split at the first '\n' (to compare the keys of two endpoints or
  * two publish specs), and as JSON for the vip and port record readers.
  *
- * Two checks fail on the current service.c, so they are off by default to let a run explore past
- * them; turn them on for good once fixed (-DFUZZ_SERVICE_STRICT turns on both):
- *  - -DFUZZ_SERVICE_ONE_LINE: refusal messages are one line. The parsers quote the raw input,
- *    so "10.0.0.1:80\n" gives a message with a newline in it (inet.c and names.c escape it).
+ * Two stricter checks, each of which once found a bug in service.c (both fixed since); the
+ * Makefile builds this target with -DFUZZ_SERVICE_STRICT, which turns on both:
+ *  - -DFUZZ_SERVICE_ONE_LINE: refusal messages are one line. The parsers quoted the raw input,
+ *    so "10.0.0.1:80\n" gave a message with a newline in it (they now escape it, as inet.c and
+ *    names.c do).
  *  - -DFUZZ_SERVICE_DISTINCT_KEYS: distinct endpoints have distinct keys. With ':' written as
- *    '.', "[::ffff:1.2.3.4]:80" and "[::ffff:1:2:3:4]:80" both become "tcp-..ffff.1.2.3.4-80"
+ *    '.', "[::ffff:1.2.3.4]:80" and "[::ffff:1:2:3:4]:80" both became "tcp-..ffff.1.2.3.4-80"
  *    (the same for publish specs "[::ffff:1.2.3.4]:8080:80" and "[::ffff:1:2:3:4]:8080:80").
  */
 #include <jansson.h>

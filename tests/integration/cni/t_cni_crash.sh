@@ -1,0 +1,100 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# Crash consistency of CNI: an ADD (creating its network, publishing a port) killed at each of its
+# steps in turn (NSNET_FAULT=N, test builds only) is rolled back by the next nsnet command and by
+# gc, so the host and the container's namespace are exactly as before, and then succeeds; a DEL
+# killed at any step completes when the runtime runs it again.
+. "$(dirname "$0")/../lib/lib.sh"
+. "$(dirname "$0")/../lib/cni_lib.sh"
+
+probe=0
+NSNET_FAULT=1 "$NSNET" network create probe --subnet 10.99.0.0/24 >/dev/null 2>&1 || probe=$?
+if [ "$probe" = 0 ]; then
+	"$NSNET" network rm probe >/dev/null
+	skip "this build has no fault injection (make FAULT=1)"
+fi
+"$NSNET" gc >/dev/null 2>&1
+
+ip netns add ctr
+sysctl -qw net.ipv4.ip_forward=1	# switched on by the first network and never back off
+# What must be identical before an ADD and after its interrupted run plus gc.
+world() {
+	echo "== links"; ip -br link | awk '{print $1}' | sed 's/@.*//' | sort
+	# (not the operational state: a bridge's follows its ports' carriers, with a lag)
+	echo "== addrs"; ip -br addr | awk '{ $2 = ""; print }' | sed 's/ fe80::[^ ]*//g' | sort
+	echo "== container"; ip -n ctr -br link | awk '{print $1}' | sed 's/@.*//' | sort
+	ip -n ctr -br addr | awk '{ $2 = ""; print }' | sed 's/ fe80::[^ ]*//g' | sort
+	ip -n ctr route | sort
+	# nsnet's own rules (iptables-nft's empty built-in tables, which appear with use, are not).
+	echo "== fw"; { nft list table inet nsnet; nft list table bridge nsnet; ipt_nsnet; } 2>/dev/null | grep -c . || true
+	echo "== records"; find "$STATE_DIR" -name '*.json' ! -path '*/ids/*' | sort
+	for f in $(find "$STATE_DIR/leases" "$STATE_DIR/ports" -name '*.json' 2>/dev/null | sort); do cat "$f"; echo; done
+}
+same_as_before() {
+	tries=0
+	while [ "$(world)" != "$before" ] && [ $tries -lt 50 ]; do
+		tries=$((tries + 1)); sleep 0.1
+	done
+	if [ "$(world)" != "$before" ]; then
+		printf '%s\n' "$before" >"$T_TMP/w.before"; world >"$T_TMP/w.after"
+		diff "$T_TMP/w.before" "$T_TMP/w.after" | head -30 >&2
+		fail "$1: not the state before"
+	fi
+}
+plugin() { # VERB CONF: run the plugin for container c1 in ctr, status only
+	printf '%s' "$2" | env CNI_COMMAND="$1" CNI_CONTAINERID=c1 CNI_IFNAME=eth0 CNI_NETNS=/run/netns/ctr \
+		CNI_PATH="$CNI_BIN_DIR" "$CNI_BIN_DIR/nsnet" >/dev/null 2>&1
+}
+
+conf=$(cni_conf 1.1.0 lan '"subnet":"10.88.0.0/24","runtimeConfig":{"portMappings":[{"hostPort":8080,"containerPort":80}]}')
+for round in "network created by the ADD" "network there already"; do
+	# The second round's network is made by hand, so it stays when its last container goes.
+	[ "$round" = "network created by the ADD" ] || run_ok "$NSNET" network create lan --subnet 10.88.0.0/24 >/dev/null
+	before=$(world)
+	n=1
+	while [ "$n" -le 60 ]; do
+		rc=0
+		NSNET_FAULT=$n plugin ADD "$conf" || rc=$?
+		[ "$rc" = 0 ] && break
+		[ "$rc" = 137 ] || fail "ADD ($round): step $n: exit status $rc, expected 137 (killed) or 0"
+		"$NSNET" vip rm 192.0.2.250:1/udp >/dev/null 2>&1 || true	# any mutating command replays the journal
+		same_as_before "ADD ($round) killed at step $n, rolled back by the next command"
+		run_ok "$NSNET" gc >/dev/null
+		wait_until 5 "$NSNET" check || fail "check after ADD killed at step $n: $("$NSNET" check)"
+		same_as_before "ADD ($round) killed at step $n, then gc"
+		n=$((n + 1))
+	done
+	[ "$n" -gt 2 ] || fail "ADD ($round): was never killed: fault injection did not trigger"
+	echo "ok: ADD ($round): killed at steps 1..$((n - 1)), each rolled back; then completed"
+	ping_ok ctr 10.88.0.1
+	# DEL killed at each step, then run again by the "runtime": it completes. The reference is
+	# the world after a DEL that was not interrupted (in the first round the network the ADD made
+	# goes with it; the network made by hand stays).
+	plugin DEL "$conf" || fail "DEL failed"
+	wait_until 5 "$NSNET" check || fail "check after DEL: $("$NSNET" check)"
+	run_ok "$NSNET" gc >/dev/null	# purges the port's stale anti-spoofing elements, as below
+	wait_until 5 sh -c '! ip -br link | grep -q "^nv"' || fail "the veth of the DEL is still there"
+	before=$(world)
+	plugin ADD "$conf" || fail "ADD after DEL failed"
+	n=1
+	while [ "$n" -le 60 ]; do
+		rc=0
+		NSNET_FAULT=$n plugin DEL "$conf" || rc=$?
+		[ "$rc" = 0 ] && break
+		[ "$rc" = 137 ] || fail "DEL: step $n: exit status $rc"
+		plugin DEL "$conf" || fail "DEL again after DEL killed at step $n failed"
+		"$NSNET" gc >/dev/null	# a veth whose deletion the killed DEL had left to its child
+		same_as_before "DEL killed at step $n, then DEL again"
+		wait_until 5 "$NSNET" check || fail "check after DEL killed at step $n: $("$NSNET" check)"
+		plugin ADD "$conf" || fail "ADD after DEL killed at step $n failed"
+		n=$((n + 1))
+	done
+	plugin DEL "$conf" || fail "last DEL failed"
+	run_ok "$NSNET" gc >/dev/null
+	wait_until 5 sh -c '! ip -br link | grep -q "^nv"' || fail "the veth of the last DEL is still there"
+	if [ "$round" = "network created by the ADD" ]; then
+		ip link show dev nsnet-lan >/dev/null 2>&1 && fail "the network the ADD made is still there after its last DEL"
+	fi
+done
+ip netns del ctr
+run_ok "$NSNET" network rm lan >/dev/null

@@ -1,0 +1,105 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# Crash consistency: every mutating operation is killed (SIGKILL) at each of its steps in turn
+# (NSNET_FAULT=N, test builds only); after `nsnet gc` the host must be exactly as before the
+# operation, `nsnet check` must find records and kernel in agreement, and the operation must
+# then succeed when run again.
+# timeout: 300
+. "$(dirname "$0")/../lib/lib.sh"
+
+# Is fault injection compiled in? A build without it ignores NSNET_FAULT.
+probe=0
+NSNET_FAULT=1 "$NSNET" network create probe --subnet 10.99.0.0/24 >/dev/null 2>&1 || probe=$?
+if [ "$probe" = 0 ]; then
+	"$NSNET" network rm probe >/dev/null
+	skip "this build has no fault injection (make FAULT=1)"
+fi
+"$NSNET" gc >/dev/null 2>&1
+
+# What must be identical before an operation and after its interrupted run plus gc.
+world() {
+	echo "== links"; ip -br link | awk '{print $1}' | sed 's/@.*//' | sort
+	echo "== addrs"; ip -br addr | sed 's/ fe80::[^ ]*//g' | sort
+	echo "== netns"; ip netns list | awk '{print $1}' | sort
+	echo "== etc"; find /etc/netns | sort
+	# The ruleset as a set of objects: gc rebuilds the table, which may list chains in another order.
+	echo "== nft"; nft -j list ruleset | python3 -c '
+import json, sys
+def strip(o):
+    if isinstance(o, dict):
+        return {k: strip(v) for k, v in o.items() if k != "handle"}
+    if isinstance(o, list):
+        return [strip(v) for v in o]
+    return o
+def iptables_nft(o):  # iptables-nft keeps its built-in tables once used; not nsnet tables
+    v = next(iter(o.values()))
+    return v.get("family") in ("ip", "ip6") and v.get("table", v.get("name")) in ("filter", "nat", "raw", "mangle", "security")
+objs = [json.dumps(strip(o), sort_keys=True) for o in json.load(sys.stdin)["nftables"]
+        if "metainfo" not in o and not iptables_nft(o)]
+print("\n".join(sorted(objs)))'
+	# nsnet's iptables chains and rules, as a set (gc may rebuild them in another order).
+	echo "== iptables"; ipt_nsnet | sort
+	svc_snapshot | sed -n '/^== route_localnet/,$p'
+}
+
+# same_as_before WHAT: the world equals $before (the kernel frees a deleted namespace's links in
+# the background: allow it a moment, polling).
+same_as_before() {
+	tries=0
+	while [ "$(world)" != "$before" ] && [ $tries -lt 50 ]; do
+		tries=$((tries + 1)); sleep 0.1
+	done
+	if [ "$(world)" != "$before" ]; then
+		echo "$before" >/tmp/crash.before; world >/tmp/crash.after
+		diff /tmp/crash.before /tmp/crash.after | head -30 >&2
+		fail "$1: not the state before"
+	fi
+}
+
+# crash_each NAME CMD...: kill CMD at step 1, 2, ... until it completes; check each time.
+crash_each() {
+	what=$1; shift
+	before=$(world)
+	n=1
+	while [ "$n" -le 60 ]; do
+		rc=0
+		NSNET_FAULT=$n "$@" >/dev/null 2>&1 || rc=$?
+		[ "$rc" = 0 ] && break
+		[ "$rc" = 137 ] || fail "$what: step $n: exit status $rc, expected 137 (killed) or 0"
+		# First the journal alone: any mutating command replays it before its own work (this
+		# one then fails: no such VIP). Then gc, which also rebuilds the rules from the records.
+		"$NSNET" vip rm 192.0.2.250:1/udp >/dev/null 2>&1 || true
+		same_as_before "$what: killed at step $n, rolled back by the next command"
+		run_ok "$NSNET" gc >/dev/null
+		run_ok "$NSNET" check >/dev/null
+		same_as_before "$what: killed at step $n, then gc"
+		n=$((n + 1))
+	done
+	[ "$n" -gt 1 ] || fail "$what: was never killed: fault injection did not trigger"
+	[ "$n" -le 60 ] || fail "$what: still killed after 60 steps"
+	echo "ok: $what: killed at steps 1..$((n - 1)), each rolled back by gc; then completed"
+}
+
+make_wan
+crash_each "network create" "$NSNET" network create lan --subnet 10.0.0.0/24 --subnet fd00:10::/64
+crash_each "ns add" "$NSNET" ns add a --net lan --dns 192.0.2.53
+run_ok "$NSNET" network create l2 --subnet 10.1.0.0/24 >/dev/null
+crash_each "attach" "$NSNET" attach a l2
+crash_each "vip add" "$NSNET" vip add 10.100.0.1:80 a:8080 --affinity 30
+crash_each "vip set" "$NSNET" vip set 10.100.0.1:80 a:8081
+# 64 backends with affinity replaced by 64 others: the undo of that vip set (delete the new,
+# re-add the old) is one journal line of over 30 KiB of nft text.
+many=$(i=1; while [ $i -le 64 ]; do printf ' 10.9.0.%d:80' "$i"; i=$((i + 1)); done)
+others=$(i=1; while [ $i -le 64 ]; do printf ' 10.9.1.%d:80' "$i"; i=$((i + 1)); done)
+crash_each "vip add, 64 backends" "$NSNET" vip add 10.100.0.2:80 $many --affinity 30
+crash_each "vip set, 64 backends" "$NSNET" vip set 10.100.0.2:80 $others
+crash_each "publish" "$NSNET" publish a 8080:80
+crash_each "publish 127.0.0.1" "$NSNET" publish a 127.0.0.1:8081:80
+ping_ok a 10.0.0.1
+
+run_ok "$NSNET" ns rm a >/dev/null
+run_ok "$NSNET" vip rm 10.100.0.1:80 >/dev/null
+run_ok "$NSNET" vip rm 10.100.0.2:80 >/dev/null
+run_ok "$NSNET" network rm l2 >/dev/null
+run_ok "$NSNET" network rm lan >/dev/null
+leak_check

@@ -1,0 +1,33 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# vip add --affinity: every connection of a client goes to the same backend (while it keeps
+# connecting within the timeout); vip ls --json reports the affinity.
+. "$(dirname "$0")/../lib/lib.sh"
+
+run_ok "$NSNET" network create lan --subnet 10.0.0.0/24 >/dev/null
+for ns in b1 b2 c d; do run_ok "$NSNET" ns add "$ns" --net lan >/dev/null; done
+start_name_server b1 8080 b1
+start_name_server b2 8080 b2
+
+run_ok "$NSNET" vip add 10.100.0.1:80/tcp b1:8080 b2:8080 --affinity 60 >/dev/null
+assert_eq "$(json "$NSNET" vip ls --json | jq -c '[.[] | [.address, .port, .protocol, .affinity, (.backends | length)]]')" \
+	'[["10.100.0.1",80,"tcp",60,2]]' "vip ls --json"
+
+counts=$(tcp_counts c 10.100.0.1 80 30)
+b1=$(count_of "$counts" b1)
+b2=$(count_of "$counts" b2)
+[ "$b1" = 30 ] || [ "$b2" = 30 ] || fail "30 connections from c did not all reach one backend: $(echo $counts)"
+first=b1; [ "$b2" = 30 ] && first=b2
+# Still the same backend for a second round.
+assert_eq "$(tcp_counts c 10.100.0.1 80 10)" "$first 10" "10 more connections from c"
+# Another client also sticks to one backend (whichever it got).
+counts=$(tcp_counts d 10.100.0.1 80 20)
+[ "$(count_of "$counts" b1)" = 20 ] || [ "$(count_of "$counts" b2)" = 20 ] ||
+	fail "20 connections from d did not all reach one backend: $(echo $counts)"
+
+run_ok "$NSNET" vip rm 10.100.0.1:80/tcp >/dev/null
+stop_servers
+for ns in b1 b2 c d; do run_ok "$NSNET" ns rm "$ns" >/dev/null; done
+run_ok "$NSNET" network rm lan >/dev/null
+svc_leak_check
+leak_check
