@@ -1,0 +1,504 @@
+// SPDX-License-Identifier: MIT
+// Unit tests for the firewall renderers: one fixed network, VIP and published port rendered by the
+// nft backend (nft commands) and by the iptables backend (restore steps), compared with the text.
+//
+// What each backend writes for a change is the contract the core relies on (--dry-run prints it,
+// the journal records it, t_golden compares a whole sequence of it): these tests pin the text of
+// each renderer on its own, so a change to one shows up here, next to the object that caused it.
+// The renderers are called directly (fw_nft_* / fw_ipt_*), not through the backend dispatch.
+#include <netinet/in.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "firewall/fw.h"
+#include "model/service.h"
+#include "unit.h"
+
+static struct nsnet_addr v4(uint8_t a, uint8_t b, uint8_t c, uint8_t d)
+{
+	struct nsnet_addr x = { .family = AF_INET, .b = { a, b, c, d } };
+
+	return x;
+}
+
+/* fd00::@last */
+static struct nsnet_addr v6(uint8_t last)
+{
+	struct nsnet_addr x = { .family = AF_INET6, .b = { 0xfd } };
+
+	x.b[15] = last;
+	return x;
+}
+
+/* The fixed network: "lan" on bridge nsnet-lan, 10.0.0.0/24 and fd00::/64, NAT on. */
+static struct nsnet_network lan(void)
+{
+	struct nsnet_network net = { .name = "lan", .bridge = "nsnet-lan", .n_subnets = 2, .nat = true };
+
+	net.subnet[0].addr = v4(10, 0, 0, 0);
+	net.subnet[0].len = 24;
+	net.gateway[0] = v4(10, 0, 0, 1);
+	net.subnet[1].addr = v6(0);
+	net.subnet[1].len = 64;
+	net.gateway[1] = v6(1);
+	return net;
+}
+
+/* The fixed VIP: 10.100.0.1:80/tcp over 10.0.0.2:8080 and 10.0.0.3:8080; @affinity in seconds. */
+static struct nsnet_vip web(unsigned int id, unsigned int affinity)
+{
+	struct nsnet_vip v = { .id = id, .proto = IPPROTO_TCP, .affinity = affinity, .n_backends = 2 };
+
+	v.vip.addr = v4(10, 100, 0, 1);
+	v.vip.port = 80;
+	for (int i = 0; i < 2; i++) {
+		v.backend[i].ep.addr = v4(10, 0, 0, (uint8_t)(2 + i));
+		v.backend[i].ep.port = 8080;
+	}
+	return v;
+}
+
+/* The fixed published port: host port 8080/tcp on every address to 10.0.0.2:80. */
+static struct nsnet_port pub(void)
+{
+	struct nsnet_port p = { .id = 3, .host_port = 8080, .port = 80, .proto = IPPROTO_TCP };
+
+	p.target = v4(10, 0, 0, 2);
+	return p;
+}
+
+/* Does @text hold @line as a whole line? */
+static int has_line(const char *text, const char *line)
+{
+	size_t n = strlen(line);
+
+	for (const char *p = text; (p = strstr(p, line)); p++)
+		if ((p == text || p[-1] == '\n') && (p[n] == '\n' || !p[n]))
+			return 1;
+	return 0;
+}
+
+static int count_lines(const char *text, const char *prefix)
+{
+	int n = 0;
+
+	for (const char *p = text; *p; p += strcspn(p, "\n"), p += *p == '\n')
+		n += !strncmp(p, prefix, strlen(prefix));
+	return n;
+}
+
+/* The text from the first line that starts with @prefix to the end ("" when there is none). */
+static const char *from_line(const char *text, const char *prefix)
+{
+	size_t n = strlen(prefix);
+
+	for (const char *p = text; *p; p += strcspn(p, "\n"), p += *p == '\n')
+		if (!strncmp(p, prefix, n))
+			return p;
+	return "";
+}
+
+/* nft: the network's own chains and map elements, after the table's base (checked apart). */
+static const char nft_lan_add[] =
+	"add chain inet nsnet in-lan\n"
+	"flush chain inet nsnet in-lan\n"
+	"add rule inet nsnet in-lan oifname \"nsnet-lan\" accept\n"
+	"add rule inet nsnet in-lan ct status dnat accept\n"
+	"add rule inet nsnet in-lan oifname @bridges drop\n"
+	"add rule inet nsnet in-lan accept\n"
+	"add chain inet nsnet out-lan\n"
+	"flush chain inet nsnet out-lan\n"
+	"add rule inet nsnet out-lan ct status dnat accept\n"
+	"add rule inet nsnet out-lan drop\n"
+	"add chain inet nsnet nat-lan\n"
+	"flush chain inet nsnet nat-lan\n"
+	"add rule inet nsnet nat-lan oifname != \"nsnet-lan\" ip saddr 10.0.0.0/24 masquerade\n"
+	"add rule inet nsnet nat-lan oifname != \"nsnet-lan\" ip6 saddr fd00::/64 masquerade\n"
+	"add chain inet nsnet natout-lan\n"
+	"flush chain inet nsnet natout-lan\n"
+	"add rule inet nsnet natout-lan ct status dnat ip saddr 10.0.0.0/24 masquerade\n"
+	"add rule inet nsnet natout-lan ct status dnat ip6 saddr fd00::/64 masquerade\n"
+	"add element inet nsnet bridges { \"nsnet-lan\" }\n"
+	"add element inet nsnet nat_out { \"nsnet-lan\" : jump natout-lan }\n"
+	"add element inet nsnet fwd_in { \"nsnet-lan\" : jump in-lan }\n"
+	"add element inet nsnet fwd_out { \"nsnet-lan\" : jump out-lan }\n"
+	"add element inet nsnet nat_in { \"nsnet-lan\" : jump nat-lan }\n";
+
+TEST(test_nft_network_add)
+{
+	struct nsnet_network net = lan();
+	struct strbuf o = { 0 };
+	const char *t;
+
+	fw_nft_network_add(&net, &o);
+	t = strbuf_str(&o);
+	CHECK_EQ_STR(from_line(t, "add chain inet nsnet in-lan"), nft_lan_add);
+	/* The base comes first: table, sets and maps, base chains and their re-asserted rules. */
+	CHECK(!strncmp(t, "add table inet nsnet\n", 21));
+	CHECK(has_line(t, "add map inet nsnet fwd_in { type ifname : verdict ; }"));
+	CHECK(has_line(t, "add map inet nsnet svc4 { type ipv4_addr . inet_proto . inet_service : verdict ; }"));
+	CHECK(has_line(t, "add map inet nsnet bk4t { typeof ip daddr . tcp dport . numgen random mod 2 : ip daddr . tcp dport ; }"));
+	CHECK(has_line(t, "add chain inet nsnet forward { type filter hook forward priority filter ; policy accept ; }"));
+	CHECK(has_line(t, "add rule inet nsnet forward ct state established,related accept"));
+	CHECK(has_line(t, "add rule inet nsnet forward iifname vmap @fwd_in"));
+	CHECK(has_line(t, "add rule inet nsnet postrouting iifname vmap @nat_in"));
+	CHECK(has_line(t, "add rule inet nsnet svc-pre ip daddr . meta l4proto . th dport vmap @svc4"));
+	CHECK(has_line(t, "add rule inet nsnet pick4t-2 dnat ip to ip daddr . tcp dport . numgen random mod 2 map @bk4t"));
+	CHECK(has_line(t, "add rule inet nsnet picksep6u-64 ip6 daddr . udp dport . numgen random mod 64 vmap @sep6u"));
+	/* One pick and one picksep chain per family, protocol and backend count 1..64. */
+	CHECK_EQ_INT(count_lines(t, "add chain inet nsnet pick"), 2 * 2 * 2 * 64);
+	/* Policies stay accept: nsnet never decides for other tables. */
+	CHECK_EQ_INT(count_lines(t, "add chain inet nsnet forward {"), 1);
+	CHECK(!strstr(t, "policy drop"));
+	strbuf_free(&o);
+}
+
+TEST(test_nft_network_internal_no_nat)
+{
+	struct nsnet_network net = lan();
+	struct strbuf o = { 0 };
+	const char *t;
+
+	net.internal = true;
+	net.nat = false;
+	fw_nft_network_add(&net, &o);
+	t = strbuf_str(&o);
+	/* Nothing leaves an internal network; its nat chain is empty, replies to DNAT still work. */
+	CHECK(has_line(t, "add rule inet nsnet in-lan drop"));
+	CHECK(!has_line(t, "add rule inet nsnet in-lan accept"));
+	CHECK_EQ_INT(count_lines(t, "add rule inet nsnet nat-lan "), 0);
+	CHECK(has_line(t, "add chain inet nsnet nat-lan"));
+	CHECK(has_line(t, "add rule inet nsnet natout-lan ct status dnat ip saddr 10.0.0.0/24 masquerade"));
+	strbuf_free(&o);
+}
+
+TEST(test_nft_network_del)
+{
+	struct nsnet_network net = lan();
+	struct strbuf o = { 0 };
+
+	fw_nft_network_del(&net, false, &o);
+	/* Map elements go before the chains they jump to. */
+	CHECK_EQ_STR(strbuf_str(&o),
+		     "delete element inet nsnet nat_in { \"nsnet-lan\" }\n"
+		     "delete element inet nsnet nat_out { \"nsnet-lan\" }\n"
+		     "delete element inet nsnet fwd_out { \"nsnet-lan\" }\n"
+		     "delete element inet nsnet fwd_in { \"nsnet-lan\" }\n"
+		     "delete element inet nsnet bridges { \"nsnet-lan\" }\n"
+		     "flush chain inet nsnet natout-lan\n"
+		     "delete chain inet nsnet natout-lan\n"
+		     "flush chain inet nsnet nat-lan\n"
+		     "delete chain inet nsnet nat-lan\n"
+		     "flush chain inet nsnet out-lan\n"
+		     "delete chain inet nsnet out-lan\n"
+		     "flush chain inet nsnet in-lan\n"
+		     "delete chain inet nsnet in-lan\n");
+	/* The last network: the table, which holds everything of nsnet's, goes at once. */
+	o.len = 0;
+	fw_nft_network_del(&net, true, &o);
+	CHECK_EQ_STR(strbuf_str(&o), "delete table inet nsnet\n");
+	strbuf_free(&o);
+}
+
+TEST(test_nft_vip)
+{
+	struct nsnet_vip v = web(7, 0);
+	struct strbuf o = { 0 };
+	char elem[128];
+
+	/* A VIP without affinity is map elements only, no chain of its own. */
+	fw_nft_vip_add(&v, &o);
+	CHECK_EQ_STR(strbuf_str(&o),
+		     "add element inet nsnet bk4t { 10.100.0.1 . 80 . 0 : 10.0.0.2 . 8080 }\n"
+		     "add element inet nsnet bk4t { 10.100.0.1 . 80 . 1 : 10.0.0.3 . 8080 }\n"
+		     "add element inet nsnet svc4 { 10.100.0.1 . tcp . 80 : jump pick4t-2 }\n");
+	fw_nft_vip_element(&v, elem, sizeof(elem));
+	CHECK_EQ_STR(elem, "10.100.0.1 . tcp . 80 : jump pick4t-2");
+	o.len = 0;
+	fw_nft_vip_del(&v, &o);
+	CHECK_EQ_STR(strbuf_str(&o),
+		     "delete element inet nsnet svc4 { 10.100.0.1 . tcp . 80 }\n"
+		     "delete element inet nsnet bk4t { 10.100.0.1 . 80 . 0 }\n"
+		     "delete element inet nsnet bk4t { 10.100.0.1 . 80 . 1 }\n");
+	strbuf_free(&o);
+}
+
+TEST(test_nft_vip_affinity)
+{
+	struct nsnet_vip v = web(8, 600);
+	struct strbuf o = { 0 };
+
+	fw_nft_vip_add(&v, &o);
+	CHECK_EQ_STR(strbuf_str(&o),
+		     "add chain inet nsnet vip-8\n"
+		     "add set inet nsnet aff-8-0 { type ipv4_addr ; flags dynamic,timeout ; timeout 600s ; }\n"
+		     "add chain inet nsnet sep-8-0\n"
+		     "add rule inet nsnet sep-8-0 update @aff-8-0 { ip saddr } meta l4proto tcp dnat ip to 10.0.0.2:8080\n"
+		     "add rule inet nsnet vip-8 ip saddr @aff-8-0 goto sep-8-0\n"
+		     "add element inet nsnet sep4t { 10.100.0.1 . 80 . 0 : goto sep-8-0 }\n"
+		     "add set inet nsnet aff-8-1 { type ipv4_addr ; flags dynamic,timeout ; timeout 600s ; }\n"
+		     "add chain inet nsnet sep-8-1\n"
+		     "add rule inet nsnet sep-8-1 update @aff-8-1 { ip saddr } meta l4proto tcp dnat ip to 10.0.0.3:8080\n"
+		     "add rule inet nsnet vip-8 ip saddr @aff-8-1 goto sep-8-1\n"
+		     "add element inet nsnet sep4t { 10.100.0.1 . 80 . 1 : goto sep-8-1 }\n"
+		     "add rule inet nsnet vip-8 goto picksep4t-2\n"
+		     "add element inet nsnet svc4 { 10.100.0.1 . tcp . 80 : jump vip-8 }\n");
+	strbuf_free(&o);
+}
+
+TEST(test_nft_vip_ipv6_udp_empty)
+{
+	struct nsnet_vip v = { .id = 9, .proto = IPPROTO_UDP, .n_backends = 1 };
+	struct strbuf o = { 0 };
+	const char *t;
+
+	v.vip.addr = v6(0x53);
+	v.vip.port = 53;
+	v.backend[0].ep.addr = v6(2);
+	v.backend[0].ep.port = 5353;
+	fw_nft_vip_add(&v, &o);
+	t = strbuf_str(&o);
+	CHECK(has_line(t, "add element inet nsnet svc6 { fd00::53 . udp . 53 : jump pick6u-1 }"));
+	CHECK_EQ_INT(count_lines(t, "add element inet nsnet bk6u { fd00::53 . 53 . 0 : fd00::2 . 5353 }"), 1);
+	CHECK_EQ_INT(count_lines(t, "add element inet nsnet svc4"), 0);
+	/* Without backends: an element of empty6, which the filter hooks reject. */
+	o.len = 0;
+	v.n_backends = 0;
+	fw_nft_vip_add(&v, &o);
+	CHECK(has_line(strbuf_str(&o), "add element inet nsnet empty6 { fd00::53 . udp . 53 }"));
+	CHECK_EQ_INT(count_lines(strbuf_str(&o), "add element inet nsnet svc6"), 0);
+	strbuf_free(&o);
+}
+
+TEST(test_nft_port)
+{
+	struct nsnet_port p = pub();
+	struct strbuf o = { 0 };
+
+	fw_nft_port_add(&p, &o);
+	CHECK_EQ_STR(strbuf_str(&o),
+		     "add chain inet nsnet pub-3\n"
+		     "add rule inet nsnet pub-3 meta l4proto tcp dnat ip to 10.0.0.2:80\n"
+		     "add element inet nsnet pubany4 { tcp . 8080 : jump pub-3 }\n");
+	o.len = 0;
+	fw_nft_port_del(&p, &o);
+	CHECK_EQ_STR(strbuf_str(&o),
+		     "delete element inet nsnet pubany4 { tcp . 8080 }\n"
+		     "flush chain inet nsnet pub-3\n"
+		     "delete chain inet nsnet pub-3\n");
+	/* On one host address (here loopback, UDP): keyed by that address in svc4. */
+	o.len = 0;
+	p.host_ip = v4(127, 0, 0, 1);
+	p.proto = IPPROTO_UDP;
+	fw_nft_port_add(&p, &o);
+	CHECK_EQ_STR(strbuf_str(&o),
+		     "add chain inet nsnet pub-3\n"
+		     "add rule inet nsnet pub-3 meta l4proto udp dnat ip to 10.0.0.2:80\n"
+		     "add element inet nsnet svc4 { 127.0.0.1 . udp . 8080 : jump pub-3 }\n");
+	strbuf_free(&o);
+}
+
+/* iptables: the network's own steps, after the base chains and their jumps (checked apart). */
+static const char ipt_lan_add[] =
+	"4 filter N NSNET-IN-nsnet-lan\n"
+	"4 filter F NSNET-IN-nsnet-lan\n"
+	"4 filter A NSNET-IN-nsnet-lan -o nsnet-lan -j ACCEPT\n"
+	"4 filter A NSNET-IN-nsnet-lan -m conntrack --ctstate DNAT -j ACCEPT\n"
+	"4 filter A NSNET-IN-nsnet-lan -j NSNET-ISOLATION\n"
+	"4 filter A NSNET-IN-nsnet-lan -j ACCEPT\n"
+	"4 filter N NSNET-OUT-nsnet-lan\n"
+	"4 filter F NSNET-OUT-nsnet-lan\n"
+	"4 filter A NSNET-OUT-nsnet-lan -m conntrack --ctstate DNAT -j ACCEPT\n"
+	"4 filter A NSNET-OUT-nsnet-lan -j DROP\n"
+	"6 filter N NSNET-IN-nsnet-lan\n"
+	"6 filter F NSNET-IN-nsnet-lan\n"
+	"6 filter A NSNET-IN-nsnet-lan -o nsnet-lan -j ACCEPT\n"
+	"6 filter A NSNET-IN-nsnet-lan -m conntrack --ctstate DNAT -j ACCEPT\n"
+	"6 filter A NSNET-IN-nsnet-lan -j NSNET-ISOLATION\n"
+	"6 filter A NSNET-IN-nsnet-lan -j ACCEPT\n"
+	"6 filter N NSNET-OUT-nsnet-lan\n"
+	"6 filter F NSNET-OUT-nsnet-lan\n"
+	"6 filter A NSNET-OUT-nsnet-lan -m conntrack --ctstate DNAT -j ACCEPT\n"
+	"6 filter A NSNET-OUT-nsnet-lan -j DROP\n"
+	"4 filter A NSNET-ISOLATION -o nsnet-lan -j DROP\n"
+	"4 filter A NSNET-FORWARD -i nsnet-lan -j NSNET-IN-nsnet-lan\n"
+	"4 filter A NSNET-FORWARD -o nsnet-lan -j NSNET-OUT-nsnet-lan\n"
+	"6 filter A NSNET-ISOLATION -o nsnet-lan -j DROP\n"
+	"6 filter A NSNET-FORWARD -i nsnet-lan -j NSNET-IN-nsnet-lan\n"
+	"6 filter A NSNET-FORWARD -o nsnet-lan -j NSNET-OUT-nsnet-lan\n"
+	"4 nat A NSNET-POSTROUTING -s 10.0.0.0/24 ! -o nsnet-lan -j MASQUERADE\n"
+	"4 nat A NSNET-POSTROUTING -s 10.0.0.0/24 -o nsnet-lan -m conntrack --ctstate DNAT -j MASQUERADE\n"
+	"6 nat A NSNET-POSTROUTING -s fd00::/64 ! -o nsnet-lan -j MASQUERADE\n"
+	"6 nat A NSNET-POSTROUTING -s fd00::/64 -o nsnet-lan -m conntrack --ctstate DNAT -j MASQUERADE\n"
+	"4 nat A NSNET-POSTROUTING -s 127.0.0.0/8 -o nsnet-lan -j MASQUERADE\n"
+	"4 raw A NSNET-GUARD -d 127.0.0.0/8 -i nsnet-lan -j DROP\n"
+	"4 raw A NSNET-GUARD -s 127.0.0.0/8 -i nsnet-lan -j DROP\n";
+
+TEST(test_ipt_network_add)
+{
+	struct nsnet_network net = lan();
+	struct strbuf o = { 0 };
+	const char *t;
+
+	fw_ipt_network_add(&net, &o);
+	t = strbuf_str(&o);
+	CHECK_EQ_STR(from_line(t, "4 filter N NSNET-IN-nsnet-lan"), ipt_lan_add);
+	/* The base: nsnet's chains, each reached by one jump from a built-in chain, both families. */
+	CHECK(!strncmp(t, "4 filter N NSNET-FORWARD\n", 25));
+	CHECK(has_line(t, "4 filter A NSNET-FORWARD -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT"));
+	CHECK(has_line(t, "4 nat A NSNET-SERVICES ! -d 127.0.0.0/8 -m addrtype --dst-type LOCAL -j NSNET-PUBANY"));
+	CHECK(has_line(t, "6 nat A NSNET-SERVICES ! -d ::1/128 -m addrtype --dst-type LOCAL -j NSNET-PUBANY"));
+	CHECK(has_line(t, "4 raw I PREROUTING -j NSNET-GUARD"));
+	CHECK_EQ_INT(count_lines(t, "4 filter I "), 2);
+	CHECK_EQ_INT(count_lines(t, "4 nat I "), 3);
+	CHECK_EQ_INT(count_lines(t, "6 nat I "), 3);
+	/* Built-in chains only get jumps: nothing is appended to them. */
+	CHECK_EQ_INT(count_lines(t, "4 filter A FORWARD"), 0);
+	CHECK_EQ_INT(count_lines(t, "4 nat A POSTROUTING"), 0);
+	strbuf_free(&o);
+}
+
+TEST(test_ipt_network_internal_no_nat)
+{
+	struct nsnet_network net = lan();
+	struct strbuf o = { 0 };
+	const char *t;
+
+	net.internal = true;
+	net.nat = false;
+	fw_ipt_network_add(&net, &o);
+	t = strbuf_str(&o);
+	CHECK(has_line(t, "4 filter A NSNET-IN-nsnet-lan -j DROP"));
+	CHECK(!has_line(t, "4 filter A NSNET-IN-nsnet-lan -j ACCEPT"));
+	CHECK_EQ_INT(count_lines(t, "4 nat A NSNET-POSTROUTING -s 10.0.0.0/24 ! -o"), 0);
+	CHECK(has_line(t, "4 nat A NSNET-POSTROUTING -s 10.0.0.0/24 -o nsnet-lan -m conntrack --ctstate DNAT -j MASQUERADE"));
+	strbuf_free(&o);
+}
+
+TEST(test_ipt_network_del)
+{
+	struct nsnet_network net = lan();
+	struct strbuf o = { 0 };
+
+	fw_ipt_network_del(&net, false, &o);
+	/* Every A of the add has its D, and the jumps go before the chains are deleted. */
+	CHECK_EQ_STR(strbuf_str(&o),
+		     "4 filter D NSNET-ISOLATION -o nsnet-lan -j DROP\n"
+		     "4 filter D NSNET-FORWARD -i nsnet-lan -j NSNET-IN-nsnet-lan\n"
+		     "4 filter D NSNET-FORWARD -o nsnet-lan -j NSNET-OUT-nsnet-lan\n"
+		     "6 filter D NSNET-ISOLATION -o nsnet-lan -j DROP\n"
+		     "6 filter D NSNET-FORWARD -i nsnet-lan -j NSNET-IN-nsnet-lan\n"
+		     "6 filter D NSNET-FORWARD -o nsnet-lan -j NSNET-OUT-nsnet-lan\n"
+		     "4 nat D NSNET-POSTROUTING -s 10.0.0.0/24 ! -o nsnet-lan -j MASQUERADE\n"
+		     "4 nat D NSNET-POSTROUTING -s 10.0.0.0/24 -o nsnet-lan -m conntrack --ctstate DNAT -j MASQUERADE\n"
+		     "6 nat D NSNET-POSTROUTING -s fd00::/64 ! -o nsnet-lan -j MASQUERADE\n"
+		     "6 nat D NSNET-POSTROUTING -s fd00::/64 -o nsnet-lan -m conntrack --ctstate DNAT -j MASQUERADE\n"
+		     "4 nat D NSNET-POSTROUTING -s 127.0.0.0/8 -o nsnet-lan -j MASQUERADE\n"
+		     "4 raw D NSNET-GUARD -d 127.0.0.0/8 -i nsnet-lan -j DROP\n"
+		     "4 raw D NSNET-GUARD -s 127.0.0.0/8 -i nsnet-lan -j DROP\n"
+		     "4 filter X NSNET-IN-nsnet-lan\n"
+		     "4 filter X NSNET-OUT-nsnet-lan\n"
+		     "6 filter X NSNET-IN-nsnet-lan\n"
+		     "6 filter X NSNET-OUT-nsnet-lan\n");
+	/* The last network: then the base chains go too, each after the jump to it. */
+	o.len = 0;
+	fw_ipt_network_del(&net, true, &o);
+	CHECK(strstr(strbuf_str(&o), "4 filter D FORWARD -j NSNET-FORWARD\n4 filter D OUTPUT -j NSNET-REJECT\n"
+				    "4 filter X NSNET-FORWARD\n"));
+	CHECK(has_line(strbuf_str(&o), "6 nat X NSNET-POSTROUTING"));
+	CHECK(!strcmp(from_line(strbuf_str(&o), "4 raw D PREROUTING"),
+		      "4 raw D PREROUTING -j NSNET-GUARD\n4 raw X NSNET-GUARD\n"));
+	strbuf_free(&o);
+}
+
+TEST(test_ipt_vip)
+{
+	struct nsnet_vip v = web(7, 0), va = web(8, 600);
+	struct strbuf o = { 0 };
+
+	fw_ipt_vip_add(&v, &o);
+	CHECK_EQ_STR(strbuf_str(&o),
+		     "4 nat N NSNET-SVC-7\n"
+		     "4 nat F NSNET-SVC-7\n"
+		     "4 nat N NSNET-SEP-7-0\n"
+		     "4 nat F NSNET-SEP-7-0\n"
+		     "4 nat A NSNET-SEP-7-0 -p tcp -j DNAT --to-destination 10.0.0.2:8080\n"
+		     "4 nat N NSNET-SEP-7-1\n"
+		     "4 nat F NSNET-SEP-7-1\n"
+		     "4 nat A NSNET-SEP-7-1 -p tcp -j DNAT --to-destination 10.0.0.3:8080\n"
+		     "4 nat A NSNET-SVC-7 -m statistic --mode random --probability 0.50000000000 -j NSNET-SEP-7-0\n"
+		     "4 nat A NSNET-SVC-7 -j NSNET-SEP-7-1\n"
+		     "4 nat A NSNET-VIPS -d 10.100.0.1/32 -p tcp -m tcp --dport 80 -j NSNET-SVC-7\n");
+	o.len = 0;
+	fw_ipt_vip_add(&va, &o);
+	CHECK_EQ_STR(from_line(strbuf_str(&o), "4 nat A NSNET-SVC-8"),
+		     "4 nat A NSNET-SVC-8 -m recent --rcheck --seconds 600 --reap --name NSNET-SEP-8-0 --mask 255.255.255.255 --rsource -j NSNET-SEP-8-0\n"
+		     "4 nat A NSNET-SVC-8 -m recent --rcheck --seconds 600 --reap --name NSNET-SEP-8-1 --mask 255.255.255.255 --rsource -j NSNET-SEP-8-1\n"
+		     "4 nat A NSNET-SVC-8 -m statistic --mode random --probability 0.50000000000 -j NSNET-SEP-8-0\n"
+		     "4 nat A NSNET-SVC-8 -j NSNET-SEP-8-1\n"
+		     "4 nat A NSNET-VIPS -d 10.100.0.1/32 -p tcp -m tcp --dport 80 -j NSNET-SVC-8\n");
+	CHECK(has_line(strbuf_str(&o), "4 nat A NSNET-SEP-8-1 -p tcp -m recent --set --name NSNET-SEP-8-1 --mask 255.255.255.255 --rsource -j DNAT --to-destination 10.0.0.3:8080"));
+	strbuf_free(&o);
+}
+
+TEST(test_ipt_port)
+{
+	struct nsnet_port p = pub();
+	struct strbuf o = { 0 };
+
+	fw_ipt_port_add(&p, &o);
+	CHECK_EQ_STR(strbuf_str(&o),
+		     "4 nat N NSNET-PUB-3\n"
+		     "4 nat F NSNET-PUB-3\n"
+		     "4 nat A NSNET-PUB-3 -p tcp -j DNAT --to-destination 10.0.0.2:80\n"
+		     "4 nat A NSNET-PUBANY -p tcp -m tcp --dport 8080 -j NSNET-PUB-3\n");
+	o.len = 0;
+	fw_ipt_port_del(&p, &o);
+	CHECK_EQ_STR(strbuf_str(&o),
+		     "4 nat D NSNET-PUBANY -p tcp -m tcp --dport 8080 -j NSNET-PUB-3\n"
+		     "4 nat X NSNET-PUB-3\n");
+	o.len = 0;
+	p.host_ip = v4(127, 0, 0, 1);
+	p.proto = IPPROTO_UDP;
+	fw_ipt_port_add(&p, &o);
+	CHECK(has_line(strbuf_str(&o), "4 nat A NSNET-PUB-3 -p udp -j DNAT --to-destination 10.0.0.2:80"));
+	CHECK(has_line(strbuf_str(&o), "4 nat A NSNET-VIPS -d 127.0.0.1/32 -p udp -m udp --dport 8080 -j NSNET-PUB-3"));
+	strbuf_free(&o);
+}
+
+/* The chain names each backend gives the same objects (what check and gc look for). */
+TEST(test_chain_names)
+{
+	struct nsnet_network net = lan();
+	struct nsnet_vip v = web(7, 0);
+	struct nsnet_port p = pub();
+	char buf[64];
+
+	fw_ipt_network_chain(&net, true, buf, sizeof(buf));
+	CHECK_EQ_STR(buf, "NSNET-IN-nsnet-lan");
+	fw_ipt_network_chain(&net, false, buf, sizeof(buf));
+	CHECK_EQ_STR(buf, "NSNET-OUT-nsnet-lan");
+	fw_ipt_vip_chain(&v, buf, sizeof(buf));
+	CHECK_EQ_STR(buf, "NSNET-SVC-7");
+	fw_ipt_port_chain(&p, buf, sizeof(buf));
+	CHECK_EQ_STR(buf, "NSNET-PUB-3");
+}
+
+int main(void)
+{
+	RUN(test_nft_network_add);
+	RUN(test_nft_network_internal_no_nat);
+	RUN(test_nft_network_del);
+	RUN(test_nft_vip);
+	RUN(test_nft_vip_affinity);
+	RUN(test_nft_vip_ipv6_udp_empty);
+	RUN(test_nft_port);
+	RUN(test_ipt_network_add);
+	RUN(test_ipt_network_internal_no_nat);
+	RUN(test_ipt_network_del);
+	RUN(test_ipt_vip);
+	RUN(test_ipt_port);
+	RUN(test_chain_names);
+	return unit_done();
+}
