@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// nsnet's entry point: global options, then a table of subcommands.
+// nsnet's entry point: global options, then a table of subcommands (which also makes the help).
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,43 +11,36 @@
 
 static int cmd_explain(struct cli *c, int argc, char **argv);
 
+/*
+ * The top-level commands: the dispatch table and, in this order, the "Commands:" part of
+ * `nsnet --help` (one line each: name and summary); `nsnet COMMAND --help` shows the arguments.
+ */
 static const struct cli_cmd commands[] = {
-	{ "network", cmd_network, "create, remove and list bridge networks" },
-	{ "ns", cmd_ns, "add, remove and list network namespaces" },
-	{ "attach", cmd_attach, "attach a namespace to a network" },
-	{ "detach", cmd_detach, "detach a namespace from a network" },
-	{ "exec", cmd_exec, "run a command inside a namespace" },
-	{ "vip", cmd_vip, "virtual IPs with load-balanced backends" },
-	{ "publish", cmd_publish, "forward a host port to a namespace" },
-	{ "unpublish", cmd_unpublish, "stop forwarding a host port" },
-	{ "ls", cmd_ls, "show networks, namespaces, addresses, VIPs, ports and pools" },
+	{ "network", cmd_network, "create|rm|ls: bridge networks with a subnet, gateway, NAT and isolation" },
+	{ "ns", cmd_ns, "add|rm|ls: persistent namespaces (seen by `ip netns`), attached to networks" },
+	{ "attach", cmd_attach, "NS NET: attach a namespace (also one nsnet did not create) to a network" },
+	{ "detach", cmd_detach, "NS NET: undo an attachment" },
+	{ "exec", cmd_exec, "NS -- CMD...: run CMD inside NS with its resolv.conf, like `ip netns exec`" },
+	{ "vip", cmd_vip, "add|set|rm|ls: virtual IPs load-balanced over backends (Kubernetes Service style)" },
+	{ "publish", cmd_publish, "NS [IP:]HP:P: forward a host port to a namespace (Docker -p style); publish ls" },
+	{ "unpublish", cmd_unpublish, "NS [IP:]HP: stop forwarding it" },
+	{ "ls", cmd_ls, "networks, namespaces, addresses, VIPs, ports, pools" },
 	{ "gc", cmd_gc, "remove leftovers of interrupted operations" },
-	{ "check", cmd_check, "compare nsnet's records with the kernel" },
-	{ "doctor", cmd_doctor, "check the host for what would break nsnet" },
-	{ "explain", cmd_explain, "print the ip/sysctl/nft (or iptables) commands of an operation, apply nothing" },
+	{ "check", cmd_check, "list every difference between records and kernel (exit 1 if any)" },
+	{ "doctor", cmd_doctor, "check the host for what would break nsnet, and what to do" },
+	{ "explain", cmd_explain, "COMMAND...: same as --dry-run COMMAND..." },
 	{ NULL, NULL, NULL },
 };
 
-static const char main_help[] =
+static const char help_head[] =
 	"usage: nsnet [GLOBAL OPTIONS] COMMAND [ARGS]...\n"
 	"\n"
 	"Container networking from the command line: network namespaces, bridges, veth pairs,\n"
 	"addresses, routes, NAT and DNS, created and removed as one unit.\n"
 	"\n"
-	"Commands:\n"
-	"  network create|rm|ls   bridge networks with a subnet, gateway, NAT and isolation\n"
-	"  ns add|rm|ls           persistent namespaces (seen by `ip netns`), attached to networks\n"
-	"  attach NS NET          attach a namespace (also one nsnet did not create) to a network\n"
-	"  detach NS NET          undo an attachment\n"
-	"  exec NS -- CMD...      run CMD inside NS with its resolv.conf, like `ip netns exec`\n"
-	"  vip add|set|rm|ls      virtual IPs load-balanced over backends (Kubernetes Service style)\n"
-	"  publish NS [IP:]HP:P   forward a host port to a namespace (Docker -p style); publish ls\n"
-	"  unpublish NS [IP:]HP   stop forwarding it\n"
-	"  ls                     networks, namespaces, addresses, VIPs, ports, pools\n"
-	"  gc                     remove leftovers of interrupted operations\n"
-	"  check                  list every difference between records and kernel (exit 1 if any)\n"
-	"  doctor                 check the host for what would break nsnet, and what to do\n"
-	"  explain COMMAND...     same as --dry-run COMMAND...\n"
+	"Commands:\n";
+
+static const char help_tail[] =
 	"\n"
 	"Global options (accepted anywhere before `--`):\n"
 	"  --state-dir DIR        where nsnet keeps its records (env NSNET_STATE_DIR, default /run/nsnet)\n"
@@ -63,6 +56,22 @@ static const char main_help[] =
 	"Run with no arguments and CNI_COMMAND set, nsnet is a CNI plugin (\"type\": \"nsnet\";\n"
 	"spec 0.3.0-1.1.0, see docs/cni.md).\n";
 
+/* `nsnet --help`: the head, one line per entry of commands[], the global options. */
+static const char *main_help(void)
+{
+	static char help[4096];
+	size_t n;
+
+	if (help[0])
+		return help;
+	n = (size_t)snprintf(help, sizeof(help), "%s", help_head);
+	for (const struct cli_cmd *cmd = commands; cmd->name && n < sizeof(help); cmd++)
+		n += (size_t)snprintf(help + n, sizeof(help) - n, "  %-10s %s\n", cmd->name, cmd->summary);
+	if (n < sizeof(help))
+		snprintf(help + n, sizeof(help) - n, "%s", help_tail);
+	return help;
+}
+
 static int cmd_explain(struct cli *c, int argc, char **argv)
 {
 	if (argc < 2 || cli_is_help(argv[1])) {
@@ -72,7 +81,7 @@ static int cmd_explain(struct cli *c, int argc, char **argv)
 		return argc < 2 ? EXIT_USAGE : EXIT_OK;
 	}
 	c->opts.dry_run = true;
-	return cli_dispatch(c, NULL, commands, main_help, argc - 1, argv + 1);
+	return cli_dispatch(c, NULL, commands, main_help(), argc - 1, argv + 1);
 }
 
 int main(int argc, char **argv)
@@ -144,11 +153,11 @@ int main(int argc, char **argv)
 		}
 	}
 	if (n == 0) {
-		fputs(main_help, stderr);
+		fputs(main_help(), stderr);
 		free(args);
 		return EXIT_USAGE;
 	}
-	r = cli_dispatch(&c, NULL, commands, main_help, n, args);
+	r = cli_dispatch(&c, NULL, commands, main_help(), n, args);
 	free(args);
 	return r;
 }
