@@ -8,7 +8,7 @@
 
 /* Loopback resolvers (systemd-resolved's 127.0.0.53, dnsmasq on 127.0.0.1, ::1) live in the
  * host's namespace: from a container namespace those addresses are its own loopback. */
-static bool dns_is_loopback(const struct nsnet_addr *a)
+static bool resolv_is_loopback(const struct nsnet_addr *a)
 {
 	static const uint8_t v6_loopback[16] = { [15] = 1 };
 
@@ -48,7 +48,7 @@ void core_resolv_conf(const struct nsnet_addr *dns, size_t n_dns, int verbose, s
 		}
 		if (strcmp(word, "nameserver") || nsnet_addr_parse(value, &a, NULL) < 0)
 			continue;
-		if (dns_is_loopback(&a)) {
+		if (resolv_is_loopback(&a)) {
 			if (verbose)
 				fprintf(stderr, "nsnet: skipping host nameserver %s: a loopback resolver is not reachable from a namespace (use --dns)\n",
 					value);
