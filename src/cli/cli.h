@@ -19,10 +19,11 @@ struct cli {
 	const char *cmd;	/* "network create", for messages */
 };
 
+/* One subcommand of a dispatch table (cli_dispatch); a table ends with an all-NULL entry. */
 struct cli_cmd {
 	const char *name;
 	int (*fn)(struct cli *c, int argc, char **argv);
-	const char *summary;
+	const char *summary;	/* one line; the top-level table's make the list in `nsnet --help` */
 };
 
 /* Print "nsnet: <msg>" and return EXIT_USAGE; the message names the bad value. */
