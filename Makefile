@@ -54,7 +54,7 @@ $(BUILD)/libnsnet.a: $(LIB_OBJ)
 $(BUILD)/nsnet: $(CLI_OBJ) $(BUILD)/libnsnet.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(BUILD)/tests/%: tests/unit/%.c tests/unit/unit.h $(BUILD)/libnsnet.a
+$(BUILD)/tests/%: tests/unit/%.c $(wildcard tests/unit/*.h) $(BUILD)/libnsnet.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Itests/unit $(LDFLAGS) -o $@ $< $(BUILD)/libnsnet.a $(LDLIBS)
 

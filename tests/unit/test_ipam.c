@@ -7,59 +7,10 @@
 #include <sys/socket.h>
 
 #include "ipam/ipam.h"
+#include "fixtures.h"
 #include "unit.h"
 
-/* Addresses are built from bytes by hand, so a parser bug cannot hide an allocator bug. */
-static struct nsnet_addr v4(uint8_t a, uint8_t b, uint8_t c, uint8_t d)
-{
-	struct nsnet_addr x = { .family = AF_INET, .b = { a, b, c, d } };
-
-	return x;
-}
-
-static struct nsnet_addr v6(unsigned w0, unsigned w1, unsigned w2, unsigned w3, unsigned w4,
-			    unsigned w5, unsigned w6, unsigned w7)
-{
-	unsigned w[8] = { w0, w1, w2, w3, w4, w5, w6, w7 };
-	struct nsnet_addr x = { .family = AF_INET6 };
-	int i;
-
-	for (i = 0; i < 8; i++) {
-		x.b[2 * i] = (uint8_t)(w[i] >> 8);
-		x.b[2 * i + 1] = (uint8_t)w[i];
-	}
-	return x;
-}
-
-static struct nsnet_prefix pfx(struct nsnet_addr a, unsigned int len)
-{
-	struct nsnet_prefix p = { .addr = a, .len = len };
-
-	return p;
-}
-
 #define N(a) (sizeof(a) / sizeof((a)[0]))
-
-/* Pointer to a temporary, for calls that take an address: (&(a = x)) is not an lvalue in C. */
-#define ADDR(x) (&(struct nsnet_addr[]){ x }[0])
-
-/* "family:hex bytes", built without the formatter under test, so a failure shows both sides. */
-static const char *addr_hex(const struct nsnet_addr *a, char buf[48])
-{
-	size_t i, n = a->family == AF_INET ? 4 : 16;
-
-	snprintf(buf, 48, "%d:", a->family);
-	for (i = 0; i < n; i++)
-		snprintf(buf + strlen(buf), 48 - strlen(buf), "%02x", a->b[i]);
-	return buf;
-}
-
-#define CHECK_ADDR(got, want)                                         \
-	do {                                                          \
-		struct nsnet_addr g_ = (got), w_ = (want);            \
-		char gb_[48], wb_[48];                                \
-		CHECK_EQ_STR(addr_hex(&g_, gb_), addr_hex(&w_, wb_)); \
-	} while (0)
 
 /* ipam_pick() must succeed with exactly @want. */
 #define CHECK_PICK(pool, used, n, want)                                    \

@@ -8,34 +8,8 @@
 
 #include "firewall/fw.h"
 #include "model/service.h"
+#include "fixtures.h"
 #include "unit.h"
-
-static struct nsnet_addr v4(uint8_t a, uint8_t b, uint8_t c, uint8_t d)
-{
-	struct nsnet_addr x = { .family = AF_INET, .b = { a, b, c, d } };
-
-	return x;
-}
-
-/* Does @text hold @line as a whole line? */
-static int has_line(const char *text, const char *line)
-{
-	size_t n = strlen(line);
-
-	for (const char *p = text; (p = strstr(p, line)); p++)
-		if ((p == text || p[-1] == '\n') && (p[n] == '\n' || !p[n]))
-			return 1;
-	return 0;
-}
-
-static int count_lines(const char *text, const char *prefix)
-{
-	int n = 0;
-
-	for (const char *p = text; *p; p += strcspn(p, "\n"), p += *p == '\n')
-		n += !strncmp(p, prefix, strlen(prefix));
-	return n;
-}
 
 static struct nsnet_vip vip3(unsigned int affinity)
 {

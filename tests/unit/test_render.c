@@ -13,22 +13,13 @@
 
 #include "firewall/fw.h"
 #include "model/service.h"
+#include "fixtures.h"
 #include "unit.h"
 
-static struct nsnet_addr v4(uint8_t a, uint8_t b, uint8_t c, uint8_t d)
-{
-	struct nsnet_addr x = { .family = AF_INET, .b = { a, b, c, d } };
-
-	return x;
-}
-
 /* fd00::@last */
-static struct nsnet_addr v6(uint8_t last)
+static struct nsnet_addr fd00(unsigned int last)
 {
-	struct nsnet_addr x = { .family = AF_INET6, .b = { 0xfd } };
-
-	x.b[15] = last;
-	return x;
+	return v6(0xfd00, 0, 0, 0, 0, 0, 0, last);
 }
 
 /* The fixed network: "lan" on bridge nsnet-lan, 10.0.0.0/24 and fd00::/64, NAT on. */
@@ -39,9 +30,9 @@ static struct nsnet_network lan(void)
 	net.subnet[0].addr = v4(10, 0, 0, 0);
 	net.subnet[0].len = 24;
 	net.gateway[0] = v4(10, 0, 0, 1);
-	net.subnet[1].addr = v6(0);
+	net.subnet[1].addr = fd00(0);
 	net.subnet[1].len = 64;
-	net.gateway[1] = v6(1);
+	net.gateway[1] = fd00(1);
 	return net;
 }
 
@@ -66,37 +57,6 @@ static struct nsnet_port pub(void)
 
 	p.target = v4(10, 0, 0, 2);
 	return p;
-}
-
-/* Does @text hold @line as a whole line? */
-static int has_line(const char *text, const char *line)
-{
-	size_t n = strlen(line);
-
-	for (const char *p = text; (p = strstr(p, line)); p++)
-		if ((p == text || p[-1] == '\n') && (p[n] == '\n' || !p[n]))
-			return 1;
-	return 0;
-}
-
-static int count_lines(const char *text, const char *prefix)
-{
-	int n = 0;
-
-	for (const char *p = text; *p; p += strcspn(p, "\n"), p += *p == '\n')
-		n += !strncmp(p, prefix, strlen(prefix));
-	return n;
-}
-
-/* The text from the first line that starts with @prefix to the end ("" when there is none). */
-static const char *from_line(const char *text, const char *prefix)
-{
-	size_t n = strlen(prefix);
-
-	for (const char *p = text; *p; p += strcspn(p, "\n"), p += *p == '\n')
-		if (!strncmp(p, prefix, n))
-			return p;
-	return "";
 }
 
 /* nft: the network's own chains and map elements, after the table's base (checked apart). */
@@ -253,9 +213,9 @@ TEST(test_nft_vip_ipv6_udp_empty)
 	struct strbuf o = { 0 };
 	const char *t;
 
-	v.vip.addr = v6(0x53);
+	v.vip.addr = fd00(0x53);
 	v.vip.port = 53;
-	v.backend[0].ep.addr = v6(2);
+	v.backend[0].ep.addr = fd00(2);
 	v.backend[0].ep.port = 5353;
 	fw_nft_vip_add(&v, &o);
 	t = strbuf_str(&o);

@@ -8,54 +8,8 @@
 #include <sys/socket.h>
 
 #include "model/service.h"
+#include "fixtures.h"
 #include "unit.h"
-
-/* Expected values are built from bytes by hand, never by the parser under test. */
-static struct nsnet_addr v4(uint8_t a, uint8_t b, uint8_t c, uint8_t d)
-{
-	struct nsnet_addr x = { .family = AF_INET, .b = { a, b, c, d } };
-
-	return x;
-}
-
-static struct nsnet_addr v6(unsigned w0, unsigned w1, unsigned w2, unsigned w3, unsigned w4,
-			    unsigned w5, unsigned w6, unsigned w7)
-{
-	unsigned w[8] = { w0, w1, w2, w3, w4, w5, w6, w7 };
-	struct nsnet_addr x = { .family = AF_INET6 };
-	int i;
-
-	for (i = 0; i < 8; i++) {
-		x.b[2 * i] = (uint8_t)(w[i] >> 8);
-		x.b[2 * i + 1] = (uint8_t)w[i];
-	}
-	return x;
-}
-
-static struct nsnet_endpoint ep_of(struct nsnet_addr a, uint16_t port)
-{
-	struct nsnet_endpoint e = { .addr = a, .port = port };
-
-	return e;
-}
-
-/* "family:hex bytes", built without the formatter under test, so a failure shows both sides. */
-static const char *addr_hex(const struct nsnet_addr *a, char buf[48])
-{
-	size_t i, n = a->family == AF_INET ? 4 : a->family == AF_INET6 ? 16 : 0;
-
-	snprintf(buf, 48, "%d:", a->family);
-	for (i = 0; i < n; i++)
-		snprintf(buf + strlen(buf), 48 - strlen(buf), "%02x", a->b[i]);
-	return buf;
-}
-
-#define CHECK_ADDR(got, want)                                         \
-	do {                                                          \
-		struct nsnet_addr g_ = (got), w_ = (want);            \
-		char gb_[48], wb_[48];                                \
-		CHECK_EQ_STR(addr_hex(&g_, gb_), addr_hex(&w_, wb_)); \
-	} while (0)
 
 /* A refusal: -EINVAL, the code set, and exactly @want_msg_ on one line. */
 #define CHECK_REFUSED(call, e_, want_msg_)                  \
