@@ -254,6 +254,7 @@ static const char *journal_entry_parse(const json_t *j, const char *const *bridg
 	json_t *text = json_object_get(j, "text"), *fw = json_object_get(j, "fw");
 	json_t *rec = json_object_get(j, "raw");
 
+	memset(u, 0, sizeof(*u));
 	if (!rec)
 		rec = json_object_get(j, "rec");	/* before records were kept inline */
 	if (!json_is_integer(kind) || json_integer_value(kind) < UNDO_NETNS_DEL ||
@@ -262,7 +263,6 @@ static const char *journal_entry_parse(const json_t *j, const char *const *bridg
 	if ((a && !json_is_string(a)) || (b && !json_is_string(b)) || (text && !json_is_string(text)) ||
 	    (fw && !json_is_string(fw)) || (rec && !json_is_object(rec) && !json_is_null(rec)))
 		return "malformed entry";
-	memset(u, 0, sizeof(*u));
 	u->kind = (enum op_undo_kind)json_integer_value(kind);
 	u->arg[0] = strdup(a ? json_string_value(a) : "");
 	u->arg[1] = strdup(b ? json_string_value(b) : "");
