@@ -123,7 +123,7 @@ int journal_push(struct op *op, const struct op_undo *u, struct nsnet_err *err)
 
 	if (u->kind == UNDO_STATE && u->text && (r = journal_record(op, u, err)) <= 0)
 		return r;	/* written with the record inline, or failed */
-	return journal_line(op, json_pack("{s:s, s:i, s:s, s:s, s:s?, s:s?}", "do", "push", "kind", (int)u->kind,
+	return journal_line(op, json_pack("{s:s, s:i, s:s, s:s, s:s*, s:s*}", "do", "push", "kind", (int)u->kind,
 					  "a", u->arg[0], "b", u->arg[1], "text", u->text, "fw",
 					  u->kind == UNDO_FW && u->fw ? u->fw->name : NULL), err);
 }
@@ -260,6 +260,10 @@ static const char *journal_entry_parse(const json_t *j, const char *const *bridg
 	if (!json_is_integer(kind) || json_integer_value(kind) < UNDO_NETNS_DEL ||
 	    json_integer_value(kind) > UNDO_GUARD)
 		return "unknown kind of step";
+	if (json_is_null(text))
+		text = NULL;	/* older journals wrote absent strings as null */
+	if (json_is_null(fw))
+		fw = NULL;
 	if ((a && !json_is_string(a)) || (b && !json_is_string(b)) || (text && !json_is_string(text)) ||
 	    (fw && !json_is_string(fw)) || (rec && !json_is_object(rec) && !json_is_null(rec)))
 		return "malformed entry";
