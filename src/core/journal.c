@@ -11,6 +11,7 @@
 
 #include "core/undo.h"
 #include "firewall/fw.h"
+#include "firewall/guard.h"
 #include "util/dir.h"
 #include "util/names.h"
 
@@ -230,7 +231,7 @@ static const char *journal_entry_check(const struct op_undo *u, const char *cons
 	case UNDO_IPT_V1:
 		return u->fw && u->text && u->fw->text_ours(u->text) ? NULL : "firewall text beyond nsnet's own tables and chains";
 	case UNDO_GUARD:
-		return u->text && fw_nft_text_ours(u->text, true) ? NULL : "nft text beyond table bridge nsnet";
+		return u->text && fw_guard_text_ours(u->text) ? NULL : "nft text beyond table bridge nsnet";
 	case UNDO_FILE_DEL:
 		return journal_etc_netns(u->file.path, true) &&
 		       (!u->file.dir[0] || (journal_etc_netns(u->file.dir, false) &&

@@ -12,6 +12,7 @@
 #include "core/records.h"
 #include "core/undo.h"
 #include "firewall/fw.h"
+#include "firewall/guard.h"
 #include "kernel/link.h"
 #include "kernel/netns.h"
 #include "kernel/sysctl.h"
@@ -20,7 +21,7 @@
 static int op_backend(struct op *op, bool write, struct nsnet_err *err)
 {
 	const char *want = op->opts->backend;
-	const struct fw_backend *asked = &fw_backend_nft, *recorded = NULL;
+	const struct fw_backend *asked = fw_backends[0], *recorded = NULL;
 	json_t *rec = NULL;
 	int r = 0, n;
 
@@ -29,7 +30,7 @@ static int op_backend(struct op *op, bool write, struct nsnet_err *err)
 	if (state_read(&op->st, STATE_IDS, "backend", &rec, NULL) == 0)
 		recorded = fw_backend_find(json_string_value(json_object_get(rec, "backend")));
 	op->fw = recorded ? recorded : asked;
-	if (!want || asked == recorded || (!recorded && asked == &fw_backend_nft))
+	if (!want || asked == recorded || (!recorded && asked == fw_backends[0]))
 		goto out;
 	/* Another backend than the recorded one: only while nothing of nsnet exists. */
 	n = state_count(&op->st, STATE_NETWORKS, 1, NULL) + state_count(&op->st, STATE_VIPS, 1, NULL) +
@@ -58,7 +59,7 @@ int op_begin(struct op *op, const struct nsnet_opts *opts, bool write, struct ns
 
 	memset(op, 0, sizeof(*op));
 	op->opts = opts;
-	op->fw = &fw_backend_nft;
+	op->fw = fw_backends[0];
 	clock_gettime(CLOCK_MONOTONIC, &op->t0);
 	op->st.lock_fd = -1;
 	op->journal_fd = -1;
@@ -106,7 +107,7 @@ void op_undo_run(struct op *op, const struct op_undo *u)
 		break;
 	case UNDO_GUARD:
 		if (u->text)
-			fw_nft_apply(u->text, &ignored);
+			fw_guard_backend->apply(u->text, &ignored);
 		break;
 	case UNDO_FILE_DEL: {
 		size_t len = strlen(u->file.path) + 16;

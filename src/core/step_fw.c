@@ -192,7 +192,7 @@ static int op_fw_with(struct op *op, const struct fw_backend *be, enum op_undo_k
 	int r;
 
 	/* The plan may read the live ruleset, so even a dry run shows exactly what would run. */
-	if ((r = be->plan(cmds, rebuild, &txn, err)) < 0)
+	if ((r = be->plan(cmds, rebuild, op->opts->dry_run || op->opts->verbose > 0, &txn, err)) < 0)
 		return r;
 	op_echo_lines(op, strbuf_str(&txn.echo));
 	if (op->opts->dry_run || txn.empty) {
@@ -219,7 +219,7 @@ static int op_fw_with(struct op *op, const struct fw_backend *be, enum op_undo_k
 
 int op_nft(struct op *op, const char *cmds, const char *undo, struct nsnet_err *err)
 {
-	return op_fw_with(op, &fw_backend_nft, UNDO_GUARD, cmds, undo, false, NULL, err);
+	return op_fw_with(op, fw_guard_backend, UNDO_GUARD, cmds, undo, false, NULL, err);
 }
 
 int op_fw(struct op *op, const char *cmds, const char *undo, bool rebuild, struct nsnet_err *err)

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "firewall/fw.h"
+#include "firewall/guard.h"
 #include "model/service.h"
 
 /*
@@ -49,11 +50,11 @@ static void nft_port_chain(const struct nsnet_port *p, char *buf, size_t len)
 }
 
 /* nft text needs no planning: it is echoed line by line and committed as one libnftables run. */
-static int nft_plan(const char *text, bool rebuild, struct fw_txn *txn, struct nsnet_err *err)
+static int nft_plan(const char *text, bool rebuild, bool echo, struct fw_txn *txn, struct nsnet_err *err)
 {
 	(void)rebuild;	/* the text starts with rebuild_begin()'s lines */
 	memset(txn, 0, sizeof(*txn));
-	for (const char *p = text; *p;) {
+	for (const char *p = echo ? text : ""; *p;) {
 		size_t len = strcspn(p, "\n");
 
 		if (len)
@@ -143,6 +144,11 @@ bool fw_nft_text_ours(const char *text, bool bridge_only)
 	}
 }
 
+bool fw_guard_text_ours(const char *text)
+{
+	return fw_nft_text_ours(text, true);
+}
+
 static bool nft_text_ours(const char *text)
 {
 	return fw_nft_text_ours(text, false);
@@ -206,11 +212,12 @@ static bool ipt_vip_chain(const struct nsnet_vip *v, char *buf, size_t len)
 }
 
 /* The restore text per family lives in a struct fw_ipt_txn; its `cmds` are the echo. */
-static int ipt_plan(const char *text, bool rebuild, struct fw_txn *txn, struct nsnet_err *err)
+static int ipt_plan(const char *text, bool rebuild, bool echo, struct fw_txn *txn, struct nsnet_err *err)
 {
 	struct fw_ipt_txn *t = calloc(1, sizeof(*t));
 	int r;
 
+	(void)echo;	/* the commands come with the plan */
 	memset(txn, 0, sizeof(*txn));
 	if (!t)
 		return nsnet_err_set(err, ENOMEM, "out of memory");
@@ -302,7 +309,11 @@ const struct fw_backend fw_backend_ipt = {
 
 /* --- choice --------------------------------------------------------------------------------- */
 
+/* The first is the default: a state dir that never chose one uses it. */
 const struct fw_backend *const fw_backends[] = { &fw_backend_nft, &fw_backend_ipt, NULL };
+
+/* Anti-spoofing's table is nft's own kind (firewall/guard.h). */
+const struct fw_backend *const fw_guard_backend = &fw_backend_nft;
 
 const struct fw_backend *fw_backend_find(const char *name)
 {

@@ -218,9 +218,10 @@ struct fw_backend {
 	 * Applying. plan() turns @text into a transaction (@rebuild, gc: the text is the whole
 	 * ruleset; iptables flushes its chains first and drops those the text does not ensure; nft
 	 * text says so itself, see rebuild_begin). It reads the live ruleset at most, so a dry run
-	 * plans too. commit() applies it as one transaction; apply() is plan + commit (undo, replay).
+	 * plans too; @echo: fill txn->echo (dry run, -v; the backend may fill it anyway). commit()
+	 * applies it as one transaction; apply() is plan + commit (undo, replay).
 	 */
-	int (*plan)(const char *text, bool rebuild, struct fw_txn *txn, struct nsnet_err *err);
+	int (*plan)(const char *text, bool rebuild, bool echo, struct fw_txn *txn, struct nsnet_err *err);
 	int (*commit)(const struct fw_txn *txn, struct nsnet_err *err);
 	void (*txn_free)(struct fw_txn *txn);
 	int (*apply)(const char *text, struct nsnet_err *err);
@@ -260,7 +261,7 @@ struct fw_backend {
 };
 
 extern const struct fw_backend fw_backend_nft, fw_backend_ipt;
-/* Every backend, NULL-terminated. */
+/* Every backend, NULL-terminated; the first is the default. */
 extern const struct fw_backend *const fw_backends[];
 
 /* The backend named @name ("nft", also "nftables"; "iptables"), NULL if none. */
