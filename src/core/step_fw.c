@@ -23,6 +23,8 @@
  * op_fw_guarded() lets the backend decide whether it joins the backend's transaction.
  */
 
+/* --- anti-spoofing: a port's elements, and the stale-list policy (theory in firewall/guard.h) -- */
+
 #define GUARD_STALE_MAX 64
 
 /* Stale elements: a JSON array of {"ifindex", "mac", "addrs"} in ids/guard-stale. */
@@ -149,7 +151,7 @@ int op_guard_purge_stale(struct op *op)
 	return op_state_del(op, STATE_IDS, "guard-stale", NULL);
 }
 
-
+/* --- firewall text through the op's backend ------------------------------------------------- */
 
 /* A change whose text has a fast form (struct fw_backend's optional capabilities). */
 struct op_fast {
