@@ -84,6 +84,12 @@ static int cmd_explain(struct cli *c, int argc, char **argv)
 	return cli_dispatch(c, NULL, commands, main_help(), argc - 1, argv + 1);
 }
 
+/* Warnings the library hands up (opts.warn): a journal refused, for one. */
+static void main_warn(const char *msg)
+{
+	fprintf(stderr, "nsnet: warning: %s\n", msg);
+}
+
 int main(int argc, char **argv)
 {
 	struct cli c = { 0 };
@@ -99,6 +105,7 @@ int main(int argc, char **argv)
 	/* NSNET_VERBOSE=N: -v for runs without arguments (a CNI plugin's steps, in the runtime's log). */
 	if (getenv("NSNET_VERBOSE"))
 		c.opts.verbose = atoi(getenv("NSNET_VERBOSE"));
+	c.opts.warn = main_warn;
 	c.opts.backend = getenv("NSNET_BACKEND");
 	if (c.opts.backend && !*c.opts.backend)
 		c.opts.backend = NULL;
@@ -144,9 +151,7 @@ int main(int argc, char **argv)
 		}
 	}
 	if (c.opts.backend) {
-		enum fw_backend be;
-
-		if (fw_backend_parse(c.opts.backend, &be) < 0) {
+		if (!fw_backend_find(c.opts.backend)) {
 			cli_usage_error(&c, "backend %s: expected nft or iptables", c.opts.backend);
 			free(args);
 			return EXIT_USAGE;

@@ -287,7 +287,7 @@ int core_detach(const struct nsnet_opts *o, const char *name, const char *net, s
 		goto out;
 	/* A foreign namespace's record exists only for its attachments. */
 	if (!ns.managed && ns.n_att == 0)
-		r = op_state_put(&op, STATE_NAMESPACES, name, NULL, err);
+		r = op_state_del(&op, STATE_NAMESPACES, name, err);
 	else
 		r = rec_namespace_put(&op, &ns, err);
 out:

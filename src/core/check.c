@@ -58,7 +58,7 @@ int core_check(const struct nsnet_opts *o, struct nsnet_err *err)
 	}
 	if ((r = op_nl(&op, NULL, &nl, err)) < 0 || (r = link_list_dump(nl, &links, err)) < 0)
 		goto out;
-	if ((n_ch = fw_chain_names(op.fw, &chains, err)) < 0) {
+	if ((n_ch = op.fw->chain_names(&chains, err)) < 0) {
 		r = n_ch;
 		n_ch = 0;
 		goto out;
@@ -79,9 +79,9 @@ int core_check(const struct nsnet_opts *o, struct nsnet_err *err)
 			DIFF("network %s: bridge %s is down", net->name, net->bridge);
 		char want[4][NSNET_NAME_MAX + 16];
 
-		for (int c = 0, n = fw_network_chains(op.fw, net, want); c < n; c++)
+		for (int c = 0, n = op.fw->network_chains(net, want); c < n; c++)
 			if (!check_chain(chains, n_ch, "%s", want[c]))
-				DIFF("network %s: %s chain %s is missing", net->name, fw_backend_name(op.fw), want[c]);
+				DIFF("network %s: %s chain %s is missing", net->name, op.fw->name, want[c]);
 	}
 	for (int i = 0; i < n_ns; i++) {
 		const struct nsnet_namespace *ns = &nss[i];
@@ -163,7 +163,7 @@ int core_check(const struct nsnet_opts *o, struct nsnet_err *err)
 		if (ours && !owned)
 			DIFF("link %s looks like nsnet's but no record owns it", li->name);
 	}
-	if (op.fw == FW_NFT && n_v > 0 && (n_el = fw_nft_svc_elements(&elems, err)) < 0) {
+	if (op.fw->svc_elements && n_v > 0 && (n_el = op.fw->svc_elements(&elems, err)) < 0) {
 		r = n_el;
 		n_el = 0;
 		goto out;
@@ -173,11 +173,11 @@ int core_check(const struct nsnet_opts *o, struct nsnet_err *err)
 
 		if (!vips[i].n_backends)
 			continue;
-		if (fw_vip_chain(op.fw, &vips[i], want, sizeof(want)) && !check_chain(chains, n_ch, "%s", want))
-			DIFF("VIP id %u: %s chain %s is missing", vips[i].id, fw_backend_name(op.fw), want);
-		if (op.fw != FW_NFT)
+		if (op.fw->vip_chain(&vips[i], want, sizeof(want)) && !check_chain(chains, n_ch, "%s", want))
+			DIFF("VIP id %u: %s chain %s is missing", vips[i].id, op.fw->name, want);
+		if (!op.fw->svc_elements)
 			continue;
-		fw_nft_vip_element(&vips[i], want, sizeof(want));
+		op.fw->vip_element(&vips[i], want, sizeof(want));
 		if (n_el == 0 || !bsearch(&key, elems, (size_t)n_el, sizeof(*elems), check_strp_cmp))
 			DIFF("VIP id %u: nft map svc%c has no element %s", vips[i].id,
 			     vips[i].vip.addr.family == AF_INET6 ? '6' : '4', want);
@@ -185,9 +185,9 @@ int core_check(const struct nsnet_opts *o, struct nsnet_err *err)
 	for (int i = 0; i < n_p; i++) {
 		char want[32];
 
-		fw_port_chain(op.fw, &ports[i], want, sizeof(want));
+		op.fw->port_chain(&ports[i], want, sizeof(want));
 		if (!check_chain(chains, n_ch, "%s", want))
-			DIFF("published port id %u: %s chain %s is missing", ports[i].id, fw_backend_name(op.fw), want);
+			DIFF("published port id %u: %s chain %s is missing", ports[i].id, op.fw->name, want);
 	}
 	if (n_nets == 0 && fw_nft_guard_table_exists() == 1)
 		DIFF("nft table bridge %s exists with no network recorded", NSNET_NFT_TABLE);
@@ -195,13 +195,14 @@ int core_check(const struct nsnet_opts *o, struct nsnet_err *err)
 		DIFF("nft table bridge %s (anti-spoofing) is missing", NSNET_NFT_TABLE);
 	/* The chains listed above are the backend's rules: none means there are none (one dump, not two). */
 	if (n_nets + n_v + n_p == 0 && n_ch > 0)
-		DIFF("%s rules of nsnet exist with no network, VIP or port recorded", fw_backend_name(op.fw));
+		DIFF("%s rules of nsnet exist with no network, VIP or port recorded", op.fw->name);
 	if (n_nets + n_v + n_p > 0 && n_ch == 0)
-		DIFF("%s rules of nsnet are missing", fw_backend_name(op.fw));
+		DIFF("%s rules of nsnet are missing", op.fw->name);
 	/* Rules of the other backend left behind (say, by a switch after a crash). */
-	if (fw_exists(op.fw == FW_NFT ? FW_IPT : FW_NFT, NULL) == 1)
-		DIFF("%s rules of nsnet exist, but this state dir uses %s (nsnet gc removes them)",
-		     fw_backend_name(op.fw == FW_NFT ? FW_IPT : FW_NFT), fw_backend_name(op.fw));
+	for (size_t b = 0; fw_backends[b]; b++)
+		if (fw_backends[b] != op.fw && fw_backends[b]->exists(NULL) == 1)
+			DIFF("%s rules of nsnet exist, but this state dir uses %s (nsnet gc removes them)",
+			     fw_backends[b]->name, op.fw->name);
 	r = diffs;
 out:
 	link_list_free(&links);

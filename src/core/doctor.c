@@ -99,8 +99,7 @@ int core_doctor(const struct nsnet_opts *o, struct nsnet_err *err)
 			size_t len = strcspn(p, "\n");
 
 			/* With the iptables backend, nsnet's own jump sits first in exactly that chain. */
-			if (op.fw == FW_IPT && ((len == strlen("ip filter FORWARD") && !strncmp(p, "ip filter FORWARD", len)) ||
-						(len == strlen("ip6 filter FORWARD") && !strncmp(p, "ip6 filter FORWARD", len)))) {
+			if (fw_backend_jumps_from(op.fw, p, len)) {
 				printf("ok: %.*s has policy drop (Docker sets it); with the iptables backend nsnet's jump\n"
 				       "    -j NSNET-FORWARD comes first in it and decides its bridges' traffic itself\n", (int)len, p);
 				p += len + (p[len] == '\n');
@@ -118,7 +117,7 @@ int core_doctor(const struct nsnet_opts *o, struct nsnet_err *err)
 	}
 
 	/* The iptables backend's tools (iptables-save / iptables-restore, either variant). */
-	r = doctor_iptables(op.fw == FW_IPT);
+	r = doctor_iptables(op.fw->needs_xtables);
 	if (r > 0)
 		blockers += r;
 

@@ -146,7 +146,7 @@ int core_gc(const struct nsnet_opts *o, struct nsnet_err *err)
 			snprintf(file, sizeof(file), "%s/resolv.conf", dir);
 			op_file_del(&op, dir, file, NULL);
 		}
-		if ((r = op_state_put(&op, STATE_NAMESPACES, nss[i].name, NULL, err)) < 0)
+		if ((r = op_state_del(&op, STATE_NAMESPACES, nss[i].name, err)) < 0)
 			goto out;
 		nss[i--] = nss[--n_ns];
 		repairs++;
@@ -166,7 +166,7 @@ int core_gc(const struct nsnet_opts *o, struct nsnet_err *err)
 
 		if (rec_network_load(&op, lease_nets[i], &net, NULL) < 0) {
 			printf("gc: network %s is gone: removing its leases\n", lease_nets[i]);
-			if ((r = op_state_put(&op, STATE_LEASES, lease_nets[i], NULL, err)) < 0)
+			if ((r = op_state_del(&op, STATE_LEASES, lease_nets[i], err)) < 0)
 				goto out;
 			repairs++;
 			continue;
@@ -229,7 +229,7 @@ int core_gc(const struct nsnet_opts *o, struct nsnet_err *err)
 		printf("gc: unpublishing port %u/%s of missing namespace %s\n", ports[i].host_port,
 		       proto_name(ports[i].proto), ports[i].ns);
 		port_key(&ports[i], key);
-		if ((r = op_state_put(&op, STATE_PORTS, key, NULL, err)) < 0)
+		if ((r = op_state_del(&op, STATE_PORTS, key, err)) < 0)
 			goto out;
 		ports[i--] = ports[--n_p];
 		repairs++;
@@ -249,7 +249,7 @@ int core_gc(const struct nsnet_opts *o, struct nsnet_err *err)
 		vips[i].n_backends = k;
 		vip_key(&vips[i], key);
 		j = vip_to_json(&vips[i]);
-		r = op_state_put(&op, STATE_VIPS, key, j, err);
+		r = j ? op_state_put(&op, STATE_VIPS, key, j, err) : nsnet_err_set(err, ENOMEM, "out of memory");
 		json_decref(j);
 		if (r < 0)
 			goto out;
@@ -276,7 +276,7 @@ int core_gc(const struct nsnet_opts *o, struct nsnet_err *err)
 		printf("gc: %s id counter was %lld, below id %u in use: set to %u\n", kind ? "port" : "VIP",
 		       (long long)next, max, max + 1);
 		j = json_pack("{s:I}", "next", (json_int_t)max + 1);
-		r = op_state_put(&op, STATE_IDS, kind ? "port" : "vip", j, err);
+		r = j ? op_state_put(&op, STATE_IDS, kind ? "port" : "vip", j, err) : nsnet_err_set(err, ENOMEM, "out of memory");
 		json_decref(j);
 		if (r < 0)
 			goto out;
@@ -292,9 +292,9 @@ int core_gc(const struct nsnet_opts *o, struct nsnet_err *err)
 		repairs++;
 	}
 	if (n_nets == 0 && n_v == 0 && n_p == 0) {
-		if (fw_exists(op.fw, NULL) == 1) {
-			printf("gc: removing nsnet's %s rules: nothing of nsnet remains\n", fw_backend_name(op.fw));
-			fw_teardown(op.fw, &fw);
+		if (op.fw->exists(NULL) == 1) {
+			printf("gc: removing nsnet's %s rules: nothing of nsnet remains\n", op.fw->name);
+			op.fw->teardown(&fw);
 			if ((r = op_fw(&op, strbuf_str(&fw), NULL, true, err)) < 0)
 				goto out;
 			repairs++;
@@ -302,27 +302,30 @@ int core_gc(const struct nsnet_opts *o, struct nsnet_err *err)
 	} else {
 		struct strbuf guard = { 0 };
 
-		if (op.fw == FW_NFT)
-			strbuf_printf(&fw, "add table inet %s\ndelete table inet %s\n", NSNET_NFT_TABLE, NSNET_NFT_TABLE);
-		fw_base(op.fw, &fw);
+		if (op.fw->rebuild_begin)
+			op.fw->rebuild_begin(&fw);
+		op.fw->base(&fw);
 		for (int i = 0; i < n_nets; i++)
-			fw_network_add(op.fw, &nets[i], &fw);
+			op.fw->network_add(&nets[i], &fw);
 		for (int i = 0; i < n_v; i++)
-			fw_vip_add(op.fw, &vips[i], &fw);
+			op.fw->vip_add(&vips[i], &fw);
 		for (int i = 0; i < n_p; i++)
-			fw_port_add(op.fw, &ports[i], &fw);
-		/* With nft, one transaction for both tables; with iptables, the bridge table on its own. */
-		if (n_nets > 0 && (r = gc_guard(&op, nss, n_ns, &links, op.fw == FW_NFT ? &fw : &guard, err)) < 0) {
+			op.fw->port_add(&ports[i], &fw);
+		if (n_nets > 0 && (r = gc_guard(&op, nss, n_ns, &links, &guard, err)) < 0) {
 			strbuf_free(&guard);
 			goto out;
+		}
+		/* The backend says whether the guard text joins its transaction (then elements go last in both). */
+		if (op.fw->guard_join && guard.len) {
+			op.fw->guard_join(&fw, strbuf_str(&guard));
+			strbuf_free(&guard);
 		}
 		if (fw.oom || guard.oom) {
 			strbuf_free(&guard);
 			r = nsnet_err_set(err, ENOMEM, "out of memory");
 			goto out;
 		}
-		if (op.fw == FW_NFT)
-			r = gc_elements_last(&fw, err);
+		r = gc_elements_last(&fw, err);	/* iptables steps have none */
 		if (r >= 0)
 			r = op_fw(&op, strbuf_str(&fw), NULL, true, err);
 		if (r >= 0 && guard.len && (r = gc_elements_last(&guard, err)) >= 0)

@@ -158,7 +158,7 @@ int core_ns_rm(const struct nsnet_opts *o, const char *name, bool force, struct 
 	if ((r = op_file_del(&op, dir, file, err)) < 0 ||
 	    (r = op_netns_del(&op, name, err)) < 0)
 		goto out;
-	r = op_state_put(&op, STATE_NAMESPACES, name, NULL, err);
+	r = op_state_del(&op, STATE_NAMESPACES, name, err);
 out:
 	/* Deletion is best effort and reports the first error; there is nothing to restore. */
 	op_end(&op);

@@ -111,15 +111,15 @@ int network_create_apply(struct op *op, const struct network_req *req, struct ns
 			r = nets < 0 ? nets : svcs;
 			goto out;
 		}
-		fw_network_add(op->fw, &net, &add);
-		fw_network_del(op->fw, &net, nets == 0 && svcs == 0, &undo);
-		/* The bridge table is nft with either backend: one transaction with nft, its own with iptables. */
+		op->fw->network_add(&net, &add);
+		op->fw->network_del(&net, nets == 0 && svcs == 0, &undo);
+		/* The anti-spoofing table comes with the first network (op_fw_guarded: how it is applied). */
 		if (nets == 0) {
-			fw_guard_table(op->fw == FW_NFT ? &add : &guard);
-			strbuf_printf(op->fw == FW_NFT ? &undo : &guard_undo, "delete table bridge %s\n", NSNET_NFT_TABLE);
+			fw_guard_table(&guard);
+			strbuf_printf(&guard_undo, "delete table bridge %s\n", NSNET_NFT_TABLE);
 		}
 	}
-	if (add.oom || undo.oom) {
+	if (add.oom || undo.oom || guard.oom || guard_undo.oom) {
 		r = nsnet_err_set(err, ENOMEM, "out of memory");
 		goto out;
 	}
@@ -133,9 +133,8 @@ int network_create_apply(struct op *op, const struct network_req *req, struct ns
 	if (network_subnet(&net, AF_INET6, NULL) &&
 	    (r = op_sysctl(op, "net.ipv6.conf.all.forwarding", "1", false, err)) < 0)
 		goto out;
-	if ((r = op_fw(op, strbuf_str(&add), strbuf_str(&undo), false, err)) < 0)
-		goto out;
-	if (guard.len && (r = op_nft(op, strbuf_str(&guard), strbuf_str(&guard_undo), err)) < 0)
+	if ((r = op_fw_guarded(op, strbuf_str(&add), strbuf_str(&undo), strbuf_str(&guard), strbuf_str(&guard_undo),
+				 false, err)) < 0)
 		goto out;
 	r = rec_network_put(op, &net, err);
 	if (r == 0 && out)
@@ -203,7 +202,7 @@ int network_rm_apply(struct op *op, const char *name, bool force, struct nsnet_e
 		if ((r = detach_apply(op, &nss[i], name, false, err)) < 0)
 			goto out;
 		if (!nss[i].managed && nss[i].n_att == 0)
-			r = op_state_put(op, STATE_NAMESPACES, nss[i].name, NULL, err);
+			r = op_state_del(op, STATE_NAMESPACES, nss[i].name, err);
 		else
 			r = rec_namespace_put(op, &nss[i], err);
 		if (r < 0)
@@ -218,32 +217,26 @@ int network_rm_apply(struct op *op, const char *name, bool force, struct nsnet_e
 		goto out;
 	}
 	/* The table goes with the last network, unless services still live in it. */
-	fw_network_del(op->fw, &net, n_nets <= 1 && svcs == 0, &del);
+	op->fw->network_del(&net, n_nets <= 1 && svcs == 0, &del);
 	if (n_nets <= 1)
-		strbuf_printf(op->fw == FW_NFT ? &del : &guard, "delete table bridge %s\n", NSNET_NFT_TABLE);
-	r = 0;
+		strbuf_printf(&guard, "delete table bridge %s\n", NSNET_NFT_TABLE);
 	/* Rules first, then the bridge: traffic never flows unfiltered. Deletion is best effort. */
-	for (int k = 0; k < 2; k++) {
-		if (k == 0)
-			r = op_fw(op, strbuf_str(&del), NULL, false, err);
-		else
-			r = guard.len ? op_nft(op, strbuf_str(&guard), NULL, err) : 0;
-		if (r < 0 && o->verbose)
-			fprintf(stderr, "nsnet: warning: %s\n", err->msg);
-		nsnet_err_clear(err);
-	}
+	r = op_fw_guarded(op, strbuf_str(&del), NULL, strbuf_str(&guard), NULL, false, err);
+	if (r < 0 && o->verbose)
+		fprintf(stderr, "nsnet: warning: %s\n", err->msg);
+	nsnet_err_clear(err);
 	r = 0;
 	if ((r = op_link_del(op, NULL, net.bridge, err)) < 0)
 		goto out;
-	if ((r = op_state_put(op, STATE_LEASES, name, NULL, err)) < 0)
+	if ((r = op_state_del(op, STATE_LEASES, name, err)) < 0)
 		goto out;
 	if (n_nets <= 1 && (r = op_guard_purge_stale(op)) < 0)	/* went with the bridge table */
 		goto out;
 	/* Nothing of nsnet is left: the id counters start again, as with the last VIP or port. */
 	if (n_nets <= 1 && svcs == 0 &&
-	    ((r = op_state_put(op, STATE_IDS, "vip", NULL, err)) < 0 || (r = op_state_put(op, STATE_IDS, "port", NULL, err)) < 0))
+	    ((r = op_state_del(op, STATE_IDS, "vip", err)) < 0 || (r = op_state_del(op, STATE_IDS, "port", err)) < 0))
 		goto out;
-	r = op_state_put(op, STATE_NETWORKS, name, NULL, err);
+	r = op_state_del(op, STATE_NETWORKS, name, err);
 out:
 	state_names_free(names, n_nets > 0 ? n_nets : 0);
 	free(nss);

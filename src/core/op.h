@@ -28,10 +28,17 @@
  *
  * Crash consistency. Each undo is written to the journal STATE_JOURNAL/<pid>.jsonl *before* its
  * step is applied (write-ahead: undoing a step that never happened is harmless, since the plan
- * checked the object did not exist), and the journal is removed when the operation ends. A
- * process killed anywhere leaves its journal; the next mutating operation (which holds the lock,
- * so the writer is dead) or `nsnet gc` replays it in reverse: the interrupted operation leaves
- * nothing behind. Removals are not journaled: interrupted, they are completed by gc.
+ * checked the object did not exist), and the journal is removed when the operation ends. A step
+ * whose undo cannot be recorded (out of memory, the journal cannot be written) fails before it
+ * runs, and the operation rolls back. A process killed anywhere leaves its journal; the next
+ * mutating operation (which holds the lock, so the writer is dead) or `nsnet gc` validates it and
+ * replays it in reverse: the interrupted operation leaves nothing behind. Removals of records are
+ * journaled too (their undo puts the record back); removals of kernel objects are not:
+ * interrupted, they are completed by gc.
+ *
+ * Layout: op.c (this lifecycle, the undo stack, the netns socket cache), journal.c (journal
+ * write, validation, replay), step_kernel.c (namespaces, links, addresses, routes, sysctl,
+ * conntrack, files, records), step_fw.c (firewall text through the op's backend, anti-spoofing).
  */
 
 struct nsnet_opts {
@@ -39,28 +46,14 @@ struct nsnet_opts {
 	const char *backend;	/* "nft" / "iptables" asked for (--backend, NSNET_BACKEND); NULL: as recorded */
 	bool dry_run;
 	int verbose;
+	/* Called (may be NULL) with a one-line warning the library does not print itself. */
+	void (*warn)(const char *msg);
 };
 
 #define OP_MAX_NS 12
-#define OP_MAX_UNDO 64
 
-enum op_undo_kind {
-	UNDO_NETNS_DEL,		/* a: namespace */
-	UNDO_LINK_DEL,		/* a: namespace ("" = host), b: link */
-	UNDO_NFT,		/* text: nft commands */
-	UNDO_FILE_DEL,		/* a: path; b: directory to rmdir if empty ("" = none) */
-	UNDO_STATE,		/* a: kind, b: name, text: previous record as on disk (NULL = none) */
-	UNDO_SYSCTL,		/* a: key, b: previous value */
-	UNDO_IPT,		/* text: iptables backend steps (firewall/fw.h) */
-};
-
-struct op_undo {
-	enum op_undo_kind kind;
-	char a[4096];
-	char b[NSNET_NAME_MAX + 1 + 4096];
-	char *text;
-	json_t *rec;
-};
+struct op_undo;		/* core/undo.h */
+struct rec_cache;	/* core/records.h */
 
 struct op_ns {
 	char name[NSNET_NAME_MAX + 1];
@@ -72,26 +65,22 @@ struct op {
 	const struct nsnet_opts *opts;
 	struct timespec t0;	/* start, for -vv timings */
 	struct state st;
-	enum fw_backend fw;	/* the firewall backend of this state dir (see op_begin) */
+	const struct fw_backend *fw;	/* the firewall backend of this state dir (see op_begin) */
 	struct nl host;
 	bool host_open;
 	struct nl ct;		/* ctnetlink, opened on first use */
 	bool ct_open;
 	size_t n_ns;
 	struct op_ns ns[OP_MAX_NS];
-	size_t n_undo;
-	struct op_undo *undo;	/* OP_MAX_UNDO entries, heap: they are large */
+	size_t n_undo, cap_undo;
+	struct op_undo *undo;	/* the undo stack, grown as needed */
 	int journal_fd;		/* STATE_JOURNAL/<pid>.jsonl, opened at the first step */
-	bool journal_broken;
+	bool journal_broken;	/* a journal write failed: every later step fails */
 	int replayed;		/* interrupted operations rolled back by op_begin() */
+	int rejected;		/* journals op_begin() refused to replay (moved to journal/rejected/) */
+	char rejected_why[512];	/* why the first was refused */
 	unsigned int fault_at, steps;	/* NSNET_FAULT (test builds) */
-	/*
-	 * One network's leases, parsed once per operation (core/records.c): an attach plans with them,
-	 * a publish looks its address up in them again. Dropped whenever that record is written.
-	 */
-	char leases_net[NSNET_NAME_MAX + 1];
-	struct nsnet_leases leases;
-	bool leases_cached;
+	struct rec_cache *cache;	/* records parsed once per operation (core/records.c) */
 };
 
 /*
@@ -99,7 +88,9 @@ struct op {
  * it is only read) and settle the firewall backend: the one recorded in the state dir (record
  * ids/backend), else the one asked for, else nft. Asking for another backend than the recorded one
  * is refused while networks, VIPs or ports exist; with none, a writing operation records the new
- * choice. Returns 0 or -errno.
+ * choice. A writing operation first rolls back journals that interrupted operations left; a
+ * journal that fails validation (core/journal.c) is moved to journal/rejected/, never replayed,
+ * counted in op->rejected and reported through opts->warn. Returns 0 or -errno.
  */
 int op_begin(struct op *op, const struct nsnet_opts *opts, bool write, struct nsnet_err *err);
 /* Undo every recorded step, newest first (errors ignored: best effort), then end. */
@@ -164,28 +155,38 @@ int op_conntrack_flush(struct op *op, uint8_t proto, const struct nsnet_addr *vi
  * value (settings of nsnet's own links); global settings such as ip_forward are never reverted.
  */
 int op_sysctl(struct op *op, const char *key, const char *value, bool undoable, struct nsnet_err *err);
-/* Apply nft lines @cmds as one transaction; @undo (may be NULL) are the lines that revert it. */
+/*
+ * Apply nft lines @cmds on the anti-spoofing table (bridge nsnet, firewall/guard.h), which is nft
+ * whatever the backend, as one transaction; @undo (may be NULL) are the lines that revert it.
+ */
 int op_nft(struct op *op, const char *cmds, const char *undo, struct nsnet_err *err);
 /*
- * Apply firewall text of the op's backend (fw_network_add() and friends) as one transaction: nft
- * lines through op_nft(), iptables steps through one iptables-restore per family, echoed as the
- * `iptables` commands they amount to. @rebuild (gc, iptables): flush nsnet's chains first and drop
- * those @cmds do not ensure.
+ * Apply firewall text of the op's backend (op->fw->network_add() and friends) as one
+ * transaction, echoed as the commands it amounts to (`nft '...'`, `iptables ...`). @rebuild (gc):
+ * the text is the whole ruleset (see struct fw_backend's plan()).
  */
 int op_fw(struct op *op, const char *cmds, const char *undo, bool rebuild, struct nsnet_err *err);
 /*
- * op_fw() for @cmds that are exactly fw_vip_del(@old) + fw_vip_add(@new) (either may be NULL):
- * with nft they are applied as one libnftnl batch (fw_nft_vip_change), the text still being what
- * --dry-run prints and the undo what the journal keeps.
+ * op_fw() together with anti-spoofing text @guard (undone by @guard_undo; either may be NULL or
+ * ""): the backend decides whether both go in one transaction (fw_backend.guard_join) or the
+ * guard text follows as its own. Without an undo (removals) this is best effort: the guard text
+ * is applied even when the backend's failed; the first error is returned.
+ */
+int op_fw_guarded(struct op *op, const char *cmds, const char *undo, const char *guard, const char *guard_undo,
+		  bool rebuild, struct nsnet_err *err);
+/*
+ * op_fw() for @cmds that are exactly vip_del(@old) + vip_add(@new) (either may be NULL): a backend
+ * with the vip_change capability applies them its own fast way (nft: one libnftnl batch), the
+ * text still being what --dry-run prints and the undo what the journal keeps.
  */
 struct nsnet_vip;
 int op_fw_vip(struct op *op, const char *cmds, const char *undo, const struct nsnet_vip *old,
 	      const struct nsnet_vip *new, struct nsnet_err *err);
-/* The same for @cmds that are exactly fw_port_del() of the @n ports @p (fw_nft_ports_del). */
+/* The same for @cmds that are exactly port_del() of the @n ports @p (capability ports_del). */
 struct nsnet_port;
 int op_fw_ports_del(struct op *op, const char *cmds, const char *undo, const struct nsnet_port *p, size_t n,
 		    struct nsnet_err *err);
-/* ... and exactly fw_port_add() of the @n ports @p (fw_nft_ports_add). */
+/* ... and exactly port_add() of the @n ports @p (capability ports_add). */
 int op_fw_ports_add(struct op *op, const char *cmds, const char *undo, const struct nsnet_port *p, size_t n,
 		    struct nsnet_err *err);
 /* Write @content to @path, creating directory @dir (0755) first if given. */
@@ -193,7 +194,9 @@ int op_file_write(struct op *op, const char *dir, const char *path, const char *
 		  struct nsnet_err *err);
 /* Remove @path and then @dir if empty; missing ones are fine. */
 int op_file_del(struct op *op, const char *dir, const char *path, struct nsnet_err *err);
-/* Replace (rec != NULL) or remove (rec == NULL) state record @kind/@name; undone by restoring it. */
+/* Replace state record @kind/@name by @rec; undone by restoring it. @rec NULL: -EINVAL. */
 int op_state_put(struct op *op, const char *kind, const char *name, json_t *rec, struct nsnet_err *err);
+/* Remove state record @kind/@name (missing is fine); undone by restoring it. */
+int op_state_del(struct op *op, const char *kind, const char *name, struct nsnet_err *err);
 
 #endif

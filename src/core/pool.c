@@ -130,7 +130,7 @@ static int pool_put(struct op *op, const struct pool *p, struct nsnet_err *err)
 	int r;
 
 	if (p->n == 0)
-		return op_state_put(op, STATE_POOLS, p->net.name, NULL, err);
+		return op_state_del(op, STATE_POOLS, p->net.name, err);
 	if (!(j = pool_to_json(p)))
 		return nsnet_err_set(err, ENOMEM, "out of memory");
 	r = op_state_put(op, STATE_POOLS, p->net.name, j, err);

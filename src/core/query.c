@@ -147,7 +147,7 @@ int core_query(const struct nsnet_opts *o, json_t **out, struct nsnet_err *err)
 			r = nv < 0 ? nv : np;
 			goto out;
 		}
-		root = json_pack("{s:s, s:O, s:O, s:o, s:o, s:o}", "backend", fw_backend_name(op.fw), "networks", jnets,
+		root = json_pack("{s:s, s:O, s:O, s:o, s:o, s:o}", "backend", op.fw->name, "networks", jnets,
 				 "namespaces", jnss, "vips", jv, "ports", jp, "pools", query_pools(&op));
 	}
 	if (!root)

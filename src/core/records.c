@@ -109,12 +109,46 @@ static int rec_leases_copy(struct nsnet_leases *to, const struct nsnet_leases *f
 	return 0;
 }
 
+/*
+ * The per-operation cache of parsed records: one network's leases, parsed once per operation (an
+ * attach plans with them, a publish looks its address up in them again). The op owns it
+ * (op->cache); the steps that write, remove or roll back a record tell this layer through
+ * rec_cache_forget(), so a cached copy is never older than the file.
+ */
+struct rec_cache {
+	char leases_net[NSNET_NAME_MAX + 1];
+	struct nsnet_leases leases;
+	bool leases_valid;
+};
+
+void rec_cache_forget(struct op *op, const char *kind, const char *name)
+{
+	struct rec_cache *c = op->cache;
+
+	if (c && c->leases_valid && !strcmp(kind, STATE_LEASES) && !strcmp(name, c->leases_net)) {
+		leases_free(&c->leases);
+		c->leases_valid = false;
+	}
+}
+
+void rec_cache_free(struct op *op)
+{
+	if (op->cache)
+		leases_free(&op->cache->leases);
+	free(op->cache);
+	op->cache = NULL;
+}
+
 /* Remember @l as network @net's leases for the rest of the operation (a failed copy: no cache). */
 static void rec_leases_cache(struct op *op, const char *net, const struct nsnet_leases *l)
 {
-	leases_free(&op->leases);
-	op->leases_cached = rec_leases_copy(&op->leases, l) == 0;
-	snprintf(op->leases_net, sizeof(op->leases_net), "%s", net);
+	struct rec_cache *c = op->cache;
+
+	if (!c && !(c = op->cache = calloc(1, sizeof(*c))))
+		return;
+	leases_free(&c->leases);
+	c->leases_valid = rec_leases_copy(&c->leases, l) == 0;
+	snprintf(c->leases_net, sizeof(c->leases_net), "%s", net);
 }
 
 int rec_leases_load(struct op *op, const char *net, struct nsnet_leases *l, struct nsnet_err *err)
@@ -122,8 +156,8 @@ int rec_leases_load(struct op *op, const char *net, struct nsnet_leases *l, stru
 	json_t *j;
 	int r;
 
-	if (op->leases_cached && !strcmp(op->leases_net, net))
-		return rec_leases_copy(l, &op->leases) < 0 ? nsnet_err_set(err, ENOMEM, "out of memory") : 0;
+	if (op->cache && op->cache->leases_valid && !strcmp(op->cache->leases_net, net))
+		return rec_leases_copy(l, &op->cache->leases) < 0 ? nsnet_err_set(err, ENOMEM, "out of memory") : 0;
 	r = state_read(&op->st, STATE_LEASES, net, &j, err);
 	memset(l, 0, sizeof(*l));
 	if (r == -ENOENT) {
@@ -164,7 +198,7 @@ int rec_namespace_put(struct op *op, const struct nsnet_namespace *ns, struct ns
 
 int rec_leases_put(struct op *op, const char *net, const struct nsnet_leases *l, struct nsnet_err *err)
 {
-	int r = l->n == 0 ? op_state_put(op, STATE_LEASES, net, NULL, err)
+	int r = l->n == 0 ? op_state_del(op, STATE_LEASES, net, err)
 			  : rec_put(op, STATE_LEASES, net, leases_to_json(l), err);
 
 	if (r == 0 && !op->opts->dry_run)

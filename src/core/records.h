@@ -22,6 +22,14 @@ int rec_namespaces_load(struct op *op, struct nsnet_namespace **v, struct nsnet_
 /* Load the leases of network @net (none recorded: empty set). Returns 0 or -errno. */
 int rec_leases_load(struct op *op, const char *net, struct nsnet_leases *l, struct nsnet_err *err);
 
+/*
+ * The op's cache of parsed records (op->cache, made on first use): forget what is cached of record
+ * @kind/@name (the op layer calls this when it writes, removes or restores a record); free it all
+ * (op_end).
+ */
+void rec_cache_forget(struct op *op, const char *kind, const char *name);
+void rec_cache_free(struct op *op);
+
 /* Store through op_state_put (undone on rollback). @l empty removes the lease record. */
 int rec_network_put(struct op *op, const struct nsnet_network *net, struct nsnet_err *err);
 int rec_namespace_put(struct op *op, const struct nsnet_namespace *ns, struct nsnet_err *err);

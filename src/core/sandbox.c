@@ -264,7 +264,7 @@ static int sandbox_release(struct op *op, struct nsnet_namespace *ns, bool later
 		if ((r = op_link_del(op, NULL, ns->att[0].host_ifname, err)) < 0)
 			return r;
 	}
-	return op_state_put(op, STATE_NAMESPACES, ns->name, NULL, err);
+	return op_state_del(op, STATE_NAMESPACES, ns->name, err);
 }
 
 /*

@@ -230,7 +230,8 @@ static void vip_flush_removed(struct op *op, const struct nsnet_vip *old, const 
 }
 
 /*
- * Apply firewall text @do_ (undone by @undo) and store or remove (@rec NULL) the record @kind/@key.
+ * Apply firewall text @do_ (undone by @undo) and store @rec as record @kind/@key, or remove it
+ * (@rec json_null(); NULL is a record that could not be built: out of memory).
  * @fast: @do_ is exactly fw_vip_del(@old) + fw_vip_add(@new), which op_fw_vip() may apply
  * without libnftables.
  */
@@ -244,7 +245,8 @@ static int svc_commit_vip(struct op *op, struct strbuf *do_, struct strbuf *undo
 		r = nsnet_err_set(err, ENOMEM, "out of memory");
 	else if ((r = fast ? op_fw_vip(op, strbuf_str(do_), strbuf_str(undo), old, new, err)
 			   : op_fw(op, strbuf_str(do_), strbuf_str(undo), false, err)) == 0)
-		r = op_state_put(op, kind, key, rec, err);
+		r = json_is_null(rec) ? op_state_del(op, kind, key, err)	/* json_null(): remove */
+		    : rec ? op_state_put(op, kind, key, rec, err) : nsnet_err_set(err, ENOMEM, "out of memory");
 	json_decref(rec);
 	return r;
 }
@@ -267,7 +269,7 @@ static int svc_base_if_first(struct op *op, struct strbuf *out, struct nsnet_err
 	if ((svcs = svc_count(op, 1, err)) < 0)
 		return svcs;
 	if (nets + svcs == 0)
-		fw_base(op->fw, out);
+		op->fw->base(out);
 	return 0;
 }
 
@@ -286,10 +288,10 @@ static int svc_table_gone_if_last(struct op *op, const char *kind, int removing,
 	if ((same = state_count(&op->st, kind, 2, err)) < 0 || (svcs = svc_count(op, 2, err)) < 0)
 		return same < 0 ? same : svcs;
 	if (removing > 0 && same <= 1 &&
-	    (r = op_state_put(op, STATE_IDS, !strcmp(kind, STATE_VIPS) ? "vip" : "port", NULL, err)) < 0)
+	    (r = op_state_del(op, STATE_IDS, !strcmp(kind, STATE_VIPS) ? "vip" : "port", err)) < 0)
 		return r;
 	if (nets == 0 && svcs <= removing) {
-		fw_teardown(op->fw, out);
+		op->fw->teardown(out);
 		return 1;
 	}
 	return 0;
@@ -373,8 +375,8 @@ int core_vip_add(const struct nsnet_opts *o, const struct nsnet_vip *req, struct
 	if ((r = svc_base_if_first(&op, &add, err)) < 0)
 		goto out;
 	fast = add.len == 0;	/* the table exists: only this VIP's objects */
-	fw_vip_add(op.fw, &v, &add);
-	fw_vip_del(op.fw, &v, &undo);
+	op.fw->vip_add(&v, &add);
+	op.fw->vip_del(&v, &undo);
 	if ((r = svc_table_gone_if_last(&op, STATE_VIPS, -1, &undo, err)) < 0)
 		goto out;
 	r = svc_commit_vip(&op, &add, &undo, STATE_VIPS, key, vip_to_json(&v), fast, NULL, &v, err);
@@ -424,10 +426,10 @@ int core_vip_set(const struct nsnet_opts *o, const struct nsnet_vip *req, struct
 	if (!v.affinity)
 		v.affinity = old.affinity;
 	/* One transaction: the old chain and elements go, the new ones come; no packet sees a mix. */
-	fw_vip_del(op.fw, &old, &change);
-	fw_vip_add(op.fw, &v, &change);
-	fw_vip_del(op.fw, &v, &undo);
-	fw_vip_add(op.fw, &old, &undo);
+	op.fw->vip_del(&old, &change);
+	op.fw->vip_add(&v, &change);
+	op.fw->vip_del(&v, &undo);
+	op.fw->vip_add(&old, &undo);
 	r = svc_commit_vip(&op, &change, &undo, STATE_VIPS, key, vip_to_json(&v), true, &old, &v, err);
 	if (r == 0)
 		vip_flush_removed(&op, &old, &v);
@@ -452,12 +454,12 @@ int core_vip_rm(const struct nsnet_opts *o, uint8_t proto, const void *endpoint,
 		goto out;
 	if ((r = vip_load(&op, proto, endpoint, &v, key, err)) < 0)
 		goto out;
-	fw_vip_del(op.fw, &v, &del);
-	fw_vip_add(op.fw, &v, &undo);
+	op.fw->vip_del(&v, &del);
+	op.fw->vip_add(&v, &undo);
 	if ((r = svc_table_gone_if_last(&op, STATE_VIPS, 1, &del, err)) < 0)
 		goto out;
 	/* r == 1: the last object went, and the text removes the whole table instead. */
-	r = svc_commit_vip(&op, &del, &undo, STATE_VIPS, key, NULL, r == 0, &v, NULL, err);
+	r = svc_commit_vip(&op, &del, &undo, STATE_VIPS, key, json_null(), r == 0, &v, NULL, err);
 	if (r == 0)
 		vip_flush_removed(&op, &v, NULL);
 out:
@@ -541,8 +543,8 @@ int svc_publish(struct op *op, const char *ns, const char *net, const struct nsn
 	if ((r = svc_base_if_first(op, &add, err)) < 0)
 		goto out;
 	fast = add.len == 0;	/* the table exists: only this port's objects */
-	fw_port_add(op->fw, &p, &add);
-	fw_port_del(op->fw, &p, &undo);
+	op->fw->port_add(&p, &add);
+	op->fw->port_del(&p, &undo);
 	if ((r = svc_table_gone_if_last(op, STATE_PORTS, -1, &undo, err)) < 0)
 		goto out;
 	if (add.oom || undo.oom) {
@@ -623,11 +625,11 @@ int core_unpublish(const struct nsnet_opts *o, const char *ns, const struct nsne
 				  proto_name(req->proto), req->host_ip.family ? nsnet_addr_str(&req->host_ip, h) : "every address");
 	if (r < 0)
 		goto out;
-	fw_port_del(op.fw, &p, &del);
-	fw_port_add(op.fw, &p, &undo);
+	op.fw->port_del(&p, &del);
+	op.fw->port_add(&p, &undo);
 	if ((r = svc_table_gone_if_last(&op, STATE_PORTS, 1, &del, err)) < 0)
 		goto out;
-	r = svc_commit(&op, &del, &undo, STATE_PORTS, key, NULL, err);
+	r = svc_commit(&op, &del, &undo, STATE_PORTS, key, json_null(), err);
 	if (r == 0 && p.host_ip.family == AF_INET && p.host_ip.b[0] == 127)
 		r = port_localnet_release(&op, &p, err);
 out:
@@ -674,10 +676,10 @@ int svc_forget(struct op *op, const char *ns, const char *net, struct nsnet_err 
 	for (int i = 0; i < np && r == 0; i++) {
 		if (strcmp(ports[i].ns, ns) || (net && strcmp(ports[i].net, net)))
 			continue;
-		fw_port_del(op->fw, &ports[i], &change);
-		fw_port_add(op->fw, &ports[i], &undo);
+		op->fw->port_del(&ports[i], &change);
+		op->fw->port_add(&ports[i], &undo);
 		port_key(&ports[i], key);
-		r = op_state_put(op, STATE_PORTS, key, NULL, err);
+		r = op_state_del(op, STATE_PORTS, key, err);
 		ports[n_gone++] = ports[i];	/* the ports going, first in the array */
 		any = true;
 	}
@@ -701,14 +703,14 @@ int svc_forget(struct op *op, const char *ns, const char *net, struct nsnet_err 
 		if (k == v.n_backends)
 			continue;
 		v.n_backends = k;
-		fw_vip_del(op->fw, &vips[i], &change);
-		fw_vip_add(op->fw, &v, &change);
-		fw_vip_del(op->fw, &v, &undo);
-		fw_vip_add(op->fw, &vips[i], &undo);
+		op->fw->vip_del(&vips[i], &change);
+		op->fw->vip_add(&v, &change);
+		op->fw->vip_del(&v, &undo);
+		op->fw->vip_add(&vips[i], &undo);
 		vip_key(&v, key);
 		json_t *j = vip_to_json(&v);
 
-		r = op_state_put(op, STATE_VIPS, key, j, err);
+		r = j ? op_state_put(op, STATE_VIPS, key, j, err) : nsnet_err_set(err, ENOMEM, "out of memory");
 		json_decref(j);
 		any = true;
 		only_ports = false;

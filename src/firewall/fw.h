@@ -41,6 +41,11 @@ void fw_nft_network_del(const struct nsnet_network *net, bool last, struct strbu
  * error text libnftables gave.
  */
 int fw_nft_apply(const char *cmds, struct nsnet_err *err);
+/*
+ * Is every command of nft text @text about table inet nsnet or bridge nsnet (@bridge_only: bridge
+ * nsnet only)? One command per line or separated by ';'; for validating journal text.
+ */
+bool fw_nft_text_ours(const char *text, bool bridge_only);
 
 /*
  * Services (firewall/svc.c). Theory of operation:
@@ -165,39 +170,103 @@ int fw_ipt_apply(const char *steps, struct nsnet_err *err);
 /* Names of the NSNET-* chains of both families. Returns count (free with dir_names_free) or -errno. */
 int fw_ipt_chain_names(char ***names, struct nsnet_err *err);
 
-/*
- * The backend in use, chosen per state dir (core/op.c): these dispatch to fw_nft_* or fw_ipt_*,
- * whose text the core applies with op_fw().
- */
-enum fw_backend {
-	FW_NFT,
-	FW_IPT,
+/* A change planned by a backend: what --dry-run and -v echo, and what commit() applies. */
+struct fw_txn {
+	struct strbuf echo;	/* the commands a person would type for it, one per line */
+	bool empty;		/* nothing to change (iptables: every step is in place already) */
+	void *priv;		/* the backend's own form */
 };
 
-const char *fw_backend_name(enum fw_backend be);
-/* "nft" / "iptables" (also "nftables"). Returns 0 or -EINVAL. */
-int fw_backend_parse(const char *s, enum fw_backend *be);
-void fw_base(enum fw_backend be, struct strbuf *out);
-void fw_network_add(enum fw_backend be, const struct nsnet_network *net, struct strbuf *out);
-void fw_network_del(enum fw_backend be, const struct nsnet_network *net, bool last, struct strbuf *out);
-void fw_vip_add(enum fw_backend be, const struct nsnet_vip *v, struct strbuf *out);
-void fw_vip_del(enum fw_backend be, const struct nsnet_vip *v, struct strbuf *out);
-void fw_port_add(enum fw_backend be, const struct nsnet_port *p, struct strbuf *out);
-void fw_port_del(enum fw_backend be, const struct nsnet_port *p, struct strbuf *out);
 /*
- * Make @out remove everything of nsnet's firewall (the last object is going): nft replaces @out
- * with deleting the table, which holds it all; iptables appends the removal of the base chains
- * and their jumps after @out's own steps.
+ * A firewall backend: one per ruleset family nsnet can drive, chosen once per operation by
+ * op_begin() (the state dir's recorded choice, see core/op.h), the way crun picks its cgroup
+ * manager. The core renders text with the renderers, applies it with plan()/commit() and undoes it
+ * with apply(); it never asks which backend it has. Members marked optional are NULL where the
+ * backend lacks the capability, and callers test the pointer.
  */
-void fw_teardown(enum fw_backend be, struct strbuf *out);
-/* Does anything of nsnet's exist in the backend's ruleset? (1 yes, 0 no, -errno) */
-int fw_exists(enum fw_backend be, struct nsnet_err *err);
-/* Names of nsnet's chains in the backend. Returns count (free with dir_names_free) or -errno. */
-int fw_chain_names(enum fw_backend be, char ***names, struct nsnet_err *err);
-/* The chains a network, VIP (with backends) or published port must have; returns how many (<= 4). */
-int fw_network_chains(enum fw_backend be, const struct nsnet_network *net, char names[4][NSNET_NAME_MAX + 16]);
-/* false when the VIP has no chain of its own (nft without affinity: its map element jumps to a pick chain). */
-bool fw_vip_chain(enum fw_backend be, const struct nsnet_vip *v, char *buf, size_t len);
-void fw_port_chain(enum fw_backend be, const struct nsnet_port *p, char *buf, size_t len);
+struct fw_backend {
+	const char *name;	/* "nft", "iptables": recorded in ids/backend, printed */
+
+	/* Renderers: text of the backend's own form (nft lines, or iptables steps) appended to @out. */
+	void (*base)(struct strbuf *out);
+	void (*network_add)(const struct nsnet_network *net, struct strbuf *out);
+	/* @last: no other network, VIP or port remains, so everything of nsnet goes. */
+	void (*network_del)(const struct nsnet_network *net, bool last, struct strbuf *out);
+	void (*vip_add)(const struct nsnet_vip *v, struct strbuf *out);
+	void (*vip_del)(const struct nsnet_vip *v, struct strbuf *out);
+	void (*port_add)(const struct nsnet_port *p, struct strbuf *out);
+	void (*port_del)(const struct nsnet_port *p, struct strbuf *out);
+	/*
+	 * Make @out remove everything of nsnet's firewall (the last object is going): nft replaces
+	 * @out with deleting the table, which holds it all; iptables appends the removal of the base
+	 * chains and their jumps after @out's own steps.
+	 */
+	void (*teardown)(struct strbuf *out);
+
+	/* Queries of the live ruleset. */
+	/* Does anything of nsnet's exist in this backend's ruleset? (1 yes, 0 no, -errno) */
+	int (*exists)(struct nsnet_err *err);
+	/* Names of nsnet's chains. Returns count (free with dir_names_free) or -errno. */
+	int (*chain_names)(char ***names, struct nsnet_err *err);
+	/* The chains a network must have; returns how many (<= 4). */
+	int (*network_chains)(const struct nsnet_network *net, char names[4][NSNET_NAME_MAX + 16]);
+	/* false when the VIP has no chain of its own (nft without affinity: its map element jumps to a pick chain). */
+	bool (*vip_chain)(const struct nsnet_vip *v, char *buf, size_t len);
+	void (*port_chain)(const struct nsnet_port *p, char *buf, size_t len);
+
+	/*
+	 * Applying. plan() turns @text into a transaction (@rebuild, gc: the text is the whole
+	 * ruleset; iptables flushes its chains first and drops those the text does not ensure; nft
+	 * text says so itself, see rebuild_begin). It reads the live ruleset at most, so a dry run
+	 * plans too; @echo: fill txn->echo (dry run, -v; the backend may fill it anyway). commit()
+	 * applies it as one transaction; apply() is plan + commit (undo, replay).
+	 */
+	int (*plan)(const char *text, bool rebuild, bool echo, struct fw_txn *txn, struct nsnet_err *err);
+	int (*commit)(const struct fw_txn *txn, struct nsnet_err *err);
+	void (*txn_free)(struct fw_txn *txn);
+	int (*apply)(const char *text, struct nsnet_err *err);
+	/* A failed commit may leave part applied (iptables: IPv4 before IPv6): run the undo at once. */
+	bool commit_partial;
+	/* Is every line of @text about nsnet's own tables and chains? (journal validation) */
+	bool (*text_ours)(const char *text);
+
+	/* Optional: lines that start a full rebuild from nothing (nft: the table recreated empty). */
+	void (*rebuild_begin)(struct strbuf *out);
+	/*
+	 * Optional: anti-spoofing text (nft lines for table bridge nsnet, firewall/guard.h) joins this
+	 * backend's text so both commit as one transaction (nft). NULL: the guard text is its own nft
+	 * transaction, applied after the backend's (iptables).
+	 */
+	void (*guard_join)(struct strbuf *text, const char *guard);
+	/*
+	 * Optional fast paths (nft: libnftnl batches without libnftables' ruleset cache), used for
+	 * text that is exactly vip_del(@old) + vip_add(@new) (either may be NULL), port_add() or
+	 * port_del() of @n ports. They return 0, -EOPNOTSUPP for what they do not build (apply the
+	 * text instead), or -errno.
+	 */
+	int (*vip_change)(const struct nsnet_vip *old, const struct nsnet_vip *new, struct nsnet_err *err);
+	int (*ports_add)(const struct nsnet_port *p, size_t n, struct nsnet_err *err);
+	int (*ports_del)(const struct nsnet_port *p, size_t n, struct nsnet_err *err);
+	/*
+	 * Optional (nft): the elements of the service verdict maps, sorted (strcmp), count or -errno;
+	 * and the element vip_add() puts there for @v, in that form.
+	 */
+	int (*svc_elements)(char ***elems, struct nsnet_err *err);
+	void (*vip_element)(const struct nsnet_vip *v, char *buf, size_t len);
+
+	/* For doctor: "family table chain" of built-in chains whose first rule is this backend's jump (NULL-terminated). */
+	const char *const *jumps_first_from;
+	/* Needs the iptables tools (iptables-save, iptables-restore). */
+	bool needs_xtables;
+};
+
+extern const struct fw_backend fw_backend_nft, fw_backend_ipt;
+/* Every backend, NULL-terminated; the first is the default. */
+extern const struct fw_backend *const fw_backends[];
+
+/* The backend named @name ("nft", also "nftables"; "iptables"), NULL if none. */
+const struct fw_backend *fw_backend_find(const char *name);
+/* Is @chain ("family table chain") one of @be's jumps_first_from? */
+bool fw_backend_jumps_from(const struct fw_backend *be, const char *chain, size_t len);
 
 #endif

@@ -29,6 +29,11 @@ struct fw_guard_port {
 	const struct nsnet_addr *addrs;
 };
 
+/* The guard's text is nft whatever the op's backend: planned, committed and undone by this one. */
+extern const struct fw_backend *const fw_guard_backend;
+/* Is every command of @text about table bridge nsnet? (journal validation of the guard's undo) */
+bool fw_guard_text_ours(const char *text);
+
 /* Lines creating the table, its sets and rules (idempotent; with the first network). */
 void fw_guard_table(struct strbuf *out);
 /* The nft lines equivalent to fw_guard_apply() (for --dry-run and undo). */

@@ -1,0 +1,285 @@
+// SPDX-License-Identifier: MIT
+// Firewall steps of an operation: text through the op's backend, fast paths, anti-spoofing and its stale list.
+#include "core/op.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/undo.h"
+#include "firewall/fw.h"
+#include "firewall/guard.h"
+#include "kernel/link.h"
+
+/*
+ * Theory of operation. Core renders firewall text with op->fw's renderers and hands it here with
+ * the text that reverts it. op_fw() asks the backend to plan it (nft: nothing to ask; iptables:
+ * the steps that change something against iptables-save), echoes the plan, pushes the undo with
+ * the backend's name (so a replay after a crash applies it with the same backend), commits.
+ * Where a backend has a fast path for a known shape of change (the vip_change / ports_add /
+ * ports_del capabilities) it is tried first; -EOPNOTSUPP from it falls back to the text.
+ * Anti-spoofing (table bridge nsnet) is nft with either backend: op_nft() applies its text,
+ * op_fw_guarded() lets the backend decide whether it joins the backend's transaction.
+ */
+
+/* --- anti-spoofing: a port's elements, and the stale-list policy (theory in firewall/guard.h) -- */
+
+#define GUARD_STALE_MAX 64
+
+/* Stale elements: a JSON array of {"ifindex", "mac", "addrs"} in ids/guard-stale. */
+static json_t *guard_stale_entry(const struct fw_guard_port *p)
+{
+	char mac[18], a[INET6_ADDRSTRLEN];
+	json_t *addrs = json_array();
+
+	snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x", p->mac[0], p->mac[1], p->mac[2], p->mac[3],
+		 p->mac[4], p->mac[5]);
+	for (size_t i = 0; addrs && i < p->n_addrs; i++)
+		json_array_append_new(addrs, json_string(nsnet_addr_str(&p->addrs[i], a)));
+	return json_pack("{s:i, s:s, s:o}", "ifindex", p->ifindex, "mac", mac, "addrs", addrs);
+}
+
+/* Delete every stale element listed in @list in one batch. */
+static int guard_stale_purge(const json_t *list, struct nsnet_err *err)
+{
+	size_t n = json_array_size(list), k = 0;
+	struct fw_guard_port *ports = calloc(n ? n : 1, sizeof(*ports));
+	struct nsnet_addr *addrs = calloc((n ? n : 1) * NSNET_MAX_SUBNETS, sizeof(*addrs));
+	int r = 0;
+
+	if (!ports || !addrs) {
+		free(ports);
+		free(addrs);
+		return nsnet_err_set(err, ENOMEM, "out of memory");
+	}
+	for (size_t i = 0; i < n; i++) {
+		const json_t *e = json_array_get(list, i), *as = json_object_get(e, "addrs");
+		const char *mac = json_string_value(json_object_get(e, "mac"));
+		struct fw_guard_port *p = &ports[k];
+		unsigned int m[6];
+
+		if (!mac || sscanf(mac, "%x:%x:%x:%x:%x:%x", &m[0], &m[1], &m[2], &m[3], &m[4], &m[5]) != 6)
+			continue;
+		p->ifname = "(stale)";
+		p->ifindex = (int)json_integer_value(json_object_get(e, "ifindex"));
+		for (int b = 0; b < 6; b++)
+			p->mac[b] = (uint8_t)m[b];
+		p->addrs = &addrs[k * NSNET_MAX_SUBNETS];
+		for (size_t a = 0; a < json_array_size(as) && p->n_addrs < NSNET_MAX_SUBNETS; a++)
+			if (nsnet_addr_parse(json_string_value(json_array_get(as, a)) ?: "",
+					     &addrs[k * NSNET_MAX_SUBNETS + p->n_addrs], NULL) == 0)
+				p->n_addrs++;
+		k++;
+	}
+	if (k)
+		r = fw_guard_apply(ports, k, false, err);
+	free(ports);
+	free(addrs);
+	return r;
+}
+
+int op_guard(struct op *op, struct fw_guard_port *port, enum op_guard_mode mode, struct nsnet_err *err)
+{
+	struct strbuf text = { 0 }, undo = { 0 };
+	struct link_info li;
+	struct nl *nl;
+	int r = 0;
+
+	fw_guard_text(port, mode == GUARD_ADD, &text);
+	for (const char *p = strbuf_str(&text); *p;) {
+		size_t len = strcspn(p, "\n");
+
+		op_echo(op, "nft '%.*s'", (int)len, p);
+		p += len + (p[len] == '\n');
+	}
+	if (op->opts->dry_run)
+		goto out;
+	if (!port->ifindex) {
+		if ((r = op_nl(op, NULL, &nl, err)) < 0)
+			goto out;
+		if ((r = link_get(nl, port->ifname, &li, err)) < 0) {
+			if (mode != GUARD_ADD && r == -ENODEV)
+				r = 0;	/* the port is gone: so are its packets */
+			goto out;
+		}
+		port->ifindex = li.ifindex;
+	}
+	if (mode == GUARD_FORGET) {
+		json_t *list = NULL, *entry = guard_stale_entry(port);
+
+		if (state_read(&op->st, STATE_IDS, "guard-stale", &list, NULL) < 0 || !json_is_array(list)) {
+			json_decref(list);
+			list = json_array();
+		}
+		json_array_append_new(list, entry);
+		/* Enough gathered: one commit pays the kernel's wait for all of them. */
+		if (json_array_size(list) >= GUARD_STALE_MAX) {
+			r = guard_stale_purge(list, err);
+			if (r == 0)
+				r = op_state_del(op, STATE_IDS, "guard-stale", err);
+		} else {
+			r = list ? op_state_put(op, STATE_IDS, "guard-stale", list, err) : nsnet_err_set(err, ENOMEM, "out of memory");
+		}
+		json_decref(list);
+		goto out;
+	}
+	if (mode == GUARD_ADD) {
+		fw_guard_text(port, false, &undo);
+		if (undo.oom) {
+			r = nsnet_err_set(err, ENOMEM, "out of memory");
+			goto out;
+		}
+		if ((r = op_push(op, UNDO_GUARD, NULL, NULL, strbuf_str(&undo), NULL, err)) < 0)
+			goto out;
+	}
+	r = fw_guard_apply(port, 1, mode == GUARD_ADD, err);
+	if (r < 0 && mode == GUARD_ADD)
+		op_pop(op);
+	else if (r == 0)
+		op_applied(op);
+out:
+	strbuf_free(&text);
+	strbuf_free(&undo);
+	return r;
+}
+
+int op_guard_purge_stale(struct op *op)
+{
+	if (op->opts->dry_run)
+		return 0;
+	return op_state_del(op, STATE_IDS, "guard-stale", NULL);
+}
+
+/* --- firewall text through the op's backend ------------------------------------------------- */
+
+/* A change whose text has a fast form (struct fw_backend's optional capabilities). */
+struct op_fast {
+	const struct nsnet_vip *old, *new;
+	const struct nsnet_port *ports_gone;	/* or these ports' removal */
+	const struct nsnet_port *ports_new;	/* or these ports' publication */
+	size_t n_ports;
+	bool vip;
+};
+
+static int op_fast_apply(const struct fw_backend *be, const struct op_fast *c, const struct fw_txn *txn,
+			 struct nsnet_err *err)
+{
+	int r = -EOPNOTSUPP;
+
+	if (c && c->ports_gone && be->ports_del)
+		r = be->ports_del(c->ports_gone, c->n_ports, err);
+	else if (c && c->ports_new && be->ports_add)
+		r = be->ports_add(c->ports_new, c->n_ports, err);
+	else if (c && c->vip && be->vip_change)
+		r = be->vip_change(c->old, c->new, err);
+	return r == -EOPNOTSUPP ? be->commit(txn, err) : r;
+}
+
+static void op_echo_lines(struct op *op, const char *text)
+{
+	for (const char *p = text; *p;) {
+		size_t len = strcspn(p, "\n");
+
+		op_echo(op, "%.*s", (int)len, p);
+		p += len + (p[len] == '\n');
+	}
+}
+
+/* Apply @cmds with backend @be (undone by @undo, journaled as @kind), the fast way if @fast says how. */
+static int op_fw_with(struct op *op, const struct fw_backend *be, enum op_undo_kind kind, const char *cmds,
+		      const char *undo, bool rebuild, const struct op_fast *fast, struct nsnet_err *err)
+{
+	struct fw_txn txn;
+	int r;
+
+	/* The plan may read the live ruleset, so even a dry run shows exactly what would run. */
+	if ((r = be->plan(cmds, rebuild, op->opts->dry_run || op->opts->verbose > 0, &txn, err)) < 0)
+		return r;
+	op_echo_lines(op, strbuf_str(&txn.echo));
+	if (op->opts->dry_run || txn.empty) {
+		be->txn_free(&txn);
+		return 0;
+	}
+	if (undo && (r = op_push(op, kind, NULL, NULL, undo, be, err)) < 0) {
+		be->txn_free(&txn);
+		return r;
+	}
+	r = op_fast_apply(be, fast, &txn, err);
+	be->txn_free(&txn);
+	if (r < 0) {
+		/* Part may be applied (iptables: IPv4 before IPv6 failed): the undo converges, run it now. */
+		if (undo && be->commit_partial)
+			be->apply(undo, &(struct nsnet_err){ 0 });
+		if (undo)
+			op_pop(op);
+		return r;
+	}
+	op_applied(op);
+	return 0;
+}
+
+int op_nft(struct op *op, const char *cmds, const char *undo, struct nsnet_err *err)
+{
+	return op_fw_with(op, fw_guard_backend, UNDO_GUARD, cmds, undo, false, NULL, err);
+}
+
+int op_fw(struct op *op, const char *cmds, const char *undo, bool rebuild, struct nsnet_err *err)
+{
+	return op_fw_with(op, op->fw, UNDO_FW, cmds, undo, rebuild, NULL, err);
+}
+
+int op_fw_ports_del(struct op *op, const char *cmds, const char *undo, const struct nsnet_port *p, size_t n,
+		    struct nsnet_err *err)
+{
+	struct op_fast c = { .ports_gone = p, .n_ports = n };
+
+	return op_fw_with(op, op->fw, UNDO_FW, cmds, undo, false, &c, err);
+}
+
+int op_fw_ports_add(struct op *op, const char *cmds, const char *undo, const struct nsnet_port *p, size_t n,
+		    struct nsnet_err *err)
+{
+	struct op_fast c = { .ports_new = p, .n_ports = n };
+
+	return op_fw_with(op, op->fw, UNDO_FW, cmds, undo, false, &c, err);
+}
+
+int op_fw_vip(struct op *op, const char *cmds, const char *undo, const struct nsnet_vip *old,
+	      const struct nsnet_vip *new, struct nsnet_err *err)
+{
+	struct op_fast c = { .old = old, .new = new, .vip = true };
+
+	return op_fw_with(op, op->fw, UNDO_FW, cmds, undo, false, &c, err);
+}
+
+int op_fw_guarded(struct op *op, const char *cmds, const char *undo, const char *guard, const char *guard_undo,
+		  bool rebuild, struct nsnet_err *err)
+{
+	struct strbuf all = { 0 }, all_undo = { 0 };
+	int r, r2;
+
+	if (!guard || !*guard)
+		return op_fw(op, cmds, undo, rebuild, err);
+	if (op->fw->guard_join) {
+		/* One transaction for both tables. */
+		strbuf_printf(&all, "%s", cmds);
+		op->fw->guard_join(&all, guard);
+		if (undo) {
+			strbuf_printf(&all_undo, "%s", undo);
+			if (guard_undo)
+				op->fw->guard_join(&all_undo, guard_undo);
+		}
+		r = all.oom || all_undo.oom ? nsnet_err_set(err, ENOMEM, "out of memory")
+		    : op_fw(op, strbuf_str(&all), undo ? strbuf_str(&all_undo) : NULL, rebuild, err);
+		strbuf_free(&all);
+		strbuf_free(&all_undo);
+		return r;
+	}
+	/* The guard's own transaction, after the backend's. */
+	r = op_fw(op, cmds, undo, rebuild, err);
+	if (r < 0 && undo)
+		return r;
+	r2 = op_nft(op, guard, guard_undo, r < 0 ? &(struct nsnet_err){ 0 } : err);
+	return r < 0 ? r : r2;
+}

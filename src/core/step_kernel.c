@@ -1,0 +1,422 @@
+// SPDX-License-Identifier: MIT
+// Kernel and file steps of an operation: namespaces, links, addresses, routes, sysctl, conntrack, files, records.
+#include "core/op.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/netlink.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core/records.h"
+#include "core/undo.h"
+#include "kernel/addr.h"
+#include "kernel/conntrack.h"
+#include "kernel/link.h"
+#include "kernel/netns.h"
+#include "kernel/sysctl.h"
+#include "util/names.h"
+
+/*
+ * Every step has the same shape (op.h): echo; stop in dry-run mode; push the undo (the step fails
+ * here, before running, if it cannot be recorded); apply; on failure pop the undo, else mark the
+ * step applied. Removals push nothing: an interrupted removal is completed by gc.
+ */
+
+/* "ip -n NS " or "ip " */
+static const char *op_ip(const char *ns, char *buf, size_t len)
+{
+	if (ns && *ns)
+		snprintf(buf, len, "ip -n %s", ns);
+	else
+		snprintf(buf, len, "ip");
+	return buf;
+}
+
+int op_netns_add(struct op *op, const char *ns, struct nsnet_err *err)
+{
+	int r;
+
+	op_echo(op, "ip netns add %s", ns);
+	if (op->opts->dry_run)
+		return 0;
+	if ((r = op_push(op, UNDO_NETNS_DEL, ns, NULL, NULL, NULL, err)) < 0)
+		return r;
+	r = netns_add(ns, err);
+	if (r < 0) {
+		op_pop(op);
+		return r;
+	}
+	op_applied(op);
+	return 0;
+}
+
+int op_netns_del(struct op *op, const char *ns, struct nsnet_err *err)
+{
+	int r;
+
+	op_echo(op, "ip netns del %s", ns);
+	if (op->opts->dry_run)
+		return 0;
+	/* Our cached socket and fd would keep the namespace alive: drop them first. */
+	for (size_t i = 0; i < op->n_ns; i++) {
+		if (!strcmp(op->ns[i].name, ns)) {
+			nl_close(&op->ns[i].nl);
+			close(op->ns[i].fd);
+			op->ns[i] = op->ns[--op->n_ns];
+			break;
+		}
+	}
+	r = netns_del(ns, err);
+	return r == -ENOENT ? 0 : r;
+}
+
+int op_bridge_add(struct op *op, const struct nsnet_network *net, struct nsnet_err *err)
+{
+	unsigned int h = names_hash(NAMES_FNV_INIT, net->bridge, strlen(net->bridge));
+	/* Locally administered, unicast, derived from the name: stable across re-creation. */
+	uint8_t mac[6] = { 0x02, 0x6e, (uint8_t)(h >> 24), (uint8_t)(h >> 16), (uint8_t)(h >> 8),
+			   (uint8_t)h };
+	struct nl *nl;
+	int r;
+
+	op_echo(op, "ip link add %s mtu %u address %02x:%02x:%02x:%02x:%02x:%02x up type bridge",
+		net->bridge, net->mtu, mac[0], mac[1], mac[2], mac[3], mac[4], mac[5]);
+	if (op->opts->dry_run)
+		return 0;
+	if ((r = op_nl(op, NULL, &nl, err)) < 0)
+		return r;
+	if ((r = op_push(op, UNDO_LINK_DEL, "", net->bridge, NULL, NULL, err)) < 0)
+		return r;
+	r = link_add_bridge(nl, net->bridge, net->mtu, mac, err);
+	if (r < 0) {
+		op_pop(op);
+		if (r == -EEXIST)
+			return nsnet_err_set(err, EEXIST, "bridge %s already exists", net->bridge);
+		nsnet_err_prefix(err, "create bridge %s", net->bridge);
+		return r;
+	}
+	op_applied(op);
+	return 0;
+}
+
+int op_veth_add(struct op *op, const char *host_if, const char *bridge, const char *ns,
+		const char *peer_if, const uint8_t *peer_mac, unsigned int mtu, struct nsnet_err *err)
+{
+	struct link_info br, old;
+	struct nl *nl;
+	int r, fd;
+
+	op_echo(op, "ip link add %s mtu %u master %s up type veth peer name %s address %02x:%02x:%02x:%02x:%02x:%02x mtu %u netns %s",
+		host_if, mtu, bridge, peer_if, peer_mac[0], peer_mac[1], peer_mac[2], peer_mac[3], peer_mac[4],
+		peer_mac[5], mtu, ns);
+	if (op->opts->dry_run)
+		return 0;
+	if ((r = op_nl(op, NULL, &nl, err)) < 0)
+		return r;
+	if ((fd = op_netns_fd(op, ns, err)) < 0)
+		return fd;
+	r = link_get(nl, bridge, &br, err);
+	if (r < 0) {
+		nsnet_err_prefix(err, "bridge %s", bridge);
+		return r;
+	}
+	/*
+	 * The host end's name is derived from (namespace, network), so a namespace removed a moment
+	 * ago may still hold it while the kernel tears that namespace down. Callers made sure no
+	 * record owns the name, so what is there is such a leftover: remove it.
+	 */
+	if (link_get(nl, host_if, &old, NULL) == 0)
+		link_del(nl, host_if, NULL);
+	if ((r = op_push(op, UNDO_LINK_DEL, "", host_if, NULL, NULL, err)) < 0)
+		return r;
+	r = link_add_veth(nl, host_if, br.ifindex, peer_if, peer_mac, fd, mtu, err);
+	if (r < 0) {
+		op_pop(op);
+		nsnet_err_prefix(err, "create veth %s (peer %s in %s)", host_if, peer_if, ns);
+		return r;
+	}
+	op_applied(op);
+	return 0;
+}
+
+int op_link_del(struct op *op, const char *ns, const char *ifname, struct nsnet_err *err)
+{
+	char ip[NSNET_NAME_MAX + 16];
+	struct nl *nl;
+	int r;
+
+	op_echo(op, "%s link del %s", op_ip(ns, ip, sizeof(ip)), ifname);
+	if (op->opts->dry_run)
+		return 0;
+	if ((r = op_nl(op, ns, &nl, err)) < 0)
+		return r;
+	r = link_del(nl, ifname, err);
+	if (r == -ENODEV)
+		return 0;
+	if (r < 0)
+		nsnet_err_prefix(err, "delete link %s", ifname);
+	return r;
+}
+
+int op_link_configure(struct op *op, const char *ns, const char *ifname, bool hairpin, struct nsnet_err *err)
+{
+	char ip[NSNET_NAME_MAX + 16];
+	struct nl *nl;
+	int r;
+
+	if (hairpin)
+		op_echo(op, "%s link set %s type bridge_slave hairpin on", op_ip(ns, ip, sizeof(ip)), ifname);
+	op_echo(op, "%s link set %s addrgenmode none", op_ip(ns, ip, sizeof(ip)), ifname);
+	if (op->opts->dry_run)
+		return 0;
+	if ((r = op_nl(op, ns, &nl, err)) < 0)
+		return r;
+	r = link_configure(nl, ifname, hairpin, err);
+	if (r < 0)
+		nsnet_err_prefix(err, "%s: %sno IPv6 link-local address", ifname, hairpin ? "hairpin mode, " : "");
+	return r;
+}
+
+int op_link_up(struct op *op, const char *ns, const char *ifname, struct nsnet_err *err)
+{
+	char ip[NSNET_NAME_MAX + 16];
+	struct nl *nl;
+	int r;
+
+	op_echo(op, "%s link set %s up", op_ip(ns, ip, sizeof(ip)), ifname);
+	if (op->opts->dry_run)
+		return 0;
+	if ((r = op_nl(op, ns, &nl, err)) < 0)
+		return r;
+	r = link_set_up(nl, ifname, err);
+	if (r < 0)
+		nsnet_err_prefix(err, "set %s up", ifname);
+	return r;
+}
+
+static int op_ifindex(struct op *op, const char *ns, const char *ifname, struct nl **nl,
+		      struct nsnet_err *err)
+{
+	struct link_info li;
+	int r;
+
+	if ((r = op_nl(op, ns, nl, err)) < 0)
+		return r;
+	r = link_get(*nl, ifname, &li, err);
+	if (r < 0) {
+		nsnet_err_prefix(err, "link %s", ifname);
+		return r;
+	}
+	return li.ifindex;
+}
+
+int op_addr_add(struct op *op, const char *ns, const char *ifname, const struct nsnet_addr *a,
+		unsigned int len, struct nsnet_err *err)
+{
+	char ip[NSNET_NAME_MAX + 16], buf[INET6_ADDRSTRLEN];
+	struct nl *nl;
+	int r, idx;
+
+	op_echo(op, "%s addr add %s/%u dev %s%s", op_ip(ns, ip, sizeof(ip)), nsnet_addr_str(a, buf),
+		len, ifname, a->family == AF_INET6 ? " nodad" : "");
+	if (op->opts->dry_run)
+		return 0;
+	if ((idx = op_ifindex(op, ns, ifname, &nl, err)) < 0)
+		return idx;
+	r = addr_add(nl, idx, a, len, err);
+	if (r < 0)
+		nsnet_err_prefix(err, "add address %s/%u to %s", buf, len, ifname);
+	return r;
+}
+
+int op_route_default(struct op *op, const char *ns, const char *ifname, const struct nsnet_addr *gw,
+		     struct nsnet_err *err)
+{
+	char ip[NSNET_NAME_MAX + 16], buf[INET6_ADDRSTRLEN];
+	struct nl *nl;
+	int r, idx;
+
+	op_echo(op, "%s%s route add default via %s dev %s", op_ip(ns, ip, sizeof(ip)),
+		gw->family == AF_INET6 ? " -6" : "", nsnet_addr_str(gw, buf), ifname);
+	if (op->opts->dry_run)
+		return 0;
+	if ((idx = op_ifindex(op, ns, ifname, &nl, err)) < 0)
+		return idx;
+	r = route_add_default(nl, gw, idx, err);
+	if (r < 0)
+		nsnet_err_prefix(err, "add default route via %s", buf);
+	return r;
+}
+
+int op_route_add(struct op *op, const char *ns, const char *ifname, const struct nsnet_prefix *dst,
+		 const struct nsnet_addr *gw, struct nsnet_err *err)
+{
+	char ip[NSNET_NAME_MAX + 16], d[NSNET_PREFIX_STRLEN], g[INET6_ADDRSTRLEN] = "";
+	struct nl *nl;
+	int r, idx;
+
+	if (gw && gw->family)
+		nsnet_addr_str(gw, g);
+	op_echo(op, "%s%s route add %s%s%s dev %s", op_ip(ns, ip, sizeof(ip)), dst->addr.family == AF_INET6 ? " -6" : "",
+		nsnet_prefix_str(dst, d), g[0] ? " via " : "", g, ifname);
+	if (op->opts->dry_run)
+		return 0;
+	if ((idx = op_ifindex(op, ns, ifname, &nl, err)) < 0)
+		return idx;
+	r = route_add(nl, dst, gw, idx, err);
+	if (r < 0)
+		nsnet_err_prefix(err, "add route %s%s%s", d, g[0] ? " via " : "", g);
+	return r;
+}
+
+int op_conntrack_flush(struct op *op, uint8_t proto, const struct nsnet_addr *vip, uint16_t vip_port,
+		       const struct nsnet_addr *backend, uint16_t backend_port, struct nsnet_err *err)
+{
+	char v[INET6_ADDRSTRLEN], b[INET6_ADDRSTRLEN];
+	int r;
+
+	op_echo(op, "conntrack -D -f %s -p %s --orig-dst %s --dport %u --reply-src %s --reply-port-src %u",
+		vip->family == AF_INET6 ? "ipv6" : "ipv4", proto == IPPROTO_UDP ? "udp" : "tcp",
+		nsnet_addr_str(vip, v), vip_port, nsnet_addr_str(backend, b), backend_port);
+	if (op->opts->dry_run)
+		return 0;
+	if (!op->ct_open) {
+		if ((r = nl_open_bus(&op->ct, NETLINK_NETFILTER, -1, err)) < 0)
+			return r;
+		op->ct_open = true;
+	}
+	r = conntrack_del_dnat(&op->ct, proto, vip, vip_port, backend, backend_port, err);
+	if (r < 0)
+		nsnet_err_prefix(err, "conntrack");
+	return r < 0 ? r : 0;
+}
+
+int op_sysctl(struct op *op, const char *key, const char *value, bool undoable, struct nsnet_err *err)
+{
+	char cur[64];
+	bool known, pushed;
+	int r;
+
+	known = sysctl_get(key, cur, sizeof(cur), NULL) == 0;
+	/* A dry run shows the command even when this host has the value already: it is what a clean host needs. */
+	if (!op->opts->dry_run && known && !strcmp(cur, value))
+		return 0;
+	op_echo(op, "sysctl -w %s=%s", key, value);
+	if (op->opts->dry_run)
+		return 0;
+	pushed = undoable && known;
+	if (pushed && (r = op_push(op, UNDO_SYSCTL, key, cur, NULL, NULL, err)) < 0)
+		return r;
+	r = sysctl_set(key, value, err);
+	if (r < 0) {
+		if (pushed)
+			op_pop(op);
+		return r;
+	}
+	op_applied(op);
+	return 0;
+}
+
+int op_file_write(struct op *op, const char *dir, const char *path, const char *content,
+		  struct nsnet_err *err)
+{
+	char tmp[PATH_MAX];
+	bool made_dir = false;
+	FILE *f;
+	int r;
+
+	if (dir)
+		op_echo(op, "mkdir -p %s", dir);
+	for (const char *p = content; *p;) {
+		size_t len = strcspn(p, "\n");
+
+		op_echo(op, "echo '%.*s' %s %s", (int)len, p, p == content ? ">" : ">>", path);
+		p += len + (p[len] == '\n');
+	}
+	if (op->opts->dry_run)
+		return 0;
+	/* Undo removes the file, then the directory if it is empty (then it was ours). */
+	if ((r = op_push(op, UNDO_FILE_DEL, path, dir, NULL, NULL, err)) < 0)
+		return r;
+	if (dir) {
+		if (mkdir(dir, 0755) == 0)
+			made_dir = true;
+		else if (errno != EEXIST) {
+			int e = errno;
+
+			op_pop(op);
+			return nsnet_err_set(err, e, "create %s: %s", dir, strerror(e));
+		}
+	}
+	snprintf(tmp, sizeof(tmp), "%s.nsnet-tmp", path);
+	f = fopen(tmp, "we");
+	if (!f || fputs(content, f) < 0 || fclose(f) != 0 || rename(tmp, path) < 0) {
+		int e = errno ? errno : EIO;
+
+		unlink(tmp);
+		if (made_dir)
+			rmdir(dir);
+		op_pop(op);
+		return nsnet_err_set(err, e, "write %s: %s", path, strerror(e));
+	}
+	op_applied(op);
+	return 0;
+}
+
+int op_file_del(struct op *op, const char *dir, const char *path, struct nsnet_err *err)
+{
+	if (access(path, F_OK) < 0)
+		return 0;
+	op_echo(op, "rm -f %s", path);
+	if (dir)
+		op_echo(op, "rmdir %s", dir);
+	if (op->opts->dry_run)
+		return 0;
+	if (unlink(path) < 0 && errno != ENOENT)
+		return nsnet_err_set(err, errno, "remove %s: %s", path, strerror(errno));
+	if (dir)
+		rmdir(dir);	/* fine to fail: someone else put files there */
+	return 0;
+}
+
+/* Replace (@rec) or remove (NULL) record @kind/@name, its previous bytes pushed as the undo. */
+static int op_state_change(struct op *op, const char *kind, const char *name, json_t *rec, struct nsnet_err *err)
+{
+	char *old = NULL;
+	int r;
+
+	rec_cache_forget(op, kind, name);
+	if (op->opts->dry_run)
+		return 0;
+	/* The old record's bytes, not parsed: putting them back is all an undo does (no record: remove). */
+	if (state_read_text(&op->st, kind, name, &old, NULL) < 0)
+		old = NULL;
+	r = op_push(op, UNDO_STATE, kind, name, old, NULL, err);
+	free(old);
+	if (r < 0)
+		return r;
+	r = rec ? state_write(&op->st, kind, name, rec, err) : state_remove(&op->st, kind, name, err);
+	if (r < 0) {
+		op_pop(op);
+		return r;
+	}
+	op_applied(op);
+	return 0;
+}
+
+int op_state_put(struct op *op, const char *kind, const char *name, json_t *rec, struct nsnet_err *err)
+{
+	if (!rec)
+		return nsnet_err_set(err, EINVAL, "record %s/%s: nothing to store", kind, name);
+	return op_state_change(op, kind, name, rec, err);
+}
+
+int op_state_del(struct op *op, const char *kind, const char *name, struct nsnet_err *err)
+{
+	return op_state_change(op, kind, name, NULL, err);
+}

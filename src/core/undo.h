@@ -1,0 +1,78 @@
+/* SPDX-License-Identifier: MIT */
+/* The undo stack of an operation and its journal (internal to core/op.c, journal.c, step_*.c). */
+#ifndef NSNET_CORE_UNDO_H
+#define NSNET_CORE_UNDO_H
+
+#include "core/op.h"
+
+/*
+ * Kinds of undo. The numbers are written to the journal ("kind"), which outlives a version of
+ * nsnet across a crash: never renumber. The journal keeps the two strings of an entry as "a" and
+ * "b" (the names below say what they hold per kind).
+ */
+enum op_undo_kind {
+	UNDO_NETNS_DEL = 0,	/* netns.name: remove the namespace */
+	UNDO_LINK_DEL = 1,	/* link.ns ("" = host), link.name: remove the link */
+	UNDO_FW = 2,		/* text: firewall text, applied by backend fw (journal "fw"; absent: nft) */
+	UNDO_FILE_DEL = 3,	/* file.path: remove it, then file.dir if empty ("" = none) */
+	UNDO_STATE = 4,		/* state.kind, state.name: put text back as the record (NULL: remove it) */
+	UNDO_SYSCTL = 5,	/* sysctl.key: set back to sysctl.value */
+	UNDO_IPT_V1 = 6,	/* journals before backends were named: iptables steps (read as UNDO_FW) */
+	UNDO_GUARD = 7,		/* text: nft lines on table bridge nsnet (anti-spoofing, firewall/guard.h) */
+};
+
+struct op_undo {
+	enum op_undo_kind kind;
+	union {
+		struct { char *name, *unused; } netns;
+		struct { char *ns, *name; } link;
+		struct { char *path, *dir; } file;
+		struct { char *kind, *name; } state;
+		struct { char *key, *value; } sysctl;
+		char *arg[2];	/* the journal's "a" and "b", whatever the kind */
+	};
+	const struct fw_backend *fw;	/* UNDO_FW */
+	char *text;			/* UNDO_FW, UNDO_GUARD, UNDO_STATE */
+};
+
+/*
+ * Record how to undo the step about to be applied, in memory and in the journal, before it is
+ * applied (write-ahead). @a, @b: the kind's two strings (NULL = ""); @fw: UNDO_FW's backend.
+ * Returns 0, or -ENOMEM / -EIO (the journal cannot be written) with @err set: then the step must
+ * not run.
+ */
+int op_push(struct op *op, enum op_undo_kind kind, const char *a, const char *b, const char *text,
+	    const struct fw_backend *fw, struct nsnet_err *err);
+/* The step pushed last failed: forget its undo without running it. */
+void op_pop(struct op *op);
+/* The step pushed last was applied (a fault point of test builds). */
+void op_applied(struct op *op);
+/* Run one undo (best effort). */
+void op_undo_run(struct op *op, const struct op_undo *u);
+void op_undo_free(struct op_undo *u);
+
+/* Journal (core/journal.c). */
+/* Append @u's push / a pop to the journal, opened at the first step. Returns 0 or -errno. */
+int journal_push(struct op *op, const struct op_undo *u, struct nsnet_err *err);
+int journal_pop(struct op *op);
+/* Close and remove this process's journal (the operation ended). */
+void journal_end(struct op *op);
+/*
+ * Roll back what interrupted operations left: every journal in the state dir belongs to a
+ * process that died holding the lock we now hold. Journals that fail validation are moved to
+ * journal/rejected/ and not replayed. Returns how many were rolled back; *@rejected counts the
+ * others, @why says why the first was rejected.
+ */
+int journal_replay_all(struct op *op, int *rejected, char *why, size_t why_len);
+/*
+ * Parse and validate journal text @text (NUL-terminated; lines of JSON) into the undo entries it
+ * leaves pushed, oldest first (*@v malloc'd, free each with op_undo_free). @bridges: the bridges
+ * of recorded networks (NULL-terminated, may be NULL), host links nsnet may remove besides its
+ * own name patterns. Returns 0, or -EBADMSG with the reason in @why (line number and what), or
+ * -ENOMEM. Pure: touches nothing.
+ */
+int journal_parse(const char *text, const char *const *bridges, struct op_undo **v, size_t *n,
+		  char *why, size_t why_len);
+
+/* Guard's stale-list (core/step_fw.c). */
+#endif

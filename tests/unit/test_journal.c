@@ -1,0 +1,218 @@
+// SPDX-License-Identifier: MIT
+// Unit tests for core/journal.c: parsing an operation journal and refusing what nsnet never writes.
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/undo.h"
+#include "firewall/fw.h"
+#include "unit.h"
+
+static const char *const bridges[] = { "br-custom", NULL };
+
+/* Parse @text; returns the result, the entries in *@v / *@n. */
+static int parse(const char *text, struct op_undo **v, size_t *n, char *why, size_t len)
+{
+	*v = NULL;
+	*n = 0;
+	why[0] = 0;
+	return journal_parse(text, bridges, v, n, why, len);
+}
+
+static void free_all(struct op_undo *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		op_undo_free(&v[i]);
+	free(v);
+}
+
+/* @line (one journal line) must be refused, naming line 1 in the reason. */
+#define CHECK_REFUSED(line)                                                       \
+	do {                                                                      \
+		struct op_undo *v_;                                               \
+		size_t n_;                                                        \
+		char why_[256];                                                   \
+		CHECK_EQ_INT(parse((line), &v_, &n_, why_, sizeof(why_)), -EBADMSG); \
+		CHECK(!strncmp(why_, "line 1: ", 8));                             \
+		CHECK(v_ == NULL);                                                \
+	} while (0)
+
+#define CHECK_ACCEPTED(line)                                                \
+	do {                                                                \
+		struct op_undo *v_;                                         \
+		size_t n_;                                                  \
+		char why_[256];                                             \
+		CHECK_EQ_INT(parse((line), &v_, &n_, why_, sizeof(why_)), 0); \
+		CHECK_EQ_STR(why_, "");                                     \
+		CHECK_EQ_INT(n_, 1);                                        \
+		free_all(v_, n_);                                           \
+	} while (0)
+
+TEST(test_journal_parse_push_pop)
+{
+	const char *text =
+		"{\"do\":\"push\",\"kind\":0,\"a\":\"web\",\"b\":\"\"}\n"
+		"{\"do\":\"push\",\"kind\":1,\"a\":\"\",\"b\":\"nsnet-lan\"}\n"
+		"{\"do\":\"push\",\"kind\":3,\"a\":\"/etc/netns/web/resolv.conf\",\"b\":\"/etc/netns/web\"}\n"
+		"{\"do\":\"pop\"}\n"
+		"{\"do\":\"push\",\"kind\":4,\"a\":\"leases\",\"b\":\"lan\",\"raw\":{\"leases\":[]}}\n"
+		"{\"do\":\"push\",\"kind\":2,\"a\":\"\",\"b\":\"\",\"text\":\"delete chain inet nsnet in-lan\\n\",\"fw\":\"nft\"}\n"
+		"{\"do\":\"push\",\"kind\":2,\"a\":\"\",\"b\":\"\",\"text\":\"4 filter X NSNET-IN-nsnet-lan\\n4 filter D FORWARD -j NSNET-FORWARD\\n\",\"fw\":\"iptables\"}\n"
+		"{\"do\":\"push\",\"kind\":5,\"a\":\"net.ipv4.conf.nsnet-lan.route_localnet\",\"b\":\"0\"}\n";
+	struct op_undo *v;
+	size_t n;
+	char why[256];
+
+	CHECK_EQ_INT(parse(text, &v, &n, why, sizeof(why)), 0);
+	CHECK_EQ_INT(n, 6);
+	if (n != 6) {
+		free_all(v, n);
+		return;
+	}
+	CHECK_EQ_INT(v[0].kind, UNDO_NETNS_DEL);
+	CHECK_EQ_STR(v[0].netns.name, "web");
+	CHECK_EQ_INT(v[1].kind, UNDO_LINK_DEL);
+	CHECK_EQ_STR(v[1].link.ns, "");
+	CHECK_EQ_STR(v[1].link.name, "nsnet-lan");
+	/* The file's push was popped: its step failed. */
+	CHECK_EQ_INT(v[2].kind, UNDO_STATE);
+	CHECK_EQ_STR(v[2].state.kind, "leases");
+	CHECK_EQ_STR(v[2].state.name, "lan");
+	CHECK_EQ_STR(v[2].text, "{\"leases\":[]}\n");
+	CHECK_EQ_INT(v[3].kind, UNDO_FW);
+	CHECK(v[3].fw == &fw_backend_nft);
+	CHECK(v[4].fw == &fw_backend_ipt);
+	CHECK_EQ_STR(v[5].sysctl.key, "net.ipv4.conf.nsnet-lan.route_localnet");
+	CHECK_EQ_STR(v[5].sysctl.value, "0");
+	free_all(v, n);
+}
+
+TEST(test_journal_parse_older_forms)
+{
+	struct op_undo *v;
+	size_t n;
+	char why[256];
+
+	/* Kind 2 without "fw" is nft text; kind 6 is iptables steps; "rec" was the record before "raw". */
+	CHECK_EQ_INT(parse("{\"do\":\"push\",\"kind\":2,\"a\":\"\",\"b\":\"\",\"text\":\"delete table inet nsnet\"}\n"
+			   "{\"do\":\"push\",\"kind\":6,\"a\":\"\",\"b\":\"\",\"text\":\"4 nat X NSNET-PUB-3\"}\n"
+			   "{\"do\":\"push\",\"kind\":4,\"a\":\"networks\",\"b\":\"lan\",\"rec\":null}\n",
+			   &v, &n, why, sizeof(why)), 0);
+	CHECK_EQ_INT(n, 3);
+	if (n == 3) {
+		CHECK(v[0].fw == &fw_backend_nft);
+		CHECK(v[1].fw == &fw_backend_ipt);
+		CHECK(v[2].text == NULL);	/* no record before: the undo removes it */
+	}
+	free_all(v, n);
+}
+
+TEST(test_journal_parse_cut_short)
+{
+	struct op_undo *v;
+	size_t n;
+	char why[256];
+
+	/* A last line without its newline that does not parse: its step never ran. */
+	CHECK_EQ_INT(parse("{\"do\":\"push\",\"kind\":0,\"a\":\"web\",\"b\":\"\"}\n{\"do\":\"pu", &v, &n, why, sizeof(why)), 0);
+	CHECK_EQ_INT(n, 1);
+	free_all(v, n);
+	/* The same garbage in the middle is not a crash artefact. */
+	CHECK_EQ_INT(parse("{\"do\":\"pu\n{\"do\":\"push\",\"kind\":0,\"a\":\"web\",\"b\":\"\"}\n", &v, &n, why, sizeof(why)),
+		     -EBADMSG);
+	CHECK_EQ_STR(why, "line 1: not a JSON object");
+	CHECK_EQ_INT(parse("{\"do\":\"pop\"}\n", &v, &n, why, sizeof(why)), -EBADMSG);
+	CHECK_EQ_INT(parse("{\"do\":\"run\",\"kind\":0,\"a\":\"x\"}\n", &v, &n, why, sizeof(why)), -EBADMSG);
+	CHECK_EQ_INT(parse("", &v, &n, why, sizeof(why)), 0);
+	CHECK_EQ_INT(n, 0);
+	free(v);
+}
+
+/* The hostile journal of issue 18, line by line. */
+TEST(test_journal_refuses_issue18)
+{
+	CHECK_REFUSED("{\"do\":\"push\",\"kind\":3,\"a\":\"/run/victim\",\"b\":\"\"}\n");
+	CHECK_REFUSED("{\"do\":\"push\",\"kind\":5,\"a\":\"net.ipv4.conf.lo.forwarding\",\"b\":\"1\"}\n");
+	CHECK_REFUSED("{\"do\":\"push\",\"kind\":2,\"text\":\"add table ip pwned\"}\n");
+	/* One bad line refuses the whole journal, good lines before it included. */
+	{
+		struct op_undo *v;
+		size_t n;
+		char why[256];
+
+		CHECK_EQ_INT(parse("{\"do\":\"push\",\"kind\":0,\"a\":\"web\",\"b\":\"\"}\n"
+				   "{\"do\":\"push\",\"kind\":5,\"a\":\"kernel.core_pattern\",\"b\":\"|/tmp/x\"}\n",
+				   &v, &n, why, sizeof(why)), -EBADMSG);
+		CHECK_EQ_STR(why, "line 2: sysctl nsnet does not set");
+	}
+}
+
+TEST(test_journal_kinds_and_names)
+{
+	CHECK_REFUSED("{\"do\":\"push\",\"kind\":8,\"a\":\"x\",\"b\":\"\"}\n");
+	CHECK_REFUSED("{\"do\":\"push\",\"kind\":-1,\"a\":\"x\",\"b\":\"\"}\n");
+	CHECK_REFUSED("{\"do\":\"push\",\"kind\":\"0\",\"a\":\"x\",\"b\":\"\"}\n");
+	CHECK_REFUSED("{\"do\":\"push\",\"kind\":0,\"a\":1,\"b\":\"\"}\n");
+	CHECK_REFUSED("{\"do\":\"push\",\"kind\":0,\"a\":\"../etc\",\"b\":\"\"}\n");
+	CHECK_REFUSED("{\"do\":\"push\",\"kind\":0,\"a\":\"a/b\",\"b\":\"\"}\n");
+	/* Host links: nsnet's patterns and recorded bridges only. */
+	CHECK_ACCEPTED("{\"do\":\"push\",\"kind\":1,\"a\":\"\",\"b\":\"nv0123abcd\"}\n");
+	CHECK_ACCEPTED("{\"do\":\"push\",\"kind\":1,\"a\":\"\",\"b\":\"br-custom\"}\n");
+	CHECK_REFUSED("{\"do\":\"push\",\"kind\":1,\"a\":\"\",\"b\":\"eth0\"}\n");
+	CHECK_REFUSED("{\"do\":\"push\",\"kind\":1,\"a\":\"\",\"b\":\"nvdeadbeefX\"}\n");
+	CHECK_REFUSED("{\"do\":\"push\",\"kind\":1,\"a\":\"web\",\"b\":\"eth0\"}\n");
+	/* Records: known kinds, plain names. */
+	CHECK_ACCEPTED("{\"do\":\"push\",\"kind\":4,\"a\":\"ids\",\"b\":\"vip\"}\n");
+	CHECK_REFUSED("{\"do\":\"push\",\"kind\":4,\"a\":\"journal\",\"b\":\"1\"}\n");
+	CHECK_REFUSED("{\"do\":\"push\",\"kind\":4,\"a\":\"networks\",\"b\":\"../../etc/passwd\"}\n");
+	CHECK_REFUSED("{\"do\":\"push\",\"kind\":4,\"a\":\"..\",\"b\":\"x\"}\n");
+}
+
+TEST(test_journal_files_and_sysctls)
+{
+	CHECK_ACCEPTED("{\"do\":\"push\",\"kind\":3,\"a\":\"/etc/netns/web/resolv.conf\",\"b\":\"\"}\n");
+	CHECK_REFUSED("{\"do\":\"push\",\"kind\":3,\"a\":\"/etc/netns/web/../../shadow\",\"b\":\"\"}\n");
+	CHECK_REFUSED("{\"do\":\"push\",\"kind\":3,\"a\":\"/etc/netns/web/a/b\",\"b\":\"\"}\n");
+	CHECK_REFUSED("{\"do\":\"push\",\"kind\":3,\"a\":\"/etc/netns/web/resolv.conf\",\"b\":\"/etc\"}\n");
+	CHECK_REFUSED("{\"do\":\"push\",\"kind\":3,\"a\":\"/etc/netns/web/resolv.conf\",\"b\":\"/etc/netns/other\"}\n");
+	CHECK_REFUSED("{\"do\":\"push\",\"kind\":3,\"a\":\"/etc/passwd\",\"b\":\"\"}\n");
+	CHECK_ACCEPTED("{\"do\":\"push\",\"kind\":5,\"a\":\"net.ipv4.conf.br-custom.route_localnet\",\"b\":\"1\"}\n");
+	CHECK_REFUSED("{\"do\":\"push\",\"kind\":5,\"a\":\"net.ipv4.conf.all.route_localnet\",\"b\":\"1\"}\n");
+	CHECK_REFUSED("{\"do\":\"push\",\"kind\":5,\"a\":\"net.ipv4.conf.nsnet-lan.route_localnet\",\"b\":\"7; x\"}\n");
+	CHECK_REFUSED("{\"do\":\"push\",\"kind\":5,\"a\":\"net.ipv4.ip_forward\",\"b\":\"0\"}\n");
+}
+
+TEST(test_journal_firewall_text)
+{
+	CHECK_ACCEPTED("{\"do\":\"push\",\"kind\":2,\"text\":\"add chain inet nsnet forward { type filter hook forward priority 0; policy accept; }\\n\"}\n");
+	CHECK_ACCEPTED("{\"do\":\"push\",\"kind\":7,\"text\":\"delete element bridge nsnet mac { 7 . 02:00:00:00:00:01 }\"}\n");
+	/* The guard's text is the bridge table's only. */
+	CHECK_REFUSED("{\"do\":\"push\",\"kind\":7,\"text\":\"delete table inet nsnet\"}\n");
+	CHECK_REFUSED("{\"do\":\"push\",\"kind\":2,\"text\":\"delete table inet nsnet; add table ip pwned\"}\n");
+	CHECK_REFUSED("{\"do\":\"push\",\"kind\":2,\"text\":\"delete table inet nsnet\\nflush ruleset\"}\n");
+	CHECK_REFUSED("{\"do\":\"push\",\"kind\":2,\"text\":\"add rule inet nsnetx c accept\"}\n");
+	CHECK_REFUSED("{\"do\":\"push\",\"kind\":2,\"text\":\"include \\\"/tmp/x\\\"\"}\n");
+	CHECK_REFUSED("{\"do\":\"push\",\"kind\":2,\"text\":\"add rule inet nsnet c { accept\"}\n");
+	CHECK_REFUSED("{\"do\":\"push\",\"kind\":2,\"fw\":\"pf\",\"text\":\"delete table inet nsnet\"}\n");
+	CHECK_REFUSED("{\"do\":\"push\",\"kind\":2}\n");
+	/* iptables steps: NSNET-* chains, and from built-in chains only jumps to them. */
+	CHECK_ACCEPTED("{\"do\":\"push\",\"kind\":2,\"fw\":\"iptables\",\"text\":\"6 nat A NSNET-SVC-3 -j DNAT --to-destination [fd00::2]:80\"}\n");
+	CHECK_ACCEPTED("{\"do\":\"push\",\"kind\":2,\"fw\":\"iptables\",\"text\":\"4 raw D PREROUTING -j NSNET-GUARD\"}\n");
+	CHECK_REFUSED("{\"do\":\"push\",\"kind\":2,\"fw\":\"iptables\",\"text\":\"4 filter A INPUT -j ACCEPT\"}\n");
+	CHECK_REFUSED("{\"do\":\"push\",\"kind\":2,\"fw\":\"iptables\",\"text\":\"4 filter I FORWARD -s 1.2.3.4 -j NSNET-FORWARD\"}\n");
+	CHECK_REFUSED("{\"do\":\"push\",\"kind\":2,\"fw\":\"iptables\",\"text\":\"4 filter X FORWARD\"}\n");
+	CHECK_REFUSED("{\"do\":\"push\",\"kind\":2,\"fw\":\"iptables\",\"text\":\"4 security N NSNET-X\"}\n");
+	CHECK_REFUSED("{\"do\":\"push\",\"kind\":6,\"text\":\"4 filter F DOCKER\"}\n");
+}
+
+int main(void)
+{
+	RUN(test_journal_parse_push_pop);
+	RUN(test_journal_parse_older_forms);
+	RUN(test_journal_parse_cut_short);
+	RUN(test_journal_refuses_issue18);
+	RUN(test_journal_kinds_and_names);
+	RUN(test_journal_files_and_sysctls);
+	RUN(test_journal_firewall_text);
+	return unit_done();
+}
