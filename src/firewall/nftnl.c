@@ -20,7 +20,7 @@
 /*
  * The messages go into one zeroed buffer (libnftnl leaves attribute padding unwritten; zeroed, no
  * uninitialised byte reaches the kernel). 256 KiB holds the largest change nsnet makes: a VIP set
- * with 64 backends on each side, or 64 stale anti-spoofing ports.
+ * with 64 backends on each side, 64 published ports of a CNI ADD, or 64 stale anti-spoofing ports.
  */
 #define NFT_BATCH_BUF (256 * 1024)
 

@@ -12,9 +12,10 @@
 /*
  * Theory of operation. libnftables first fetches the part of the ruleset a command names (for an
  * element with a `jump`, every chain of the table: ~20 ms at 10,000 VIP chains) and then sends
- * the batch. The hot paths that know exactly what they change (anti-spoofing elements, a VIP)
- * build the messages themselves: one socket, one batch between BEGIN and END, one ack per message;
- * the kernel applies all of it or nothing. Keys and data are raw bytes laid out as the kernel
+ * the batch. The hot paths that know exactly what they change (anti-spoofing elements, and the
+ * services: a VIP, published ports, whose messages nft_change.c encodes from the same description
+ * as their nft text) build the messages themselves: one socket, one batch between BEGIN and END,
+ * one ack per message; the kernel applies all of it or nothing. Keys and data are raw bytes laid out as the kernel
  * keeps them: each field of a concatenation padded to 4 bytes, addresses and ports in network
  * order, integers such as an interface index or a numgen value in host order.
  */
