@@ -18,8 +18,18 @@
 
 static const enum nft_set_kind nft_bridge_maps[] = { NFT_SET_FWD_IN, NFT_SET_FWD_OUT, NFT_SET_NAT_IN, NFT_SET_NAT_OUT };
 
+/* The name of set or map @k (those of the table, without family or ids). */
+static const char *nft_set(enum nft_set_kind k, struct nft_name *buf)
+{
+	*buf = nft_set_name(&(struct nft_set_ref){ .kind = k });
+	return buf->s;
+}
+
 void fw_nft_base(struct strbuf *o)
 {
+	const char *fwd = nft_base_chain_name(NFT_CHAIN_FORWARD), *post = nft_base_chain_name(NFT_CHAIN_POSTROUTING);
+	struct nft_name n;
+
 	strbuf_printf(o, "add table " T "\n");
 	nft_set_decl(&(struct nft_set_ref){ .kind = NFT_SET_BRIDGES }, o);
 	for (size_t i = 0; i < 4; i++)
@@ -27,16 +37,17 @@ void fw_nft_base(struct strbuf *o)
 	fw_nft_svc_base(o);
 	nft_base_chain_decl(NFT_CHAIN_FORWARD, o);
 	nft_base_chain_decl(NFT_CHAIN_POSTROUTING, o);
-	strbuf_printf(o, "flush chain " T " forward\n");
-	fw_nft_svc_reject_rules("forward", o);
-	strbuf_printf(o, "add rule " T " forward ct state established,related accept\n");
-	strbuf_printf(o, "add rule " T " forward iifname vmap @fwd_in\n");
-	strbuf_printf(o, "add rule " T " forward oifname vmap @fwd_out\n");
-	strbuf_printf(o, "flush chain " T " postrouting\n");
-	strbuf_printf(o, "add rule " T " postrouting iifname vmap @nat_in\n");
-	strbuf_printf(o, "add rule " T " postrouting oifname vmap @nat_out\n");
+	strbuf_printf(o, "flush chain " T " %s\n", fwd);
+	fw_nft_svc_reject_rules(fwd, o);
+	strbuf_printf(o, "add rule " T " %s ct state established,related accept\n", fwd);
+	strbuf_printf(o, "add rule " T " %s iifname vmap @%s\n", fwd, nft_set(NFT_SET_FWD_IN, &n));
+	strbuf_printf(o, "add rule " T " %s oifname vmap @%s\n", fwd, nft_set(NFT_SET_FWD_OUT, &n));
+	strbuf_printf(o, "flush chain " T " %s\n", post);
+	strbuf_printf(o, "add rule " T " %s iifname vmap @%s\n", post, nft_set(NFT_SET_NAT_IN, &n));
+	strbuf_printf(o, "add rule " T " %s oifname vmap @%s\n", post, nft_set(NFT_SET_NAT_OUT, &n));
 	/* Published on 127.0.0.1: the host's loopback source must not reach a namespace. */
-	strbuf_printf(o, "add rule " T " postrouting oifname @bridges ip saddr 127.0.0.0/8 masquerade\n");
+	strbuf_printf(o, "add rule " T " %s oifname @%s ip saddr 127.0.0.0/8 masquerade\n", post,
+		      nft_set(NFT_SET_BRIDGES, &n));
 }
 
 /* The bridge's elements: in @bridges, and in each dispatch map to the network's chain (or removed). */
@@ -79,7 +90,8 @@ void fw_nft_network_add(const struct nsnet_network *net, struct strbuf *o)
 	strbuf_printf(o, "add rule " T " %s oifname \"%s\" accept\n", c_in.s, br);
 	/* Services are reachable from every network: what a VIP or published port DNATs passes. */
 	strbuf_printf(o, "add rule " T " %s ct status dnat accept\n", c_in.s);
-	strbuf_printf(o, "add rule " T " %s oifname @bridges drop\n", c_in.s);
+	strbuf_printf(o, "add rule " T " %s oifname @%s drop\n", c_in.s,
+		      nft_set_name(&(struct nft_set_ref){ .kind = NFT_SET_BRIDGES }).s);
 	strbuf_printf(o, "add rule " T " %s %s\n", c_in.s, net->internal ? "drop" : "accept");
 	strbuf_printf(o, "add chain " T " %s\n", c_out.s);
 	strbuf_printf(o, "flush chain " T " %s\n", c_out.s);

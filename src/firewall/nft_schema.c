@@ -184,10 +184,10 @@ size_t nft_value_bytes(enum nft_layout l, const struct nft_value *v, uint8_t *bu
 }
 
 /*
- * Each kind of set: its name (a format of the family suffix, the protocol's initial, or ids), key
- * and data layouts, whether it is declared by `typeof` (the backend maps: nft 1.0.6 rebuilds a
- * typeof map's types from the kernel with tcp in place of th, so the protocol is spelled out on
- * both sides, "tcp dport"), and extra flags.
+ * Each kind of set: key and data layouts, and whether it is declared by `typeof` (the backend
+ * maps: nft 1.0.6 rebuilds a typeof map's types from the kernel with tcp in place of th, and then
+ * refuses rules that mix the two, so the protocol is spelled out on both sides, "tcp dport"). Its
+ * name comes from nft_set_name(): the family suffix, the protocol's initial, or ids.
  */
 static const struct {
 	enum nft_layout key, data;
