@@ -184,68 +184,41 @@ size_t nft_value_bytes(enum nft_layout l, const struct nft_value *v, uint8_t *bu
 }
 
 /*
- * Each kind of set: key and data layouts, and whether it is declared by `typeof` (the backend
- * maps: nft 1.0.6 rebuilds a typeof map's types from the kernel with tcp in place of th, and then
- * refuses rules that mix the two, so the protocol is spelled out on both sides, "tcp dport"). Its
- * name comes from nft_set_name(): the family suffix, the protocol's initial, or ids.
+ * Each kind of set: its name (the base, then the family suffix and the protocol's initial when it
+ * has one per family or protocol: "bk" + "4" + "t"), key and data layouts, and whether it is
+ * declared by `typeof` (the backend maps: nft 1.0.6 rebuilds a typeof map's types from the kernel
+ * with tcp in place of th, and then refuses rules that mix the two, so the protocol is spelled out
+ * on both sides, "tcp dport"). The affinity sets are named by their VIP and backend instead.
  */
 static const struct {
+	const char *base;
+	bool per_family, per_proto;
 	enum nft_layout key, data;
 	bool typeof_decl;
 } nft_sets[] = {
-	[NFT_SET_SVC] = { NFT_LAYOUT_ADDR_PROTO_PORT, NFT_LAYOUT_VERDICT, false },
-	[NFT_SET_PUBANY] = { NFT_LAYOUT_PROTO_PORT, NFT_LAYOUT_VERDICT, false },
-	[NFT_SET_BACKENDS] = { NFT_LAYOUT_ADDR_PORT_INDEX, NFT_LAYOUT_ADDR_PORT, true },
-	[NFT_SET_SEPS] = { NFT_LAYOUT_ADDR_PORT_INDEX, NFT_LAYOUT_VERDICT, true },
-	[NFT_SET_EMPTY] = { NFT_LAYOUT_ADDR_PROTO_PORT, NFT_LAYOUT_NONE, false },
-	[NFT_SET_AFFINITY] = { NFT_LAYOUT_ADDR, NFT_LAYOUT_NONE, false },
-	[NFT_SET_BRIDGES] = { NFT_LAYOUT_IFNAME, NFT_LAYOUT_NONE, false },
-	[NFT_SET_FWD_IN] = { NFT_LAYOUT_IFNAME, NFT_LAYOUT_VERDICT, false },
-	[NFT_SET_FWD_OUT] = { NFT_LAYOUT_IFNAME, NFT_LAYOUT_VERDICT, false },
-	[NFT_SET_NAT_IN] = { NFT_LAYOUT_IFNAME, NFT_LAYOUT_VERDICT, false },
-	[NFT_SET_NAT_OUT] = { NFT_LAYOUT_IFNAME, NFT_LAYOUT_VERDICT, false },
+	[NFT_SET_SVC] = { "svc", true, false, NFT_LAYOUT_ADDR_PROTO_PORT, NFT_LAYOUT_VERDICT, false },
+	[NFT_SET_PUBANY] = { "pubany", true, false, NFT_LAYOUT_PROTO_PORT, NFT_LAYOUT_VERDICT, false },
+	[NFT_SET_BACKENDS] = { "bk", true, true, NFT_LAYOUT_ADDR_PORT_INDEX, NFT_LAYOUT_ADDR_PORT, true },
+	[NFT_SET_SEPS] = { "sep", true, true, NFT_LAYOUT_ADDR_PORT_INDEX, NFT_LAYOUT_VERDICT, true },
+	[NFT_SET_EMPTY] = { "empty", true, false, NFT_LAYOUT_ADDR_PROTO_PORT, NFT_LAYOUT_NONE, false },
+	[NFT_SET_AFFINITY] = { "aff", false, false, NFT_LAYOUT_ADDR, NFT_LAYOUT_NONE, false },
+	[NFT_SET_BRIDGES] = { "bridges", false, false, NFT_LAYOUT_IFNAME, NFT_LAYOUT_NONE, false },
+	[NFT_SET_FWD_IN] = { "fwd_in", false, false, NFT_LAYOUT_IFNAME, NFT_LAYOUT_VERDICT, false },
+	[NFT_SET_FWD_OUT] = { "fwd_out", false, false, NFT_LAYOUT_IFNAME, NFT_LAYOUT_VERDICT, false },
+	[NFT_SET_NAT_IN] = { "nat_in", false, false, NFT_LAYOUT_IFNAME, NFT_LAYOUT_VERDICT, false },
+	[NFT_SET_NAT_OUT] = { "nat_out", false, false, NFT_LAYOUT_IFNAME, NFT_LAYOUT_VERDICT, false },
 };
 
 struct nft_name nft_set_name(const struct nft_set_ref *s)
 {
-	const char *sfx = nft_family_of(s->family)->sfx;
 	struct nft_name n;
 
-	switch (s->kind) {
-	case NFT_SET_SVC:
-		snprintf(n.s, sizeof(n.s), "svc%s", sfx);
-		break;
-	case NFT_SET_PUBANY:
-		snprintf(n.s, sizeof(n.s), "pubany%s", sfx);
-		break;
-	case NFT_SET_BACKENDS:
-		snprintf(n.s, sizeof(n.s), "bk%s%c", sfx, *proto_name(s->proto));
-		break;
-	case NFT_SET_SEPS:
-		snprintf(n.s, sizeof(n.s), "sep%s%c", sfx, *proto_name(s->proto));
-		break;
-	case NFT_SET_EMPTY:
-		snprintf(n.s, sizeof(n.s), "empty%s", sfx);
-		break;
-	case NFT_SET_AFFINITY:
-		snprintf(n.s, sizeof(n.s), "aff-%u-%zu", s->id, s->index);
-		break;
-	case NFT_SET_BRIDGES:
-		snprintf(n.s, sizeof(n.s), "bridges");
-		break;
-	case NFT_SET_FWD_IN:
-		snprintf(n.s, sizeof(n.s), "fwd_in");
-		break;
-	case NFT_SET_FWD_OUT:
-		snprintf(n.s, sizeof(n.s), "fwd_out");
-		break;
-	case NFT_SET_NAT_IN:
-		snprintf(n.s, sizeof(n.s), "nat_in");
-		break;
-	case NFT_SET_NAT_OUT:
-		snprintf(n.s, sizeof(n.s), "nat_out");
-		break;
-	}
+	if (s->kind == NFT_SET_AFFINITY)
+		snprintf(n.s, sizeof(n.s), "%s-%u-%zu", nft_sets[s->kind].base, s->id, s->index);
+	else
+		snprintf(n.s, sizeof(n.s), "%s%s%.*s", nft_sets[s->kind].base,
+			 nft_sets[s->kind].per_family ? nft_family_of(s->family)->sfx : "",
+			 nft_sets[s->kind].per_proto ? 1 : 0, proto_name(s->proto));
 	return n;
 }
 
