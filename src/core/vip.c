@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// Virtual IPs and published ports: validation, state records, nft transactions (rules in firewall/svc.c).
+// Virtual IPs and published ports: validation, state records, nft transactions (rules in firewall/nft_services.c).
 #include <netinet/in.h>
 #include <stddef.h>
 #include <stdio.h>

@@ -48,7 +48,7 @@ int fw_nft_apply(const char *cmds, struct nsnet_err *err);
 bool fw_nft_text_ours(const char *text, bool bridge_only);
 
 /*
- * Services (firewall/svc.c). Theory of operation:
+ * Services (firewall/nft_services.c; names and layouts in nft_schema.h). Theory of operation:
  *   svc-pre (nat prerouting) and svc-out (nat output) look up (daddr . l4proto . dport) in one
  *   verdict map per family (svc4/svc6) and jump to the VIP's pick chain (or, with affinity, its
  *   own chain vip-ID) or to the published port's chain; ports

@@ -45,7 +45,7 @@ void fw_guard_text(const struct fw_guard_port *p, bool add, struct strbuf *o)
 }
 
 /* One element message for set @set with key (port index . @data) in the batch. */
-static void guard_elem(struct nb *b, bool add, const char *set, int ifindex, const void *data, size_t len,
+static void guard_elem(struct nft_batch *b, bool add, const char *set, int ifindex, const void *data, size_t len,
 		       size_t padded)
 {
 	uint8_t key[4 + 16] = { 0 };
@@ -54,7 +54,7 @@ static void guard_elem(struct nb *b, bool add, const char *set, int ifindex, con
 	/* Concatenations are laid out in 32-bit registers: the index takes 4 bytes, a MAC 8. */
 	memcpy(key, &idx, 4);
 	memcpy(key + 4, data, len);
-	nb_elem(b, add, set, key, 4 + padded, NULL, 0, 0, NULL);
+	nft_batch_elem(b, add, set, key, 4 + padded, NULL, 0, 0, NULL);
 }
 
 static int guard_batch(const struct fw_guard_port *p, size_t n, bool add, bool with_port,
@@ -92,7 +92,7 @@ int fw_guard_apply(const struct fw_guard_port *p, size_t n, bool add, struct nsn
 static int guard_batch(const struct fw_guard_port *ports, size_t n, bool add, bool with_port,
 		       struct nsnet_err *err)
 {
-	struct nb *b = nb_new(NFPROTO_BRIDGE, NSNET_NFT_TABLE);
+	struct nft_batch *b = nft_batch_new(NFPROTO_BRIDGE, NSNET_NFT_TABLE);
 	char what[IFNAMSIZ + 64];
 	int r;
 
@@ -111,7 +111,7 @@ static int guard_batch(const struct fw_guard_port *ports, size_t n, bool add, bo
 	}
 	snprintf(what, sizeof(what), "anti-spoofing elements of %s", n ? ports[0].ifname : "no port");
 	/* -ENOENT (already gone) is fine for removal, but the batch was aborted: the caller retries. */
-	r = nb_commit(b, what, err);
-	nb_free(b);
+	r = nft_batch_commit(b, what, err);
+	nft_batch_free(b);
 	return r;
 }

@@ -4,61 +4,105 @@
 
 #include <dlfcn.h>
 #include <jansson.h>
+#include <linux/netfilter/nf_tables.h>
 #include <stdlib.h>
 #include <nftables/libnftables.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "firewall/nft_change.h"
+#include "firewall/nft_schema.h"
 #include "util/dir.h"
 
-#define T "inet " NSNET_NFT_TABLE
+#define T NFT_TABLE
+
+static const enum nft_set_kind nft_bridge_maps[] = { NFT_SET_FWD_IN, NFT_SET_FWD_OUT, NFT_SET_NAT_IN, NFT_SET_NAT_OUT };
+
+/* The name of set or map @k (those of the table, without family or ids). */
+static const char *nft_set(enum nft_set_kind k, struct nft_name *buf)
+{
+	*buf = nft_set_name(&(struct nft_set_ref){ .kind = k });
+	return buf->s;
+}
 
 void fw_nft_base(struct strbuf *o)
 {
+	const char *fwd = nft_base_chain_name(NFT_CHAIN_FORWARD), *post = nft_base_chain_name(NFT_CHAIN_POSTROUTING);
+	struct nft_name n;
+
 	strbuf_printf(o, "add table " T "\n");
-	strbuf_printf(o, "add set " T " bridges { type ifname ; }\n");
-	strbuf_printf(o, "add map " T " fwd_in { type ifname : verdict ; }\n");
-	strbuf_printf(o, "add map " T " fwd_out { type ifname : verdict ; }\n");
-	strbuf_printf(o, "add map " T " nat_in { type ifname : verdict ; }\n");
-	strbuf_printf(o, "add map " T " nat_out { type ifname : verdict ; }\n");
+	nft_set_decl(&(struct nft_set_ref){ .kind = NFT_SET_BRIDGES }, o);
+	for (size_t i = 0; i < 4; i++)
+		nft_set_decl(&(struct nft_set_ref){ .kind = nft_bridge_maps[i] }, o);
 	fw_nft_svc_base(o);
-	strbuf_printf(o, "add chain " T " forward { type filter hook forward priority filter ; policy accept ; }\n");
-	strbuf_printf(o, "add chain " T " postrouting { type nat hook postrouting priority srcnat ; policy accept ; }\n");
-	strbuf_printf(o, "flush chain " T " forward\n");
-	fw_nft_svc_reject_rules("forward", o);
-	strbuf_printf(o, "add rule " T " forward ct state established,related accept\n");
-	strbuf_printf(o, "add rule " T " forward iifname vmap @fwd_in\n");
-	strbuf_printf(o, "add rule " T " forward oifname vmap @fwd_out\n");
-	strbuf_printf(o, "flush chain " T " postrouting\n");
-	strbuf_printf(o, "add rule " T " postrouting iifname vmap @nat_in\n");
-	strbuf_printf(o, "add rule " T " postrouting oifname vmap @nat_out\n");
+	nft_base_chain_decl(NFT_CHAIN_FORWARD, o);
+	nft_base_chain_decl(NFT_CHAIN_POSTROUTING, o);
+	strbuf_printf(o, "flush chain " T " %s\n", fwd);
+	fw_nft_svc_reject_rules(fwd, o);
+	strbuf_printf(o, "add rule " T " %s ct state established,related accept\n", fwd);
+	strbuf_printf(o, "add rule " T " %s iifname vmap @%s\n", fwd, nft_set(NFT_SET_FWD_IN, &n));
+	strbuf_printf(o, "add rule " T " %s oifname vmap @%s\n", fwd, nft_set(NFT_SET_FWD_OUT, &n));
+	strbuf_printf(o, "flush chain " T " %s\n", post);
+	strbuf_printf(o, "add rule " T " %s iifname vmap @%s\n", post, nft_set(NFT_SET_NAT_IN, &n));
+	strbuf_printf(o, "add rule " T " %s oifname vmap @%s\n", post, nft_set(NFT_SET_NAT_OUT, &n));
 	/* Published on 127.0.0.1: the host's loopback source must not reach a namespace. */
-	strbuf_printf(o, "add rule " T " postrouting oifname @bridges ip saddr 127.0.0.0/8 masquerade\n");
+	strbuf_printf(o, "add rule " T " %s oifname @%s ip saddr 127.0.0.0/8 masquerade\n", post,
+		      nft_set(NFT_SET_BRIDGES, &n));
+}
+
+/* The bridge's elements: in @bridges, and in each dispatch map to the network's chain (or removed). */
+static void nft_network_elems(const struct nsnet_network *net, bool add, struct strbuf *o)
+{
+	/* The order of the maps in each direction, as the rulesets have always been written. */
+	static const enum nft_set_kind add_order[] = { NFT_SET_NAT_OUT, NFT_SET_FWD_IN, NFT_SET_FWD_OUT, NFT_SET_NAT_IN };
+	static const enum nft_set_kind del_order[] = { NFT_SET_NAT_IN, NFT_SET_NAT_OUT, NFT_SET_FWD_OUT, NFT_SET_FWD_IN };
+	struct nft_value key = { .ifname = net->bridge };
+	struct nft_set_ref bridges = { .kind = NFT_SET_BRIDGES };
+	struct nft_change c = { 0 };
+
+	if (add)
+		nft_change_elem(&c, NFT_VERB_ADD, &bridges, &key, NULL, 0, NULL);
+	for (size_t i = 0; i < 4; i++) {
+		enum nft_set_kind k = add ? add_order[i] : del_order[i];
+		enum nft_net_chain to = k == NFT_SET_NAT_OUT ? NFT_NET_NATOUT : k == NFT_SET_FWD_IN ? NFT_NET_IN
+				      : k == NFT_SET_FWD_OUT ? NFT_NET_OUT : NFT_NET_NAT;
+		struct nft_name chain = nft_chain_net(to, net->name);
+
+		nft_change_elem(&c, add ? NFT_VERB_ADD : NFT_VERB_DELETE, &(struct nft_set_ref){ .kind = k }, &key, NULL,
+				NFT_JUMP, &chain);
+	}
+	if (!add)
+		nft_change_elem(&c, NFT_VERB_DELETE, &bridges, &key, NULL, 0, NULL);
+	nft_change_text(&c, o);
+	nft_change_free(&c);
 }
 
 void fw_nft_network_add(const struct nsnet_network *net, struct strbuf *o)
 {
-	const char *n = net->name, *br = net->bridge;
+	const char *br = net->bridge;
 	char buf[NSNET_PREFIX_STRLEN];
+	struct nft_name c_in = nft_chain_net(NFT_NET_IN, net->name), c_out = nft_chain_net(NFT_NET_OUT, net->name);
+	struct nft_name c_nat = nft_chain_net(NFT_NET_NAT, net->name), c_natout = nft_chain_net(NFT_NET_NATOUT, net->name);
 
 	fw_nft_base(o);
-	strbuf_printf(o, "add chain " T " in-%s\n", n);
-	strbuf_printf(o, "flush chain " T " in-%s\n", n);
-	strbuf_printf(o, "add rule " T " in-%s oifname \"%s\" accept\n", n, br);
+	strbuf_printf(o, "add chain " T " %s\n", c_in.s);
+	strbuf_printf(o, "flush chain " T " %s\n", c_in.s);
+	strbuf_printf(o, "add rule " T " %s oifname \"%s\" accept\n", c_in.s, br);
 	/* Services are reachable from every network: what a VIP or published port DNATs passes. */
-	strbuf_printf(o, "add rule " T " in-%s ct status dnat accept\n", n);
-	strbuf_printf(o, "add rule " T " in-%s oifname @bridges drop\n", n);
-	strbuf_printf(o, "add rule " T " in-%s %s\n", n, net->internal ? "drop" : "accept");
-	strbuf_printf(o, "add chain " T " out-%s\n", n);
-	strbuf_printf(o, "flush chain " T " out-%s\n", n);
-	strbuf_printf(o, "add rule " T " out-%s ct status dnat accept\n", n);
-	strbuf_printf(o, "add rule " T " out-%s drop\n", n);
-	strbuf_printf(o, "add chain " T " nat-%s\n", n);
-	strbuf_printf(o, "flush chain " T " nat-%s\n", n);
+	strbuf_printf(o, "add rule " T " %s ct status dnat accept\n", c_in.s);
+	strbuf_printf(o, "add rule " T " %s oifname @%s drop\n", c_in.s,
+		      nft_set_name(&(struct nft_set_ref){ .kind = NFT_SET_BRIDGES }).s);
+	strbuf_printf(o, "add rule " T " %s %s\n", c_in.s, net->internal ? "drop" : "accept");
+	strbuf_printf(o, "add chain " T " %s\n", c_out.s);
+	strbuf_printf(o, "flush chain " T " %s\n", c_out.s);
+	strbuf_printf(o, "add rule " T " %s ct status dnat accept\n", c_out.s);
+	strbuf_printf(o, "add rule " T " %s drop\n", c_out.s);
+	strbuf_printf(o, "add chain " T " %s\n", c_nat.s);
+	strbuf_printf(o, "flush chain " T " %s\n", c_nat.s);
 	if (net->nat && !net->internal) {
 		for (size_t i = 0; i < net->n_subnets; i++)
-			strbuf_printf(o, "add rule " T " nat-%s oifname != \"%s\" %s saddr %s masquerade\n",
-				      n, br, net->subnet[i].addr.family == AF_INET ? "ip" : "ip6",
+			strbuf_printf(o, "add rule " T " %s oifname != \"%s\" %s saddr %s masquerade\n",
+				      c_nat.s, br, nft_family_of(net->subnet[i].addr.family)->ip,
 				      nsnet_prefix_str(&net->subnet[i], buf));
 	}
 	/*
@@ -68,34 +112,28 @@ void fw_nft_network_add(const struct nsnet_network *net, struct strbuf *o)
 	 * straight to the client on the bridge. Keyed by the outgoing bridge: with br_netfilter such
 	 * packets may be bridged and then carry no input interface.
 	 */
-	strbuf_printf(o, "add chain " T " natout-%s\n", n);
-	strbuf_printf(o, "flush chain " T " natout-%s\n", n);
+	strbuf_printf(o, "add chain " T " %s\n", c_natout.s);
+	strbuf_printf(o, "flush chain " T " %s\n", c_natout.s);
 	for (size_t i = 0; i < net->n_subnets; i++)
-		strbuf_printf(o, "add rule " T " natout-%s ct status dnat %s saddr %s masquerade\n", n,
-			      net->subnet[i].addr.family == AF_INET ? "ip" : "ip6", nsnet_prefix_str(&net->subnet[i], buf));
-	strbuf_printf(o, "add element " T " bridges { \"%s\" }\n", br);
-	strbuf_printf(o, "add element " T " nat_out { \"%s\" : jump natout-%s }\n", br, n);
-	strbuf_printf(o, "add element " T " fwd_in { \"%s\" : jump in-%s }\n", br, n);
-	strbuf_printf(o, "add element " T " fwd_out { \"%s\" : jump out-%s }\n", br, n);
-	strbuf_printf(o, "add element " T " nat_in { \"%s\" : jump nat-%s }\n", br, n);
+		strbuf_printf(o, "add rule " T " %s ct status dnat %s saddr %s masquerade\n", c_natout.s,
+			      nft_family_of(net->subnet[i].addr.family)->ip, nsnet_prefix_str(&net->subnet[i], buf));
+	nft_network_elems(net, true, o);
 }
 
 void fw_nft_network_del(const struct nsnet_network *net, bool last, struct strbuf *o)
 {
-	const char *n = net->name, *br = net->bridge;
+	static const enum nft_net_chain order[] = { NFT_NET_NATOUT, NFT_NET_NAT, NFT_NET_OUT, NFT_NET_IN };
 
 	if (last) {
 		strbuf_printf(o, "delete table " T "\n");
 		return;
 	}
-	strbuf_printf(o, "delete element " T " nat_in { \"%s\" }\n", br);
-	strbuf_printf(o, "delete element " T " nat_out { \"%s\" }\n", br);
-	strbuf_printf(o, "delete element " T " fwd_out { \"%s\" }\n", br);
-	strbuf_printf(o, "delete element " T " fwd_in { \"%s\" }\n", br);
-	strbuf_printf(o, "delete element " T " bridges { \"%s\" }\n", br);
-	for (const char *const *c = (const char *const[]){ "natout", "nat", "out", "in", NULL }; *c; c++) {
-		strbuf_printf(o, "flush chain " T " %s-%s\n", *c, n);
-		strbuf_printf(o, "delete chain " T " %s-%s\n", *c, n);
+	nft_network_elems(net, false, o);
+	for (size_t i = 0; i < 4; i++) {
+		struct nft_name c = nft_chain_net(order[i], net->name);
+
+		strbuf_printf(o, "flush chain " T " %s\n", c.s);
+		strbuf_printf(o, "delete chain " T " %s\n", c.s);
 	}
 }
 
@@ -242,7 +280,8 @@ int fw_nft_svc_elements(char ***elems, struct nsnet_err *err)
 	int n = 0;
 
 	*elems = NULL;
-	for (const char *const *map = (const char *const[]){ "svc4", "svc6", NULL }; *map; map++) {
+	for (size_t m = 0; m < 2; m++) {
+		struct nft_name map = nft_set_name(&(struct nft_set_ref){ .kind = NFT_SET_SVC, .family = nft_families[m].family });
 		struct nft_ctx *ctx = nft_open(err);
 		json_t *root, *objs, *o, *el;
 		size_t i, j;
@@ -252,7 +291,7 @@ int fw_nft_svc_elements(char ***elems, struct nsnet_err *err)
 			return err ? -err->code : -ENOMEM;
 		}
 		nftlib.set_output_flags(ctx, NFT_CTX_OUTPUT_JSON);
-		snprintf(line, sizeof(line), "list map " T " %s", *map);
+		snprintf(line, sizeof(line), "list map " T " %s", map.s);
 		if (nftlib.run(ctx, line) != 0) {
 			nftlib.ctx_free(ctx);
 			continue;	/* no table or map: no elements */

@@ -20,29 +20,29 @@
 /*
  * The messages go into one zeroed buffer (libnftnl leaves attribute padding unwritten; zeroed, no
  * uninitialised byte reaches the kernel). 256 KiB holds the largest change nsnet makes: a VIP set
- * with 64 backends on each side, or 64 stale anti-spoofing ports.
+ * with 64 backends on each side, 64 published ports of a CNI ADD, or 64 stale anti-spoofing ports.
  */
-#define NB_BUF (256 * 1024)
+#define NFT_BATCH_BUF (256 * 1024)
 
-struct nb {
+struct nft_batch {
 	char *buf;
 	struct mnl_nlmsg_batch *batch;
 	uint8_t family;
 	char table[64];
 	uint32_t seq, first;
 	int msgs;
-	bool oom;
+	bool oom, ended;
 };
 
-struct nb *nb_new(uint8_t family, const char *table)
+struct nft_batch *nft_batch_new(uint8_t family, const char *table)
 {
-	struct nb *b = calloc(1, sizeof(*b));
+	struct nft_batch *b = calloc(1, sizeof(*b));
 
 	if (!b)
 		return NULL;
 	/* libmnl lets the message that crosses the limit complete past it: twice the room. */
-	b->buf = calloc(2, NB_BUF);
-	b->batch = b->buf ? mnl_nlmsg_batch_start(b->buf, NB_BUF) : NULL;
+	b->buf = calloc(2, NFT_BATCH_BUF);
+	b->batch = b->buf ? mnl_nlmsg_batch_start(b->buf, NFT_BATCH_BUF) : NULL;
 	if (!b->batch) {
 		free(b->buf);
 		free(b);
@@ -57,7 +57,7 @@ struct nb *nb_new(uint8_t family, const char *table)
 	return b;
 }
 
-void nb_free(struct nb *b)
+void nft_batch_free(struct nft_batch *b)
 {
 	if (!b)
 		return;
@@ -66,21 +66,21 @@ void nb_free(struct nb *b)
 	free(b);
 }
 
-/* The header of the next message; advances the batch afterwards through nb_next(). */
-static struct nlmsghdr *nb_hdr(struct nb *b, uint16_t type, uint16_t flags)
+/* The header of the next message; advances the batch afterwards through nft_batch_next(). */
+static struct nlmsghdr *nft_batch_hdr(struct nft_batch *b, uint16_t type, uint16_t flags)
 {
 	b->msgs++;
 	return nftnl_nlmsg_build_hdr(mnl_nlmsg_batch_current(b->batch), type, b->family, flags | NLM_F_ACK, b->seq++);
 }
 
 /* The message just built is complete; false from libmnl means the buffer is full. */
-static void nb_next(struct nb *b)
+static void nft_batch_next(struct nft_batch *b)
 {
 	if (!mnl_nlmsg_batch_next(b->batch))
 		b->oom = true;
 }
 
-static void nb_chain_msg(struct nb *b, uint16_t type, uint16_t flags, const char *chain)
+static void nft_batch_chain_msg(struct nft_batch *b, uint16_t type, uint16_t flags, const char *chain)
 {
 	struct nftnl_chain *c = nftnl_chain_alloc();
 
@@ -90,22 +90,22 @@ static void nb_chain_msg(struct nb *b, uint16_t type, uint16_t flags, const char
 	}
 	nftnl_chain_set_str(c, NFTNL_CHAIN_TABLE, b->table);
 	nftnl_chain_set_str(c, NFTNL_CHAIN_NAME, chain);
-	nftnl_chain_nlmsg_build_payload(nb_hdr(b, type, flags), c);
+	nftnl_chain_nlmsg_build_payload(nft_batch_hdr(b, type, flags), c);
 	nftnl_chain_free(c);
-	nb_next(b);
+	nft_batch_next(b);
 }
 
-void nb_chain_add(struct nb *b, const char *chain)
+void nft_batch_chain_add(struct nft_batch *b, const char *chain)
 {
-	nb_chain_msg(b, NFT_MSG_NEWCHAIN, NLM_F_CREATE, chain);
+	nft_batch_chain_msg(b, NFT_MSG_NEWCHAIN, NLM_F_CREATE, chain);
 }
 
-void nb_chain_del(struct nb *b, const char *chain)
+void nft_batch_chain_del(struct nft_batch *b, const char *chain)
 {
-	nb_chain_msg(b, NFT_MSG_DELCHAIN, 0, chain);
+	nft_batch_chain_msg(b, NFT_MSG_DELCHAIN, 0, chain);
 }
 
-void nb_chain_flush(struct nb *b, const char *chain)
+void nft_batch_chain_flush(struct nft_batch *b, const char *chain)
 {
 	struct nftnl_rule *r = nftnl_rule_alloc();
 
@@ -115,12 +115,12 @@ void nb_chain_flush(struct nb *b, const char *chain)
 	}
 	nftnl_rule_set_str(r, NFTNL_RULE_TABLE, b->table);
 	nftnl_rule_set_str(r, NFTNL_RULE_CHAIN, chain);
-	nftnl_rule_nlmsg_build_payload(nb_hdr(b, NFT_MSG_DELRULE, 0), r);
+	nftnl_rule_nlmsg_build_payload(nft_batch_hdr(b, NFT_MSG_DELRULE, 0), r);
 	nftnl_rule_free(r);
-	nb_next(b);
+	nft_batch_next(b);
 }
 
-void nb_rule_dnat(struct nb *b, const char *chain, uint8_t l4proto, uint32_t nfproto, const void *addr, size_t alen,
+void nft_batch_rule_dnat(struct nft_batch *b, const char *chain, uint8_t l4proto, uint32_t nfproto, const void *addr, size_t alen,
 		  uint16_t port_be)
 {
 	static const char *const types[5] = { "meta", "cmp", "immediate", "immediate", "nat" };
@@ -156,12 +156,12 @@ void nb_rule_dnat(struct nb *b, const char *chain, uint8_t l4proto, uint32_t nfp
 	nftnl_expr_set_u32(e[4], NFTNL_EXPR_NAT_FLAGS, NF_NAT_RANGE_PROTO_SPECIFIED);
 	for (size_t i = 0; i < 5; i++)
 		nftnl_rule_add_expr(r, e[i]);	/* the rule owns them now */
-	nftnl_rule_nlmsg_build_payload(nb_hdr(b, NFT_MSG_NEWRULE, NLM_F_CREATE | NLM_F_APPEND), r);
+	nftnl_rule_nlmsg_build_payload(nft_batch_hdr(b, NFT_MSG_NEWRULE, NLM_F_CREATE | NLM_F_APPEND), r);
 	nftnl_rule_free(r);
-	nb_next(b);
+	nft_batch_next(b);
 }
 
-void nb_elem(struct nb *b, bool add, const char *set, const void *key, size_t klen, const void *data, size_t dlen,
+void nft_batch_elem(struct nft_batch *b, bool add, const char *set, const void *key, size_t klen, const void *data, size_t dlen,
 	     int verdict, const char *chain)
 {
 	struct nftnl_set *s = nftnl_set_alloc();
@@ -183,10 +183,10 @@ void nb_elem(struct nb *b, bool add, const char *set, const void *key, size_t kl
 		nftnl_set_elem_set_str(e, NFTNL_SET_ELEM_CHAIN, chain);
 	}
 	nftnl_set_elem_add(s, e);
-	nftnl_set_elems_nlmsg_build_payload(nb_hdr(b, add ? NFT_MSG_NEWSETELEM : NFT_MSG_DELSETELEM,
+	nftnl_set_elems_nlmsg_build_payload(nft_batch_hdr(b, add ? NFT_MSG_NEWSETELEM : NFT_MSG_DELSETELEM,
 						   add ? NLM_F_CREATE : 0), s);
 	nftnl_set_free(s);
-	nb_next(b);
+	nft_batch_next(b);
 }
 
 /*
@@ -196,42 +196,53 @@ void nb_elem(struct nb *b, bool add, const char *set, const void *key, size_t kl
  * of the command instead of following each batch: a CNI DEL removes the published ports first,
  * then does everything else while the kernel frees them.
  */
-static struct mnl_socket *nb_sock;
+static struct mnl_socket *nft_batch_sock;
 
-static void nb_sock_drop(void)
+static void nft_batch_sock_drop(void)
 {
-	if (nb_sock)
-		mnl_socket_close(nb_sock);
-	nb_sock = NULL;
+	if (nft_batch_sock)
+		mnl_socket_close(nft_batch_sock);
+	nft_batch_sock = NULL;
 }
 
-int nb_commit(struct nb *b, const char *what, struct nsnet_err *err)
+const void *nft_batch_data(struct nft_batch *b, size_t *len)
+{
+	if (!b->ended) {
+		nftnl_batch_end(mnl_nlmsg_batch_current(b->batch), b->seq++);
+		nft_batch_next(b);
+		b->ended = true;
+	}
+	*len = b->oom ? 0 : mnl_nlmsg_batch_size(b->batch);
+	return b->oom ? NULL : mnl_nlmsg_batch_head(b->batch);
+}
+
+int nft_batch_commit(struct nft_batch *b, const char *what, struct nsnet_err *err)
 {
 	uint32_t portid;
 	int r = 0, acks = 0;
+	size_t size;
+	const void *data = nft_batch_data(b, &size);
 
-	nftnl_batch_end(mnl_nlmsg_batch_current(b->batch), b->seq++);
-	nb_next(b);
-	if (b->oom)
+	if (!data)
 		return nsnet_err_set(err, E2BIG, "%s: more than one batch holds, or out of memory", what);
-	if (!nb_sock) {
-		nb_sock = mnl_socket_open2(NETLINK_NETFILTER, SOCK_CLOEXEC);
-		if (!nb_sock || mnl_socket_bind(nb_sock, 0, MNL_SOCKET_AUTOPID) < 0) {
+	if (!nft_batch_sock) {
+		nft_batch_sock = mnl_socket_open2(NETLINK_NETFILTER, SOCK_CLOEXEC);
+		if (!nft_batch_sock || mnl_socket_bind(nft_batch_sock, 0, MNL_SOCKET_AUTOPID) < 0) {
 			r = nsnet_err_set(err, errno, "nf_tables netlink: %s", strerror(errno));
-			nb_sock_drop();
+			nft_batch_sock_drop();
 			return r;
 		}
 	}
-	portid = mnl_socket_get_portid(nb_sock);
-	if (mnl_socket_sendto(nb_sock, mnl_nlmsg_batch_head(b->batch), mnl_nlmsg_batch_size(b->batch)) < 0) {
+	portid = mnl_socket_get_portid(nft_batch_sock);
+	if (mnl_socket_sendto(nft_batch_sock, data, size) < 0) {
 		r = nsnet_err_set(err, errno, "nf_tables netlink send: %s", strerror(errno));
-		nb_sock_drop();
+		nft_batch_sock_drop();
 		return r;
 	}
 	/* One ack per message; a failed batch answers with the first error and aborts the rest. */
 	while (acks < b->msgs && r == 0) {
 		char rbuf[MNL_SOCKET_BUFFER_SIZE] __attribute__((aligned(NLMSG_ALIGNTO)));
-		ssize_t got = mnl_socket_recvfrom(nb_sock, rbuf, sizeof(rbuf));
+		ssize_t got = mnl_socket_recvfrom(nft_batch_sock, rbuf, sizeof(rbuf));
 		const struct nlmsghdr *m = (const struct nlmsghdr *)rbuf;
 		int len = (int)got;
 
@@ -254,6 +265,6 @@ int nb_commit(struct nb *b, const char *what, struct nsnet_err *err)
 	}
 	/* After a failure, answers to the rest of the batch may still come: the next batch starts afresh. */
 	if (r < 0)
-		nb_sock_drop();
+		nft_batch_sock_drop();
 	return r;
 }

@@ -12,40 +12,47 @@
 /*
  * Theory of operation. libnftables first fetches the part of the ruleset a command names (for an
  * element with a `jump`, every chain of the table: ~20 ms at 10,000 VIP chains) and then sends
- * the batch. The hot paths that know exactly what they change (anti-spoofing elements, a VIP)
- * build the messages themselves: one socket, one batch between BEGIN and END, one ack per message;
- * the kernel applies all of it or nothing. Keys and data are raw bytes laid out as the kernel
+ * the batch. The hot paths that know exactly what they change (anti-spoofing elements, and the
+ * services: a VIP, published ports, whose messages nft_change.c encodes from the same description
+ * as their nft text) build the messages themselves: one socket, one batch between BEGIN and END,
+ * one ack per message; the kernel applies all of it or nothing. Keys and data are raw bytes laid out as the kernel
  * keeps them: each field of a concatenation padded to 4 bytes, addresses and ports in network
  * order, integers such as an interface index or a numgen value in host order.
  */
-struct nb;
+struct nft_batch;
 
 /* Start a batch for table @table of family @family (NFPROTO_*). NULL when out of memory. */
-struct nb *nb_new(uint8_t family, const char *table);
-void nb_free(struct nb *b);
+struct nft_batch *nft_batch_new(uint8_t family, const char *table);
+void nft_batch_free(struct nft_batch *b);
 
 /* add chain / flush chain (delete its rules) / delete chain (must be empty by then). */
-void nb_chain_add(struct nb *b, const char *chain);
-void nb_chain_flush(struct nb *b, const char *chain);
-void nb_chain_del(struct nb *b, const char *chain);
+void nft_batch_chain_add(struct nft_batch *b, const char *chain);
+void nft_batch_chain_flush(struct nft_batch *b, const char *chain);
+void nft_batch_chain_del(struct nft_batch *b, const char *chain);
 /*
  * add rule CHAIN meta l4proto @l4proto dnat (@nfproto NFPROTO_IPV4/6) to @addr (@alen bytes):@port_be
  * (network order).
  */
-void nb_rule_dnat(struct nb *b, const char *chain, uint8_t l4proto, uint32_t nfproto, const void *addr, size_t alen,
+void nft_batch_rule_dnat(struct nft_batch *b, const char *chain, uint8_t l4proto, uint32_t nfproto, const void *addr, size_t alen,
 		  uint16_t port_be);
 /*
  * add / delete element KEY of set @set; with data @data (@dlen bytes) for a map, or a verdict
  * (@verdict NFT_JUMP/NFT_GOTO to @chain) for a verdict map; neither for a plain set.
  */
-void nb_elem(struct nb *b, bool add, const char *set, const void *key, size_t klen, const void *data, size_t dlen,
+void nft_batch_elem(struct nft_batch *b, bool add, const char *set, const void *key, size_t klen, const void *data, size_t dlen,
 	     int verdict, const char *chain);
 
 /*
- * Send the batch and wait for every ack. Returns 0, or -errno of the first failed message
+ * Close the batch (no message may be added afterwards) and return its bytes, BEGIN to END, for a
+ * reader such as a unit test; NULL when it did not fit or memory ran out.
+ */
+const void *nft_batch_data(struct nft_batch *b, size_t *len);
+
+/*
+ * Send the batch (closing it as nft_batch_data() does) and wait for every ack. Returns 0, or -errno of the first failed message
  * (-ENOENT for a missing object); @what names the change in the message. The netfilter socket
  * stays open for the next batch and closes when the process exits (why: nftnl.c).
  */
-int nb_commit(struct nb *b, const char *what, struct nsnet_err *err);
+int nft_batch_commit(struct nft_batch *b, const char *what, struct nsnet_err *err);
 
 #endif

@@ -1,0 +1,320 @@
+// SPDX-License-Identifier: MIT
+// nft backend, services: VIPs and published ports described once, as text or libnftnl (theory in fw.h).
+#include <arpa/inet.h>
+#include <errno.h>
+#include <linux/netfilter.h>
+#include <linux/netfilter/nf_tables.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "firewall/fw.h"
+#include "firewall/nft_change.h"
+#include "firewall/nft_schema.h"
+#include "firewall/nftnl.h"
+#include "model/service.h"
+
+static const uint8_t svc_protos[] = { IPPROTO_TCP, IPPROTO_UDP };
+
+void fw_nft_svc_base(struct strbuf *o)
+{
+	for (size_t i = 0; i < 2; i++) {
+		int fam = nft_families[i].family;
+
+		nft_set_decl(&(struct nft_set_ref){ .kind = NFT_SET_SVC, .family = fam }, o);
+		nft_set_decl(&(struct nft_set_ref){ .kind = NFT_SET_PUBANY, .family = fam }, o);
+		/* Backends (and, with affinity, per-backend chains) of every VIP: one map per family and protocol. */
+		for (size_t p = 0; p < 2; p++) {
+			nft_set_decl(&(struct nft_set_ref){ .kind = NFT_SET_BACKENDS, .family = fam, .proto = svc_protos[p] }, o);
+			nft_set_decl(&(struct nft_set_ref){ .kind = NFT_SET_SEPS, .family = fam, .proto = svc_protos[p] }, o);
+		}
+		nft_set_decl(&(struct nft_set_ref){ .kind = NFT_SET_EMPTY, .family = fam }, o);
+	}
+	/*
+	 * The backend pick of a VIP with N backends: one shared chain per family, protocol and N. A
+	 * VIP's map element (or, with affinity, its chain) leads to pick4t-N (picksep4t-N), so the
+	 * rules that look up the shared maps exist once per N, not once per VIP: the kernel checks
+	 * every element of a map each time a rule in a new chain binds it, which made loading K VIPs
+	 * cost K x (elements) (4 s at 10,000).
+	 */
+	for (size_t i = 0; i < 2; i++) {
+		const struct nft_family *f = &nft_families[i];
+
+		for (size_t p = 0; p < 2; p++) {
+			uint8_t pr = svc_protos[p];
+			const char *prn = proto_name(pr);
+			struct nft_name bk = nft_set_name(&(struct nft_set_ref){ .kind = NFT_SET_BACKENDS, .family = f->family, .proto = pr });
+			struct nft_name sep = nft_set_name(&(struct nft_set_ref){ .kind = NFT_SET_SEPS, .family = f->family, .proto = pr });
+
+			for (unsigned int n = 1; n <= NSNET_MAX_BACKENDS; n++) {
+				struct nft_name pick = nft_chain_pick(f->family, pr, n);
+				struct nft_name picksep = nft_chain_picksep(f->family, pr, n);
+
+				strbuf_printf(o, "add chain " NFT_TABLE " %s\n", pick.s);
+				strbuf_printf(o, "flush chain " NFT_TABLE " %s\n", pick.s);
+				strbuf_printf(o, "add rule " NFT_TABLE " %s dnat %s to %s daddr . %s dport . numgen random mod %u map @%s\n",
+					      pick.s, f->ip, f->ip, prn, n, bk.s);
+				strbuf_printf(o, "add chain " NFT_TABLE " %s\n", picksep.s);
+				strbuf_printf(o, "flush chain " NFT_TABLE " %s\n", picksep.s);
+				strbuf_printf(o, "add rule " NFT_TABLE " %s %s daddr . %s dport . numgen random mod %u vmap @%s\n",
+					      picksep.s, f->ip, prn, n, sep.s);
+			}
+		}
+	}
+	nft_base_chain_decl(NFT_CHAIN_SVC_PRE, o);
+	nft_base_chain_decl(NFT_CHAIN_SVC_OUT, o);
+	nft_base_chain_decl(NFT_CHAIN_SVC_FILTER_OUT, o);
+	/*
+	 * route_localnet on a bridge (needed to publish on 127.0.0.1) would also let a namespace
+	 * address the host's loopback services through that bridge: drop such packets first.
+	 */
+	nft_base_chain_decl(NFT_CHAIN_GUARD, o);
+	{
+		const char *guard = nft_base_chain_name(NFT_CHAIN_GUARD);
+		struct nft_name br = nft_set_name(&(struct nft_set_ref){ .kind = NFT_SET_BRIDGES });
+
+		strbuf_printf(o, "flush chain " NFT_TABLE " %s\n", guard);
+		strbuf_printf(o, "add rule " NFT_TABLE " %s iifname @%s ip daddr 127.0.0.0/8 drop\n", guard, br.s);
+		strbuf_printf(o, "add rule " NFT_TABLE " %s iifname @%s ip saddr 127.0.0.0/8 drop\n", guard, br.s);
+	}
+	for (enum nft_base_chain c = NFT_CHAIN_SVC_PRE; c <= NFT_CHAIN_SVC_OUT; c++) {
+		strbuf_printf(o, "flush chain " NFT_TABLE " %s\n", nft_base_chain_name(c));
+		for (size_t i = 0; i < 2; i++) {
+			const struct nft_family *f = &nft_families[i];
+			struct nft_name svc = nft_set_name(&(struct nft_set_ref){ .kind = NFT_SET_SVC, .family = f->family });
+			struct nft_name any = nft_set_name(&(struct nft_set_ref){ .kind = NFT_SET_PUBANY, .family = f->family });
+
+			strbuf_printf(o, "add rule " NFT_TABLE " %s %s daddr . meta l4proto . th dport vmap @%s\n",
+				      nft_base_chain_name(c), f->ip, svc.s);
+			strbuf_printf(o, "add rule " NFT_TABLE " %s meta nfproto %s %s daddr != %s fib daddr type local meta l4proto . th dport vmap @%s\n",
+				      nft_base_chain_name(c), f->nfproto, f->ip, f->loopback, any.s);
+		}
+	}
+	strbuf_printf(o, "flush chain " NFT_TABLE " %s\n", nft_base_chain_name(NFT_CHAIN_SVC_FILTER_OUT));
+	fw_nft_svc_reject_rules(nft_base_chain_name(NFT_CHAIN_SVC_FILTER_OUT), o);
+}
+
+void fw_nft_svc_reject_rules(const char *chain, struct strbuf *o)
+{
+	for (size_t i = 0; i < 2; i++) {
+		const struct nft_family *f = &nft_families[i];
+		struct nft_name empty = nft_set_name(&(struct nft_set_ref){ .kind = NFT_SET_EMPTY, .family = f->family });
+
+		strbuf_printf(o, "add rule " NFT_TABLE " %s %s daddr . meta l4proto . th dport @%s meta l4proto tcp reject with tcp reset\n",
+			      chain, f->ip, empty.s);
+		strbuf_printf(o, "add rule " NFT_TABLE " %s %s daddr . meta l4proto . th dport @%s reject\n", chain, f->ip,
+			      empty.s);
+	}
+}
+
+/* The key of @v in svc4/svc6 and empty4/empty6: (VIP . proto . port). */
+static struct nft_value svc_vip_key(const struct nsnet_vip *v)
+{
+	return (struct nft_value){ .addr = v->vip.addr, .proto = v->proto, .port = v->vip.port };
+}
+
+/*
+ * Where @v's element of svc4/svc6 jumps: with affinity its own chain vip-ID; without, the shared
+ * pick chain of its family, protocol and number of backends. The kernel re-checks every chain
+ * reachable from a verdict map whenever a jump is added, so one chain per VIP made each `vip add`
+ * walk K chains (7 ms at 10,000); see docs/services.md.
+ */
+static struct nft_name svc_vip_target(const struct nsnet_vip *v)
+{
+	return v->affinity ? nft_chain_vip(v->id) : nft_chain_pick(v->vip.addr.family, v->proto, v->n_backends);
+}
+
+/* A VIP with affinity: its chain, and per backend a timeout set of clients and a chain. */
+static void svc_describe_affinity(struct nft_change *c, const struct nsnet_vip *v, bool add)
+{
+	const struct nft_family *f = nft_family_of(v->vip.addr.family);
+	struct nft_set_ref seps = { .kind = NFT_SET_SEPS, .family = f->family, .proto = v->proto };
+	struct nft_name vip = nft_chain_vip(v->id);
+
+	/* Ids are never reused while a chain exists, so the chains are new: no flush before adding. */
+	nft_change_chain(c, add ? NFT_VERB_ADD : NFT_VERB_FLUSH, &vip);
+	for (size_t i = 0; i < v->n_backends; i++) {
+		struct nft_set_ref aff = { .kind = NFT_SET_AFFINITY, .family = f->family, .id = v->id, .index = i,
+					   .timeout = v->affinity };
+		struct nft_value key = { .addr = v->vip.addr, .port = v->vip.port, .index = (uint32_t)i };
+		struct nft_name sep = nft_chain_sep(v->id, i), affn = nft_set_name(&aff);
+		struct strbuf dnat = { 0 };
+
+		if (!add) {
+			nft_change_elem(c, NFT_VERB_DELETE, &seps, &key, NULL, 0, NULL);
+			nft_change_chain(c, NFT_VERB_FLUSH, &sep);
+			nft_change_chain(c, NFT_VERB_DELETE, &sep);
+			nft_change_set(c, NFT_VERB_DELETE, &aff);
+			continue;
+		}
+		nft_change_set(c, NFT_VERB_ADD, &aff);
+		nft_change_chain(c, NFT_VERB_ADD, &sep);
+		nft_dnat_text(&v->backend[i].ep, &dnat);
+		if (dnat.oom)
+			c->oom = true;
+		nft_change_rule_text(c, &sep, "update @%s { %s saddr } meta l4proto %s %s", affn.s, f->ip,
+				     proto_name(v->proto), strbuf_str(&dnat));
+		strbuf_free(&dnat);
+		nft_change_rule_text(c, &vip, "%s saddr @%s goto %s", f->ip, affn.s, sep.s);
+		nft_change_elem(c, NFT_VERB_ADD, &seps, &key, NULL, NFT_GOTO, &sep);
+	}
+	if (add) {
+		struct nft_name picksep = nft_chain_picksep(f->family, v->proto, v->n_backends);
+
+		nft_change_rule_text(c, &vip, "goto %s", picksep.s);
+	} else {
+		nft_change_chain(c, NFT_VERB_DELETE, &vip);
+	}
+}
+
+void nft_describe_vip(struct nft_change *c, const struct nsnet_vip *v, bool add)
+{
+	enum nft_verb verb = add ? NFT_VERB_ADD : NFT_VERB_DELETE;
+	int fam = v->vip.addr.family;
+	struct nft_set_ref svc = { .kind = NFT_SET_SVC, .family = fam };
+	struct nft_set_ref bk = { .kind = NFT_SET_BACKENDS, .family = fam, .proto = v->proto };
+	struct nft_value key = svc_vip_key(v);
+	struct nft_name target = svc_vip_target(v);
+
+	if (v->n_backends == 0) {
+		nft_change_elem(c, verb, &(struct nft_set_ref){ .kind = NFT_SET_EMPTY, .family = fam }, &key, NULL, 0, NULL);
+		return;
+	}
+	/* Removal takes the entry point away first, addition puts it last: no packet meets half a VIP. */
+	if (!add)
+		nft_change_elem(c, NFT_VERB_DELETE, &svc, &key, NULL, 0, NULL);
+	if (v->affinity) {
+		svc_describe_affinity(c, v, add);
+	} else {
+		for (size_t i = 0; i < v->n_backends; i++) {
+			struct nft_value bkey = { .addr = v->vip.addr, .port = v->vip.port, .index = (uint32_t)i };
+			struct nft_value to = { .addr = v->backend[i].ep.addr, .port = v->backend[i].ep.port };
+
+			nft_change_elem(c, verb, &bk, &bkey, &to, 0, NULL);
+		}
+	}
+	if (add)
+		nft_change_elem(c, NFT_VERB_ADD, &svc, &key, NULL, NFT_JUMP, &target);
+}
+
+void nft_describe_port(struct nft_change *c, const struct nsnet_port *p, bool add)
+{
+	int fam = p->target.family;
+	struct nft_name chain = nft_chain_pub(p->id);
+	struct nft_set_ref set = { .kind = p->host_ip.family ? NFT_SET_SVC : NFT_SET_PUBANY, .family = fam };
+	/* On one host address: (address . proto . port) in svc4/svc6; on every address: (proto . port) in pubany. */
+	struct nft_value key = { .addr = p->host_ip, .proto = p->proto, .port = p->host_port };
+	struct nsnet_endpoint to = { .addr = p->target, .port = p->port };
+
+	if (add) {
+		nft_change_chain(c, NFT_VERB_ADD, &chain);
+		nft_change_rule_dnat(c, &chain, p->proto, &to);
+		nft_change_elem(c, NFT_VERB_ADD, &set, &key, NULL, NFT_JUMP, &chain);
+	} else {
+		nft_change_elem(c, NFT_VERB_DELETE, &set, &key, NULL, 0, NULL);
+		nft_change_chain(c, NFT_VERB_FLUSH, &chain);
+		nft_change_chain(c, NFT_VERB_DELETE, &chain);
+	}
+}
+
+/* Encoder 1 for one VIP or port: the description, written as text. */
+static void svc_text_vip(const struct nsnet_vip *v, bool add, struct strbuf *o)
+{
+	struct nft_change c = { 0 };
+
+	nft_describe_vip(&c, v, add);
+	nft_change_text(&c, o);
+	nft_change_free(&c);
+}
+
+static void svc_text_port(const struct nsnet_port *p, bool add, struct strbuf *o)
+{
+	struct nft_change c = { 0 };
+
+	nft_describe_port(&c, p, add);
+	nft_change_text(&c, o);
+	nft_change_free(&c);
+}
+
+void fw_nft_vip_add(const struct nsnet_vip *v, struct strbuf *o)
+{
+	svc_text_vip(v, true, o);
+}
+
+void fw_nft_vip_del(const struct nsnet_vip *v, struct strbuf *o)
+{
+	svc_text_vip(v, false, o);
+}
+
+void fw_nft_port_add(const struct nsnet_port *p, struct strbuf *o)
+{
+	svc_text_port(p, true, o);
+}
+
+void fw_nft_port_del(const struct nsnet_port *p, struct strbuf *o)
+{
+	svc_text_port(p, false, o);
+}
+
+void fw_nft_vip_element(const struct nsnet_vip *v, char *buf, size_t len)
+{
+	struct nft_value key = svc_vip_key(v);
+	struct strbuf o = { 0 };
+
+	nft_value_text(NFT_LAYOUT_ADDR_PROTO_PORT, &key, &o);
+	snprintf(buf, len, "%s : jump %s", strbuf_str(&o), svc_vip_target(v).s);
+	strbuf_free(&o);
+}
+
+/* Encoder 2: the description @c as one libnftnl batch, committed. */
+static int svc_commit(const struct nft_change *c, const char *what, struct nsnet_err *err)
+{
+	struct nft_batch *b;
+	int r;
+
+	if (!(b = nft_batch_new(NFPROTO_INET, NSNET_NFT_TABLE)))
+		return nsnet_err_set(err, ENOMEM, "out of memory");
+	r = nft_change_batch(c, b);
+	if (r == -ENOMEM)
+		r = nsnet_err_set(err, ENOMEM, "%s: out of memory", what);
+	else if (r == 0)
+		r = nft_batch_commit(b, what, err);
+	nft_batch_free(b);
+	return r;	/* -EOPNOTSUPP: the caller applies the text */
+}
+
+int fw_nft_vip_change(const struct nsnet_vip *old, const struct nsnet_vip *new, struct nsnet_err *err)
+{
+	struct nft_change c = { 0 };
+	int r;
+
+	if (old)
+		nft_describe_vip(&c, old, false);
+	if (new)
+		nft_describe_vip(&c, new, true);
+	r = svc_commit(&c, "nftables: VIP rules", err);
+	nft_change_free(&c);
+	return r;
+}
+
+static int svc_ports(const struct nsnet_port *p, size_t n, bool add, struct nsnet_err *err)
+{
+	struct nft_change c = { 0 };
+	int r;
+
+	for (size_t i = 0; i < n; i++)
+		nft_describe_port(&c, &p[i], add);
+	r = svc_commit(&c, "nftables: published ports", err);
+	nft_change_free(&c);
+	return r;
+}
+
+int fw_nft_ports_add(const struct nsnet_port *p, size_t n, struct nsnet_err *err)
+{
+	return svc_ports(p, n, true, err);
+}
+
+int fw_nft_ports_del(const struct nsnet_port *p, size_t n, struct nsnet_err *err)
+{
+	return svc_ports(p, n, false, err);
+}
