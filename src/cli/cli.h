@@ -81,4 +81,16 @@ void cli_print_tree(const json_t *root);
 void cli_print_vips(const json_t *vips);
 void cli_print_ports(const json_t *ports);
 
+/*
+ * A finding of gc, check or doctor as people read it: "PREFIX: message", its fix after it, line
+ * breaks indented under the first line. @prefix ("gc", "check"; NULL: the finding's level). Fits
+ * nsnet_findings.added.
+ */
+void cli_print_finding(const struct nsnet_finding *f, void *prefix);
+/*
+ * {"findings": [{"kind", "object", "message"} (@doctor: also "level" and "fix")...], "ok": @ok} on
+ * stdout, plus "error": @error when set. Returns 0, or -1 when out of memory (nothing printed).
+ */
+int cli_print_findings_json(const struct nsnet_findings *fs, bool ok, bool doctor, const char *error);
+
 #endif

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
-// nsnet exec, ls, gc
+// nsnet exec, ls, gc, check, doctor
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli/cli.h"
@@ -19,13 +20,6 @@ static const char ls_help[] =
 	"attached to no network, virtual IPs, published ports and the address pools of nsnet as a\n"
 	"CNI IPAM plugin. --json prints {\"backend\", \"networks\", \"namespaces\", \"vips\",\n"
 	"\"ports\", \"pools\"} (docs/cli.md).\n";
-
-static const char gc_help[] =
-	"usage: nsnet gc\n"
-	"\n"
-	"Find and remove what interrupted operations left behind: records of namespaces that are\n"
-	"gone, leases nobody holds, nsnet links (nv*, nsnet-*) no record owns, and firewall state\n"
-	"that differs from the records (rebuilt in one transaction). Prints one line per repair.\n";
 
 int cmd_exec(struct cli *c, int argc, char **argv)
 {
@@ -60,74 +54,112 @@ int cmd_ls(struct cli *c, int argc, char **argv)
 	return cli_ls(c, argc, argv, ls_help, NULL, cli_print_tree);
 }
 
-int cmd_gc(struct cli *c, int argc, char **argv)
-{
-	struct nsnet_err err = { 0 };
-	int r;
-
-	if (argc > 1 && cli_is_help(argv[1])) {
-		fputs(gc_help, stdout);
-		return EXIT_OK;
-	}
-	if (argc > 1)
-		return cli_usage_error(c, "unexpected argument '%s'", argv[1]);
-	r = core_gc(&c->opts, &err);
-	if (r < 0)
-		return cli_fail(&err);
-	if (r == 0 && !c->opts.dry_run)
-		printf("gc: nothing to do\n");
-	return EXIT_OK;
-}
+static const char gc_help[] =
+	"usage: nsnet gc [--json]\n"
+	"\n"
+	"Find and remove what interrupted operations left behind: records of namespaces that are\n"
+	"gone, leases nobody holds, nsnet links (nv*, nsnet-*) no record owns, and firewall state\n"
+	"that differs from the records (rebuilt in one transaction). Prints one line per repair.\n"
+	"--json prints {\"findings\": [{\"kind\", \"object\", \"message\"}...], \"ok\"} instead\n"
+	"(docs/cli.md); it does not go with --dry-run, whose steps are text.\n";
 
 static const char check_help[] =
-	"usage: nsnet check\n"
+	"usage: nsnet check [--json]\n"
 	"\n"
 	"Compare nsnet's records with the kernel: bridges, veth host ends and their bridge, leases,\n"
 	"namespaces, firewall chains of networks, VIPs and published ports, leftover nsnet links,\n"
 	"interrupted operations. Prints one line per difference; exit status 0 only when they agree\n"
-	"(`nsnet gc` repairs what it can).\n";
-
-int cmd_check(struct cli *c, int argc, char **argv)
-{
-	struct nsnet_err err = { 0 };
-	int r;
-
-	if (argc > 1 && cli_is_help(argv[1])) {
-		fputs(check_help, stdout);
-		return EXIT_OK;
-	}
-	if (argc > 1)
-		return cli_usage_error(c, "unexpected argument '%s'", argv[1]);
-	r = core_check(&c->opts, &err);
-	if (r < 0)
-		return cli_fail(&err);
-	if (r == 0)
-		printf("check: records and kernel agree\n");
-	return r == 0 ? EXIT_OK : EXIT_FAIL;
-}
+	"(`nsnet gc` repairs what it can). --json prints {\"findings\": [{\"kind\", \"object\",\n"
+	"\"message\"}...], \"ok\"} instead (docs/cli.md), with the same exit status.\n";
 
 static const char doctor_help[] =
-	"usage: nsnet doctor\n"
+	"usage: nsnet doctor [--json]\n"
 	"\n"
 	"Check what this host offers and what would break nsnet: nftables and iptables usable, other\n"
 	"tables dropping forwarded traffic (such as Docker's FORWARD policy), IP forwarding,\n"
 	"br_netfilter, routes that overlap a network's subnet. Each finding says what to do. Exit status\n"
-	"0 only when nothing blocks.\n";
+	"0 only when nothing blocks. --json prints {\"findings\": [{\"kind\", \"level\", \"object\",\n"
+	"\"message\", \"fix\"}...], \"ok\"} instead (docs/cli.md), with the same exit status.\n";
+
+/*
+ * "[--json]" argument lists of gc, check and doctor. Returns -1 to go on (*json set), or an exit
+ * status: EXIT_OK after printing @help, EXIT_USAGE.
+ */
+static int findings_args(struct cli *c, int argc, char **argv, const char *help, bool *json)
+{
+	*json = false;
+	for (int i = 1; i < argc; i++) {
+		if (cli_is_help(argv[i])) {
+			fputs(help, stdout);
+			return EXIT_OK;
+		} else if (!strcmp(argv[i], "--json")) {
+			*json = true;
+		} else {
+			return cli_usage_error(c, "unexpected argument '%s'", argv[i]);
+		}
+	}
+	return -1;
+}
+
+/*
+ * Run gc, check or doctor (@run) and show what it found: each finding as it comes, after @prefix
+ * (NULL: its level), or all of them as JSON at the end, with "ok" true when it found nothing
+ * (@repairs: gc, whose findings are repairs made, is ok whenever it succeeds). Returns what @run
+ * returned, or -errno after printing the failure (which --json also reports on stdout).
+ */
+static int findings_run(struct cli *c, bool json, const char *prefix, bool doctor, bool repairs,
+			int (*run)(const struct nsnet_opts *, struct nsnet_findings *, struct nsnet_err *))
+{
+	struct nsnet_findings fs = { .added = json ? NULL : cli_print_finding, .data = (void *)prefix };
+	struct nsnet_err err = { 0 };
+	int r = run(&c->opts, &fs, &err);
+
+	if (json && cli_print_findings_json(&fs, r == 0 || (r > 0 && repairs), doctor, r < 0 ? err.msg : NULL) < 0 &&
+	    r >= 0)
+		r = nsnet_err_set(&err, ENOMEM, "out of memory printing JSON");
+	if (r < 0)
+		cli_fail(&err);
+	findings_free(&fs);
+	return r;
+}
+
+int cmd_gc(struct cli *c, int argc, char **argv)
+{
+	bool json;
+	int r;
+
+	if ((r = findings_args(c, argc, argv, gc_help, &json)) >= 0)
+		return r;
+	if (json && c->opts.dry_run)
+		return cli_usage_error(c, "gc --json: not with --dry-run (the steps it would take are printed as text)");
+	r = findings_run(c, json, "gc", false, true, core_gc);
+	if (r == 0 && !json && !c->opts.dry_run)
+		printf("gc: nothing to do\n");
+	return r < 0 ? EXIT_FAIL : EXIT_OK;
+}
+
+int cmd_check(struct cli *c, int argc, char **argv)
+{
+	bool json;
+	int r;
+
+	if ((r = findings_args(c, argc, argv, check_help, &json)) >= 0)
+		return r;
+	r = findings_run(c, json, "check", false, false, core_check);
+	if (r == 0 && !json)
+		printf("check: records and kernel agree\n");
+	return r == 0 ? EXIT_OK : EXIT_FAIL;
+}
 
 int cmd_doctor(struct cli *c, int argc, char **argv)
 {
-	struct nsnet_err err = { 0 };
+	bool json;
 	int r;
 
-	if (argc > 1 && cli_is_help(argv[1])) {
-		fputs(doctor_help, stdout);
-		return EXIT_OK;
-	}
-	if (argc > 1)
-		return cli_usage_error(c, "unexpected argument '%s'", argv[1]);
-	r = core_doctor(&c->opts, &err);
-	if (r < 0)
-		return cli_fail(&err);
-	printf("%s\n", r ? "doctor: something blocks nsnet (see above)" : "doctor: nothing blocks nsnet");
-	return r ? EXIT_FAIL : EXIT_OK;
+	if ((r = findings_args(c, argc, argv, doctor_help, &json)) >= 0)
+		return r;
+	r = findings_run(c, json, NULL, true, false, core_doctor);
+	if (r >= 0 && !json)
+		printf("%s\n", r ? "doctor: something blocks nsnet (see above)" : "doctor: nothing blocks nsnet");
+	return r == 0 ? EXIT_OK : EXIT_FAIL;
 }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // Human and JSON output of what exists.
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli/cli.h"
@@ -193,4 +194,83 @@ void cli_print_ports(const json_t *ports)
 		       json_string_value(json_object_get(p, "protocol")), host, target,
 		       json_string_value(json_object_get(p, "network")));
 	}
+}
+
+/* @s with each '\n' followed by @indent spaces (a finding's line breaks, under its first line). */
+static void print_indented(const char *s, size_t indent)
+{
+	for (; *s; s++) {
+		putchar(*s);
+		if (*s == '\n')
+			printf("%*s", (int)indent, "");
+	}
+}
+
+void cli_print_finding(const struct nsnet_finding *f, void *prefix)
+{
+	const char *p = prefix ? prefix : f->level ? f->level : "?";
+	size_t indent = strlen(p) + 2, len = strlen(f->message);
+
+	printf("%s: ", p);
+	print_indented(f->message, indent);
+	if (f->fix) {
+		/* After a full sentence the fix follows it; a parenthesised one goes on a line of its own. */
+		if (len && f->message[len - 1] == '.')
+			putchar(' ');
+		else if (f->fix[0] == '(')
+			printf("\n%*s", (int)indent, "");
+		else
+			fputs(": ", stdout);
+		print_indented(f->fix, indent);
+	}
+	putchar('\n');
+}
+
+/* @s as one line: the line breaks meant for a terminal become spaces. NULL stays NULL (JSON null). */
+static json_t *one_line(const char *s)
+{
+	json_t *j;
+	char *t;
+
+	if (!s)
+		return json_null();
+	if (!(t = strdup(s)))
+		return NULL;
+	for (char *p = t; *p; p++)
+		if (*p == '\n')
+			*p = ' ';
+	j = json_string(t);
+	free(t);
+	return j;
+}
+
+int cli_print_findings_json(const struct nsnet_findings *fs, bool ok, bool doctor, const char *error)
+{
+	json_t *root = json_object(), *arr = json_array();
+	int r = 0;
+
+	if (!root || !arr || json_object_set_new(root, "findings", arr) < 0) {
+		json_decref(arr);
+		r = -1;
+	}
+	for (size_t i = 0; r == 0 && i < fs->n; i++) {
+		const struct nsnet_finding *f = &fs->v[i];
+		json_t *o = json_pack("{s:s, s:s, s:o}", "kind", f->kind, "object", f->object, "message",
+				      one_line(f->message));
+
+		if (o && doctor && (json_object_set_new(o, "level", json_string(f->level ? f->level : "?")) < 0 ||
+				    json_object_set_new(o, "fix", one_line(f->fix)) < 0)) {
+			json_decref(o);
+			o = NULL;
+		}
+		if (!o || json_array_append_new(arr, o) < 0)
+			r = -1;
+	}
+	if (r == 0 && (json_object_set_new(root, "ok", json_boolean(ok)) < 0 ||
+		       (error && json_object_set_new(root, "error", json_string(error)) < 0)))
+		r = -1;
+	if (r == 0)
+		cli_print_json(root);
+	json_decref(root);
+	return r;
 }

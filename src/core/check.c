@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 // nsnet check: compare the state dir with the kernel and list every difference.
+#include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -34,9 +35,24 @@ static int check_strp_cmp(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-#define DIFF(...) do { printf("check: " __VA_ARGS__); putchar('\n'); diffs++; } while (0)
+/* One difference: its kind, what it is about (TYPE/NAME, see check_obj()) and the sentence. */
+#define DIFF(kind, object, ...) do { findings_add(fs, kind, NULL, object, NULL, __VA_ARGS__); diffs++; } while (0)
 
-int core_check(const struct nsnet_opts *o, struct nsnet_err *err)
+/* "TYPE/NAME" for a finding's object, in a buffer that lives until the next call (findings_add copies it). */
+static const char *check_obj(const char *type, const char *fmt, ...) NSNET_PRINTF(2, 3);
+static const char *check_obj(const char *type, const char *fmt, ...)
+{
+	static char buf[NSNET_NAME_MAX + INET6_ADDRSTRLEN + 64];
+	int n = snprintf(buf, sizeof(buf), "%s/", type);
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf + n, sizeof(buf) - (size_t)n, fmt, ap);
+	va_end(ap);
+	return buf;
+}
+
+int core_check(const struct nsnet_opts *o, struct nsnet_findings *fs, struct nsnet_err *err)
 {
 	struct nsnet_network *nets = NULL;
 	struct nsnet_namespace *nss = NULL;
@@ -65,7 +81,7 @@ int core_check(const struct nsnet_opts *o, struct nsnet_err *err)
 	}
 	snprintf(path, sizeof(path), "%s/%s", op.st.dir, STATE_JOURNAL);
 	if ((n_j = dir_names(path, ".jsonl", &journals, NULL)) > 0)
-		DIFF("%d interrupted operation(s) not rolled back yet (nsnet gc does it)", n_j);
+		DIFF("journal-pending", "journal", "%d interrupted operation(s) not rolled back yet (nsnet gc does it)", n_j);
 	if (n_j < 0)
 		n_j = 0;
 
@@ -74,14 +90,17 @@ int core_check(const struct nsnet_opts *o, struct nsnet_err *err)
 		const struct link_info *br = link_list_find(&links, net->bridge);
 
 		if (!br || strcmp(br->kind, "bridge"))
-			DIFF("network %s: bridge %s is missing", net->name, net->bridge);
+			DIFF("bridge-missing", check_obj("network", "%s", net->name), "network %s: bridge %s is missing", net->name,
+			     net->bridge);
 		else if (!br->up)
-			DIFF("network %s: bridge %s is down", net->name, net->bridge);
+			DIFF("bridge-down", check_obj("network", "%s", net->name), "network %s: bridge %s is down", net->name,
+			     net->bridge);
 		char want[4][NSNET_NAME_MAX + 16];
 
 		for (int c = 0, n = op.fw->network_chains(net, want); c < n; c++)
 			if (!check_chain(chains, n_ch, "%s", want[c]))
-				DIFF("network %s: %s chain %s is missing", net->name, op.fw->name, want[c]);
+				DIFF("chain-missing", check_obj("network", "%s", net->name), "network %s: %s chain %s is missing",
+				     net->name, op.fw->name, want[c]);
 	}
 	for (int i = 0; i < n_ns; i++) {
 		const struct nsnet_namespace *ns = &nss[i];
@@ -89,12 +108,14 @@ int core_check(const struct nsnet_opts *o, struct nsnet_err *err)
 		if (ns->cid[0]) {
 			/* Alive while its path leads to it, or while its veth (which dies with it) exists. */
 			if (!rec_namespace_alive(ns) && !(ns->n_att && link_list_find(&links, ns->att[0].host_ifname))) {
-				DIFF("CNI container %s (%s): its namespace %s is gone and no DEL came (nsnet gc or CNI GC removes it)",
+				DIFF("namespace-gone", check_obj("namespace", "%s", ns->name),
+				     "CNI container %s (%s): its namespace %s is gone and no DEL came (nsnet gc or CNI GC removes it)",
 				     ns->cid, ns->n_att ? ns->att[0].ifname : "?", ns->netns_path);
 				continue;
 			}
 		} else if (!netns_exists(ns->name)) {
-			DIFF("namespace %s: recorded but gone from %s", ns->name, NETNS_RUN_DIR);
+			DIFF("namespace-gone", check_obj("namespace", "%s", ns->name), "namespace %s: recorded but gone from %s",
+			     ns->name, NETNS_RUN_DIR);
 			continue;
 		}
 		for (size_t k = 0; k < ns->n_att; k++) {
@@ -105,16 +126,20 @@ int core_check(const struct nsnet_opts *o, struct nsnet_err *err)
 			bool leased = false;
 
 			if (rec_network_load(&op, a->net, &net, NULL) < 0) {
-				DIFF("namespace %s: attached to network %s, which has no record", ns->name, a->net);
+				DIFF("network-unrecorded", check_obj("namespace", "%s", ns->name),
+				     "namespace %s: attached to network %s, which has no record", ns->name, a->net);
 				continue;
 			}
 			if (!veth) {
-				DIFF("namespace %s: host end %s of its %s attachment is missing", ns->name, a->host_ifname, a->net);
+				DIFF("veth-missing", check_obj("namespace", "%s", ns->name),
+				     "namespace %s: host end %s of its %s attachment is missing", ns->name, a->host_ifname,
+				     a->net);
 			} else {
 				const struct link_info *br = link_list_find(&links, net.bridge);
 
 				if (!br || veth->master != br->ifindex)
-					DIFF("namespace %s: %s is not a port of bridge %s", ns->name, a->host_ifname, net.bridge);
+					DIFF("veth-unbridged", check_obj("namespace", "%s", ns->name),
+					     "namespace %s: %s is not a port of bridge %s", ns->name, a->host_ifname, net.bridge);
 			}
 			if (rec_leases_load(&op, a->net, &l, NULL) == 0) {
 				for (size_t m = 0; m < l.n; m++)
@@ -122,7 +147,8 @@ int core_check(const struct nsnet_opts *o, struct nsnet_err *err)
 				leases_free(&l);
 			}
 			if (!leased)
-				DIFF("namespace %s: no address leased for its %s attachment", ns->name, a->net);
+				DIFF("lease-missing", check_obj("namespace", "%s", ns->name),
+				     "namespace %s: no address leased for its %s attachment", ns->name, a->net);
 		}
 	}
 	for (int i = 0; i < n_nets; i++) {
@@ -140,8 +166,9 @@ int core_check(const struct nsnet_opts *o, struct nsnet_err *err)
 				held = !strcmp(nss[k].name, l.v[m].owner) && att && !strcmp(att->ifname, l.v[m].ifname);
 			}
 			if (!held)
-				DIFF("network %s: address %s is leased to %s/%s, which holds no such attachment", nets[i].name,
-				     nsnet_addr_str(&l.v[m].addr, a), l.v[m].owner, l.v[m].ifname);
+				DIFF("lease-orphan", check_obj("lease", "%s/%s", nets[i].name, nsnet_addr_str(&l.v[m].addr, a)),
+				     "network %s: address %s is leased to %s/%s, which holds no such attachment", nets[i].name,
+				     a, l.v[m].owner, l.v[m].ifname);
 		}
 		leases_free(&l);
 	}
@@ -161,7 +188,8 @@ int core_check(const struct nsnet_opts *o, struct nsnet_err *err)
 				owned |= !strcmp(nets[k].bridge, li->name);
 		}
 		if (ours && !owned)
-			DIFF("link %s looks like nsnet's but no record owns it", li->name);
+			DIFF("link-stray", check_obj("link", "%s", li->name), "link %s looks like nsnet's but no record owns it",
+			     li->name);
 	}
 	if (op.fw->svc_elements && n_v > 0 && (n_el = op.fw->svc_elements(&elems, err)) < 0) {
 		r = n_el;
@@ -174,36 +202,45 @@ int core_check(const struct nsnet_opts *o, struct nsnet_err *err)
 		if (!vips[i].n_backends)
 			continue;
 		if (op.fw->vip_chain(&vips[i], want, sizeof(want)) && !check_chain(chains, n_ch, "%s", want))
-			DIFF("VIP id %u: %s chain %s is missing", vips[i].id, op.fw->name, want);
+			DIFF("chain-missing", check_obj("vip", "%u", vips[i].id), "VIP id %u: %s chain %s is missing", vips[i].id,
+			     op.fw->name, want);
 		if (!op.fw->svc_elements)
 			continue;
 		op.fw->vip_element(&vips[i], want, sizeof(want));
 		if (n_el == 0 || !bsearch(&key, elems, (size_t)n_el, sizeof(*elems), check_strp_cmp))
-			DIFF("VIP id %u: nft map svc%c has no element %s", vips[i].id,
-			     vips[i].vip.addr.family == AF_INET6 ? '6' : '4', want);
+			DIFF("element-missing", check_obj("vip", "%u", vips[i].id), "VIP id %u: nft map svc%c has no element %s",
+			     vips[i].id, vips[i].vip.addr.family == AF_INET6 ? '6' : '4', want);
 	}
 	for (int i = 0; i < n_p; i++) {
 		char want[32];
 
 		op.fw->port_chain(&ports[i], want, sizeof(want));
 		if (!check_chain(chains, n_ch, "%s", want))
-			DIFF("published port id %u: %s chain %s is missing", ports[i].id, op.fw->name, want);
+			DIFF("chain-missing", check_obj("port", "%u", ports[i].id), "published port id %u: %s chain %s is missing",
+			     ports[i].id, op.fw->name, want);
 	}
 	if (n_nets == 0 && fw_nft_guard_table_exists() == 1)
-		DIFF("nft table bridge %s exists with no network recorded", NSNET_NFT_TABLE);
+		DIFF("table-stray", "table/bridge " NSNET_NFT_TABLE, "nft table bridge %s exists with no network recorded",
+		     NSNET_NFT_TABLE);
 	if (n_nets > 0 && fw_nft_guard_table_exists() != 1)
-		DIFF("nft table bridge %s (anti-spoofing) is missing", NSNET_NFT_TABLE);
+		DIFF("table-missing", "table/bridge " NSNET_NFT_TABLE, "nft table bridge %s (anti-spoofing) is missing",
+		     NSNET_NFT_TABLE);
 	/* The chains listed above are the backend's rules: none means there are none (one dump, not two). */
 	if (n_nets + n_v + n_p == 0 && n_ch > 0)
-		DIFF("%s rules of nsnet exist with no network, VIP or port recorded", op.fw->name);
+		DIFF("rules-stray", check_obj("rules", "%s", op.fw->name),
+		     "%s rules of nsnet exist with no network, VIP or port recorded", op.fw->name);
 	if (n_nets + n_v + n_p > 0 && n_ch == 0)
-		DIFF("%s rules of nsnet are missing", op.fw->name);
+		DIFF("rules-missing", check_obj("rules", "%s", op.fw->name), "%s rules of nsnet are missing",
+		     op.fw->name);
 	/* Rules of the other backend left behind (say, by a switch after a crash). */
 	for (size_t b = 0; fw_backends[b]; b++)
 		if (fw_backends[b] != op.fw && fw_backends[b]->exists(NULL) == 1)
-			DIFF("%s rules of nsnet exist, but this state dir uses %s (nsnet gc removes them)",
+			DIFF("rules-other-backend", "rules/other-backend",
+			     "%s rules of nsnet exist, but this state dir uses %s (nsnet gc removes them)",
 			     fw_backends[b]->name, op.fw->name);
 	r = diffs;
+	if (fs->oom)
+		r = nsnet_err_set(err, ENOMEM, "check: out of memory listing its differences");
 out:
 	link_list_free(&links);
 	free(nets);

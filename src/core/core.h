@@ -190,23 +190,57 @@ int core_pool_gc(const struct nsnet_opts *o, const char *pool, char *const *vali
 int core_pool_status(const struct nsnet_opts *o, const struct pool_req *req, struct nsnet_err *err);
 
 /*
- * Remove leftovers of interrupted operations: records of vanished namespaces, leases nobody holds,
- * nsnet links no record owns, and nft state that does not match the records. Prints one line per
- * repair to stdout. Returns the number of repairs, or -errno.
+ * What gc, check and doctor find, handed back to the caller instead of printed (library code never
+ * prints). @kind says what sort of finding it is ("veth-missing"), @object what it is about as
+ * TYPE/NAME ("namespace/web", "link/nv1a2b3c4d"), @message the sentence a person reads. doctor also
+ * sets @level ("ok", "note" or "blocker") and, when there is something to do, @fix. A message or fix
+ * may hold '\n' where a person's terminal should break the line; a machine reader joins with a space.
  */
-int core_gc(const struct nsnet_opts *o, struct nsnet_err *err);
+struct nsnet_finding {
+	const char *kind;		/* static */
+	const char *level;		/* static; NULL but for doctor */
+	char *object;
+	char *message;
+	char *fix;			/* NULL: none */
+};
+
+struct nsnet_findings {
+	struct nsnet_finding *v;
+	size_t n, cap;
+	bool oom;			/* a finding was lost for want of memory */
+	/*
+	 * Called with each finding as it is added, when set: the command line shows it at once, in
+	 * order with an operation's step trace (--dry-run, -v).
+	 */
+	void (*added)(const struct nsnet_finding *f, void *data);
+	void *data;
+};
+
+/* Append a finding; on out-of-memory set @fs->oom and return -ENOMEM. @fix may be NULL. */
+int findings_add(struct nsnet_findings *fs, const char *kind, const char *level, const char *object,
+		 const char *fix, const char *fmt, ...) NSNET_PRINTF(6, 7);
+void findings_free(struct nsnet_findings *fs);
+
+/*
+ * Remove leftovers of interrupted operations: records of vanished namespaces, leases nobody holds,
+ * nsnet links no record owns, and nft state that does not match the records. Adds one finding to
+ * @fs per repair (with --dry-run: per repair it would make). Returns the number of repairs, or
+ * -errno (@fs keeps what was found and done before the failure).
+ */
+int core_gc(const struct nsnet_opts *o, struct nsnet_findings *fs, struct nsnet_err *err);
 
 /*
  * Compare the state dir with the kernel (links, bridge ports, leases, nft chains, namespaces,
- * pending journals). Prints one "check: ..." line per difference. Returns how many, or -errno.
+ * pending journals). Adds one finding to @fs per difference. Returns how many, or -errno.
  */
-int core_check(const struct nsnet_opts *o, struct nsnet_err *err);
+int core_check(const struct nsnet_opts *o, struct nsnet_findings *fs, struct nsnet_err *err);
 
 /*
  * Look at the host for what would break nsnet (nftables missing, other tables dropping forwarded
- * traffic, routes overlapping a network) and say what to do. Returns the number of blockers.
+ * traffic, routes overlapping a network) and say what to do: one finding per thing looked at, level
+ * "ok", "note" or "blocker". Returns the number of blockers, or -errno.
  */
-int core_doctor(const struct nsnet_opts *o, struct nsnet_err *err);
+int core_doctor(const struct nsnet_opts *o, struct nsnet_findings *fs, struct nsnet_err *err);
 
 /*
  * Everything nsnet knows, as JSON: {"networks": [...], "namespaces": [...]} (see docs/cli.md).

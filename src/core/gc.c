@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 // nsnet gc: find what interrupted operations left behind and remove it, by nsnet's own marks.
+#include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -92,7 +93,7 @@ static bool gc_ns_known(const struct nsnet_namespace *nss, int n, const char *na
 	return false;
 }
 
-int core_gc(const struct nsnet_opts *o, struct nsnet_err *err)
+int core_gc(const struct nsnet_opts *o, struct nsnet_findings *fs, struct nsnet_err *err)
 {
 	struct nsnet_network *nets = NULL;
 	struct nsnet_namespace *nss = NULL;
@@ -108,11 +109,13 @@ int core_gc(const struct nsnet_opts *o, struct nsnet_err *err)
 	if ((r = op_begin(&op, o, true, err)) < 0)
 		goto out;
 	if (op.replayed) {
-		printf("gc: rolled back %d interrupted operation(s)\n", op.replayed);
+		findings_add(fs, "journal-rolled-back", NULL, "journal", NULL,
+			     "rolled back %d interrupted operation(s)", op.replayed);
 		repairs += op.replayed;
 	}
 	if ((r = state_sweep_tmp(&op.st)) > 0) {
-		printf("gc: removed %d temporary file(s) of interrupted record writes\n", r);
+		findings_add(fs, "tmp-file-removed", NULL, "state", NULL,
+			     "removed %d temporary file(s) of interrupted record writes", r);
 		repairs += r;
 	}
 	if ((n_nets = rec_networks_load(&op, &nets, err)) < 0 || (n_ns = rec_namespaces_load(&op, &nss, err)) < 0) {
@@ -130,16 +133,19 @@ int core_gc(const struct nsnet_opts *o, struct nsnet_err *err)
 	 * holds it): its host veth, which dies with the namespace, says it is still there.
 	 */
 	for (int i = 0; i < n_ns; i++) {
-		char dir[PATH_MAX], file[PATH_MAX + 16];
+		char dir[PATH_MAX], file[PATH_MAX + 16], obj[NSNET_NAME_MAX + 16];
 
 		if (rec_namespace_alive(&nss[i]) ||
 		    (nss[i].cid[0] && nss[i].n_att && link_list_find(&links, nss[i].att[0].host_ifname)))
 			continue;
+		snprintf(obj, sizeof(obj), "namespace/%s", nss[i].name);
 		if (nss[i].cid[0])
-			printf("gc: CNI container %s (%s): its namespace %s is gone: removing its record\n", nss[i].cid,
-			       nss[i].n_att ? nss[i].att[0].ifname : "?", nss[i].netns_path);
+			findings_add(fs, "namespace-gone", NULL, obj, NULL,
+				     "CNI container %s (%s): its namespace %s is gone: removing its record", nss[i].cid,
+				     nss[i].n_att ? nss[i].att[0].ifname : "?", nss[i].netns_path);
 		else
-			printf("gc: namespace %s is gone: removing its record\n", nss[i].name);
+			findings_add(fs, "namespace-gone", NULL, obj, NULL, "namespace %s is gone: removing its record",
+				     nss[i].name);
 		if (nss[i].managed) {
 			netns_del(nss[i].name, NULL);	/* a file an interrupted removal left, if any */
 			snprintf(dir, sizeof(dir), "%s/%s", NETNS_ETC_DIR, nss[i].name);
@@ -162,10 +168,12 @@ int core_gc(const struct nsnet_opts *o, struct nsnet_err *err)
 		struct nsnet_network net;
 		struct nsnet_leases l;
 		size_t k, kept = 0;
-		char buf[INET6_ADDRSTRLEN];
+		char buf[INET6_ADDRSTRLEN], obj[NSNET_NAME_MAX + INET6_ADDRSTRLEN + 16];
 
 		if (rec_network_load(&op, lease_nets[i], &net, NULL) < 0) {
-			printf("gc: network %s is gone: removing its leases\n", lease_nets[i]);
+			snprintf(obj, sizeof(obj), "network/%s", lease_nets[i]);
+			findings_add(fs, "leases-orphan", NULL, obj, NULL, "network %s is gone: removing its leases",
+				     lease_nets[i]);
 			if ((r = op_state_del(&op, STATE_LEASES, lease_nets[i], err)) < 0)
 				goto out;
 			repairs++;
@@ -178,8 +186,9 @@ int core_gc(const struct nsnet_opts *o, struct nsnet_err *err)
 				l.v[kept++] = l.v[k];
 				continue;
 			}
-			printf("gc: releasing lease %s on %s held by missing %s/%s\n",
-			       nsnet_addr_str(&l.v[k].addr, buf), lease_nets[i], l.v[k].owner, l.v[k].ifname);
+			snprintf(obj, sizeof(obj), "lease/%s/%s", lease_nets[i], nsnet_addr_str(&l.v[k].addr, buf));
+			findings_add(fs, "lease-orphan", NULL, obj, NULL, "releasing lease %s on %s held by missing %s/%s",
+				     buf, lease_nets[i], l.v[k].owner, l.v[k].ifname);
 			repairs++;
 		}
 		if (kept != l.n) {
@@ -194,6 +203,7 @@ int core_gc(const struct nsnet_opts *o, struct nsnet_err *err)
 	/* 3. Links carrying nsnet's marks that no record owns. */
 	for (size_t i = 0; i < links.n; i++) {
 		const struct link_info *li = &links.v[i];
+		char obj[IFNAMSIZ + 8];
 		bool owned = false;
 
 		if (names_is_host_veth(li->name)) {
@@ -209,7 +219,8 @@ int core_gc(const struct nsnet_opts *o, struct nsnet_err *err)
 		}
 		if (owned)
 			continue;
-		printf("gc: removing link %s that no record owns\n", li->name);
+		snprintf(obj, sizeof(obj), "link/%s", li->name);
+		findings_add(fs, "link-stray", NULL, obj, NULL, "removing link %s that no record owns", li->name);
 		if ((r = op_link_del(&op, NULL, li->name, err)) < 0)
 			goto out;
 		repairs++;
@@ -222,12 +233,13 @@ int core_gc(const struct nsnet_opts *o, struct nsnet_err *err)
 		goto out;
 	}
 	for (int i = 0; i < n_p; i++) {
-		char key[NSNET_KEY_MAX];
+		char key[NSNET_KEY_MAX], obj[32];
 
 		if (gc_ns_known(nss, n_ns, ports[i].ns))
 			continue;
-		printf("gc: unpublishing port %u/%s of missing namespace %s\n", ports[i].host_port,
-		       proto_name(ports[i].proto), ports[i].ns);
+		snprintf(obj, sizeof(obj), "port/%u", ports[i].id);
+		findings_add(fs, "port-orphan", NULL, obj, NULL, "unpublishing port %u/%s of missing namespace %s",
+			     ports[i].host_port, proto_name(ports[i].proto), ports[i].ns);
 		port_key(&ports[i], key);
 		if ((r = op_state_del(&op, STATE_PORTS, key, err)) < 0)
 			goto out;
@@ -235,7 +247,7 @@ int core_gc(const struct nsnet_opts *o, struct nsnet_err *err)
 		repairs++;
 	}
 	for (int i = 0; i < n_v; i++) {
-		char key[NSNET_KEY_MAX];
+		char key[NSNET_KEY_MAX], obj[32];
 		size_t k = 0;
 		json_t *j;
 
@@ -244,8 +256,10 @@ int core_gc(const struct nsnet_opts *o, struct nsnet_err *err)
 				vips[i].backend[k++] = vips[i].backend[b];
 		if (k == vips[i].n_backends)
 			continue;
-		printf("gc: dropping %zu backend(s) of missing namespaces from VIP id %u\n", vips[i].n_backends - k,
-		       vips[i].id);
+		snprintf(obj, sizeof(obj), "vip/%u", vips[i].id);
+		findings_add(fs, "vip-backend-orphan", NULL, obj, NULL,
+			     "dropping %zu backend(s) of missing namespaces from VIP id %u", vips[i].n_backends - k,
+			     vips[i].id);
 		vips[i].n_backends = k;
 		vip_key(&vips[i], key);
 		j = vip_to_json(&vips[i]);
@@ -273,8 +287,9 @@ int core_gc(const struct nsnet_opts *o, struct nsnet_err *err)
 		json_decref(j);
 		if (max == 0 || next > (json_int_t)max)
 			continue;
-		printf("gc: %s id counter was %lld, below id %u in use: set to %u\n", kind ? "port" : "VIP",
-		       (long long)next, max, max + 1);
+		findings_add(fs, "id-counter-behind", NULL, kind ? "ids/port" : "ids/vip", NULL,
+			     "%s id counter was %lld, below id %u in use: set to %u", kind ? "port" : "VIP",
+			     (long long)next, max, max + 1);
 		j = json_pack("{s:I}", "next", (json_int_t)max + 1);
 		r = j ? op_state_put(&op, STATE_IDS, kind ? "port" : "vip", j, err) : nsnet_err_set(err, ENOMEM, "out of memory");
 		json_decref(j);
@@ -285,7 +300,8 @@ int core_gc(const struct nsnet_opts *o, struct nsnet_err *err)
 
 	/* 6. The firewall: rebuilt from the records in one transaction, so it matches them exactly. */
 	if (n_nets == 0 && fw_nft_guard_table_exists() == 1) {
-		printf("gc: removing nft table bridge %s: no network remains\n", NSNET_NFT_TABLE);
+		findings_add(fs, "table-stray", NULL, "table/bridge " NSNET_NFT_TABLE, NULL,
+			     "removing nft table bridge %s: no network remains", NSNET_NFT_TABLE);
 		if ((r = op_nft(&op, "delete table bridge " NSNET_NFT_TABLE "\n", NULL, err)) < 0 ||
 		    (r = op_guard_purge_stale(&op)) < 0)
 			goto out;
@@ -293,7 +309,11 @@ int core_gc(const struct nsnet_opts *o, struct nsnet_err *err)
 	}
 	if (n_nets == 0 && n_v == 0 && n_p == 0) {
 		if (op.fw->exists(NULL) == 1) {
-			printf("gc: removing nsnet's %s rules: nothing of nsnet remains\n", op.fw->name);
+			char obj[32];
+
+			snprintf(obj, sizeof(obj), "rules/%s", op.fw->name);
+			findings_add(fs, "rules-stray", NULL, obj, NULL, "removing nsnet's %s rules: nothing of nsnet remains",
+				     op.fw->name);
 			op.fw->teardown(&fw);
 			if ((r = op_fw(&op, strbuf_str(&fw), NULL, true, err)) < 0)
 				goto out;
@@ -335,6 +355,8 @@ int core_gc(const struct nsnet_opts *o, struct nsnet_err *err)
 			goto out;
 	}
 	r = repairs;
+	if (fs->oom)
+		r = nsnet_err_set(err, ENOMEM, "gc: out of memory listing its repairs");
 out:
 	link_list_free(&links);
 	free(vips);
