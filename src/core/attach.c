@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "core/records.h"
-#include "core/svc.h"
+#include "core/services.h"
 #include "firewall/guard.h"
 #include "ipam/ipam.h"
 #include "kernel/netns.h"
@@ -228,23 +228,17 @@ int detach_apply(struct op *op, struct nsnet_namespace *ns, const char *net, boo
 	return 0;
 }
 
-int core_attach(const struct nsnet_opts *o, const char *name, const struct attach_req *req,
-		struct nsnet_err *err)
+int ns_attach_apply(struct op *op, const char *name, const struct attach_req *req, struct nsnet_err *err)
 {
 	struct nsnet_namespace ns;
 	struct attach_plan p;
-	struct op op;
 	int r;
 
 	if ((r = names_check("namespace", name, err)) < 0)
 		return r;
-	if ((r = op_begin(&op, o, true, err)) < 0)
-		goto out;
-	if (!netns_exists(name)) {
-		r = nsnet_err_set(err, ENOENT, "namespace %s does not exist", name);
-		goto out;
-	}
-	r = rec_namespace_load(&op, name, &ns, err);
+	if (!netns_exists(name))
+		return nsnet_err_set(err, ENOENT, "namespace %s does not exist", name);
+	r = rec_namespace_load(op, name, &ns, err);
 	if (r == -ENOENT) {
 		/* A namespace someone else made: nsnet attaches it but never removes it. */
 		memset(&ns, 0, sizeof(ns));
@@ -252,45 +246,66 @@ int core_attach(const struct nsnet_opts *o, const char *name, const struct attac
 		r = 0;
 	}
 	if (r < 0)
-		goto out;
-	if ((r = attach_plan(&op, &ns, req, &p, err)) < 0)
-		goto out;
-	r = attach_apply(&op, name, &p, err);
+		return r;
+	if ((r = attach_plan(op, &ns, req, &p, err)) < 0)
+		return r;
+	r = attach_apply(op, name, &p, err);
 	if (r == 0) {
 		ns.att[ns.n_att++] = p.att;
-		r = rec_namespace_put(&op, &ns, err);
+		r = rec_namespace_put(op, &ns, err);
 	}
 	attach_plan_free(&p);
+	return r;
+}
+
+int ns_detach_apply(struct op *op, const char *name, const char *net, struct nsnet_err *err)
+{
+	struct nsnet_namespace ns;
+	int r;
+
+	if ((r = names_check("namespace", name, err)) < 0 || (r = names_check("network", net, err)) < 0)
+		return r;
+	r = rec_namespace_load(op, name, &ns, err);
+	if (r == -ENOENT)
+		r = nsnet_err_set(err, ENOENT, "namespace %s is not attached to network %s", name, net);
+	if (r < 0)
+		return r;
+	if ((r = detach_apply(op, &ns, net, false, err)) < 0)
+		return r;
+	/* A foreign namespace's record exists only for its attachments. */
+	if (!ns.managed && ns.n_att == 0)
+		r = op_state_put(op, STATE_NAMESPACES, name, NULL, err);
+	else
+		r = rec_namespace_put(op, &ns, err);
+	return r;
+}
+
+/* The command forms: one operation each, rolled back on failure. */
+int core_attach(const struct nsnet_opts *o, const char *name, const struct attach_req *req,
+		struct nsnet_err *err)
+{
+	struct op op;
+	int r;
+
+	if ((r = names_check("namespace", name, err)) < 0)
+		return r;
+	if ((r = op_begin(&op, o, true, err)) == 0)
+		r = ns_attach_apply(&op, name, req, err);
 	if (r < 0)
 		op_rollback(&op);
-out:
 	op_end(&op);
 	return r;
 }
 
 int core_detach(const struct nsnet_opts *o, const char *name, const char *net, struct nsnet_err *err)
 {
-	struct nsnet_namespace ns;
 	struct op op;
 	int r;
 
 	if ((r = names_check("namespace", name, err)) < 0 || (r = names_check("network", net, err)) < 0)
 		return r;
-	if ((r = op_begin(&op, o, true, err)) < 0)
-		goto out;
-	r = rec_namespace_load(&op, name, &ns, err);
-	if (r == -ENOENT)
-		r = nsnet_err_set(err, ENOENT, "namespace %s is not attached to network %s", name, net);
-	if (r < 0)
-		goto out;
-	if ((r = detach_apply(&op, &ns, net, false, err)) < 0)
-		goto out;
-	/* A foreign namespace's record exists only for its attachments. */
-	if (!ns.managed && ns.n_att == 0)
-		r = op_state_put(&op, STATE_NAMESPACES, name, NULL, err);
-	else
-		r = rec_namespace_put(&op, &ns, err);
-out:
+	if ((r = op_begin(&op, o, true, err)) == 0)
+		r = ns_detach_apply(&op, name, net, err);
 	if (r < 0)
 		op_rollback(&op);
 	op_end(&op);

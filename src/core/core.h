@@ -69,6 +69,32 @@ int core_publish(const struct nsnet_opts *o, const char *ns, const char *net, co
 int core_unpublish(const struct nsnet_opts *o, const char *ns, const struct nsnet_port *req, struct nsnet_err *err);
 
 /*
+ * In-operation forms. Each does the work of its command inside operation @op that the caller
+ * opened (op_begin) and ends (op_end, after op_rollback on failure), so one operation can chain
+ * any number of them and a rollback undoes them all, newest first (docs/design.md, "Composing
+ * operations"). A failing form leaves its own completed steps on the undo stack: the caller rolls
+ * back. The core_* commands above are these wrapped in one operation each. Removals (network rm,
+ * ns rm, detach, vip rm, unpublish) are best effort and cannot bring back a deleted kernel
+ * object: compose them after the steps that may fail.
+ */
+/* Fills @net (may be NULL) with the network as created. */
+int network_create_apply(struct op *op, const struct network_req *req, struct nsnet_network *net,
+			 struct nsnet_err *err);
+/* Rules first, then the driver's link, leases and record; @force: detach attached namespaces first. */
+int network_rm_apply(struct op *op, const char *name, bool force, struct nsnet_err *err);
+int ns_add_apply(struct op *op, const struct ns_req *req, struct nsnet_err *err);
+int ns_rm_apply(struct op *op, const char *name, bool force, struct nsnet_err *err);
+/* Attach namespace @ns (nsnet's or someone else's) to @req->net and store its record. */
+int ns_attach_apply(struct op *op, const char *ns, const struct attach_req *req, struct nsnet_err *err);
+int ns_detach_apply(struct op *op, const char *ns, const char *net, struct nsnet_err *err);
+int vip_add_apply(struct op *op, const struct nsnet_vip *req, struct nsnet_err *err);
+int vip_set_apply(struct op *op, const struct nsnet_vip *req, struct nsnet_err *err);
+int vip_rm_apply(struct op *op, uint8_t proto, const struct nsnet_endpoint *endpoint, struct nsnet_err *err);
+int publish_apply(struct op *op, const char *ns, const char *net, const struct nsnet_port *req,
+		  struct nsnet_err *err);
+int unpublish_apply(struct op *op, const char *ns, const struct nsnet_port *req, struct nsnet_err *err);
+
+/*
  * CNI sandboxes (src/core/sandbox.c): a runtime's namespace, given by path, attached to one
  * network under the key (container ID, ifname). The CNI layer (src/cni) turns the protocol into
  * these calls.
