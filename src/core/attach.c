@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/drivers/drivers.h"
 #include "core/records.h"
 #include "core/services.h"
 #include "firewall/guard.h"
@@ -51,7 +52,7 @@ int attach_plan(struct op *op, const struct nsnet_namespace *ns, const struct at
 	memset(p, 0, sizeof(*p));
 	if ((r = names_check("network", req->net, err)) < 0)
 		return r;
-	if ((r = rec_network_load(op, req->net, &p->net, err)) < 0)
+	if ((r = rec_network_load(op, req->net, &p->net, err)) < 0 || (r = net_driver_of(&p->net, &p->drv, err)) < 0)
 		return r;
 	if (ns->n_att >= NSNET_MAX_ATTACH)
 		return nsnet_err_set(err, E2BIG, "namespace %s: at most %d networks", ns->name, NSNET_MAX_ATTACH);
@@ -159,20 +160,19 @@ static bool attach_has_ipv6(const struct nsnet_network *net)
 int attach_apply(struct op *op, const char *ns, const struct attach_plan *p, struct nsnet_err *err)
 {
 	struct fw_guard_port port = { .ifname = p->att.host_ifname, .n_addrs = p->n_addrs, .addrs = p->addr };
+	struct net_port np = { .host_ifname = p->att.host_ifname, .ns = ns, .ifname = p->att.ifname,
+			       .mac = port.mac, .hairpin = !p->no_hairpin };
 	int r;
 
 	attach_mac(ns, &p->att, port.mac);
-	r = op_veth_add(op, p->att.host_ifname, p->net.bridge, ns, p->att.ifname, port.mac, p->net.mtu, err);
+	r = p->drv->port_add(op, &p->net, &np, err);
 	/*
-	 * IPv6 link-local addresses only where they serve: never on the bridge port (it forwards, it
-	 * has no address), and in the namespace only on a network with an IPv6 subnet. Each one
-	 * would send duplicate address detection, listener reports and router solicitations that
-	 * the bridge floods to every port: per new namespace, work for every namespace already
-	 * there (docs/design.md). Both before the namespace's end comes up, when no address exists yet.
-	 * The bridge port's hairpin mode goes in the same request.
+	 * IPv6 link-local addresses only where they serve: in the namespace only on a network with an
+	 * IPv6 subnet (the driver keeps them off its host end). Each one would send duplicate address
+	 * detection, listener reports and router solicitations that the bridge floods to every port:
+	 * per new namespace, work for every namespace already there (docs/design.md). Before the
+	 * namespace's end comes up, when no address exists yet.
 	 */
-	if (r == 0)
-		r = op_link_configure(op, NULL, p->att.host_ifname, !p->no_hairpin, err);
 	if (r == 0 && !attach_has_ipv6(&p->net))
 		r = op_link_configure(op, ns, p->att.ifname, false, err);
 	if (r == 0)
@@ -213,8 +213,14 @@ int detach_apply(struct op *op, struct nsnet_namespace *ns, const char *net, boo
 				addrs[port.n_addrs++] = l.v[i].addr;
 		r = op_guard(op, &port, keep_link ? GUARD_FORGET : GUARD_DEL, err);
 	}
-	if (r == 0 && !keep_link)
-		r = op_link_del(op, NULL, att->host_ifname, err);
+	/* The driver removes the port; only then is the network's record needed (not on the CNI DEL path). */
+	if (r == 0 && !keep_link) {
+		struct nsnet_network network;
+		const struct net_driver *drv;
+
+		if ((r = rec_network_load(op, net, &network, err)) == 0 && (r = net_driver_of(&network, &drv, err)) == 0)
+			r = drv->port_del(op, &network, att->host_ifname, err);
+	}
 	if (r < 0) {
 		leases_free(&l);
 		return r;

@@ -5,8 +5,10 @@
 
 #include "core/core.h"
 
+struct net_driver;
 struct attach_plan {
 	struct nsnet_network net;
+	const struct net_driver *drv;	/* the network's driver */
 	struct nsnet_attachment att;
 	size_t n_addrs;
 	struct nsnet_addr addr[NSNET_MAX_SUBNETS];

@@ -15,6 +15,7 @@
 /* What the user asked for when creating a network; unset fields get defaults. */
 struct network_req {
 	const char *name;
+	const char *driver;		/* NULL: NSNET_DRIVER_DEFAULT (core/drivers/) */
 	size_t n_subnets;
 	struct nsnet_prefix subnet[NSNET_MAX_SUBNETS];
 	size_t n_gateways;
