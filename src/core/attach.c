@@ -192,11 +192,17 @@ int detach_apply(struct op *op, struct nsnet_namespace *ns, const char *net, boo
 		 struct nsnet_err *err)
 {
 	struct nsnet_attachment *att = namespace_attachment(ns, net);
+	const struct net_driver *drv = NULL;
+	struct nsnet_network network;
 	struct nsnet_leases l;
 	int r;
 
 	if (!att)
 		return nsnet_err_set(err, ENOENT, "namespace %s is not attached to network %s", ns->name, net);
+	/* The driver removes the port: know it before anything changes (not needed on the CNI DEL path). */
+	if (!keep_link &&
+	    ((r = rec_network_load(op, net, &network, err)) < 0 || (r = net_driver_of(&network, &drv, err)) < 0))
+		return r;
 	/* Services first: nothing may keep DNAT'ing to an address that is about to be released. */
 	if ((r = svc_forget(op, ns->name, net, err)) < 0)
 		return r;
@@ -213,14 +219,8 @@ int detach_apply(struct op *op, struct nsnet_namespace *ns, const char *net, boo
 				addrs[port.n_addrs++] = l.v[i].addr;
 		r = op_guard(op, &port, keep_link ? GUARD_FORGET : GUARD_DEL, err);
 	}
-	/* The driver removes the port; only then is the network's record needed (not on the CNI DEL path). */
-	if (r == 0 && !keep_link) {
-		struct nsnet_network network;
-		const struct net_driver *drv;
-
-		if ((r = rec_network_load(op, net, &network, err)) == 0 && (r = net_driver_of(&network, &drv, err)) == 0)
-			r = drv->port_del(op, &network, att->host_ifname, err);
-	}
+	if (r == 0 && !keep_link)
+		r = drv->port_del(op, &network, att->host_ifname, err);
 	if (r < 0) {
 		leases_free(&l);
 		return r;

@@ -13,11 +13,10 @@
 #include "firewall/guard.h"
 #include "kernel/link.h"
 
-/* Turn a request into a complete network, checking it against the networks that exist. */
+/* Turn a request into a complete network and its driver, checking it against the networks that exist. */
 static int network_plan(struct op *op, const struct network_req *req, struct nsnet_network *net,
-			struct nsnet_err *err)
+			const struct net_driver **drv, struct nsnet_err *err)
 {
-	const struct net_driver *drv;
 	struct nsnet_network *all = NULL;
 	char a[NSNET_PREFIX_STRLEN], b[NSNET_PREFIX_STRLEN];
 	size_t i, k;
@@ -28,7 +27,7 @@ static int network_plan(struct op *op, const struct network_req *req, struct nsn
 		return r;
 	snprintf(net->name, sizeof(net->name), "%s", req->name);
 	snprintf(net->driver, sizeof(net->driver), "%s", req->driver ? req->driver : NSNET_DRIVER_DEFAULT);
-	if ((r = net_driver_of(net, &drv, err)) < 0)
+	if ((r = net_driver_of(net, drv, err)) < 0)
 		return r;
 	if (req->n_subnets == 0)
 		return nsnet_err_set(err, EINVAL, "network %s: at least one --subnet is required", req->name);
@@ -99,7 +98,7 @@ int network_create_apply(struct op *op, const struct network_req *req, struct ns
 	struct nl *nl;
 	int r;
 
-	if ((r = network_plan(op, req, &net, err)) < 0 || (r = net_driver_of(&net, &drv, err)) < 0)
+	if ((r = network_plan(op, req, &net, &drv, err)) < 0)
 		goto out;
 	/* A link of that name that nsnet did not record belongs to someone else: refuse. */
 	if ((r = op_nl(op, NULL, &nl, err)) < 0)
