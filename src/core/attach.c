@@ -291,29 +291,15 @@ int core_attach(const struct nsnet_opts *o, const char *name, const struct attac
 		struct nsnet_err *err)
 {
 	struct op op;
-	int r;
+	int r = op_begin(&op, o, true, err);
 
-	if ((r = names_check("namespace", name, err)) < 0)
-		return r;
-	if ((r = op_begin(&op, o, true, err)) == 0)
-		r = ns_attach_apply(&op, name, req, err);
-	if (r < 0)
-		op_rollback(&op);
-	op_end(&op);
-	return r;
+	return core_op_end(&op, r ? r : ns_attach_apply(&op, name, req, err), true);
 }
 
 int core_detach(const struct nsnet_opts *o, const char *name, const char *net, struct nsnet_err *err)
 {
 	struct op op;
-	int r;
+	int r = op_begin(&op, o, true, err);
 
-	if ((r = names_check("namespace", name, err)) < 0 || (r = names_check("network", net, err)) < 0)
-		return r;
-	if ((r = op_begin(&op, o, true, err)) == 0)
-		r = ns_detach_apply(&op, name, net, err);
-	if (r < 0)
-		op_rollback(&op);
-	op_end(&op);
-	return r;
+	return core_op_end(&op, r ? r : ns_detach_apply(&op, name, net, err), true);
 }

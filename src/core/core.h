@@ -94,6 +94,17 @@ int vip_rm_apply(struct op *op, uint8_t proto, const struct nsnet_endpoint *endp
 int publish_apply(struct op *op, const char *ns, const char *net, const struct nsnet_port *req,
 		  struct nsnet_err *err);
 int unpublish_apply(struct op *op, const char *ns, const struct nsnet_port *req, struct nsnet_err *err);
+/*
+ * The end of a command form: with @undo, roll the operation back when @r (its result) is a
+ * failure; then end it. Returns @r. `return core_op_end(&op, r ? r : X_apply(&op, ...), true);`
+ */
+static inline int core_op_end(struct op *op, int r, bool undo)
+{
+	if (r < 0 && undo)
+		op_rollback(op);
+	op_end(op);
+	return r;
+}
 
 /*
  * CNI sandboxes (src/core/sandbox.c): a runtime's namespace, given by path, attached to one

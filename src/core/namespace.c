@@ -82,16 +82,9 @@ out:
 int core_ns_add(const struct nsnet_opts *o, const struct ns_req *req, struct nsnet_err *err)
 {
 	struct op op;
-	int r;
+	int r = op_begin(&op, o, true, err);
 
-	if ((r = names_check("namespace", req->name, err)) < 0)
-		return r;
-	if ((r = op_begin(&op, o, true, err)) == 0)
-		r = ns_add_apply(&op, req, err);
-	if (r < 0)
-		op_rollback(&op);
-	op_end(&op);
-	return r;
+	return core_op_end(&op, r ? r : ns_add_apply(&op, req, err), true);
 }
 
 /* Kill every process in namespace @name and wait (bounded) until none is left. */
@@ -166,13 +159,8 @@ int ns_rm_apply(struct op *op, const char *name, bool force, struct nsnet_err *e
 int core_ns_rm(const struct nsnet_opts *o, const char *name, bool force, struct nsnet_err *err)
 {
 	struct op op;
-	int r;
+	int r = op_begin(&op, o, true, err);
 
-	if ((r = names_check("namespace", name, err)) < 0)
-		return r;
-	if ((r = op_begin(&op, o, true, err)) == 0)
-		r = ns_rm_apply(&op, name, force, err);
 	/* Deletion is best effort and reports the first error; there is nothing to restore. */
-	op_end(&op);
-	return r;
+	return core_op_end(&op, r ? r : ns_rm_apply(&op, name, force, err), false);
 }

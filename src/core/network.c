@@ -153,27 +153,17 @@ out:
 int core_network_create(const struct nsnet_opts *o, const struct network_req *req, struct nsnet_err *err)
 {
 	struct op op;
-	int r;
+	int r = op_begin(&op, o, true, err);
 
-	if ((r = op_begin(&op, o, true, err)) == 0)
-		r = network_create_apply(&op, req, NULL, err);
-	if (r < 0)
-		op_rollback(&op);
-	op_end(&op);
-	return r;
+	return core_op_end(&op, r ? r : network_create_apply(&op, req, NULL, err), true);
 }
 
 int core_network_rm(const struct nsnet_opts *o, const char *name, bool force, struct nsnet_err *err)
 {
 	struct op op;
-	int r;
+	int r = op_begin(&op, o, true, err);
 
-	if ((r = names_check("network", name, err)) < 0)
-		return r;
-	if ((r = op_begin(&op, o, true, err)) == 0)
-		r = network_rm_apply(&op, name, force, err);
-	op_end(&op);
-	return r;
+	return core_op_end(&op, r ? r : network_rm_apply(&op, name, force, err), false);
 }
 
 int network_rm_apply(struct op *op, const char *name, bool force, struct nsnet_err *err)
@@ -186,6 +176,8 @@ int network_rm_apply(struct op *op, const char *name, bool force, struct nsnet_e
 	const struct nsnet_opts *o = op->opts;
 	int r, n = 0, n_nets = 0, svcs = 0;
 
+	if ((r = names_check("network", name, err)) < 0)
+		return r;
 	if ((r = rec_network_load(op, name, &net, err)) < 0 || (r = net_driver_of(&net, &drv, err)) < 0)
 		goto out;
 	if ((n = rec_namespaces_load(op, &nss, err)) < 0) {

@@ -179,27 +179,15 @@ int core_publish(const struct nsnet_opts *o, const char *ns, const char *net, co
 		 struct nsnet_err *err)
 {
 	struct op op;
-	int r;
+	int r = op_begin(&op, o, true, err);
 
-	if ((r = op_begin(&op, o, true, err)) == 0)
-		r = publish_apply(&op, ns, net, req, err);
-	if (r < 0)
-		op_rollback(&op);
-	op_end(&op);
-	return r;
+	return core_op_end(&op, r ? r : publish_apply(&op, ns, net, req, err), true);
 }
 
 int core_unpublish(const struct nsnet_opts *o, const char *ns, const struct nsnet_port *req, struct nsnet_err *err)
 {
 	struct op op;
-	int r;
+	int r = op_begin(&op, o, true, err);
 
-	if ((r = names_check("namespace", ns, err)) < 0)
-		return r;
-	if ((r = op_begin(&op, o, true, err)) == 0)
-		r = unpublish_apply(&op, ns, req, err);
-	if (r < 0)
-		op_rollback(&op);
-	op_end(&op);
-	return r;
+	return core_op_end(&op, r ? r : unpublish_apply(&op, ns, req, err), true);
 }

@@ -236,38 +236,23 @@ out:
 int core_vip_add(const struct nsnet_opts *o, const struct nsnet_vip *req, struct nsnet_err *err)
 {
 	struct op op;
-	int r;
+	int r = op_begin(&op, o, true, err);
 
-	if ((r = op_begin(&op, o, true, err)) == 0)
-		r = vip_add_apply(&op, req, err);
-	if (r < 0)
-		op_rollback(&op);
-	op_end(&op);
-	return r;
+	return core_op_end(&op, r ? r : vip_add_apply(&op, req, err), true);
 }
 
 int core_vip_set(const struct nsnet_opts *o, const struct nsnet_vip *req, struct nsnet_err *err)
 {
 	struct op op;
-	int r;
+	int r = op_begin(&op, o, true, err);
 
-	if ((r = op_begin(&op, o, true, err)) == 0)
-		r = vip_set_apply(&op, req, err);
-	if (r < 0)
-		op_rollback(&op);
-	op_end(&op);
-	return r;
+	return core_op_end(&op, r ? r : vip_set_apply(&op, req, err), true);
 }
 
 int core_vip_rm(const struct nsnet_opts *o, uint8_t proto, const void *endpoint, struct nsnet_err *err)
 {
 	struct op op;
-	int r;
+	int r = op_begin(&op, o, true, err);
 
-	if ((r = op_begin(&op, o, true, err)) == 0)
-		r = vip_rm_apply(&op, proto, endpoint, err);
-	if (r < 0)
-		op_rollback(&op);
-	op_end(&op);
-	return r;
+	return core_op_end(&op, r ? r : vip_rm_apply(&op, proto, endpoint, err), true);
 }
