@@ -34,7 +34,7 @@ LDLIBS   += -Wl,-Bstatic $(addprefix -l,$(STATIC_A)) -Wl,-Bdynamic
 endif
 LDLIBS   += $(filter-out $(addprefix -l,$(STATIC_A)),$(shell pkg-config --libs $(LINK_PKGS) 2>/dev/null)) -ldl
 
-LIB_SRC  := $(wildcard src/util/*.c src/model/*.c src/state/*.c src/ipam/*.c src/kernel/*.c src/firewall/*.c src/core/*.c src/cni/*.c)
+LIB_SRC  := $(wildcard src/util/*.c src/model/*.c src/state/*.c src/ipam/*.c src/kernel/*.c src/firewall/*.c src/core/*.c src/core/drivers/*.c src/cni/*.c)
 CLI_SRC  := $(wildcard src/cli/*.c)
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
 CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/%.o)
@@ -44,7 +44,7 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 .PHONY: all deps check check-unit check-integration demo bench install clean unit-bins
 all: $(BUILD)/nsnet
 
-$(BUILD)/%.o: %.c $(wildcard src/*/*.h)
+$(BUILD)/%.o: %.c $(wildcard src/*/*.h src/*/*/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c $< -o $@
 
@@ -71,7 +71,12 @@ check: deps
 	@if command -v valgrind >/dev/null 2>&1; then $(MAKE) --no-print-directory valgrind-bins; fi
 	@NSNET_VALGRIND_DIR=$$(command -v valgrind >/dev/null 2>&1 && echo build/valgrind) sh tests/run.sh $(CHECK_BUILD)
 
-unit-bins: $(UNIT_BIN)
+# t_compose.sh's program: several in-operation forms composed into one operation (not a unit test: needs root).
+$(BUILD)/tests/compose_prog: tests/integration/compose_prog.c $(BUILD)/libnsnet.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libnsnet.a $(LDLIBS)
+
+unit-bins: $(UNIT_BIN) $(BUILD)/tests/compose_prog
 
 check-unit: all unit-bins
 	@sh tests/run.sh $(BUILD) unit

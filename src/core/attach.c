@@ -6,8 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/drivers/drivers.h"
 #include "core/records.h"
-#include "core/svc.h"
+#include "core/services.h"
 #include "firewall/guard.h"
 #include "ipam/ipam.h"
 #include "kernel/netns.h"
@@ -51,7 +52,7 @@ int attach_plan(struct op *op, const struct nsnet_namespace *ns, const struct at
 	memset(p, 0, sizeof(*p));
 	if ((r = names_check("network", req->net, err)) < 0)
 		return r;
-	if ((r = rec_network_load(op, req->net, &p->net, err)) < 0)
+	if ((r = rec_network_load(op, req->net, &p->net, err)) < 0 || (r = net_driver_of(&p->net, &p->drv, err)) < 0)
 		return r;
 	if (ns->n_att >= NSNET_MAX_ATTACH)
 		return nsnet_err_set(err, E2BIG, "namespace %s: at most %d networks", ns->name, NSNET_MAX_ATTACH);
@@ -159,20 +160,19 @@ static bool attach_has_ipv6(const struct nsnet_network *net)
 int attach_apply(struct op *op, const char *ns, const struct attach_plan *p, struct nsnet_err *err)
 {
 	struct fw_guard_port port = { .ifname = p->att.host_ifname, .n_addrs = p->n_addrs, .addrs = p->addr };
+	struct net_port np = { .host_ifname = p->att.host_ifname, .ns = ns, .ifname = p->att.ifname,
+			       .mac = port.mac, .hairpin = !p->no_hairpin };
 	int r;
 
 	attach_mac(ns, &p->att, port.mac);
-	r = op_veth_add(op, p->att.host_ifname, p->net.bridge, ns, p->att.ifname, port.mac, p->net.mtu, err);
+	r = p->drv->port_add(op, &p->net, &np, err);
 	/*
-	 * IPv6 link-local addresses only where they serve: never on the bridge port (it forwards, it
-	 * has no address), and in the namespace only on a network with an IPv6 subnet. Each one
-	 * would send duplicate address detection, listener reports and router solicitations that
-	 * the bridge floods to every port: per new namespace, work for every namespace already
-	 * there (docs/design.md). Both before the namespace's end comes up, when no address exists yet.
-	 * The bridge port's hairpin mode goes in the same request.
+	 * IPv6 link-local addresses only where they serve: in the namespace only on a network with an
+	 * IPv6 subnet (the driver keeps them off its host end). Each one would send duplicate address
+	 * detection, listener reports and router solicitations that the bridge floods to every port:
+	 * per new namespace, work for every namespace already there (docs/design.md). Before the
+	 * namespace's end comes up, when no address exists yet.
 	 */
-	if (r == 0)
-		r = op_link_configure(op, NULL, p->att.host_ifname, !p->no_hairpin, err);
 	if (r == 0 && !attach_has_ipv6(&p->net))
 		r = op_link_configure(op, ns, p->att.ifname, false, err);
 	if (r == 0)
@@ -192,11 +192,17 @@ int detach_apply(struct op *op, struct nsnet_namespace *ns, const char *net, boo
 		 struct nsnet_err *err)
 {
 	struct nsnet_attachment *att = namespace_attachment(ns, net);
+	const struct net_driver *drv = NULL;
+	struct nsnet_network network;
 	struct nsnet_leases l;
 	int r;
 
 	if (!att)
 		return nsnet_err_set(err, ENOENT, "namespace %s is not attached to network %s", ns->name, net);
+	/* The driver removes the port: know it before anything changes (not needed on the CNI DEL path). */
+	if (!keep_link &&
+	    ((r = rec_network_load(op, net, &network, err)) < 0 || (r = net_driver_of(&network, &drv, err)) < 0))
+		return r;
 	/* Services first: nothing may keep DNAT'ing to an address that is about to be released. */
 	if ((r = svc_forget(op, ns->name, net, err)) < 0)
 		return r;
@@ -214,7 +220,7 @@ int detach_apply(struct op *op, struct nsnet_namespace *ns, const char *net, boo
 		r = op_guard(op, &port, keep_link ? GUARD_FORGET : GUARD_DEL, err);
 	}
 	if (r == 0 && !keep_link)
-		r = op_link_del(op, NULL, att->host_ifname, err);
+		r = drv->port_del(op, &network, att->host_ifname, err);
 	if (r < 0) {
 		leases_free(&l);
 		return r;
@@ -228,23 +234,17 @@ int detach_apply(struct op *op, struct nsnet_namespace *ns, const char *net, boo
 	return 0;
 }
 
-int core_attach(const struct nsnet_opts *o, const char *name, const struct attach_req *req,
-		struct nsnet_err *err)
+int ns_attach_apply(struct op *op, const char *name, const struct attach_req *req, struct nsnet_err *err)
 {
 	struct nsnet_namespace ns;
 	struct attach_plan p;
-	struct op op;
 	int r;
 
 	if ((r = names_check("namespace", name, err)) < 0)
 		return r;
-	if ((r = op_begin(&op, o, true, err)) < 0)
-		goto out;
-	if (!netns_exists(name)) {
-		r = nsnet_err_set(err, ENOENT, "namespace %s does not exist", name);
-		goto out;
-	}
-	r = rec_namespace_load(&op, name, &ns, err);
+	if (!netns_exists(name))
+		return nsnet_err_set(err, ENOENT, "namespace %s does not exist", name);
+	r = rec_namespace_load(op, name, &ns, err);
 	if (r == -ENOENT) {
 		/* A namespace someone else made: nsnet attaches it but never removes it. */
 		memset(&ns, 0, sizeof(ns));
@@ -252,47 +252,54 @@ int core_attach(const struct nsnet_opts *o, const char *name, const struct attac
 		r = 0;
 	}
 	if (r < 0)
-		goto out;
-	if ((r = attach_plan(&op, &ns, req, &p, err)) < 0)
-		goto out;
-	r = attach_apply(&op, name, &p, err);
+		return r;
+	if ((r = attach_plan(op, &ns, req, &p, err)) < 0)
+		return r;
+	r = attach_apply(op, name, &p, err);
 	if (r == 0) {
 		ns.att[ns.n_att++] = p.att;
-		r = rec_namespace_put(&op, &ns, err);
+		r = rec_namespace_put(op, &ns, err);
 	}
 	attach_plan_free(&p);
-	if (r < 0)
-		op_rollback(&op);
-out:
-	op_end(&op);
 	return r;
 }
 
-int core_detach(const struct nsnet_opts *o, const char *name, const char *net, struct nsnet_err *err)
+int ns_detach_apply(struct op *op, const char *name, const char *net, struct nsnet_err *err)
 {
 	struct nsnet_namespace ns;
-	struct op op;
 	int r;
 
 	if ((r = names_check("namespace", name, err)) < 0 || (r = names_check("network", net, err)) < 0)
 		return r;
-	if ((r = op_begin(&op, o, true, err)) < 0)
-		goto out;
-	r = rec_namespace_load(&op, name, &ns, err);
+	r = rec_namespace_load(op, name, &ns, err);
 	if (r == -ENOENT)
 		r = nsnet_err_set(err, ENOENT, "namespace %s is not attached to network %s", name, net);
 	if (r < 0)
-		goto out;
-	if ((r = detach_apply(&op, &ns, net, false, err)) < 0)
-		goto out;
+		return r;
+	if ((r = detach_apply(op, &ns, net, false, err)) < 0)
+		return r;
 	/* A foreign namespace's record exists only for its attachments. */
 	if (!ns.managed && ns.n_att == 0)
-		r = op_state_del(&op, STATE_NAMESPACES, name, err);
+		r = op_state_put(op, STATE_NAMESPACES, name, NULL, err);
 	else
-		r = rec_namespace_put(&op, &ns, err);
-out:
-	if (r < 0)
-		op_rollback(&op);
-	op_end(&op);
+		r = rec_namespace_put(op, &ns, err);
 	return r;
+}
+
+/* The command forms: one operation each, rolled back on failure. */
+int core_attach(const struct nsnet_opts *o, const char *name, const struct attach_req *req,
+		struct nsnet_err *err)
+{
+	struct op op;
+	int r = op_begin(&op, o, true, err);
+
+	return core_op_end(&op, r ? r : ns_attach_apply(&op, name, req, err), true);
+}
+
+int core_detach(const struct nsnet_opts *o, const char *name, const char *net, struct nsnet_err *err)
+{
+	struct op op;
+	int r = op_begin(&op, o, true, err);
+
+	return core_op_end(&op, r ? r : ns_detach_apply(&op, name, net, err), true);
 }

@@ -1,12 +1,14 @@
 /* SPDX-License-Identifier: MIT */
-/* Attaching a namespace to a network (veth, addresses, routes, lease): shared by ns add, attach, detach and network rm. */
+/* The steps of joining and leaving a network (port, addresses, routes, lease): shared by ns add/rm, attach, detach, network rm and CNI. */
 #ifndef NSNET_CORE_ATTACH_H
 #define NSNET_CORE_ATTACH_H
 
 #include "core/core.h"
 
+struct net_driver;
 struct attach_plan {
 	struct nsnet_network net;
+	const struct net_driver *drv;	/* the network's driver */
 	struct nsnet_attachment att;
 	size_t n_addrs;
 	struct nsnet_addr addr[NSNET_MAX_SUBNETS];
@@ -17,19 +19,6 @@ struct attach_plan {
 
 /* The MAC of @ns's interface of attachment @a: the one recorded, or derived from the names. */
 void attach_mac(const char *ns, const struct nsnet_attachment *a, unsigned char *out);
-
-/*
- * Create network @req inside operation @op (plan, bridge, gateway addresses, forwarding, rules,
- * record); fills @net. Shared by `network create` and CNI ADD. Returns 0 or -errno.
- */
-int network_create_apply(struct op *op, const struct network_req *req, struct nsnet_network *net,
-			 struct nsnet_err *err);
-/*
- * Remove network @name inside operation @op (rules first, then the bridge, leases and record);
- * @force: detach attached namespaces first instead of refusing. Shared by `network rm` and the
- * last CNI DEL of a network CNI made. Removal is best effort. Returns 0 or -errno.
- */
-int network_rm_apply(struct op *op, const char *name, bool force, struct nsnet_err *err);
 
 /*
  * Plan attaching @ns (its record, possibly without attachments yet) to network @req->net: check the

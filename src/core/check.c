@@ -9,7 +9,7 @@
 
 #include "core/core.h"
 #include "core/records.h"
-#include "core/svc.h"
+#include "core/services.h"
 #include "firewall/fw.h"
 #include "kernel/link.h"
 #include "kernel/netns.h"

@@ -15,6 +15,7 @@
 /* What the user asked for when creating a network; unset fields get defaults. */
 struct network_req {
 	const char *name;
+	const char *driver;		/* NULL: NSNET_DRIVER_DEFAULT (core/drivers/) */
 	size_t n_subnets;
 	struct nsnet_prefix subnet[NSNET_MAX_SUBNETS];
 	size_t n_gateways;
@@ -67,6 +68,43 @@ int core_vip_rm(const struct nsnet_opts *o, uint8_t proto, const void *endpoint,
 int core_publish(const struct nsnet_opts *o, const char *ns, const char *net, const struct nsnet_port *req,
 		 struct nsnet_err *err);
 int core_unpublish(const struct nsnet_opts *o, const char *ns, const struct nsnet_port *req, struct nsnet_err *err);
+
+/*
+ * In-operation forms. Each does the work of its command inside operation @op that the caller
+ * opened (op_begin) and ends (op_end, after op_rollback on failure), so one operation can chain
+ * any number of them and a rollback undoes them all, newest first (docs/design.md, "Composing
+ * operations"). A failing form leaves its own completed steps on the undo stack: the caller rolls
+ * back. The core_* commands above are these wrapped in one operation each. Removals (network rm,
+ * ns rm, detach, vip rm, unpublish) are best effort and cannot bring back a deleted kernel
+ * object: compose them after the steps that may fail.
+ */
+/* Fills @net (may be NULL) with the network as created. */
+int network_create_apply(struct op *op, const struct network_req *req, struct nsnet_network *net,
+			 struct nsnet_err *err);
+/* Rules first, then the driver's link, leases and record; @force: detach attached namespaces first. */
+int network_rm_apply(struct op *op, const char *name, bool force, struct nsnet_err *err);
+int ns_add_apply(struct op *op, const struct ns_req *req, struct nsnet_err *err);
+int ns_rm_apply(struct op *op, const char *name, bool force, struct nsnet_err *err);
+/* Attach namespace @ns (nsnet's or someone else's) to @req->net and store its record. */
+int ns_attach_apply(struct op *op, const char *ns, const struct attach_req *req, struct nsnet_err *err);
+int ns_detach_apply(struct op *op, const char *ns, const char *net, struct nsnet_err *err);
+int vip_add_apply(struct op *op, const struct nsnet_vip *req, struct nsnet_err *err);
+int vip_set_apply(struct op *op, const struct nsnet_vip *req, struct nsnet_err *err);
+int vip_rm_apply(struct op *op, uint8_t proto, const struct nsnet_endpoint *endpoint, struct nsnet_err *err);
+int publish_apply(struct op *op, const char *ns, const char *net, const struct nsnet_port *req,
+		  struct nsnet_err *err);
+int unpublish_apply(struct op *op, const char *ns, const struct nsnet_port *req, struct nsnet_err *err);
+/*
+ * The end of a command form: with @undo, roll the operation back when @r (its result) is a
+ * failure; then end it. Returns @r. `return core_op_end(&op, r ? r : X_apply(&op, ...), true);`
+ */
+static inline int core_op_end(struct op *op, int r, bool undo)
+{
+	if (r < 0 && undo)
+		op_rollback(op);
+	op_end(op);
+	return r;
+}
 
 /*
  * CNI sandboxes (src/core/sandbox.c): a runtime's namespace, given by path, attached to one

@@ -9,7 +9,7 @@
 #include "core/attach.h"
 #include "core/core.h"
 #include "core/records.h"
-#include "core/svc.h"
+#include "core/services.h"
 #include "firewall/fw.h"
 #include "firewall/guard.h"
 #include "kernel/link.h"

@@ -21,21 +21,18 @@ static void ns_etc_paths(const char *name, char *dir, char *file)
 	snprintf(file, PATH_MAX, "%s/%s/resolv.conf", NETNS_ETC_DIR, name);
 }
 
-int core_ns_add(const struct nsnet_opts *o, const struct ns_req *req, struct nsnet_err *err)
+int ns_add_apply(struct op *op, const struct ns_req *req, struct nsnet_err *err)
 {
 	struct attach_plan *plans = NULL;
 	struct nsnet_namespace ns;
 	char dir[PATH_MAX], file[PATH_MAX];
 	struct strbuf resolv = { 0 };
 	size_t planned = 0, i;
-	struct op op;
 	int r;
 
 	if ((r = names_check("namespace", req->name, err)) < 0)
 		return r;
-	if ((r = op_begin(&op, o, true, err)) < 0)
-		goto out;
-	if (netns_exists(req->name) || rec_namespace_load(&op, req->name, &ns, NULL) == 0) {
+	if (netns_exists(req->name) || rec_namespace_load(op, req->name, &ns, NULL) == 0) {
 		r = nsnet_err_set(err, EEXIST, "namespace %s already exists", req->name);
 		goto out;
 	}
@@ -52,37 +49,42 @@ int core_ns_add(const struct nsnet_opts *o, const struct ns_req *req, struct nsn
 		goto out;
 	}
 	for (i = 0; i < req->n_att; i++) {
-		if ((r = attach_plan(&op, &ns, &req->att[i], &plans[i], err)) < 0)
+		if ((r = attach_plan(op, &ns, &req->att[i], &plans[i], err)) < 0)
 			goto out;
 		planned++;
 		ns.att[ns.n_att++] = plans[i].att;
 	}
-	core_resolv_conf(req->dns, req->n_dns, o->verbose, &resolv);
+	core_resolv_conf(req->dns, req->n_dns, op->opts->verbose, &resolv);
 	if (resolv.oom) {
 		r = nsnet_err_set(err, ENOMEM, "out of memory");
 		goto out;
 	}
 
 	ns_etc_paths(req->name, dir, file);
-	if ((r = op_netns_add(&op, req->name, err)) < 0 ||
-	    (r = op_link_up(&op, req->name, "lo", err)) < 0)
+	if ((r = op_netns_add(op, req->name, err)) < 0 ||
+	    (r = op_link_up(op, req->name, "lo", err)) < 0)
 		goto out;
-	if (resolv.len && (r = op_file_write(&op, dir, file, strbuf_str(&resolv), err)) < 0)
+	if (resolv.len && (r = op_file_write(op, dir, file, strbuf_str(&resolv), err)) < 0)
 		goto out;
 	for (i = 0; i < req->n_att; i++) {
-		if ((r = attach_apply(&op, req->name, &plans[i], err)) < 0)
+		if ((r = attach_apply(op, req->name, &plans[i], err)) < 0)
 			goto out;
 	}
-	r = rec_namespace_put(&op, &ns, err);
+	r = rec_namespace_put(op, &ns, err);
 out:
-	if (r < 0)
-		op_rollback(&op);
 	for (i = 0; i < planned; i++)
 		attach_plan_free(&plans[i]);
 	free(plans);
 	strbuf_free(&resolv);
-	op_end(&op);
 	return r;
+}
+
+int core_ns_add(const struct nsnet_opts *o, const struct ns_req *req, struct nsnet_err *err)
+{
+	struct op op;
+	int r = op_begin(&op, o, true, err);
+
+	return core_op_end(&op, r ? r : ns_add_apply(&op, req, err), true);
 }
 
 /* Kill every process in namespace @name and wait (bounded) until none is left. */
@@ -105,35 +107,28 @@ static int ns_kill_all(const char *name, struct nsnet_err *err)
 	return nsnet_err_set(err, EBUSY, "namespace %s: processes survive SIGKILL", name);
 }
 
-int core_ns_rm(const struct nsnet_opts *o, const char *name, bool force, struct nsnet_err *err)
+int ns_rm_apply(struct op *op, const char *name, bool force, struct nsnet_err *err)
 {
 	struct nsnet_namespace ns;
 	char dir[PATH_MAX], file[PATH_MAX];
 	pid_t pids[NS_MAX_PIDS];
-	struct op op;
 	int r, n;
 
 	if ((r = names_check("namespace", name, err)) < 0)
 		return r;
-	if ((r = op_begin(&op, o, true, err)) < 0)
-		goto out;
-	r = rec_namespace_load(&op, name, &ns, err);
+	r = rec_namespace_load(op, name, &ns, err);
 	if (r == -ENOENT || (r == 0 && !ns.managed)) {
 		if (netns_exists(name))
-			r = nsnet_err_set(err, EPERM, "namespace %s was not created by nsnet; nsnet does not remove it (use 'nsnet detach')",
-					  name);
-		else
-			r = nsnet_err_set(err, ENOENT, "namespace %s does not exist", name);
-		goto out;
+			return nsnet_err_set(err, EPERM, "namespace %s was not created by nsnet; nsnet does not remove it (use 'nsnet detach')",
+					     name);
+		return nsnet_err_set(err, ENOENT, "namespace %s does not exist", name);
 	}
 	if (r < 0)
-		goto out;
+		return r;
 	if (netns_exists(name)) {
 		n = netns_pids(name, pids, NS_MAX_PIDS, err);
-		if (n < 0) {
-			r = n;
-			goto out;
-		}
+		if (n < 0)
+			return n;
 		if (n > 0 && !force) {
 			struct strbuf sb = { 0 };
 
@@ -142,25 +137,30 @@ int core_ns_rm(const struct nsnet_opts *o, const char *name, bool force, struct 
 			r = nsnet_err_set(err, EBUSY, "namespace %s still has processes (PID %s%s); stop them or use --force",
 					  name, strbuf_str(&sb), n > NS_MAX_PIDS ? ", ..." : "");
 			strbuf_free(&sb);
-			goto out;
+			return r;
 		}
-		if (n > 0 && !o->dry_run && (r = ns_kill_all(name, err)) < 0)
-			goto out;
+		if (n > 0 && !op->opts->dry_run && (r = ns_kill_all(name, err)) < 0)
+			return r;
 	}
 	/*
 	 * Removing the namespace destroys the inner veth ends and so their host ends: that is far
 	 * cheaper than deleting each veth (which waits for an RCU grace period per link).
 	 */
 	while (ns.n_att)
-		if ((r = detach_apply(&op, &ns, ns.att[0].net, true, err)) < 0)
-			goto out;
+		if ((r = detach_apply(op, &ns, ns.att[0].net, true, err)) < 0)
+			return r;
 	ns_etc_paths(name, dir, file);
-	if ((r = op_file_del(&op, dir, file, err)) < 0 ||
-	    (r = op_netns_del(&op, name, err)) < 0)
-		goto out;
-	r = op_state_del(&op, STATE_NAMESPACES, name, err);
-out:
+	if ((r = op_file_del(op, dir, file, err)) < 0 ||
+	    (r = op_netns_del(op, name, err)) < 0)
+		return r;
+	return op_state_put(op, STATE_NAMESPACES, name, NULL, err);
+}
+
+int core_ns_rm(const struct nsnet_opts *o, const char *name, bool force, struct nsnet_err *err)
+{
+	struct op op;
+	int r = op_begin(&op, o, true, err);
+
 	/* Deletion is best effort and reports the first error; there is nothing to restore. */
-	op_end(&op);
-	return r;
+	return core_op_end(&op, r ? r : ns_rm_apply(&op, name, force, err), false);
 }

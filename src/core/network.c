@@ -1,20 +1,21 @@
 // SPDX-License-Identifier: MIT
-// network create / network rm: bridge, gateway addresses, forwarding, firewall rules, records.
+// network create / network rm: the driver's link, forwarding, firewall rules, records.
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/attach.h"
 #include "core/core.h"
+#include "core/drivers/drivers.h"
 #include "core/records.h"
-#include "core/svc.h"
+#include "core/services.h"
 #include "firewall/fw.h"
 #include "firewall/guard.h"
 #include "kernel/link.h"
 
-/* Turn a request into a complete network, checking it against the networks that exist. */
+/* Turn a request into a complete network and its driver, checking it against the networks that exist. */
 static int network_plan(struct op *op, const struct network_req *req, struct nsnet_network *net,
-			struct nsnet_err *err)
+			const struct net_driver **drv, struct nsnet_err *err)
 {
 	struct nsnet_network *all = NULL;
 	char a[NSNET_PREFIX_STRLEN], b[NSNET_PREFIX_STRLEN];
@@ -25,6 +26,9 @@ static int network_plan(struct op *op, const struct network_req *req, struct nsn
 	if ((r = names_check("network", req->name, err)) < 0)
 		return r;
 	snprintf(net->name, sizeof(net->name), "%s", req->name);
+	snprintf(net->driver, sizeof(net->driver), "%s", req->driver ? req->driver : NSNET_DRIVER_DEFAULT);
+	if ((r = net_driver_of(net, drv, err)) < 0)
+		return r;
 	if (req->n_subnets == 0)
 		return nsnet_err_set(err, EINVAL, "network %s: at least one --subnet is required", req->name);
 	for (i = 0; i < req->n_subnets; i++) {
@@ -88,12 +92,13 @@ int network_create_apply(struct op *op, const struct network_req *req, struct ns
 			 struct nsnet_err *err)
 {
 	struct strbuf add = { 0 }, undo = { 0 }, guard = { 0 }, guard_undo = { 0 };
+	const struct net_driver *drv;
 	struct nsnet_network net;
 	struct link_info li;
 	struct nl *nl;
 	int r;
 
-	if ((r = network_plan(op, req, &net, err)) < 0)
+	if ((r = network_plan(op, req, &net, &drv, err)) < 0)
 		goto out;
 	/* A link of that name that nsnet did not record belongs to someone else: refuse. */
 	if ((r = op_nl(op, NULL, &nl, err)) < 0)
@@ -123,11 +128,8 @@ int network_create_apply(struct op *op, const struct network_req *req, struct ns
 		r = nsnet_err_set(err, ENOMEM, "out of memory");
 		goto out;
 	}
-	if ((r = op_bridge_add(op, &net, err)) < 0)
+	if ((r = drv->create(op, &net, err)) < 0)
 		goto out;
-	for (size_t i = 0; i < net.n_subnets; i++)
-		if ((r = op_addr_add(op, NULL, net.bridge, &net.gateway[i], net.subnet[i].len, err)) < 0)
-			goto out;
 	if (network_subnet(&net, AF_INET, NULL) && (r = op_sysctl(op, "net.ipv4.ip_forward", "1", false, err)) < 0)
 		goto out;
 	if (network_subnet(&net, AF_INET6, NULL) &&
@@ -150,39 +152,32 @@ out:
 int core_network_create(const struct nsnet_opts *o, const struct network_req *req, struct nsnet_err *err)
 {
 	struct op op;
-	int r;
+	int r = op_begin(&op, o, true, err);
 
-	if ((r = op_begin(&op, o, true, err)) == 0)
-		r = network_create_apply(&op, req, NULL, err);
-	if (r < 0)
-		op_rollback(&op);
-	op_end(&op);
-	return r;
+	return core_op_end(&op, r ? r : network_create_apply(&op, req, NULL, err), true);
 }
 
 int core_network_rm(const struct nsnet_opts *o, const char *name, bool force, struct nsnet_err *err)
 {
 	struct op op;
-	int r;
+	int r = op_begin(&op, o, true, err);
 
-	if ((r = names_check("network", name, err)) < 0)
-		return r;
-	if ((r = op_begin(&op, o, true, err)) == 0)
-		r = network_rm_apply(&op, name, force, err);
-	op_end(&op);
-	return r;
+	return core_op_end(&op, r ? r : network_rm_apply(&op, name, force, err), false);
 }
 
 int network_rm_apply(struct op *op, const char *name, bool force, struct nsnet_err *err)
 {
 	struct nsnet_namespace *nss = NULL;
 	struct strbuf del = { 0 }, users = { 0 }, guard = { 0 };
+	const struct net_driver *drv;
 	struct nsnet_network net;
 	char **names = NULL;
 	const struct nsnet_opts *o = op->opts;
 	int r, n = 0, n_nets = 0, svcs = 0;
 
-	if ((r = rec_network_load(op, name, &net, err)) < 0)
+	if ((r = names_check("network", name, err)) < 0)
+		return r;
+	if ((r = rec_network_load(op, name, &net, err)) < 0 || (r = net_driver_of(&net, &drv, err)) < 0)
 		goto out;
 	if ((n = rec_namespaces_load(op, &nss, err)) < 0) {
 		r = n;
@@ -226,7 +221,7 @@ int network_rm_apply(struct op *op, const char *name, bool force, struct nsnet_e
 		fprintf(stderr, "nsnet: warning: %s\n", err->msg);
 	nsnet_err_clear(err);
 	r = 0;
-	if ((r = op_link_del(op, NULL, net.bridge, err)) < 0)
+	if ((r = drv->remove(op, &net, err)) < 0)
 		goto out;
 	if ((r = op_state_del(op, STATE_LEASES, name, err)) < 0)
 		goto out;

@@ -6,7 +6,7 @@
 #include "core/core.h"
 #include "firewall/fw.h"
 #include "core/records.h"
-#include "core/svc.h"
+#include "core/services.h"
 #include "kernel/netns.h"
 
 /* Addresses leased to @owner/@ifname on a network, from its lease set. */

@@ -13,7 +13,7 @@
 #include "core/core.h"
 #include "core/records.h"
 #include "core/sandbox.h"
-#include "core/svc.h"
+#include "core/services.h"
 #include "ipam/ipam.h"
 #include "kernel/addr.h"
 #include "kernel/link.h"
@@ -383,7 +383,7 @@ int core_sandbox_add(const struct nsnet_opts *o, const struct sandbox_req *req, 
 	if ((r = rec_namespace_put(&op, &ns, err)) < 0)
 		goto out;
 	for (size_t i = 0; i < req->n_ports; i++) {
-		if ((r = svc_publish(&op, name, net.name, &req->ports[i], err)) < 0) {
+		if ((r = publish_apply(&op, name, net.name, &req->ports[i], err)) < 0) {
 			nsnet_err_prefix(err, "portMappings: host port %u", req->ports[i].host_port);
 			goto out;
 		}

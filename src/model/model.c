@@ -59,6 +59,9 @@ json_t *network_to_json(const struct nsnet_network *net)
 		json_array_append_new(gws, json_string(nsnet_addr_str(&net->gateway[i], buf)));
 	}
 	json_object_set_new(j, "name", json_string(net->name));
+	/* Bridge, the default, is left out: records and `ls --json` stay as they were before drivers. */
+	if (net->driver[0] && strcmp(net->driver, NSNET_DRIVER_DEFAULT))
+		json_object_set_new(j, "driver", json_string(net->driver));
 	json_object_set_new(j, "bridge", json_string(net->bridge));
 	json_object_set_new(j, "subnets", subnets);
 	json_object_set_new(j, "gateways", gws);
@@ -85,8 +88,12 @@ int network_from_json(const json_t *j, struct nsnet_network *net, struct nsnet_e
 	if (!json_is_object(j))
 		return nsnet_err_set(err, EBADMSG, "network record: expected an object");
 	if ((r = json_str(j, "name", net->name, sizeof(net->name), true, err)) < 0 ||
+	    (r = json_str(j, "driver", net->driver, sizeof(net->driver), false, err)) < 0 ||
 	    (r = json_str(j, "bridge", net->bridge, sizeof(net->bridge), true, err)) < 0)
 		return r;
+	/* Whether the driver exists is core's question (core/drivers/); a record without one is a bridge. */
+	if (!net->driver[0])
+		memcpy(net->driver, NSNET_DRIVER_DEFAULT, sizeof(NSNET_DRIVER_DEFAULT));
 	/* Names become paths and kernel names: a damaged record must not smuggle '/' or '..' in. */
 	if (names_check("network", net->name, err) < 0 || names_check_ifname(net->bridge, err) < 0)
 		return -EBADMSG;

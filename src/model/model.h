@@ -18,10 +18,13 @@
 #define NSNET_MTU_DEFAULT 1500
 #define NSNET_CID_MAX 255		/* CNI container IDs, bytes */
 #define NSNET_NETNS_PATH_MAX 511	/* CNI namespace paths (CNI_NETNS), bytes */
+#define NSNET_DRIVER_MAX 15		/* network driver names ("bridge"), bytes */
+#define NSNET_DRIVER_DEFAULT "bridge"
 
 struct nsnet_network {
 	char name[NSNET_NAME_MAX + 1];
-	char bridge[IFNAMSIZ];
+	char driver[NSNET_DRIVER_MAX + 1];	/* what the network is in the kernel (core/drivers/) */
+	char bridge[IFNAMSIZ];		/* the network's link on the host (the bridge's name) */
 	size_t n_subnets;
 	struct nsnet_prefix subnet[NSNET_MAX_SUBNETS];
 	struct nsnet_addr gateway[NSNET_MAX_SUBNETS];	/* gateway[i] belongs to subnet[i] */

@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: MIT */
+/* Network drivers: what a network is in the kernel, behind one table of steps chosen by the record's "driver". */
+#ifndef NSNET_CORE_DRIVERS_H
+#define NSNET_CORE_DRIVERS_H
+
+#include <stdbool.h>
+
+#include "core/op.h"
+#include "kernel/link.h"
+#include "model/model.h"
+
+/*
+ * Theory of operation. A network's record names its driver ("bridge" when it names none). The
+ * generic code (network.c, attach.c) plans names, addresses and firewall rules for every network
+ * alike and asks the driver only for the kernel objects that differ: the network's own link and
+ * how one attachment's host end joins it. A driver's steps go through op_* functions, so they
+ * print for --dry-run and push their undo like every other step, in the order they are called.
+ * A new kind of network (vxlan, routed) is one more file here and one line in drivers.c; nothing
+ * in attach/detach changes.
+ */
+
+/* One attachment's host side, as attach.c planned it. */
+struct net_port {
+	const char *host_ifname;	/* the host end */
+	const char *ns;			/* the namespace holding the other end */
+	const char *ifname;		/* the other end's name in @ns */
+	const unsigned char *mac;	/* the other end's MAC */
+	bool hairpin;			/* traffic may leave through the port it came in by */
+};
+
+struct net_driver {
+	const char *name;
+	/* Create @net's link with its gateway addresses (undone on rollback). */
+	int (*create)(struct op *op, const struct nsnet_network *net, struct nsnet_err *err);
+	/* Remove @net's link; missing is fine. Called after its rules are gone. */
+	int (*remove)(struct op *op, const struct nsnet_network *net, struct nsnet_err *err);
+	/* Create @port's host end and the other end in its namespace, joined to @net (undone on rollback). */
+	int (*port_add)(struct op *op, const struct nsnet_network *net, const struct net_port *port,
+			struct nsnet_err *err);
+	/* Remove the host end @host_ifname (and so its peer); missing is fine. */
+	int (*port_del)(struct op *op, const struct nsnet_network *net, const char *host_ifname,
+			struct nsnet_err *err);
+	/*
+	 * check: compare @net's link (@host_ifname NULL) or one port of it with the host's @links.
+	 * Returns 0, or -EPROTO with @err naming the difference.
+	 */
+	int (*check)(const struct nsnet_network *net, const char *host_ifname, const struct link_list *links,
+		     struct nsnet_err *err);
+	/*
+	 * gc: does host link @li carry this driver's marks (so a missing owner makes it a leftover)?
+	 * *@owned tells whether one of the @n networks @nets owns it.
+	 */
+	bool (*gc)(const struct link_info *li, const struct nsnet_network *nets, size_t n, bool *owned);
+};
+
+extern const struct net_driver net_driver_bridge;
+
+/* The driver called @name, or NULL. */
+const struct net_driver *net_driver_find(const char *name);
+/* @net's driver; -EINVAL naming the network and the unknown driver when there is no such driver. */
+int net_driver_of(const struct nsnet_network *net, const struct net_driver **out, struct nsnet_err *err);
+/* Every driver, for gc and check; NULL-terminated. */
+extern const struct net_driver *const net_drivers[];
+
+#endif

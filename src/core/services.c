@@ -1,0 +1,288 @@
+// SPDX-License-Identifier: MIT
+// What VIPs and published ports share: loading their records, ids, the table's first and last object, detach.
+#include <netinet/in.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/records.h"
+#include "core/services.h"
+#include "firewall/fw.h"
+#include "kernel/netns.h"
+
+/*
+ * Load the records of @kind whose name ends with @suffix (NULL: all): with it, a caller that
+ * looks for one (protocol, port) reads the few records of that port, not every one (their names
+ * are "PROTO-ADDRESS-PORT", model/service.h).
+ */
+static int svc_load_all(struct op *op, const char *kind, const char *suffix, size_t size, void **out,
+			int (*parse)(const json_t *, void *, struct nsnet_err *), struct nsnet_err *err)
+{
+	char **names;
+	char *v = NULL;
+	int n = state_names(&op->st, kind, &names, err), k = 0, r = 0;
+	size_t slen = suffix ? strlen(suffix) : 0;
+
+	*out = NULL;
+	if (n < 0)
+		return n;
+	if (n && !(v = calloc((size_t)n, size))) {
+		state_names_free(names, n);
+		return nsnet_err_set(err, ENOMEM, "out of memory");
+	}
+	for (int i = 0; i < n && r == 0; i++) {
+		size_t len = strlen(names[i]);
+		json_t *j;
+
+		if (suffix && (len < slen || strcmp(names[i] + len - slen, suffix)))
+			continue;
+		r = state_read(&op->st, kind, names[i], &j, err);
+		if (r == -ENOENT) {
+			r = 0;
+			continue;
+		}
+		if (r == 0) {
+			r = parse(j, v + (size_t)k * size, err);
+			json_decref(j);
+			if (r < 0)
+				nsnet_err_prefix(err, "state record %s/%s", kind, names[i]);
+			else
+				k++;
+		}
+	}
+	state_names_free(names, n);
+	if (r < 0) {
+		free(v);
+		return r;
+	}
+	*out = v;
+	return k;
+}
+
+static int svc_vip_parse(const json_t *j, void *p, struct nsnet_err *err)
+{
+	return vip_from_json(j, p, err);
+}
+
+static int svc_port_parse(const json_t *j, void *p, struct nsnet_err *err)
+{
+	return port_from_json(j, p, err);
+}
+
+int svc_vips_load(struct op *op, struct nsnet_vip **out, struct nsnet_err *err)
+{
+	return svc_load_all(op, STATE_VIPS, NULL, sizeof(**out), (void **)out, svc_vip_parse, err);
+}
+
+int svc_ports_load(struct op *op, struct nsnet_port **out, struct nsnet_err *err)
+{
+	return svc_load_all(op, STATE_PORTS, NULL, sizeof(**out), (void **)out, svc_port_parse, err);
+}
+
+int svc_ports_load_port(struct op *op, uint16_t port, struct nsnet_port **out, struct nsnet_err *err)
+{
+	char suffix[16];
+
+	snprintf(suffix, sizeof(suffix), "-%u", port);
+	return svc_load_all(op, STATE_PORTS, suffix, sizeof(**out), (void **)out, svc_port_parse, err);
+}
+
+int svc_count(struct op *op, int limit, struct nsnet_err *err)
+{
+	int n = state_count(&op->st, STATE_VIPS, limit, err), m;
+
+	if (n < 0)
+		return n;
+	if ((m = state_count(&op->st, STATE_PORTS, limit, err)) < 0)
+		return m;
+	return n + m;
+}
+
+int svc_ns_addr(struct op *op, const char *ns, const char *net, int family, struct nsnet_addr *out,
+		char *net_out, struct nsnet_err *err)
+{
+	struct nsnet_namespace rec;
+	int r = rec_namespace_load(op, ns, &rec, err);
+
+	if ((r == -ENOENT && !netns_exists(ns)) || (r == 0 && !rec_namespace_alive(&rec)))
+		return nsnet_err_set(err, ENOENT, "namespace %s does not exist", ns);
+	if (r == -ENOENT)
+		return nsnet_err_set(err, ENOENT, "namespace %s is on no nsnet network (attach it first)", ns);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < rec.n_att; i++) {
+		struct nsnet_leases l;
+
+		if (net && strcmp(rec.att[i].net, net))
+			continue;
+		if ((r = rec_leases_load(op, rec.att[i].net, &l, err)) < 0)
+			return r;
+		for (size_t k = 0; k < l.n; k++) {
+			if (l.v[k].addr.family != family || strcmp(l.v[k].owner, ns) ||
+			    strcmp(l.v[k].ifname, rec.att[i].ifname))
+				continue;
+			*out = l.v[k].addr;
+			if (net_out)
+				snprintf(net_out, NSNET_NAME_MAX + 1, "%s", rec.att[i].net);
+			leases_free(&l);
+			return 0;
+		}
+		leases_free(&l);
+	}
+	if (net)
+		return nsnet_err_set(err, ENOENT, "namespace %s has no %s address on network %s", ns,
+				     family == AF_INET ? "IPv4" : "IPv6", net);
+	return nsnet_err_set(err, ENOENT, "namespace %s has no %s address on any nsnet network", ns,
+			     family == AF_INET ? "IPv4" : "IPv6");
+}
+
+int svc_next_id(struct op *op, const char *what, unsigned int *id, struct nsnet_err *err)
+{
+	json_t *j = NULL;
+	json_int_t next = 1;
+	int r = state_read(&op->st, STATE_IDS, what, &j, err);
+
+	if (r < 0 && r != -ENOENT)
+		return r;
+	if (r == 0 && json_is_integer(json_object_get(j, "next")))
+		next = json_integer_value(json_object_get(j, "next"));
+	json_decref(j);
+	if (next < 1 || next > 1000000000)
+		return nsnet_err_set(err, EBADMSG, "state record %s/%s: bad counter", STATE_IDS, what);
+	*id = (unsigned int)next;
+	j = json_pack("{s:I}", "next", next + 1);
+	if (!j)
+		return nsnet_err_set(err, ENOMEM, "out of memory");
+	r = op_state_put(op, STATE_IDS, what, j, err);
+	json_decref(j);
+	return r;
+}
+
+int svc_base_if_first(struct op *op, struct strbuf *out, struct nsnet_err *err)
+{
+	char **names;
+	int nets = state_names(&op->st, STATE_NETWORKS, &names, err), svcs;
+
+	if (nets < 0)
+		return nets;
+	state_names_free(names, nets);
+	if ((svcs = svc_count(op, 1, err)) < 0)
+		return svcs;
+	if (nets + svcs == 0)
+		op->fw->base(out);
+	return 0;
+}
+
+int svc_table_gone_if_last(struct op *op, const char *kind, int removing, struct strbuf *out,
+			   struct nsnet_err *err)
+{
+	int nets = state_count(&op->st, STATE_NETWORKS, 1, err), same, svcs, r;
+
+	if (nets < 0)
+		return nets;
+	if ((same = state_count(&op->st, kind, 2, err)) < 0 || (svcs = svc_count(op, 2, err)) < 0)
+		return same < 0 ? same : svcs;
+	if (removing > 0 && same <= 1 &&
+	    (r = op_state_del(op, STATE_IDS, !strcmp(kind, STATE_VIPS) ? "vip" : "port", err)) < 0)
+		return r;
+	if (nets == 0 && svcs <= removing) {
+		op->fw->teardown(out);
+		return 1;
+	}
+	return 0;
+}
+
+/* UDP flows of VIP @v still pinned to backends of namespace @ns. */
+static void vip_flush_gone_ns(struct op *op, const struct nsnet_vip *v, const char *ns)
+{
+	struct nsnet_vip rest = *v;
+	size_t k = 0;
+
+	for (size_t b = 0; b < v->n_backends; b++)
+		if (strcmp(v->backend[b].ns, ns))
+			rest.backend[k++] = v->backend[b];
+	rest.n_backends = k;
+	if (k != v->n_backends)
+		vip_flush_removed(op, v, &rest);
+}
+
+int svc_forget(struct op *op, const char *ns, const char *net, struct nsnet_err *err)
+{
+	struct strbuf change = { 0 }, undo = { 0 };
+	struct nsnet_vip *vips = NULL;
+	struct nsnet_port *ports = NULL;
+	int nv = 0, np = 0, r = 0;
+	char key[NSNET_KEY_MAX];
+	struct nsnet_network network;
+	bool any = false, only_ports = false;
+	size_t n_gone = 0;
+
+	if (net && (r = rec_network_load(op, net, &network, err)) < 0)
+		return r;
+	if ((nv = svc_vips_load(op, &vips, err)) < 0 || (np = svc_ports_load(op, &ports, err)) < 0) {
+		r = nv < 0 ? nv : np;
+		nv = np = 0;
+		goto out;
+	}
+	for (int i = 0; i < np && r == 0; i++) {
+		if (strcmp(ports[i].ns, ns) || (net && strcmp(ports[i].net, net)))
+			continue;
+		op->fw->port_del(&ports[i], &change);
+		op->fw->port_add(&ports[i], &undo);
+		port_key(&ports[i], key);
+		r = op_state_del(op, STATE_PORTS, key, err);
+		ports[n_gone++] = ports[i];	/* the ports going, first in the array */
+		any = true;
+	}
+	only_ports = n_gone > 0;
+	for (int i = 0; i < nv && r == 0; i++) {
+		struct nsnet_vip v = vips[i];
+		size_t k = 0;
+
+		for (size_t b = 0; b < v.n_backends; b++) {
+			bool gone = !strcmp(v.backend[b].ns, ns);
+
+			if (gone && net) {
+				size_t idx;
+				const struct nsnet_prefix *sub = network_subnet(&network, v.backend[b].ep.addr.family, &idx);
+
+				gone = sub && nsnet_prefix_contains(sub, &v.backend[b].ep.addr);
+			}
+			if (!gone)
+				v.backend[k++] = v.backend[b];
+		}
+		if (k == v.n_backends)
+			continue;
+		v.n_backends = k;
+		op->fw->vip_del(&vips[i], &change);
+		op->fw->vip_add(&v, &change);
+		op->fw->vip_del(&v, &undo);
+		op->fw->vip_add(&vips[i], &undo);
+		vip_key(&v, key);
+		json_t *j = vip_to_json(&v);
+
+		r = j ? op_state_put(op, STATE_VIPS, key, j, err) : nsnet_err_set(err, ENOMEM, "out of memory");
+		json_decref(j);
+		any = true;
+		only_ports = false;
+	}
+	if (r == 0 && any) {
+		/* Undone with the rest if the detach fails later (say, deleting the veth). */
+		if (change.oom || undo.oom)
+			r = nsnet_err_set(err, ENOMEM, "out of memory");
+		else if (only_ports)	/* a container going with its ports: one libnftnl batch with nft */
+			r = op_fw_ports_del(op, strbuf_str(&change), strbuf_str(&undo), ports, n_gone, err);
+		else
+			r = op_fw(op, strbuf_str(&change), strbuf_str(&undo), false, err);
+	}
+	for (int i = 0; r == 0 && i < nv; i++)
+		if (vips[i].proto == IPPROTO_UDP)
+			vip_flush_gone_ns(op, &vips[i], ns);
+out:
+	free(vips);
+	free(ports);
+	strbuf_free(&change);
+	strbuf_free(&undo);
+	return r;
+}

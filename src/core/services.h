@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: MIT */
+/* VIPs and published ports inside core/: records, ids, and what vip.c, publish.c and detach share. */
+#ifndef NSNET_CORE_SERVICES_H
+#define NSNET_CORE_SERVICES_H
+
+#include "core/op.h"
+#include "model/service.h"
+#include "util/strbuf.h"
+
+/* Load every VIP / published port record; *out is malloc'd. Returns the count or -errno. */
+int svc_vips_load(struct op *op, struct nsnet_vip **out, struct nsnet_err *err);
+int svc_ports_load(struct op *op, struct nsnet_port **out, struct nsnet_err *err);
+/* The published ports on host port @port (any protocol and address): only those records are read. */
+int svc_ports_load_port(struct op *op, uint16_t port, struct nsnet_port **out, struct nsnet_err *err);
+
+/*
+ * Namespace @ns leaves network @net (NULL: every network): unpublish its ports reached through
+ * it and take its addresses out of every VIP's backends, in one nft transaction.
+ */
+int svc_forget(struct op *op, const char *ns, const char *net, struct nsnet_err *err);
+
+/* How many VIP and port records exist, counting no further than @limit. */
+int svc_count(struct op *op, int limit, struct nsnet_err *err);
+
+/*
+ * The address of family @family that namespace @ns holds on network @net (NULL: the first of its
+ * networks that has one). Fills @net_out (may be NULL). Returns 0, or -ENOENT with a message.
+ */
+int svc_ns_addr(struct op *op, const char *ns, const char *net, int family, struct nsnet_addr *out,
+		char *net_out, struct nsnet_err *err);
+
+/*
+ * Hand out the next id of @what ("vip", "port") from its counter record, so no listing of all
+ * records is needed however many exist. The counter goes back with a rollback, and starts again
+ * at 1 when the last record of its kind is removed (svc_table_gone_if_last()).
+ */
+int svc_next_id(struct op *op, const char *what, unsigned int *id, struct nsnet_err *err);
+
+/* The table and base chains into @out, when no record says they exist yet. */
+int svc_base_if_first(struct op *op, struct strbuf *out, struct nsnet_err *err);
+
+/*
+ * @removing (1: a VIP/port is being removed, -1: being added, for the undo of an add) records of
+ * @kind go: with no network, VIP or port left, the table goes too (then @out becomes just that),
+ * and the id counter of @kind starts again. Returns 1 when the table goes, 0 when not, or -errno.
+ */
+int svc_table_gone_if_last(struct op *op, const char *kind, int removing, struct strbuf *out,
+			   struct nsnet_err *err);
+
+/*
+ * After @old's backends were replaced by @new's (NULL: none), drop the UDP flows still pinned to
+ * the backends that left (vip.c). Failure is only reported with -v: the rules are right already.
+ */
+void vip_flush_removed(struct op *op, const struct nsnet_vip *old, const struct nsnet_vip *new);
+
+#endif
