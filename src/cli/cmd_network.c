@@ -60,7 +60,7 @@ static int network_create(struct cli *c, int argc, char **argv)
 			if (req.n_subnets == NSNET_MAX_SUBNETS)
 				return cli_usage_error(c, "--subnet %s: at most one IPv4 and one IPv6 subnet", val);
 			if (nsnet_prefix_parse(val, &req.subnet[req.n_subnets], &err) < 0)
-				return cli_usage_error(c, "%s", err.msg);
+				return cli_usage_error(c, "%.1023s", err.msg);
 			req.n_subnets++;
 		} else if ((r = cli_opt_value(c, argc, argv, &i, "--gateway", &val)) != 0) {
 			if (r < 0)

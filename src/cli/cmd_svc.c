@@ -71,7 +71,7 @@ static int vip_args(struct cli *c, int argc, char **argv, bool is_set, struct ns
 			if (v->n_backends == NSNET_MAX_BACKENDS)
 				return cli_usage_error(c, "at most %d backends", NSNET_MAX_BACKENDS);
 			if (backend_parse(a, &v->backend[v->n_backends++], &err) < 0)
-				return cli_usage_error(c, "%s", err.msg);
+				return cli_usage_error(c, "%.1023s", err.msg);
 		}
 	}
 	if (!have_vip)
@@ -169,7 +169,7 @@ int cmd_publish(struct cli *c, int argc, char **argv)
 	if (!ns || !spec)
 		return cli_usage_error(c, "expected NS [HOSTIP:]HOSTPORT:PORT[/tcp|/udp]");
 	if (port_spec_parse(spec, &p, &err) < 0)
-		return cli_usage_error(c, "%s", err.msg);
+		return cli_usage_error(c, "%.1023s", err.msg);
 	if (core_publish(&c->opts, ns, net, &p, &err) < 0)
 		return cli_fail(&err);
 	return EXIT_OK;

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // Argument helpers and error printing shared by the subcommands.
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -8,14 +9,17 @@
 
 int cli_usage_error(struct cli *c, const char *fmt, ...)
 {
+	char msg[NSNET_ERR_MSG_MAX];
 	va_list ap;
 
 	fputs("nsnet: ", stderr);
 	if (c && c->cmd)
 		fprintf(stderr, "%s: ", c->cmd);
+	/* The values in a usage message come from the command line: escaped and cut like any error's. */
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	nsnet_vfmt_safe(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	fputs(msg, stderr);
 	if (c && c->cmd)
 		fprintf(stderr, " (see 'nsnet %s --help')", c->cmd);
 	fputc('\n', stderr);
@@ -24,7 +28,11 @@ int cli_usage_error(struct cli *c, const char *fmt, ...)
 
 int cli_fail(const struct nsnet_err *err)
 {
-	fprintf(stderr, "nsnet: %s\n", err->msg[0] ? err->msg : "failed");
+	char msg[NSNET_ERR_MSG_MAX];
+
+	/* Already safe when nsnet_err_set() wrote it; escaping again costs nothing and covers the rest. */
+	nsnet_str_safe(msg, sizeof(msg), err->msg[0] ? err->msg : "failed", SIZE_MAX, SIZE_MAX);
+	fprintf(stderr, "nsnet: %s\n", msg);
 	return EXIT_FAIL;
 }
 
@@ -79,7 +87,7 @@ int cli_parse_addr(struct cli *c, const char *what, const char *s, struct nsnet_
 	struct nsnet_err err = { 0 };
 
 	if (nsnet_addr_parse(s, out, &err) < 0)
-		return cli_usage_error(c, "%s %s: %s", what, s, err.msg);
+		return cli_usage_error(c, "%s %s: %.1023s", what, s, err.msg);
 	return 0;
 }
 
