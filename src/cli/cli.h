@@ -37,6 +37,11 @@ bool cli_is_help(const char *arg);
  * a usage error) when the value is missing.
  */
 int cli_opt_value(struct cli *c, int argc, char **argv, int *i, const char *name, const char **val);
+/*
+ * --wait SECONDS / NSNET_WAIT (@what): how long to wait for the state dir's lock. Returns 0, or -1
+ * after printing a usage error.
+ */
+int cli_wait_set(struct cli *c, const char *what, const char *val);
 /* Dispatch argv[0] among @cmds (NULL-terminated); prints the group's help for -h or nothing. */
 int cli_dispatch(struct cli *c, const char *group, const struct cli_cmd *cmds, const char *help,
 		 int argc, char **argv);

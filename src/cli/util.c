@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "state/store.h"
 
 int cli_usage_error(struct cli *c, const char *fmt, ...)
 {
@@ -169,4 +170,17 @@ int cli_ls(struct cli *c, int argc, char **argv, const char *help, const char *k
 		print(key ? json_object_get(root, key) : root);
 	json_decref(root);
 	return EXIT_OK;
+}
+
+int cli_wait_set(struct cli *c, const char *what, const char *val)
+{
+	struct nsnet_err err = { 0 };
+	unsigned int sec;
+
+	if (state_wait_parse(val, &sec, &err) < 0) {
+		cli_usage_error(c, "%s %s: expected seconds from 0 to %d", what, val, STATE_WAIT_MAX);
+		return -1;
+	}
+	state_lock_wait_set(sec);
+	return 0;
 }
