@@ -392,3 +392,38 @@ int state_sweep_tmp(struct state *st)
 	}
 	return n;
 }
+
+int state_id_next(struct state *st, const char *counter, const char *kind, unsigned int *id, struct nsnet_err *err)
+{
+	json_int_t next = 1, max = 0;
+	json_t *j = NULL;
+	char **names;
+	int n, r;
+
+	/* The counter, when it reads as one; anything else (garbage, a string, a hole) counts as 1. */
+	r = state_read(st, STATE_IDS, counter, &j, NULL);
+	if (r == 0 && json_is_integer(json_object_get(j, "next")))
+		next = json_integer_value(json_object_get(j, "next"));
+	json_decref(j);
+	if (next < 1 || next > STATE_ID_MAX)
+		next = 1;
+	/* Never below an id in use: the records are the truth, the counter only a hint. */
+	if ((n = state_names(st, kind, &names, err)) < 0)
+		return n;
+	for (int i = 0; i < n; i++) {
+		json_t *rec = NULL;
+
+		if (state_read(st, kind, names[i], &rec, NULL) == 0 && json_is_integer(json_object_get(rec, "id")) &&
+		    json_integer_value(json_object_get(rec, "id")) > max)
+			max = json_integer_value(json_object_get(rec, "id"));
+		json_decref(rec);
+	}
+	state_names_free(names, n);
+	if (next <= max)
+		next = max + 1;
+	if (next > STATE_ID_MAX)
+		return nsnet_err_set(err, ENOSPC, "state dir %s: no %s id left (the largest in use is %lld)", st->dir,
+				     counter, (long long)max);
+	*id = (unsigned int)next;
+	return 0;
+}

@@ -85,4 +85,15 @@ int state_sweep_tmp(struct state *st);
 /* How many records of @kind exist, counting no further than @limit (cheap for "any?"). */
 int state_count(struct state *st, const char *kind, int limit, struct nsnet_err *err);
 
+/* The largest id state_id_next() hands out (record readers accept up to 1000000). */
+#define STATE_ID_MAX 1000000
+
+/*
+ * The next id for a record of @kind (STATE_VIPS, STATE_PORTS) whose counter is ids/@counter.json
+ * ({"next": N}): N, but never an id a record of @kind already has: a counter that is missing,
+ * unreadable ({"next": "x"}) or behind gives the largest id in use + 1. The caller writes
+ * {"next": *id + 1} back (journaled, with the record). Returns 0 or -errno (-ENOSPC when ids ran out).
+ */
+int state_id_next(struct state *st, const char *counter, const char *kind, unsigned int *id, struct nsnet_err *err);
+
 #endif
