@@ -146,7 +146,7 @@ int cmd_vip(struct cli *c, int argc, char **argv)
  * host's loopback (docs/services.md); no address (or 0.0.0.0, [::]) means every local one.
  * Returns 0, or EXIT_FAIL after printing the refusal.
  */
-static int publish_host_ip_check(const struct nsnet_port *p, const char *spec)
+static int publish_host_ip_check(const char *ns, const struct nsnet_port *p, const char *spec)
 {
 	struct nsnet_addr host[256];
 	struct nsnet_err err = { 0 };
@@ -171,8 +171,8 @@ static int publish_host_ip_check(const struct nsnet_port *p, const char *spec)
 		if (nsnet_addr_equal(&host[h], &p->host_ip))
 			return 0;
 	nsnet_err_set(&err, EADDRNOTAVAIL,
-		      "publish '%s': %s is not an address of this host (expected one of its own addresses, 127.0.0.1, or none for every address)",
-		      spec, nsnet_addr_str(&p->host_ip, a));
+		      "publish %s %s: %s address %s is not one of this host's (expected an address of the host, 127.0.0.1, or none for every address)",
+		      ns, spec, p->host_ip.family == AF_INET ? "IPv4" : "IPv6", nsnet_addr_str(&p->host_ip, a));
 	return cli_fail(&err);
 }
 
@@ -209,7 +209,7 @@ int cmd_publish(struct cli *c, int argc, char **argv)
 		return cli_usage_error(c, "%.1023s", err.msg);
 	if (cli_check_name(c, "namespace", ns) || (net && cli_check_name(c, "network", net)))
 		return EXIT_USAGE;
-	if ((r = publish_host_ip_check(&p, spec)) != 0)
+	if ((r = publish_host_ip_check(ns, &p, spec)) != 0)
 		return r;
 	if (core_publish(&c->opts, ns, net, &p, &err) < 0)
 		return cli_fail(&err);
