@@ -62,8 +62,9 @@ static int cni_read_stdin(char **out, size_t *len, struct cni_error *e)
  * The runtime's CNI_NETNS must be another network namespace than the plugin's own: ADD into
  * /proc/self/ns/net (or any path to the same namespace) would put the container's interface,
  * address and default route on the host. Compared by nsfs identity (device and inode), before
- * the core is called. A path that leads nowhere is left to the core (its own error, or DEL's
- * "already gone"). Returns 0 or -1 with @e (code 4).
+ * the core is called (nsnet as the interface plugin only: as an IPAM plugin it touches no
+ * namespace). A path that leads nowhere is left to the core (its own error, or DEL's "already
+ * gone"). Returns 0 or -1 with @e (code 4).
  */
 static int cni_netns_not_self(const struct cni_env *env, struct cni_error *e)
 {
@@ -273,8 +274,6 @@ int cni_main(const struct nsnet_opts *o)
 	r = cni_env_read(cni_getenv, &env, &e);
 	if (r == 0)
 		r = cni_wait(&e);
-	if (r == 0 && (env.cmd == CNI_CMD_ADD || env.cmd == CNI_CMD_CHECK || env.cmd == CNI_CMD_DEL))
-		r = cni_netns_not_self(&env, &e);
 	if (r == 0)
 		r = cni_read_stdin(&text, &len, &e);
 	/* VERSION with nothing on stdin (a person probing, some tools): answer in the newest. */
@@ -290,7 +289,12 @@ int cni_main(const struct nsnet_opts *o)
 		if (cni_print(cni_version_result(c.version)) < 0)
 			r = cni_fail(&e, CNI_ERR_INTERNAL, "out of memory");
 	} else if (r == 0) {
-		r = c.mode == CNI_MODE_PLUGIN ? cni_plugin(o, &c, &env, text, len, &e) : cni_ipam(o, &c, &env, &e);
+		/* As the IPAM plugin nsnet touches no namespace: only the interface plugin checks CNI_NETNS. */
+		if (c.mode == CNI_MODE_PLUGIN &&
+		    (env.cmd == CNI_CMD_ADD || env.cmd == CNI_CMD_CHECK || env.cmd == CNI_CMD_DEL))
+			r = cni_netns_not_self(&env, &e);
+		if (r == 0)
+			r = c.mode == CNI_MODE_PLUGIN ? cni_plugin(o, &c, &env, text, len, &e) : cni_ipam(o, &c, &env, &e);
 	}
 	if (r < 0) {
 		json_t *j = cni_error_json(c.version, &e);

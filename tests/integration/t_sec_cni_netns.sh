@@ -1,7 +1,8 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
 # Issue 18, item 8: a CNI ADD (or CHECK, DEL) whose CNI_NETNS is the plugin's own network namespace
-# (/proc/self/ns/net, or any path to it) is refused with error 4 before anything is made. On the
+# (/proc/self/ns/net, or any path to it) is refused with error 4 before anything is made (nsnet as
+# the interface plugin; as an IPAM plugin it touches no namespace and CNI_NETNS is not used). On the
 # old code the ADD succeeded and put eth0, an address and a default route into the host.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/cni_lib.sh"
