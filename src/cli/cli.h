@@ -38,6 +38,11 @@ bool cli_is_help(const char *arg);
  * a usage error) when the value is missing.
  */
 int cli_opt_value(struct cli *c, int argc, char **argv, int *i, const char *name, const char **val);
+/*
+ * --wait SECONDS / NSNET_WAIT (@what): how long to wait for the state dir's lock. Returns 0, or -1
+ * after printing a usage error.
+ */
+int cli_wait_set(struct cli *c, const char *what, const char *val);
 /* Dispatch argv[0] among @cmds (NULL-terminated); prints the group's help for -h or nothing. */
 int cli_dispatch(struct cli *c, const char *group, const struct cli_cmd *cmds, const char *help,
 		 int argc, char **argv);
@@ -59,6 +64,16 @@ int cmd_unpublish(struct cli *c, int argc, char **argv);
 int cli_parse_net_arg(struct cli *c, const char *arg, struct attach_req *req);
 /* Parse one address for @what ("--ip", "--dns"). Returns 0 or EXIT_USAGE. */
 int cli_parse_addr(struct cli *c, const char *what, const char *s, struct nsnet_addr *out);
+
+/* A value's error: -EINVAL (malformed) is a usage error (2), anything else a refusal (1). */
+int cli_value_fail(struct cli *c, int r, const struct nsnet_err *err);
+/* names_check / names_check_ifname as usage errors (2) naming the value; 0 when fine. */
+int cli_check_name(struct cli *c, const char *what, const char *name);
+int cli_check_ifname(struct cli *c, const char *what, const char *ifname);
+/* A --dns address that cannot be a nameserver (unspecified, multicast, broadcast, ...): 1; else 0. */
+int cli_check_dns(struct cli *c, const struct nsnet_addr *a, const char *val);
+/* The host's own addresses (at most @max): count or -errno. */
+int cli_host_addrs(struct nsnet_addr *out, size_t max, struct nsnet_err *err);
 
 /*
  * "NAME [--force]" argument lists (network rm, ns rm). Returns 0 with *name set, EXIT_OK after

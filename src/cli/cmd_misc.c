@@ -1,10 +1,15 @@
 // SPDX-License-Identifier: MIT
 // nsnet exec, ls, gc, check, doctor
+#include <dirent.h>
+#include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
+#include "kernel/netns.h"
 
 static const char exec_help[] =
 	"usage: nsnet exec NS -- CMD [ARG]...\n"
@@ -20,6 +25,35 @@ static const char ls_help[] =
 	"attached to no network, virtual IPs, published ports and the address pools of nsnet as a\n"
 	"CNI IPAM plugin. --json prints {\"backend\", \"networks\", \"namespaces\", \"vips\",\n"
 	"\"ports\", \"pools\"} (docs/cli.md).\n";
+
+/*
+ * Files of /etc/netns/NS with no twin in /etc are not bound (there is nothing to cover): say so on
+ * stderr, as `ip netns exec` does, and run the command anyway.
+ */
+static void exec_warn_unbound(const char *ns)
+{
+	char dir[PATH_MAX], dst[PATH_MAX * 2];
+	struct dirent *de;
+	DIR *d;
+
+	if (names_check("namespace", ns, NULL) < 0)
+		return;
+	snprintf(dir, sizeof(dir), "%s/%s", NETNS_ETC_DIR, ns);
+	if (!(d = opendir(dir)))
+		return;
+	while ((de = readdir(d))) {
+		char name[NSNET_ERR_MSG_MAX];
+
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		snprintf(dst, sizeof(dst), "/etc/%s", de->d_name);
+		if (access(dst, F_OK) < 0 && errno == ENOENT) {
+			nsnet_str_safe(name, sizeof(name), de->d_name, SIZE_MAX, NSNET_ERR_VALUE_MAX);
+			fprintf(stderr, "nsnet: warning: %s/%s: no /etc/%s to bind it over, skipped\n", dir, name, name);
+		}
+	}
+	closedir(d);
+}
 
 int cmd_exec(struct cli *c, int argc, char **argv)
 {
@@ -42,6 +76,7 @@ int cmd_exec(struct cli *c, int argc, char **argv)
 		printf("\n");
 		return EXIT_OK;
 	}
+	exec_warn_unbound(argv[1]);
 	core_exec(argv[1], argv + first, &exec_failed, &err);
 	cli_fail(&err);
 	if (!exec_failed)

@@ -74,8 +74,10 @@ static int ns_add(struct cli *c, int argc, char **argv)
 				return EXIT_USAGE;
 			if (req.n_dns == NSNET_MAX_DNS)
 				return cli_usage_error(c, "--dns %s: at most %d nameservers", val, NSNET_MAX_DNS);
-			if (cli_parse_addr(c, "--dns", val, &req.dns[req.n_dns++]))
+			if (cli_parse_addr(c, "--dns", val, &req.dns[req.n_dns]))
 				return EXIT_USAGE;
+			if (cli_check_dns(c, &req.dns[req.n_dns++], val))
+				return EXIT_FAIL;
 		} else if ((r = cli_opt_value(c, argc, argv, &i, "--ifname", &val)) != 0) {
 			if (r < 0)
 				return EXIT_USAGE;
@@ -90,7 +92,11 @@ static int ns_add(struct cli *c, int argc, char **argv)
 	}
 	if (!req.name)
 		return cli_usage_error(c, "missing namespace NAME");
+	if (cli_check_name(c, "namespace", req.name))
+		return EXIT_USAGE;
 	if (ifname) {
+		if (cli_check_ifname(c, "--ifname", ifname))
+			return EXIT_USAGE;
 		if (req.n_att == 0)
 			return cli_usage_error(c, "--ifname %s: needs a --net", ifname);
 		req.att[0].ifname = ifname;
@@ -109,6 +115,8 @@ static int ns_rm(struct cli *c, int argc, char **argv)
 
 	if (r != 0 || !name)
 		return r;
+	if (cli_check_name(c, "namespace", name))
+		return EXIT_USAGE;
 	if (core_ns_rm(&c->opts, name, force, &err) < 0)
 		return cli_fail(&err);
 	return EXIT_OK;
@@ -168,6 +176,9 @@ int cmd_attach(struct cli *c, int argc, char **argv)
 	}
 	if (!ns || !req.net)
 		return cli_usage_error(c, "expected NS NET");
+	if (cli_check_name(c, "namespace", ns) || cli_check_name(c, "network", req.net) ||
+	    (req.ifname && cli_check_ifname(c, "--ifname", req.ifname)))
+		return EXIT_USAGE;
 	if (core_attach(&c->opts, ns, &req, &err) < 0)
 		return cli_fail(&err);
 	return EXIT_OK;
@@ -183,6 +194,8 @@ int cmd_detach(struct cli *c, int argc, char **argv)
 	}
 	if (argc != 3)
 		return cli_usage_error(c, "expected NS NET");
+	if (cli_check_name(c, "namespace", argv[1]) || cli_check_name(c, "network", argv[2]))
+		return EXIT_USAGE;
 	if (core_detach(&c->opts, argv[1], argv[2], &err) < 0)
 		return cli_fail(&err);
 	return EXIT_OK;

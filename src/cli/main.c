@@ -114,6 +114,10 @@ int main(int argc, char **argv)
 		free(args);
 		return cni_main(&c.opts);
 	}
+	if (getenv("NSNET_WAIT") && cli_wait_set(&c, "NSNET_WAIT", getenv("NSNET_WAIT")) < 0) {
+		free(args);
+		return EXIT_USAGE;
+	}
 	/* Global options may stand anywhere before "--"; everything else keeps its order. */
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i], *val;
@@ -140,6 +144,11 @@ int main(int argc, char **argv)
 				return EXIT_USAGE;
 			}
 			c.opts.state_dir = val;
+		} else if ((r = cli_opt_value(&c, argc, argv, &i, "--wait", &val)) != 0) {
+			if (r < 0 || cli_wait_set(&c, "--wait", val) < 0) {
+				free(args);
+				return EXIT_USAGE;
+			}
 		} else if ((r = cli_opt_value(&c, argc, argv, &i, "--backend", &val)) != 0) {
 			if (r < 0) {
 				free(args);

@@ -1,21 +1,27 @@
 // SPDX-License-Identifier: MIT
 // Argument helpers and error printing shared by the subcommands.
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "cli/cli.h"
+#include "kernel/addr.h"
+#include "state/store.h"
 
 int cli_usage_error(struct cli *c, const char *fmt, ...)
 {
+	char msg[NSNET_ERR_MSG_MAX];
 	va_list ap;
 
 	fputs("nsnet: ", stderr);
 	if (c && c->cmd)
 		fprintf(stderr, "%s: ", c->cmd);
+	/* The values in a usage message come from the command line: escaped and cut like any error's. */
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	nsnet_vfmt_safe(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	fputs(msg, stderr);
 	if (c && c->cmd)
 		fprintf(stderr, " (see 'nsnet %s --help')", c->cmd);
 	fputc('\n', stderr);
@@ -24,7 +30,11 @@ int cli_usage_error(struct cli *c, const char *fmt, ...)
 
 int cli_fail(const struct nsnet_err *err)
 {
-	fprintf(stderr, "nsnet: %s\n", err->msg[0] ? err->msg : "failed");
+	char msg[NSNET_ERR_MSG_MAX];
+
+	/* Already safe when nsnet_err_set() wrote it; escaping again costs nothing and covers the rest. */
+	nsnet_str_safe(msg, sizeof(msg), err->msg[0] ? err->msg : "failed", SIZE_MAX, SIZE_MAX);
+	fprintf(stderr, "nsnet: %s\n", msg);
 	return EXIT_FAIL;
 }
 
@@ -79,8 +89,49 @@ int cli_parse_addr(struct cli *c, const char *what, const char *s, struct nsnet_
 	struct nsnet_err err = { 0 };
 
 	if (nsnet_addr_parse(s, out, &err) < 0)
-		return cli_usage_error(c, "%s %s: %s", what, s, err.msg);
+		return cli_usage_error(c, "%s %s: %.1023s", what, s, err.msg);
 	return 0;
+}
+
+int cli_value_fail(struct cli *c, int r, const struct nsnet_err *err)
+{
+	return r == -EINVAL ? cli_usage_error(c, "%.1023s", err->msg) : cli_fail(err);
+}
+
+int cli_check_name(struct cli *c, const char *what, const char *name)
+{
+	struct nsnet_err err = { 0 };
+
+	if (names_check(what, name, &err) < 0)
+		return cli_usage_error(c, "%.1023s", err.msg);
+	return 0;
+}
+
+int cli_check_ifname(struct cli *c, const char *what, const char *ifname)
+{
+	struct nsnet_err err = { 0 };
+
+	if (names_check_ifname(ifname, &err) < 0)
+		return cli_usage_error(c, "%s: %.1023s", what, err.msg);
+	return 0;
+}
+
+int cli_check_dns(struct cli *c, const struct nsnet_addr *a, const char *val)
+{
+	const char *kind = nsnet_addr_special(a);
+	struct nsnet_err err;
+
+	(void)c;
+	/* A nameserver inside the namespace (loopback) or on its link (link-local) can answer; these cannot. */
+	if (!kind || !strcmp(kind, "loopback") || !strcmp(kind, "link-local"))
+		return 0;
+	nsnet_err_set(&err, EADDRNOTAVAIL, "--dns %s: %s is %s: a nameserver needs a unicast address", val, val, kind);
+	return cli_fail(&err);
+}
+
+int cli_host_addrs(struct nsnet_addr *out, size_t max, struct nsnet_err *err)
+{
+	return addr_local_list(out, max, err);
 }
 
 int cli_parse_net_arg(struct cli *c, const char *arg, struct attach_req *req)
@@ -95,6 +146,14 @@ int cli_parse_net_arg(struct cli *c, const char *arg, struct attach_req *req)
 	memset(req, 0, sizeof(*req));
 	if (len == 0 || len > NSNET_NAME_MAX)
 		return cli_usage_error(c, "--net %s: expected NET[:IP[,IP6]]", arg);
+	{
+		char name[NSNET_NAME_MAX + 1];
+		struct nsnet_err err = { 0 };
+
+		snprintf(name, sizeof(name), "%.*s", (int)len, arg);
+		if (names_check("network", name, &err) < 0)
+			return cli_usage_error(c, "--net %s: %.1023s", arg, err.msg);
+	}
 	/* The request points into storage that lives as long as the process. */
 	snprintf(nets[next % (NSNET_MAX_ATTACH * 2)], NSNET_NAME_MAX + 1, "%.*s", (int)len, arg);
 	req->net = nets[next++ % (NSNET_MAX_ATTACH * 2)];
@@ -103,6 +162,9 @@ int cli_parse_net_arg(struct cli *c, const char *arg, struct attach_req *req)
 	if (strlen(colon + 1) >= sizeof(ips) || !colon[1])
 		return cli_usage_error(c, "--net %s: expected NET[:IP[,IP6]]", arg);
 	snprintf(ips, sizeof(ips), "%s", colon + 1);
+	/* strtok_r would skip empty fields: "lan:," or "lan:10.0.0.5," would pass as fewer addresses. */
+	if (ips[0] == ',' || ips[strlen(ips) - 1] == ',' || strstr(ips, ",,"))
+		return cli_usage_error(c, "--net %s: an empty address (expected NET[:IP[,IP6]])", arg);
 	for (tok = strtok_r(ips, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
 		if (req->n_ips == NSNET_MAX_SUBNETS)
 			return cli_usage_error(c, "--net %s: at most one IPv4 and one IPv6 address", arg);
@@ -161,4 +223,17 @@ int cli_ls(struct cli *c, int argc, char **argv, const char *help, const char *k
 		print(key ? json_object_get(root, key) : root);
 	json_decref(root);
 	return EXIT_OK;
+}
+
+int cli_wait_set(struct cli *c, const char *what, const char *val)
+{
+	struct nsnet_err err = { 0 };
+	unsigned int sec;
+
+	if (state_wait_parse(val, &sec, &err) < 0) {
+		cli_usage_error(c, "%s %s: expected seconds from 0 to %d", what, val, STATE_WAIT_MAX);
+		return -1;
+	}
+	state_lock_wait_set(sec);
+	return 0;
 }

@@ -234,7 +234,8 @@ static int conf_subnets(const json_t *obj, const char *where, size_t *n, struct 
 	if (sub) {
 		if (!json_is_string(sub))
 			return cni_fail(e, CNI_ERR_CONFIG, "%s\"subnet\": expected a string like 10.88.0.0/16", where);
-		if (nsnet_prefix_parse(json_string_value(sub), &subnet[0], &err) < 0)
+		if (nsnet_prefix_parse(json_string_value(sub), &subnet[0], &err) < 0 ||
+		    nsnet_subnet_check(&subnet[0], &err) < 0)
 			return cni_fail(e, CNI_ERR_CONFIG, "%s\"subnet\": %s", where, err.msg);
 		*n = 1;
 		if (conf_str(obj, "gateway", &gws, e) < 0)
@@ -269,7 +270,7 @@ static int conf_subnets(const json_t *obj, const char *where, size_t *n, struct 
 			return -1;
 		if (!s)
 			return cni_fail(e, CNI_ERR_CONFIG, "%s\"ranges\"[%zu]: \"subnet\" is missing", where, i);
-		if (nsnet_prefix_parse(s, &subnet[*n], &err) < 0)
+		if (nsnet_prefix_parse(s, &subnet[*n], &err) < 0 || nsnet_subnet_check(&subnet[*n], &err) < 0)
 			return cni_fail(e, CNI_ERR_CONFIG, "%s\"ranges\"[%zu].subnet: %s", where, i, err.msg);
 		(*n)++;
 		if (conf_str(r, "gateway", &s, e) < 0)

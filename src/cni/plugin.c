@@ -5,7 +5,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
+
+#include "state/store.h"
 
 #define CNI_STDIN_MAX (4 << 20)
 
@@ -52,6 +55,42 @@ static int cni_read_stdin(char **out, size_t *len, struct cni_error *e)
 	}
 	*out = buf;
 	*len = n;
+	return 0;
+}
+
+/*
+ * The runtime's CNI_NETNS must be another network namespace than the plugin's own: ADD into
+ * /proc/self/ns/net (or any path to the same namespace) would put the container's interface,
+ * address and default route on the host. Compared by nsfs identity (device and inode), before
+ * the core is called (nsnet as the interface plugin only: as an IPAM plugin it touches no
+ * namespace). A path that leads nowhere is left to the core (its own error, or DEL's "already
+ * gone"). Returns 0 or -1 with @e (code 4).
+ */
+static int cni_netns_not_self(const struct cni_env *env, struct cni_error *e)
+{
+	struct stat self, ns;
+
+	if (!env->netns || !*env->netns || stat(env->netns, &ns) < 0)
+		return 0;
+	if (stat("/proc/self/ns/net", &self) < 0)
+		return cni_fail(e, CNI_ERR_ENV, "CNI_NETNS '%.64s': cannot compare with the plugin's own namespace: %s",
+				env->netns, strerror(errno));
+	if (ns.st_dev == self.st_dev && ns.st_ino == self.st_ino)
+		return cni_fail(e, CNI_ERR_ENV, "CNI_NETNS '%.64s' is the plugin's own network namespace (the host's), not a container's",
+				env->netns);
+	return 0;
+}
+
+/* NSNET_WAIT (seconds) or STATE_WAIT_CNI for the state dir's lock. Returns 0 or -1 with @e (code 4). */
+static int cni_wait(struct cni_error *e)
+{
+	const char *w = getenv("NSNET_WAIT");
+	struct nsnet_err err;
+	unsigned int sec = STATE_WAIT_CNI;
+
+	if (w && state_wait_parse(w, &sec, &err) < 0)
+		return cni_fail(e, CNI_ERR_ENV, "NSNET_WAIT: %s", err.msg);
+	state_lock_wait_set(sec);
 	return 0;
 }
 
@@ -234,6 +273,8 @@ int cni_main(const struct nsnet_opts *o)
 
 	r = cni_env_read(cni_getenv, &env, &e);
 	if (r == 0)
+		r = cni_wait(&e);
+	if (r == 0)
 		r = cni_read_stdin(&text, &len, &e);
 	/* VERSION with nothing on stdin (a person probing, some tools): answer in the newest. */
 	if (r == 0 && env.cmd == CNI_CMD_VERSION && strspn(text ? text : "", " \t\r\n") == len) {
@@ -248,7 +289,12 @@ int cni_main(const struct nsnet_opts *o)
 		if (cni_print(cni_version_result(c.version)) < 0)
 			r = cni_fail(&e, CNI_ERR_INTERNAL, "out of memory");
 	} else if (r == 0) {
-		r = c.mode == CNI_MODE_PLUGIN ? cni_plugin(o, &c, &env, text, len, &e) : cni_ipam(o, &c, &env, &e);
+		/* As the IPAM plugin nsnet touches no namespace: only the interface plugin checks CNI_NETNS. */
+		if (c.mode == CNI_MODE_PLUGIN &&
+		    (env.cmd == CNI_CMD_ADD || env.cmd == CNI_CMD_CHECK || env.cmd == CNI_CMD_DEL))
+			r = cni_netns_not_self(&env, &e);
+		if (r == 0)
+			r = c.mode == CNI_MODE_PLUGIN ? cni_plugin(o, &c, &env, text, len, &e) : cni_ipam(o, &c, &env, &e);
 	}
 	if (r < 0) {
 		json_t *j = cni_error_json(c.version, &e);

@@ -280,7 +280,7 @@ int ns_detach_apply(struct op *op, const char *name, const char *net, struct nsn
 		return r;
 	/* A foreign namespace's record exists only for its attachments. */
 	if (!ns.managed && ns.n_att == 0)
-		r = op_state_put(op, STATE_NAMESPACES, name, NULL, err);
+		r = op_state_del(op, STATE_NAMESPACES, name, err);
 	else
 		r = rec_namespace_put(op, &ns, err);
 	return r;

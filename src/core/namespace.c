@@ -153,7 +153,7 @@ int ns_rm_apply(struct op *op, const char *name, bool force, struct nsnet_err *e
 	if ((r = op_file_del(op, dir, file, err)) < 0 ||
 	    (r = op_netns_del(op, name, err)) < 0)
 		return r;
-	return op_state_put(op, STATE_NAMESPACES, name, NULL, err);
+	return op_state_del(op, STATE_NAMESPACES, name, err);
 }
 
 int core_ns_rm(const struct nsnet_opts *o, const char *name, bool force, struct nsnet_err *err)

@@ -238,3 +238,32 @@ int route_dump(struct nl *nl, int family, void (*fn)(const struct route_info *ri
 	rtm->rtm_family = (uint8_t)family;
 	return nl_request(nl, nlh, route_dump_cb, &ctx, err);
 }
+
+struct addr_local_ctx {
+	struct nsnet_addr *v;
+	size_t n, max;
+};
+
+static void addr_local_one(const struct addr_info *ai, void *data)
+{
+	struct addr_local_ctx *ctx = data;
+
+	if (ctx->n < ctx->max)
+		ctx->v[ctx->n] = ai->addr;
+	ctx->n++;
+}
+
+int addr_local_list(struct nsnet_addr *out, size_t max, struct nsnet_err *err)
+{
+	struct addr_local_ctx ctx = { out, 0, max };
+	struct nl nl;
+	int r;
+
+	if ((r = nl_open(&nl, -1, err)) < 0)
+		return r;
+	r = addr_dump(&nl, AF_UNSPEC, addr_local_one, &ctx, err);
+	nl_close(&nl);
+	if (r < 0)
+		return r;
+	return (int)(ctx.n < max ? ctx.n : max);
+}

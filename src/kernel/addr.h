@@ -34,6 +34,12 @@ struct addr_info {
 int addr_dump(struct nl *nl, int family, void (*fn)(const struct addr_info *ai, void *data), void *data,
 	      struct nsnet_err *err);
 
+/*
+ * The addresses of the caller's own network namespace (the host's), at most @max into @out.
+ * Returns how many were stored, or -errno.
+ */
+int addr_local_list(struct nsnet_addr *out, size_t max, struct nsnet_err *err);
+
 /* A route of the main table: destination prefix, gateway (family 0 if none) and output link (0 if none). */
 struct route_info {
 	struct nsnet_prefix dst;

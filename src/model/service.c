@@ -128,6 +128,15 @@ int backend_parse(const char *s, struct nsnet_backend *b, struct nsnet_err *err)
 			return -EINVAL;
 		}
 		snprintf(b->ns, sizeof(b->ns), "%s", host);
+	} else if (nsnet_addr_special(&b->ep.addr)) {
+		/*
+		 * A backend on the host's loopback would expose services listening only there to every
+		 * namespace (CVE-2020-8558); unspecified, multicast, broadcast and the other special
+		 * ranges are no one host's service at all. Well-formed, so a refusal, not a usage error.
+		 */
+		return nsnet_err_set(err, EADDRNOTAVAIL,
+				     "backend '%s': %s is %s: a backend must be a unicast address of a namespace or another host",
+				     s, host, nsnet_addr_special(&b->ep.addr));
 	}
 	if ((r = port_parse(port, "port", &b->ep.port, err)) < 0)
 		nsnet_err_prefix(err, "backend '%s'", s);
@@ -173,6 +182,10 @@ int port_spec_parse(const char *s, struct nsnet_port *p, struct nsnet_err *err)
 		host_port = buf;	/* no host address: HOSTPORT starts the string */
 	}
 	r = port_parse(host_port, "host port", &p->host_port, err);
+	/* 0.0.0.0 or [::] is every address: the same as no host address (one rule, one key). */
+	if (r == 0 && p->host_ip.family && nsnet_addr_special(&p->host_ip) &&
+	    !strcmp(nsnet_addr_special(&p->host_ip), "unspecified"))
+		memset(&p->host_ip, 0, sizeof(p->host_ip));
 bad:
 	if (r < 0 && err && !strstr(err->msg, s))
 		nsnet_err_prefix(err, "'%s'", s);

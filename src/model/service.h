@@ -61,13 +61,15 @@ int endpoint_parse(const char *s, struct nsnet_endpoint *ep, uint8_t *proto, str
 
 /*
  * Parse a backend "NS:PORT", "IP:PORT" or "[IP6]:PORT". For NS:PORT, b->ns is set and b->ep.addr
- * left unset (the caller resolves it). Returns 0 or -EINVAL.
+ * left unset (the caller resolves it). Returns 0, -EINVAL (malformed) or -EADDRNOTAVAIL (an IP that
+ * cannot be a backend: loopback, unspecified, multicast, broadcast or another special range).
  */
 int backend_parse(const char *s, struct nsnet_backend *b, struct nsnet_err *err);
 
 /*
  * Parse a publish spec "[HOSTIP:]HOSTPORT:PORT[/PROTO]" (HOSTIP of IPv6 in brackets) into @p's
- * host_ip, host_port, port and proto. Returns 0 or -EINVAL.
+ * host_ip, host_port, port and proto; an unspecified HOSTIP (0.0.0.0, [::]) is the same as none.
+ * Returns 0 or -EINVAL.
  */
 int port_spec_parse(const char *s, struct nsnet_port *p, struct nsnet_err *err);
 

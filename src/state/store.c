@@ -11,16 +11,152 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 static const char *const state_kinds[] = { STATE_NETWORKS, STATE_NAMESPACES, STATE_LEASES, STATE_VIPS,
 					     STATE_PORTS, STATE_POOLS, STATE_IDS, STATE_JOURNAL };
 
+/* How long state_open() waits for the lock, in milliseconds (state_lock_wait_set()). */
+static long state_wait_ms = STATE_WAIT_CLI * 1000L;
+
+void state_lock_wait_set(unsigned int seconds)
+{
+	state_wait_ms = (long)seconds * 1000L;
+}
+
+int state_wait_parse(const char *s, unsigned int *out, struct nsnet_err *err)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = s ? strtoul(s, &end, 10) : 0;
+	if (!s || !*s || *end || s[0] == '-' || s[0] == '+' || errno || v > STATE_WAIT_MAX)
+		return nsnet_err_set(err, EINVAL, "wait '%s': expected seconds from 0 to %d", s ? s : "",
+				     STATE_WAIT_MAX);
+	*out = (unsigned int)v;
+	return 0;
+}
+
+/*
+ * Is @st (of @path, lstat'ed) something nsnet may trust as part of its state dir: owned by root
+ * (or by the user running nsnet) and, unless a symlink, not writable by group or others? Another
+ * user who can write a directory on the path can replace what lies below it, records, journals and
+ * all (a journal is replayed as root: see docs/reliability.md, "Trust boundaries").
+ */
+static int state_trust_one(const char *dir, const char *path, const struct stat *st, struct nsnet_err *err)
+{
+	if (st->st_uid != 0 && st->st_uid != geteuid())
+		return nsnet_err_set(err, EPERM, "state dir %s: %s is owned by uid %u, not root: refusing to trust it",
+				     dir, path, (unsigned int)st->st_uid);
+	if (S_ISLNK(st->st_mode))
+		return 0;
+	if (!S_ISDIR(st->st_mode))
+		return nsnet_err_set(err, ENOTDIR, "state dir %s: %s is not a directory", dir, path);
+	if (st->st_mode & (S_IWGRP | S_IWOTH))
+		return nsnet_err_set(err, EPERM,
+				     "state dir %s: %s is writable by %s (mode %04o): refusing to trust it (chmod go-w, or choose another --state-dir)",
+				     dir, path, st->st_mode & S_IWOTH ? "others" : "its group",
+				     (unsigned int)(st->st_mode & 07777));
+	return 0;
+}
+
+/*
+ * Check every component of @path from "/" down, as written (lstat: a symlink's own owner counts,
+ * its directory is the previous component). A component that does not exist ends the walk
+ * (@missing_ok) or is an error. Returns 0, -ENOENT at a missing component, or -errno.
+ */
+static int state_trust_walk(const char *dir, const char *path, struct nsnet_err *err)
+{
+	char buf[PATH_MAX];
+	size_t len = strlen(path);
+	struct stat st;
+	int r;
+
+	if (len >= sizeof(buf))
+		return nsnet_err_set(err, ENAMETOOLONG, "state dir %s: path too long", dir);
+	for (size_t i = 1; i <= len; i++) {
+		if (i < len && path[i] != '/')
+			continue;
+		if (path[i - 1] == '/')
+			continue;	/* "//" */
+		memcpy(buf, path, i);
+		buf[i] = '\0';
+		if (lstat(buf, &st) < 0) {
+			if (errno == ENOENT)
+				return -ENOENT;
+			return nsnet_err_set(err, errno, "state dir %s: %s: %s", dir, buf, strerror(errno));
+		}
+		if (i < len && !S_ISDIR(st.st_mode) && !S_ISLNK(st.st_mode))
+			return nsnet_err_set(err, ENOTDIR, "state dir %s: %s is not a directory", dir, buf);
+		if ((r = state_trust_one(dir, buf, &st, err)) < 0)
+			return r;
+	}
+	if (lstat("/", &st) == 0 && (r = state_trust_one(dir, "/", &st, err)) < 0)
+		return r;
+	return 0;
+}
+
+int state_dir_trust(const char *dir, struct nsnet_err *err)
+{
+	char abs[PATH_MAX], real[PATH_MAX];
+	int r;
+
+	if (dir[0] != '/') {
+		/* A relative state dir: judge the absolute path it stands for. */
+		if (!getcwd(abs, sizeof(abs)) || strlen(abs) + 1 + strlen(dir) >= sizeof(abs))
+			return nsnet_err_set(err, ENAMETOOLONG, "state dir %s: path too long", dir);
+		strcat(strcat(abs, "/"), dir);
+	} else {
+		snprintf(abs, sizeof(abs), "%s", dir);
+	}
+	r = state_trust_walk(dir, abs, err);
+	if (r < 0)
+		return r;
+	/* The same for the path the symlinks lead to: each directory on it must be trusted too. */
+	if (!realpath(abs, real))
+		return errno == ENOENT ? -ENOENT : nsnet_err_set(err, errno, "state dir %s: %s", dir, strerror(errno));
+	return strcmp(real, abs) ? state_trust_walk(dir, real, err) : 0;
+}
+
 static int state_mkdir(const char *path, struct nsnet_err *err)
 {
+	struct stat st;
+
 	if (mkdir(path, 0700) < 0 && errno != EEXIST)
 		return nsnet_err_set(err, errno, "state dir %s: %s", path, strerror(errno));
-	return 0;
+	/* One that was there already must be a directory nsnet trusts, not a symlink. */
+	if (lstat(path, &st) < 0)
+		return nsnet_err_set(err, errno, "state dir %s: %s", path, strerror(errno));
+	if (S_ISLNK(st.st_mode))
+		return nsnet_err_set(err, EPERM, "state dir %s: is a symlink: refusing to follow it", path);
+	return state_trust_one(path, path, &st, err);
+}
+
+/* Take the lock on st->lock_fd, waiting at most state_wait_ms. Returns 0 or -errno. */
+static int state_lock(struct state *st, bool write, struct nsnet_err *err)
+{
+	struct timespec t0, now, nap = { 0, 2 * 1000 * 1000 };
+	long waited;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (;;) {
+		if (flock(st->lock_fd, (write ? LOCK_EX : LOCK_SH) | LOCK_NB) == 0)
+			return 0;
+		if (errno != EWOULDBLOCK && errno != EINTR)
+			return nsnet_err_set(err, errno, "lock %s/lock: %s", st->dir, strerror(errno));
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		waited = (now.tv_sec - t0.tv_sec) * 1000L + (now.tv_nsec - t0.tv_nsec) / 1000000L;
+		if (waited >= state_wait_ms)
+			return nsnet_err_set(err, ETIMEDOUT,
+					     "state dir %s is locked by another nsnet process: gave up after %ld s (--wait SECONDS or NSNET_WAIT to wait longer)",
+					     st->dir, state_wait_ms / 1000L);
+		/* Short naps at first (operations hold the lock for milliseconds), then 50 ms. */
+		nanosleep(&nap, NULL);
+		if (nap.tv_nsec < 50 * 1000 * 1000)
+			nap.tv_nsec *= 2;
+	}
 }
 
 int state_open(struct state *st, const char *dir, bool write, struct nsnet_err *err)
@@ -34,9 +170,20 @@ int state_open(struct state *st, const char *dir, bool write, struct nsnet_err *
 	if (!dir || !*dir || strlen(dir) >= sizeof(st->dir))
 		return nsnet_err_set(err, EINVAL, "state dir '%s': expected a directory path", dir ? dir : "");
 	snprintf(st->dir, sizeof(st->dir), "%s", dir);
+	/* Every directory on the way must be one only root can change (or none yet: made below). */
+	r = state_dir_trust(st->dir, err);
+	if (r == -ENOENT && !write)
+		return 0;	/* nothing recorded yet */
+	if (r < 0 && r != -ENOENT)
+		return r;
 	if (write) {
+		bool made = r == -ENOENT;
+
 		r = state_mkdir(st->dir, err);
 		if (r < 0)
+			return r;
+		/* Just made: now the resolved path can be judged too. */
+		if (made && (r = state_dir_trust(st->dir, err)) < 0)
 			return r;
 		for (size_t i = 0; i < sizeof(state_kinds) / sizeof(state_kinds[0]); i++) {
 			snprintf(path, sizeof(path), "%s/%s", st->dir, state_kinds[i]);
@@ -46,14 +193,13 @@ int state_open(struct state *st, const char *dir, bool write, struct nsnet_err *
 		}
 	}
 	snprintf(path, sizeof(path), "%s/lock", st->dir);
-	st->lock_fd = open(path, (write ? O_RDWR | O_CREAT : O_RDONLY) | O_CLOEXEC, 0600);
+	st->lock_fd = open(path, (write ? O_RDWR | O_CREAT : O_RDONLY) | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (st->lock_fd < 0) {
 		if (!write && errno == ENOENT)
 			return 0;	/* nothing recorded yet */
 		return nsnet_err_set(err, errno, "state dir %s: %s", st->dir, strerror(errno));
 	}
-	if (flock(st->lock_fd, write ? LOCK_EX : LOCK_SH) < 0) {
-		r = nsnet_err_set(err, errno, "lock %s: %s", path, strerror(errno));
+	if ((r = state_lock(st, write, err)) < 0) {
 		state_close(st);
 		return r;
 	}
@@ -245,4 +391,39 @@ int state_sweep_tmp(struct state *st)
 		closedir(d);
 	}
 	return n;
+}
+
+int state_id_next(struct state *st, const char *counter, const char *kind, unsigned int *id, struct nsnet_err *err)
+{
+	json_int_t next = 1, max = 0;
+	json_t *j = NULL;
+	char **names;
+	int n, r;
+
+	/* The counter, when it reads as one; anything else (garbage, a string, a hole) counts as 1. */
+	r = state_read(st, STATE_IDS, counter, &j, NULL);
+	if (r == 0 && json_is_integer(json_object_get(j, "next")))
+		next = json_integer_value(json_object_get(j, "next"));
+	json_decref(j);
+	if (next < 1 || next > STATE_ID_MAX)
+		next = 1;
+	/* Never below an id in use: the records are the truth, the counter only a hint. */
+	if ((n = state_names(st, kind, &names, err)) < 0)
+		return n;
+	for (int i = 0; i < n; i++) {
+		json_t *rec = NULL;
+
+		if (state_read(st, kind, names[i], &rec, NULL) == 0 && json_is_integer(json_object_get(rec, "id")) &&
+		    json_integer_value(json_object_get(rec, "id")) > max)
+			max = json_integer_value(json_object_get(rec, "id"));
+		json_decref(rec);
+	}
+	state_names_free(names, n);
+	if (next <= max)
+		next = max + 1;
+	if (next > STATE_ID_MAX)
+		return nsnet_err_set(err, ENOSPC, "state dir %s: no %s id left (the largest in use is %lld)", st->dir,
+				     counter, (long long)max);
+	*id = (unsigned int)next;
+	return 0;
 }

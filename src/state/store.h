@@ -21,6 +21,11 @@
 #define STATE_IDS "ids"		/* counters handing out ids (vip.json, port.json) */
 #define STATE_JOURNAL "journal"	/* undo journals of operations in progress (core/op.h) */
 
+/* Seconds state_open() waits for the lock: the command line's default, the CNI plugin's, the most. */
+#define STATE_WAIT_CLI 30
+#define STATE_WAIT_CNI 10
+#define STATE_WAIT_MAX 86400
+
 struct state {
 	char dir[PATH_MAX];
 	int lock_fd;
@@ -28,13 +33,28 @@ struct state {
 };
 
 /*
- * Open the state dir. @write: create it (0700) and its kind folders if missing, and take the
- * exclusive lock, held until state_close(): one mutation at a time per state dir. Otherwise take
- * a shared lock when the dir exists (a missing dir reads as empty).
+ * Open the state dir, first checking that it can be trusted (state_dir_trust()). @write: create it
+ * (0700) and its kind folders if missing, and take the exclusive lock, held until state_close():
+ * one mutation at a time per state dir. Otherwise take a shared lock when the dir exists (a
+ * missing dir reads as empty). The lock is waited for as state_lock_wait_set() says.
  * Returns 0 or -errno ("state dir /x: Permission denied").
  */
 int state_open(struct state *st, const char *dir, bool write, struct nsnet_err *err);
 void state_close(struct state *st);
+/*
+ * How long state_open() waits for the lock another process holds before it fails with
+ * -ETIMEDOUT naming the state dir and the seconds (default STATE_WAIT_CLI). 0: try once.
+ */
+void state_lock_wait_set(unsigned int seconds);
+/* Parse a --wait / NSNET_WAIT value: 0..STATE_WAIT_MAX seconds. Returns 0 or -EINVAL. */
+int state_wait_parse(const char *s, unsigned int *out, struct nsnet_err *err);
+/*
+ * Can @dir be trusted as a state dir: every component of its path, as written and as resolved,
+ * owned by root (or the user running nsnet) and, directories, not writable by group or others
+ * (OpenSSH's StrictModes)? Returns 0, -ENOENT when a component does not exist yet (those that do
+ * passed), -EPERM/-ENOTDIR naming the component and why, or -errno.
+ */
+int state_dir_trust(const char *dir, struct nsnet_err *err);
 
 /* Read record @kind/@name. Returns 0 with *out (caller json_decref's), -ENOENT, or -errno. */
 int state_read(struct state *st, const char *kind, const char *name, json_t **out,
@@ -64,5 +84,16 @@ void state_names_free(char **names, int n);
 int state_sweep_tmp(struct state *st);
 /* How many records of @kind exist, counting no further than @limit (cheap for "any?"). */
 int state_count(struct state *st, const char *kind, int limit, struct nsnet_err *err);
+
+/* The largest id state_id_next() hands out (record readers accept up to 1000000). */
+#define STATE_ID_MAX 1000000
+
+/*
+ * The next id for a record of @kind (STATE_VIPS, STATE_PORTS) whose counter is ids/@counter.json
+ * ({"next": N}): N, but never an id a record of @kind already has: a counter that is missing,
+ * unreadable ({"next": "x"}) or behind gives the largest id in use + 1. The caller writes
+ * {"next": *id + 1} back (journaled, with the record). Returns 0 or -errno (-ENOSPC when ids ran out).
+ */
+int state_id_next(struct state *st, const char *counter, const char *kind, unsigned int *id, struct nsnet_err *err);
 
 #endif

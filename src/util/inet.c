@@ -338,3 +338,67 @@ bool nsnet_prefix_is_host(const struct nsnet_prefix *p, const struct nsnet_addr 
 	}
 	return true;
 }
+
+/*
+ * Address ranges that are not ordinary unicast: what an address in them is, for messages. A
+ * subnet overlapping one cannot be a network (the kernel refuses some, others break routing or
+ * reach the host itself); a backend or a nameserver in one reaches no namespace.
+ */
+static const struct {
+	int family;
+	uint8_t b[16];
+	unsigned int len;
+	const char *kind, *what;
+} special_ranges[] = {
+	{ AF_INET, { 0 }, 8, "'this network'", "'this network' range 0.0.0.0/8" },
+	{ AF_INET, { 127 }, 8, "loopback", "loopback range 127.0.0.0/8" },
+	{ AF_INET, { 169, 254 }, 16, "link-local", "link-local range 169.254.0.0/16" },
+	{ AF_INET, { 224 }, 4, "multicast", "multicast range 224.0.0.0/4" },
+	{ AF_INET, { 240 }, 4, "reserved", "reserved range 240.0.0.0/4" },
+	{ AF_INET6, { 0 }, 128, "unspecified", "unspecified address ::" },
+	{ AF_INET6, { [15] = 1 }, 128, "loopback", "loopback address ::1" },
+	{ AF_INET6, { [10] = 0xff, [11] = 0xff }, 96, "IPv4-mapped", "IPv4-mapped range ::ffff:0:0/96" },
+	{ AF_INET6, { 0xfe, 0x80 }, 10, "link-local", "link-local range fe80::/10" },
+	{ AF_INET6, { 0xff }, 8, "multicast", "multicast range ff00::/8" },
+};
+
+const char *nsnet_addr_special(const struct nsnet_addr *a)
+{
+	static const uint8_t bcast[4] = { 255, 255, 255, 255 };
+	bool zero = true;
+
+	for (size_t i = 0; i < nsnet_addr_len(a->family); i++)
+		zero &= a->b[i] == 0;
+	if (zero)
+		return "unspecified";
+	if (a->family == AF_INET && !memcmp(a->b, bcast, 4))
+		return "broadcast";
+	for (size_t i = 0; i < sizeof(special_ranges) / sizeof(special_ranges[0]); i++) {
+		struct nsnet_prefix p = { .addr.family = special_ranges[i].family, .len = special_ranges[i].len };
+
+		memcpy(p.addr.b, special_ranges[i].b, sizeof(p.addr.b));
+		if (nsnet_prefix_contains(&p, a))
+			return special_ranges[i].kind;
+	}
+	return NULL;
+}
+
+int nsnet_subnet_check(const struct nsnet_prefix *p, struct nsnet_err *err)
+{
+	char buf[NSNET_PREFIX_STRLEN];
+
+	if (p->len == 0)
+		return nsnet_err_set(err, EADDRNOTAVAIL, "subnet %s is the default route (every address): not usable for a network",
+				     nsnet_prefix_str(p, buf));
+	for (size_t i = 0; i < sizeof(special_ranges) / sizeof(special_ranges[0]); i++) {
+		struct nsnet_prefix s = { .addr.family = special_ranges[i].family, .len = special_ranges[i].len };
+
+		memcpy(s.addr.b, special_ranges[i].b, sizeof(s.addr.b));
+		if (nsnet_prefix_overlap(p, &s))
+			return nsnet_err_set(err, EADDRNOTAVAIL, "subnet %s %s the %s: not usable for a network",
+					     nsnet_prefix_str(p, buf),
+					     p->len >= s.len ? "is in" : s.len == nsnet_family_bits(s.addr.family) ? "holds" : "overlaps",
+					     special_ranges[i].what);
+	}
+	return 0;
+}

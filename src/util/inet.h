@@ -78,4 +78,17 @@ uint64_t nsnet_prefix_hosts(const struct nsnet_prefix *p);
  */
 bool nsnet_prefix_is_host(const struct nsnet_prefix *p, const struct nsnet_addr *a);
 
+/*
+ * What kind of address @a is when it is not an ordinary unicast one: "unspecified", "broadcast"
+ * (255.255.255.255), "loopback", "link-local", "multicast", "reserved" (240.0.0.0/4),
+ * "IPv4-mapped" (::ffff:0:0/96), "'this network'" (0.0.0.0/8); NULL for any other.
+ */
+const char *nsnet_addr_special(const struct nsnet_addr *a);
+/*
+ * Can subnet @p be a network: not the default route and sharing no address with the loopback,
+ * link-local, multicast, reserved, 'this network' or IPv4-mapped ranges, nor :: or ::1? Returns 0
+ * or -EADDRNOTAVAIL with "subnet 127.0.0.0/8 is in the loopback range 127.0.0.0/8: ...".
+ */
+int nsnet_subnet_check(const struct nsnet_prefix *p, struct nsnet_err *err);
+
 #endif

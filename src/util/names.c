@@ -96,7 +96,15 @@ int names_check_ifname(const char *ifname, struct nsnet_err *err)
 			return nsnet_err_set(err, EINVAL,
 					     "interface name '%s': must not contain '/', ':' or whitespace",
 					     show(ifname, sh));
+		/* The kernel would take them; every tool that prints the name would not. */
+		if (c < 0x20 || c == 0x7f)
+			return nsnet_err_set(err, EINVAL, "interface name '%s': must not contain control characters",
+					     show(ifname, sh));
 	}
+	/* lo is every namespace's loopback; all and default are the kernel's per-family sysctl folders. */
+	if (!strcmp(ifname, "lo") || !strcmp(ifname, "all") || !strcmp(ifname, "default"))
+		return nsnet_err_set(err, EINVAL, "interface name '%s': reserved (lo, all and default are the kernel's)",
+				     ifname);
 	return 0;
 }
 

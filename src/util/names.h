@@ -23,7 +23,8 @@
 int names_check(const char *what, const char *name, struct nsnet_err *err);
 
 /*
- * Interface names (IFNAMSIZ-1 bytes at most, no '/', ':' or whitespace, not "." or "..").
+ * Interface names (IFNAMSIZ-1 bytes at most, no '/', ':', whitespace or control characters, not
+ * ".", "..", or the kernel's own "lo", "all", "default").
  * Returns 0 or -EINVAL naming the value.
  */
 int names_check_ifname(const char *ifname, struct nsnet_err *err);

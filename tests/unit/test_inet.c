@@ -316,6 +316,108 @@ TEST(test_is_host)
 	CHECK(nsnet_prefix_is_host(&p127, ADDR(v6(0xfd00, 0, 0, 0, 0, 0, 0, 0))));
 }
 
+static const char *special_of(const char *s)
+{
+	struct nsnet_addr a;
+
+	if (nsnet_addr_parse(s, &a, NULL) < 0)
+		return "(unparsable)";
+	return nsnet_addr_special(&a) ? nsnet_addr_special(&a) : "";
+}
+
+/* Issue 18, items 2 and 10: what kind of address each special one is. */
+TEST(test_addr_special)
+{
+	CHECK_EQ_STR(special_of("10.0.0.1"), "");
+	CHECK_EQ_STR(special_of("192.0.2.53"), "");
+	CHECK_EQ_STR(special_of("fd00::1"), "");
+	CHECK_EQ_STR(special_of("2001:db8::1"), "");
+	CHECK_EQ_STR(special_of("0.0.0.0"), "unspecified");
+	CHECK_EQ_STR(special_of("::"), "unspecified");
+	CHECK_EQ_STR(special_of("127.0.0.1"), "loopback");
+	CHECK_EQ_STR(special_of("127.255.0.9"), "loopback");
+	CHECK_EQ_STR(special_of("::1"), "loopback");
+	CHECK_EQ_STR(special_of("224.0.0.1"), "multicast");
+	CHECK_EQ_STR(special_of("239.1.2.3"), "multicast");
+	CHECK_EQ_STR(special_of("ff02::1"), "multicast");
+	CHECK_EQ_STR(special_of("255.255.255.255"), "broadcast");
+	CHECK_EQ_STR(special_of("240.0.0.1"), "reserved");
+	CHECK_EQ_STR(special_of("169.254.169.254"), "link-local");
+	CHECK_EQ_STR(special_of("fe80::1"), "link-local");
+	CHECK_EQ_STR(special_of("::ffff:127.0.0.1"), "IPv4-mapped");
+	CHECK_EQ_STR(special_of("0.1.2.3"), "'this network'");
+}
+
+static int subnet_check(const char *s, char *msg, size_t len)
+{
+	struct nsnet_prefix p;
+	struct nsnet_err e = { 0 };
+	int r;
+
+	if (nsnet_prefix_parse(s, &p, NULL) < 0)
+		return -1000;
+	r = nsnet_subnet_check(&p, &e);
+	snprintf(msg, len, "%s", e.msg);
+	return r;
+}
+
+/* Issue 18, item 10: subnets that cannot be a network, each with its reason. */
+TEST(test_subnet_check)
+{
+	static const char *const ok[] = { "10.0.0.0/24", "192.168.7.0/24", "100.64.0.0/10", "fd00:10::/64",
+					   "2001:db8::/64", "10.0.0.0/8", "223.255.255.0/24", "1.0.0.0/8" };
+	static const struct {
+		const char *subnet, *msg;
+	} bad[] = {
+		{ "0.0.0.0/0", "subnet 0.0.0.0/0 is the default route (every address): not usable for a network" },
+		{ "::/0", "subnet ::/0 is the default route (every address): not usable for a network" },
+		{ "127.0.0.0/8", "subnet 127.0.0.0/8 is in the loopback range 127.0.0.0/8: not usable for a network" },
+		{ "169.254.0.0/16", "subnet 169.254.0.0/16 is in the link-local range 169.254.0.0/16: not usable for a network" },
+		{ "224.0.0.0/24", "subnet 224.0.0.0/24 is in the multicast range 224.0.0.0/4: not usable for a network" },
+		{ "240.0.0.0/4", "subnet 240.0.0.0/4 is in the reserved range 240.0.0.0/4: not usable for a network" },
+		{ "0.0.0.0/8", "subnet 0.0.0.0/8 is in the 'this network' range 0.0.0.0/8: not usable for a network" },
+		{ "64.0.0.0/2", "subnet 64.0.0.0/2 overlaps the loopback range 127.0.0.0/8: not usable for a network" },
+		{ "fe80::/64", "subnet fe80::/64 is in the link-local range fe80::/10: not usable for a network" },
+		{ "ff00::/64", "subnet ff00::/64 is in the multicast range ff00::/8: not usable for a network" },
+		{ "ff00::/8", "subnet ff00::/8 is in the multicast range ff00::/8: not usable for a network" },
+		{ "::ffff:10.9.0.0/120", "subnet ::ffff:10.9.0.0/120 is in the IPv4-mapped range ::ffff:0:0/96: not usable for a network" },
+		{ "::/64", "subnet ::/64 holds the unspecified address ::: not usable for a network" },
+	};
+	char msg[NSNET_ERR_MSG_MAX];
+
+	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++)
+		CHECK_EQ_INT(subnet_check(ok[i], msg, sizeof(msg)), 0);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		CHECK_EQ_INT(subnet_check(bad[i].subnet, msg, sizeof(msg)), -EADDRNOTAVAIL);
+		CHECK_EQ_STR(msg, bad[i].msg);
+	}
+}
+
+/* Issue 18, messages: values are escaped and cut once, in the error layer. */
+TEST(test_err_safe)
+{
+	struct nsnet_err e = { 0 };
+	char big[5000];
+
+	nsnet_err_set(&e, EINVAL, "dns '%s': bad", "1.2.3.4\n\x1b[31mred");
+	CHECK_EQ_STR(e.msg, "dns '1.2.3.4\\x0a\\x1b[31mred': bad");
+	memset(big, 'a', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	nsnet_err_set(&e, EINVAL, "state dir %s: x", big);
+	CHECK_EQ_INT(strlen(e.msg), strlen("state dir : x") + NSNET_ERR_VALUE_MAX + 3);
+	CHECK(strstr(e.msg, "a\xe2\x80\xa6: x") != NULL);
+	/* An explicit precision is the caller's cut; numbers, padding, %c and %% as printf. */
+	nsnet_err_set(&e, EINVAL, "%.3s|%02x|%-4d|%5u|%zu|%lld|%c|%%|%.*s", "abcdef", 10, -7, 42u, (size_t)3,
+		      -5LL, '\t', 2, "xyz");
+	CHECK_EQ_STR(e.msg, "abc|0a|-7  |   42|3|-5|\\x09|%|xy");
+	/* Well-formed UTF-8 stays; malformed bytes and C1 controls are escaped. */
+	nsnet_err_set(&e, EINVAL, "%s", "caf\xc3\xa9 \xff \xc2\x9b");
+	CHECK_EQ_STR(e.msg, "caf\xc3\xa9 \\xff \\xc2\\x9b");
+	nsnet_err_set(&e, EINVAL, "x");
+	nsnet_err_prefix(&e, "ctx %s", "a\rb");
+	CHECK_EQ_STR(e.msg, "ctx a\\x0db: x");
+}
+
 int main(void)
 {
 	RUN(test_family_sizes);
@@ -330,5 +432,8 @@ int main(void)
 	RUN(test_nth);
 	RUN(test_hosts);
 	RUN(test_is_host);
+	RUN(test_addr_special);
+	RUN(test_subnet_check);
+	RUN(test_err_safe);
 	return unit_done();
 }

@@ -144,11 +144,23 @@ TEST(test_names_host_veth)
 	CHECK_EQ_STR(again, "nv609747a3");
 }
 
+/* Issue 18, messages: lo, all and default, and control bytes, are caught before the kernel. */
+TEST(test_names_check_ifname_reserved)
+{
+	CHECK_IFNAME_ERR("lo", "interface name 'lo': reserved (lo, all and default are the kernel's)");
+	CHECK_IFNAME_ERR("all", "interface name 'all': reserved (lo, all and default are the kernel's)");
+	CHECK_IFNAME_ERR("default", "interface name 'default': reserved (lo, all and default are the kernel's)");
+	CHECK_IFNAME_ERR("e\x1b[1m", "interface name 'e\\x1b[1m': must not contain control characters");
+	CHECK_EQ_INT(names_check_ifname("lo0", NULL), 0);
+	CHECK_EQ_INT(names_check_ifname("eth1", NULL), 0);
+}
+
 int main(void)
 {
 	RUN(test_names_check_accepts);
 	RUN(test_names_check_rejects);
 	RUN(test_names_check_ifname);
+	RUN(test_names_check_ifname_reserved);
 	RUN(test_names_hash);
 	RUN(test_names_bridge);
 	RUN(test_names_host_veth);

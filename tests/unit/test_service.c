@@ -342,6 +342,36 @@ TEST(test_endpoint_str)
 	CHECK_EQ_STR(endpoint_str(&ep, buf), "[::ffff:10.0.0.1]:65535");
 }
 
+/* Issue 18, item 2: backends that are no namespace's or host's service are refused (not malformed). */
+TEST(test_backend_parse_special)
+{
+	static const char *const bad[] = { "127.0.0.1:9999", "0.0.0.0:80", "224.0.0.1:80", "255.255.255.255:80",
+					   "[::1]:80", "[::]:80", "[ff02::1]:80", "[::ffff:127.0.0.1]:80",
+					   "169.254.169.254:80", "240.0.0.1:80" };
+	struct nsnet_backend b;
+	struct nsnet_err e = { 0 };
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		CHECK_EQ_INT(backend_parse(bad[i], &b, NULL), -EADDRNOTAVAIL);
+	CHECK_EQ_INT(backend_parse("127.0.0.1:9999", &b, &e), -EADDRNOTAVAIL);
+	CHECK_EQ_STR(e.msg, "backend '127.0.0.1:9999': 127.0.0.1 is loopback: a backend must be a unicast address of a namespace or another host");
+	CHECK_EQ_INT(backend_parse("10.0.0.2:80", &b, NULL), 0);
+}
+
+/* Issue 18, item 10: 0.0.0.0 and [::] as the host address mean every address, as none does. */
+TEST(test_port_spec_unspecified)
+{
+	struct nsnet_port p;
+	char k[NSNET_KEY_MAX];
+
+	CHECK_EQ_INT(port_spec_parse("0.0.0.0:8082:80", &p, NULL), 0);
+	CHECK_EQ_INT(p.host_ip.family, 0);
+	port_key(&p, k);
+	CHECK_EQ_STR(k, "tcp-any-8082");
+	CHECK_EQ_INT(port_spec_parse("[::]:8082:80/udp", &p, NULL), 0);
+	CHECK_EQ_INT(p.host_ip.family, 0);
+}
+
 int main(void)
 {
 	RUN(test_proto_name);
@@ -355,5 +385,7 @@ int main(void)
 	RUN(test_port_spec_parse_invalid);
 	RUN(test_keys);
 	RUN(test_endpoint_str);
+	RUN(test_backend_parse_special);
+	RUN(test_port_spec_unspecified);
 	return unit_done();
 }

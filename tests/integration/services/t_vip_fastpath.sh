@@ -59,8 +59,11 @@ run_ok "$NSNET" ns add c --net lan >/dev/null
 unpublished=$(table)
 run_ok "$NSNET" publish c 8080:80 >/dev/null
 run_ok "$NSNET" publish c 8081:81/udp >/dev/null
+# A host address to publish on must be the host's own (issue 18, item 10): give the host two.
+ip addr add 192.0.2.9/32 dev lo
+ip addr add fd00:2::9/128 dev lo nodad
 run_ok "$NSNET" publish c 192.0.2.9:8082:82 >/dev/null
-run_ok "$NSNET" publish c '[fd00:1::9]:8083:83' >/dev/null
+run_ok "$NSNET" publish c '[fd00:2::9]:8083:83' >/dev/null
 # Published through libnftnl too (the table exists): what gc rebuilds from the text is the same.
 same_after_gc "publish"
 assert_match "$(nft list chain inet nsnet pub-1)" 'meta l4proto tcp dnat ip to 10\.0\.0\.[0-9]+:80' "published port's chain"
