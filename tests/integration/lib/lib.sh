@@ -235,10 +235,11 @@ while True:
     c.close()
 '
 
-# wait_listen NS PORT: poll until a TCP socket listens on PORT in NS (5 s at most).
+# wait_listen NS PORT: poll until a TCP socket listens on PORT in NS (20 s at most).
 listening() { in_ns "$1" ss -ltnH "sport = :$2" | grep -q .; }
 wait_listen() {
-	wait_until 5 listening "$1" "$2" || fail "nothing listens on TCP port $2 in $1 after 5 s"
+	# 20 s: a python3 server takes seconds to start on a loaded 2-core machine (pyenv shim); the poll ends at once when it listens.
+	wait_until 20 listening "$1" "$2" || fail "nothing listens on TCP port $2 in $1 after 20 s"
 }
 
 # start_server NS PORT: start the address-echo server in NS (through `nsnet exec`, or
@@ -502,7 +503,7 @@ start_name_server() {
 	esac
 	T_PIDS="$T_PIDS $!"
 	if [ "${4:-tcp}" = udp ]; then
-		wait_until 5 udp_bound "$1" "$2" || fail "nothing is bound to UDP port $2 in $1 after 5 s"
+		wait_until 20 udp_bound "$1" "$2" || fail "nothing is bound to UDP port $2 in $1 after 20 s"
 	else
 		wait_listen "$1" "$2"
 	fi
