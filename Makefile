@@ -72,7 +72,7 @@ check: deps
 	@NSNET_VALGRIND_DIR=$$(command -v valgrind >/dev/null 2>&1 && echo build/valgrind) sh tests/run.sh $(CHECK_BUILD)
 
 # t_compose.sh's program: several in-operation forms composed into one operation (not a unit test: needs root).
-$(BUILD)/tests/compose_prog: tests/integration/compose_prog.c $(BUILD)/libnsnet.a
+$(BUILD)/tests/compose_prog: tests/integration/core/compose_prog.c $(BUILD)/libnsnet.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libnsnet.a $(LDLIBS)
 

@@ -4,8 +4,8 @@
 # --wait SECONDS (NSNET_WAIT; default 30 for the command line, 10 for CNI) and then fails with one
 # line naming the state dir and the seconds; a CNI request fails with error 11 ("try again
 # later"). On the old code `nsnet ls` and a CNI ADD waited without limit.
-. "$(dirname "$0")/lib.sh"
-. "$(dirname "$0")/cni_lib.sh"
+. "$(dirname "$0")/../lib/lib.sh"
+. "$(dirname "$0")/../lib/cni_lib.sh"
 
 ip netns add ctr
 run_ok "$NSNET" network create lan --subnet 10.0.0.0/24 >/dev/null

@@ -5,7 +5,7 @@
 # On the old code `vip add 10.100.0.4:80 127.0.0.1:9999` was accepted: with a publish on 127.0.0.1
 # (route_localnet=1 on the bridge) a namespace reached a service listening only on the host's
 # loopback (CVE-2020-8558).
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../lib/lib.sh"
 need_ipv6
 
 run_ok "$NSNET" network create lan --subnet 10.0.0.0/24 --subnet fd00:10::/64 >/dev/null

@@ -8,8 +8,8 @@
 # on a loaded machine, so all of them would take an hour. Once a kill past step 200 has been
 # rolled back (beyond the old 64-entry stack) and 60 s have passed, sampling stops early.
 # timeout: 400
-. "$(dirname "$0")/lib.sh"
-. "$(dirname "$0")/cni_lib.sh"
+. "$(dirname "$0")/../lib/lib.sh"
+. "$(dirname "$0")/../lib/cni_lib.sh"
 
 probe=0
 NSNET_FAULT=1 "$NSNET" network create probe --subnet 10.99.0.0/24 >/dev/null 2>&1 || probe=$?

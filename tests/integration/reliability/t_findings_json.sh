@@ -5,7 +5,7 @@
 # deleted, a namespace deleted, a stray nsnet link, a stray record, a dropping forward chain, an
 # overlapping route) comes back as findings naming its kind and object; the human lines say the
 # same as the JSON messages; the exit statuses are those of the human form.
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../lib/lib.sh"
 
 # jrun STATUS CMD [ARG]...: run CMD, which must exit with STATUS and print JSON on stdout; store
 # it compactly in $T_TMP/f.json.

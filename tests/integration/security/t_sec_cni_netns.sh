@@ -4,8 +4,8 @@
 # (/proc/self/ns/net, or any path to it) is refused with error 4 before anything is made (nsnet as
 # the interface plugin; as an IPAM plugin it touches no namespace and CNI_NETNS is not used). On the
 # old code the ADD succeeded and put eth0, an address and a default route into the host.
-. "$(dirname "$0")/lib.sh"
-. "$(dirname "$0")/cni_lib.sh"
+. "$(dirname "$0")/../lib/lib.sh"
+. "$(dirname "$0")/../lib/cni_lib.sh"
 
 conf=$(cni_conf 1.0.0 lan '"subnet":"10.88.0.0/24"')
 before=$(snapshot)

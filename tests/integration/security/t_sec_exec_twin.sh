@@ -3,7 +3,7 @@
 # Issue 18, "exec": a file in /etc/netns/NS with no twin in /etc is skipped with a warning on
 # stderr, as `ip netns exec` does, and the command runs with the other files bound. On the old
 # code the bind mount failed and the command did not run.
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../lib/lib.sh"
 
 twin=nsnet-test-no-twin-$$
 [ ! -e "/etc/$twin" ] || skip "/etc/$twin exists"

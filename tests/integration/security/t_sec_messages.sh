@@ -4,7 +4,7 @@
 # "…" when long; malformed values exit 2, refusals 1 (docs/cli.md), bad names and gateways
 # included; --ifname lo|all|default, --net lan:, and --dns 0.0.0.0|255.255.255.255|ff02::1 are
 # caught by nsnet's validation, not the kernel. Each failed, or was accepted, on the old code.
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../lib/lib.sh"
 
 esc=$(printf '\033')
 bad=$(printf 'x\033[31m\ny')

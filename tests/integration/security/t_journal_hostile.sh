@@ -5,7 +5,7 @@
 # uid wrote it (checked by ownership) or it sits root-owned in the journal dir (checked by its
 # contents); a group-writable journal is refused too. Each is moved to journal/rejected/ and
 # reported, the command itself goes on, and nothing the journal asked for happens.
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../lib/lib.sh"
 
 SD=/run/hostile-state
 mkdir -m 0755 "$SD"

@@ -7,7 +7,7 @@
 # 127.0.0.1 stays allowed, and 0.0.0.0 is "every address", the same rule and key as none. On the
 # old code all of these were accepted, and `publish b 0.0.0.0:8082:80` left a dead element that
 # blocked `8082:80`.
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../lib/lib.sh"
 need_ipv6
 
 make_wan	# the host's uplink has 192.0.2.1/24

@@ -1,12 +1,12 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
 # Composing operations: ONE operation chains network create, two ns add, a vip add and a publish
-# (tests/integration/compose_prog.c calls the in-operation forms of src/core/core.h). A bad value
+# (tests/integration/core/compose_prog.c calls the in-operation forms of src/core/core.h). A bad value
 # in the last step, or a failing step in the middle, rolls all of them back: nothing is left, id
 # counters included. Killed at any step, the next command rolls the whole operation back. The same
 # sequence without a bad step works: traffic through the VIP and the published port.
 # timeout: 300
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../lib/lib.sh"
 
 PROG=$(dirname "$NSNET")/tests/compose_prog
 [ -x "$PROG" ] || skip "$PROG is not built (make unit-bins builds it)"
