@@ -52,6 +52,31 @@ static const char *check_obj(const char *type, const char *fmt, ...)
 	return buf;
 }
 
+static int check_uint_cmp(const void *a, const void *b)
+{
+	unsigned int x = *(const unsigned int *)a, y = *(const unsigned int *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * Ids name firewall chains, so two records sharing one (a hand-edited counter in ids/) would share
+ * rules. Reports each id held twice; returns how many, or -ENOMEM.
+ */
+static int check_dup_ids(struct nsnet_findings *fs, const char *type, const char *what, unsigned int *ids, int n)
+{
+	int found = 0;
+
+	qsort(ids, (size_t)n, sizeof(*ids), check_uint_cmp);
+	for (int i = 1; i < n; i++)
+		if (ids[i] == ids[i - 1] && (i == 1 || ids[i - 2] != ids[i])) {
+			findings_add(fs, "id-duplicate", NULL, check_obj(type, "%u", ids[i]), NULL,
+				     "%s id %u is held by more than one record (state dir ids/ counter edited?)", what, ids[i]);
+			found++;
+		}
+	return found;
+}
+
 int core_check(const struct nsnet_opts *o, struct nsnet_findings *fs, struct nsnet_err *err)
 {
 	struct nsnet_network *nets = NULL;
@@ -218,6 +243,21 @@ int core_check(const struct nsnet_opts *o, struct nsnet_findings *fs, struct nsn
 		if (!check_chain(chains, n_ch, "%s", want))
 			DIFF("chain-missing", check_obj("port", "%u", ports[i].id), "published port id %u: %s chain %s is missing",
 			     ports[i].id, op.fw->name, want);
+	}
+	if (n_v + n_p > 0) {
+		unsigned int *ids = calloc((size_t)(n_v > n_p ? n_v : n_p) + 1, sizeof(*ids));
+
+		if (!ids) {
+			r = nsnet_err_set(err, ENOMEM, "out of memory");
+			goto out;
+		}
+		for (int i = 0; i < n_v; i++)
+			ids[i] = vips[i].id;
+		diffs += check_dup_ids(fs, "vip", "VIP", ids, n_v);
+		for (int i = 0; i < n_p; i++)
+			ids[i] = ports[i].id;
+		diffs += check_dup_ids(fs, "port", "published port", ids, n_p);
+		free(ids);
 	}
 	if (n_nets == 0 && fw_nft_guard_table_exists() == 1)
 		DIFF("table-stray", "table/bridge " NSNET_NFT_TABLE, "nft table bridge %s exists with no network recorded",

@@ -139,19 +139,12 @@ int svc_ns_addr(struct op *op, const char *ns, const char *net, int family, stru
 
 int svc_next_id(struct op *op, const char *what, unsigned int *id, struct nsnet_err *err)
 {
-	json_t *j = NULL;
-	json_int_t next = 1;
-	int r = state_read(&op->st, STATE_IDS, what, &j, err);
+	json_t *j;
+	int r = state_id_next(&op->st, what, !strcmp(what, "vip") ? STATE_VIPS : STATE_PORTS, id, err);
 
-	if (r < 0 && r != -ENOENT)
+	if (r < 0)
 		return r;
-	if (r == 0 && json_is_integer(json_object_get(j, "next")))
-		next = json_integer_value(json_object_get(j, "next"));
-	json_decref(j);
-	if (next < 1 || next > 1000000000)
-		return nsnet_err_set(err, EBADMSG, "state record %s/%s: bad counter", STATE_IDS, what);
-	*id = (unsigned int)next;
-	j = json_pack("{s:I}", "next", next + 1);
+	j = json_pack("{s:I}", "next", (json_int_t)*id + 1);
 	if (!j)
 		return nsnet_err_set(err, ENOMEM, "out of memory");
 	r = op_state_put(op, STATE_IDS, what, j, err);

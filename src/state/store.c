@@ -400,14 +400,22 @@ int state_id_next(struct state *st, const char *counter, const char *kind, unsig
 	char **names;
 	int n, r;
 
-	/* The counter, when it reads as one; anything else (garbage, a string, a hole) counts as 1. */
+	/* The counter, when it reads as one: the common case costs one small read, not a scan. */
 	r = state_read(st, STATE_IDS, counter, &j, NULL);
 	if (r == 0 && json_is_integer(json_object_get(j, "next")))
 		next = json_integer_value(json_object_get(j, "next"));
+	else
+		next = 0;
 	json_decref(j);
-	if (next < 1 || next > STATE_ID_MAX)
-		next = 1;
-	/* Never below an id in use: the records are the truth, the counter only a hint. */
+	if (next >= 1 && next <= STATE_ID_MAX) {
+		*id = (unsigned int)next;
+		return 0;
+	}
+	/*
+	 * Missing, garbage ({"next": "x"}) or out of range: the records are the truth. Never hand out
+	 * an id in use (check reports duplicate ids that a hand-edited counter could still cause).
+	 */
+	next = 1;
 	if ((n = state_names(st, kind, &names, err)) < 0)
 		return n;
 	for (int i = 0; i < n; i++) {

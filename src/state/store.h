@@ -90,8 +90,8 @@ int state_count(struct state *st, const char *kind, int limit, struct nsnet_err 
 
 /*
  * The next id for a record of @kind (STATE_VIPS, STATE_PORTS) whose counter is ids/@counter.json
- * ({"next": N}): N, but never an id a record of @kind already has: a counter that is missing,
- * unreadable ({"next": "x"}) or behind gives the largest id in use + 1. The caller writes
+ * ({"next": N}): N when it is a valid id (one small read per add); a counter that is missing,
+ * unreadable ({"next": "x"}) or out of range gives the largest id in use + 1 (a scan of @kind). The caller writes
  * {"next": *id + 1} back (journaled, with the record). Returns 0 or -errno (-ENOSPC when ids ran out).
  */
 int state_id_next(struct state *st, const char *counter, const char *kind, unsigned int *id, struct nsnet_err *err);

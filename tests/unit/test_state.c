@@ -75,10 +75,13 @@ TEST(test_id_next_corrupt_counter)
 		CHECK_EQ_INT(state_id_next(&st, "vip", STATE_VIPS, &id, NULL), 0);
 		CHECK_EQ_INT(id, 5);
 	}
-	/* A counter behind the records (restored from an old backup). */
+	/*
+	 * A well-formed counter is trusted without a scan (one read per add, also at 10,000 VIPs): the
+	 * state dir is root's alone. `nsnet check` reports duplicate ids a hand-edited one could cause.
+	 */
 	st_put(&st, STATE_IDS, "vip", "{\"next\":2}");
 	CHECK_EQ_INT(state_id_next(&st, "vip", STATE_VIPS, &id, NULL), 0);
-	CHECK_EQ_INT(id, 5);
+	CHECK_EQ_INT(id, 2);
 	/* Ahead is fine: ids need not be dense. */
 	st_put(&st, STATE_IDS, "vip", "{\"next\":40}");
 	CHECK_EQ_INT(state_id_next(&st, "vip", STATE_VIPS, &id, NULL), 0);
