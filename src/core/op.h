@@ -124,7 +124,7 @@ int op_netns_fd(struct op *op, const char *ns, struct nsnet_err *err);
 int op_netns_path(struct op *op, const char *ns, const char *path, unsigned long long *dev,
 		  unsigned long long *ino, struct nsnet_err *err);
 
-/* Steps. All return 0 or -errno; in dry-run mode they only print. */
+/* Steps. All return 0 or -errno; in dry-run mode they only echo (op_echo). */
 int op_netns_add(struct op *op, const char *ns, struct nsnet_err *err);
 int op_netns_del(struct op *op, const char *ns, struct nsnet_err *err);
 int op_bridge_add(struct op *op, const struct nsnet_network *net, struct nsnet_err *err);
