@@ -84,10 +84,29 @@ static int cmd_explain(struct cli *c, int argc, char **argv)
 	return cli_dispatch(c, NULL, commands, main_help(), argc - 1, argv + 1);
 }
 
-/* Warnings the library hands up (opts.warn): a journal refused, for one. */
-static void main_warn(const char *msg)
+/*
+ * The library's output sinks (struct nsnet_opts). A step's command: the plan itself on stdout
+ * under --dry-run; the trace on stderr with -v ("+ "), with -vv timed. A CNI plugin run gets the
+ * same, its stderr being the runtime's log.
+ */
+static void main_echo(void *ctx, const char *line, double ms)
 {
-	fprintf(stderr, "nsnet: warning: %s\n", msg);
+	const struct nsnet_opts *o = ctx;
+
+	if (o->dry_run)
+		fprintf(stdout, "%s\n", line);
+	else if (o->verbose >= 2)
+		fprintf(stderr, "+ [%7.3f ms] %s\n", ms, line);
+	else
+		fprintf(stderr, "+ %s\n", line);
+}
+
+/* Notices and warnings (a journal refused, a nameserver skipped): stderr. */
+static void main_note(void *ctx, int level, const char *msg)
+{
+	(void)ctx;
+	(void)level;
+	fprintf(stderr, "nsnet: %s\n", msg);
 }
 
 int main(int argc, char **argv)
@@ -105,7 +124,9 @@ int main(int argc, char **argv)
 	/* NSNET_VERBOSE=N: -v for runs without arguments (a CNI plugin's steps, in the runtime's log). */
 	if (getenv("NSNET_VERBOSE"))
 		c.opts.verbose = atoi(getenv("NSNET_VERBOSE"));
-	c.opts.warn = main_warn;
+	c.opts.echo = main_echo;
+	c.opts.note = main_note;
+	c.opts.sink_ctx = &c.opts;
 	c.opts.backend = getenv("NSNET_BACKEND");
 	if (c.opts.backend && !*c.opts.backend)
 		c.opts.backend = NULL;

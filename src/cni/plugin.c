@@ -125,7 +125,11 @@ static int cni_core_fail(struct cni_error *e, int r, const struct nsnet_err *err
 	return cni_fail(e, code, "%s", err->msg[0] ? err->msg : strerror(-r));
 }
 
-static int cni_print(json_t *j)
+/*
+ * The protocol's output, the only place the CNI front end writes: a result (consumed: @j NULL is
+ * out of memory, -1) on stdout for the runtime.
+ */
+static int cni_output_result(json_t *j)
 {
 	if (!j)
 		return -1;
@@ -133,6 +137,19 @@ static int cni_print(json_t *j)
 	fputc('\n', stdout);
 	json_decref(j);
 	return 0;
+}
+
+/* ... and an error: its JSON on stdout for the runtime, one line on stderr for its log. */
+static void cni_output_error(const char *version, const struct cni_error *e)
+{
+	json_t *j = cni_error_json(version, e);
+
+	if (j) {
+		json_dumpf(j, stdout, JSON_INDENT(2));
+		fputc('\n', stdout);
+		json_decref(j);
+	}
+	fprintf(stderr, "nsnet: CNI %.16s: %s\n", getenv("CNI_COMMAND") ? getenv("CNI_COMMAND") : "?", e->msg);
 }
 
 /* ADD of nsnet as the interface plugin, with its delegated IPAM around it. */
@@ -156,7 +173,7 @@ static int cni_add(const struct nsnet_opts *o, struct cni_conf *c, const struct 
 		goto undo;
 	}
 	json_decref(ipam);
-	return cni_print(cni_result(c, env, &res)) < 0 ? cni_fail(e, CNI_ERR_INTERNAL, "out of memory") : 0;
+	return cni_output_result(cni_result(c, env, &res)) < 0 ? cni_fail(e, CNI_ERR_INTERNAL, "out of memory") : 0;
 undo:
 	/* SPEC.md: an IPAM plugin's ADD is undone by its DEL when the interface plugin fails later. */
 	if (c->ipam_type) {
@@ -239,7 +256,7 @@ static int cni_ipam(const struct nsnet_opts *o, struct cni_conf *c, const struct
 		r = core_pool_add(o, &c->pool, env->cid, env->ifname, &res, &err);
 		if (r < 0)
 			return cni_core_fail(e, r, &err);
-		return cni_print(cni_ipam_result(c, &res)) < 0 ? cni_fail(e, CNI_ERR_INTERNAL, "out of memory") : 0;
+		return cni_output_result(cni_ipam_result(c, &res)) < 0 ? cni_fail(e, CNI_ERR_INTERNAL, "out of memory") : 0;
 	case CNI_CMD_DEL:
 		r = core_pool_del(o, c->name, env->cid, env->ifname, &err);
 		break;
@@ -278,7 +295,7 @@ int cni_main(const struct nsnet_opts *o)
 		r = cni_read_stdin(&text, &len, &e);
 	/* VERSION with nothing on stdin (a person probing, some tools): answer in the newest. */
 	if (r == 0 && env.cmd == CNI_CMD_VERSION && strspn(text ? text : "", " \t\r\n") == len) {
-		if (cni_print(cni_version_result(NULL)) < 0)
+		if (cni_output_result(cni_version_result(NULL)) < 0)
 			r = cni_fail(&e, CNI_ERR_INTERNAL, "out of memory");
 		goto out;
 	}
@@ -286,7 +303,7 @@ int cni_main(const struct nsnet_opts *o)
 		r = cni_conf_parse(text, len, &env, &c, &e);
 	if (r == 0 && env.cmd == CNI_CMD_VERSION) {
 		/* Engines call VERSION before every ADD and DEL: no state dir, no firewall, just this. */
-		if (cni_print(cni_version_result(c.version)) < 0)
+		if (cni_output_result(cni_version_result(c.version)) < 0)
 			r = cni_fail(&e, CNI_ERR_INTERNAL, "out of memory");
 	} else if (r == 0) {
 		/* As the IPAM plugin nsnet touches no namespace: only the interface plugin checks CNI_NETNS. */
@@ -296,17 +313,8 @@ int cni_main(const struct nsnet_opts *o)
 		if (r == 0)
 			r = c.mode == CNI_MODE_PLUGIN ? cni_plugin(o, &c, &env, text, len, &e) : cni_ipam(o, &c, &env, &e);
 	}
-	if (r < 0) {
-		json_t *j = cni_error_json(c.version, &e);
-
-		if (j) {
-			json_dumpf(j, stdout, JSON_INDENT(2));
-			fputc('\n', stdout);
-			json_decref(j);
-		}
-		/* The runtime shows stdout's JSON; stderr is for people reading logs. */
-		fprintf(stderr, "nsnet: CNI %.16s: %s\n", getenv("CNI_COMMAND") ? getenv("CNI_COMMAND") : "?", e.msg);
-	}
+	if (r < 0)
+		cni_output_error(c.version, &e);
 out:
 	fflush(stdout);
 	cni_conf_free(&c);

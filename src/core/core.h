@@ -297,8 +297,10 @@ int core_exec(const char *ns, char **argv, bool *exec_failed, struct nsnet_err *
 /*
  * resolv.conf content for a namespace: "nameserver X" for each of @dns, or when none are given,
  * the host's /etc/resolv.conf nameservers that a namespace can reach (not loopback) plus its
- * search/options lines. Writes "" when nothing usable remains. @verbose: say what was skipped.
+ * search/options lines. Writes "" when nothing usable remains. What was skipped goes to @o's note
+ * sink (level 1).
  */
-void core_resolv_conf(const struct nsnet_addr *dns, size_t n_dns, int verbose, struct strbuf *out);
+void core_resolv_conf(const struct nsnet_addr *dns, size_t n_dns, const struct nsnet_opts *o,
+		      struct strbuf *out);
 
 #endif

@@ -465,9 +465,7 @@ int journal_replay_all(struct op *op, int *rejected, char *why, size_t why_len)
 			journal_reject(op, names[i], path);
 			continue;
 		}
-		if (op->opts->verbose)
-			fprintf(stderr, "nsnet: rolling back an interrupted operation (journal %s, %zu steps)\n",
-				names[i], count);
+		op_note(op->opts, 1, "rolling back an interrupted operation (journal %s, %zu steps)", names[i], count);
 		/* Hand the entries to the undo stack and roll it back, newest first. */
 		free(op->undo);
 		op->undo = v;

@@ -54,7 +54,7 @@ int ns_add_apply(struct op *op, const struct ns_req *req, struct nsnet_err *err)
 		planned++;
 		ns.att[ns.n_att++] = plans[i].att;
 	}
-	core_resolv_conf(req->dns, req->n_dns, op->opts->verbose, &resolv);
+	core_resolv_conf(req->dns, req->n_dns, op->opts, &resolv);
 	if (resolv.oom) {
 		r = nsnet_err_set(err, ENOMEM, "out of memory");
 		goto out;

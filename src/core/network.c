@@ -217,8 +217,8 @@ int network_rm_apply(struct op *op, const char *name, bool force, struct nsnet_e
 		strbuf_printf(&guard, "delete table bridge %s\n", NSNET_NFT_TABLE);
 	/* Rules first, then the bridge: traffic never flows unfiltered. Deletion is best effort. */
 	r = op_fw_guarded(op, strbuf_str(&del), NULL, strbuf_str(&guard), NULL, false, err);
-	if (r < 0 && o->verbose)
-		fprintf(stderr, "nsnet: warning: %s\n", err->msg);
+	if (r < 0)
+		op_note(o, 1, "warning: %s", err->msg);
 	nsnet_err_clear(err);
 	r = 0;
 	if ((r = drv->remove(op, &net, err)) < 0)

@@ -71,8 +71,8 @@ int op_begin(struct op *op, const struct nsnet_opts *opts, bool write, struct ns
 	r = state_open(&op->st, opts->state_dir, write && !opts->dry_run, err);
 	if (r == 0 && write && !opts->dry_run) {
 		op->replayed = journal_replay_all(op, &op->rejected, op->rejected_why, sizeof(op->rejected_why));
-		if (op->rejected && opts->warn)
-			opts->warn(op->rejected_why);
+		if (op->rejected)
+			op_note(opts, 0, "warning: %s", op->rejected_why);
 	}
 	if (r == 0)
 		r = op_backend(op, write && !opts->dry_run, err);
@@ -172,25 +172,40 @@ void op_end(struct op *op)
 
 void op_echo(struct op *op, const char *fmt, ...)
 {
-	FILE *f = op->opts->dry_run ? stdout : stderr;
+	const struct nsnet_opts *o = op->opts;
+	struct timespec now;
+	char *line;
 	va_list ap;
+	int n;
 
-	if (!op->opts->dry_run && op->opts->verbose < 1)
+	if (!o->echo || (!o->dry_run && o->verbose < 1))
 		return;
-	if (!op->opts->dry_run && op->opts->verbose >= 2) {
-		/* -vv: time since the operation began, to see where an operation spends it. */
-		struct timespec now;
-
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		fprintf(f, "+ [%7.3f ms] ", (double)(now.tv_sec - op->t0.tv_sec) * 1e3 +
-			(double)(now.tv_nsec - op->t0.tv_nsec) / 1e6);
-	} else if (!op->opts->dry_run) {
-		fputs("+ ", f);
-	}
+	clock_gettime(CLOCK_MONOTONIC, &now);
 	va_start(ap, fmt);
-	vfprintf(f, fmt, ap);
+	n = vasprintf(&line, fmt, ap);
 	va_end(ap);
-	fputc('\n', f);
+	if (n < 0)
+		return;	/* out of memory: the trace loses a line, the step still runs */
+	o->echo(o->sink_ctx, line, (double)(now.tv_sec - op->t0.tv_sec) * 1e3 +
+		(double)(now.tv_nsec - op->t0.tv_nsec) / 1e6);
+	free(line);
+}
+
+void op_note(const struct nsnet_opts *o, int level, const char *fmt, ...)
+{
+	char *msg;
+	va_list ap;
+	int n;
+
+	if (!o->note || o->verbose < level)
+		return;
+	va_start(ap, fmt);
+	n = vasprintf(&msg, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	o->note(o->sink_ctx, level, msg);
+	free(msg);
 }
 
 /*

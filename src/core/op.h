@@ -18,8 +18,8 @@
  * Theory of operation. A core operation first validates everything it can into a complete plan
  * (names, addresses, IPAM) without touching anything, then performs its steps through the op_*
  * functions below. Each step:
- *   1. prints the command a person would type for it (`ip ...`, `sysctl ...`, `nft '...'`) to
- *      stdout in dry-run mode, or to stderr with -v;
+ *   1. hands the command a person would type for it (`ip ...`, `sysctl ...`, `nft '...'`) to the
+ *      caller's echo sink in dry-run mode or with -v (the library itself never prints);
  *   2. in dry-run mode stops there; otherwise applies it (netlink, libnftables, files);
  *   3. on success pushes its undo onto the op's undo stack.
  * op_rollback() runs the undo stack in reverse; op_done() forgets it. So an operation is
@@ -46,8 +46,16 @@ struct nsnet_opts {
 	const char *backend;	/* "nft" / "iptables" asked for (--backend, NSNET_BACKEND); NULL: as recorded */
 	bool dry_run;
 	int verbose;
-	/* Called (may be NULL) with a one-line warning the library does not print itself. */
-	void (*warn)(const char *msg);
+	/*
+	 * Where the library's output goes; the library never prints. Each sink may be NULL (dropped)
+	 * and gets @ctx = sink_ctx. echo: one step's command (op_echo), only in dry-run mode or with
+	 * verbose >= 1, with the milliseconds since the operation began (for -vv timings). note: a
+	 * one-line notice, without trailing newline or "nsnet: " prefix (op_note), only when verbose
+	 * >= @level (0: always, e.g. a rejected journal; 1: -v).
+	 */
+	void (*echo)(void *ctx, const char *line, double ms);
+	void (*note)(void *ctx, int level, const char *msg);
+	void *sink_ctx;
 };
 
 #define OP_MAX_NS 12
@@ -90,7 +98,7 @@ struct op {
  * is refused while networks, VIPs or ports exist; with none, a writing operation records the new
  * choice. A writing operation first rolls back journals that interrupted operations left; a
  * journal that fails validation (core/journal.c) is moved to journal/rejected/, never replayed,
- * counted in op->rejected and reported through opts->warn. Returns 0 or -errno.
+ * counted in op->rejected and reported through op_note() (level 0). Returns 0 or -errno.
  */
 int op_begin(struct op *op, const struct nsnet_opts *opts, bool write, struct nsnet_err *err);
 /* Undo every recorded step, newest first (errors ignored: best effort), then end. */
@@ -98,8 +106,10 @@ void op_rollback(struct op *op);
 /* End the operation: forget the undo stack, close sockets and the state dir. */
 void op_end(struct op *op);
 
-/* Print a step's command (dry-run: stdout; -v: stderr with "+ "). */
+/* Hand a step's command to opts->echo (in dry-run mode or with -v only). */
 void op_echo(struct op *op, const char *fmt, ...) NSNET_PRINTF(2, 3);
+/* Hand a notice to @o->note if @o->verbose >= @level (see struct nsnet_opts). */
+void op_note(const struct nsnet_opts *o, int level, const char *fmt, ...) NSNET_PRINTF(3, 4);
 
 /* The netlink socket of namespace @ns (NULL or "" = host), opened on first use. */
 int op_nl(struct op *op, const char *ns, struct nl **out, struct nsnet_err *err);
@@ -114,7 +124,7 @@ int op_netns_fd(struct op *op, const char *ns, struct nsnet_err *err);
 int op_netns_path(struct op *op, const char *ns, const char *path, unsigned long long *dev,
 		  unsigned long long *ino, struct nsnet_err *err);
 
-/* Steps. All return 0 or -errno; in dry-run mode they only print. */
+/* Steps. All return 0 or -errno; in dry-run mode they only echo (op_echo). */
 int op_netns_add(struct op *op, const char *ns, struct nsnet_err *err);
 int op_netns_del(struct op *op, const char *ns, struct nsnet_err *err);
 int op_bridge_add(struct op *op, const struct nsnet_network *net, struct nsnet_err *err);

@@ -17,7 +17,8 @@ static bool resolv_is_loopback(const struct nsnet_addr *a)
 	return !memcmp(a->b, v6_loopback, 16);
 }
 
-void core_resolv_conf(const struct nsnet_addr *dns, size_t n_dns, int verbose, struct strbuf *out)
+void core_resolv_conf(const struct nsnet_addr *dns, size_t n_dns, const struct nsnet_opts *o,
+		      struct strbuf *out)
 {
 	char line[1024], buf[INET6_ADDRSTRLEN];
 	size_t kept = 0;
@@ -30,8 +31,7 @@ void core_resolv_conf(const struct nsnet_addr *dns, size_t n_dns, int verbose, s
 	}
 	f = fopen("/etc/resolv.conf", "re");
 	if (!f) {
-		if (verbose)
-			fprintf(stderr, "nsnet: no /etc/resolv.conf on the host; namespace gets none (use --dns)\n");
+		op_note(o, 1, "no /etc/resolv.conf on the host; namespace gets none (use --dns)");
 		return;
 	}
 	while (fgets(line, sizeof(line), f)) {
@@ -49,9 +49,8 @@ void core_resolv_conf(const struct nsnet_addr *dns, size_t n_dns, int verbose, s
 		if (strcmp(word, "nameserver") || nsnet_addr_parse(value, &a, NULL) < 0)
 			continue;
 		if (resolv_is_loopback(&a)) {
-			if (verbose)
-				fprintf(stderr, "nsnet: skipping host nameserver %s: a loopback resolver is not reachable from a namespace (use --dns)\n",
-					value);
+			op_note(o, 1, "skipping host nameserver %s: a loopback resolver is not reachable from a namespace (use --dns)",
+				value);
 			continue;
 		}
 		if (kept++ < NSNET_MAX_DNS)
@@ -63,7 +62,6 @@ void core_resolv_conf(const struct nsnet_addr *dns, size_t n_dns, int verbose, s
 		out->len = 0;
 		if (out->s)
 			out->s[0] = '\0';
-		if (verbose)
-			fprintf(stderr, "nsnet: the host has no nameserver a namespace can reach; no resolv.conf written (use --dns)\n");
+		op_note(o, 1, "the host has no nameserver a namespace can reach; no resolv.conf written (use --dns)");
 	}
 }

@@ -195,9 +195,8 @@ int core_sandbox_gc(const struct nsnet_opts *o, const char *net, char *const *va
 		if (!nss[i].cid[0] || nss[i].n_att != 1 || strcmp(nss[i].att[0].net, net) ||
 		    sandbox_valid(&nss[i], valid, n_valid))
 			continue;
-		if (o->verbose)
-			fprintf(stderr, "nsnet: gc: container %s (%s) is not a valid attachment: removing it\n", nss[i].cid,
-				nss[i].att[0].ifname);
+		op_note(o, 1, "gc: container %s (%s) is not a valid attachment: removing it", nss[i].cid,
+			nss[i].att[0].ifname);
 		/* Each removal is best effort; go on with the others and report the first error. */
 		{
 			struct nsnet_err e1;

@@ -51,8 +51,8 @@ void vip_flush_removed(struct op *op, const struct nsnet_vip *old, const struct 
 		for (size_t k = 0; new && k < new->n_backends && !kept; k++)
 			kept = nsnet_addr_equal(&new->backend[k].ep.addr, &b->addr) && new->backend[k].ep.port == b->port;
 		if (!kept && op_conntrack_flush(op, old->proto, &old->vip.addr, old->vip.port, &b->addr, b->port,
-						&ignored) < 0 && op->opts->verbose)
-			fprintf(stderr, "nsnet: warning: %s\n", ignored.msg);
+						&ignored) < 0)
+			op_note(op->opts, 1, "warning: %s", ignored.msg);
 	}
 }
 

@@ -7,6 +7,7 @@
 
 #include "firewall/fw.h"
 #include "firewall/guard.h"
+#include "firewall/nft_schema.h"
 #include "model/service.h"
 
 /*
@@ -29,10 +30,10 @@ static void nft_teardown(struct strbuf *out)
 
 static int nft_network_chains(const struct nsnet_network *net, char names[4][NSNET_NAME_MAX + 16])
 {
-	snprintf(names[0], sizeof(names[0]), "in-%s", net->name);
-	snprintf(names[1], sizeof(names[1]), "out-%s", net->name);
-	snprintf(names[2], sizeof(names[2]), "nat-%s", net->name);
-	snprintf(names[3], sizeof(names[3]), "natout-%s", net->name);
+	static const enum nft_net_chain which[4] = { NFT_NET_IN, NFT_NET_OUT, NFT_NET_NAT, NFT_NET_NATOUT };
+
+	for (size_t i = 0; i < 4; i++)
+		snprintf(names[i], sizeof(names[i]), "%s", nft_chain_net(which[i], net->name).s);
 	return 4;
 }
 
@@ -40,13 +41,13 @@ static bool nft_vip_chain(const struct nsnet_vip *v, char *buf, size_t len)
 {
 	if (!v->affinity)
 		return false;
-	snprintf(buf, len, "vip-%u", v->id);
+	snprintf(buf, len, "%s", nft_chain_vip(v->id).s);
 	return true;
 }
 
 static void nft_port_chain(const struct nsnet_port *p, char *buf, size_t len)
 {
-	snprintf(buf, len, "pub-%u", p->id);
+	snprintf(buf, len, "%s", nft_chain_pub(p->id).s);
 }
 
 /* nft text needs no planning: it is echoed line by line and committed as one libnftables run. */

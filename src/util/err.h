@@ -14,7 +14,7 @@
 /*
  * A failing function writes one message naming the object and the bad value, and the
  * positive errno in @code. Callers may prepend one piece of context with nsnet_err_prefix().
- * Only the CLI prints it, once.
+ * Only the CLI prints it, once (the CNI front end as its error JSON).
  */
 struct nsnet_err {
 	int code;

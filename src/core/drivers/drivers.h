@@ -14,7 +14,7 @@
  * generic code (network.c, attach.c) plans names, addresses and firewall rules for every network
  * alike and asks the driver only for the kernel objects that differ: the network's own link and
  * how one attachment's host end joins it. A driver's steps go through op_* functions, so they
- * print for --dry-run and push their undo like every other step, in the order they are called.
+ * echo for --dry-run and push their undo like every other step, in the order they are called.
  * A new kind of network (vxlan, routed) is one more file here and one line in drivers.c; nothing
  * in attach/detach changes.
  */
