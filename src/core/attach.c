@@ -11,6 +11,7 @@
 #include "core/services.h"
 #include "firewall/guard.h"
 #include "ipam/ipam.h"
+#include "kernel/link.h"
 #include "kernel/netns.h"
 
 /* The first "ethN" not used by an attachment of @ns. */
@@ -40,6 +41,50 @@ static bool attach_has_default(struct op *op, const struct nsnet_namespace *ns, 
 			return true;
 	}
 	return false;
+}
+
+/*
+ * The host end's name: names_host_veth() of (namespace, network), or on a collision the same of
+ * ("NS#k", network) for k = 1, 2, ... ('#' is no valid name character, so no namespace has these
+ * inputs): the first name no attachment record holds and no link holds, unless that link carries
+ * this state dir's mark (a leftover op_veth_add() replaces). Distinct namespaces can hash to one
+ * name (issue 18, item 5); a link that is not ours is never touched. The attachment records the name.
+ */
+static int attach_host_name(struct op *op, const struct nsnet_namespace *ns, const char *net, char *out,
+			    struct nsnet_err *err)
+{
+	struct nsnet_namespace *nss = NULL;
+	char mark[OP_MARK_MAX] = "", key[NSNET_NAME_MAX + 16];
+	struct nl *nl;
+	int n, r;
+
+	/* An unreadable record is reported by check; the kernel's links still keep us off taken names. */
+	if ((n = rec_namespaces_load(op, &nss, NULL)) < 0)
+		n = 0;
+	if ((r = op_owner_mark(op, false, mark, err)) < 0 && r != -ENOENT)
+		goto out;
+	if ((r = op_nl(op, NULL, &nl, err)) < 0)
+		goto out;
+	for (unsigned int k = 0; k < 100; k++) {
+		struct link_info li;
+		bool taken = false;
+
+		snprintf(key, sizeof(key), k ? "%s#%u" : "%s", ns->name, k);
+		names_host_veth(key, net, out);
+		for (int i = 0; i < n && !taken; i++)
+			for (size_t a = 0; a < nss[i].n_att; a++)
+				taken |= !strcmp(nss[i].att[a].host_ifname, out);
+		if (!taken && link_get(nl, out, &li, NULL) == 0 && op_link_owner(&li, mark) != LINK_OURS)
+			taken = true;
+		if (!taken) {
+			r = 0;
+			goto out;
+		}
+	}
+	r = nsnet_err_set(err, EEXIST, "namespace %s: no free host-side veth name for network %s", ns->name, net);
+out:
+	free(nss);
+	return r;
 }
 
 int attach_plan(struct op *op, const struct nsnet_namespace *ns, const struct attach_req *req,
@@ -72,7 +117,8 @@ int attach_plan(struct op *op, const struct nsnet_namespace *ns, const struct at
 	} else {
 		attach_next_ifname(ns, p->att.ifname);
 	}
-	names_host_veth(ns->name, req->net, p->att.host_ifname);
+	if ((r = attach_host_name(op, ns, req->net, p->att.host_ifname, err)) < 0)
+		return r;
 
 	/* Requested addresses: one per family, each in one of the network's subnets. */
 	for (i = 0; i < req->n_ips; i++) {
