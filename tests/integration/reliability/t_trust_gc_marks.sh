@@ -22,7 +22,7 @@ ip link set nsnet-other alias nsnet:0123456789abcdef
 ip link add nv00000000 type veth peer name nv00000001
 ip link set nv00000000 alias "$mark"
 
-out=$(run_ok "$NSNET" check) || true
+out=$("$NSNET" check 2>&1) && fail "check found no difference: $out"
 assert_match "$out" "link nv00000000 carries this state dir's mark but no record owns it" "check: marked leftover"
 assert_no_match "$out" "nv12345678|nvdeadbeef|nsnet-mine|nsnet-other" "check: unmarked or foreign links"
 
