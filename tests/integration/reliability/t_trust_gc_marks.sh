@@ -7,14 +7,20 @@
 
 run_ok "$NSNET" network create l4 --subnet 10.3.0.0/24 --bridge nv12345678 >/dev/null
 run_ok "$NSNET" ns add a --net l4 >/dev/null
+# A user's links with nsnet-like names, no mark.
+ip link add nvdeadbeef type veth peer name nvdeadbeee
+ip link add nsnet-mine type bridge
+# gc with only unmarked look-alikes: none of them is nsnet's.
+out=$(run_ok "$NSNET" gc)
+assert_no_match "$out" "nv12345678|nvdeadbeef|nvdeadbeee|nsnet-mine" "first gc output"
+for l in nv12345678 nvdeadbeef nvdeadbeee nsnet-mine; do
+	ip link show dev "$l" >/dev/null 2>&1 || fail "gc removed link $l, which carries no mark"
+done
 mark=$(jq -r '"nsnet:" + .id' "$STATE_DIR/ids/owner.json")
 assert_match "$mark" '^nsnet:[0-9a-f]{16}$' "owner mark"
 assert_match "$(ip -d link show dev nv12345678)" "alias $mark" "the bridge carries the mark"
 assert_match "$(ip -d link show dev "$(ns_host_ifname a l4)")" "alias $mark" "the host veth carries the mark"
 
-# A user's links with nsnet-like names, no mark.
-ip link add nvdeadbeef type veth peer name nvdeadbeee
-ip link add nsnet-mine type bridge
 # One with another mark: another state dir's.
 ip link add nsnet-other type bridge
 ip link set nsnet-other alias nsnet:0123456789abcdef
