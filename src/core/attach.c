@@ -11,6 +11,7 @@
 #include "core/services.h"
 #include "firewall/guard.h"
 #include "ipam/ipam.h"
+#include "kernel/link.h"
 #include "kernel/netns.h"
 
 /* The first "ethN" not used by an attachment of @ns. */
@@ -40,6 +41,64 @@ static bool attach_has_default(struct op *op, const struct nsnet_namespace *ns, 
 			return true;
 	}
 	return false;
+}
+
+/*
+ * The host end's name and the guest's MAC: names_host_veth() and names_guest_mac() of (namespace,
+ * network), or on a collision the same of ("NS#k", network) for k = 1, 2, ... ('#' is no valid
+ * name character, so no namespace has these inputs). Distinct namespaces can hash alike (issue
+ * 18, item 5), and then both names and MACs collide. Taken: a name an attachment record holds, a
+ * name a link holds unless that link carries this state dir's mark and no record (a leftover
+ * op_veth_add() replaces), a MAC an attachment of the same network has. A link that is not ours is
+ * never touched. Both are recorded in the attachment (the MAC as mac_set when k > 0).
+ */
+static int attach_names(struct op *op, const struct nsnet_namespace *ns, const char *net,
+			struct nsnet_attachment *att, struct nsnet_err *err)
+{
+	struct nsnet_namespace *nss = NULL;
+	char mark[OP_MARK_MAX] = "", key[NSNET_NAME_MAX + 16];
+	struct nl *nl;
+	int n, r;
+
+	/* An unreadable record is reported by check; the kernel's links still keep us off taken names. */
+	if ((n = rec_namespaces_load(op, &nss, NULL)) < 0)
+		n = 0;
+	if ((r = op_owner_mark(op, false, mark, err)) < 0 && r != -ENOENT)
+		goto out;
+	if ((r = op_nl(op, NULL, &nl, err)) < 0)
+		goto out;
+	for (unsigned int k = 0; k < 100; k++) {
+		unsigned char mac[6], other[6];
+		struct link_info li;
+		bool taken = false;
+
+		snprintf(key, sizeof(key), k ? "%s#%u" : "%s", ns->name, k);
+		names_host_veth(key, net, att->host_ifname);
+		names_guest_mac(key, net, mac);
+		for (int i = 0; i < n && !taken; i++) {
+			for (size_t a = 0; a < nss[i].n_att; a++) {
+				taken |= !strcmp(nss[i].att[a].host_ifname, att->host_ifname);
+				if (strcmp(nss[i].name, ns->name) && !strcmp(nss[i].att[a].net, net)) {
+					attach_mac(nss[i].name, &nss[i].att[a], other);
+					taken |= !memcmp(other, mac, 6);
+				}
+			}
+		}
+		if (!taken && link_get(nl, att->host_ifname, &li, NULL) == 0 && op_link_owner(&li, mark) != LINK_OURS)
+			taken = true;
+		if (taken)
+			continue;
+		if (k) {
+			att->mac_set = true;
+			memcpy(att->mac, mac, 6);
+		}
+		r = 0;
+		goto out;
+	}
+	r = nsnet_err_set(err, EEXIST, "namespace %s: no free host-side veth name for network %s", ns->name, net);
+out:
+	free(nss);
+	return r;
 }
 
 int attach_plan(struct op *op, const struct nsnet_namespace *ns, const struct attach_req *req,
@@ -72,7 +131,8 @@ int attach_plan(struct op *op, const struct nsnet_namespace *ns, const struct at
 	} else {
 		attach_next_ifname(ns, p->att.ifname);
 	}
-	names_host_veth(ns->name, req->net, p->att.host_ifname);
+	if ((r = attach_names(op, ns, req->net, &p->att, err)) < 0)
+		return r;
 
 	/* Requested addresses: one per family, each in one of the network's subnets. */
 	for (i = 0; i < req->n_ips; i++) {

@@ -86,6 +86,8 @@ int core_check(const struct nsnet_opts *o, struct nsnet_findings *fs, struct nsn
 	struct link_list links = { 0 };
 	char **chains = NULL, **journals = NULL, **elems = NULL, path[PATH_MAX + 16];
 	int n_nets = 0, n_ns = 0, n_v = 0, n_p = 0, n_ch = 0, n_j = 0, n_el = 0, r, diffs = 0;
+	char mark[OP_MARK_MAX] = "";
+	bool foreign = false;	/* another state dir's links are here: the shared firewall is partly its */
 	struct nl *nl;
 	struct op op;
 
@@ -197,24 +199,25 @@ int core_check(const struct nsnet_opts *o, struct nsnet_findings *fs, struct nsn
 		}
 		leases_free(&l);
 	}
+	/* Only a link with this state dir's mark is nsnet's; its name proves nothing (docs/reliability.md). */
+	if ((r = op_owner_mark(&op, false, mark, err)) < 0 && r != -ENOENT)
+		goto out;
 	for (size_t i = 0; i < links.n; i++) {
 		const struct link_info *li = &links.v[i];
-		bool owned = false, ours = false;
+		enum op_link_owner who = op_link_owner(li, mark);
+		bool owned = false;
 
-		if (names_is_host_veth(li->name)) {
-			ours = true;
-			for (int k = 0; k < n_ns; k++)
-				for (size_t a = 0; a < nss[k].n_att; a++)
-					owned |= !strcmp(nss[k].att[a].host_ifname, li->name);
-		} else if (!strncmp(li->name, NSNET_BRIDGE_PREFIX, strlen(NSNET_BRIDGE_PREFIX)) &&
-			   !strcmp(li->kind, "bridge")) {
-			ours = true;
-			for (int k = 0; k < n_nets; k++)
-				owned |= !strcmp(nets[k].bridge, li->name);
-		}
-		if (ours && !owned)
-			DIFF("link-stray", check_obj("link", "%s", li->name), "link %s looks like nsnet's but no record owns it",
-			     li->name);
+		foreign |= who == LINK_OTHER;
+		if (who != LINK_OURS)
+			continue;
+		for (int k = 0; k < n_ns; k++)
+			for (size_t a = 0; a < nss[k].n_att; a++)
+				owned |= !strcmp(nss[k].att[a].host_ifname, li->name);
+		for (int k = 0; k < n_nets; k++)
+			owned |= !strcmp(nets[k].bridge, li->name);
+		if (!owned)
+			DIFF("link-stray", check_obj("link", "%s", li->name),
+			     "link %s carries this state dir's mark but no record owns it", li->name);
 	}
 	if (op.fw->svc_elements && n_v > 0 && (n_el = op.fw->svc_elements(&elems, err)) < 0) {
 		r = n_el;
@@ -259,14 +262,14 @@ int core_check(const struct nsnet_opts *o, struct nsnet_findings *fs, struct nsn
 		diffs += check_dup_ids(fs, "port", "published port", ids, n_p);
 		free(ids);
 	}
-	if (n_nets == 0 && fw_nft_guard_table_exists() == 1)
+	if (n_nets == 0 && !foreign && fw_nft_guard_table_exists() == 1)
 		DIFF("table-stray", "table/bridge " NSNET_NFT_TABLE, "nft table bridge %s exists with no network recorded",
 		     NSNET_NFT_TABLE);
 	if (n_nets > 0 && fw_nft_guard_table_exists() != 1)
 		DIFF("table-missing", "table/bridge " NSNET_NFT_TABLE, "nft table bridge %s (anti-spoofing) is missing",
 		     NSNET_NFT_TABLE);
 	/* The chains listed above are the backend's rules: none means there are none (one dump, not two). */
-	if (n_nets + n_v + n_p == 0 && n_ch > 0)
+	if (n_nets + n_v + n_p == 0 && n_ch > 0 && !foreign)
 		DIFF("rules-stray", check_obj("rules", "%s", op.fw->name),
 		     "%s rules of nsnet exist with no network, VIP or port recorded", op.fw->name);
 	if (n_nets + n_v + n_p > 0 && n_ch == 0)
@@ -274,7 +277,7 @@ int core_check(const struct nsnet_opts *o, struct nsnet_findings *fs, struct nsn
 		     op.fw->name);
 	/* Rules of the other backend left behind (say, by a switch after a crash). */
 	for (size_t b = 0; fw_backends[b]; b++)
-		if (fw_backends[b] != op.fw && fw_backends[b]->exists(NULL) == 1)
+		if (fw_backends[b] != op.fw && !foreign && fw_backends[b]->exists(NULL) == 1)
 			DIFF("rules-other-backend", "rules/other-backend",
 			     "%s rules of nsnet exist, but this state dir uses %s (nsnet gc removes them)",
 			     fw_backends[b]->name, op.fw->name);

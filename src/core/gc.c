@@ -103,6 +103,8 @@ int core_gc(const struct nsnet_opts *o, struct nsnet_findings *fs, struct nsnet_
 	struct nsnet_vip *vips = NULL;
 	struct nsnet_port *ports = NULL;
 	int n_nets = 0, n_ns = 0, n_ln = 0, n_v = 0, n_p = 0, r, repairs = 0;
+	char mark[OP_MARK_MAX] = "";
+	bool foreign = false;	/* links of another state dir exist */
 	struct nl *nl;
 	struct op op;
 
@@ -200,23 +202,26 @@ int core_gc(const struct nsnet_opts *o, struct nsnet_findings *fs, struct nsnet_
 			goto out;
 	}
 
-	/* 3. Links carrying nsnet's marks that no record owns. */
+	/*
+	 * 3. Links carrying this state dir's mark that no record owns. A name alone proves nothing:
+	 * an unmarked link is the host's or a user's, a link with another mark another state dir's.
+	 */
+	if ((r = op_owner_mark(&op, false, mark, err)) < 0 && r != -ENOENT)
+		goto out;
 	for (size_t i = 0; i < links.n; i++) {
 		const struct link_info *li = &links.v[i];
+		enum op_link_owner who = op_link_owner(li, mark);
 		char obj[IFNAMSIZ + 8];
 		bool owned = false;
 
-		if (names_is_host_veth(li->name)) {
-			for (int k = 0; k < n_ns && !owned; k++)
-				for (size_t a = 0; a < nss[k].n_att; a++)
-					owned |= !strcmp(nss[k].att[a].host_ifname, li->name);
-		} else if (!strncmp(li->name, NSNET_BRIDGE_PREFIX, strlen(NSNET_BRIDGE_PREFIX)) &&
-			   !strcmp(li->kind, "bridge")) {
-			for (int k = 0; k < n_nets; k++)
-				owned |= !strcmp(nets[k].bridge, li->name);
-		} else {
+		foreign |= who == LINK_OTHER;
+		if (who != LINK_OURS)
 			continue;
-		}
+		for (int k = 0; k < n_ns && !owned; k++)
+			for (size_t a = 0; a < nss[k].n_att; a++)
+				owned |= !strcmp(nss[k].att[a].host_ifname, li->name);
+		for (int k = 0; k < n_nets && !owned; k++)
+			owned |= !strcmp(nets[k].bridge, li->name);
 		if (owned)
 			continue;
 		snprintf(obj, sizeof(obj), "link/%s", li->name);
@@ -298,7 +303,13 @@ int core_gc(const struct nsnet_opts *o, struct nsnet_findings *fs, struct nsnet_
 		repairs++;
 	}
 
-	/* 6. The firewall: rebuilt from the records in one transaction, so it matches them exactly. */
+	/*
+	 * 6. The firewall: rebuilt from the records in one transaction, so it matches them exactly.
+	 * With nothing recorded here while another state dir's links exist, the tables are that state
+	 * dir's (one state dir per network namespace, docs/reliability.md): left alone.
+	 */
+	if (n_nets == 0 && n_v == 0 && n_p == 0 && foreign)
+		goto done;
 	if (n_nets == 0 && fw_nft_guard_table_exists() == 1) {
 		findings_add(fs, "table-stray", NULL, "table/bridge " NSNET_NFT_TABLE, NULL,
 			     "removing nft table bridge %s: no network remains", NSNET_NFT_TABLE);
@@ -354,6 +365,7 @@ int core_gc(const struct nsnet_opts *o, struct nsnet_findings *fs, struct nsnet_
 		if (r < 0 || (r = op_guard_purge_stale(&op)) < 0)
 			goto out;
 	}
+done:
 	r = repairs;
 	if (fs->oom)
 		r = nsnet_err_set(err, ENOMEM, "gc: out of memory listing its repairs");

@@ -69,6 +69,10 @@ struct op_ns {
 	struct nl nl;
 };
 
+/* "nsnet:" + the 16 hex digits of record ids/owner: the alias every link nsnet makes carries. */
+#define OP_MARK_PREFIX "nsnet:"
+#define OP_MARK_MAX 24
+
 struct op {
 	const struct nsnet_opts *opts;
 	struct timespec t0;	/* start, for -vv timings */
@@ -89,6 +93,7 @@ struct op {
 	char rejected_why[512];	/* why the first was refused */
 	unsigned int fault_at, steps;	/* NSNET_FAULT (test builds) */
 	struct rec_cache *cache;	/* records parsed once per operation (core/records.c) */
+	char mark[OP_MARK_MAX];	/* this state dir's link mark, "" until op_owner_mark() read it */
 };
 
 /*
@@ -123,6 +128,22 @@ int op_netns_fd(struct op *op, const char *ns, struct nsnet_err *err);
  */
 int op_netns_path(struct op *op, const char *ns, const char *path, unsigned long long *dev,
 		  unsigned long long *ino, struct nsnet_err *err);
+
+/*
+ * This state dir's ownership mark into @out: OP_MARK_PREFIX and the random id of record
+ * ids/owner, made on first use when @create (a writing operation), validated when read.
+ * Returns 0, -ENOENT (no id yet and not @create) or -errno.
+ */
+int op_owner_mark(struct op *op, bool create, char out[OP_MARK_MAX], struct nsnet_err *err);
+
+/* Whose is link @li, by its mark (@mine: op_owner_mark()'s, "" when there is none)? */
+struct link_info;
+enum op_link_owner {
+	LINK_UNMARKED,	/* no nsnet mark: not nsnet's, whatever its name */
+	LINK_OURS,	/* this state dir's */
+	LINK_OTHER,	/* another state dir's */
+};
+enum op_link_owner op_link_owner(const struct link_info *li, const char *mine);
 
 /* Steps. All return 0 or -errno; in dry-run mode they only echo (op_echo). */
 int op_netns_add(struct op *op, const char *ns, struct nsnet_err *err);

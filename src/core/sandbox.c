@@ -274,17 +274,30 @@ int sandbox_release(struct op *op, struct nsnet_namespace *ns, bool later, int *
  */
 static int sandbox_leftover(struct op *op, const char *name, const char *net, struct nsnet_err *err)
 {
-	char host[IFNAMSIZ];
+	struct nsnet_namespace *nss = NULL;
+	char host[IFNAMSIZ], mark[OP_MARK_MAX] = "";
 	struct link_info li;
+	bool held = false;
 	struct nl *nl;
-	int r;
+	int r, n;
 
 	names_host_veth(name, net, host);
 	if ((r = op_nl(op, NULL, &nl, err)) < 0)
 		return r;
 	if (link_get(nl, host, &li, NULL) < 0)
 		return 0;
-	return op_link_del(op, NULL, host, err);
+	/* Only a link of this state dir that no record holds (another container's name may hash alike). */
+	if ((r = op_owner_mark(op, false, mark, err)) < 0 && r != -ENOENT)
+		return r;
+	if (op_link_owner(&li, mark) != LINK_OURS)
+		return 0;
+	if ((n = rec_namespaces_load(op, &nss, err)) < 0)
+		return n;
+	for (int i = 0; i < n; i++)
+		for (size_t a = 0; a < nss[i].n_att; a++)
+			held |= !strcmp(nss[i].att[a].host_ifname, host);
+	free(nss);
+	return held ? 0 : op_link_del(op, NULL, host, err);
 }
 
 int core_sandbox_add(const struct nsnet_opts *o, const struct sandbox_req *req, struct sandbox_result *res,

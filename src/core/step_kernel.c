@@ -9,6 +9,7 @@
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -75,8 +76,96 @@ int op_netns_del(struct op *op, const char *ns, struct nsnet_err *err)
 	return r == -ENOENT ? 0 : r;
 }
 
+/* An owner id: exactly 16 lowercase hex digits (the record is read as untrusted input). */
+static bool op_owner_id_ok(const char *id)
+{
+	return strlen(id) == 16 && strspn(id, "0123456789abcdef") == 16;
+}
+
+int op_owner_mark(struct op *op, bool create, char out[OP_MARK_MAX], struct nsnet_err *err)
+{
+	json_t *j = NULL, *id;
+	uint8_t rnd[8];
+	char hex[17];
+	int r;
+
+	if (op->mark[0]) {
+		memcpy(out, op->mark, OP_MARK_MAX);
+		return 0;
+	}
+	r = state_read(&op->st, STATE_IDS, "owner", &j, err);
+	if (r == 0) {
+		id = json_object_get(j, "id");
+		if (!json_is_string(id) || !op_owner_id_ok(json_string_value(id))) {
+			json_decref(j);
+			return nsnet_err_set(err, EINVAL, "record %s/owner: bad \"id\", expected 16 lowercase hex digits",
+					     STATE_IDS);
+		}
+		snprintf(op->mark, sizeof(op->mark), OP_MARK_PREFIX "%s", json_string_value(id));
+		json_decref(j);
+	} else if (r == -ENOENT && create && !op->opts->dry_run) {
+		if (getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd))
+			return nsnet_err_set(err, errno ? errno : EIO, "owner id: getrandom failed");
+		for (size_t i = 0; i < sizeof(rnd); i++)
+			snprintf(hex + 2 * i, 3, "%02x", rnd[i]);
+		if (!(j = json_pack("{s:s}", "id", hex)))
+			return nsnet_err_set(err, ENOMEM, "out of memory");
+		r = state_write(&op->st, STATE_IDS, "owner", j, err);
+		json_decref(j);
+		if (r < 0)
+			return r;
+		snprintf(op->mark, sizeof(op->mark), OP_MARK_PREFIX "%s", hex);
+	} else {
+		return r;
+	}
+	memcpy(out, op->mark, OP_MARK_MAX);
+	return 0;
+}
+
+enum op_link_owner op_link_owner(const struct link_info *li, const char *mine)
+{
+	if (strncmp(li->alias, OP_MARK_PREFIX, strlen(OP_MARK_PREFIX)) || !op_owner_id_ok(li->alias + strlen(OP_MARK_PREFIX)))
+		return LINK_UNMARKED;
+	return mine && *mine && !strcmp(li->alias, mine) ? LINK_OURS : LINK_OTHER;
+}
+
+/*
+ * One state dir per network namespace (docs/reliability.md, "Trust boundaries"): the firewall
+ * tables are shared, so a second state dir would rebuild or drop the first one's rules. A link
+ * carrying another state dir's mark means another state dir holds objects here: refuse.
+ */
+static int op_other_owner(struct nl *nl, const char *mine, struct nsnet_err *err)
+{
+	struct link_list links;
+	int r;
+
+	if ((r = link_list_dump(nl, &links, err)) < 0)
+		return r;
+	for (size_t i = 0; i < links.n; i++) {
+		if (op_link_owner(&links.v[i], mine) != LINK_OTHER)
+			continue;
+		r = nsnet_err_set(err, EBUSY,
+				  "link %s belongs to another nsnet state dir (%s): one state dir per network namespace",
+				  links.v[i].name, links.v[i].alias);
+		break;
+	}
+	link_list_free(&links);
+	return r;
+}
+
+/* Mark link @name as this state dir's; the creation step is already applied, so a failure rolls it back. */
+static int op_link_mark(struct nl *nl, const char *name, const char *mark, struct nsnet_err *err)
+{
+	int r = link_set_alias(nl, name, mark, err);
+
+	if (r < 0)
+		nsnet_err_prefix(err, "mark link %s", name);
+	return r;
+}
+
 int op_bridge_add(struct op *op, const struct nsnet_network *net, struct nsnet_err *err)
 {
+	char mark[OP_MARK_MAX];
 	unsigned int h = names_hash(NAMES_FNV_INIT, net->bridge, strlen(net->bridge));
 	/* Locally administered, unicast, derived from the name: stable across re-creation. */
 	uint8_t mac[6] = { 0x02, 0x6e, (uint8_t)(h >> 24), (uint8_t)(h >> 16), (uint8_t)(h >> 8),
@@ -88,7 +177,8 @@ int op_bridge_add(struct op *op, const struct nsnet_network *net, struct nsnet_e
 		net->bridge, net->mtu, mac[0], mac[1], mac[2], mac[3], mac[4], mac[5]);
 	if (op->opts->dry_run)
 		return 0;
-	if ((r = op_nl(op, NULL, &nl, err)) < 0)
+	if ((r = op_nl(op, NULL, &nl, err)) < 0 || (r = op_owner_mark(op, true, mark, err)) < 0 ||
+	    (r = op_other_owner(nl, mark, err)) < 0)
 		return r;
 	if ((r = op_push(op, UNDO_LINK_DEL, "", net->bridge, NULL, NULL, err)) < 0)
 		return r;
@@ -101,13 +191,14 @@ int op_bridge_add(struct op *op, const struct nsnet_network *net, struct nsnet_e
 		return r;
 	}
 	op_applied(op);
-	return 0;
+	return op_link_mark(nl, net->bridge, mark, err);
 }
 
 int op_veth_add(struct op *op, const char *host_if, const char *bridge, const char *ns,
 		const char *peer_if, const uint8_t *peer_mac, unsigned int mtu, struct nsnet_err *err)
 {
 	struct link_info br, old;
+	char mark[OP_MARK_MAX];
 	struct nl *nl;
 	int r, fd;
 
@@ -116,7 +207,7 @@ int op_veth_add(struct op *op, const char *host_if, const char *bridge, const ch
 		peer_mac[5], mtu, ns);
 	if (op->opts->dry_run)
 		return 0;
-	if ((r = op_nl(op, NULL, &nl, err)) < 0)
+	if ((r = op_nl(op, NULL, &nl, err)) < 0 || (r = op_owner_mark(op, true, mark, err)) < 0)
 		return r;
 	if ((fd = op_netns_fd(op, ns, err)) < 0)
 		return fd;
@@ -128,10 +219,15 @@ int op_veth_add(struct op *op, const char *host_if, const char *bridge, const ch
 	/*
 	 * The host end's name is derived from (namespace, network), so a namespace removed a moment
 	 * ago may still hold it while the kernel tears that namespace down. Callers made sure no
-	 * record owns the name, so what is there is such a leftover: remove it.
+	 * record owns the name, so a link there carrying this state dir's mark is such a leftover:
+	 * remove it. Anything else of that name is not ours to touch.
 	 */
-	if (link_get(nl, host_if, &old, NULL) == 0)
+	if (link_get(nl, host_if, &old, NULL) == 0) {
+		if (op_link_owner(&old, mark) != LINK_OURS)
+			return nsnet_err_set(err, EEXIST, "host end %s exists and is not this state dir's: left alone",
+					     host_if);
 		link_del(nl, host_if, NULL);
+	}
 	if ((r = op_push(op, UNDO_LINK_DEL, "", host_if, NULL, NULL, err)) < 0)
 		return r;
 	r = link_add_veth(nl, host_if, br.ifindex, peer_if, peer_mac, fd, mtu, err);
@@ -141,7 +237,7 @@ int op_veth_add(struct op *op, const char *host_if, const char *bridge, const ch
 		return r;
 	}
 	op_applied(op);
-	return 0;
+	return op_link_mark(nl, host_if, mark, err);
 }
 
 int op_link_del(struct op *op, const char *ns, const char *ifname, struct nsnet_err *err)

@@ -107,6 +107,17 @@ int link_configure(struct nl *nl, const char *name, bool hairpin, struct nsnet_e
 	return nl_request(nl, nlh, NULL, NULL, err);
 }
 
+int link_set_alias(struct nl *nl, const char *name, const char *alias, struct nsnet_err *err)
+{
+	char buf[LINK_BUF] __attribute__((aligned(NLMSG_ALIGNTO)));
+	struct ifinfomsg *ifm;
+	struct nlmsghdr *nlh = link_msg(buf, RTM_NEWLINK, 0, &ifm);
+
+	mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
+	mnl_attr_put_strz(nlh, IFLA_IFALIAS, alias);
+	return nl_request(nl, nlh, NULL, NULL, err);
+}
+
 int link_set_up(struct nl *nl, const char *name, struct nsnet_err *err)
 {
 	char buf[LINK_BUF] __attribute__((aligned(NLMSG_ALIGNTO)));
@@ -182,6 +193,12 @@ static int link_parse_attr(const struct nlattr *attr, void *data)
 	case IFLA_ADDRESS:
 		if (mnl_attr_get_payload_len(attr) == 6)
 			memcpy(li->mac, mnl_attr_get_payload(attr), 6);
+		break;
+	case IFLA_IFALIAS:
+		/* Not always NUL-terminated on the wire: copy by length; a longer alias is not nsnet's. */
+		if (mnl_attr_get_payload_len(attr) < sizeof(li->alias))
+			snprintf(li->alias, sizeof(li->alias), "%.*s", (int)mnl_attr_get_payload_len(attr),
+				 (const char *)mnl_attr_get_payload(attr));
 		break;
 	case IFLA_LINKINFO:
 		if (mnl_attr_validate(attr, MNL_TYPE_NESTED) == 0)

@@ -17,6 +17,7 @@ struct link_info {
 	unsigned int mtu;
 	bool up;
 	uint8_t mac[6];		/* IFLA_ADDRESS (zero when the link has none) */
+	char alias[64];		/* IFLA_IFALIAS ("" when none): nsnet's ownership mark (core/step_kernel.c) */
 };
 
 /*
@@ -46,6 +47,9 @@ int link_add_veth(struct nl *nl, const char *name, int master_ifindex, const cha
  * reaching itself through a VIP needs when the host bridges with netfilter. Returns 0 or -errno.
  */
 int link_configure(struct nl *nl, const char *name, bool hairpin, struct nsnet_err *err);
+
+/* Set the alias (IFLA_IFALIAS, `ip link set NAME alias TEXT`) of link @name. Returns 0 or -errno. */
+int link_set_alias(struct nl *nl, const char *name, const char *alias, struct nsnet_err *err);
 
 /* Set link @name up. Returns 0 or -errno. */
 int link_set_up(struct nl *nl, const char *name, struct nsnet_err *err);

@@ -32,6 +32,7 @@ fi
 
 # A leftover link with nsnet's mark, a namespace deleted behind nsnet's back, lost firewall rules.
 ip link add nv00000000 type veth peer name nv00000001
+ip link set nv00000000 alias "$(jq -r '"nsnet:" + .id' "$STATE_DIR/ids/owner.json")"
 ip netns del b
 if [ "$NSNET_BACKEND" = iptables ]; then
 	# Every nsnet chain and jump gone, as if someone ran iptables -F / -X by hand.
@@ -53,7 +54,7 @@ fi
 rc=0
 out=$("$NSNET" check 2>&1) || rc=$?
 assert_eq "$rc" "1" "check exit status with differences"
-assert_match "$out" "link nv00000000 looks like nsnet's but no record owns it" "check: stray link"
+assert_match "$out" "link nv00000000 carries this state dir's mark but no record owns it" "check: stray link"
 assert_match "$out" "namespace b: recorded but gone" "check: vanished namespace"
 assert_match "$out" "$lost_table" "check: lost table"
 assert_match "$out" "$lost_net" "check: lost network chain"

@@ -64,6 +64,7 @@ run_fail_status 2 "not with --dry-run" "$NSNET" --dry-run gc --json
 ip link del "$(ns_host_ifname a lan)"
 ip netns del b
 ip link add nv00000000 type veth peer name nv00000001
+ip link set nv00000000 alias "$(jq -r '"nsnet:" + .id' "$STATE_DIR/ids/owner.json")"	# this state dir's mark
 jq '.name = "ghost"' "$STATE_DIR/namespaces/a.json" >"$STATE_DIR/namespaces/ghost.json"
 
 jrun 1 "$NSNET" check --json

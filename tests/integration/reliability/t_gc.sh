@@ -1,8 +1,9 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
 # gc removes what a crash or a hand-made change left: a namespace deleted behind nsnet's back
-# (its record and its lease), an nsnet-named veth and bridge that no record explains. It keeps
-# everything that is in use and everything that is not nsnet's, and a second gc changes nothing.
+# (its record and its lease), a veth and a bridge carrying this state dir's mark that no record
+# explains. It keeps everything that is in use and everything that is not nsnet's (no mark, whatever
+# its name: t_trust_gc_marks.sh), and a second gc changes nothing.
 . "$(dirname "$0")/../lib/lib.sh"
 
 run_ok "$NSNET" network create lan --subnet 10.0.0.0/24 >/dev/null
@@ -13,8 +14,11 @@ assert_eq "$(ns_addrs ghost) $(ns_addrs keep)" "10.0.0.2 10.0.0.3" "addresses"
 
 # The leftovers.
 ip netns del ghost
+mark=$(jq -r '"nsnet:" + .id' "$STATE_DIR/ids/owner.json")
 ip link add nv00000000 type veth peer name nv00000001
 ip link add nsnet-zz type bridge
+ip link set nv00000000 alias "$mark"
+ip link set nsnet-zz alias "$mark"
 # Not nsnet's: must survive.
 ip netns add user
 ip link add userbr type bridge
