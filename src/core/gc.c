@@ -147,7 +147,9 @@ int core_gc(const struct nsnet_opts *o, struct nsnet_findings *fs, struct nsnet_
 			findings_add(fs, "namespace-gone", NULL, obj, NULL, "namespace %s is gone: removing its record",
 				     nss[i].name);
 		if (nss[i].managed) {
-			netns_del(nss[i].name, NULL);	/* a file an interrupted removal left, if any */
+			/* A file an interrupted removal left, if any; never a namespace that replaced ours. */
+			if (!netns_exists(nss[i].name))
+				netns_del(nss[i].name, NULL);
 			snprintf(dir, sizeof(dir), "%s/%s", NETNS_ETC_DIR, nss[i].name);
 			snprintf(file, sizeof(file), "%s/resolv.conf", dir);
 			op_file_del(&op, dir, file, NULL);

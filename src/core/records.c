@@ -2,6 +2,8 @@
 // Model records in the state dir, read and written on behalf of an operation.
 #include "core/records.h"
 
+#include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -41,7 +43,19 @@ bool rec_namespace_alive(const struct nsnet_namespace *ns)
 {
 	if (ns->cid[0])
 		return netns_path_is(ns->netns_path, ns->netns_dev, ns->netns_ino);
+	if (ns->netns_ino && netns_exists(ns->name))
+		return !rec_namespace_replaced(ns);
 	return netns_exists(ns->name);
+}
+
+bool rec_namespace_replaced(const struct nsnet_namespace *ns)
+{
+	char path[PATH_MAX];
+
+	if (ns->cid[0] || !ns->netns_ino || !netns_exists(ns->name))
+		return false;
+	snprintf(path, sizeof(path), "%s/%s", NETNS_RUN_DIR, ns->name);
+	return !netns_path_is(path, ns->netns_dev, ns->netns_ino);
 }
 
 /* Load every record of @kind into a malloc'd array of @size-byte elements through @load. */
