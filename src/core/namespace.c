@@ -119,6 +119,22 @@ int ns_rm_apply(struct op *op, const char *name, bool force, struct nsnet_err *e
 	if ((r = names_check("namespace", name, err)) < 0)
 		return r;
 	r = rec_namespace_load(op, name, &ns, err);
+	if (r == -EBADMSG) {
+		/*
+		 * Without a readable record nsnet cannot prove it made /run/netns/NAME (nor know its
+		 * attachments): --force removes the record and the resolv.conf nsnet wrote (it carries
+		 * nsnet's mark), never the namespace; gc releases the leases it held.
+		 */
+		if (!force) {
+			nsnet_err_prefix(err, "namespace %s ('nsnet ns rm --force %s' removes the unreadable record only)",
+					 name, name);
+			return r;
+		}
+		ns_etc_paths(name, dir, file);
+		if ((r = op_file_del(op, dir, file, err)) < 0)
+			return r;
+		return op_state_del(op, STATE_NAMESPACES, name, err);
+	}
 	if (r == -ENOENT || (r == 0 && !ns.managed)) {
 		if (netns_exists(name))
 			return nsnet_err_set(err, EPERM, "namespace %s was not created by nsnet; nsnet does not remove it (use 'nsnet detach')",

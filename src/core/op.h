@@ -4,6 +4,7 @@
 #define NSNET_CORE_OP_H
 
 #include <jansson.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <time.h>
@@ -61,6 +62,8 @@ struct op_ns {
 	struct nl nl;
 };
 
+#define OP_MAX_BROKEN 16
+
 struct op {
 	const struct nsnet_opts *opts;
 	struct timespec t0;	/* start, for -vv timings */
@@ -81,6 +84,13 @@ struct op {
 	char rejected_why[512];	/* why the first was refused */
 	unsigned int fault_at, steps;	/* NSNET_FAULT (test builds) */
 	struct rec_cache *cache;	/* records parsed once per operation (core/records.c) */
+	/*
+	 * Set by ls, check and gc: rec_*s_load() skip a record that cannot be parsed and list it
+	 * here ("KIND/NAME"; n_broken may exceed OP_MAX_BROKEN) instead of failing.
+	 */
+	bool skip_broken;
+	int n_broken;
+	char broken[OP_MAX_BROKEN][NAME_MAX + 16];
 };
 
 /*

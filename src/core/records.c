@@ -79,6 +79,13 @@ static int rec_load_all(struct op *op, const char *kind, size_t size, void **out
 
 		if (r == -ENOENT)
 			continue;	/* removed meanwhile */
+		if (r == -EBADMSG && op->skip_broken) {
+			/* Unreadable: listed for the caller (check reports it, gc moves it aside). */
+			if (op->n_broken < OP_MAX_BROKEN)
+				snprintf(op->broken[op->n_broken], sizeof(op->broken[0]), "%s/%s", kind, names[i]);
+			op->n_broken++;
+			continue;
+		}
 		if (r < 0) {
 			free(v);
 			state_names_free(names, n);
