@@ -119,6 +119,11 @@ int core_check(const struct nsnet_opts *o, struct nsnet_findings *fs, struct nsn
 				     ns->cid, ns->n_att ? ns->att[0].ifname : "?", ns->netns_path);
 				continue;
 			}
+		} else if (rec_namespace_replaced(ns)) {
+			DIFF("namespace-replaced", check_obj("namespace", "%s", ns->name),
+			     "namespace %s: %s/%s is not the namespace nsnet made (nsnet gc forgets the record)", ns->name,
+			     NETNS_RUN_DIR, ns->name);
+			continue;
 		} else if (!netns_exists(ns->name)) {
 			DIFF("namespace-gone", check_obj("namespace", "%s", ns->name), "namespace %s: recorded but gone from %s",
 			     ns->name, NETNS_RUN_DIR);

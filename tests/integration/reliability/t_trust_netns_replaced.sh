@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: MIT
 # Issue 18 item 7: a namespace replaced behind nsnet's back (ip netns del w; ip netns add w) is not
 # nsnet's: ns rm refuses and keeps it, ns rm --force forgets the record only, gc drops the record
-# and keeps the namespace. A namespace nsnet made is still removed as before.
+# and keeps the namespace, check reports it. A namespace nsnet made is still removed as before.
 . "$(dirname "$0")/../lib/lib.sh"
 
 run_ok "$NSNET" network create lan --subnet 10.0.0.0/24 >/dev/null
@@ -31,6 +31,8 @@ run_ok "$NSNET" ns add g --net lan >/dev/null
 ip netns del g
 ip netns add g
 foreign=$(stat -L -c %i /run/netns/g)
+"$NSNET" check >"$T_TMP/check.out" 2>&1 && fail "check says all agree with a replaced namespace"
+assert_match "$(cat "$T_TMP/check.out")" '/run/netns/g is not the namespace nsnet made' "check reports the replaced namespace"
 run_ok "$NSNET" gc >/dev/null
 assert_eq "$(stat -L -c %i /run/netns/g 2>&1)" "$foreign" "the foreign namespace g after gc"
 [ -e "$STATE_DIR/namespaces/g.json" ] && fail "gc kept the record of the replaced namespace g"
