@@ -217,6 +217,12 @@ int cli_ls(struct cli *c, int argc, char **argv, const char *help, const char *k
 	}
 	if (core_query(&c->opts, &root, &err) < 0)
 		return cli_fail(&err);
+	for (size_t i = 0; i < json_array_size(json_object_get(root, "broken")); i++) {
+		char msg[512];
+
+		nsnet_fmt_safe(msg, sizeof(msg), "%s", json_string_value(json_array_get(json_object_get(root, "broken"), i)));
+		fprintf(stderr, "nsnet: warning: record %s cannot be read; not listed ('nsnet gc' moves it aside)\n", msg);
+	}
 	if (json)
 		cli_print_json(key ? json_object_get(root, key) : root);
 	else

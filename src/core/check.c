@@ -93,6 +93,7 @@ int core_check(const struct nsnet_opts *o, struct nsnet_findings *fs, struct nsn
 
 	if ((r = op_begin(&op, o, false, err)) < 0)
 		goto out;
+	op.skip_broken = true;	/* an unreadable record is a difference, not a failure */
 	if ((n_nets = rec_networks_load(&op, &nets, err)) < 0 || (n_ns = rec_namespaces_load(&op, &nss, err)) < 0 ||
 	    (n_v = svc_vips_load(&op, &vips, err)) < 0 || (n_p = svc_ports_load(&op, &ports, err)) < 0) {
 		r = n_nets < 0 ? n_nets : n_ns < 0 ? n_ns : n_v < 0 ? n_v : n_p;
@@ -106,6 +107,11 @@ int core_check(const struct nsnet_opts *o, struct nsnet_findings *fs, struct nsn
 		n_ch = 0;
 		goto out;
 	}
+	for (int i = 0; i < op.n_broken && i < OP_MAX_BROKEN; i++)
+		DIFF("record-broken", check_obj("record", "%s", op.broken[i]),
+		     "record %s cannot be read (nsnet gc moves it to %s/)", op.broken[i], STATE_QUARANTINE);
+	if (op.n_broken > OP_MAX_BROKEN)
+		DIFF("record-broken", "record", "%d more records cannot be read", op.n_broken - OP_MAX_BROKEN);
 	snprintf(path, sizeof(path), "%s/%s", op.st.dir, STATE_JOURNAL);
 	if ((n_j = dir_names(path, ".jsonl", &journals, NULL)) > 0)
 		DIFF("journal-pending", "journal", "%d interrupted operation(s) not rolled back yet (nsnet gc does it)", n_j);
@@ -140,6 +146,11 @@ int core_check(const struct nsnet_opts *o, struct nsnet_findings *fs, struct nsn
 				     ns->cid, ns->n_att ? ns->att[0].ifname : "?", ns->netns_path);
 				continue;
 			}
+		} else if (rec_namespace_replaced(ns)) {
+			DIFF("namespace-replaced", check_obj("namespace", "%s", ns->name),
+			     "namespace %s: %s/%s is not the namespace nsnet made (nsnet gc forgets the record)", ns->name,
+			     NETNS_RUN_DIR, ns->name);
+			continue;
 		} else if (!netns_exists(ns->name)) {
 			DIFF("namespace-gone", check_obj("namespace", "%s", ns->name), "namespace %s: recorded but gone from %s",
 			     ns->name, NETNS_RUN_DIR);

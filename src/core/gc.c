@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
 
 #include "core/attach.h"
 #include "core/core.h"
@@ -93,6 +95,37 @@ static bool gc_ns_known(const struct nsnet_namespace *nss, int n, const char *na
 	return false;
 }
 
+/*
+ * Move the unreadable record @what ("KIND/NAME") to quarantine/KIND-NAME-TIME.json, reported. Its
+ * kernel objects are left to the rest of gc (which removes only what carries nsnet's marks): a
+ * record that cannot be read proves nothing. Returns 1 (moved or, in dry-run mode, would be).
+ */
+static int gc_quarantine(struct op *op, struct nsnet_findings *fs, const char *what)
+{
+	char from[PATH_MAX + 64], to[PATH_MAX + 128], dir[PATH_MAX + 32], flat[NAME_MAX + 16];
+	const char *slash = strchr(what, '/');
+
+	snprintf(flat, sizeof(flat), "%s", what);
+	if (slash)
+		flat[slash - what] = '-';
+	snprintf(from, sizeof(from), "%s/%s.json", op->st.dir, what);
+	snprintf(dir, sizeof(dir), "%s/%s", op->st.dir, STATE_QUARANTINE);
+	snprintf(to, sizeof(to), "%s/%s-%lld.json", dir, flat, (long long)time(NULL));
+	if (op->opts->dry_run) {
+		findings_add(fs, "record-broken", NULL, what, NULL, "record %s cannot be read: would move it to %s/",
+			     what, STATE_QUARANTINE);
+		return 1;
+	}
+	if ((mkdir(dir, 0700) < 0 && errno != EEXIST) || rename(from, to) < 0) {
+		findings_add(fs, "record-broken", "error", what, NULL, "record %s cannot be read and cannot be moved aside: %s",
+			     what, strerror(errno));
+		return 0;
+	}
+	findings_add(fs, "record-broken", NULL, what, NULL, "record %s cannot be read: moved to %s/%s", what,
+		     STATE_QUARANTINE, strrchr(to, '/') + 1);
+	return 1;
+}
+
 int core_gc(const struct nsnet_opts *o, struct nsnet_findings *fs, struct nsnet_err *err)
 {
 	struct nsnet_network *nets = NULL;
@@ -120,11 +153,14 @@ int core_gc(const struct nsnet_opts *o, struct nsnet_findings *fs, struct nsnet_
 			     "removed %d temporary file(s) of interrupted record writes", r);
 		repairs += r;
 	}
+	op.skip_broken = true;
 	if ((n_nets = rec_networks_load(&op, &nets, err)) < 0 || (n_ns = rec_namespaces_load(&op, &nss, err)) < 0) {
 		r = n_nets < 0 ? n_nets : n_ns;
 		n_nets = n_ns = 0;
 		goto out;
 	}
+	for (int i = 0; i < op.n_broken && i < OP_MAX_BROKEN; i++)
+		repairs += gc_quarantine(&op, fs, op.broken[i]);
 
 	if ((r = op_nl(&op, NULL, &nl, err)) < 0 || (r = link_list_dump(nl, &links, err)) < 0)
 		goto out;
@@ -149,7 +185,9 @@ int core_gc(const struct nsnet_opts *o, struct nsnet_findings *fs, struct nsnet_
 			findings_add(fs, "namespace-gone", NULL, obj, NULL, "namespace %s is gone: removing its record",
 				     nss[i].name);
 		if (nss[i].managed) {
-			netns_del(nss[i].name, NULL);	/* a file an interrupted removal left, if any */
+			/* A file an interrupted removal left, if any; never a namespace that replaced ours. */
+			if (!netns_exists(nss[i].name))
+				netns_del(nss[i].name, NULL);
 			snprintf(dir, sizeof(dir), "%s/%s", NETNS_ETC_DIR, nss[i].name);
 			snprintf(file, sizeof(file), "%s/resolv.conf", dir);
 			op_file_del(&op, dir, file, NULL);
@@ -181,7 +219,13 @@ int core_gc(const struct nsnet_opts *o, struct nsnet_findings *fs, struct nsnet_
 			repairs++;
 			continue;
 		}
-		if ((r = rec_leases_load(&op, lease_nets[i], &l, err)) < 0)
+		if ((r = rec_leases_load(&op, lease_nets[i], &l, err)) == -EBADMSG) {
+			snprintf(obj, sizeof(obj), "%s/%s", STATE_LEASES, lease_nets[i]);
+			repairs += gc_quarantine(&op, fs, obj);
+			r = 0;
+			continue;
+		}
+		if (r < 0)
 			goto out;
 		for (k = 0; k < l.n; k++) {
 			if (gc_ns_has_att(nss, n_ns, l.v[k].owner, lease_nets[i], l.v[k].ifname)) {

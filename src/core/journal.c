@@ -20,7 +20,8 @@
  * line, each line written with one write() so a crash leaves whole lines (at most the last one
  * cut short, by a full disk: its step never ran). {"do":"push","kind":K,"a":A,"b":B[,"text":T]
  * [,"fw":BACKEND][,"raw":RECORD]} records an undo before its step runs; {"do":"pop"} forgets the
- * last one (its step failed). Replay runs what is left pushed, newest first.
+ * last one (its step failed); {"do":"set","b":"DEV:INO"} gives the last one, a namespace's removal,
+ * the identity of the namespace its step made. Replay runs what is left pushed, newest first.
  *
  * Replay runs as root, and the journal is only a file: whoever can write it could make nsnet
  * delete or set anything. So before anything is replayed the whole journal is validated: the file
@@ -134,6 +135,11 @@ int journal_pop(struct op *op)
 	return journal_line(op, json_pack("{s:s}", "do", "pop"), NULL);
 }
 
+int journal_set(struct op *op, const char *b)
+{
+	return journal_line(op, json_pack("{s:s, s:s}", "do", "set", "b", b), NULL);
+}
+
 void journal_end(struct op *op)
 {
 	char path[PATH_MAX + 64];
@@ -216,12 +222,21 @@ static bool journal_record_kind_ok(const char *kind)
 	return false;
 }
 
+/* A namespace's identity: "" (unknown) or "DEV:INO", decimal. */
+static bool journal_netns_id_ok(const char *id)
+{
+	size_t d = strspn(id, "0123456789");
+
+	return !id[0] || (d && id[d] == ':' && id[d + 1] && strspn(id + d + 1, "0123456789") == strlen(id + d + 1) &&
+			  strlen(id) < 48);
+}
+
 /* Is @u an undo nsnet writes? NULL if so, else what is wrong. */
 static const char *journal_entry_check(const struct op_undo *u, const char *const *bridges)
 {
 	switch (u->kind) {
 	case UNDO_NETNS_DEL:
-		return names_check("namespace", u->netns.name, NULL) == 0 && !u->arg[1][0] ? NULL
+		return names_check("namespace", u->netns.name, NULL) == 0 && journal_netns_id_ok(u->netns.id) ? NULL
 		       : "namespace name not one nsnet makes";
 	case UNDO_LINK_DEL:
 		if (u->link.ns[0])
@@ -322,6 +337,19 @@ int journal_parse(const char *text, const char *const *bridges, struct op_undo *
 				bad = "pop without a push";
 			else
 				op_undo_free(&undo[--count]);
+		} else if (what && !strcmp(what, "set")) {
+			/* The identity of the namespace the last push's step made. */
+			const char *b = json_string_value(json_object_get(j, "b"));
+			char *nb;
+
+			if (count == 0 || undo[count - 1].kind != UNDO_NETNS_DEL || !b || !journal_netns_id_ok(b))
+				bad = "set without a namespace push";
+			else if (!(nb = strdup(b)))
+				bad = "out of memory";
+			else {
+				free(undo[count - 1].netns.id);
+				undo[count - 1].netns.id = nb;
+			}
 		} else if (what && !strcmp(what, "push")) {
 			if (count == cap) {
 				struct op_undo *nv = realloc(undo, (cap = cap ? cap * 2 : 16) * sizeof(*nv));

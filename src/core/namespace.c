@@ -61,7 +61,9 @@ int ns_add_apply(struct op *op, const struct ns_req *req, struct nsnet_err *err)
 	}
 
 	ns_etc_paths(req->name, dir, file);
-	if ((r = op_netns_add(op, req->name, err)) < 0 ||
+	if ((r = op_file_foreign(dir, file, err)) < 0)
+		goto out;
+	if ((r = op_netns_add(op, req->name, &ns.netns_dev, &ns.netns_ino, err)) < 0 ||
 	    (r = op_link_up(op, req->name, "lo", err)) < 0)
 		goto out;
 	if (resolv.len && (r = op_file_write(op, dir, file, strbuf_str(&resolv), err)) < 0)
@@ -117,6 +119,22 @@ int ns_rm_apply(struct op *op, const char *name, bool force, struct nsnet_err *e
 	if ((r = names_check("namespace", name, err)) < 0)
 		return r;
 	r = rec_namespace_load(op, name, &ns, err);
+	if (r == -EBADMSG) {
+		/*
+		 * Without a readable record nsnet cannot prove it made /run/netns/NAME (nor know its
+		 * attachments): --force removes the record and the resolv.conf nsnet wrote (it carries
+		 * nsnet's mark), never the namespace; gc releases the leases it held.
+		 */
+		if (!force) {
+			nsnet_err_prefix(err, "namespace %s ('nsnet ns rm --force %s' removes the unreadable record only)",
+					 name, name);
+			return r;
+		}
+		ns_etc_paths(name, dir, file);
+		if ((r = op_file_del(op, dir, file, err)) < 0)
+			return r;
+		return op_state_del(op, STATE_NAMESPACES, name, err);
+	}
 	if (r == -ENOENT || (r == 0 && !ns.managed)) {
 		if (netns_exists(name))
 			return nsnet_err_set(err, EPERM, "namespace %s was not created by nsnet; nsnet does not remove it (use 'nsnet detach')",
@@ -125,6 +143,23 @@ int ns_rm_apply(struct op *op, const char *name, bool force, struct nsnet_err *e
 	}
 	if (r < 0)
 		return r;
+	if (rec_namespace_replaced(&ns)) {
+		/*
+		 * /run/netns/NAME is not the namespace nsnet made (removed and made again behind its
+		 * back): neither its processes nor it are nsnet's. --force forgets the record only.
+		 */
+		if (!force)
+			return nsnet_err_set(err, EPERM,
+					     "namespace %s was replaced since nsnet created it; nsnet does not remove it ('nsnet ns rm --force %s' forgets nsnet's record only)",
+					     name, name);
+		while (ns.n_att)
+			if ((r = detach_apply(op, &ns, ns.att[0].net, true, err)) < 0)
+				return r;
+		ns_etc_paths(name, dir, file);
+		if ((r = op_file_del(op, dir, file, err)) < 0)
+			return r;
+		return op_state_del(op, STATE_NAMESPACES, name, err);
+	}
 	if (netns_exists(name)) {
 		n = netns_pids(name, pids, NS_MAX_PIDS, err);
 		if (n < 0)

@@ -2,7 +2,9 @@
 // Operation lifecycle: backend choice, the undo stack, rollback, and the netns socket cache (theory in op.h).
 #include "core/op.h"
 
+#include <limits.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -93,9 +95,18 @@ void op_undo_run(struct op *op, const struct op_undo *u)
 	struct nl *nl;
 
 	switch (u->kind) {
-	case UNDO_NETNS_DEL:
+	case UNDO_NETNS_DEL: {
+		unsigned long long dev, ino;
+		char path[PATH_MAX];
+
+		snprintf(path, sizeof(path), "%s/%s", NETNS_RUN_DIR, u->netns.name);
+		/* Only the namespace this step made: one that replaced it since is not ours. */
+		if (u->netns.id[0] && sscanf(u->netns.id, "%llu:%llu", &dev, &ino) == 2 &&
+		    netns_exists(u->netns.name) && !netns_path_is(path, dev, ino))
+			break;
 		netns_del(u->netns.name, &ignored);
 		break;
+	}
 	case UNDO_LINK_DEL:
 		if (op_nl(op, u->link.ns, &nl, &ignored) == 0)
 			link_del(nl, u->link.name, &ignored);
@@ -109,20 +120,10 @@ void op_undo_run(struct op *op, const struct op_undo *u)
 		if (u->text)
 			fw_guard_backend->apply(u->text, &ignored);
 		break;
-	case UNDO_FILE_DEL: {
-		size_t len = strlen(u->file.path) + 16;
-		char *tmp = malloc(len);
-
-		if (tmp) {
-			snprintf(tmp, len, "%s.nsnet-tmp", u->file.path);	/* a write cut short */
-			unlink(tmp);
-			free(tmp);
-		}
-		unlink(u->file.path);
+	case UNDO_FILE_DEL:
 		if (u->file.dir[0])
-			rmdir(u->file.dir);
+			op_file_remove_ours(u->file.dir, u->file.path);
 		break;
-	}
 	case UNDO_SYSCTL:
 		sysctl_set(u->sysctl.key, u->sysctl.value, &ignored);
 		break;

@@ -4,6 +4,7 @@
 #define NSNET_CORE_OP_H
 
 #include <jansson.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <time.h>
@@ -72,6 +73,7 @@ struct op_ns {
 /* "nsnet:" + the 16 hex digits of record ids/owner: the alias every link nsnet makes carries. */
 #define OP_MARK_PREFIX "nsnet:"
 #define OP_MARK_MAX 24
+#define OP_MAX_BROKEN 16
 
 struct op {
 	const struct nsnet_opts *opts;
@@ -94,6 +96,13 @@ struct op {
 	unsigned int fault_at, steps;	/* NSNET_FAULT (test builds) */
 	struct rec_cache *cache;	/* records parsed once per operation (core/records.c) */
 	char mark[OP_MARK_MAX];	/* this state dir's link mark, "" until op_owner_mark() read it */
+	/*
+	 * Set by ls, check and gc: rec_*s_load() skip a record that cannot be parsed and list it
+	 * here ("KIND/NAME"; n_broken may exceed OP_MAX_BROKEN) instead of failing.
+	 */
+	bool skip_broken;
+	int n_broken;
+	char broken[OP_MAX_BROKEN][NAME_MAX + 16];
 };
 
 /*
@@ -146,7 +155,9 @@ enum op_link_owner {
 enum op_link_owner op_link_owner(const struct link_info *li, const char *mine);
 
 /* Steps. All return 0 or -errno; in dry-run mode they only echo (op_echo). */
-int op_netns_add(struct op *op, const char *ns, struct nsnet_err *err);
+/* Fills the new namespace's nsfs identity (@dev, @ino; 0 in dry-run mode or if unknown). */
+int op_netns_add(struct op *op, const char *ns, unsigned long long *dev, unsigned long long *ino,
+		 struct nsnet_err *err);
 int op_netns_del(struct op *op, const char *ns, struct nsnet_err *err);
 int op_bridge_add(struct op *op, const struct nsnet_network *net, struct nsnet_err *err);
 int op_veth_add(struct op *op, const char *host_if, const char *bridge, const char *ns,
@@ -220,11 +231,16 @@ int op_fw_ports_del(struct op *op, const char *cmds, const char *undo, const str
 /* ... and exactly port_add() of the @n ports @p (capability ports_add). */
 int op_fw_ports_add(struct op *op, const char *cmds, const char *undo, const struct nsnet_port *p, size_t n,
 		    struct nsnet_err *err);
-/* Write @content to @path, creating directory @dir (0755) first if given. */
+/*
+ * Write @content to @path in directory @dir (made 0755 if missing), marked as nsnet's, never
+ * through a symlink; refuses (-EEXIST) a file there that nsnet did not write.
+ */
 int op_file_write(struct op *op, const char *dir, const char *path, const char *content,
 		  struct nsnet_err *err);
-/* Remove @path and then @dir if empty; missing ones are fine. */
+/* Remove @path if nsnet wrote it (else keep it), then @dir if empty; missing ones are fine. */
 int op_file_del(struct op *op, const char *dir, const char *path, struct nsnet_err *err);
+/* Is there a file at @path (in @dir) that nsnet did not write? -EEXIST (@err set) if so, else 0. */
+int op_file_foreign(const char *dir, const char *path, struct nsnet_err *err);
 /* Replace state record @kind/@name by @rec; undone by restoring it. @rec NULL: -EINVAL. */
 int op_state_put(struct op *op, const char *kind, const char *name, json_t *rec, struct nsnet_err *err);
 /* Remove state record @kind/@name (missing is fine); undone by restoring it. */

@@ -63,6 +63,7 @@ int core_query(const struct nsnet_opts *o, json_t **out, struct nsnet_err *err)
 	*out = NULL;
 	if ((r = op_begin(&op, o, false, err)) < 0)
 		goto out;
+	op.skip_broken = true;	/* listed under "broken" (only when there are some) */
 	if ((n_nets = rec_networks_load(&op, &nets, err)) < 0 ||
 	    (n_ns = rec_namespaces_load(&op, &nss, err)) < 0 ||
 	    (n_kns = netns_list(&kernel_ns, err)) < 0) {
@@ -149,6 +150,13 @@ int core_query(const struct nsnet_opts *o, json_t **out, struct nsnet_err *err)
 		}
 		root = json_pack("{s:s, s:O, s:O, s:o, s:o, s:o}", "backend", op.fw->name, "networks", jnets,
 				 "namespaces", jnss, "vips", jv, "ports", jp, "pools", query_pools(&op));
+	}
+	if (root && op.n_broken) {
+		json_t *jb = json_array();
+
+		for (int i = 0; i < op.n_broken && i < OP_MAX_BROKEN; i++)
+			json_array_append_new(jb, json_string(op.broken[i]));
+		json_object_set_new(root, "broken", jb);
 	}
 	if (!root)
 		r = nsnet_err_set(err, ENOMEM, "out of memory");

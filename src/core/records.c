@@ -2,6 +2,8 @@
 // Model records in the state dir, read and written on behalf of an operation.
 #include "core/records.h"
 
+#include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -41,7 +43,19 @@ bool rec_namespace_alive(const struct nsnet_namespace *ns)
 {
 	if (ns->cid[0])
 		return netns_path_is(ns->netns_path, ns->netns_dev, ns->netns_ino);
+	if (ns->netns_ino && netns_exists(ns->name))
+		return !rec_namespace_replaced(ns);
 	return netns_exists(ns->name);
+}
+
+bool rec_namespace_replaced(const struct nsnet_namespace *ns)
+{
+	char path[PATH_MAX];
+
+	if (ns->cid[0] || !ns->netns_ino || !netns_exists(ns->name))
+		return false;
+	snprintf(path, sizeof(path), "%s/%s", NETNS_RUN_DIR, ns->name);
+	return !netns_path_is(path, ns->netns_dev, ns->netns_ino);
 }
 
 /* Load every record of @kind into a malloc'd array of @size-byte elements through @load. */
@@ -65,6 +79,13 @@ static int rec_load_all(struct op *op, const char *kind, size_t size, void **out
 
 		if (r == -ENOENT)
 			continue;	/* removed meanwhile */
+		if (r == -EBADMSG && op->skip_broken) {
+			/* Unreadable: listed for the caller (check reports it, gc moves it aside). */
+			if (op->n_broken < OP_MAX_BROKEN)
+				snprintf(op->broken[op->n_broken], sizeof(op->broken[0]), "%s/%s", kind, names[i]);
+			op->n_broken++;
+			continue;
+		}
 		if (r < 0) {
 			free(v);
 			state_names_free(names, n);

@@ -17,6 +17,11 @@ int rec_namespace_load(struct op *op, const char *name, struct nsnet_namespace *
  * namespace behind its path for a CNI sandbox?
  */
 bool rec_namespace_alive(const struct nsnet_namespace *ns);
+/*
+ * Is /run/netns/NAME of named record @ns a namespace other than the one nsnet made (replaced
+ * behind its back)? False for CNI sandboxes, records without identity and absent namespaces.
+ */
+bool rec_namespace_replaced(const struct nsnet_namespace *ns);
 /* Load every namespace record; *v is malloc'd. Returns the count or -errno. */
 int rec_namespaces_load(struct op *op, struct nsnet_namespace **v, struct nsnet_err *err);
 /* Load the leases of network @net (none recorded: empty set). Returns 0 or -errno. */

@@ -433,7 +433,7 @@ out:
 int core_sandbox_del(const struct nsnet_opts *o, const char *cid, const char *ifname, const char *net,
 		     struct nsnet_err *err)
 {
-	char name[NSNET_NAME_MAX + 1];
+	char name[NSNET_NAME_MAX + 1], recorded[NSNET_NAME_MAX + 1] = "";
 	struct nsnet_namespace ns;
 	int r, ifindex = 0;
 	struct op op;
@@ -447,6 +447,9 @@ int core_sandbox_del(const struct nsnet_opts *o, const char *cid, const char *if
 		r = 0;	/* never added, or deleted already */
 		goto out;
 	}
+	/* The network the container is on is the recorded one, whatever this DEL's config names. */
+	if (r == 0 && ns.n_att)
+		snprintf(recorded, sizeof(recorded), "%s", ns.att[0].net);
 	if (r == 0)
 		r = sandbox_release(&op, &ns, !o->dry_run, &ifindex, err);
 out:
@@ -454,6 +457,8 @@ out:
 	op_end(&op);
 	if (ifindex)
 		sandbox_link_del_later(ifindex);
+	if (r == 0 && recorded[0] && (!net || strcmp(recorded, net)))
+		r = sandbox_net_gone(o, recorded, err);
 	if (r == 0)
 		r = sandbox_net_gone(o, net, err);
 	return r;

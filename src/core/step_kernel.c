@@ -38,10 +38,14 @@ static const char *op_ip(const char *ns, char *buf, size_t len)
 	return buf;
 }
 
-int op_netns_add(struct op *op, const char *ns, struct nsnet_err *err)
+int op_netns_add(struct op *op, const char *ns, unsigned long long *dev, unsigned long long *ino,
+		 struct nsnet_err *err)
 {
-	int r;
+	char path[PATH_MAX], id[64];
+	struct op_undo *u;
+	int r, fd;
 
+	*dev = *ino = 0;
 	op_echo(op, "ip netns add %s", ns);
 	if (op->opts->dry_run)
 		return 0;
@@ -51,6 +55,25 @@ int op_netns_add(struct op *op, const char *ns, struct nsnet_err *err)
 	if (r < 0) {
 		op_pop(op);
 		return r;
+	}
+	/*
+	 * The namespace's identity, into the undo (and its journal line) so a rollback removes this
+	 * namespace only, never one that replaced it meanwhile. Without it (the journal line failed):
+	 * the undo removes by name, as before.
+	 */
+	snprintf(path, sizeof(path), "%s/%s", NETNS_RUN_DIR, ns);
+	if ((fd = netns_open_path(path, dev, ino, NULL)) >= 0) {
+		close(fd);
+		snprintf(id, sizeof(id), "%llu:%llu", *dev, *ino);
+		u = &op->undo[op->n_undo - 1];
+		if (journal_set(op, id) == 0) {
+			char *b = strdup(id);
+
+			if (b) {
+				free(u->arg[1]);
+				u->arg[1] = b;
+			}
+		}
 	}
 	op_applied(op);
 	return 0;
@@ -418,13 +441,101 @@ int op_sysctl(struct op *op, const char *key, const char *value, bool undoable, 
 	return 0;
 }
 
+/*
+ * Files nsnet writes (resolv.conf under /etc/netns/NS/) start with FILE_MARK: nsnet removes or
+ * replaces only a file that does, so an admin's own file is never touched. Every access goes
+ * through a descriptor of the directory, opened without following a symlink, and names in it
+ * without following one either: nsnet never writes or removes through a symlink. The mark is not
+ * echoed (the dry-run text shows the content asked for).
+ */
+#define FILE_MARK "# written by nsnet: removed with the namespace\n"
+
+/* Open directory @dir (its last component not a symlink), making it first if @create (*@made). */
+static int file_dir_open(const char *dir, bool create, bool *made, struct nsnet_err *err)
+{
+	char parent[PATH_MAX];
+	const char *base = strrchr(dir, '/');
+	int pfd, fd;
+
+	if (made)
+		*made = false;
+	if (!base || !base[1])
+		return nsnet_err_set(err, EINVAL, "directory %s: not an absolute path", dir);
+	snprintf(parent, sizeof(parent), "%.*s", (int)(base - dir) ? (int)(base - dir) : 1, dir);
+	base++;
+	if ((pfd = open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+		return create ? nsnet_err_set(err, errno, "open %s: %s", parent, strerror(errno)) : -errno;
+	if (create) {
+		if (mkdirat(pfd, base, 0755) == 0) {
+			if (made)
+				*made = true;
+		} else if (errno != EEXIST) {
+			int e = errno;
+
+			close(pfd);
+			return nsnet_err_set(err, e, "create %s: %s", dir, strerror(e));
+		}
+	}
+	fd = openat(pfd, base, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0) {
+		int e = errno;
+
+		close(pfd);
+		if (e == ELOOP || e == ENOTDIR)
+			return nsnet_err_set(err, EPERM, "%s is a symlink or not a directory; nsnet does not write through it", dir);
+		return nsnet_err_set(err, e, "open %s: %s", dir, strerror(e));
+	}
+	close(pfd);
+	return fd;
+}
+
+/* Is @name in @dfd a regular file nsnet wrote? 1 yes, 0 no (or absent: *@absent), -errno. */
+static int file_ours_at(int dfd, const char *name, bool *absent)
+{
+	char head[sizeof(FILE_MARK)];
+	ssize_t got;
+	struct stat sb;
+	int fd;
+
+	*absent = false;
+	if (fstatat(dfd, name, &sb, AT_SYMLINK_NOFOLLOW) < 0) {
+		*absent = errno == ENOENT;
+		return *absent ? 0 : -errno;
+	}
+	if (!S_ISREG(sb.st_mode))
+		return 0;
+	if ((fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)) < 0)
+		return -errno;
+	got = read(fd, head, sizeof(FILE_MARK) - 1);
+	close(fd);
+	return got == (ssize_t)sizeof(FILE_MARK) - 1 && !memcmp(head, FILE_MARK, sizeof(FILE_MARK) - 1);
+}
+
+int op_file_foreign(const char *dir, const char *path, struct nsnet_err *err)
+{
+	const char *name = strrchr(path, '/') + 1;
+	bool absent;
+	int dfd = file_dir_open(dir, false, NULL, NULL), r;
+
+	if (dfd == -ENOENT)
+		return 0;
+	if (dfd < 0)
+		return nsnet_err_set(err, EPERM, "%s is a symlink or not a directory; nsnet does not write through it", dir);
+	r = file_ours_at(dfd, name, &absent);
+	close(dfd);
+	if (r == 0 && !absent)
+		return nsnet_err_set(err, EEXIST, "%s exists and was not written by nsnet; nsnet neither replaces nor removes it (move it away first)",
+				     path);
+	return r < 0 ? nsnet_err_set(err, -r, "%s: %s", path, strerror(-r)) : 0;
+}
+
 int op_file_write(struct op *op, const char *dir, const char *path, const char *content,
 		  struct nsnet_err *err)
 {
-	char tmp[PATH_MAX];
-	bool made_dir = false;
-	FILE *f;
-	int r;
+	const char *name = strrchr(path, '/') + 1;
+	char tmp[NAME_MAX + 1];
+	bool made_dir = false, absent;
+	int r, dfd, fd;
 
 	if (dir)
 		op_echo(op, "mkdir -p %s", dir);
@@ -436,47 +547,86 @@ int op_file_write(struct op *op, const char *dir, const char *path, const char *
 	}
 	if (op->opts->dry_run)
 		return 0;
-	/* Undo removes the file, then the directory if it is empty (then it was ours). */
+	if (!dir)
+		return nsnet_err_set(err, EINVAL, "write %s: no directory given", path);
+	/* Undo removes the file (if it carries the mark), then the directory if it is empty. */
 	if ((r = op_push(op, UNDO_FILE_DEL, path, dir, NULL, NULL, err)) < 0)
 		return r;
-	if (dir) {
-		if (mkdir(dir, 0755) == 0)
-			made_dir = true;
-		else if (errno != EEXIST) {
-			int e = errno;
-
-			op_pop(op);
-			return nsnet_err_set(err, e, "create %s: %s", dir, strerror(e));
-		}
+	if ((dfd = file_dir_open(dir, true, &made_dir, err)) < 0) {
+		op_pop(op);
+		return dfd;
 	}
-	snprintf(tmp, sizeof(tmp), "%s.nsnet-tmp", path);
-	f = fopen(tmp, "we");
-	if (!f || fputs(content, f) < 0 || fclose(f) != 0 || rename(tmp, path) < 0) {
-		int e = errno ? errno : EIO;
-
-		unlink(tmp);
+	r = file_ours_at(dfd, name, &absent);
+	if (r <= 0 && !absent) {
+		close(dfd);
+		op_pop(op);
+		if (r < 0)
+			return nsnet_err_set(err, -r, "%s: %s", path, strerror(-r));
+		return nsnet_err_set(err, EEXIST, "%s exists and was not written by nsnet; nsnet neither replaces nor removes it (move it away first)",
+				     path);
+	}
+	snprintf(tmp, sizeof(tmp), "%s.nsnet-tmp", name);
+	unlinkat(dfd, tmp, 0);	/* a write cut short (never followed: unlink removes a symlink itself) */
+	fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+	r = 0;
+	if (fd < 0 || write(fd, FILE_MARK, strlen(FILE_MARK)) != (ssize_t)strlen(FILE_MARK) ||
+	    write(fd, content, strlen(content)) != (ssize_t)strlen(content))
+		r = errno ? -errno : -EIO;
+	if (fd >= 0 && close(fd) < 0 && !r)
+		r = -errno;
+	if (!r && renameat(dfd, tmp, dfd, name) < 0)
+		r = -errno;
+	if (r) {
+		unlinkat(dfd, tmp, 0);
 		if (made_dir)
 			rmdir(dir);
+		close(dfd);
 		op_pop(op);
-		return nsnet_err_set(err, e, "write %s: %s", path, strerror(e));
+		return nsnet_err_set(err, -r, "write %s: %s", path, strerror(-r));
 	}
+	close(dfd);
 	op_applied(op);
 	return 0;
 }
 
+int op_file_remove_ours(const char *dir, const char *path)
+{
+	const char *name = strrchr(path, '/') + 1;
+	char tmp[NAME_MAX + 1];
+	bool absent;
+	int dfd = file_dir_open(dir, false, NULL, NULL), r;
+
+	if (dfd < 0)
+		return dfd == -ENOENT ? 0 : dfd;
+	snprintf(tmp, sizeof(tmp), "%s.nsnet-tmp", name);
+	unlinkat(dfd, tmp, 0);	/* a write cut short */
+	r = file_ours_at(dfd, name, &absent);
+	if (r == 1 && unlinkat(dfd, name, 0) < 0 && errno != ENOENT)
+		r = -errno;
+	close(dfd);
+	if (r >= 0)
+		rmdir(dir);	/* fine to fail: someone else put files there (or it is a symlink) */
+	return r < 0 ? r : 0;
+}
+
 int op_file_del(struct op *op, const char *dir, const char *path, struct nsnet_err *err)
 {
-	if (access(path, F_OK) < 0)
-		return 0;
+	const char *name = strrchr(path, '/') + 1;
+	bool absent;
+	int dfd = file_dir_open(dir, false, NULL, NULL), r;
+
+	if (dfd < 0)
+		return 0;	/* no directory (or a symlink: not ours) */
+	r = file_ours_at(dfd, name, &absent);
+	close(dfd);
+	if (r != 1)
+		return 0;	/* absent, or a file nsnet did not write: kept */
 	op_echo(op, "rm -f %s", path);
-	if (dir)
-		op_echo(op, "rmdir %s", dir);
+	op_echo(op, "rmdir %s", dir);
 	if (op->opts->dry_run)
 		return 0;
-	if (unlink(path) < 0 && errno != ENOENT)
-		return nsnet_err_set(err, errno, "remove %s: %s", path, strerror(errno));
-	if (dir)
-		rmdir(dir);	/* fine to fail: someone else put files there */
+	if ((r = op_file_remove_ours(dir, path)) < 0)
+		return nsnet_err_set(err, -r, "remove %s: %s", path, strerror(-r));
 	return 0;
 }
 

@@ -11,7 +11,7 @@
  * "b" (the names below say what they hold per kind).
  */
 enum op_undo_kind {
-	UNDO_NETNS_DEL = 0,	/* netns.name: remove the namespace */
+	UNDO_NETNS_DEL = 0,	/* netns.name: remove the namespace; netns.id "DEV:INO" (or ""): only if it is that one */
 	UNDO_LINK_DEL = 1,	/* link.ns ("" = host), link.name: remove the link */
 	UNDO_FW = 2,		/* text: firewall text, applied by backend fw (journal "fw"; absent: nft) */
 	UNDO_FILE_DEL = 3,	/* file.path: remove it, then file.dir if empty ("" = none) */
@@ -24,7 +24,7 @@ enum op_undo_kind {
 struct op_undo {
 	enum op_undo_kind kind;
 	union {
-		struct { char *name, *unused; } netns;
+		struct { char *name, *id; } netns;
 		struct { char *ns, *name; } link;
 		struct { char *path, *dir; } file;
 		struct { char *kind, *name; } state;
@@ -51,10 +51,15 @@ void op_applied(struct op *op);
 void op_undo_run(struct op *op, const struct op_undo *u);
 void op_undo_free(struct op_undo *u);
 
+/* Remove @path in @dir only if nsnet wrote it, then @dir if empty (core/step_kernel.c). 0 or -errno. */
+int op_file_remove_ours(const char *dir, const char *path);
+
 /* Journal (core/journal.c). */
 /* Append @u's push / a pop to the journal, opened at the first step. Returns 0 or -errno. */
 int journal_push(struct op *op, const struct op_undo *u, struct nsnet_err *err);
 int journal_pop(struct op *op);
+/* Set the last pushed entry's "b" to @b ({"do":"set"}: UNDO_NETNS_DEL's identity). Returns 0 or -errno. */
+int journal_set(struct op *op, const char *b);
 /* Close and remove this process's journal (the operation ended). */
 void journal_end(struct op *op);
 /*

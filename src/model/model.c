@@ -147,6 +147,9 @@ json_t *namespace_to_json(const struct nsnet_namespace *ns)
 		json_object_set_new(j, "cni", json_pack("{s:s, s:s, s:I, s:I}", "container_id", ns->cid, "netns",
 							 ns->netns_path, "netns_dev", (json_int_t)ns->netns_dev,
 							 "netns_ino", (json_int_t)ns->netns_ino));
+	else if (ns->netns_ino)
+		json_object_set_new(j, "nsfs", json_pack("{s:I, s:I}", "dev", (json_int_t)ns->netns_dev, "ino",
+							  (json_int_t)ns->netns_ino));
 	return j;
 oom:
 	json_decref(j);
@@ -211,6 +214,15 @@ int namespace_from_json(const json_t *j, struct nsnet_namespace *ns, struct nsne
 		if (cid_check(ns->cid, err) < 0 || ns->netns_path[0] != '/' || !json_is_integer(dev) ||
 		    !json_is_integer(ino) || ns->n_att != 1)
 			return nsnet_err_set(err, EBADMSG, "namespace %s: bad \"cni\"", ns->name);
+		ns->netns_dev = (unsigned long long)json_integer_value(dev);
+		ns->netns_ino = (unsigned long long)json_integer_value(ino);
+	} else if (json_object_get(j, "nsfs")) {
+		/* A named namespace's identity at creation (records before it have none). */
+		const json_t *f = json_object_get(j, "nsfs");
+		const json_t *dev = json_object_get(f, "dev"), *ino = json_object_get(f, "ino");
+
+		if (!json_is_integer(dev) || !json_is_integer(ino) || json_integer_value(ino) <= 0)
+			return nsnet_err_set(err, EBADMSG, "namespace %s: bad \"nsfs\"", ns->name);
 		ns->netns_dev = (unsigned long long)json_integer_value(dev);
 		ns->netns_ino = (unsigned long long)json_integer_value(ino);
 	}

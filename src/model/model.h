@@ -53,7 +53,9 @@ struct nsnet_namespace {
 	/*
 	 * A CNI sandbox (cid[0] != 0): the runtime's namespace is a path (often /proc/PID/ns/net),
 	 * not a name in /run/netns; netns_dev/ino tell whether the path still leads to it. The record
-	 * is named after (cid, its one attachment's ifname): see core/sandbox.c.
+	 * is named after (cid, its one attachment's ifname): see core/sandbox.c. A named namespace
+	 * (cid[0] == 0) keeps the nsfs identity of /run/netns/NAME at creation in netns_dev/ino
+	 * (0: recorded before nsnet kept it): nsnet removes only the namespace it made.
 	 */
 	char cid[NSNET_CID_MAX + 1];
 	char netns_path[NSNET_NETNS_PATH_MAX + 1];

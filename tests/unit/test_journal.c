@@ -205,6 +205,27 @@ TEST(test_journal_firewall_text)
 	CHECK_REFUSED("{\"do\":\"push\",\"kind\":6,\"text\":\"4 filter F DOCKER\"}\n");
 }
 
+/* A namespace's identity ({"do":"set"} after its push): kept as "b"; only after a namespace push, digits only. */
+TEST(test_journal_netns_identity)
+{
+	struct op_undo *v;
+	size_t n;
+	char why[256];
+
+	CHECK_EQ_INT(parse("{\"do\":\"push\",\"kind\":0,\"a\":\"web\",\"b\":\"\"}\n{\"do\":\"set\",\"b\":\"4:4026532391\"}\n",
+			   &v, &n, why, sizeof(why)), 0);
+	CHECK_EQ_INT(n, 1);
+	CHECK_EQ_STR(v[0].netns.id, "4:4026532391");
+	free_all(v, n);
+	CHECK_ACCEPTED("{\"do\":\"push\",\"kind\":0,\"a\":\"web\",\"b\":\"4:12\"}\n");
+	CHECK_REFUSED("{\"do\":\"push\",\"kind\":0,\"a\":\"web\",\"b\":\"4:x\"}\n");
+	CHECK_REFUSED("{\"do\":\"set\",\"b\":\"4:12\"}\n");
+	CHECK_EQ_INT(parse("{\"do\":\"push\",\"kind\":4,\"a\":\"ids\",\"b\":\"vip\"}\n{\"do\":\"set\",\"b\":\"4:12\"}\n",
+			   &v, &n, why, sizeof(why)), -EBADMSG);
+	CHECK_EQ_INT(parse("{\"do\":\"push\",\"kind\":0,\"a\":\"web\",\"b\":\"\"}\n{\"do\":\"set\",\"b\":\"/run/x\"}\n",
+			   &v, &n, why, sizeof(why)), -EBADMSG);
+}
+
 int main(void)
 {
 	RUN(test_journal_parse_push_pop);
@@ -214,5 +235,6 @@ int main(void)
 	RUN(test_journal_kinds_and_names);
 	RUN(test_journal_files_and_sysctls);
 	RUN(test_journal_firewall_text);
+	RUN(test_journal_netns_identity);
 	return unit_done();
 }
