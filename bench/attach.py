@@ -12,15 +12,12 @@ import subprocess
 import sys
 import time
 
+from benchlib import die, pct, require_sandbox
+
 BR_NSNET, NET_NSNET, GW_NSNET = "nsnet-lan", "lan", "10.0.0.1"
 BR_IP, GW_IP = "ipbench", "10.1.0.1"
 HERE = os.path.dirname(os.path.abspath(__file__))
 IP_SCRIPT = os.path.join(HERE, "attach-ip.sh")
-
-
-def die(msg):
-    print(f"bench: {msg}", file=sys.stderr)
-    sys.exit(1)
 
 
 def parse(argv):
@@ -136,18 +133,9 @@ def side_ip(o):
     return add, rm, rmveth
 
 
-def pct(xs, p):
-    """Nearest-rank percentile."""
-    s = sorted(xs)
-    return s[max(0, -(-len(s) * p // 100) - 1)]
-
-
 def main():
     o = parse(sys.argv[1:])
-    with open("/proc/self/mountinfo") as f:
-        sandboxed = " nsnet-sandbox-run " in f.read()  # the tmpfs tests/sandbox.sh mounts over /run
-    if os.environ.get("NSNET_IN_SANDBOX") != "1" or not sandboxed:
-        die("refusing to run outside the sandbox (start it with: sh bench/attach NSNET_BINARY)")
+    require_sandbox("attach")
     nproc = len(os.sched_getaffinity(0))
     load0 = os.getloadavg()
     t_start = time.monotonic()

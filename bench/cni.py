@@ -21,6 +21,8 @@ import subprocess
 import sys
 import time
 
+from benchlib import die, pct, require_sandbox
+
 REF_DIR = "/usr/lib/cni"
 WORK = "/run/nsnet-bench-cni"
 CNI_VERSION = "1.0.0"
@@ -30,11 +32,6 @@ HOST_ADDR = "192.0.2.1"  # on a link in the sandbox: published ports are reached
 
 class SideFailed(Exception):
     pass
-
-
-def die(msg):
-    print(f"bench: {msg}", file=sys.stderr)
-    sys.exit(1)
 
 
 def parse(argv):
@@ -303,17 +300,9 @@ def run_side(side, count):
     return add, dl, published
 
 
-def pct(xs, p):
-    s = sorted(xs)
-    return s[max(0, -(-len(s) * p // 100) - 1)]
-
-
 def main():
     o = parse(sys.argv[1:])
-    with open("/proc/self/mountinfo") as f:
-        sandboxed = " nsnet-sandbox-run " in f.read()
-    if os.environ.get("NSNET_IN_SANDBOX") != "1" or not sandboxed:
-        die("refusing to run outside the sandbox (start it with: sh bench/cni NSNET_BINARY)")
+    require_sandbox("cni")
     nproc = len(os.sched_getaffinity(0))
     load0 = os.getloadavg()
     t_start = time.monotonic()
