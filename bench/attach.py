@@ -7,12 +7,11 @@ timing each removal. Between phases it waits (bounded) until the kernel has real
 one side's asynchronous namespace cleanup does not land in the other side's timings.
 """
 import os
-import platform
 import subprocess
 import sys
 import time
 
-from benchlib import die, pct, require_sandbox
+from benchlib import die, machine_line, machine_start, pct, require_sandbox
 
 BR_NSNET, NET_NSNET, GW_NSNET = "nsnet-lan", "lan", "10.0.0.1"
 BR_IP, GW_IP = "ipbench", "10.1.0.1"
@@ -136,9 +135,7 @@ def side_ip(o):
 def main():
     o = parse(sys.argv[1:])
     require_sandbox("attach")
-    nproc = len(os.sched_getaffinity(0))
-    load0 = os.getloadavg()
-    t_start = time.monotonic()
+    machine = machine_start()
 
     run([o["bin"], "network", "create", NET_NSNET, "--subnet", "10.0.0.0/16"])
     run(["sh", IP_SCRIPT, "setup"])
@@ -152,16 +149,14 @@ def main():
             res[s]["rmveth"].append(rmveth)
     run([o["bin"], "network", "rm", NET_NSNET])
     run(["sh", IP_SCRIPT, "teardown"])
-    load1 = os.getloadavg()
-    elapsed = time.monotonic() - t_start
+    machine = machine_line(machine)
 
     def allof(s, op):
         return [x for rnd in res[s][op] for x in rnd]
 
     print(f"attach benchmark: {o['count']} namespaces added one after another, then removed; "
           f"{o['rounds']} rounds per side, sides alternating")
-    print(f"machine: nproc {nproc}, load average {load0[0]:.2f} {load0[1]:.2f} {load0[2]:.2f} at start, "
-          f"{load1[0]:.2f} {load1[1]:.2f} {load1[2]:.2f} at end; kernel {platform.release()}; run took {elapsed:.0f} s")
+    print(machine)
     print(f"nsnet:     {o['bin']} ns add NAME --net lan / ns rm NAME  (lan = 10.0.0.0/16, {o['backend']} backend)")
     print(f"ip-script: {os.path.relpath(IP_SCRIPT)} add NAME INDEX / rm NAME  (bridge {BR_IP}, 10.1.0.0/16)")
     print()

@@ -1,7 +1,9 @@
 # SPDX-License-Identifier: MIT
 # Helpers shared by the bench/*.py timing loops: errors, percentiles, the sandbox guard.
 import os
+import platform
 import sys
+import time
 
 
 def die(msg):
@@ -25,3 +27,16 @@ def sandbox_marked():
 def require_sandbox(bench):
     if not sandbox_marked():
         die(f"refusing to run outside the sandbox (start it with: sh bench/{bench} NSNET_BINARY)")
+
+
+def machine_start():
+    """The machine before a run: CPUs, load average, start time (for machine_line)."""
+    return {"nproc": len(os.sched_getaffinity(0)), "load": os.getloadavg(), "t": time.monotonic()}
+
+
+def machine_line(start):
+    """The report's `machine:` line, measured now against machine_start()'s @start."""
+    load0, load1 = start["load"], os.getloadavg()
+    elapsed = time.monotonic() - start["t"]
+    return (f"machine: nproc {start['nproc']}, load average {load0[0]:.2f} {load0[1]:.2f} {load0[2]:.2f} at start, "
+            f"{load1[0]:.2f} {load1[1]:.2f} {load1[2]:.2f} at end; kernel {platform.release()}; run took {elapsed:.0f} s")

@@ -15,13 +15,12 @@ waits until the kernel has removed the veths and gives it SETTLE_S more to tear 
 """
 import json
 import os
-import platform
 import shutil
 import subprocess
 import sys
 import time
 
-from benchlib import die, pct, require_sandbox
+from benchlib import die, machine_line, machine_start, pct, require_sandbox
 
 REF_DIR = "/usr/lib/cni"
 WORK = "/run/nsnet-bench-cni"
@@ -303,9 +302,7 @@ def run_side(side, count):
 def main():
     o = parse(sys.argv[1:])
     require_sandbox("cni")
-    nproc = len(os.sched_getaffinity(0))
-    load0 = os.getloadavg()
-    t_start = time.monotonic()
+    machine = machine_start()
 
     os.makedirs(f"{WORK}/bin", exist_ok=True)
     os.makedirs(f"{WORK}/host-local", exist_ok=True)
@@ -342,14 +339,12 @@ def main():
             vers[p] = version_ms(p, o["count"])
         except (SideFailed, subprocess.TimeoutExpired) as e:
             failed[f"VERSION {p}"] = str(e)
-    load1 = os.getloadavg()
-    elapsed = time.monotonic() - t_start
+    machine = machine_line(machine)
     refver = run(["dpkg-query", "-W", "-f", "${Version}", "containernetworking-plugins"], check=False).strip() or "?"
 
     print(f"CNI benchmark: {o['count']} containers (network namespaces) per side, ADD one after another, then DEL "
           f"each; {o['rounds']} round(s), side order alternating; cniVersion {CNI_VERSION}")
-    print(f"machine: nproc {nproc}, load average {load0[0]:.2f} {load0[1]:.2f} {load0[2]:.2f} at start, "
-          f"{load1[0]:.2f} {load1[1]:.2f} {load1[2]:.2f} at end; kernel {platform.release()}; run took {elapsed:.0f} s")
+    print(machine)
     print(f"reference: {REF_DIR} (containernetworking-plugins {refver}): bridge + host-local, ipMasq, isGateway; "
           f"+pm: portmap chained (snat)")
     if have_nsnet:
