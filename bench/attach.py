@@ -11,7 +11,7 @@ import subprocess
 import sys
 import time
 
-from benchlib import die, machine_line, machine_start, pct, require_sandbox
+from benchlib import die, machine_line, machine_start, pct, print_table, require_sandbox
 
 BR_NSNET, NET_NSNET, GW_NSNET = "nsnet-lan", "lan", "10.0.0.1"
 BR_IP, GW_IP = "ipbench", "10.1.0.1"
@@ -166,11 +166,7 @@ def main():
     for op in ("add", "rm", "rmveth"):
         a, b = pct(allof("nsnet", op), 50), pct(allof("ip", op), 50)
         rows.append((labels[op], f"{a:.2f}", f"{b:.2f}", f"{b / a:.2f}"))
-    w = [max(len(r[i]) for r in rows) for i in range(4)]
-    for k, r in enumerate(rows):
-        print(" | ".join(c.ljust(w[i]) if i == 0 else c.rjust(w[i]) for i, c in enumerate(r)))
-        if k == 0:
-            print("-+-".join("-" * x for x in w))
+    print_table(rows)
     print()
     print("noise: p90, and the median of each round (spread = (max - min) / min of those medians)")
     for op in ("add", "rm"):

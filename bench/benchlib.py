@@ -40,3 +40,12 @@ def machine_line(start):
     elapsed = time.monotonic() - start["t"]
     return (f"machine: nproc {start['nproc']}, load average {load0[0]:.2f} {load0[1]:.2f} {load0[2]:.2f} at start, "
             f"{load1[0]:.2f} {load1[1]:.2f} {load1[2]:.2f} at end; kernel {platform.release()}; run took {elapsed:.0f} s")
+
+
+def print_table(rows):
+    """Print @rows (the first one the header) as a table: first column left-aligned, the others right."""
+    w = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    for k, r in enumerate(rows):
+        print(" | ".join(c.ljust(w[i]) if i == 0 else c.rjust(w[i]) for i, c in enumerate(r)))
+        if k == 0:
+            print("-+-".join("-" * x for x in w))

@@ -20,7 +20,7 @@ import subprocess
 import sys
 import time
 
-from benchlib import die, machine_line, machine_start, pct, require_sandbox
+from benchlib import die, machine_line, machine_start, pct, print_table, require_sandbox
 
 REF_DIR = "/usr/lib/cni"
 WORK = "/run/nsnet-bench-cni"
@@ -369,11 +369,7 @@ def main():
         rows.append((label, med(a), med(b), ratio))
     va, vb = vers.get("bridge", []), vers.get("nsnet", [])
     rows.append(("VERSION", med(va), med(vb), f"{pct(va, 50) / pct(vb, 50):.1f}" if va and vb else "n/a"))
-    w = [max(len(r[i]) for r in rows) for i in range(4)]
-    for k, r in enumerate(rows):
-        print(" | ".join(c.ljust(w[i]) if i == 0 else c.rjust(w[i]) for i, c in enumerate(r)))
-        if k == 0:
-            print("-+-".join("-" * x for x in w))
+    print_table(rows)
     print()
     print("'with ports': one published port per container (reference: bridge + host-local -> portmap; "
           "nsnet: its own portMappings)")
