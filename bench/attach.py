@@ -7,20 +7,16 @@ timing each removal. Between phases it waits (bounded) until the kernel has real
 one side's asynchronous namespace cleanup does not land in the other side's timings.
 """
 import os
-import platform
 import subprocess
 import sys
 import time
+
+from benchlib import die, machine_line, machine_start, pct, print_table, require_sandbox
 
 BR_NSNET, NET_NSNET, GW_NSNET = "nsnet-lan", "lan", "10.0.0.1"
 BR_IP, GW_IP = "ipbench", "10.1.0.1"
 HERE = os.path.dirname(os.path.abspath(__file__))
 IP_SCRIPT = os.path.join(HERE, "attach-ip.sh")
-
-
-def die(msg):
-    print(f"bench: {msg}", file=sys.stderr)
-    sys.exit(1)
 
 
 def parse(argv):
@@ -136,21 +132,10 @@ def side_ip(o):
     return add, rm, rmveth
 
 
-def pct(xs, p):
-    """Nearest-rank percentile."""
-    s = sorted(xs)
-    return s[max(0, -(-len(s) * p // 100) - 1)]
-
-
 def main():
     o = parse(sys.argv[1:])
-    with open("/proc/self/mountinfo") as f:
-        sandboxed = " nsnet-sandbox-run " in f.read()  # the tmpfs tests/sandbox.sh mounts over /run
-    if os.environ.get("NSNET_IN_SANDBOX") != "1" or not sandboxed:
-        die("refusing to run outside the sandbox (start it with: sh bench/attach NSNET_BINARY)")
-    nproc = len(os.sched_getaffinity(0))
-    load0 = os.getloadavg()
-    t_start = time.monotonic()
+    require_sandbox("attach")
+    machine = machine_start()
 
     run([o["bin"], "network", "create", NET_NSNET, "--subnet", "10.0.0.0/16"])
     run(["sh", IP_SCRIPT, "setup"])
@@ -164,16 +149,14 @@ def main():
             res[s]["rmveth"].append(rmveth)
     run([o["bin"], "network", "rm", NET_NSNET])
     run(["sh", IP_SCRIPT, "teardown"])
-    load1 = os.getloadavg()
-    elapsed = time.monotonic() - t_start
+    machine = machine_line(machine)
 
     def allof(s, op):
         return [x for rnd in res[s][op] for x in rnd]
 
     print(f"attach benchmark: {o['count']} namespaces added one after another, then removed; "
           f"{o['rounds']} rounds per side, sides alternating")
-    print(f"machine: nproc {nproc}, load average {load0[0]:.2f} {load0[1]:.2f} {load0[2]:.2f} at start, "
-          f"{load1[0]:.2f} {load1[1]:.2f} {load1[2]:.2f} at end; kernel {platform.release()}; run took {elapsed:.0f} s")
+    print(machine)
     print(f"nsnet:     {o['bin']} ns add NAME --net lan / ns rm NAME  (lan = 10.0.0.0/16, {o['backend']} backend)")
     print(f"ip-script: {os.path.relpath(IP_SCRIPT)} add NAME INDEX / rm NAME  (bridge {BR_IP}, 10.1.0.0/16)")
     print()
@@ -183,11 +166,7 @@ def main():
     for op in ("add", "rm", "rmveth"):
         a, b = pct(allof("nsnet", op), 50), pct(allof("ip", op), 50)
         rows.append((labels[op], f"{a:.2f}", f"{b:.2f}", f"{b / a:.2f}"))
-    w = [max(len(r[i]) for r in rows) for i in range(4)]
-    for k, r in enumerate(rows):
-        print(" | ".join(c.ljust(w[i]) if i == 0 else c.rjust(w[i]) for i, c in enumerate(r)))
-        if k == 0:
-            print("-+-".join("-" * x for x in w))
+    print_table(rows)
     print()
     print("noise: p90, and the median of each round (spread = (max - min) / min of those medians)")
     for op in ("add", "rm"):

@@ -15,11 +15,12 @@ waits until the kernel has removed the veths and gives it SETTLE_S more to tear 
 """
 import json
 import os
-import platform
 import shutil
 import subprocess
 import sys
 import time
+
+from benchlib import die, machine_line, machine_start, pct, print_table, require_sandbox
 
 REF_DIR = "/usr/lib/cni"
 WORK = "/run/nsnet-bench-cni"
@@ -30,11 +31,6 @@ HOST_ADDR = "192.0.2.1"  # on a link in the sandbox: published ports are reached
 
 class SideFailed(Exception):
     pass
-
-
-def die(msg):
-    print(f"bench: {msg}", file=sys.stderr)
-    sys.exit(1)
 
 
 def parse(argv):
@@ -303,20 +299,10 @@ def run_side(side, count):
     return add, dl, published
 
 
-def pct(xs, p):
-    s = sorted(xs)
-    return s[max(0, -(-len(s) * p // 100) - 1)]
-
-
 def main():
     o = parse(sys.argv[1:])
-    with open("/proc/self/mountinfo") as f:
-        sandboxed = " nsnet-sandbox-run " in f.read()
-    if os.environ.get("NSNET_IN_SANDBOX") != "1" or not sandboxed:
-        die("refusing to run outside the sandbox (start it with: sh bench/cni NSNET_BINARY)")
-    nproc = len(os.sched_getaffinity(0))
-    load0 = os.getloadavg()
-    t_start = time.monotonic()
+    require_sandbox("cni")
+    machine = machine_start()
 
     os.makedirs(f"{WORK}/bin", exist_ok=True)
     os.makedirs(f"{WORK}/host-local", exist_ok=True)
@@ -353,14 +339,12 @@ def main():
             vers[p] = version_ms(p, o["count"])
         except (SideFailed, subprocess.TimeoutExpired) as e:
             failed[f"VERSION {p}"] = str(e)
-    load1 = os.getloadavg()
-    elapsed = time.monotonic() - t_start
+    machine = machine_line(machine)
     refver = run(["dpkg-query", "-W", "-f", "${Version}", "containernetworking-plugins"], check=False).strip() or "?"
 
     print(f"CNI benchmark: {o['count']} containers (network namespaces) per side, ADD one after another, then DEL "
           f"each; {o['rounds']} round(s), side order alternating; cniVersion {CNI_VERSION}")
-    print(f"machine: nproc {nproc}, load average {load0[0]:.2f} {load0[1]:.2f} {load0[2]:.2f} at start, "
-          f"{load1[0]:.2f} {load1[1]:.2f} {load1[2]:.2f} at end; kernel {platform.release()}; run took {elapsed:.0f} s")
+    print(machine)
     print(f"reference: {REF_DIR} (containernetworking-plugins {refver}): bridge + host-local, ipMasq, isGateway; "
           f"+pm: portmap chained (snat)")
     if have_nsnet:
@@ -385,11 +369,7 @@ def main():
         rows.append((label, med(a), med(b), ratio))
     va, vb = vers.get("bridge", []), vers.get("nsnet", [])
     rows.append(("VERSION", med(va), med(vb), f"{pct(va, 50) / pct(vb, 50):.1f}" if va and vb else "n/a"))
-    w = [max(len(r[i]) for r in rows) for i in range(4)]
-    for k, r in enumerate(rows):
-        print(" | ".join(c.ljust(w[i]) if i == 0 else c.rjust(w[i]) for i, c in enumerate(r)))
-        if k == 0:
-            print("-+-".join("-" * x for x in w))
+    print_table(rows)
     print()
     print("'with ports': one published port per container (reference: bridge + host-local -> portmap; "
           "nsnet: its own portMappings)")

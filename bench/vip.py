@@ -26,6 +26,8 @@ import subprocess
 import sys
 import time
 
+from benchlib import die, pct, sandbox_marked
+
 TIMEOUT = 120       # seconds any one command may take; past it the side stops and the report says so
 N_ADDS = 5          # adds (each followed by its rm) timed per side and K
 N_CONNECT = 2000    # timed connections to the last VIP (and as many straight to a backend)
@@ -54,11 +56,6 @@ class Fail(Exception):
 
     def __init__(self, msg):
         super().__init__(" | ".join(line.rstrip() for line in msg.strip().splitlines() if line.strip()))
-
-
-def die(msg):
-    print(f"bench: {msg}", file=sys.stderr)
-    sys.exit(1)
 
 
 def vip_addr(n):
@@ -96,12 +93,6 @@ def timed(cmd, stdin_path=None):
         what = " ".join(cmd) + (f" < {os.path.basename(stdin_path)}" if stdin_path else "")
         raise Fail(f"`{what}` failed with status {p.returncode}: {p.stderr.decode(errors='replace').strip()[-2000:]}")
     return (t1 - t0) / 1e6
-
-
-def pct(xs, p):
-    """Nearest-rank percentile."""
-    s = sorted(xs)
-    return s[max(0, -(-len(s) * p // 100) - 1)]
 
 
 # --- The world: wan, backends, servers --------------------------------------------------------
@@ -345,13 +336,12 @@ def side_iptables(res, k, variant):
 # --- One side, one K ----------------------------------------------------------------------------
 
 def in_sandbox():
-    with open("/proc/self/mountinfo") as f:
-        marked = " nsnet-sandbox-run " in f.read()  # the tmpfs tests/sandbox.sh mounts over /run
+    marked = sandbox_marked()
     try:
         own_netns = os.readlink("/proc/self/ns/net") != os.readlink("/proc/1/ns/net")
     except OSError:
         own_netns = marked
-    return os.environ.get("NSNET_IN_SANDBOX") == "1" and marked and own_netns
+    return marked and own_netns
 
 
 def cmd_side(argv):

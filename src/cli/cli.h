@@ -72,15 +72,13 @@ int cli_check_name(struct cli *c, const char *what, const char *name);
 int cli_check_ifname(struct cli *c, const char *what, const char *ifname);
 /* A --dns address that cannot be a nameserver (unspecified, multicast, broadcast, ...): 1; else 0. */
 int cli_check_dns(struct cli *c, const struct nsnet_addr *a, const char *val);
-/* The host's own addresses (at most @max): count or -errno. */
-int cli_host_addrs(struct nsnet_addr *out, size_t max, struct nsnet_err *err);
 
 /*
- * "NAME [--force]" argument lists (network rm, ns rm). Returns 0 with *name set, EXIT_OK after
- * printing @help, or EXIT_USAGE; @what names the missing operand ("network NAME").
+ * The "rm NAME [--force]" commands (network rm, ns rm): parse, check the name of kind @what
+ * ("network"), then call @rm. Returns an exit status; prints @help for -h.
  */
-int cli_name_force(struct cli *c, int argc, char **argv, const char *help, const char *what,
-		   const char **name, bool *force);
+int cli_rm(struct cli *c, int argc, char **argv, const char *help, const char *what,
+	   int (*rm)(const struct nsnet_opts *, const char *, bool, struct nsnet_err *));
 /*
  * The `ls [--json]` commands: query everything, then print member @key of the result (NULL: all
  * of it) as JSON or through @print. Returns an exit status.

@@ -42,47 +42,13 @@ static const char network_help[] =
 
 /*
  * Addresses that cannot work, refused before the core plans anything (issue 18, item 10): a
- * gateway outside the subnets is malformed (2); a subnet in a special range, or one holding an
- * address of this host that no --gateway names on purpose, is refused (1). A subnet holding a
- * host address would make nsnet's gateway, routes and NAT fight the host's own network.
+ * gateway outside the subnets is malformed (2); a subnet in a special range is refused (1). A
+ * subnet holding an address of this host is refused by the core (network_create_apply).
  */
-/*
- * Drop from @host the gateways of nsnet's own networks: those are on nsnet's bridges, and a new
- * subnet holding one overlaps that network, which the core refuses with a better message.
- * Returns the new count, or -1 after printing the error.
- */
-static int network_drop_own(struct cli *c, struct nsnet_addr *host, int n)
-{
-	struct nsnet_err err = { 0 };
-	const json_t *net, *gw;
-	json_t *root;
-	size_t i, k;
-
-	if (core_query(&c->opts, &root, &err) < 0) {
-		cli_fail(&err);
-		return -1;
-	}
-	json_array_foreach(json_object_get(root, "networks"), i, net) {
-		json_array_foreach(json_object_get(net, "gateways"), k, gw) {
-			struct nsnet_addr a;
-
-			if (nsnet_addr_parse(json_string_value(gw) ? json_string_value(gw) : "", &a, NULL) < 0)
-				continue;
-			for (int h = 0; h < n; h++)
-				if (nsnet_addr_equal(&host[h], &a))
-					host[h--] = host[--n];
-		}
-	}
-	json_decref(root);
-	return n;
-}
-
 static int network_create_check(struct cli *c, const struct network_req *req)
 {
-	struct nsnet_addr host[256];
 	struct nsnet_err err = { 0 };
-	char a[NSNET_PREFIX_STRLEN], b[INET6_ADDRSTRLEN];
-	int n, r;
+	char b[INET6_ADDRSTRLEN];
 
 	for (size_t i = 0; i < req->n_gateways; i++) {
 		bool in = false;
@@ -94,29 +60,8 @@ static int network_create_check(struct cli *c, const struct network_req *req)
 					       nsnet_addr_str(&req->gateway[i], b));
 	}
 	for (size_t i = 0; i < req->n_subnets; i++)
-		if ((r = nsnet_subnet_check(&req->subnet[i], &err)) < 0)
+		if (nsnet_subnet_check(&req->subnet[i], &err) < 0)
 			return cli_fail(&err);
-	if ((n = cli_host_addrs(host, sizeof(host) / sizeof(host[0]), &err)) < 0)
-		return cli_fail(&err);
-	if ((n = network_drop_own(c, host, n)) < 0)
-		return EXIT_FAIL;
-	for (size_t i = 0; i < req->n_subnets; i++) {
-		for (int h = 0; h < n; h++) {
-			bool named = false;
-
-			if (!nsnet_prefix_contains(&req->subnet[i], &host[h]))
-				continue;
-			for (size_t g = 0; g < req->n_gateways; g++)
-				named |= nsnet_addr_equal(&req->gateway[g], &host[h]);
-			if (named)
-				continue;
-			nsnet_err_set(&err, EADDRINUSE,
-				      "network %s: subnet %s holds %s, an address of this host: refused (pick a free subnet, or --gateway %s to adopt it on purpose)",
-				      req->name, nsnet_prefix_str(&req->subnet[i], a), nsnet_addr_str(&host[h], b),
-				      nsnet_addr_str(&host[h], b));
-			return cli_fail(&err);
-		}
-	}
 	return 0;
 }
 
@@ -192,18 +137,7 @@ static int network_create(struct cli *c, int argc, char **argv)
 
 static int network_rm(struct cli *c, int argc, char **argv)
 {
-	struct nsnet_err err = { 0 };
-	const char *name;
-	bool force;
-	int r = cli_name_force(c, argc, argv, rm_help, "network NAME", &name, &force);
-
-	if (r != 0 || !name)
-		return r;
-	if (cli_check_name(c, "network", name))
-		return EXIT_USAGE;
-	if (core_network_rm(&c->opts, name, force, &err) < 0)
-		return cli_fail(&err);
-	return EXIT_OK;
+	return cli_rm(c, argc, argv, rm_help, "network", core_network_rm);
 }
 
 static int network_ls(struct cli *c, int argc, char **argv)

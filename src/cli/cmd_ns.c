@@ -108,18 +108,7 @@ static int ns_add(struct cli *c, int argc, char **argv)
 
 static int ns_rm(struct cli *c, int argc, char **argv)
 {
-	struct nsnet_err err = { 0 };
-	const char *name;
-	bool force;
-	int r = cli_name_force(c, argc, argv, rm_help, "namespace NAME", &name, &force);
-
-	if (r != 0 || !name)
-		return r;
-	if (cli_check_name(c, "namespace", name))
-		return EXIT_USAGE;
-	if (core_ns_rm(&c->opts, name, force, &err) < 0)
-		return cli_fail(&err);
-	return EXIT_OK;
+	return cli_rm(c, argc, argv, rm_help, "namespace", core_ns_rm);
 }
 
 static int ns_ls(struct cli *c, int argc, char **argv)

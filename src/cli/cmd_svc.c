@@ -139,43 +139,6 @@ int cmd_vip(struct cli *c, int argc, char **argv)
 	return cli_dispatch(c, "vip", cmds, vip_help, argc - 1, argv + 1);
 }
 
-/*
- * A host address to publish on must be one of this host's own (issue 18, item 10): another
- * host's address (8.8.8.8), a multicast one, or a namespace's address would make a rule that
- * never matches, or one that catches traffic meant for someone else. 127.0.0.1 and ::1 are the
- * host's loopback (docs/services.md); no address (or 0.0.0.0, [::]) means every local one.
- * Returns 0, or EXIT_FAIL after printing the refusal.
- */
-static int publish_host_ip_check(const char *ns, const struct nsnet_port *p, const char *spec)
-{
-	struct nsnet_addr host[256];
-	struct nsnet_err err = { 0 };
-	char a[INET6_ADDRSTRLEN];
-	const char *kind;
-	int n;
-
-	if (!p->host_ip.family)
-		return 0;
-	kind = nsnet_addr_special(&p->host_ip);
-	if (kind && !strcmp(kind, "loopback")) {
-		struct nsnet_addr lo4, lo6;
-
-		nsnet_addr_parse("127.0.0.1", &lo4, NULL);
-		nsnet_addr_parse("::1", &lo6, NULL);
-		if (nsnet_addr_equal(&p->host_ip, &lo4) || nsnet_addr_equal(&p->host_ip, &lo6))
-			return 0;
-	}
-	if ((n = cli_host_addrs(host, sizeof(host) / sizeof(host[0]), &err)) < 0)
-		return cli_fail(&err);
-	for (int h = 0; h < n; h++)
-		if (nsnet_addr_equal(&host[h], &p->host_ip))
-			return 0;
-	nsnet_err_set(&err, EADDRNOTAVAIL,
-		      "publish %s %s: %s address %s is not one of this host's (expected an address of the host, 127.0.0.1, or none for every address)",
-		      ns, spec, p->host_ip.family == AF_INET ? "IPv4" : "IPv6", nsnet_addr_str(&p->host_ip, a));
-	return cli_fail(&err);
-}
-
 int cmd_publish(struct cli *c, int argc, char **argv)
 {
 	struct nsnet_err err = { 0 };
@@ -209,8 +172,6 @@ int cmd_publish(struct cli *c, int argc, char **argv)
 		return cli_usage_error(c, "%.1023s", err.msg);
 	if (cli_check_name(c, "namespace", ns) || (net && cli_check_name(c, "network", net)))
 		return EXIT_USAGE;
-	if ((r = publish_host_ip_check(ns, &p, spec)) != 0)
-		return r;
 	if (core_publish(&c->opts, ns, net, &p, &err) < 0)
 		return cli_fail(&err);
 	return EXIT_OK;

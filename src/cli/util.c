@@ -6,7 +6,6 @@
 #include <string.h>
 
 #include "cli/cli.h"
-#include "kernel/addr.h"
 #include "state/store.h"
 
 int cli_usage_error(struct cli *c, const char *fmt, ...)
@@ -129,11 +128,6 @@ int cli_check_dns(struct cli *c, const struct nsnet_addr *a, const char *val)
 	return cli_fail(&err);
 }
 
-int cli_host_addrs(struct nsnet_addr *out, size_t max, struct nsnet_err *err)
-{
-	return addr_local_list(out, max, err);
-}
-
 int cli_parse_net_arg(struct cli *c, const char *arg, struct attach_req *req)
 {
 	static char nets[NSNET_MAX_ATTACH * 2][NSNET_NAME_MAX + 1];
@@ -174,28 +168,34 @@ int cli_parse_net_arg(struct cli *c, const char *arg, struct attach_req *req)
 	return 0;
 }
 
-int cli_name_force(struct cli *c, int argc, char **argv, const char *help, const char *what,
-		   const char **name, bool *force)
+int cli_rm(struct cli *c, int argc, char **argv, const char *help, const char *what,
+	   int (*rm)(const struct nsnet_opts *, const char *, bool, struct nsnet_err *))
 {
-	*name = NULL;
-	*force = false;
+	struct nsnet_err err = { 0 };
+	const char *name = NULL;
+	bool force = false;
+
 	for (int i = 1; i < argc; i++) {
 		if (cli_is_help(argv[i])) {
 			fputs(help, stdout);
 			return EXIT_OK;
 		} else if (!strcmp(argv[i], "--force") || !strcmp(argv[i], "-f")) {
-			*force = true;
+			force = true;
 		} else if (argv[i][0] == '-' && argv[i][1]) {
 			return cli_usage_error(c, "unknown option '%s'", argv[i]);
-		} else if (!*name) {
-			*name = argv[i];
+		} else if (!name) {
+			name = argv[i];
 		} else {
 			return cli_usage_error(c, "unexpected argument '%s'", argv[i]);
 		}
 	}
-	if (!*name)
-		return cli_usage_error(c, "missing %s", what);
-	return 0;
+	if (!name)
+		return cli_usage_error(c, "missing %s NAME", what);
+	if (cli_check_name(c, what, name))
+		return EXIT_USAGE;
+	if (rm(&c->opts, name, force, &err) < 0)
+		return cli_fail(&err);
+	return EXIT_OK;
 }
 
 int cli_ls(struct cli *c, int argc, char **argv, const char *help, const char *key,

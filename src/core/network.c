@@ -11,6 +11,7 @@
 #include "core/services.h"
 #include "firewall/fw.h"
 #include "firewall/guard.h"
+#include "kernel/addr.h"
 #include "kernel/link.h"
 
 /* Turn a request into a complete network and its driver, checking it against the networks that exist. */
@@ -88,6 +89,47 @@ static int network_plan(struct op *op, const struct network_req *req, struct nsn
 	return r;
 }
 
+/*
+ * A subnet holding an address of this host that no --gateway names on purpose is refused
+ * (issue 18, item 10): nsnet's gateway, routes and NAT would fight the host's own network.
+ * The gateways of nsnet's own networks are skipped: a subnet holding one overlaps that network,
+ * which network_plan() refuses with a better message.
+ */
+static int network_host_check(struct op *op, const struct network_req *req, struct nsnet_err *err)
+{
+	struct nsnet_addr host[256];
+	struct nsnet_network *all = NULL;
+	char a[NSNET_PREFIX_STRLEN], b[INET6_ADDRSTRLEN];
+	int n, nn, r = 0;
+
+	if ((n = addr_local_list(host, sizeof(host) / sizeof(host[0]), err)) < 0)
+		return n;
+	if ((nn = rec_networks_load(op, &all, err)) < 0)
+		return nn;
+	for (int j = 0; j < nn; j++)
+		for (size_t k = 0; k < all[j].n_subnets; k++)
+			for (int h = 0; h < n; h++)
+				if (nsnet_addr_equal(&host[h], &all[j].gateway[k]))
+					host[h--] = host[--n];
+	free(all);
+	for (size_t i = 0; i < req->n_subnets && r == 0; i++) {
+		for (int h = 0; h < n && r == 0; h++) {
+			bool named = false;
+
+			if (!nsnet_prefix_contains(&req->subnet[i], &host[h]))
+				continue;
+			for (size_t g = 0; g < req->n_gateways; g++)
+				named |= nsnet_addr_equal(&req->gateway[g], &host[h]);
+			if (!named)
+				r = nsnet_err_set(err, EADDRINUSE,
+						  "network %s: subnet %s holds %s, an address of this host: refused (pick a free subnet, or --gateway %s to adopt it on purpose)",
+						  req->name, nsnet_prefix_str(&req->subnet[i], a), nsnet_addr_str(&host[h], b),
+						  nsnet_addr_str(&host[h], b));
+		}
+	}
+	return r;
+}
+
 int network_create_apply(struct op *op, const struct network_req *req, struct nsnet_network *out,
 			 struct nsnet_err *err)
 {
@@ -98,7 +140,7 @@ int network_create_apply(struct op *op, const struct network_req *req, struct ns
 	struct nl *nl;
 	int r;
 
-	if ((r = network_plan(op, req, &net, &drv, err)) < 0)
+	if ((r = network_host_check(op, req, err)) < 0 || (r = network_plan(op, req, &net, &drv, err)) < 0)
 		goto out;
 	/* A link of that name that nsnet did not record belongs to someone else: refuse. */
 	if ((r = op_nl(op, NULL, &nl, err)) < 0)

@@ -6,6 +6,7 @@
 
 #include "core/core.h"
 #include "ipam/ipam.h"
+#include "util/strbuf.h"
 
 /*
  * A pool record (STATE_POOLS/NAME.json) is created by the first ADD from the configuration and
@@ -34,15 +35,8 @@ static void pool_free(struct pool *p)
 
 static int pool_lease_add(struct pool *p, const struct nsnet_addr *a, const char *cid, const char *ifname)
 {
-	if (p->n == p->cap) {
-		size_t cap = p->cap ? p->cap * 2 : 16;
-		struct pool_lease *v = realloc(p->v, cap * sizeof(*v));
-
-		if (!v)
-			return -ENOMEM;
-		p->v = v;
-		p->cap = cap;
-	}
+	if (nsnet_array_room(&p->v, &p->cap, p->n, sizeof(*p->v)) < 0)
+		return -ENOMEM;
 	p->v[p->n].addr = *a;
 	snprintf(p->v[p->n].cid, sizeof(p->v[p->n].cid), "%s", cid);
 	snprintf(p->v[p->n].ifname, sizeof(p->v[p->n].ifname), "%s", ifname);

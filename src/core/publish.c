@@ -9,6 +9,7 @@
 #include "core/records.h"
 #include "core/services.h"
 #include "firewall/fw.h"
+#include "kernel/addr.h"
 #include "kernel/netns.h"
 
 /* Does namespace @ns exist: in /run/netns, or as a live CNI container's? */
@@ -21,6 +22,36 @@ static bool svc_ns_exists(struct op *op, const char *ns)
 	return rec_namespace_load(op, ns, &rec, NULL) == 0 && rec_namespace_alive(&rec);
 }
 
+/*
+ * A host address to publish on must be one of this host's own (issue 18, item 10): another
+ * host's address (8.8.8.8), a multicast one, or a namespace's address would make a rule that
+ * never matches, or one that catches traffic meant for someone else. 127.0.0.1 and ::1 are the
+ * host's loopback (docs/services.md); no address (or 0.0.0.0, [::]) means every local one.
+ */
+static int publish_host_ip_check(const char *ns, const struct nsnet_port *p, struct nsnet_err *err)
+{
+	struct nsnet_addr host[256], lo4, lo6;
+	char a[INET6_ADDRSTRLEN];
+	int n;
+
+	if (!p->host_ip.family)
+		return 0;
+	nsnet_addr_parse("127.0.0.1", &lo4, NULL);
+	nsnet_addr_parse("::1", &lo6, NULL);
+	if (nsnet_addr_equal(&p->host_ip, &lo4) || nsnet_addr_equal(&p->host_ip, &lo6))
+		return 0;
+	if ((n = addr_local_list(host, sizeof(host) / sizeof(host[0]), err)) < 0)
+		return n;
+	for (int h = 0; h < n; h++)
+		if (nsnet_addr_equal(&host[h], &p->host_ip))
+			return 0;
+	return nsnet_err_set(err, EADDRNOTAVAIL,
+			     "publish %s %s%s%s:%u:%u/%s: %s address %s is not one of this host's (expected an address of the host, 127.0.0.1, or none for every address)",
+			     ns, p->host_ip.family == AF_INET6 ? "[" : "", nsnet_addr_str(&p->host_ip, a),
+			     p->host_ip.family == AF_INET6 ? "]" : "", p->host_port, p->port, proto_name(p->proto),
+			     p->host_ip.family == AF_INET ? "IPv4" : "IPv6", a);
+}
+
 int publish_apply(struct op *op, const char *ns, const char *net, const struct nsnet_port *req,
 		  struct nsnet_err *err)
 {
@@ -31,7 +62,8 @@ int publish_apply(struct op *op, const char *ns, const char *net, const struct n
 	int r, n = 0, family;
 	bool fast;
 
-	if ((r = names_check("namespace", ns, err)) < 0 || (net && (r = names_check("network", net, err)) < 0))
+	if ((r = names_check("namespace", ns, err)) < 0 || (net && (r = names_check("network", net, err)) < 0) ||
+	    (r = publish_host_ip_check(ns, req, err)) < 0)
 		return r;
 	port_key(&p, key);
 	if ((n = svc_ports_load_port(op, p.host_port, &all, err)) < 0) {

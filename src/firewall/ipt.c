@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "firewall/fw.h"
 #include "model/service.h"
@@ -42,31 +43,50 @@ static const char *host_mask(int fam)
 	return fam == 6 ? "128" : "32";
 }
 
+/*
+ * nsnet's own chains per table and the hooks that jump to them: fw_ipt_base() creates them,
+ * fw_ipt_teardown() removes them, from this one list.
+ */
+static const struct {
+	const char *table;
+	const char *chains[5];		/* NULL-terminated */
+	const char *hooks[4][2];	/* { built-in chain, jump }, NULL-terminated */
+} ipt_base[] = {
+	{ "filter", { "NSNET-FORWARD", "NSNET-REJECT", "NSNET-ISOLATION" },
+	  { { "FORWARD", "-j NSNET-FORWARD" }, { "OUTPUT", "-j NSNET-REJECT" } } },
+	{ "nat", { "NSNET-SERVICES", "NSNET-VIPS", "NSNET-PUBANY", "NSNET-POSTROUTING" },
+	  { { "PREROUTING", "-j NSNET-SERVICES" }, { "OUTPUT", "-j NSNET-SERVICES" },
+	    { "POSTROUTING", "-j NSNET-POSTROUTING" } } },
+};
+
+/* The fixed rules of a base chain, between creating the chains and hooking them. */
+static void ipt_base_rules(struct strbuf *o, int f, const char *table)
+{
+	if (!strcmp(table, "filter")) {
+		ipt_line(o, f, "filter", 'A', "NSNET-FORWARD", "-j NSNET-REJECT");
+		ipt_line(o, f, "filter", 'A', "NSNET-FORWARD", "-m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT");
+		return;
+	}
+	/*
+	 * VIPs and ports on one host address first (appended to NSNET-VIPS in any order: their
+	 * keys differ), then ports published on every local address but loopback. Appending,
+	 * never inserting: iptables-nft pays a walk of the chain for each -I.
+	 */
+	ipt_line(o, f, "nat", 'A', "NSNET-SERVICES", "-j NSNET-VIPS");
+	ipt_line(o, f, "nat", 'A', "NSNET-SERVICES", "! -d %s -m addrtype --dst-type LOCAL -j NSNET-PUBANY",
+		 f == 4 ? "127.0.0.0/8" : "::1/128");
+}
+
 void fw_ipt_base(struct strbuf *o)
 {
 	FAMS(f) {
-		ipt_line(o, f, "filter", 'N', "NSNET-FORWARD", NULL);
-		ipt_line(o, f, "filter", 'N', "NSNET-REJECT", NULL);
-		ipt_line(o, f, "filter", 'N', "NSNET-ISOLATION", NULL);
-		ipt_line(o, f, "filter", 'A', "NSNET-FORWARD", "-j NSNET-REJECT");
-		ipt_line(o, f, "filter", 'A', "NSNET-FORWARD", "-m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT");
-		ipt_line(o, f, "filter", 'I', "FORWARD", "-j NSNET-FORWARD");
-		ipt_line(o, f, "filter", 'I', "OUTPUT", "-j NSNET-REJECT");
-		ipt_line(o, f, "nat", 'N', "NSNET-SERVICES", NULL);
-		ipt_line(o, f, "nat", 'N', "NSNET-VIPS", NULL);
-		ipt_line(o, f, "nat", 'N', "NSNET-PUBANY", NULL);
-		ipt_line(o, f, "nat", 'N', "NSNET-POSTROUTING", NULL);
-		/*
-		 * VIPs and ports on one host address first (appended to NSNET-VIPS in any order: their
-		 * keys differ), then ports published on every local address but loopback. Appending,
-		 * never inserting: iptables-nft pays a walk of the chain for each -I.
-		 */
-		ipt_line(o, f, "nat", 'A', "NSNET-SERVICES", "-j NSNET-VIPS");
-		ipt_line(o, f, "nat", 'A', "NSNET-SERVICES", "! -d %s -m addrtype --dst-type LOCAL -j NSNET-PUBANY",
-			 f == 4 ? "127.0.0.0/8" : "::1/128");
-		ipt_line(o, f, "nat", 'I', "PREROUTING", "-j NSNET-SERVICES");
-		ipt_line(o, f, "nat", 'I', "OUTPUT", "-j NSNET-SERVICES");
-		ipt_line(o, f, "nat", 'I', "POSTROUTING", "-j NSNET-POSTROUTING");
+		for (size_t t = 0; t < sizeof(ipt_base) / sizeof(ipt_base[0]); t++) {
+			for (size_t i = 0; ipt_base[t].chains[i]; i++)
+				ipt_line(o, f, ipt_base[t].table, 'N', ipt_base[t].chains[i], NULL);
+			ipt_base_rules(o, f, ipt_base[t].table);
+			for (size_t i = 0; ipt_base[t].hooks[i][0]; i++)
+				ipt_line(o, f, ipt_base[t].table, 'I', ipt_base[t].hooks[i][0], "%s", ipt_base[t].hooks[i][1]);
+		}
 	}
 	/* route_localnet on a bridge (publishing on 127.0.0.1) must not open the host's loopback services. */
 	ipt_line(o, 4, "raw", 'N', "NSNET-GUARD", NULL);
@@ -76,18 +96,12 @@ void fw_ipt_base(struct strbuf *o)
 void fw_ipt_teardown(struct strbuf *o)
 {
 	FAMS(f) {
-		ipt_line(o, f, "filter", 'D', "FORWARD", "-j NSNET-FORWARD");
-		ipt_line(o, f, "filter", 'D', "OUTPUT", "-j NSNET-REJECT");
-		ipt_line(o, f, "filter", 'X', "NSNET-FORWARD", NULL);
-		ipt_line(o, f, "filter", 'X', "NSNET-REJECT", NULL);
-		ipt_line(o, f, "filter", 'X', "NSNET-ISOLATION", NULL);
-		ipt_line(o, f, "nat", 'D', "PREROUTING", "-j NSNET-SERVICES");
-		ipt_line(o, f, "nat", 'D', "OUTPUT", "-j NSNET-SERVICES");
-		ipt_line(o, f, "nat", 'D', "POSTROUTING", "-j NSNET-POSTROUTING");
-		ipt_line(o, f, "nat", 'X', "NSNET-SERVICES", NULL);
-		ipt_line(o, f, "nat", 'X', "NSNET-VIPS", NULL);
-		ipt_line(o, f, "nat", 'X', "NSNET-PUBANY", NULL);
-		ipt_line(o, f, "nat", 'X', "NSNET-POSTROUTING", NULL);
+		for (size_t t = 0; t < sizeof(ipt_base) / sizeof(ipt_base[0]); t++) {
+			for (size_t i = 0; ipt_base[t].hooks[i][0]; i++)
+				ipt_line(o, f, ipt_base[t].table, 'D', ipt_base[t].hooks[i][0], "%s", ipt_base[t].hooks[i][1]);
+			for (size_t i = 0; ipt_base[t].chains[i]; i++)
+				ipt_line(o, f, ipt_base[t].table, 'X', ipt_base[t].chains[i], NULL);
+		}
 	}
 	ipt_line(o, 4, "raw", 'D', "PREROUTING", "-j NSNET-GUARD");
 	ipt_line(o, 4, "raw", 'X', "NSNET-GUARD", NULL);

@@ -221,16 +221,22 @@ int fw_nft_apply(const char *cmds, struct nsnet_err *err)
 	return r;
 }
 
-int fw_nft_table_exists(struct nsnet_err *err)
+/* Does `@list` (a "list table ..." command) succeed: 1, 0, or -ENOMEM. */
+static int nft_table_listed(const char *list, struct nsnet_err *err)
 {
 	struct nft_ctx *ctx = nft_open(err);
 	int r;
 
 	if (!ctx)
 		return -ENOMEM;
-	r = nftlib.run(ctx, "list table " T) == 0 ? 1 : 0;
+	r = nftlib.run(ctx, list) == 0 ? 1 : 0;
 	nftlib.ctx_free(ctx);
 	return r;
+}
+
+int fw_nft_table_exists(struct nsnet_err *err)
+{
+	return nft_table_listed("list table " T, err);
 }
 
 int fw_nft_chain_names(char ***names, struct nsnet_err *err)
@@ -335,14 +341,7 @@ int fw_nft_svc_elements(char ***elems, struct nsnet_err *err)
 
 int fw_nft_guard_table_exists(void)
 {
-	struct nft_ctx *ctx = nft_open(NULL);
-	int r;
-
-	if (!ctx)
-		return -ENOMEM;
-	r = nftlib.run(ctx, "list table bridge " NSNET_NFT_TABLE) == 0 ? 1 : 0;
-	nftlib.ctx_free(ctx);
-	return r;
+	return nft_table_listed("list table bridge " NSNET_NFT_TABLE, NULL);
 }
 
 int fw_nft_foreign_drops(struct strbuf *out, struct nsnet_err *err)

@@ -22,17 +22,6 @@
  * picked, so a used address outside that slice is ignored rather than folded onto a candidate.
  */
 
-/* The low 64 bits of @a as a number (all of an IPv4 address). */
-static uint64_t low64(const struct nsnet_addr *a)
-{
-	size_t n = nsnet_addr_len(a->family), i;
-	uint64_t v = 0;
-
-	for (i = n > 8 ? n - 8 : 0; i < n; i++)
-		v = v << 8 | a->b[i];
-	return v;
-}
-
 /* Host number of @a in @pool; false when @a is not one nsnet_prefix_nth() can reach. */
 static bool host_number(const struct nsnet_prefix *pool, const struct nsnet_addr *a, uint64_t *num)
 {
@@ -43,7 +32,7 @@ static bool host_number(const struct nsnet_prefix *pool, const struct nsnet_addr
 	/* Bits above the low 64 are network bits except in an IPv6 pool shorter than /64. */
 	if (a->family == AF_INET6 && memcmp(a->b, net.b, 8) != 0)
 		return false;
-	*num = low64(a) - low64(&net);
+	*num = nsnet_addr_low64(a) - nsnet_addr_low64(&net);
 	return true;
 }
 

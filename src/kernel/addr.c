@@ -119,19 +119,30 @@ static int addr_dump_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
-int addr_dump(struct nl *nl, int family, void (*fn)(const struct addr_info *ai, void *data), void *data,
-	      struct nsnet_err *err)
+/*
+ * Send a dump request of @type whose header (@hdr bytes: struct ifaddrmsg, struct rtmsg) starts
+ * with its family byte, as every rtnetlink family header does; @cb gets each message.
+ */
+static int addr_dump_request(struct nl *nl, uint16_t type, size_t hdr, int family, mnl_cb_t cb, void *ctx,
+			     struct nsnet_err *err)
 {
 	char buf[ADDR_BUF] __attribute__((aligned(NLMSG_ALIGNTO))) = { 0 };
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
-	struct addr_dump_ctx ctx = { fn, data };
-	struct ifaddrmsg *ifa;
+	uint8_t *fam;
 
-	nlh->nlmsg_type = RTM_GETADDR;
+	nlh->nlmsg_type = type;
 	nlh->nlmsg_flags = NLM_F_DUMP;
-	ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
-	ifa->ifa_family = (uint8_t)family;
-	return nl_request(nl, nlh, addr_dump_cb, &ctx, err);
+	fam = mnl_nlmsg_put_extra_header(nlh, hdr);
+	fam[0] = (uint8_t)family;
+	return nl_request(nl, nlh, cb, ctx, err);
+}
+
+int addr_dump(struct nl *nl, int family, void (*fn)(const struct addr_info *ai, void *data), void *data,
+	      struct nsnet_err *err)
+{
+	struct addr_dump_ctx ctx = { fn, data };
+
+	return addr_dump_request(nl, RTM_GETADDR, sizeof(struct ifaddrmsg), family, addr_dump_cb, &ctx, err);
 }
 
 struct route_dump_ctx {
@@ -227,16 +238,9 @@ static int route_dump_cb(const struct nlmsghdr *nlh, void *data)
 int route_dump(struct nl *nl, int family, void (*fn)(const struct route_info *ri, void *data), void *data,
 	       struct nsnet_err *err)
 {
-	char buf[ADDR_BUF] __attribute__((aligned(NLMSG_ALIGNTO))) = { 0 };
-	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
 	struct route_dump_ctx ctx = { fn, data };
-	struct rtmsg *rtm;
 
-	nlh->nlmsg_type = RTM_GETROUTE;
-	nlh->nlmsg_flags = NLM_F_DUMP;
-	rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
-	rtm->rtm_family = (uint8_t)family;
-	return nl_request(nl, nlh, route_dump_cb, &ctx, err);
+	return addr_dump_request(nl, RTM_GETROUTE, sizeof(struct rtmsg), family, route_dump_cb, &ctx, err);
 }
 
 struct addr_local_ctx {

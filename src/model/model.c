@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/strbuf.h"
+
 const struct nsnet_prefix *network_subnet(const struct nsnet_network *net, int family, size_t *idx)
 {
 	for (size_t i = 0; i < net->n_subnets; i++) {
@@ -277,15 +279,8 @@ int leases_add(struct nsnet_leases *l, const struct nsnet_addr *a, const char *o
 {
 	struct nsnet_lease *e;
 
-	if (l->n == l->cap) {
-		size_t cap = l->cap ? l->cap * 2 : 16;
-		struct nsnet_lease *v = realloc(l->v, cap * sizeof(*v));
-
-		if (!v)
-			return -ENOMEM;
-		l->v = v;
-		l->cap = cap;
-	}
+	if (nsnet_array_room(&l->v, &l->cap, l->n, sizeof(*l->v)) < 0)
+		return -ENOMEM;
 	e = &l->v[l->n++];
 	memset(e, 0, sizeof(*e));
 	e->addr = *a;

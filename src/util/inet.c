@@ -246,8 +246,7 @@ bool nsnet_prefix_overlap(const struct nsnet_prefix *a, const struct nsnet_prefi
 	return bits_equal(a->addr.b, b->addr.b, a->len < b->len ? a->len : b->len);
 }
 
-/* The low 64 bits of @a as a number (all of an IPv4 address). */
-static uint64_t low64(const struct nsnet_addr *a)
+uint64_t nsnet_addr_low64(const struct nsnet_addr *a)
 {
 	size_t n = nsnet_addr_len(a->family), i;
 	uint64_t v = 0;
@@ -290,7 +289,7 @@ int nsnet_prefix_nth(const struct nsnet_prefix *p, uint64_t n, struct nsnet_addr
 	a = p->addr;
 	addr_mask(&a, p->len);
 	/* The host bits are zero after masking, so OR is the addition without a carry. */
-	set_low64(&a, low64(&a) | n);
+	set_low64(&a, nsnet_addr_low64(&a) | n);
 	*out = a;
 	return 0;
 }

@@ -62,6 +62,8 @@ bool nsnet_prefix_overlap(const struct nsnet_prefix *a, const struct nsnet_prefi
  * keep the upper 64 bits of the network address, which is all an allocator needs.
  */
 int nsnet_prefix_nth(const struct nsnet_prefix *p, uint64_t n, struct nsnet_addr *out);
+/* The low 64 bits of @a as a number (all of an IPv4 address): the host numbers nsnet_prefix_nth() takes. */
+uint64_t nsnet_addr_low64(const struct nsnet_addr *a);
 
 /*
  * How many usable host addresses follow the network address, capped at UINT64_MAX >> 1.

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
-// Growable string (see strbuf.h).
+// Growable string and growable arrays (see strbuf.h).
 #include "util/strbuf.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -50,4 +51,19 @@ void strbuf_free(struct strbuf *sb)
 const char *strbuf_str(const struct strbuf *sb)
 {
 	return sb->s ? sb->s : "";
+}
+
+int nsnet_array_room(void *vp, size_t *cap, size_t n, size_t size)
+{
+	size_t c = *cap ? *cap * 2 : 16;
+	void *v;
+
+	if (n < *cap)
+		return 0;
+	memcpy(&v, vp, sizeof(v));
+	if (!(v = realloc(v, c * size)))
+		return -ENOMEM;
+	memcpy(vp, &v, sizeof(v));
+	*cap = c;
+	return 0;
 }

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* A growable string for rendering commands and rule sets. */
+/* A growable string for rendering commands and rule sets, and room in growable arrays. */
 #ifndef NSNET_UTIL_STRBUF_H
 #define NSNET_UTIL_STRBUF_H
 
@@ -18,5 +18,12 @@ void strbuf_printf(struct strbuf *sb, const char *fmt, ...) NSNET_PRINTF(2, 3);
 void strbuf_free(struct strbuf *sb);
 /* The content ("" when empty). */
 const char *strbuf_str(const struct strbuf *sb);
+
+/*
+ * Room for one more element in the array *@vp (a pointer to the array pointer) holding @n of
+ * @size bytes each in *@cap: doubles the capacity (16 at first) when full. 0, or -ENOMEM with
+ * the array untouched.
+ */
+int nsnet_array_room(void *vp, size_t *cap, size_t n, size_t size);
 
 #endif

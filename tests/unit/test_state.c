@@ -44,17 +44,24 @@ static void st_gone(void)
 		fprintf(stderr, "# could not remove %s\n", tmpdir);
 }
 
+/* With the vip counter set to @counter (NULL: as it is), the next vip id is @want. */
+static void check_next_vip_id(struct state *st, const char *counter, unsigned int want)
+{
+	unsigned int id = 0;
+
+	if (counter)
+		st_put(st, STATE_IDS, "vip", counter);
+	CHECK_EQ_INT(state_id_next(st, "vip", STATE_VIPS, &id, NULL), 0);
+	CHECK_EQ_INT(id, want);
+}
+
 TEST(test_id_next_empty)
 {
 	struct state st;
-	unsigned int id = 0;
 
 	st_fresh(&st);
-	CHECK_EQ_INT(state_id_next(&st, "vip", STATE_VIPS, &id, NULL), 0);
-	CHECK_EQ_INT(id, 1);
-	st_put(&st, STATE_IDS, "vip", "{\"next\":7}");
-	CHECK_EQ_INT(state_id_next(&st, "vip", STATE_VIPS, &id, NULL), 0);
-	CHECK_EQ_INT(id, 7);
+	check_next_vip_id(&st, NULL, 1);
+	check_next_vip_id(&st, "{\"next\":7}", 7);
 	st_gone();
 }
 
@@ -64,28 +71,20 @@ TEST(test_id_next_corrupt_counter)
 	static const char *const bad[] = { "{\"next\":\"x\"}", "garbage", "{\"next\":0}", "{\"next\":-5}",
 					   "{\"next\":99999999999}", "{}", "{\"next\":1.5}" };
 	struct state st;
-	unsigned int id = 0;
 
 	st_fresh(&st);
 	st_put(&st, STATE_VIPS, "tcp-10.100.0.1-80", "{\"id\":1}");
 	st_put(&st, STATE_VIPS, "tcp-10.100.0.2-80", "{\"id\":4}");
 	st_put(&st, STATE_VIPS, "tcp-10.100.0.3-80", "not json");
-	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		st_put(&st, STATE_IDS, "vip", bad[i]);
-		CHECK_EQ_INT(state_id_next(&st, "vip", STATE_VIPS, &id, NULL), 0);
-		CHECK_EQ_INT(id, 5);
-	}
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		check_next_vip_id(&st, bad[i], 5);
 	/*
 	 * A well-formed counter is trusted without a scan (one read per add, also at 10,000 VIPs): the
 	 * state dir is root's alone. `nsnet check` reports duplicate ids a hand-edited one could cause.
 	 */
-	st_put(&st, STATE_IDS, "vip", "{\"next\":2}");
-	CHECK_EQ_INT(state_id_next(&st, "vip", STATE_VIPS, &id, NULL), 0);
-	CHECK_EQ_INT(id, 2);
+	check_next_vip_id(&st, "{\"next\":2}", 2);
 	/* Ahead is fine: ids need not be dense. */
-	st_put(&st, STATE_IDS, "vip", "{\"next\":40}");
-	CHECK_EQ_INT(state_id_next(&st, "vip", STATE_VIPS, &id, NULL), 0);
-	CHECK_EQ_INT(id, 40);
+	check_next_vip_id(&st, "{\"next\":40}", 40);
 	st_gone();
 }
 
