@@ -11,40 +11,9 @@
 . "$(dirname "$0")/../lib/lib.sh"
 . "$(dirname "$0")/../lib/cni_lib.sh"
 
-probe=0
-NSNET_FAULT=1 "$NSNET" network create probe --subnet 10.99.0.0/24 >/dev/null 2>&1 || probe=$?
-if [ "$probe" = 0 ]; then
-	"$NSNET" network rm probe >/dev/null
-	skip "this build has no fault injection (make FAULT=1)"
-fi
-"$NSNET" gc >/dev/null 2>&1
+require_fault_injection
 
-ip netns add ctr
-sysctl -qw net.ipv4.ip_forward=1	# switched on by the first network and never back off
-world() {
-	echo "== links"; ip -br link | awk '{print $1}' | sed 's/@.*//' | sort
-	echo "== addrs"; ip -br addr | awk '{ $2 = ""; print }' | sed 's/ fe80::[^ ]*//g' | sort
-	echo "== container"; ip -n ctr -br link | awk '{print $1}' | sed 's/@.*//' | sort
-	ip -n ctr -br addr | awk '{ $2 = ""; print }' | sed 's/ fe80::[^ ]*//g' | sort
-	echo "== fw"; { nft list table inet nsnet; nft list table bridge nsnet; ipt_nsnet; } 2>/dev/null | grep -c . || true
-	echo "== records"; find "$STATE_DIR" -name '*.json' ! -path '*/ids/*' | sort
-	for f in $(find "$STATE_DIR/leases" "$STATE_DIR/ports" -name '*.json' 2>/dev/null | sort); do cat "$f"; echo; done
-}
-same_as_before() {
-	tries=0
-	while [ "$(world)" != "$before" ] && [ $tries -lt 50 ]; do
-		tries=$((tries + 1)); sleep 0.1
-	done
-	if [ "$(world)" != "$before" ]; then
-		printf '%s\n' "$before" >"$T_TMP/w.before"; world >"$T_TMP/w.after"
-		diff "$T_TMP/w.before" "$T_TMP/w.after" | head -30 >&2
-		fail "$1: not the state before"
-	fi
-}
-plugin() { # VERB CONF: run the plugin for container c1 in ctr, status only
-	printf '%s' "$2" | env CNI_COMMAND="$1" CNI_CONTAINERID=c1 CNI_IFNAME=eth0 CNI_NETNS=/run/netns/ctr \
-		CNI_PATH="$CNI_BIN_DIR" "$CNI_BIN_DIR/nsnet" >/dev/null 2>&1
-}
+cni_crash_setup
 
 maps=$(awk 'BEGIN { for (i = 0; i < 64; i++) printf "%s{\"hostPort\":%d,\"containerPort\":%d,\"protocol\":\"%s\"}", i ? "," : "", 21000 + i, 80 + i, i % 2 ? "udp" : "tcp" }')
 conf=$(cni_conf 1.1.0 lan "\"subnet\":\"10.87.0.0/24\",\"runtimeConfig\":{\"portMappings\":[$maps]}")

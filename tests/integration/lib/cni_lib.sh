@@ -84,3 +84,40 @@ cni_net_gone() {
 		fail "network $1 still exists after the last DEL of its containers"
 	return 0
 }
+
+# --- Crash tests of the plugin (t_cni_crash*): container c1 in namespace ctr -------------------
+# cni_crash_setup: the container's namespace, and forwarding already on (the first network
+# switches it on and never back off, so it is not part of what a rollback restores).
+cni_crash_setup() {
+	ip netns add ctr
+	sysctl -qw net.ipv4.ip_forward=1
+}
+# What must be identical before an ADD and after its interrupted run plus gc.
+world() {
+	echo "== links"; ip -br link | awk '{print $1}' | sed 's/@.*//' | sort
+	# (not the operational state: a bridge's follows its ports' carriers, with a lag)
+	echo "== addrs"; ip -br addr | awk '{ $2 = ""; print }' | sed 's/ fe80::[^ ]*//g' | sort
+	echo "== container"; ip -n ctr -br link | awk '{print $1}' | sed 's/@.*//' | sort
+	ip -n ctr -br addr | awk '{ $2 = ""; print }' | sed 's/ fe80::[^ ]*//g' | sort
+	ip -n ctr route | sort
+	# nsnet's own rules (iptables-nft's empty built-in tables, which appear with use, are not).
+	echo "== fw"; { nft list table inet nsnet; nft list table bridge nsnet; ipt_nsnet; } 2>/dev/null | grep -c . || true
+	echo "== records"; find "$STATE_DIR" -name '*.json' ! -path '*/ids/*' | sort
+	for f in $(find "$STATE_DIR/leases" "$STATE_DIR/ports" -name '*.json' 2>/dev/null | sort); do cat "$f"; echo; done
+}
+same_as_before() {
+	tries=0
+	while [ "$(world)" != "$before" ] && [ $tries -lt 50 ]; do
+		tries=$((tries + 1)); sleep 0.1
+	done
+	if [ "$(world)" != "$before" ]; then
+		printf '%s\n' "$before" >"$T_TMP/w.before"; world >"$T_TMP/w.after"
+		diff "$T_TMP/w.before" "$T_TMP/w.after" | head -30 >&2
+		fail "$1: not the state before"
+	fi
+}
+plugin() { # VERB CONF: run the plugin for container c1 in ctr, status only
+	printf '%s' "$2" | env CNI_COMMAND="$1" CNI_CONTAINERID=c1 CNI_IFNAME=eth0 CNI_NETNS=/run/netns/ctr \
+		CNI_PATH="$CNI_BIN_DIR" "$CNI_BIN_DIR/nsnet" >/dev/null 2>&1
+}
+

@@ -592,3 +592,15 @@ assert_svc_unchanged() {
 	diff -u "$T_TMP/svc.before" "$T_TMP/svc.after" >&2 || true
 	fail "${2:-state} changed"
 }
+
+# require_fault_injection: skip unless this build kills an operation at step N of NSNET_FAULT=N
+# (make FAULT=1); leaves no state behind either way.
+require_fault_injection() {
+	probe=0
+	NSNET_FAULT=1 "$NSNET" network create probe --subnet 10.99.0.0/24 >/dev/null 2>&1 || probe=$?
+	if [ "$probe" = 0 ]; then
+		"$NSNET" network rm probe >/dev/null
+		skip "this build has no fault injection (make FAULT=1)"
+	fi
+	"$NSNET" gc >/dev/null 2>&1
+}

@@ -7,14 +7,7 @@
 # timeout: 300
 . "$(dirname "$0")/../lib/lib.sh"
 
-# Is fault injection compiled in? A build without it ignores NSNET_FAULT.
-probe=0
-NSNET_FAULT=1 "$NSNET" network create probe --subnet 10.99.0.0/24 >/dev/null 2>&1 || probe=$?
-if [ "$probe" = 0 ]; then
-	"$NSNET" network rm probe >/dev/null
-	skip "this build has no fault injection (make FAULT=1)"
-fi
-"$NSNET" gc >/dev/null 2>&1
+require_fault_injection
 
 # What must be identical before an operation and after its interrupted run plus gc.
 world() {
