@@ -215,6 +215,12 @@ struct pool_req {
 	size_t n_ips;
 	struct nsnet_addr ip[NSNET_MAX_SUBNETS];
 };
+/*
+ * Refuse (-EEXIST) a subnet of @net that overlaps an IPAM pool's (other than pool @self), or, when
+ * @self names a pool being created, a network's: each runs its own allocator. 0 or -errno.
+ */
+struct op;
+int pool_subnets_check(struct op *op, const struct nsnet_network *net, const char *self, struct nsnet_err *err);
 int core_pool_add(const struct nsnet_opts *o, const struct pool_req *req, const char *cid, const char *ifname,
 		  struct sandbox_result *res, struct nsnet_err *err);
 int core_pool_del(const struct nsnet_opts *o, const char *pool, const char *cid, const char *ifname,

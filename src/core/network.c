@@ -86,7 +86,7 @@ static int network_plan(struct op *op, const struct network_req *req, struct nsn
 							  nsnet_prefix_str(&all[j].subnet[k], b), all[j].name);
 	}
 	free(all);
-	return r;
+	return r < 0 ? r : pool_subnets_check(op, net, NULL, err);
 }
 
 /*

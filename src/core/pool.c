@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "core/core.h"
+#include "core/records.h"
 #include "ipam/ipam.h"
 #include "util/strbuf.h"
 
@@ -167,6 +168,55 @@ static int pool_plan(const struct pool_req *req, struct pool *p, struct nsnet_er
 	return 0;
 }
 
+/*
+ * Networks and pools each run their own allocator over their subnets, so two of them on one
+ * address range would hand out the same addresses (issue 18, item 9): a subnet of @net (a network
+ * being created, or pool @self being created) that overlaps a pool's other than @self is refused,
+ * and for a pool also one of a network's. Returns 0, -EEXIST, or -errno.
+ */
+int pool_subnets_check(struct op *op, const struct nsnet_network *net, const char *self, struct nsnet_err *err)
+{
+	char a[NSNET_PREFIX_STRLEN], b[NSNET_PREFIX_STRLEN], **names = NULL;
+	struct nsnet_network *nets = NULL;
+	int n, r = 0;
+
+	if (self) {
+		if ((n = rec_networks_load(op, &nets, err)) < 0)
+			return n;
+		for (int j = 0; j < n && r == 0; j++)
+			for (size_t i = 0; i < net->n_subnets && r == 0; i++)
+				for (size_t k = 0; k < nets[j].n_subnets && r == 0; k++)
+					if (nsnet_prefix_overlap(&net->subnet[i], &nets[j].subnet[k]))
+						r = nsnet_err_set(err, EEXIST, "pool %s: subnet %s overlaps subnet %s of network %s, "
+								  "which hands out its own addresses", self,
+								  nsnet_prefix_str(&net->subnet[i], a),
+								  nsnet_prefix_str(&nets[j].subnet[k], b), nets[j].name);
+		free(nets);
+		if (r < 0)
+			return r;
+	}
+	if ((n = state_names(&op->st, STATE_POOLS, &names, err)) < 0)
+		return n;
+	for (int j = 0; j < n && r == 0; j++) {
+		struct pool p;
+
+		if (self && !strcmp(names[j], self))
+			continue;
+		if (pool_load(op, names[j], &p, NULL) < 0)
+			continue;	/* unreadable: gc and check report it */
+		for (size_t i = 0; i < net->n_subnets && r == 0; i++)
+			for (size_t k = 0; k < p.net.n_subnets && r == 0; k++)
+				if (nsnet_prefix_overlap(&net->subnet[i], &p.net.subnet[k]))
+					r = nsnet_err_set(err, EEXIST, "%s %s: subnet %s overlaps subnet %s of IPAM pool %s",
+							  self ? "pool" : "network", self ? self : net->name,
+							  nsnet_prefix_str(&net->subnet[i], a),
+							  nsnet_prefix_str(&p.net.subnet[k], b), p.net.name);
+		pool_free(&p);
+	}
+	state_names_free(names, n);
+	return r;
+}
+
 static void pool_result(const struct pool *p, const char *cid, const char *ifname, struct sandbox_result *res)
 {
 	memset(res, 0, sizeof(*res));
@@ -201,7 +251,7 @@ int core_pool_add(const struct nsnet_opts *o, const struct pool_req *req, const 
 	r = pool_load(&op, req->name, &p, err);
 	if (r == -ENOENT) {
 		p = want;
-		r = 0;
+		r = pool_subnets_check(&op, &want.net, req->name, err);
 	} else if (r == 0) {
 		bool same = p.net.n_subnets == want.net.n_subnets;
 
