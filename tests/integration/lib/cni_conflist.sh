@@ -393,8 +393,9 @@ cni_network_left() (
 	nft list tables 2>/dev/null | while read -r _ fam name; do
 		cni_iptables_table "$fam" "$name" || echo "nft table $fam $name"
 	done
-	# ids/backend.json is the host's firewall backend choice, kept on purpose (docs/iptables.md).
-	find "$STATE_DIR" -type f ! -name '*.lock' ! -name lock ! -path '*/ids/backend.json' 2>/dev/null |
+	# ids/backend.json is the host's firewall backend choice, kept on purpose (docs/iptables.md);
+	# ids/owner.json the state dir's identity, which its links' marks name (docs/reliability.md).
+	find "$STATE_DIR" -type f ! -name '*.lock' ! -name lock ! -path '*/ids/backend.json' ! -path '*/ids/owner.json' 2>/dev/null |
 		sed 's/^/nsnet record /'
 	find "$CNI_HL_DIR" -type f ! -name lock ! -name 'last_reserved_ip.*' 2>/dev/null | sed 's/^/host-local lease /'
 	true
