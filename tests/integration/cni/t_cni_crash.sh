@@ -4,6 +4,7 @@
 # steps in turn (NSNET_FAULT=N, test builds only) is rolled back by the next nsnet command and by
 # gc, so the host and the container's namespace are exactly as before, and then succeeds; a DEL
 # killed at any step completes when the runtime runs it again.
+# timeout: 600
 . "$(dirname "$0")/../lib/lib.sh"
 . "$(dirname "$0")/../lib/cni_lib.sh"
 

@@ -4,7 +4,7 @@
 # (NSNET_FAULT=N, test builds only); after `nsnet gc` the host must be exactly as before the
 # operation, `nsnet check` must find records and kernel in agreement, and the operation must
 # then succeed when run again.
-# timeout: 300
+# timeout: 900
 . "$(dirname "$0")/../lib/lib.sh"
 
 require_fault_injection

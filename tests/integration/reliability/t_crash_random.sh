@@ -4,6 +4,7 @@
 # by `nsnet gc`; `nsnet check` must then find records and kernel in agreement, no address may be
 # leased twice, and at the end everything is removed without leftovers.
 # NSNET_CRASH_ROUNDS (default 40; `make stress` runs 200).
+# timeout: 600
 . "$(dirname "$0")/../lib/lib.sh"
 
 ROUNDS=${NSNET_CRASH_ROUNDS:-40}
