@@ -20,6 +20,7 @@
  *    '.', "[::ffff:1.2.3.4]:80" and "[::ffff:1:2:3:4]:80" both became "tcp-..ffff.1.2.3.4-80"
  *    (the same for publish specs "[::ffff:1.2.3.4]:8080:80" and "[::ffff:1:2:3:4]:8080:80").
  */
+#include <errno.h>
 #include <jansson.h>
 #include <netinet/in.h>
 #include <stdint.h>
@@ -168,7 +169,8 @@ static void fuzz_backend(const char *s)
 
 	ret = backend_parse(s, &b, &err);
 	if (ret != 0) {
-		check_refusal(ret, EINVAL, &err);
+		/* Well-formed but special (loopback, multicast, ...): a refusal, -EADDRNOTAVAIL (issue 18). */
+		check_refusal(ret, ret == -EADDRNOTAVAIL ? EADDRNOTAVAIL : EINVAL, &err);
 		if (backend_parse(s, &b, NULL) != ret)
 			abort();
 		return;
