@@ -49,6 +49,7 @@ $(BUILD)/%.o: %.c $(wildcard src/*/*.h src/*/*/*.h)
 	$(CC) $(CFLAGS) -c $< -o $@
 
 $(BUILD)/libnsnet.a: $(LIB_OBJ)
+	@rm -f $@
 	$(AR) rcs $@ $^
 
 $(BUILD)/nsnet: $(CLI_OBJ) $(BUILD)/libnsnet.a
@@ -89,9 +90,15 @@ demo: deps
 	@sh demo/demo.sh $(BUILD)/nsnet
 
 bench: deps
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory all $(BUILD)/bench/floor
+	@sh bench/floor $(BUILD)/bench/floor
 	@sh bench/attach $(BUILD)/nsnet
 	@sh bench/cni $(BUILD)/nsnet
+
+# The kernel's floor for nsnet's ops (bench/floor.c): libmnl and libnftnl only, no nsnet code.
+$(BUILD)/bench/floor: bench/floor.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(shell pkg-config --libs libmnl libnftnl)
 
 # CNIDIR=/opt/cni/bin (a CNI plugin dir): also link nsnet there, where runtimes look for "type": "nsnet".
 CNIDIR   ?=

@@ -1,0 +1,464 @@
+// SPDX-License-Identifier: MIT
+// The kernel's floor: the kernel work of `ns add`/`ns rm`/CNI ADD/DEL/`vip add`, done in one process.
+/*
+ * bench/floor does what nsnet asks the kernel for, with libmnl and libnftnl directly, and nothing
+ * else: no state dir, no lock, no journal, no records, no process start per operation. Requests are
+ * folded where the kernel allows (one RTM_NEWLINK sets hairpin, addrgenmode and the alias of the
+ * host end), so every figure of nsnet can be read as a multiple of what the kernel costs on the
+ * same machine. It runs inside tests/sandbox.sh (bench/floor, the shell wrapper, takes care of it)
+ * and builds its own bridge and nft sets, shaped as nsnet's (table bridge nsfloor).
+ *
+ * Usage: floor COUNT   (prints one line per operation: median, p10, p90 in ms over COUNT runs)
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <libmnl/libmnl.h>
+#include <libnftnl/set.h>
+#include <libnftnl/table.h>
+#include <linux/if_link.h>
+#include <linux/if_addr.h>
+#include <linux/netfilter.h>
+#include <linux/netfilter/nf_tables.h>
+#include <linux/netfilter/nfnetlink.h>
+#include <linux/rtnetlink.h>
+#include <linux/veth.h>
+#include <net/if.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#define BRIDGE "nsfloor0"
+#define TABLE "nsfloor"
+
+static unsigned int seq = 1;
+
+static void die(const char *what)
+{
+	fprintf(stderr, "floor: %s: %s\n", what, strerror(errno));
+	exit(1);
+}
+
+static double now_ms(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec * 1e3 + (double)t.tv_nsec / 1e6;
+}
+
+/* Sends one request (or batch) and reads until its ack; returns 0 or -errno from the kernel. */
+static int nl_talk(struct mnl_socket *nl, const void *buf, size_t len, unsigned int last_seq)
+{
+	char rbuf[MNL_SOCKET_BUFFER_SIZE];
+	unsigned int portid = mnl_socket_get_portid(nl);
+
+	if (mnl_socket_sendto(nl, buf, len) < 0)
+		return -errno;
+	for (;;) {
+		ssize_t n = mnl_socket_recvfrom(nl, rbuf, sizeof(rbuf));
+		int r;
+
+		if (n < 0)
+			return -errno;
+		r = mnl_cb_run(rbuf, (size_t)n, 0, portid, NULL, NULL);
+		if (r < 0)
+			return -errno;
+		/* The ack of the last message ends the exchange (batches ack every message). */
+		const struct nlmsghdr *h = (const struct nlmsghdr *)rbuf;
+		if (h->nlmsg_seq >= last_seq)
+			return 0;
+	}
+}
+
+static struct nlmsghdr *rt_msg(char *buf, uint16_t type, uint16_t flags)
+{
+	struct nlmsghdr *h = mnl_nlmsg_put_header(buf);
+
+	h->nlmsg_type = type;
+	h->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK | flags;
+	h->nlmsg_seq = seq++;
+	return h;
+}
+
+static int rt_send(struct mnl_socket *nl, struct nlmsghdr *h)
+{
+	return nl_talk(nl, h, h->nlmsg_len, h->nlmsg_seq);
+}
+
+static void link_up(struct mnl_socket *nl, int ifindex, int addrgen_none)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nlmsghdr *h = rt_msg(buf, RTM_NEWLINK, 0);
+	struct ifinfomsg *ifi = mnl_nlmsg_put_extra_header(h, sizeof(*ifi));
+
+	ifi->ifi_family = AF_UNSPEC;
+	ifi->ifi_index = ifindex;
+	ifi->ifi_flags = ifi->ifi_change = IFF_UP;
+	if (addrgen_none) {
+		struct nlattr *spec = mnl_attr_nest_start(h, IFLA_AF_SPEC);
+		struct nlattr *in6 = mnl_attr_nest_start(h, AF_INET6);
+
+		mnl_attr_put_u8(h, IFLA_INET6_ADDR_GEN_MODE, IN6_ADDR_GEN_MODE_NONE);
+		mnl_attr_nest_end(h, in6);
+		mnl_attr_nest_end(h, spec);
+	}
+	if (rt_send(nl, h) < 0)
+		die("link up");
+}
+
+/* The netns as `ip netns add` makes it: a file in /run/netns bind-mounted over a new namespace. */
+struct ns {
+	char name[32], path[64];
+	int fd;
+	struct mnl_socket *nl; /* a netlink socket opened inside it */
+};
+
+static void ns_create(struct ns *ns, int self_fd)
+{
+	int fd;
+
+	snprintf(ns->path, sizeof(ns->path), "/run/netns/%s", ns->name);
+	fd = open(ns->path, O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0);
+	if (fd < 0)
+		die(ns->path);
+	close(fd);
+	if (unshare(CLONE_NEWNET) < 0)
+		die("unshare");
+	if (mount("/proc/self/ns/net", ns->path, "none", MS_BIND, NULL) < 0)
+		die("mount");
+	ns->fd = open(ns->path, O_RDONLY | O_CLOEXEC);
+	ns->nl = mnl_socket_open(NETLINK_ROUTE);
+	if (ns->fd < 0 || !ns->nl || mnl_socket_bind(ns->nl, 0, MNL_SOCKET_AUTOPID) < 0)
+		die("netns socket");
+	if (setns(self_fd, CLONE_NEWNET) < 0)
+		die("setns back");
+}
+
+static void ns_destroy(struct ns *ns)
+{
+	mnl_socket_close(ns->nl);
+	close(ns->fd);
+	if (umount2(ns->path, MNT_DETACH) < 0 || unlink(ns->path) < 0)
+		die("netns delete");
+}
+
+static void resolv_write(const char *name)
+{
+	char dir[96], file[128];
+	FILE *f;
+
+	snprintf(dir, sizeof(dir), "/etc/netns/%s", name);
+	snprintf(file, sizeof(file), "%s/resolv.conf", dir);
+	if (mkdir(dir, 0755) < 0 || !(f = fopen(file, "wx")))
+		die(file);
+	fputs("nameserver 10.255.255.53\n", f);
+	if (fclose(f) != 0)
+		die(file);
+}
+
+static void resolv_remove(const char *name)
+{
+	char dir[96], file[128];
+
+	snprintf(dir, sizeof(dir), "/etc/netns/%s", name);
+	snprintf(file, sizeof(file), "%s/resolv.conf", dir);
+	if (unlink(file) < 0 || rmdir(dir) < 0)
+		die(file);
+}
+
+/* veth HOST (bridge port, up) with peer eth0 (MAC, in the namespace); returns the host ifindex. */
+static int veth_create(struct mnl_socket *nl, const char *host, int ns_fd, const unsigned char *mac,
+		       int bridge)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nlmsghdr *h = rt_msg(buf, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL);
+	struct ifinfomsg *ifi = mnl_nlmsg_put_extra_header(h, sizeof(*ifi));
+	struct nlattr *info, *data, *peer;
+	struct ifinfomsg *pi;
+
+	ifi->ifi_family = AF_UNSPEC;
+	ifi->ifi_flags = ifi->ifi_change = IFF_UP;
+	mnl_attr_put_strz(h, IFLA_IFNAME, host);
+	mnl_attr_put_u32(h, IFLA_MTU, 1500);
+	mnl_attr_put_u32(h, IFLA_MASTER, (uint32_t)bridge);
+	info = mnl_attr_nest_start(h, IFLA_LINKINFO);
+	mnl_attr_put_strz(h, IFLA_INFO_KIND, "veth");
+	data = mnl_attr_nest_start(h, IFLA_INFO_DATA);
+	peer = mnl_attr_nest_start(h, VETH_INFO_PEER);
+	pi = mnl_nlmsg_put_extra_header(h, sizeof(*pi));
+	memset(pi, 0, sizeof(*pi));
+	pi->ifi_index = 2; /* the first link of the new namespace after lo */
+	mnl_attr_put_strz(h, IFLA_IFNAME, "eth0");
+	mnl_attr_put(h, IFLA_ADDRESS, 6, mac);
+	mnl_attr_put_u32(h, IFLA_MTU, 1500);
+	mnl_attr_put_u32(h, IFLA_NET_NS_FD, (uint32_t)ns_fd);
+	mnl_attr_nest_end(h, peer);
+	mnl_attr_nest_end(h, data);
+	mnl_attr_nest_end(h, info);
+	if (rt_send(nl, h) < 0)
+		die("veth create");
+	return (int)if_nametoindex(host);
+}
+
+/* One request on the host end: hairpin on, no IPv6 link-local address, the owner's alias mark. */
+static void port_tune(struct mnl_socket *nl, int ifindex, const char *alias)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nlmsghdr *h = rt_msg(buf, RTM_NEWLINK, 0);
+	struct ifinfomsg *ifi = mnl_nlmsg_put_extra_header(h, sizeof(*ifi));
+	struct nlattr *info, *data, *spec, *in6;
+
+	ifi->ifi_family = AF_UNSPEC;
+	ifi->ifi_index = ifindex;
+	mnl_attr_put_strz(h, IFLA_IFALIAS, alias);
+	info = mnl_attr_nest_start(h, IFLA_LINKINFO);
+	mnl_attr_put_strz(h, IFLA_INFO_SLAVE_KIND, "bridge");
+	data = mnl_attr_nest_start(h, IFLA_INFO_SLAVE_DATA);
+	mnl_attr_put_u8(h, IFLA_BRPORT_MODE, 1);
+	mnl_attr_nest_end(h, data);
+	mnl_attr_nest_end(h, info);
+	spec = mnl_attr_nest_start(h, IFLA_AF_SPEC);
+	in6 = mnl_attr_nest_start(h, AF_INET6);
+	mnl_attr_put_u8(h, IFLA_INET6_ADDR_GEN_MODE, IN6_ADDR_GEN_MODE_NONE);
+	mnl_attr_nest_end(h, in6);
+	mnl_attr_nest_end(h, spec);
+	if (rt_send(nl, h) < 0)
+		die("bridge port settings");
+}
+
+static void addr_route_add(struct mnl_socket *nl, int ifindex, uint32_t addr, uint32_t gw)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nlmsghdr *h = rt_msg(buf, RTM_NEWADDR, NLM_F_CREATE | NLM_F_EXCL);
+	struct ifaddrmsg *ifa = mnl_nlmsg_put_extra_header(h, sizeof(*ifa));
+	struct rtmsg *rt;
+
+	ifa->ifa_family = AF_INET;
+	ifa->ifa_prefixlen = 16;
+	ifa->ifa_index = (unsigned int)ifindex;
+	mnl_attr_put_u32(h, IFA_LOCAL, addr);
+	mnl_attr_put_u32(h, IFA_ADDRESS, addr);
+	if (rt_send(nl, h) < 0)
+		die("address add");
+	h = rt_msg(buf, RTM_NEWROUTE, NLM_F_CREATE | NLM_F_EXCL);
+	rt = mnl_nlmsg_put_extra_header(h, sizeof(*rt));
+	rt->rtm_family = AF_INET;
+	rt->rtm_table = RT_TABLE_MAIN;
+	rt->rtm_protocol = RTPROT_BOOT;
+	rt->rtm_scope = RT_SCOPE_UNIVERSE;
+	rt->rtm_type = RTN_UNICAST;
+	mnl_attr_put_u32(h, RTA_GATEWAY, gw);
+	mnl_attr_put_u32(h, RTA_OIF, (uint32_t)ifindex);
+	if (rt_send(nl, h) < 0)
+		die("default route add");
+}
+
+static void link_delete(struct mnl_socket *nl, int ifindex)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nlmsghdr *h = rt_msg(buf, RTM_DELLINK, 0);
+	struct ifinfomsg *ifi = mnl_nlmsg_put_extra_header(h, sizeof(*ifi));
+
+	ifi->ifi_family = AF_UNSPEC;
+	ifi->ifi_index = ifindex;
+	if (rt_send(nl, h) < 0)
+		die("link delete");
+}
+
+/* nftables: one batch with the three anti-spoofing elements of a port (added or deleted). */
+struct elem {
+	const char *set;
+	unsigned char key[16];
+	uint32_t klen;
+};
+
+static void nft_elems(struct mnl_socket *nf, int add, const struct elem *e, int n)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE * 2];
+	struct mnl_nlmsg_batch *b = mnl_nlmsg_batch_start(buf, sizeof(buf));
+	unsigned int first = seq;
+
+	nftnl_batch_begin(mnl_nlmsg_batch_current(b), seq++);
+	mnl_nlmsg_batch_next(b);
+	for (int i = 0; i < n; i++) {
+		struct nftnl_set *s = nftnl_set_alloc();
+		struct nftnl_set_elem *el = nftnl_set_elem_alloc();
+		struct nlmsghdr *h;
+
+		nftnl_set_set_str(s, NFTNL_SET_TABLE, TABLE);
+		nftnl_set_set_str(s, NFTNL_SET_NAME, e[i].set);
+		nftnl_set_elem_set(el, NFTNL_SET_ELEM_KEY, e[i].key, e[i].klen);
+		nftnl_set_elem_add(s, el);
+		h = nftnl_nlmsg_build_hdr(mnl_nlmsg_batch_current(b),
+					  add ? NFT_MSG_NEWSETELEM : NFT_MSG_DELSETELEM, NFPROTO_BRIDGE,
+					  NLM_F_ACK | (add ? NLM_F_CREATE | NLM_F_EXCL : 0), seq++);
+		nftnl_set_elems_nlmsg_build_payload(h, s);
+		nftnl_set_free(s);
+		mnl_nlmsg_batch_next(b);
+	}
+	nftnl_batch_end(mnl_nlmsg_batch_current(b), seq++);
+	mnl_nlmsg_batch_next(b);
+	(void)first;
+	if (nl_talk(nf, mnl_nlmsg_batch_head(b), mnl_nlmsg_batch_size(b), seq - 2) < 0)
+		die(add ? "nft element add" : "nft element delete");
+	mnl_nlmsg_batch_stop(b);
+}
+
+static void port_elems(struct elem *e, int ifindex, const unsigned char *mac, uint32_t addr)
+{
+	uint32_t idx = (uint32_t)ifindex;
+
+	memset(e, 0, 3 * sizeof(*e));
+	e[0].set = "ports";
+	memcpy(e[0].key, &idx, 4);
+	e[0].klen = 4;
+	e[1].set = "mac"; /* iface_index . ether_addr: 4 + 6 padded to 8 */
+	memcpy(e[1].key, &idx, 4);
+	memcpy(e[1].key + 4, mac, 6);
+	e[1].klen = 12;
+	e[2].set = "addr4";
+	memcpy(e[2].key, &idx, 4);
+	memcpy(e[2].key + 4, &addr, 4);
+	e[2].klen = 8;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+static void report(const char *op, double *t, int n)
+{
+	qsort(t, (size_t)n, sizeof(*t), cmp_double);
+	printf("%-8s median %7.3f ms   p10 %7.3f   p90 %7.3f   (%d runs)\n", op, t[n / 2], t[n / 10],
+	       t[(n * 9) / 10], n);
+}
+
+struct port {
+	struct ns ns;
+	char host[IFNAMSIZ];
+	unsigned char mac[6];
+	uint32_t addr;
+	int ifindex;
+};
+
+/* Everything `ns add` (with_ns) or a CNI ADD (the runtime made the namespace) asks of the kernel. */
+static void port_add(struct port *p, struct mnl_socket *nl, struct mnl_socket *nf, int self_fd,
+		     int bridge, int with_ns)
+{
+	struct elem e[3];
+
+	if (with_ns) {
+		ns_create(&p->ns, self_fd);
+		link_up(p->ns.nl, 1, 0);
+		resolv_write(p->ns.name);
+	}
+	p->ifindex = veth_create(nl, p->host, p->ns.fd, p->mac, bridge);
+	port_tune(nl, p->ifindex, "nsnet:floor");
+	link_up(p->ns.nl, 2, 1);
+	addr_route_add(p->ns.nl, 2, p->addr, htonl(0x0a020001));
+	port_elems(e, p->ifindex, p->mac, p->addr);
+	nft_elems(nf, 1, e, 3);
+}
+
+int main(int argc, char **argv)
+{
+	int count = argc > 1 ? atoi(argv[1]) : 200;
+	struct mnl_socket *nl = mnl_socket_open(NETLINK_ROUTE), *nf = mnl_socket_open(NETLINK_NETFILTER);
+	int self_fd = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	int bridge = (int)if_nametoindex(BRIDGE);
+	struct port *p;
+	double *t;
+
+	if (count < 1 || count > 60000) {
+		fprintf(stderr, "floor: COUNT %s: expected a number of runs from 1 to 60000\n", argv[1]);
+		return 2;
+	}
+	if (!nl || !nf || mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0 ||
+	    mnl_socket_bind(nf, 0, MNL_SOCKET_AUTOPID) < 0 || self_fd < 0)
+		die("netlink sockets");
+	if (!bridge)
+		die("bridge " BRIDGE " (made by bench/floor's setup)");
+	p = calloc((size_t)count, sizeof(*p));
+	t = calloc((size_t)count, sizeof(*t));
+	if (!p || !t)
+		die("memory");
+	for (int i = 0; i < count; i++) {
+		snprintf(p[i].ns.name, sizeof(p[i].ns.name), "fl%d", i);
+		snprintf(p[i].host, sizeof(p[i].host), "fv%d", i);
+		p[i].mac[0] = 0x02;
+		p[i].mac[4] = (unsigned char)(i >> 8);
+		p[i].mac[5] = (unsigned char)i;
+		p[i].addr = htonl(0x0a020002u + (uint32_t)i);
+	}
+
+	/* ns add, then ns rm: the namespace is made and deleted with the port. */
+	for (int i = 0; i < count; i++) {
+		double t0 = now_ms();
+
+		port_add(&p[i], nl, nf, self_fd, bridge, 1);
+		t[i] = now_ms() - t0;
+	}
+	report("ns add", t, count);
+	/* The work was real: the last namespace reaches the bridge's address through its port. */
+	char cmd[128];
+	snprintf(cmd, sizeof(cmd), "ip netns exec %s ping -q -c 1 -W 2 10.2.0.1 >/dev/null", p[count - 1].ns.name);
+	if (system(cmd) != 0) {
+		fprintf(stderr, "floor: %s failed: the ns add work is not complete\n", cmd);
+		return 1;
+	}
+	for (int i = 0; i < count; i++) {
+		struct elem e[3];
+		double t0 = now_ms();
+
+		port_elems(e, p[i].ifindex, p[i].mac, p[i].addr);
+		nft_elems(nf, 0, e, 3);
+		resolv_remove(p[i].ns.name);
+		ns_destroy(&p[i].ns);
+		t[i] = now_ms() - t0;
+	}
+	report("ns rm", t, count);
+	/* The veths go with their namespaces in the background: wait (untimed) until they are gone. */
+	for (int tries = 0; tries < 500 && if_nametoindex(p[count - 1].host); tries++)
+		usleep(10000);
+
+	/* CNI ADD and DEL: the runtime's namespace exists before and after (made untimed here). */
+	for (int i = 0; i < count; i++) {
+		ns_create(&p[i].ns, self_fd);
+		link_up(p[i].ns.nl, 1, 0);
+	}
+	for (int i = 0; i < count; i++) {
+		double t0 = now_ms();
+
+		port_add(&p[i], nl, nf, self_fd, bridge, 0);
+		t[i] = now_ms() - t0;
+	}
+	report("cni add", t, count);
+	for (int i = 0; i < count; i++) {
+		struct elem e[3];
+		double t0 = now_ms();
+
+		port_elems(e, p[i].ifindex, p[i].mac, p[i].addr);
+		nft_elems(nf, 0, e, 3);
+		link_delete(nl, p[i].ifindex);
+		t[i] = now_ms() - t0;
+	}
+	report("cni del", t, count);
+	for (int i = 0; i < count; i++)
+		ns_destroy(&p[i].ns);
+
+	free(p);
+	free(t);
+	close(self_fd);
+	mnl_socket_close(nl);
+	mnl_socket_close(nf);
+	return 0;
+}
