@@ -7,6 +7,12 @@
 set -eu
 [ "$(id -u)" = 0 ] || { echo "sandbox: must run as root (uses unshare --net --mount)" >&2; exit 77; }
 [ -d /etc/netns ] || mkdir -p /etc/netns
+# Tests start python3 often (servers, clients, JSON checks): use the system's (tests/deps.sh installs
+# python3), not a version manager's shim, which can cost seconds per start on a loaded machine.
+if [ -x /usr/bin/python3 ]; then
+	PATH=$(printf '%s' "$PATH" | tr ':' '\n' | grep -v '/\.pyenv/' | paste -sd: -)
+	export PATH
+fi
 exec unshare --net --mount --propagation private -- sh -c '
 	set -e
 	mount -t tmpfs -o mode=0755 nsnet-sandbox-run /run
