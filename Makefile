@@ -149,11 +149,12 @@ valgrind-bins:
 valgrind: deps valgrind-bins
 	@NSNET_TEST_TIMEOUT=600 sh tests/run.sh build/valgrind integration $(VALGRIND_TESTS)
 
-# The long forms of what make check runs briefly: 200 randomly killed operations, a 60 s soak of
+# The long forms of what make check runs briefly: every step of every operation killed (t_crash,
+# t_cni_crash), 200 randomly killed operations, a 60 s soak of
 # 8 parallel workers, and every fuzz target for FUZZ_SECONDS (default here 300).
 stress: deps
 	@$(MAKE) --no-print-directory BUILD=build/asan SANITIZE=1 FAULT=1 all
-	@NSNET_CRASH_ROUNDS=200 NSNET_SOAK_SECONDS=60 NSNET_TEST_TIMEOUT=600 sh tests/run.sh build/asan integration crash soak
+	@NSNET_CRASH_ROUNDS=200 NSNET_CRASH_STRIDE=1 NSNET_SOAK_SECONDS=60 NSNET_TEST_TIMEOUT=600 sh tests/run.sh build/asan integration crash soak
 	@$(MAKE) --no-print-directory valgrind
 	@$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=$(if $(filter command line,$(origin FUZZ_SECONDS)),$(FUZZ_SECONDS),300)
 

@@ -3,7 +3,9 @@
 # Crash consistency of CNI: an ADD (creating its network, publishing a port) killed at each of its
 # steps in turn (NSNET_FAULT=N, test builds only) is rolled back by the next nsnet command and by
 # gc, so the host and the container's namespace are exactly as before, and then succeeds; a DEL
-# killed at any step completes when the runtime runs it again.
+# killed at any step completes when the runtime runs it again. CI kills the ADD at every 2nd step
+# (NSNET_CRASH_STRIDE), the odd ones in the first round and the even ones in the second; `make
+# stress` at every step in both.
 # timeout: 600
 . "$(dirname "$0")/../lib/lib.sh"
 . "$(dirname "$0")/../lib/cni_lib.sh"
@@ -17,6 +19,7 @@ for round in "network created by the ADD" "network there already"; do
 	# The second round's network is made by hand, so it stays when its last container goes.
 	[ "$round" = "network created by the ADD" ] || run_ok "$NSNET" network create lan --subnet 10.88.0.0/24 >/dev/null
 	before=$(world)
+	stride=${NSNET_CRASH_STRIDE:-2}
 	n=1
 	while [ "$n" -le 60 ]; do
 		rc=0
@@ -28,10 +31,14 @@ for round in "network created by the ADD" "network there already"; do
 		run_ok "$NSNET" gc >/dev/null
 		wait_until 5 "$NSNET" check || fail "check after ADD killed at step $n: $("$NSNET" check)"
 		same_as_before "ADD ($round) killed at step $n, then gc"
-		n=$((n + 1))
+		if [ "$n" = 1 ] && [ "$stride" -gt 1 ] && [ "$round" = "network there already" ]; then
+			n=2
+		else
+			n=$((n + stride))
+		fi
 	done
 	[ "$n" -gt 2 ] || fail "ADD ($round): was never killed: fault injection did not trigger"
-	echo "ok: ADD ($round): killed at steps 1..$((n - 1)), each rolled back; then completed"
+	echo "ok: ADD ($round): killed at steps 1..$((n - 1)) (every ${stride}), each rolled back; then completed"
 	ping_ok ctr 10.88.0.1
 	# DEL killed at each step, then run again by the "runtime": it completes. The reference is
 	# the world after a DEL that was not interrupted (in the first round the network the ADD made
