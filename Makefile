@@ -6,8 +6,9 @@ CC       ?= cc
 PREFIX   ?= /usr/local
 DESTDIR  ?=
 BUILD    ?= build
-PKGS     := libmnl libnftnl libnftables jansson
-# libnftables is dlopen'ed on first use (see src/firewall/nft.c): only its headers are needed to build.
+PKGS     := libmnl libnftnl libnftables jansson libcurl
+# libnftables and libcurl are dlopen'ed on first use (src/firewall/nft.c, src/store/etcd.c): only their
+# headers are needed to build.
 LINK_PKGS := libmnl libnftnl jansson
 
 WARN     := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 -Werror -Wno-format-truncation
@@ -34,7 +35,7 @@ LDLIBS   += -Wl,-Bstatic $(addprefix -l,$(STATIC_A)) -Wl,-Bdynamic
 endif
 LDLIBS   += $(filter-out $(addprefix -l,$(STATIC_A)),$(shell pkg-config --libs $(LINK_PKGS) 2>/dev/null)) -ldl
 
-LIB_SRC  := $(wildcard src/util/*.c src/model/*.c src/state/*.c src/ipam/*.c src/kernel/*.c src/firewall/*.c src/core/*.c src/core/drivers/*.c src/cni/*.c)
+LIB_SRC  := $(wildcard src/util/*.c src/model/*.c src/state/*.c src/ipam/*.c src/kernel/*.c src/firewall/*.c src/core/*.c src/core/drivers/*.c src/store/*.c src/cni/*.c)
 CLI_SRC  := $(wildcard src/cli/*.c)
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
 CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/%.o)
@@ -77,7 +78,12 @@ $(BUILD)/tests/compose_prog: tests/integration/core/compose_prog.c $(BUILD)/libn
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libnsnet.a $(LDLIBS)
 
-unit-bins: $(UNIT_BIN) $(BUILD)/tests/compose_prog
+# t_etcd_client.sh's program: one call of the etcd client (src/store/) per run, against a real etcd.
+$(BUILD)/tests/etcd_prog: tests/integration/overlay/etcd_prog.c $(BUILD)/libnsnet.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libnsnet.a $(LDLIBS)
+
+unit-bins: $(UNIT_BIN) $(BUILD)/tests/compose_prog $(BUILD)/tests/etcd_prog
 
 check-unit: all unit-bins
 	@sh tests/run.sh $(BUILD) unit

@@ -8,6 +8,8 @@ set -eu
 # (e.g. a hand-built nft); the dpkg check catches -dev packages, which have no command.
 # iptables, containernetworking-plugins (the reference CNI plugins in /usr/lib/cni), podman, crun
 # and busybox-static (a static busybox for container rootfs) are for the CNI tests and bench/cni.
+# libcurl4-openssl-dev builds the etcd client (src/store/; libcurl itself is dlopen'ed), and etcd-server
+# and etcd-client (etcdctl) give the overlay tests a real etcd to talk to.
 REQUIRED="
 build-essential:cc
 pkg-config:pkg-config
@@ -29,6 +31,10 @@ containernetworking-plugins:/usr/lib/cni/bridge
 podman:podman
 crun:crun
 busybox-static
+libcurl4-openssl-dev
+curl:curl
+etcd-server:etcd
+etcd-client:etcdctl
 "
 OPTIONAL="clang:clang valgrind:valgrind"
 
