@@ -83,7 +83,12 @@ $(BUILD)/tests/etcd_prog: tests/integration/overlay/etcd_prog.c $(BUILD)/libnsne
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libnsnet.a $(LDLIBS)
 
-unit-bins: $(UNIT_BIN) $(BUILD)/tests/compose_prog $(BUILD)/tests/etcd_prog
+# t_vxlan_dataplane.sh's program: the overlay's kernel requests (src/kernel/vxlan.c), one per run.
+$(BUILD)/tests/vxlan_prog: tests/integration/overlay/vxlan_prog.c $(BUILD)/libnsnet.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libnsnet.a $(LDLIBS)
+
+unit-bins: $(UNIT_BIN) $(BUILD)/tests/compose_prog $(BUILD)/tests/etcd_prog $(BUILD)/tests/vxlan_prog
 
 check-unit: all unit-bins
 	@sh tests/run.sh $(BUILD) unit
