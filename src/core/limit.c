@@ -192,6 +192,14 @@ static int limit_next(const char *ns, const char *net, const struct nsnet_limit 
 	return 0;
 }
 
+/* Does the tbf applied for direction in (@in) or out differ between @a and @b? */
+static bool limit_differs(const struct nsnet_limit *a, const struct nsnet_limit *b, bool in)
+{
+	uint64_t ra = in ? a->rate_in : a->rate_out, rb = in ? b->rate_in : b->rate_out;
+
+	return ra != rb || rate_burst(ra, in ? a->burst_in : a->burst_out) != rate_burst(rb, in ? b->burst_in : b->burst_out);
+}
+
 /* Open CNI container @ns's namespace for this operation, refusing one its path no longer leads to. */
 static int limit_open_sandbox(struct op *op, const struct nsnet_namespace *ns, struct nsnet_err *err)
 {
@@ -224,8 +232,6 @@ int limit_set_apply(struct op *op, const char *name, const char *net, const stru
 		return r;
 	if ((r = limit_next(name, net, &att->limit, req, &next, err)) < 0)
 		return r;
-	if (limit_eq(&next, &att->limit))
-		return 0;	/* nothing to change: converged */
 	if (!op->opts->dry_run) {
 		if (ns.cid[0])
 			r = limit_open_sandbox(op, &ns, err);
@@ -234,16 +240,21 @@ int limit_set_apply(struct op *op, const char *name, const char *net, const stru
 		if (r < 0)
 			return r;
 	}
-	/* Steps only where the applied tbf changes; the record in any case (a burst given as the default is kept). */
-	if (next.rate_in != att->limit.rate_in ||
-	    rate_burst(next.rate_in, next.burst_in) != rate_burst(att->limit.rate_in, att->limit.burst_in))
+	/*
+	 * A step where the applied tbf changes, and also where the request names a direction that has
+	 * or had a limit: running the same command again puts back a qdisc someone removed.
+	 */
+	bool any_rate = req->rate_in || req->rate_out, all = req->clear || (req->burst && !any_rate);
+
+	if ((req->rate_in || all || limit_differs(&next, &att->limit, true)) &&
+	    (next.rate_in || att->limit.rate_in))
 		r = op_qdisc(op, NULL, att->host_ifname, next.rate_in, next.burst_in, att->limit.rate_in,
 			     att->limit.burst_in, err);
-	if (r == 0 && (next.rate_out != att->limit.rate_out ||
-		       rate_burst(next.rate_out, next.burst_out) != rate_burst(att->limit.rate_out, att->limit.burst_out)))
+	if (r == 0 && (req->rate_out || all || limit_differs(&next, &att->limit, false)) &&
+	    (next.rate_out || att->limit.rate_out))
 		r = op_qdisc(op, name, att->ifname, next.rate_out, next.burst_out, att->limit.rate_out,
 			     att->limit.burst_out, err);
-	if (r < 0)
+	if (r < 0 || limit_eq(&next, &att->limit))
 		return r;
 	att->limit = next;
 	return rec_namespace_put(op, &ns, err);
