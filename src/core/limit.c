@@ -96,6 +96,7 @@ void limit_undo_run(struct op *op, const struct op_undo *u)
 {
 	struct nsnet_err ignored;
 	uint64_t bps, burst;
+	bool opened = false;
 	struct nl *nl;
 
 	if (!u->text || limit_undo_parse(u->text, &bps, &burst) < 0)
@@ -108,13 +109,28 @@ void limit_undo_run(struct op *op, const struct op_undo *u)
 
 		for (size_t i = 0; i < op->n_ns; i++)
 			open |= !strcmp(op->ns[i].name, u->link.ns);
-		if (!open && (rec_namespace_load(op, u->link.ns, &ns, NULL) < 0 || !ns.cid[0] ||
-			      op_netns_path(op, u->link.ns, ns.netns_path, &dev, &ino, NULL) < 0 ||
-			      dev != ns.netns_dev || ino != ns.netns_ino))
-			return;
+		if (!open) {
+			if (rec_namespace_load(op, u->link.ns, &ns, NULL) < 0 || !ns.cid[0] ||
+			    op_netns_path(op, u->link.ns, ns.netns_path, &dev, &ino, NULL) < 0)
+				return;
+			opened = true;
+			if (dev != ns.netns_dev || ino != ns.netns_ino)
+				bps = UINT64_MAX;	/* another namespace now: touch nothing, close it again */
+		}
 	}
-	if (op_nl(op, u->link.ns, &nl, &ignored) == 0)
+	if (bps != UINT64_MAX && op_nl(op, u->link.ns, &nl, &ignored) == 0)
 		limit_qdisc_apply(nl, u->link.name, bps, burst, &ignored);
+	if (!opened)
+		return;
+	/* Opened for this undo (a replay): closed again, so the operation may open the path itself. */
+	for (size_t i = 0; i < op->n_ns; i++) {
+		if (!strcmp(op->ns[i].name, u->link.ns)) {
+			nl_close(&op->ns[i].nl);
+			close(op->ns[i].fd);
+			op->ns[i] = op->ns[--op->n_ns];
+			break;
+		}
+	}
 }
 
 int op_qdisc(struct op *op, const char *ns, const char *ifname, uint64_t bps, uint64_t burst, uint64_t old_bps,
