@@ -10,6 +10,7 @@ set -eu
 # and busybox-static (a static busybox for container rootfs) are for the CNI tests and bench/cni.
 # libcurl4-openssl-dev builds the etcd client (src/store/; libcurl itself is dlopen'ed), and etcd-server
 # and etcd-client (etcdctl) give the overlay tests a real etcd to talk to.
+# iperf3 measures the bandwidth limits (t_bandwidth, t_cni_bandwidth).
 REQUIRED="
 build-essential:cc
 pkg-config:pkg-config
@@ -35,6 +36,7 @@ libcurl4-openssl-dev
 curl:curl
 etcd-server:etcd
 etcd-client:etcdctl
+iperf3:iperf3
 "
 OPTIONAL="clang:clang valgrind:valgrind"
 

@@ -6,6 +6,7 @@
 #include <stdbool.h>
 
 #include "core/core.h"
+#include "core/limit.h"
 
 #define NSNET_VERSION "0.1.0"
 
@@ -59,6 +60,15 @@ int cmd_doctor(struct cli *c, int argc, char **argv);
 int cmd_vip(struct cli *c, int argc, char **argv);
 int cmd_publish(struct cli *c, int argc, char **argv);
 int cmd_unpublish(struct cli *c, int argc, char **argv);
+int cmd_limit(struct cli *c, int argc, char **argv);
+
+/*
+ * --rate-in/--rate-out/--burst (cli/cmd_limit.c): if argv[*i] is one, parse its value into @l and
+ * return 1; 0 when it is another argument; -1 after printing a usage error. cli_limit_take() turns
+ * what ns add or attach collected into an attachment's limits (0, or EXIT_USAGE after printing).
+ */
+int cli_limit_opt(struct cli *c, int argc, char **argv, int *i, struct limit_req *l);
+int cli_limit_take(struct cli *c, const struct limit_req *l, struct nsnet_limit *out);
 
 /* Shared by ns add and attach: parse "NET[:IP[,IP6]]" into @req. Returns 0 or EXIT_USAGE. */
 int cli_parse_net_arg(struct cli *c, const char *arg, struct attach_req *req);

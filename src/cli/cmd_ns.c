@@ -7,6 +7,7 @@
 
 static const char add_help[] =
 	"usage: nsnet ns add NAME [--net NET[:IP[,IP6]]]... [--dns IP]... [--ifname IF]\n"
+	"                    [--rate-in RATE] [--rate-out RATE] [--burst SIZE]\n"
 	"\n"
 	"Create a persistent network namespace /run/netns/NAME (as `ip netns add` does) with its\n"
 	"loopback up, and attach it to each --net: a veth pair whose host end joins the network's\n"
@@ -16,7 +17,9 @@ static const char add_help[] =
 	"  --net NET[:IP[,IP6]]  attach to network NET, optionally with fixed addresses\n"
 	"  --dns IP              nameserver for /etc/netns/NAME/resolv.conf (up to 3); without it\n"
 	"                        the host's nameservers that a namespace can reach are copied\n"
-	"  --ifname IF           name of the first attachment's interface (default eth0)\n";
+	"  --ifname IF           name of the first attachment's interface (default eth0)\n"
+	"  --rate-in RATE        limit traffic into the namespace on each --net (10mbit, 500kbit, 1gbit)\n"
+	"  --rate-out RATE       limit traffic leaving it; --burst SIZE (32kb): see `nsnet limit --help`\n";
 
 static const char rm_help[] =
 	"usage: nsnet ns rm NAME [--force]\n"
@@ -33,15 +36,16 @@ static const char ls_help[] =
 static const char ns_help[] =
 	"usage: nsnet ns COMMAND ...\n"
 	"\n"
-	"  add NAME [--net NET[:IP[,IP6]]]... [--dns IP]... [--ifname IF]\n"
+	"  add NAME [--net NET[:IP[,IP6]]]... [--dns IP]... [--ifname IF] [--rate-in R] [--rate-out R]\n"
 	"  rm NAME [--force]\n"
 	"  ls [--json]\n";
 
 static const char attach_help[] =
-	"usage: nsnet attach NS NET [--ip IP]... [--ifname IF]\n"
+	"usage: nsnet attach NS NET [--ip IP]... [--ifname IF] [--rate-in RATE] [--rate-out RATE] [--burst SIZE]\n"
 	"\n"
 	"Attach namespace NS (made by nsnet or not) to network NET: veth, addresses (from IPAM or\n"
-	"--ip, one per family), and the default route if NS has none yet.\n";
+	"--ip, one per family), and the default route if NS has none yet. --rate-in/--rate-out limit\n"
+	"the bandwidth into and out of NS on this attachment (see `nsnet limit --help`).\n";
 
 static const char detach_help[] =
 	"usage: nsnet detach NS NET\n"
@@ -52,6 +56,8 @@ static int ns_add(struct cli *c, int argc, char **argv)
 {
 	struct ns_req req = { 0 };
 	struct nsnet_err err = { 0 };
+	struct limit_req lim = { 0 };
+	struct nsnet_limit limit;
 	const char *val, *ifname = NULL;
 	int r;
 
@@ -82,6 +88,9 @@ static int ns_add(struct cli *c, int argc, char **argv)
 			if (r < 0)
 				return EXIT_USAGE;
 			ifname = val;
+		} else if ((r = cli_limit_opt(c, argc, argv, &i, &lim)) != 0) {
+			if (r < 0)
+				return EXIT_USAGE;
 		} else if (a[0] == '-' && a[1]) {
 			return cli_usage_error(c, "unknown option '%s'", a);
 		} else if (!req.name) {
@@ -101,6 +110,12 @@ static int ns_add(struct cli *c, int argc, char **argv)
 			return cli_usage_error(c, "--ifname %s: needs a --net", ifname);
 		req.att[0].ifname = ifname;
 	}
+	if (cli_limit_take(c, &lim, &limit))
+		return EXIT_USAGE;
+	if (limit_any(&limit) && req.n_att == 0)
+		return cli_usage_error(c, "--rate-in/--rate-out: needs a --net");
+	for (size_t k = 0; k < req.n_att; k++)
+		req.att[k].limit = limit;
 	if (core_ns_add(&c->opts, &req, &err) < 0)
 		return cli_fail(&err);
 	return EXIT_OK;
@@ -132,6 +147,7 @@ int cmd_attach(struct cli *c, int argc, char **argv)
 {
 	struct attach_req req = { 0 };
 	struct nsnet_err err = { 0 };
+	struct limit_req lim = { 0 };
 	const char *ns = NULL, *val;
 	int r;
 
@@ -153,6 +169,9 @@ int cmd_attach(struct cli *c, int argc, char **argv)
 			if (r < 0)
 				return EXIT_USAGE;
 			req.ifname = val;
+		} else if ((r = cli_limit_opt(c, argc, argv, &i, &lim)) != 0) {
+			if (r < 0)
+				return EXIT_USAGE;
 		} else if (a[0] == '-' && a[1]) {
 			return cli_usage_error(c, "unknown option '%s'", a);
 		} else if (!ns) {
@@ -166,7 +185,7 @@ int cmd_attach(struct cli *c, int argc, char **argv)
 	if (!ns || !req.net)
 		return cli_usage_error(c, "expected NS NET");
 	if (cli_check_name(c, "namespace", ns) || cli_check_name(c, "network", req.net) ||
-	    (req.ifname && cli_check_ifname(c, "--ifname", req.ifname)))
+	    (req.ifname && cli_check_ifname(c, "--ifname", req.ifname)) || cli_limit_take(c, &lim, &req.limit))
 		return EXIT_USAGE;
 	if (core_attach(&c->opts, ns, &req, &err) < 0)
 		return cli_fail(&err);

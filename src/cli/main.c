@@ -24,6 +24,7 @@ static const struct cli_cmd commands[] = {
 	{ "vip", cmd_vip, "add|set|rm|ls: virtual IPs load-balanced over backends (Kubernetes Service style)" },
 	{ "publish", cmd_publish, "NS [IP:]HP:P: forward a host port to a namespace (Docker -p style); publish ls" },
 	{ "unpublish", cmd_unpublish, "NS [IP:]HP: stop forwarding it" },
+	{ "limit", cmd_limit, "NS NET: change an attachment's bandwidth limits (--rate-in/--rate-out)" },
 	{ "ls", cmd_ls, "networks, namespaces, addresses, VIPs, ports, pools" },
 	{ "gc", cmd_gc, "remove leftovers of interrupted operations" },
 	{ "check", cmd_check, "list every difference between records and kernel (exit 1 if any)" },

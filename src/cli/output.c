@@ -26,6 +26,21 @@ static void print_strings(const json_t *arr, const char *sep, const char *none)
 		printf("%s%s", i ? sep : "", json_string_value(v));
 }
 
+/* "  rate in 8mbit out 2mbit" for an attachment with a "limit" (nothing without one). */
+static void print_limit(const json_t *a)
+{
+	const json_t *l = json_object_get(a, "limit");
+	char buf[NSNET_RATE_STRLEN];
+
+	if (!l)
+		return;
+	fputs("  rate", stdout);
+	if (json_integer_value(json_object_get(l, "rate_in")) > 0)
+		printf(" in %s", rate_str((uint64_t)json_integer_value(json_object_get(l, "rate_in")), buf));
+	if (json_integer_value(json_object_get(l, "rate_out")) > 0)
+		printf(" out %s", rate_str((uint64_t)json_integer_value(json_object_get(l, "rate_out")), buf));
+}
+
 /* String member @key of @o, or "?" (records from disk may lack one). */
 static const char *jstr(const json_t *o, const char *key)
 {
@@ -78,6 +93,7 @@ void cli_print_namespaces(const json_t *nss)
 			printf("%s%s:%s ", k ? "  " : "", json_string_value(json_object_get(a, "network")),
 			       json_string_value(json_object_get(a, "ifname")));
 			print_strings(json_object_get(a, "addresses"), ",", "-");
+			print_limit(a);
 		}
 		putchar('\n');
 	}
@@ -104,6 +120,7 @@ void cli_print_tree(const json_t *root)
 			       json_string_value(json_object_get(a, "namespace")),
 			       json_string_value(json_object_get(a, "ifname")));
 			print_strings(json_object_get(a, "addresses"), " ", "-");
+			print_limit(a);
 			if (json_string_value(json_object_get(a, "container_id")))
 				printf("  (CNI container %.24s)", json_string_value(json_object_get(a, "container_id")));
 			putchar('\n');

@@ -376,6 +376,47 @@ static int conf_valid(struct cni_conf *c, const json_t *v, struct cni_error *e)
 	return 0;
 }
 
+/*
+ * The bandwidth capability, as the reference bandwidth plugin reads it: ingressRate/egressRate in
+ * bits per second, ingressBurst/egressBurst in bits, in runtimeConfig.bandwidth or at the top of
+ * the configuration (runtimeConfig wins). Ingress is traffic into the container (rate_in). A rate
+ * without a burst gets nsnet's default burst; a burst outside what nsnet accepts is brought into
+ * range (Kubernetes asks for 2^31-1 bits), a rate outside it is refused.
+ */
+static int conf_bandwidth(const json_t *obj, const char *where, struct nsnet_limit *l, struct cni_error *e)
+{
+	static const char *const keys[] = { "ingressRate", "ingressBurst", "egressRate", "egressBurst" };
+	uint64_t v[4];
+
+	for (size_t i = 0; i < 4; i++) {
+		const json_t *j = json_object_get(obj, keys[i]);
+
+		v[i] = i % 2 ? (i == 1 ? l->burst_in : l->burst_out) * 8 : (i == 0 ? l->rate_in : l->rate_out);
+		if (!j)
+			continue;
+		if (!json_is_integer(j) || json_integer_value(j) < 0)
+			return cni_fail(e, CNI_ERR_CONFIG, "%s%s: expected a number of bits%s", where, keys[i],
+					i % 2 ? "" : " per second");
+		v[i] = (uint64_t)json_integer_value(j);
+		if (i % 2 == 0 && v[i] && (v[i] < NSNET_RATE_MIN || v[i] > NSNET_RATE_MAX))
+			return cni_fail(e, CNI_ERR_CONFIG, "%s%s %llu: expected 1000 to 100000000000 bits per second (0: no limit)",
+					where, keys[i], (unsigned long long)v[i]);
+	}
+	for (size_t i = 1; i < 4; i += 2) {
+		if (v[i] && !v[i - 1])
+			return cni_fail(e, CNI_ERR_CONFIG, "%s%s: needs %s", where, keys[i], keys[i - 1]);
+		if (v[i] && v[i] / 8 < NSNET_BURST_MIN)
+			v[i] = NSNET_BURST_MIN * 8;
+		if (v[i] / 8 > NSNET_BURST_MAX)
+			v[i] = NSNET_BURST_MAX * 8;
+	}
+	l->rate_in = v[0];
+	l->burst_in = v[1] / 8;
+	l->rate_out = v[2];
+	l->burst_out = v[3] / 8;
+	return 0;
+}
+
 /* nsnet as the interface plugin: the network and the attachment. */
 static int conf_plugin(struct cni_conf *c, const struct cni_env *env, struct cni_error *e)
 {
@@ -467,6 +508,13 @@ static int conf_plugin(struct cni_conf *c, const struct cni_env *env, struct cni
 		return cni_fail(e, CNI_ERR_CONFIG, "\"runtimeConfig\": expected an object");
 	if (json_object_get(rt, "portMappings") && conf_ports(c, json_object_get(rt, "portMappings"), e) < 0)
 		return -1;
+	if (conf_bandwidth(root, "", &sb->limit, e) < 0)
+		return -1;
+	if (json_object_get(rt, "bandwidth") && (!json_is_object(json_object_get(rt, "bandwidth")) ||
+						 conf_bandwidth(json_object_get(rt, "bandwidth"), "runtimeConfig.bandwidth.",
+								&sb->limit, e) < 0))
+		return json_is_object(json_object_get(rt, "bandwidth")) ? -1
+		       : cni_fail(e, CNI_ERR_CONFIG, "runtimeConfig.bandwidth: expected an object with ingressRate, ingressBurst, egressRate, egressBurst");
 	/* Static addresses: runtimeConfig.ips, else args.cni.ips, else CNI_ARGS IP=. */
 	if (json_object_get(rt, "ips") && conf_ips(json_object_get(rt, "ips"), "runtimeConfig.ips", sb, e) < 0)
 		return -1;

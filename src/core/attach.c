@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "core/drivers/drivers.h"
+#include "core/limit.h"
 #include "core/records.h"
 #include "core/services.h"
 #include "firewall/guard.h"
@@ -120,6 +121,7 @@ int attach_plan(struct op *op, const struct nsnet_namespace *ns, const struct at
 			return nsnet_err_set(err, EEXIST, "namespace %s is already attached to network %s",
 					     ns->name, req->net);
 	snprintf(p->att.net, sizeof(p->att.net), "%s", req->net);
+	p->att.limit = req->limit;
 	if (req->ifname) {
 		if ((r = names_check_ifname(req->ifname, err)) < 0)
 			return r;
@@ -235,6 +237,8 @@ int attach_apply(struct op *op, const char *ns, const struct attach_plan *p, str
 	 */
 	if (r == 0 && !attach_has_ipv6(&p->net))
 		r = op_link_configure(op, ns, p->att.ifname, false, err);
+	if (r == 0)
+		r = limit_attach_apply(op, ns, &p->att, err);
 	if (r == 0)
 		r = op_link_up(op, ns, p->att.ifname, err);
 	for (size_t i = 0; r == 0 && i < p->n_addrs; i++)

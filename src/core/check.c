@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "core/core.h"
+#include "core/limit.h"
 #include "core/records.h"
 #include "core/services.h"
 #include "firewall/fw.h"
@@ -187,6 +188,7 @@ int core_check(const struct nsnet_opts *o, struct nsnet_findings *fs, struct nsn
 			if (!leased)
 				DIFF("lease-missing", check_obj("namespace", "%s", ns->name),
 				     "namespace %s: no address leased for its %s attachment", ns->name, a->net);
+			diffs += limit_check(nl, ns, a, veth ? veth->ifindex : 0, fs);
 		}
 	}
 	for (int i = 0; i < n_nets; i++) {

@@ -33,6 +33,7 @@ struct attach_req {
 	size_t n_ips;
 	struct nsnet_addr ip[NSNET_MAX_SUBNETS];
 	const char *ifname;		/* NULL: next free ethN */
+	struct nsnet_limit limit;	/* bandwidth limits (core/limit.c); all 0: none */
 };
 
 struct ns_req {
@@ -134,6 +135,7 @@ struct sandbox_req {
 	unsigned char mac[6];
 	bool no_default_route;		/* isGateway false */
 	bool no_hairpin;		/* hairpinMode false */
+	struct nsnet_limit limit;	/* runtimeConfig.bandwidth */
 	size_t n_ports;			/* portMappings */
 	struct nsnet_port *ports;
 	size_t n_routes;		/* extra routes (a delegated IPAM plugin's); gw family 0: the subnet's gateway */

@@ -259,6 +259,12 @@ static const char *journal_entry_check(const struct op_undo *u, const char *cons
 	case UNDO_SYSCTL:
 		return journal_sysctl_ok(u->sysctl.key, u->sysctl.value, bridges) ? NULL
 		       : "sysctl nsnet does not set";
+	case UNDO_QDISC:
+		/* A host end of nsnet's, or an interface inside a namespace by a valid name. */
+		if (u->link.ns[0] ? names_check("namespace", u->link.ns, NULL) < 0 || names_check_ifname(u->link.name, NULL) < 0
+				  : !names_is_host_veth(u->link.name) || names_check_ifname(u->link.name, NULL) < 0)
+			return "qdisc of a link that is not nsnet's";
+		return u->text && limit_undo_text_ok(u->text) ? NULL : "qdisc that nsnet does not set";
 	}
 	return "unknown kind of step";
 }
@@ -274,7 +280,7 @@ static const char *journal_entry_parse(const json_t *j, const char *const *bridg
 	if (!rec)
 		rec = json_object_get(j, "rec");	/* before records were kept inline */
 	if (!json_is_integer(kind) || json_integer_value(kind) < UNDO_NETNS_DEL ||
-	    json_integer_value(kind) > UNDO_GUARD)
+	    json_integer_value(kind) > UNDO_KIND_LAST)
 		return "unknown kind of step";
 	if (json_is_null(text))
 		text = NULL;	/* older journals wrote absent strings as null */

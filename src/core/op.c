@@ -127,6 +127,9 @@ void op_undo_run(struct op *op, const struct op_undo *u)
 	case UNDO_SYSCTL:
 		sysctl_set(u->sysctl.key, u->sysctl.value, &ignored);
 		break;
+	case UNDO_QDISC:
+		limit_undo_run(op, u);
+		break;
 	case UNDO_STATE:
 		rec_cache_forget(op, u->state.kind, u->state.name);
 		if (u->text)

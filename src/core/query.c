@@ -94,6 +94,8 @@ int core_query(const struct nsnet_opts *o, json_t **out, struct nsnet_err *err)
 
 			if (e && nss[k].cid[0])
 				json_object_set_new(e, "container_id", json_string(nss[k].cid));
+			if (e && limit_any(&a->limit))
+				json_object_set_new(e, "limit", limit_to_json(&a->limit, true));
 			json_array_append_new(members, json_string(nss[k].name));
 			json_array_append_new(att, e);
 		}
@@ -116,12 +118,13 @@ int core_query(const struct nsnet_opts *o, json_t **out, struct nsnet_err *err)
 		atts = json_array();
 		for (size_t m = 0; rec && m < rec->n_att; m++) {
 			int ni = query_find(nets, n_nets, rec->att[m].net);
+			json_t *e = json_pack("{s:s, s:s, s:s, s:o}", "network", rec->att[m].net, "ifname", rec->att[m].ifname,
+					      "host_ifname", rec->att[m].host_ifname, "addresses",
+					      ni < 0 ? json_array() : query_addrs(&leases[ni], name, rec->att[m].ifname));
 
-			json_array_append_new(atts, json_pack("{s:s, s:s, s:s, s:o}", "network", rec->att[m].net,
-							      "ifname", rec->att[m].ifname,
-							      "host_ifname", rec->att[m].host_ifname,
-							      "addresses", ni < 0 ? json_array() :
-							      query_addrs(&leases[ni], name, rec->att[m].ifname)));
+			if (e && limit_any(&rec->att[m].limit))
+				json_object_set_new(e, "limit", limit_to_json(&rec->att[m].limit, true));
+			json_array_append_new(atts, e);
 		}
 		j = json_pack("{s:s, s:b, s:b, s:o}", "name", name, "managed", rec && rec->managed,
 			      "exists", k < n_kns || (rec && rec_namespace_alive(rec)), "attachments", atts);

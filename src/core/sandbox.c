@@ -362,6 +362,7 @@ int core_sandbox_add(const struct nsnet_opts *o, const struct sandbox_req *req, 
 	areq.ifname = req->ifname;
 	areq.n_ips = req->n_ips;
 	memcpy(areq.ip, req->ip, sizeof(areq.ip));
+	areq.limit = req->limit;
 	if ((r = attach_plan(&op, &ns, &areq, &p, err)) < 0)
 		goto out;
 	planned = true;

@@ -19,7 +19,9 @@ enum op_undo_kind {
 	UNDO_SYSCTL = 5,	/* sysctl.key: set back to sysctl.value */
 	UNDO_IPT_V1 = 6,	/* journals before backends were named: iptables steps (read as UNDO_FW) */
 	UNDO_GUARD = 7,		/* text: nft lines on table bridge nsnet (anti-spoofing, firewall/guard.h) */
+	UNDO_QDISC = 8,		/* link.ns ("" = host), link.name: put its root qdisc back to text (core/limit.c) */
 };
+#define UNDO_KIND_LAST UNDO_QDISC
 
 struct op_undo {
 	enum op_undo_kind kind;
@@ -78,6 +80,10 @@ int journal_replay_all(struct op *op, int *rejected, char *why, size_t why_len);
  */
 int journal_parse(const char *text, const char *const *bridges, struct op_undo **v, size_t *n,
 		  char *why, size_t why_len);
+
+/* Bandwidth limits (core/limit.c): run an UNDO_QDISC; is @text one that limit.c writes? */
+void limit_undo_run(struct op *op, const struct op_undo *u);
+bool limit_undo_text_ok(const char *text);
 
 /* Guard's stale-list (core/step_fw.c). */
 #endif

@@ -139,6 +139,11 @@ json_t *namespace_to_json(const struct nsnet_namespace *ns)
 			snprintf(buf, sizeof(buf), "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5]);
 			json_object_set_new(a, "mac", json_string(buf));
 		}
+		if (limit_any(&ns->att[i].limit) &&
+		    json_object_set_new(a, "limit", limit_to_json(&ns->att[i].limit, false)) < 0) {
+			json_decref(a);
+			goto oom;
+		}
 		json_array_append_new(att, a);
 	}
 	json_object_set_new(j, "name", json_string(ns->name));
@@ -204,6 +209,10 @@ int namespace_from_json(const json_t *j, struct nsnet_namespace *ns, struct nsne
 			for (int k = 0; k < 6; k++)
 				t->mac[k] = (unsigned char)b[k];
 			t->mac_set = true;
+		}
+		if (json_object_get(a, "limit") && limit_from_json(json_object_get(a, "limit"), &t->limit, err) < 0) {
+			nsnet_err_prefix(err, "namespace %s", ns->name);
+			return -EBADMSG;
 		}
 	}
 	if (json_object_get(j, "cni")) {

@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "model/rate.h"
 #include "util/err.h"
 #include "util/inet.h"
 #include "util/names.h"
@@ -41,6 +42,7 @@ struct nsnet_attachment {
 	bool default_route;		/* this attachment installed the namespace's default route(s) */
 	bool mac_set;			/* mac was chosen by the caller (CNI); else names_guest_mac() */
 	unsigned char mac[6];
+	struct nsnet_limit limit;	/* bandwidth limits (model/rate.h); all 0: none */
 };
 
 struct nsnet_namespace {

@@ -149,7 +149,7 @@ TEST(test_journal_refuses_issue18)
 
 TEST(test_journal_kinds_and_names)
 {
-	CHECK_REFUSED("{\"do\":\"push\",\"kind\":8,\"a\":\"x\",\"b\":\"\"}\n");
+	CHECK_REFUSED("{\"do\":\"push\",\"kind\":9,\"a\":\"x\",\"b\":\"\"}\n");
 	CHECK_REFUSED("{\"do\":\"push\",\"kind\":-1,\"a\":\"x\",\"b\":\"\"}\n");
 	CHECK_REFUSED("{\"do\":\"push\",\"kind\":\"0\",\"a\":\"x\",\"b\":\"\"}\n");
 	CHECK_REFUSED("{\"do\":\"push\",\"kind\":0,\"a\":1,\"b\":\"\"}\n");
@@ -180,6 +180,22 @@ TEST(test_journal_files_and_sysctls)
 	CHECK_REFUSED("{\"do\":\"push\",\"kind\":5,\"a\":\"net.ipv4.conf.all.route_localnet\",\"b\":\"1\"}\n");
 	CHECK_REFUSED("{\"do\":\"push\",\"kind\":5,\"a\":\"net.ipv4.conf.nsnet-lan.route_localnet\",\"b\":\"7; x\"}\n");
 	CHECK_REFUSED("{\"do\":\"push\",\"kind\":5,\"a\":\"net.ipv4.ip_forward\",\"b\":\"0\"}\n");
+}
+
+/* UNDO_QDISC (8): a host end of nsnet's or a namespace's interface, and a tbf or "none" only. */
+TEST(test_journal_qdisc)
+{
+	CHECK_ACCEPTED("{\"do\":\"push\",\"kind\":8,\"a\":\"\",\"b\":\"nv0123abcd\",\"text\":\"none\"}\n");
+	CHECK_ACCEPTED("{\"do\":\"push\",\"kind\":8,\"a\":\"\",\"b\":\"nv0123abcd\",\"text\":\"tbf 8000000 16384\"}\n");
+	CHECK_ACCEPTED("{\"do\":\"push\",\"kind\":8,\"a\":\"web\",\"b\":\"eth0\",\"text\":\"tbf 1000 2048\"}\n");
+	CHECK_REFUSED("{\"do\":\"push\",\"kind\":8,\"a\":\"\",\"b\":\"eth0\",\"text\":\"none\"}\n");
+	CHECK_REFUSED("{\"do\":\"push\",\"kind\":8,\"a\":\"../x\",\"b\":\"eth0\",\"text\":\"none\"}\n");
+	CHECK_REFUSED("{\"do\":\"push\",\"kind\":8,\"a\":\"web\",\"b\":\"a/b\",\"text\":\"none\"}\n");
+	CHECK_REFUSED("{\"do\":\"push\",\"kind\":8,\"a\":\"web\",\"b\":\"eth0\"}\n");
+	CHECK_REFUSED("{\"do\":\"push\",\"kind\":8,\"a\":\"web\",\"b\":\"eth0\",\"text\":\"htb 1 2\"}\n");
+	CHECK_REFUSED("{\"do\":\"push\",\"kind\":8,\"a\":\"web\",\"b\":\"eth0\",\"text\":\"tbf 10 16384\"}\n");
+	CHECK_REFUSED("{\"do\":\"push\",\"kind\":8,\"a\":\"web\",\"b\":\"eth0\",\"text\":\"tbf 8000000 16384 x\"}\n");
+	CHECK_REFUSED("{\"do\":\"push\",\"kind\":8,\"a\":\"web\",\"b\":\"eth0\",\"text\":\"tbf -8000000 16384\"}\n");
 }
 
 TEST(test_journal_firewall_text)
@@ -234,6 +250,7 @@ int main(void)
 	RUN(test_journal_refuses_issue18);
 	RUN(test_journal_kinds_and_names);
 	RUN(test_journal_files_and_sysctls);
+	RUN(test_journal_qdisc);
 	RUN(test_journal_firewall_text);
 	RUN(test_journal_netns_identity);
 	return unit_done();
