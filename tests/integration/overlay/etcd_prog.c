@@ -4,6 +4,9 @@
  * Usage: etcd_prog ENDPOINTS COMMAND [ARG]...
  *   put KEY VALUE [LEASE] | create KEY VALUE [LEASE] | get KEY | prefix PREFIX | del KEY
  *   delete-if KEY VALUE | lease TTL | keepalive ID | revoke ID | watch PREFIX FROM MS COUNT
+ * and an overlay network's keys (src/store/overlay.c), NET SUBNET HOSTPREFIX VNI naming the network:
+ *   ov-def NET SUBNET HP VNI | ov-claim NET SUBNET HP VNI HOST LEASE | ov-release NET SUBNET HP VNI HOST BLOCK
+ *   ov-announce NET SUBNET HP VNI HOST VTEP BLOCK LEASE | ov-hosts NET SUBNET HP VNI
  * Prints values as "KEY=VALUE" lines (prefix: one per key, then "revision N"), a lease's ID, or
  * watch events as "put KEY=VALUE @REV" / "delete KEY @REV" then "next N". A failure prints
  * "error E<NAME>: message" on stderr and exits 1.
@@ -14,6 +17,7 @@
 #include <string.h>
 
 #include "store/etcd.h"
+#include "store/overlay.h"
 
 static const char *errname(int code)
 {
@@ -25,6 +29,7 @@ static const char *errname(int code)
 	case EHOSTUNREACH: return "EHOSTUNREACH";
 	case EINVAL: return "EINVAL";
 	case EACCES: return "EACCES";
+	case ENOSPC: return "ENOSPC";
 	default: return "EOTHER";
 	}
 }
@@ -57,6 +62,63 @@ static int on_event(void *ctx, const struct etcd_event *ev, int64_t rev)
 	return --w->left <= 0 ? 1 : 0;
 }
 
+/* argv[3..6]: NET SUBNET HOSTPREFIX VNI. */
+static int def_parse(char **argv, struct overlay_def *d, struct nsnet_err *err)
+{
+	memset(d, 0, sizeof(*d));
+	snprintf(d->name, sizeof(d->name), "%s", argv[3]);
+	d->host_prefix = (unsigned int)atoi(argv[5]);
+	d->vni = (uint32_t)atoi(argv[6]);
+	d->port = 4789;
+	return nsnet_prefix_parse(argv[4], &d->subnet, err);
+}
+
+static int overlay_cmd(struct etcd *e, int argc, char **argv, struct nsnet_err *err)
+{
+	const char *cmd = argv[2];
+	struct overlay_def d;
+	struct nsnet_prefix b;
+	char s[NSNET_PREFIX_STRLEN], v[64];
+	int r;
+
+	if (argc < 7 || def_parse(argv, &d, err) < 0)
+		return nsnet_err_set(err, EINVAL, "%s: expected NET SUBNET HOSTPREFIX VNI", cmd);
+	if (!strcmp(cmd, "ov-def") && argc == 7)
+		return overlay_def_publish(e, &d, err);
+	if (!strcmp(cmd, "ov-claim") && argc == 9) {
+		r = overlay_block_claim(e, &d, argv[7], strtoll(argv[8], NULL, 10), &b, err);
+		if (r == 0)
+			printf("%s\n", nsnet_prefix_str(&b, s));
+		return r;
+	}
+	if (!strcmp(cmd, "ov-release") && argc == 9) {
+		if (nsnet_prefix_parse(argv[8], &b, err) < 0)
+			return -EINVAL;
+		return overlay_block_release(e, &d, argv[7], &b, err);
+	}
+	if (!strcmp(cmd, "ov-announce") && argc == 11) {
+		struct overlay_host h = { .mac = { 0x02, 0xab, 0, 0, 0, 1 } };
+		snprintf(h.id, sizeof(h.id), "%s", argv[7]);
+		if (nsnet_addr_parse(argv[8], &h.vtep, err) < 0 || nsnet_prefix_parse(argv[9], &h.block, err) < 0)
+			return -EINVAL;
+		return overlay_host_announce(e, &d, &h, strtoll(argv[10], NULL, 10), err);
+	}
+	if (!strcmp(cmd, "ov-hosts") && argc == 7) {
+		struct overlay_host *hs;
+		size_t n, skipped;
+		int64_t rev;
+		r = overlay_hosts_list(e, &d, &hs, &n, &skipped, &rev, err);
+		if (r < 0)
+			return r;
+		for (size_t i = 0; i < n; i++)
+			printf("%s %s %s\n", hs[i].id, nsnet_addr_str(&hs[i].vtep, v), nsnet_prefix_str(&hs[i].block, s));
+		printf("skipped %zu\n", skipped);
+		free(hs);
+		return 0;
+	}
+	return nsnet_err_set(err, EINVAL, "%s: wrong arguments (see etcd_prog.c)", cmd);
+}
+
 int main(int argc, char **argv)
 {
 	struct etcd_opts o = { .endpoints = argc > 1 ? argv[1] : "", .timeout_ms = 3000 };
@@ -76,7 +138,9 @@ int main(int argc, char **argv)
 	r = etcd_open(&e, &o, &err);
 	if (r < 0)
 		return fail(r, &err);
-	if (!strcmp(cmd, "put") && argc >= 5) {
+	if (!strncmp(cmd, "ov-", 3)) {
+		r = overlay_cmd(e, argc, argv, &err);
+	} else if (!strcmp(cmd, "put") && argc >= 5) {
 		r = etcd_put(e, argv[3], argv[4], argc > 5 ? strtoll(argv[5], NULL, 10) : 0, &err);
 	} else if (!strcmp(cmd, "create") && argc >= 5) {
 		r = etcd_create(e, argv[3], argv[4], argc > 5 ? strtoll(argv[5], NULL, 10) : 0, &err);

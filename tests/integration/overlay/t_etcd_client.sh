@@ -5,7 +5,10 @@
 # keys written by it read back by etcdctl and the other way round, create-if-absent, delete-if-
 # value, prefix listing with its revision, leases (grant, keepalive, revoke takes the key with
 # it), a watch that sees puts and deletes in order (also replayed from a past revision), a watch
-# from a compacted revision (ERANGE), fail-over to the second endpoint, clear errors.
+# from a compacted revision (ERANGE); an overlay network's keys (the definition compared field by
+# field, blocks claimed and released, live hosts listed, invalid entries skipped); fail-over to
+# the second endpoint, clear errors. No firewall is involved: it runs on one backend.
+# backends: nft
 # timeout: 120
 . "$(dirname "$0")/../lib/lib.sh"
 
@@ -79,6 +82,42 @@ assert_eq "$(P watch /w/ $((r2 + 1)) 300 1)" "next $((r2 + 1))" "watch with no e
 ctl compact "$r2" >/dev/null
 out=$(P watch /w/ "$r1" 5000 1 2>&1) && fail "watch from a compacted revision succeeded"
 assert_match "$out" "^error ERANGE: .*compacted" "watch from a compacted revision"
+
+# An overlay network's keys (src/store/overlay.c). The definition: written once, compared after.
+N="lan 10.244.0.0/22 24 42"
+P ov-def $N || fail "first definition"
+P ov-def $N || fail "the same definition again"
+out=$(P ov-def lan 10.244.0.0/22 24 43 2>&1) && fail "a different VNI was accepted"
+assert_match "$out" "^error EINVAL: overlay lan: --vni 43, but the network in the store has 42" "VNI mismatch"
+out=$(P ov-def lan 10.245.0.0/22 24 42 2>&1) && fail "a different subnet was accepted"
+assert_match "$out" "^error EINVAL: overlay lan: --subnet 10.245.0.0/22, but the network in the store has 10.244.0.0/22" "subnet mismatch"
+# Blocks: one per host, first free first; a host that asks again keeps its own; four /24 in a /22.
+lease=$(P lease 60)
+assert_eq "$(P ov-claim $N h1 "$lease")" "10.244.0.0/24" "h1's block"
+assert_eq "$(P ov-claim $N h2 "$lease")" "10.244.1.0/24" "h2's block"
+assert_eq "$(P ov-claim $N h1 "$lease")" "10.244.0.0/24" "h1's block, asked again"
+# A block taken behind our back (another host won the race) is skipped.
+ctl put /nsnet/overlay/lan/blocks/10.244.2.0-24 h9 >/dev/null
+assert_eq "$(P ov-claim $N h3 "$lease")" "10.244.3.0/24" "h3's block, past the one h9 took"
+out=$(P ov-claim $N h4 "$lease" 2>&1) && fail "a fifth host got a block of a /22 in /24s"
+assert_match "$out" "^error ENOSPC: overlay lan: every /24 block of 10.244.0.0/22 is taken \(4 hosts\)" "no block left"
+# Release: only by its holder; then the next host gets it.
+P ov-release $N h1 10.244.1.0/24 2>/dev/null && fail "h1 released h2's block"
+P ov-release $N h2 10.244.1.0/24 || fail "h2 released its block"
+assert_eq "$(P ov-claim $N h4 "$lease")" "10.244.1.0/24" "h4 gets the freed block"
+# Live hosts: announced under a liveness lease, listed; invalid entries (a block outside the
+# subnet, a bad MAC, not JSON) are skipped and counted, never listed.
+live=$(P lease 30)
+P ov-announce $N h1 172.31.0.1 10.244.0.0/24 "$live" || fail "announce h1"
+P ov-announce $N h4 172.31.0.4 10.244.1.0/24 "$live" || fail "announce h4"
+ctl put /nsnet/overlay/lan/hosts/evil '{"vtep":"172.31.0.9","mac":"02:00:00:00:00:09","block":"10.0.0.0/24"}' >/dev/null
+ctl put /nsnet/overlay/lan/hosts/bad '{"vtep":"172.31.0.9","mac":"zz","block":"10.244.2.0/24"}' >/dev/null
+ctl put /nsnet/overlay/lan/hosts/junk 'not json' >/dev/null
+assert_eq "$(P ov-hosts $N)" "$(printf 'h1 172.31.0.1 10.244.0.0/24\nh4 172.31.0.4 10.244.1.0/24\nskipped 3')" "live hosts"
+# The liveness lease gone (the host died): it is no longer listed; its block stays reserved.
+P revoke "$live" || fail "revoke the liveness lease"
+assert_eq "$(P ov-hosts $N)" "skipped 3" "live hosts after the lease went"
+assert_eq "$(ctl get /nsnet/overlay/lan/blocks/10.244.0.0-24 --print-value-only)" "h1" "h1's block after its liveness lease went"
 
 # Endpoints: the first one down, the second answers; all down is a clear error; bad ones refused.
 assert_eq "$("$PROG" http://127.0.0.1:1,$E get /t/a)" "/t/a=one two" "fail-over to the second endpoint"

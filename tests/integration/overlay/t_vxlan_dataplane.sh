@@ -5,6 +5,8 @@
 # block. Programming the other host as a peer (neighbour, FDB, onlink route) makes the blocks reach
 # each other over VXLAN with their own addresses; the kernel shows exactly the programmed entries;
 # removing the peer takes the path away again; a VNI clash on the same port is refused.
+# No firewall is involved: it runs on one backend.
+# backends: nft
 # timeout: 120
 . "$(dirname "$0")/../lib/lib.sh"
 
