@@ -7,7 +7,10 @@
 
 #include "core/core.h"
 
+/* The release; `make VERSION=...` (the Debian package: its version) overrides it. */
+#ifndef NSNET_VERSION
 #define NSNET_VERSION "0.1.0"
+#endif
 
 /* Exit statuses. */
 #define EXIT_OK 0

@@ -46,6 +46,7 @@ static const char help_tail[] =
 	"  --state-dir DIR        where nsnet keeps its records (env NSNET_STATE_DIR, default /run/nsnet)\n"
 	"  --backend nft|iptables firewall backend (env NSNET_BACKEND; default nft). Recorded in the\n"
 	"                         state dir; switching is refused while networks or services exist\n"
+	"  --wait SECONDS         wait at most this long for another nsnet's lock (env NSNET_WAIT; default 30)\n"
 	"  --dry-run              apply nothing; print the equivalent ip/sysctl/nft|iptables commands\n"
 	"  -v, --verbose          print each step's command on stderr as it is applied (env NSNET_VERBOSE=N)\n"
 	"  --version              print the version\n"
