@@ -38,24 +38,30 @@ subs_of() {
 	' "$1" | sort -u
 }
 
-"$NSNET" --help >"$TMP/top" 2>&1 || { echo "check: $NSNET --help failed" >&2; exit 2; }
-awk '/^Commands:/ { on = 1; next } on && /^$/ { exit } on { print $1 }' "$TMP/top" >"$TMP/cmds"
-[ -s "$TMP/cmds" ] || { echo "check: no Commands: list in $NSNET --help" >&2; exit 2; }
-# Items, one per line: "cmd PATH" or "opt PATH OPTION" (PATH "" for the global options).
-opts_of "$TMP/top" | sed 's/^/opt - /' >"$TMP/items"
-while read -r cmd; do
-	echo "cmd $cmd" >>"$TMP/items"
-	"$NSNET" "$cmd" --help >"$TMP/h" 2>&1
-	opts_of "$TMP/h" >"$TMP/h.opts"
-	sed "s/^/opt $cmd /" "$TMP/h.opts" >>"$TMP/items"
-	for sub in $(subs_of "$TMP/h" "$cmd"); do
-		echo "cmd $cmd $sub" >>"$TMP/items"
-		"$NSNET" "$cmd" "$sub" --help >"$TMP/hs" 2>&1
-		# Only what the group's help does not name already (vip's sub-commands repeat its help).
-		opts_of "$TMP/hs" | grep -vxF -f "$TMP/h.opts" | sed "s/^/opt $cmd $sub /" >>"$TMP/items"
-	done
-done <"$TMP/cmds"
-sort -u "$TMP/items" -o "$TMP/items"
+# NSNET_MANCHECK_ITEMS=FILE: reuse the items a previous run saved there (runs nsnet only once).
+if [ -n "${NSNET_MANCHECK_ITEMS:-}" ] && [ -s "$NSNET_MANCHECK_ITEMS" ]; then
+	cp "$NSNET_MANCHECK_ITEMS" "$TMP/items"
+else
+	"$NSNET" --help >"$TMP/top" 2>&1 || { echo "check: $NSNET --help failed" >&2; exit 2; }
+	awk '/^Commands:/ { on = 1; next } on && /^$/ { exit } on { print $1 }' "$TMP/top" >"$TMP/cmds"
+	[ -s "$TMP/cmds" ] || { echo "check: no Commands: list in $NSNET --help" >&2; exit 2; }
+	# Items, one per line: "cmd PATH" or "opt PATH OPTION" (PATH "" for the global options).
+	opts_of "$TMP/top" | sed 's/^/opt - /' >"$TMP/items"
+	while read -r cmd; do
+		echo "cmd $cmd" >>"$TMP/items"
+		"$NSNET" "$cmd" --help >"$TMP/h" 2>&1
+		opts_of "$TMP/h" >"$TMP/h.opts"
+		sed "s/^/opt $cmd /" "$TMP/h.opts" >>"$TMP/items"
+		for sub in $(subs_of "$TMP/h" "$cmd"); do
+			echo "cmd $cmd $sub" >>"$TMP/items"
+			"$NSNET" "$cmd" "$sub" --help >"$TMP/hs" 2>&1
+			# Only what the group's help does not name already (vip's sub-commands repeat its help).
+			opts_of "$TMP/hs" | grep -vxF -f "$TMP/h.opts" | sed "s/^/opt $cmd $sub /" >>"$TMP/items"
+		done
+	done <"$TMP/cmds"
+	sort -u "$TMP/items" -o "$TMP/items"
+	[ -z "${NSNET_MANCHECK_ITEMS:-}" ] || cp "$TMP/items" "$NSNET_MANCHECK_ITEMS"
+fi
 
 # --- What the documents say ----------------------------------------------------------------------
 # Both become "SECTION<TAB>TEXT" lines: SECTION the "## " heading above (GLOBAL for the global
@@ -65,51 +71,62 @@ awk '
 	{ gsub(/[*_\\]/, ""); sub(/ \+\+$/, "") }
 	/^# / { top = substr($0, 3); sec = (top == "GLOBAL OPTIONS") ? "GLOBAL" : top; next }
 	/^## / { sec = substr($0, 4); next }
-	top == "COMMANDS" && /^nsnet / { l = $0; gsub(/ +/, " ", l); sub(/ $/, "", l); print "SYN\t" l }
+	top == "COMMANDS" && /^nsnet / { l = $0; gsub(/ +/, " ", l); sub(/ $/, "", l); print "SYN\t" l "\t" sec }
 	{ print sec "\t" $0 }
 ' "$SCD" >"$TMP/scd"
 awk '
 	BEGIN { sec = "GLOBAL" }
 	/^## / { sec = substr($0, 4); syn = ""; next }
 	/^### / { next }
-	function flush() { if (syn != "") { gsub(/ +/, " ", syn); sub(/ $/, "", syn); print "SYN\t" syn; syn = "" } }
-	/^    nsnet / { flush(); syn = $0; sub(/ +#.*/, "", syn); sub(/^ +/, "", syn); print sec "\t" $0; next }
+	function flush() { if (syn != "") { gsub(/ +/, " ", syn); sub(/ $/, "", syn); print "SYN\t" syn "\t" synsec; syn = "" } }
+	/^    nsnet / { flush(); syn = $0; synsec = sec; sub(/ +#.*/, "", syn); sub(/^ +/, "", syn); print sec "\t" $0; next }
 	syn != "" && /^     +[^ ]/ { l = $0; sub(/^ +/, "", l); syn = syn " " l; print sec "\t" $0; next }
 	{ flush(); print sec "\t" $0 }
 	END { flush() }
 ' "$MD" >"$TMP/md"
 
-report() { echo "$1"; missing=$((missing + 1)); }
-
-# check DOC NAME: every item in DOC ($TMP/scd or $TMP/md), NAME for messages.
+# check DOC NAME: every item in DOC ($TMP/scd or $TMP/md), NAME for messages. One awk pass.
 check() {
-	doc=$1 name=$2
-	while read -r kind path; do
-		case $kind in
-		cmd)
-			grep -qE "^SYN	nsnet $path( |$)" "$doc" ||
-				report "$name: missing command 'nsnet $path' (no synopsis line starting with it)"
-			;;
-		opt)
-			cmd=${path% *} opt=${path##* }
-			if [ "$cmd" = - ]; then
-				grep -E '^GLOBAL	' "$doc" | grep -qE -- "(^|[^a-zA-Z0-9-])$opt([^a-zA-Z0-9-]|$)" ||
-					report "$name: missing global option $opt (in the global options part)"
-				continue
-			fi
-			# The section that holds the command's synopsis must name the option.
-			sec=$(grep -E "^SYN	nsnet $cmd( |$)" "$doc" >/dev/null &&
-				awk -F '\t' -v c="nsnet $cmd" '$1 != "SYN" && (index($2, c " ") || $2 ~ ("(^| )" c "$")) && $2 ~ /nsnet/ { print $1; exit }' "$doc")
-			[ -n "$sec" ] || continue	# the missing command is reported already
-			awk -F '\t' -v s="$sec" '$1 == s { print $2 }' "$doc" |
-				grep -qE -- "(^|[^a-zA-Z0-9-])$opt([^a-zA-Z0-9-]|$)" ||
-				report "$name: missing option $opt of 'nsnet $cmd' (section \"$sec\")"
-			;;
-		esac
-	done <"$TMP/items"
+	awk -F '\t' -v name="$2" '
+		function has(text, w,   i, c0, c1) {	# is w a whole word (letters, digits, -) of text?
+			while ((i = index(text, w)) > 0) {
+				c0 = substr(text, i - 1, 1); c1 = substr(text, i + length(w), 1)
+				if ((i == 1 || c0 !~ /[a-zA-Z0-9-]/) && c1 !~ /[a-zA-Z0-9-]/) return 1
+				text = substr(text, i + length(w))
+			}
+			return 0
+		}
+		FILENAME == ARGV[1] { n++; kind[n] = $1; path[n] = $2; opt[n] = $3; next }
+		$1 == "SYN" { syn[++ns] = $2; synsec[ns] = $3; next }
+		{ text[$1] = text[$1] " " $2 }
+		END {
+			for (i = 1; i <= n; i++) {
+				c = "nsnet " path[i]; found = 0
+				for (k = 1; k <= ns; k++)
+					if (syn[k] == c || index(syn[k], c " ") == 1) { found = k; break }
+				if (kind[i] == "cmd") {
+					if (!found) print name ": missing command \047" c "\047 (no synopsis line starting with it)"
+				} else if (path[i] == "-") {
+					if (!has(text["GLOBAL"], opt[i])) print name ": missing global option " opt[i] " (in the global options part)"
+				} else if (found) {
+					# The option belongs in the section that holds the command synopsis.
+					sec = synsec[found]
+					if (!has(text[sec], opt[i]))
+						print name ": missing option " opt[i] " of \047" c "\047 (section \"" sec "\")"
+				}
+			}
+		}
+	' "$TMP/items.tab" "$1"
 }
-check "$TMP/scd" "docs/man/nsnet.8.scd"
-check "$TMP/md" "docs/cli.md"
+# Items as tab-separated fields: KIND PATH OPTION.
+awk '$1 == "cmd" { p = $2; for (i = 3; i <= NF; i++) p = p " " $i; print "cmd\t" p; next }
+     { p = $2; for (i = 3; i < NF; i++) p = p " " $i; print "opt\t" p "\t" $NF }' "$TMP/items" >"$TMP/items.tab"
+{
+	check "$TMP/scd" "docs/man/nsnet.8.scd"
+	check "$TMP/md" "docs/cli.md"
+} >"$TMP/out"
+missing=$(wc -l <"$TMP/out")
+cat "$TMP/out"
 
 # Synopsis lines: the same in both, word for word (spaces and markup aside).
 grep '^SYN	' "$TMP/scd" | cut -f2 | sort -u >"$TMP/syn.scd"
