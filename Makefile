@@ -103,7 +103,6 @@ CNIDIR   ?=
 BINDIR   ?= $(PREFIX)/bin
 MANDIR   ?= $(PREFIX)/share/man
 BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
-ZSHCOMPDIR  ?= $(PREFIX)/share/zsh/site-functions
 install: all man
 	install -D -m 0755 $(BUILD)/nsnet $(DESTDIR)$(BINDIR)/nsnet
 	@for d in $(CNIDIR); do \
@@ -111,7 +110,6 @@ install: all man
 		echo "ln -sf $(BINDIR)/nsnet $(DESTDIR)$$d/nsnet" || exit 1; done
 	install -D -m 0644 $(BUILD)/man/nsnet.8 $(DESTDIR)$(MANDIR)/man8/nsnet.8
 	install -D -m 0644 completion/nsnet.bash $(DESTDIR)$(BASHCOMPDIR)/nsnet
-	install -D -m 0644 completion/_nsnet $(DESTDIR)$(ZSHCOMPDIR)/_nsnet
 
 # The man page, from docs/man/nsnet.8.scd with scdoc (small, Debian-packaged, man output only).
 # `make man-check`: is every command and option of --help in it and in docs/cli.md (no root)?

@@ -63,6 +63,13 @@ int cmd_vip(struct cli *c, int argc, char **argv);
 int cmd_publish(struct cli *c, int argc, char **argv);
 int cmd_unpublish(struct cli *c, int argc, char **argv);
 
+/*
+ * `nsnet __complete WORD... CUR` (hidden): print the completions of CUR after WORDs (the words
+ * after "nsnet"), one per line, read from @cmds and the commands' help (@help: the top-level one).
+ * ":dirs" asks the shell for directories, ":command K" to complete a command line from word K.
+ */
+int cli_complete(const struct cli_cmd *cmds, const char *help, int argc, char **argv);
+
 /* Shared by ns add and attach: parse "NET[:IP[,IP6]]" into @req. Returns 0 or EXIT_USAGE. */
 int cli_parse_net_arg(struct cli *c, const char *arg, struct attach_req *req);
 /* Parse one address for @what ("--ip", "--dns"). Returns 0 or EXIT_USAGE. */

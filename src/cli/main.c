@@ -136,6 +136,11 @@ int main(int argc, char **argv)
 		free(args);
 		return cni_main(&c.opts);
 	}
+	/* Hidden: the shell completion's helper (completion/nsnet.bash), before any option is read. */
+	if (argc > 1 && !strcmp(argv[1], "__complete")) {
+		free(args);
+		return cli_complete(commands, main_help(), argc - 2, argv + 2);
+	}
 	if (getenv("NSNET_WAIT") && cli_wait_set(&c, "NSNET_WAIT", getenv("NSNET_WAIT")) < 0) {
 		free(args);
 		return EXIT_USAGE;
