@@ -24,7 +24,8 @@ endif
 ifeq ($(SANITIZE),1)
 CFLAGS   += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 LDFLAGS  += -fsanitize=address,undefined
-else
+else ifeq ($(filter -O0,$(CFLAGS)),)
+# (_FORTIFY_SOURCE needs optimization: a -O0 build, e.g. DEB_BUILD_OPTIONS=noopt, would warn.)
 CFLAGS   += -D_FORTIFY_SOURCE=2
 endif
 CFLAGS   += $(shell pkg-config --cflags $(PKGS) 2>/dev/null)

@@ -8,6 +8,7 @@ set -eu
 # (e.g. a hand-built nft); the dpkg check catches -dev packages, which have no command.
 # iptables, containernetworking-plugins (the reference CNI plugins in /usr/lib/cni), podman, crun
 # and busybox-static (a static busybox for container rootfs) are for the CNI tests and bench/cni.
+# debhelper, scdoc, lintian, man-db and bash-completion: make deb, make man and their tests.
 REQUIRED="
 build-essential:cc
 pkg-config:pkg-config
@@ -29,6 +30,11 @@ containernetworking-plugins:/usr/lib/cni/bridge
 podman:podman
 crun:crun
 busybox-static
+debhelper:dh
+scdoc:scdoc
+lintian:lintian
+man-db:man
+bash-completion
 "
 OPTIONAL="clang:clang valgrind:valgrind"
 
