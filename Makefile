@@ -123,10 +123,11 @@ $(BUILD)/man/%: docs/man/%.scd
 man-check: all
 	@sh docs/man/check.sh $(BUILD)/nsnet
 
-# build/deb/nsnet_VERSION_ARCH.deb with debhelper, built in a temporary copy of the tree (plain,
+# $(DEBDIR)/nsnet_VERSION_ARCH.deb (default build/deb) with debhelper, built in a temporary copy of the tree (plain,
 # no sanitizers); VERSION from `git describe` (debian/version.sh). See docs/packaging.md.
+DEBDIR ?= build/deb
 deb:
-	@sh debian/build.sh build/deb
+	@sh debian/build.sh $(DEBDIR)
 
 clean:
 	rm -rf $(BUILD)

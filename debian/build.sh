@@ -37,6 +37,8 @@ nsnet ($VERSION) unstable; urgency=medium
  -- $maint  $when
 EOC
 
+# A make that runs this (make deb, make check SANITIZE=1 ...) must not pass its variables on.
+unset MAKEFLAGS MFLAGS MAKELEVEL MAKEOVERRIDES
 echo "deb: building nsnet $VERSION in $SRC" >&2
 (cd "$SRC" && DEB_BUILD_OPTIONS="${DEB_BUILD_OPTIONS:-parallel=2}" dpkg-buildpackage -b -us -uc) >"$TMP/build.log" 2>&1 || {
 	tail -n 40 "$TMP/build.log" >&2

@@ -316,7 +316,7 @@ static int cpl_positionals(const struct cpl_help *h, char *const *path, int n, c
 
 static void cpl_print(const struct cpl *k, const char *word)
 {
-	if (!strncmp(word, k->cur, strlen(k->cur)))
+	if (word && !strncmp(word, k->cur, strlen(k->cur)))
 		printf("%s\n", word);
 }
 
@@ -340,11 +340,13 @@ static void cpl_names(struct cpl *k, const char *kind)
 	} else if (!strcmp(kind, "VIP")) {
 		json_array_foreach(json_object_get(root, "vips"), i, e) {
 			const char *a = json_string_value(json_object_get(e, "address"));
+			const char *proto = json_string_value(json_object_get(e, "protocol"));
 			char buf[128];
 
+			if (!a || !proto)
+				continue;
 			snprintf(buf, sizeof(buf), strchr(a, ':') ? "[%s]:%lld/%s" : "%s:%lld/%s", a,
-				 json_integer_value(json_object_get(e, "port")),
-				 json_string_value(json_object_get(e, "protocol")));
+				 json_integer_value(json_object_get(e, "port")), proto);
 			cpl_print(k, buf);
 		}
 	}

@@ -17,7 +17,7 @@ command -v scdoc >/dev/null 2>&1 || skip "scdoc is not installed (tests/deps.sh 
 git_status() { git -C "$T_ROOT" status --porcelain 2>/dev/null || true; }
 before=$(git_status)
 OUT=$T_TMP/deb
-out=$(cd "$T_ROOT" && DEB_BUILD_OPTIONS="noopt nostrip parallel=2" sh debian/build.sh "$OUT" 2>"$T_TMP/deb.err") ||
+out=$(env -u MAKEFLAGS -u MAKELEVEL -u MFLAGS DEB_BUILD_OPTIONS="noopt nostrip parallel=2" make --no-print-directory -C "$T_ROOT" deb DEBDIR="$OUT" 2>"$T_TMP/deb.err") ||
 	fail "make deb failed: $(cat "$T_TMP/deb.err")"
 assert_eq "$(git_status)" "$before" "git status after make deb (nothing left in the tree)"
 DEB=$out
