@@ -18,10 +18,15 @@ CFLAGS   += -std=c11 -D_GNU_SOURCE $(WARN) -fstack-protector-strong -Isrc
 ifeq ($(FAULT),1)
 CFLAGS   += -DNSNET_FAULT_INJECTION
 endif
+# VERSION=X: what `nsnet --version` prints (the Debian package's build passes its version).
+ifneq ($(VERSION),)
+CFLAGS   += -DNSNET_VERSION='"$(VERSION)"'
+endif
 ifeq ($(SANITIZE),1)
 CFLAGS   += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 LDFLAGS  += -fsanitize=address,undefined
-else
+else ifeq ($(filter -O0,$(CFLAGS)),)
+# (_FORTIFY_SOURCE needs optimization: a -O0 build, e.g. DEB_BUILD_OPTIONS=noopt, would warn.)
 CFLAGS   += -D_FORTIFY_SOURCE=2
 endif
 CFLAGS   += $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
@@ -111,13 +116,36 @@ $(BUILD)/bench/floor: bench/floor.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(shell pkg-config --libs libmnl libnftnl)
 
-# CNIDIR=/opt/cni/bin (a CNI plugin dir): also link nsnet there, where runtimes look for "type": "nsnet".
+# CNIDIR=/opt/cni/bin (CNI plugin dirs, several allowed): also link nsnet there, where runtimes
+# look for "type": "nsnet". BINDIR=/usr/sbin: where the Debian package puts it.
 CNIDIR   ?=
-install: all
-	install -D -m 0755 $(BUILD)/nsnet $(DESTDIR)$(PREFIX)/bin/nsnet
-	@if [ -n "$(CNIDIR)" ]; then \
-		mkdir -p $(DESTDIR)$(CNIDIR) && ln -sf $(PREFIX)/bin/nsnet $(DESTDIR)$(CNIDIR)/nsnet && \
-		echo "ln -sf $(PREFIX)/bin/nsnet $(DESTDIR)$(CNIDIR)/nsnet"; fi
+BINDIR   ?= $(PREFIX)/bin
+MANDIR   ?= $(PREFIX)/share/man
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+install: all man
+	install -D -m 0755 $(BUILD)/nsnet $(DESTDIR)$(BINDIR)/nsnet
+	@for d in $(CNIDIR); do \
+		mkdir -p $(DESTDIR)$$d && ln -sf $(BINDIR)/nsnet $(DESTDIR)$$d/nsnet && \
+		echo "ln -sf $(BINDIR)/nsnet $(DESTDIR)$$d/nsnet" || exit 1; done
+	install -D -m 0644 $(BUILD)/man/nsnet.8 $(DESTDIR)$(MANDIR)/man8/nsnet.8
+	install -D -m 0644 completion/nsnet.bash $(DESTDIR)$(BASHCOMPDIR)/nsnet
+
+# The man page, from docs/man/nsnet.8.scd with scdoc (small, Debian-packaged, man output only).
+# `make man-check`: is every command and option of --help in it and in docs/cli.md (no root)?
+MAN_PAGES := $(patsubst docs/man/%.scd,$(BUILD)/man/%,$(wildcard docs/man/*.scd))
+.PHONY: man man-check deb
+man: $(MAN_PAGES)
+$(BUILD)/man/%: docs/man/%.scd
+	@mkdir -p $(dir $@)
+	scdoc <$< >$@
+man-check: all
+	@sh docs/man/check.sh $(BUILD)/nsnet
+
+# $(DEBDIR)/nsnet_VERSION_ARCH.deb (default build/deb) with debhelper, built in a temporary copy of the tree (plain,
+# no sanitizers); VERSION from `git describe` (debian/version.sh). See docs/packaging.md.
+DEBDIR ?= build/deb
+deb:
+	@sh debian/build.sh $(DEBDIR)
 
 clean:
 	rm -rf $(BUILD)

@@ -11,6 +11,7 @@ set -eu
 # libcurl4-openssl-dev builds the etcd client (src/store/; libcurl itself is dlopen'ed), and etcd-server
 # and etcd-client (etcdctl) give the overlay tests a real etcd to talk to.
 # iperf3 measures the bandwidth limits (t_bandwidth, t_cni_bandwidth).
+# debhelper, scdoc, lintian, man-db and bash-completion: make deb, make man and their tests.
 REQUIRED="
 build-essential:cc
 pkg-config:pkg-config
@@ -37,6 +38,11 @@ curl:curl
 etcd-server:etcd
 etcd-client:etcdctl
 iperf3:iperf3
+debhelper:dh
+scdoc:scdoc
+lintian:lintian
+man-db:man
+bash-completion
 "
 OPTIONAL="clang:clang valgrind:valgrind"
 

@@ -8,7 +8,10 @@
 #include "core/core.h"
 #include "core/limit.h"
 
+/* The release; `make VERSION=...` (the Debian package: its version) overrides it. */
+#ifndef NSNET_VERSION
 #define NSNET_VERSION "0.1.0"
+#endif
 
 /* Exit statuses. */
 #define EXIT_OK 0
@@ -69,6 +72,13 @@ int cmd_limit(struct cli *c, int argc, char **argv);
  */
 int cli_limit_opt(struct cli *c, int argc, char **argv, int *i, struct limit_req *l);
 int cli_limit_take(struct cli *c, const struct limit_req *l, struct nsnet_limit *out);
+
+/*
+ * `nsnet __complete WORD... CUR` (hidden): print the completions of CUR after WORDs (the words
+ * after "nsnet"), one per line, read from @cmds and the commands' help (@help: the top-level one).
+ * ":dirs" asks the shell for directories, ":command K" to complete a command line from word K.
+ */
+int cli_complete(const struct cli_cmd *cmds, const char *help, int argc, char **argv);
 
 /* Shared by ns add and attach: parse "NET[:IP[,IP6]]" into @req. Returns 0 or EXIT_USAGE. */
 int cli_parse_net_arg(struct cli *c, const char *arg, struct attach_req *req);

@@ -47,6 +47,7 @@ static const char help_tail[] =
 	"  --state-dir DIR        where nsnet keeps its records (env NSNET_STATE_DIR, default /run/nsnet)\n"
 	"  --backend nft|iptables firewall backend (env NSNET_BACKEND; default nft). Recorded in the\n"
 	"                         state dir; switching is refused while networks or services exist\n"
+	"  --wait SECONDS         wait at most this long for another nsnet's lock (env NSNET_WAIT; default 30)\n"
 	"  --dry-run              apply nothing; print the equivalent ip/sysctl/nft|iptables commands\n"
 	"  -v, --verbose          print each step's command on stderr as it is applied (env NSNET_VERBOSE=N)\n"
 	"  --version              print the version\n"
@@ -135,6 +136,11 @@ int main(int argc, char **argv)
 	if (argc == 1 && getenv("CNI_COMMAND")) {
 		free(args);
 		return cni_main(&c.opts);
+	}
+	/* Hidden: the shell completion's helper (completion/nsnet.bash), before any option is read. */
+	if (argc > 1 && !strcmp(argv[1], "__complete")) {
+		free(args);
+		return cli_complete(commands, main_help(), argc - 2, argv + 2);
 	}
 	if (getenv("NSNET_WAIT") && cli_wait_set(&c, "NSNET_WAIT", getenv("NSNET_WAIT")) < 0) {
 		free(args);
