@@ -29,6 +29,7 @@ containernetworking-plugins:/usr/lib/cni/bridge
 podman:podman
 crun:crun
 busybox-static
+graphviz:dot
 "
 OPTIONAL="clang:clang valgrind:valgrind"
 
