@@ -400,7 +400,10 @@ static void hop_nsnet(struct trace_ctx *c, size_t ns, const struct nftrace_event
 		return;
 	}
 	if (!strcmp(ch, "forward") || !strcmp(ch, "NSNET-FORWARD")) {
-		if (ev->has_verdict && (ev->verdict == NFT_JUMP || ev->verdict == NFT_GOTO))
+		if (ev->has_verdict && (ev->verdict == NFT_JUMP || ev->verdict == NFT_GOTO) &&
+		    !strcmp(ev->jump, "NSNET-REJECT"))
+			snprintf(h->rule, sizeof(h->rule), "VIPs without backends are rejected first");
+		else if (ev->has_verdict && (ev->verdict == NFT_JUMP || ev->verdict == NFT_GOTO))
 			snprintf(h->rule, sizeof(h->rule), "dispatch to network chain %s", ev->jump);
 		else if (accept && ev->type == NFT_TRACETYPE_RULE) {
 			h->kind = "conntrack";
@@ -456,7 +459,10 @@ static json_t *hop_json(struct trace_ctx *c, size_t i)
 		hop_nsnet(c, ns, ev, next, &h);
 	} else {
 		h.kind = ev->type == NFT_TRACETYPE_POLICY ? "policy" : ev->family == NFPROTO_BRIDGE ? "bridge" : "rule";
-		if (ev->type == NFT_TRACETYPE_POLICY)
+		if (ev->has_verdict && (ev->verdict == NFT_JUMP || ev->verdict == NFT_GOTO) && !strncmp(ev->jump, "NSNET-", 6))
+			snprintf(h.rule, sizeof(h.rule), "nsnet's jump from built-in chain %s (iptables-nft table %s %s)",
+				 ev->chain, family_name(ev->family), ev->table);
+		else if (ev->type == NFT_TRACETYPE_POLICY)
 			snprintf(h.rule, sizeof(h.rule), "policy of chain %s in table %s %s (not nsnet's)", ev->chain,
 				 family_name(ev->family), ev->table);
 		else
@@ -553,6 +559,11 @@ json_t *trace_hops_json(struct trace_ctx *c)
 					}
 					continue;
 				}
+				if (ev->type == NFT_TRACETYPE_RULE && !ev->handle)
+					continue;	/* the packet's headers only, or back from a jump */
+				if (ev->type == NFT_TRACETYPE_POLICY && ev->verdict == NF_ACCEPT &&
+				    strcmp(ev->chain, "forward") && strcmp(ev->chain, "FORWARD") && !ev_is_nsnet(ev))
+					continue;	/* another table's chain let it pass: nothing decided */
 				if (ev_is_nsnet(ev) && (ev->type == NFT_TRACETYPE_RETURN || !ev->has_verdict ||
 							ev->verdict == NFT_CONTINUE ||
 							(ev->type == NFT_TRACETYPE_POLICY && ev->verdict == NF_ACCEPT &&
