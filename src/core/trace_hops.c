@@ -249,6 +249,28 @@ static void topo_port_text(const json_t *topo, const char *ifname, char *buf, si
 		snprintf(buf, len, "%s", ifname);
 }
 
+/* The name of the VIP at "ADDR:PORT" ("[ADDR6]:PORT"), "" when it has none. */
+static const char *topo_vip_name(const json_t *topo, const char *endpoint)
+{
+	char addr[INET6_ADDRSTRLEN + 2], *colon;
+	long port;
+	size_t i;
+	json_t *v;
+
+	snprintf(addr, sizeof(addr), "%s", endpoint[0] == '[' ? endpoint + 1 : endpoint);
+	if (!(colon = strrchr(addr, ':')))
+		return "";
+	port = strtol(colon + 1, NULL, 10);
+	*colon = 0;
+	if (colon > addr && colon[-1] == ']')
+		colon[-1] = 0;
+	json_array_foreach(json_object_get(topo, "vips"), i, v)
+		if (!strcmp(json_string_value(json_object_get(v, "address")) ?: "", addr) &&
+		    json_integer_value(json_object_get(v, "port")) == port)
+			return json_string_value(json_object_get(v, "name")) ?: "";
+	return "";
+}
+
 static const json_t *topo_by_id(const json_t *topo, const char *what, unsigned long id)
 {
 	size_t i;
@@ -324,7 +346,7 @@ static void hop_nsnet(struct trace_ctx *c, size_t ns, const struct nftrace_event
 	bool drop = ev->has_verdict && ev->verdict == NF_DROP, accept = ev->has_verdict && ev->verdict == NF_ACCEPT;
 	char buf[64], tuple[128];
 	struct nsnet_addr d0, d1;
-	unsigned long id, idx;
+	unsigned long id;
 
 	ev_tuple(ev, tuple, sizeof(tuple), &d0);
 	h->kind = ev->type == NFT_TRACETYPE_POLICY ? "policy" : "rule";
@@ -387,15 +409,8 @@ static void hop_nsnet(struct trace_ctx *c, size_t ns, const struct nftrace_event
 			snprintf(h->detail, sizeof(h->detail), "DNAT %s -> %s", vipaddr, to);
 			return;
 		}
-		if (sscanf(ch, "sep-%lu-%lu", &id, &idx) == 2 || sscanf(ch, "NSNET-SEP-%lu-%lu", &id, &idx) == 2) {
-			const json_t *v = topo_by_id(c->topo, "vips", id);
-
-			snprintf(buf, sizeof(buf), "%s", v && *(json_string_value(json_object_get(v, "name")) ?: "") ?
-				 json_string_value(json_object_get(v, "name")) : "");
-			snprintf(h->rule, sizeof(h->rule), "VIP %s%s%s -> %s", buf, *buf ? " " : "", vipaddr, to);
-		} else {
-			snprintf(h->rule, sizeof(h->rule), "VIP %s -> %s", vipaddr, to);
-		}
+		snprintf(buf, sizeof(buf), "%s", topo_vip_name(c->topo, vipaddr));
+		snprintf(h->rule, sizeof(h->rule), "VIP %s%s%s -> %s", buf, *buf ? " " : "", vipaddr, to);
 		snprintf(h->detail, sizeof(h->detail), "DNAT to the chosen backend %s", to);
 		return;
 	}
