@@ -67,9 +67,18 @@ static void g_node(struct graph *g, const char *prefix, const char *name, const 
 	strbuf_printf(g->out, "  ");
 	node_id(prefix, name, g->out);
 	if (g->mermaid) {
-		strbuf_printf(g->out, !strcmp(shape, "box") ? "[\"" : !strcmp(shape, "ellipse") ? "([\"" : "{{\"");
+		/* box: rectangle, ellipse: stadium, component (a namespace): rounded, hexagon: hexagon */
+		static const char *const shapes[][3] = {
+			{ "box", "[\"", "\"]" }, { "ellipse", "([\"", "\"])" }, { "component", "(\"", "\")" },
+			{ "hexagon", "{{\"", "\"}}" },
+		};
+		size_t k = 0;
+
+		while (k < 3 && strcmp(shapes[k][0], shape))
+			k++;
+		strbuf_printf(g->out, "%s", shapes[k][1]);
 		label_text(label, true, g->out);
-		strbuf_printf(g->out, !strcmp(shape, "box") ? "\"]\n" : !strcmp(shape, "ellipse") ? "\"])\n" : "\"}}\n");
+		strbuf_printf(g->out, "%s\n", shapes[k][2]);
 	} else {
 		strbuf_printf(g->out, " [shape=%s, label=\"", shape);
 		label_text(label, false, g->out);
@@ -131,13 +140,12 @@ static void graph_render(const json_t *topo, struct graph *g)
 		}
 		g_node(g, "ns_", str(v, "name"), "component", strbuf_str(&l));
 		json_array_foreach(json_object_get(v, "attachments"), k, att)
-			g_edge(g, "ns_", str(v, "name"), "net_", str(att, "network"), str(att, "ifname"), false);
+			g_edge(g, "net_", str(att, "network"), "ns_", str(v, "name"), str(att, "ifname"), false);
 	}
 	json_array_foreach(json_object_get(topo, "vips"), i, v) {
 		char id[96];
 
-		snprintf(id, sizeof(id), "%s_%s_%lld", str(v, "protocol"), str(v, "address"),
-			 (long long)json_integer_value(json_object_get(v, "port")));
+		snprintf(id, sizeof(id), "%lld", (long long)json_integer_value(json_object_get(v, "id")));
 		strbuf_free(&l);
 		strbuf_printf(&l, "VIP %s%s%s:%lld/%s", str(v, "name"), *str(v, "name") ? " " : "", str(v, "address"),
 			      (long long)json_integer_value(json_object_get(v, "port")), str(v, "protocol"));

@@ -26,7 +26,7 @@ assert_match "$out" '^  vip_[A-Za-z0-9_]+ -> ns_a \[label="10\.0\.0\.2:8080"' "V
 assert_match "$out" '^  vip_[A-Za-z0-9_]+ -> ns_c \[label="10\.1\.0\.3:5353"' "VIP edge to its backend"
 assert_match "$out" '^  host -> ns_b \[label="\*:8080 -> 80/tcp"' "published port"
 assert_match "$out" 'network db.*internal' "internal network"
-assert_eq "$(printf '%s\n' "$out" | grep -c -- '^  ns_[a-c] -> net_')" 4 "an edge per attachment"
+assert_eq "$(printf '%s\n' "$out" | grep -c -- '^  net_[a-z]* -> ns_[a-c] ')" 4 "an edge per attachment"
 
 run_ok "$NSNET" graph --format svg -o "$T_TMP/g.svg" >/dev/null
 grep -q '<svg' "$T_TMP/g.svg" || fail "graph --format svg wrote no SVG"
