@@ -565,7 +565,7 @@ json_t *trace_hops_json(struct trace_ctx *c)
 						json_array_append_new(hops, b);
 					bridged = true;
 				}
-				if (!strcmp(ev->table, NFTRACE_TABLE)) {
+				if (nftrace_table_is(ev->table)) {
 					/* Our marking chain: where the packet enters a namespace on the path. */
 					if (!strcmp(ev->chain, "pre") && ev->family != NFPROTO_BRIDGE && first &&
 					    strcmp(c->ns[ns].name, "host")) {

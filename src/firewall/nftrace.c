@@ -17,6 +17,7 @@
 #include <linux/netfilter/nf_tables.h>
 #include <linux/netfilter/nfnetlink.h>
 #include <sched.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -26,6 +27,21 @@ struct nftrace {
 	struct mnl_socket *sock;
 	uint32_t portid;
 };
+
+/* nsnet-trace-PID */
+static const char *nftrace_table(void)
+{
+	static char name[32];
+
+	if (!name[0])
+		snprintf(name, sizeof(name), "%s-%ld", NFTRACE_TABLE, (long)getpid());
+	return name;
+}
+
+bool nftrace_table_is(const char *table)
+{
+	return !strncmp(table, NFTRACE_TABLE "-", sizeof(NFTRACE_TABLE));
+}
 
 /* Where the marking chains hook, and at which priority (theory in nftrace.h). */
 #define NFTRACE_PRIO_EARLY (-500)
@@ -142,7 +158,7 @@ static void batch_table(struct nftrace_batch *bt, uint16_t family)
 		bt->oom = true;
 		return;
 	}
-	nftnl_table_set_str(t, NFTNL_TABLE_NAME, NFTRACE_TABLE);
+	nftnl_table_set_str(t, NFTNL_TABLE_NAME, nftrace_table());
 	nftnl_table_set_u32(t, NFTNL_TABLE_FLAGS, NFT_TABLE_F_OWNER);
 	nftnl_table_nlmsg_build_payload(batch_hdr(bt, NFT_MSG_NEWTABLE, family, NLM_F_CREATE | NLM_F_EXCL), t);
 	nftnl_table_free(t);
@@ -157,7 +173,7 @@ static void batch_chain(struct nftrace_batch *bt, uint16_t family, const char *n
 		bt->oom = true;
 		return;
 	}
-	nftnl_chain_set_str(c, NFTNL_CHAIN_TABLE, NFTRACE_TABLE);
+	nftnl_chain_set_str(c, NFTNL_CHAIN_TABLE, nftrace_table());
 	nftnl_chain_set_str(c, NFTNL_CHAIN_NAME, name);
 	nftnl_chain_set_str(c, NFTNL_CHAIN_TYPE, "filter");
 	nftnl_chain_set_u32(c, NFTNL_CHAIN_HOOKNUM, hook);
@@ -182,7 +198,7 @@ static void batch_rule(struct nftrace_batch *bt, uint16_t family, const char *ch
 		bt->oom = true;
 		return;
 	}
-	nftnl_rule_set_str(nr.r, NFTNL_RULE_TABLE, NFTRACE_TABLE);
+	nftnl_rule_set_str(nr.r, NFTNL_RULE_TABLE, nftrace_table());
 	nftnl_rule_set_str(nr.r, NFTNL_RULE_CHAIN, chain);
 	rule_add_expr(&nr, expr_meta_load(NFT_META_L4PROTO));
 	rule_add_expr(&nr, expr_cmp_eq(&l4proto, sizeof(l4proto)));
@@ -229,7 +245,7 @@ static int batch_send(struct nftrace *t, struct nftrace_batch *bt, struct nsnet_
 				continue;
 			e = mnl_nlmsg_get_payload(m);
 			if (e->error)
-				return nsnet_err_set(err, -e->error, "trace table %s: %s", NFTRACE_TABLE,
+				return nsnet_err_set(err, -e->error, "trace table %s: %s", nftrace_table(),
 						     strerror(-e->error));
 			acks++;
 		}

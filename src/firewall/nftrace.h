@@ -14,7 +14,7 @@
  * kernel reports a packet's way through nf_tables (NFT_MSG_TRACE on group NFNLGRP_NFTRACE of the
  * namespace it is in) once `meta nftrace` is set on it; the flag is cleared when the packet
  * crosses into another namespace, so each namespace on the path gets its own marking table,
- * `inet nsnet-trace` (plus `bridge nsnet-trace` where bridges are), created on a netfilter
+ * `inet nsnet-trace-PID` (plus `bridge nsnet-trace-PID` where bridges are), created on a netfilter
  * socket opened inside that namespace with NFT_TABLE_F_OWNER: the table belongs to that socket,
  * and the kernel deletes it when the socket closes, also when nsnet is killed. The same socket
  * joins NFNLGRP_NFTRACE and reads the events.
@@ -26,7 +26,10 @@
  *     probe's packets in a namespace where an earlier hop translated its addresses.
  *   bridge pre (bridge prerouting, -500): the same match for frames entering a bridge port.
  */
-#define NFTRACE_TABLE "nsnet-trace"
+#define NFTRACE_TABLE "nsnet-trace"	/* + "-PID": two traces at once do not collide */
+
+/* Is @table one of the trace tables (this or another nsnet's)? */
+bool nftrace_table_is(const char *table);
 
 struct nftrace;
 
