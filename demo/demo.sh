@@ -203,6 +203,18 @@ grep -q 'HTTP 200' "$DEMO/out" || fail "expected HTTP 200 from the published por
 ok "wan fetched http://192.0.2.1:8080/ (the host's address) and got http3's page"
 nsnet ls || fail "ls failed"
 
+step "Why does a path work, or not? nsnet trace sends one probe and shows every verdict on it"
+nsnet network create db --subnet 10.1.0.0/24 --internal || fail "network create db failed"
+nsnet ns add db1 --net db || fail "ns add db1 failed"
+nsnet trace http2 10.100.100.100:80 || fail "the traced path http2 -> VIP web should connect"
+grep -q '^result: connected$' "$DEMO/out" || fail "expected result: connected"
+grep -q 'VIP web 10.100.100.100:80 -> 10.0.0.13:8080' "$DEMO/out" || fail "expected the VIP hop to name the backend"
+nsnet trace http2 db1 && fail "the traced path http2 -> db1 should be blocked"
+grep -q 'isolation between networks lan and db' "$DEMO/out" || fail "expected nsnet's isolation rule to be named"
+ok "http2 -> VIP web: connected (DNAT to 10.0.0.13:8080); http2 -> db1: dropped by the isolation between lan and db"
+nsnet ns rm db1 || fail "ns rm db1 failed"
+nsnet network rm db || fail "network rm db failed"
+
 step "Teardown (the two servers are stopped first, by PID)"
 stop "$HTTP_PID"; stop "$WAN_PID"; HTTP_PID='' WAN_PID=''
 nsnet vip rm 10.100.100.100:80/tcp || fail "vip rm failed"

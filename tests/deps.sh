@@ -43,6 +43,7 @@ scdoc:scdoc
 lintian:lintian
 man-db:man
 bash-completion
+graphviz:dot
 "
 OPTIONAL="clang:clang valgrind:valgrind"
 

@@ -29,6 +29,8 @@ static const struct cli_cmd commands[] = {
 	{ "gc", cmd_gc, "remove leftovers of interrupted operations" },
 	{ "check", cmd_check, "list every difference between records and kernel (exit 1 if any)" },
 	{ "doctor", cmd_doctor, "check the host for what would break nsnet, and what to do" },
+	{ "trace", cmd_trace, "SRC DST[:PORT][/PROTO]: send one probe and show every hop and verdict on its path" },
+	{ "graph", cmd_graph, "draw networks, namespaces, VIPs and published ports (dot, svg, mermaid)" },
 	{ "explain", cmd_explain, "COMMAND...: same as --dry-run COMMAND..." },
 	{ NULL, NULL, NULL },
 };
