@@ -6,9 +6,9 @@ CC       ?= cc
 PREFIX   ?= /usr/local
 DESTDIR  ?=
 BUILD    ?= build
-PKGS     := libmnl libnftnl libnftables jansson
+PKGS     := libmnl libnftnl libnftables jansson yaml-0.1
 # libnftables is dlopen'ed on first use (see src/firewall/nft.c): only its headers are needed to build.
-LINK_PKGS := libmnl libnftnl jansson
+LINK_PKGS := libmnl libnftnl jansson yaml-0.1
 
 WARN     := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 -Werror -Wno-format-truncation
 CFLAGS   ?= -O2 -g
@@ -34,7 +34,7 @@ LDLIBS   += -Wl,-Bstatic $(addprefix -l,$(STATIC_A)) -Wl,-Bdynamic
 endif
 LDLIBS   += $(filter-out $(addprefix -l,$(STATIC_A)),$(shell pkg-config --libs $(LINK_PKGS) 2>/dev/null)) -ldl
 
-LIB_SRC  := $(wildcard src/util/*.c src/model/*.c src/state/*.c src/ipam/*.c src/kernel/*.c src/firewall/*.c src/core/*.c src/core/drivers/*.c src/cni/*.c)
+LIB_SRC  := $(wildcard src/util/*.c src/model/*.c src/state/*.c src/ipam/*.c src/kernel/*.c src/firewall/*.c src/core/*.c src/core/drivers/*.c src/cni/*.c src/topology/*.c)
 CLI_SRC  := $(wildcard src/cli/*.c)
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
 CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/%.o)

@@ -28,6 +28,10 @@ static const struct cli_cmd commands[] = {
 	{ "gc", cmd_gc, "remove leftovers of interrupted operations" },
 	{ "check", cmd_check, "list every difference between records and kernel (exit 1 if any)" },
 	{ "doctor", cmd_doctor, "check the host for what would break nsnet, and what to do" },
+	{ "apply", cmd_apply, "FILE: make a whole lab of a topology file exist, in one operation" },
+	{ "plan", cmd_plan, "FILE: what apply FILE would do (exit 0: nothing, 2: changes)" },
+	{ "down", cmd_down, "FILE | --project NAME: remove every object of a project" },
+	{ "export", cmd_export, "[--project NAME]: print the objects as a topology file" },
 	{ "explain", cmd_explain, "COMMAND...: same as --dry-run COMMAND..." },
 	{ NULL, NULL, NULL },
 };
