@@ -70,8 +70,11 @@ static int get_uint(const struct ynode *n, const char *what, unsigned int min, u
 	char *end;
 	unsigned long v;
 
-	if (n->kind != Y_STR || !n->plain || n->str[0] < '0' || n->str[0] > '9')
+	if (n->kind != Y_STR)
 		return nsnet_err_set(err, EINVAL, "%u:%u: %s: expected a number %u-%u", AT(n), what, min, max);
+	if (!n->plain || n->str[0] < '0' || n->str[0] > '9')
+		return nsnet_err_set(err, EINVAL, "%u:%u: %s \"%s\": expected a number %u-%u", AT(n), what, n->str, min,
+				     max);
 	v = strtoul(n->str, &end, 10);
 	if (*end || v < min || v > max)
 		return nsnet_err_set(err, EINVAL, "%u:%u: %s %s: expected a number %u-%u", AT(n), what, n->str, min, max);

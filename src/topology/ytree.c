@@ -31,7 +31,7 @@ void ytree_free(struct ynode *n)
 {
 	if (!n)
 		return;
-	for (size_t i = 0; i < (n->kind == Y_MAP ? 2 * n->n : n->n); i++)
+	for (size_t i = 0; i < n->used; i++)
 		ytree_free(n->kids[i]);
 	free(n->kids);
 	free(n->str);
@@ -80,6 +80,7 @@ static int ytree_add(struct ynode *c, struct ynode *kid, size_t *cap, struct nsn
 		*cap = (want << 1) | (*cap & 1);
 	}
 	c->kids[slots] = kid;
+	c->used = slots + 1;
 	if (c->kind == Y_MAP) {
 		if (*cap & 1)
 			c->n++;

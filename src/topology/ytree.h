@@ -17,6 +17,7 @@ struct ynode {
 	bool plain;			/* Y_STR: written without quotes (true, 12 are plain) */
 	size_t n;			/* Y_MAP: pairs; Y_SEQ: items */
 	struct ynode **kids;		/* Y_MAP: key, value, key, value...; Y_SEQ: items */
+	size_t used;			/* slots of kids filled (a map's last key may wait for its value) */
 };
 
 /*
