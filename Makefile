@@ -95,8 +95,12 @@ bench: deps
 
 # CNIDIR=/opt/cni/bin (a CNI plugin dir): also link nsnet there, where runtimes look for "type": "nsnet".
 CNIDIR   ?=
+# SYSTEMDDIR: where nsnet-apply@.service goes (docs/topology.md).
+SYSTEMDDIR ?= /lib/systemd/system
 install: all
 	install -D -m 0755 $(BUILD)/nsnet $(DESTDIR)$(PREFIX)/bin/nsnet
+	@mkdir -p $(DESTDIR)$(SYSTEMDDIR)
+	sed 's|@BINDIR@|$(PREFIX)/bin|g' systemd/nsnet-apply@.service >$(DESTDIR)$(SYSTEMDDIR)/nsnet-apply@.service
 	@if [ -n "$(CNIDIR)" ]; then \
 		mkdir -p $(DESTDIR)$(CNIDIR) && ln -sf $(PREFIX)/bin/nsnet $(DESTDIR)$(CNIDIR)/nsnet && \
 		echo "ln -sf $(PREFIX)/bin/nsnet $(DESTDIR)$(CNIDIR)/nsnet"; fi
