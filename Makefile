@@ -92,6 +92,7 @@ bench: deps
 	@$(MAKE) --no-print-directory all
 	@sh bench/attach $(BUILD)/nsnet
 	@sh bench/cni $(BUILD)/nsnet
+	@sh bench/apply $(BUILD)/nsnet
 
 # CNIDIR=/opt/cni/bin (a CNI plugin dir): also link nsnet there, where runtimes look for "type": "nsnet".
 CNIDIR   ?=
