@@ -3,8 +3,9 @@
 # nsnet apply of issue 16's topology file, as written: traffic (web1 <-> web2, app to db and lan,
 # the VIP, the published port from wan); plan of the same file has nothing to do (exit 0); an edit
 # (a backend removed, a namespace added, one removed) planned (exit 2, its lines) and applied with
-# the untouched namespaces' interfaces unchanged; export -> down -> apply -> export gives the same
-# file; a second project beside it, each down removing only its own; the JSON form of the file.
+# the untouched namespaces' interfaces unchanged; a changed subnet (the network replaced, its
+# namespaces attached again); export -> down -> apply -> export gives the same file; a second
+# project beside it, each down removing only its own; the JSON form of the file.
 # timeout: 300
 . "$(dirname "$0")/../lib/lib.sh"
 
@@ -77,6 +78,18 @@ assert_eq "$(json "$NSNET" vip ls --json | jq -c '[.[].backends[].namespace]')" 
 assert_eq "$(tcp_get app 10.100.0.1 80)" 10.10.0.1 "app through the VIP to web1"
 rc=0; "$NSNET" plan "$T_TMP/lab1b.yaml" >/dev/null 2>&1 || rc=$?
 assert_eq "$rc" 0 "plan after the edit"
+
+# 4b. A changed subnet replaces the network and attaches its namespaces again (same namespace).
+w1=$(idx web1 eth0)
+sed 's|10.20.0.0/24|10.21.0.0/24|' "$T_TMP/lab1b.yaml" >"$T_TMP/lab1c.yaml"
+rc=0; "$NSNET" plan "$T_TMP/lab1c.yaml" >"$T_TMP/plan" 2>&1 || rc=$?
+assert_eq "$rc" 2 "exit status of plan of a changed subnet"
+assert_match "$(cat "$T_TMP/plan")" '^-/\+ network db \(subnet 10\.20\.0\.0/24 -> 10\.21\.0\.0/24\)$' "plan of a changed subnet"
+assert_match "$(cat "$T_TMP/plan")" '^~ namespace app \(detach db; attach db\)$' "plan of a changed subnet"
+run_ok "$NSNET" apply "$T_TMP/lab1c.yaml" >/dev/null
+ping_ok app 10.21.0.1
+assert_eq "$(idx web1 eth0)" "$w1" "web1's eth0 after db was replaced"
+run_ok "$NSNET" check >/dev/null
 stop_servers
 
 # 5. Export round trip: export -> down -> apply -> export gives the same file.
