@@ -19,6 +19,7 @@ libmnl-dev
 libnftables-dev
 libnftnl-dev
 libjansson-dev
+libyaml-dev
 iproute2:ip
 nftables:nft
 iptables:iptables-restore

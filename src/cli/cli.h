@@ -81,6 +81,10 @@ int cli_limit_take(struct cli *c, const struct limit_req *l, struct nsnet_limit 
 int cli_complete(const struct cli_cmd *cmds, const char *help, int argc, char **argv);
 int cmd_trace(struct cli *c, int argc, char **argv);
 int cmd_graph(struct cli *c, int argc, char **argv);
+int cmd_apply(struct cli *c, int argc, char **argv);
+int cmd_plan(struct cli *c, int argc, char **argv);
+int cmd_down(struct cli *c, int argc, char **argv);
+int cmd_export(struct cli *c, int argc, char **argv);
 
 /* Shared by ns add and attach: parse "NET[:IP[,IP6]]" into @req. Returns 0 or EXIT_USAGE. */
 int cli_parse_net_arg(struct cli *c, const char *arg, struct attach_req *req);

@@ -31,6 +31,10 @@ static const struct cli_cmd commands[] = {
 	{ "doctor", cmd_doctor, "check the host for what would break nsnet, and what to do" },
 	{ "trace", cmd_trace, "SRC DST[:PORT][/PROTO]: send one probe and show every hop and verdict on its path" },
 	{ "graph", cmd_graph, "draw networks, namespaces, VIPs and published ports (dot, svg, mermaid)" },
+	{ "apply", cmd_apply, "FILE: make a whole lab of a topology file exist, in one operation" },
+	{ "plan", cmd_plan, "FILE: what apply FILE would do (exit 0: nothing, 2: changes)" },
+	{ "down", cmd_down, "FILE | --project NAME: remove every object of a project" },
+	{ "export", cmd_export, "[--project NAME]: print the objects as a topology file" },
 	{ "explain", cmd_explain, "COMMAND...: same as --dry-run COMMAND..." },
 	{ NULL, NULL, NULL },
 };

@@ -25,6 +25,7 @@ struct network_req {
 	bool internal;
 	unsigned int mtu;		/* 0: NSNET_MTU_DEFAULT */
 	bool cni;			/* made by a CNI ADD (goes with its last CNI container) */
+	const char *project;		/* NULL: none; else `nsnet apply`'s project (core/apply.c) */
 };
 
 /* One attachment request: a network, optionally fixed addresses (one per family) and ifname. */
@@ -42,6 +43,7 @@ struct ns_req {
 	struct attach_req att[NSNET_MAX_ATTACH];
 	size_t n_dns;
 	struct nsnet_addr dns[NSNET_MAX_DNS];
+	const char *project;		/* NULL: none; else `nsnet apply`'s project (core/apply.c) */
 };
 
 int core_network_create(const struct nsnet_opts *o, const struct network_req *req, struct nsnet_err *err);

@@ -41,6 +41,7 @@ int ns_add_apply(struct op *op, const struct ns_req *req, struct nsnet_err *err)
 	ns.managed = true;
 	ns.n_dns = req->n_dns;
 	memcpy(ns.dns, req->dns, sizeof(ns.dns));
+	snprintf(ns.project, sizeof(ns.project), "%s", req->project ? req->project : "");
 
 	/* Plan every attachment before touching anything. */
 	plans = calloc(req->n_att ? req->n_att : 1, sizeof(*plans));

@@ -63,6 +63,7 @@ static int network_plan(struct op *op, const struct network_req *req, struct nsn
 	}
 	net->internal = req->internal;
 	net->cni = req->cni;
+	snprintf(net->project, sizeof(net->project), "%s", req->project ? req->project : "");
 	net->nat = !req->no_nat && !req->internal;
 	net->mtu = req->mtu ? req->mtu : NSNET_MTU_DEFAULT;
 	if (net->mtu < 68 || net->mtu > 65535 || (network_subnet(net, AF_INET6, NULL) && net->mtu < 1280))

@@ -276,11 +276,30 @@ void op_applied(struct op *op)
 }
 
 /* Register @fd (taken over) as namespace @ns of the operation, with its netlink socket. */
+static unsigned long op_ns_clock;
+
+/* Make room for one more cached namespace: close the least recently used named one. */
+static bool op_ns_evict(struct op *op)
+{
+	size_t lru = OP_MAX_NS;
+
+	for (size_t i = 0; i < op->n_ns; i++)
+		if (!op->ns[i].pinned && (lru == OP_MAX_NS || op->ns[i].used < op->ns[lru].used))
+			lru = i;
+	if (lru == OP_MAX_NS)
+		return false;
+	nl_close(&op->ns[lru].nl);
+	if (op->ns[lru].fd >= 0)
+		close(op->ns[lru].fd);
+	op->ns[lru] = op->ns[--op->n_ns];
+	return true;
+}
+
 static struct op_ns *op_ns_register(struct op *op, const char *ns, int fd, struct nsnet_err *err)
 {
 	struct op_ns *e;
 
-	if (op->n_ns == OP_MAX_NS) {
+	if (op->n_ns == OP_MAX_NS && !op_ns_evict(op)) {
 		close(fd);
 		nsnet_err_set(err, E2BIG, "too many namespaces in one operation");
 		return NULL;
@@ -293,6 +312,7 @@ static struct op_ns *op_ns_register(struct op *op, const char *ns, int fd, struc
 		close(fd);
 		return NULL;
 	}
+	e->used = ++op_ns_clock;
 	op->n_ns++;
 	return e;
 }
@@ -300,6 +320,7 @@ static struct op_ns *op_ns_register(struct op *op, const char *ns, int fd, struc
 int op_netns_path(struct op *op, const char *ns, const char *path, unsigned long long *dev,
 		  unsigned long long *ino, struct nsnet_err *err)
 {
+	struct op_ns *e;
 	int fd;
 
 	for (size_t i = 0; i < op->n_ns; i++)
@@ -308,7 +329,10 @@ int op_netns_path(struct op *op, const char *ns, const char *path, unsigned long
 	fd = netns_open_path(path, dev, ino, err);
 	if (fd < 0)
 		return fd;
-	return op_ns_register(op, ns, fd, err) ? 0 : (err ? -err->code : -EINVAL);
+	if (!(e = op_ns_register(op, ns, fd, err)))
+		return err ? -err->code : -EINVAL;
+	e->pinned = true;
+	return 0;
 }
 
 static struct op_ns *op_ns_get(struct op *op, const char *ns, struct nsnet_err *err)
@@ -316,12 +340,10 @@ static struct op_ns *op_ns_get(struct op *op, const char *ns, struct nsnet_err *
 	int fd;
 
 	for (size_t i = 0; i < op->n_ns; i++)
-		if (!strcmp(op->ns[i].name, ns))
+		if (!strcmp(op->ns[i].name, ns)) {
+			op->ns[i].used = ++op_ns_clock;
 			return &op->ns[i];
-	if (op->n_ns == OP_MAX_NS) {
-		nsnet_err_set(err, E2BIG, "too many namespaces in one operation");
-		return NULL;
-	}
+		}
 	fd = netns_open(ns, err);
 	if (fd < 0)
 		return NULL;

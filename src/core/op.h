@@ -64,10 +64,17 @@ struct nsnet_opts {
 struct op_undo;		/* core/undo.h */
 struct rec_cache;	/* core/records.h */
 
+/*
+ * The netns socket cache: at most OP_MAX_NS open at once. Past that, the least recently used
+ * named namespace's socket is closed and reopened when needed again (an apply touches hundreds);
+ * one given by path (CNI, op_netns_path) stays, as it cannot be reopened by name.
+ */
 struct op_ns {
 	char name[NSNET_NAME_MAX + 1];
 	int fd;
 	struct nl nl;
+	bool pinned;			/* opened by path */
+	unsigned long used;		/* when last asked for (LRU) */
 };
 
 /* "nsnet:" + the 16 hex digits of record ids/owner: the alias every link nsnet makes carries. */

@@ -72,6 +72,7 @@ json_t *network_to_json(const struct nsnet_network *net)
 	json_object_set_new(j, "mtu", json_integer(net->mtu));
 	if (net->cni)
 		json_object_set_new(j, "cni", json_true());
+	project_to_json(j, net->project);
 	return j;
 oom:
 	json_decref(j);
@@ -115,7 +116,7 @@ int network_from_json(const json_t *j, struct nsnet_network *net, struct nsnet_e
 	net->internal = json_is_true(json_object_get(j, "internal"));
 	net->cni = json_is_true(json_object_get(j, "cni"));
 	net->mtu = json_is_integer(mtu) ? (unsigned int)json_integer_value(mtu) : NSNET_MTU_DEFAULT;
-	return 0;
+	return project_from_json(j, net->project, err);
 }
 
 json_t *namespace_to_json(const struct nsnet_namespace *ns)
@@ -157,6 +158,7 @@ json_t *namespace_to_json(const struct nsnet_namespace *ns)
 	else if (ns->netns_ino)
 		json_object_set_new(j, "nsfs", json_pack("{s:I, s:I}", "dev", (json_int_t)ns->netns_dev, "ino",
 							  (json_int_t)ns->netns_ino));
+	project_to_json(j, ns->project);
 	return j;
 oom:
 	json_decref(j);
@@ -237,6 +239,25 @@ int namespace_from_json(const json_t *j, struct nsnet_namespace *ns, struct nsne
 		ns->netns_dev = (unsigned long long)json_integer_value(dev);
 		ns->netns_ino = (unsigned long long)json_integer_value(ino);
 	}
+	return project_from_json(j, ns->project, err);
+}
+
+void project_to_json(json_t *j, const char *project)
+{
+	if (j && project && project[0])
+		json_object_set_new(j, "project", json_string(project));
+}
+
+int project_from_json(const json_t *j, char *out, struct nsnet_err *err)
+{
+	const json_t *v = json_object_get(j, "project");
+
+	out[0] = '\0';
+	if (!v)
+		return 0;
+	if (!json_is_string(v) || (json_string_length(v) && names_check("project", json_string_value(v), NULL) < 0))
+		return nsnet_err_set(err, EBADMSG, "record: bad \"project\"");
+	snprintf(out, NSNET_NAME_MAX + 1, "%s", json_string_value(v));
 	return 0;
 }
 

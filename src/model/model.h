@@ -33,6 +33,7 @@ struct nsnet_network {
 	bool internal;
 	unsigned int mtu;
 	bool cni;			/* made by a CNI ADD: it goes with its last CNI container */
+	char project[NSNET_NAME_MAX + 1];	/* made by `nsnet apply` of this project ("": by hand) */
 };
 
 struct nsnet_attachment {
@@ -62,6 +63,7 @@ struct nsnet_namespace {
 	char cid[NSNET_CID_MAX + 1];
 	char netns_path[NSNET_NETNS_PATH_MAX + 1];
 	unsigned long long netns_dev, netns_ino;
+	char project[NSNET_NAME_MAX + 1];	/* made by `nsnet apply` of this project ("": by hand) */
 };
 
 /* One address leased on a network, to an owner (a namespace) and its interface. */
@@ -97,6 +99,13 @@ void leases_free(struct nsnet_leases *l);
  * (the spec's rule). Returns 0 or -EINVAL naming the value.
  */
 int cid_check(const char *cid, struct nsnet_err *err);
+
+/*
+ * The optional "project" member of a record (`nsnet apply`, core/apply.c): absent or "" is no
+ * project. project_from_json reads it into @out (NSNET_NAME_MAX + 1 bytes); returns 0 or -EBADMSG.
+ */
+void project_to_json(json_t *j, const char *project);
+int project_from_json(const json_t *j, char *out, struct nsnet_err *err);
 
 /* The attachment of @ns to network @net, or NULL. */
 struct nsnet_attachment *namespace_attachment(struct nsnet_namespace *ns, const char *net);

@@ -250,9 +250,12 @@ json_t *vip_to_json(const struct nsnet_vip *v)
 			json_object_set_new(b, "namespace", json_string(v->backend[i].ns));
 		json_array_append_new(backends, b);
 	}
-	return json_pack("{s:i, s:s, s:s, s:i, s:s, s:i, s:o}", "id", (int)v->id, "name", v->name,
-			 "address", nsnet_addr_str(&v->vip.addr, buf), "port", v->vip.port,
-			 "protocol", proto_name(v->proto), "affinity", (int)v->affinity, "backends", backends);
+	json_t *j = json_pack("{s:i, s:s, s:s, s:i, s:s, s:i, s:o}", "id", (int)v->id, "name", v->name,
+			      "address", nsnet_addr_str(&v->vip.addr, buf), "port", v->vip.port,
+			      "protocol", proto_name(v->proto), "affinity", (int)v->affinity, "backends", backends);
+
+	project_to_json(j, v->project);
+	return j;
 }
 
 static int svc_proto_from(const char *s, uint8_t *proto)
@@ -306,17 +309,20 @@ int vip_from_json(const json_t *j, struct nsnet_vip *v, struct nsnet_err *err)
 		if (ns)
 			snprintf(t->ns, sizeof(t->ns), "%s", ns);
 	}
-	return 0;
+	return project_from_json(j, v->project, err);
 }
 
 json_t *port_to_json(const struct nsnet_port *p)
 {
 	char hip[INET6_ADDRSTRLEN], tgt[INET6_ADDRSTRLEN];
 
-	return json_pack("{s:i, s:s, s:s, s:s, s:i, s:i, s:s, s:s}", "id", (int)p->id, "namespace", p->ns,
-			 "network", p->net, "host_ip", p->host_ip.family ? nsnet_addr_str(&p->host_ip, hip) : "",
-			 "host_port", p->host_port, "port", p->port, "protocol", proto_name(p->proto),
-			 "target", nsnet_addr_str(&p->target, tgt));
+	json_t *j = json_pack("{s:i, s:s, s:s, s:s, s:i, s:i, s:s, s:s}", "id", (int)p->id, "namespace", p->ns,
+			      "network", p->net, "host_ip", p->host_ip.family ? nsnet_addr_str(&p->host_ip, hip) : "",
+			      "host_port", p->host_port, "port", p->port, "protocol", proto_name(p->proto),
+			      "target", nsnet_addr_str(&p->target, tgt));
+
+	project_to_json(j, p->project);
+	return j;
 }
 
 int port_from_json(const json_t *j, struct nsnet_port *p, struct nsnet_err *err)
@@ -338,5 +344,5 @@ int port_from_json(const json_t *j, struct nsnet_port *p, struct nsnet_err *err)
 	p->id = (unsigned int)id;
 	snprintf(p->ns, sizeof(p->ns), "%s", ns);
 	snprintf(p->net, sizeof(p->net), "%s", net);
-	return 0;
+	return project_from_json(j, p->project, err);
 }

@@ -31,6 +31,7 @@ struct nsnet_vip {
 	unsigned int affinity;		/* seconds a client keeps its backend; 0: random per connection */
 	size_t n_backends;
 	struct nsnet_backend backend[NSNET_MAX_BACKENDS];
+	char project[NSNET_NAME_MAX + 1];	/* made by `nsnet apply` of this project ("": by hand) */
 };
 
 struct nsnet_port {
@@ -42,6 +43,7 @@ struct nsnet_port {
 	uint16_t port;
 	uint8_t proto;
 	struct nsnet_addr target;	/* the namespace's address on @net */
+	char project[NSNET_NAME_MAX + 1];	/* made by `nsnet apply` of this project ("": by hand) */
 };
 
 /* "tcp"/"udp" for IPPROTO_TCP/UDP. */

@@ -1,0 +1,240 @@
+// SPDX-License-Identifier: MIT
+// struct topo -> a topology file in canonical YAML (export), and the topo's object lists.
+#include <stdlib.h>
+#include <string.h>
+
+#include "topology/topology.h"
+
+static void *topo_grow(void **v, size_t *n, size_t size)
+{
+	char *p = realloc(*v, (*n + 1) * size);
+
+	if (!p)
+		return NULL;
+	*v = p;
+	memset(p + *n * size, 0, size);
+	return p + (*n)++ * size;
+}
+
+struct topo_net *topo_net_new(struct topo *t)
+{
+	return topo_grow((void **)&t->nets, &t->n_nets, sizeof(*t->nets));
+}
+
+struct topo_ns *topo_ns_new(struct topo *t)
+{
+	return topo_grow((void **)&t->ns, &t->n_ns, sizeof(*t->ns));
+}
+
+struct topo_vip *topo_vip_new(struct topo *t)
+{
+	return topo_grow((void **)&t->vips, &t->n_vips, sizeof(*t->vips));
+}
+
+struct topo_port *topo_port_new(struct topo *t)
+{
+	return topo_grow((void **)&t->ports, &t->n_ports, sizeof(*t->ports));
+}
+
+void topo_free(struct topo *t)
+{
+	free(t->nets);
+	free(t->ns);
+	free(t->vips);
+	free(t->ports);
+	memset(t, 0, sizeof(*t));
+}
+
+const struct topo_net *topo_net_find(const struct topo *t, const char *name)
+{
+	for (size_t i = 0; i < t->n_nets; i++)
+		if (!strcmp(t->nets[i].name, name))
+			return &t->nets[i];
+	return NULL;
+}
+
+const struct topo_ns *topo_ns_find(const struct topo *t, const char *name)
+{
+	for (size_t i = 0; i < t->n_ns; i++)
+		if (!strcmp(t->ns[i].name, name))
+			return &t->ns[i];
+	return NULL;
+}
+
+/* A name YAML reads back as the same string when written plain (not a bool, number or null). */
+static bool plain_ok(const char *s)
+{
+	static const char *const words[] = { "true", "false", "yes", "no", "on", "off", "null", "y", "n", NULL };
+
+	if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z')))
+		return false;
+	for (const char *c = s; *c; c++)
+		if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') || *c == '_' ||
+		      *c == '-' || *c == '.'))
+			return false;
+	for (size_t i = 0; words[i]; i++)
+		if (!strcasecmp(s, words[i]))
+			return false;
+	return true;
+}
+
+/* A string value: plain when safe, else double-quoted (the values written here hold no '"' or '\'). */
+static void str_put(struct strbuf *out, const char *s)
+{
+	strbuf_printf(out, plain_ok(s) ? "%s" : "\"%s\"", s);
+}
+
+static void addrs_put(struct strbuf *out, const struct nsnet_addr *a, size_t n)
+{
+	char buf[INET6_ADDRSTRLEN];
+
+	strbuf_printf(out, "[");
+	for (size_t i = 0; i < n; i++) {
+		strbuf_printf(out, "%s", i ? ", " : "");
+		str_put(out, nsnet_addr_str(&a[i], buf));
+	}
+	strbuf_printf(out, "]");
+}
+
+static void net_put(struct strbuf *out, const struct topo_net *n)
+{
+	char buf[NSNET_PREFIX_STRLEN];
+
+	strbuf_printf(out, "  ");
+	str_put(out, n->name);
+	if (n->external) {
+		strbuf_printf(out, ": {external: true}\n");
+		return;
+	}
+	strbuf_printf(out, ":\n    subnet: [");
+	for (size_t i = 0; i < n->n_subnets; i++) {
+		strbuf_printf(out, "%s", i ? ", " : "");
+		str_put(out, nsnet_prefix_str(&n->subnet[i], buf));
+	}
+	strbuf_printf(out, "]\n");
+	if (n->n_gateways) {
+		strbuf_printf(out, "    gateway: ");
+		addrs_put(out, n->gateway, n->n_gateways);
+		strbuf_printf(out, "\n");
+	}
+	if (n->internal)
+		strbuf_printf(out, "    internal: true\n");
+	else if (n->no_nat)
+		strbuf_printf(out, "    nat: false\n");
+	if (n->mtu)
+		strbuf_printf(out, "    mtu: %u\n", n->mtu);
+	if (n->driver[0]) {
+		strbuf_printf(out, "    driver: ");
+		str_put(out, n->driver);
+		strbuf_printf(out, "\n");
+	}
+	if (n->bridge[0]) {
+		strbuf_printf(out, "    bridge: ");
+		str_put(out, n->bridge);
+		strbuf_printf(out, "\n");
+	}
+}
+
+static void ns_put(struct strbuf *out, const struct topo_ns *ns)
+{
+	strbuf_printf(out, "  ");
+	str_put(out, ns->name);
+	if (ns->external) {
+		strbuf_printf(out, ": {external: true}\n");
+		return;
+	}
+	if (!ns->n_att && !ns->n_dns) {
+		strbuf_printf(out, ": {}\n");
+		return;
+	}
+	strbuf_printf(out, ":\n");
+	if (ns->n_att)
+		strbuf_printf(out, "    networks:\n");
+	for (size_t i = 0; i < ns->n_att; i++) {
+		const struct topo_att *a = &ns->att[i];
+
+		strbuf_printf(out, "      - {network: ");
+		str_put(out, a->net);
+		if (a->n_ips) {
+			strbuf_printf(out, ", ip: ");
+			addrs_put(out, a->ip, a->n_ips);
+		}
+		if (a->ifname[0]) {
+			strbuf_printf(out, ", ifname: ");
+			str_put(out, a->ifname);
+		}
+		strbuf_printf(out, "}\n");
+	}
+	if (ns->n_dns) {
+		strbuf_printf(out, "    dns: ");
+		addrs_put(out, ns->dns, ns->n_dns);
+		strbuf_printf(out, "\n");
+	}
+}
+
+static void vip_put(struct strbuf *out, const struct nsnet_vip *v)
+{
+	char a[NSNET_KEY_MAX], b[NSNET_KEY_MAX + NSNET_NAME_MAX + 8];
+
+	snprintf(b, sizeof(b), "%s/%s", endpoint_str(&v->vip, a), proto_name(v->proto));
+	strbuf_printf(out, "  - {vip: \"%s\", backends: [", b);
+	for (size_t i = 0; i < v->n_backends; i++) {
+		const struct nsnet_backend *be = &v->backend[i];
+
+		if (be->ns[0])
+			snprintf(b, sizeof(b), "%s:%u", be->ns, be->ep.port);
+		else
+			endpoint_str(&be->ep, b);
+		strbuf_printf(out, "%s\"%s\"", i ? ", " : "", b);
+	}
+	strbuf_printf(out, "]");
+	if (v->name[0]) {
+		strbuf_printf(out, ", name: ");
+		str_put(out, v->name);
+	}
+	if (v->affinity)
+		strbuf_printf(out, ", affinity: %u", v->affinity);
+	strbuf_printf(out, "}\n");
+}
+
+static void port_put(struct strbuf *out, const struct nsnet_port *p)
+{
+	char h[INET6_ADDRSTRLEN];
+
+	strbuf_printf(out, "  - {namespace: ");
+	str_put(out, p->ns);
+	strbuf_printf(out, ", port: \"");
+	if (p->host_ip.family == AF_INET6)
+		strbuf_printf(out, "[%s]:", nsnet_addr_str(&p->host_ip, h));
+	else if (p->host_ip.family)
+		strbuf_printf(out, "%s:", nsnet_addr_str(&p->host_ip, h));
+	strbuf_printf(out, "%u:%u/%s\"", p->host_port, p->port, proto_name(p->proto));
+	if (p->net[0]) {
+		strbuf_printf(out, ", network: ");
+		str_put(out, p->net);
+	}
+	strbuf_printf(out, "}\n");
+}
+
+void topo_render(const struct topo *t, struct strbuf *out)
+{
+	strbuf_printf(out, "version: %d\nproject: ", TOPO_VERSION);
+	str_put(out, t->project);
+	strbuf_printf(out, "\n");
+	if (t->n_nets)
+		strbuf_printf(out, "networks:\n");
+	for (size_t i = 0; i < t->n_nets; i++)
+		net_put(out, &t->nets[i]);
+	if (t->n_ns)
+		strbuf_printf(out, "namespaces:\n");
+	for (size_t i = 0; i < t->n_ns; i++)
+		ns_put(out, &t->ns[i]);
+	if (t->n_vips)
+		strbuf_printf(out, "vips:\n");
+	for (size_t i = 0; i < t->n_vips; i++)
+		vip_put(out, &t->vips[i].v);
+	if (t->n_ports)
+		strbuf_printf(out, "publish:\n");
+	for (size_t i = 0; i < t->n_ports; i++)
+		port_put(out, &t->ports[i].p);
+}
