@@ -66,7 +66,7 @@ int cmd_unpublish(struct cli *c, int argc, char **argv);
 int cmd_limit(struct cli *c, int argc, char **argv);
 
 /*
- * --rate-in/--rate-out/--burst (cli/cmd_limit.c): if argv[*i] is one, parse its value into @l and
+ * --rate-in/--rate-out/--burst (cli/cmd_ns.c): if argv[*i] is one, parse its value into @l and
  * return 1; 0 when it is another argument; -1 after printing a usage error. cli_limit_take() turns
  * what ns add or attach collected into an attachment's limits (0, or EXIT_USAGE after printing).
  */
