@@ -8,6 +8,7 @@ set -eu
 # (e.g. a hand-built nft); the dpkg check catches -dev packages, which have no command.
 # iptables, containernetworking-plugins (the reference CNI plugins in /usr/lib/cni), podman, crun
 # and busybox-static (a static busybox for container rootfs) are for the CNI tests and bench/cni.
+# containerd (containerd, ctr, the runc shim) is for t_cni_containerd.
 REQUIRED="
 build-essential:cc
 pkg-config:pkg-config
@@ -29,6 +30,7 @@ containernetworking-plugins:/usr/lib/cni/bridge
 podman:podman
 crun:crun
 busybox-static
+containerd:ctr
 "
 OPTIONAL="clang:clang valgrind:valgrind"
 
