@@ -169,12 +169,12 @@ int port_localnet_release(struct op *op, const char *net, const struct nsnet_por
 	struct nsnet_port *all = NULL;
 	struct nsnet_network network;
 	char key[64], cur[16];
-	int n = svc_ports_load(op, &all, err), r = 0;
+	int n = svc_ports_load(op, &all, err);
 	bool other = false;
 
 	if (n < 0)
 		return n;
-	/* The ports going are skipped by key: a dry run (or a caller that has not removed their records yet) still lists them. */
+	/* The ports going are skipped by key: a dry run still lists their records. */
 	for (int i = 0; i < n; i++)
 		other |= !strcmp(all[i].net, net) && port_localnet(&all[i]) && !port_in(&all[i], gone, n_gone);
 	free(all);
@@ -184,8 +184,7 @@ int port_localnet_release(struct op *op, const char *net, const struct nsnet_por
 	/* A bridge already gone (its network being removed) has nothing left to turn off. */
 	if (!op->opts->dry_run && sysctl_get(key, cur, sizeof(cur), NULL) < 0)
 		return 0;
-	r = op_sysctl(op, key, "0", true, err);
-	return r;
+	return op_sysctl(op, key, "0", true, err);
 }
 
 int unpublish_apply(struct op *op, const char *ns, const struct nsnet_port *req, struct nsnet_err *err)
