@@ -4,6 +4,7 @@
 # port, or on one address that "every address" already covers, 127.0.0.1 included, in either
 # order) is refused with one line naming the port and the namespace holding it, and changes
 # nothing. The same port with the other protocol is fine.
+# timeout: 240
 . "$(dirname "$0")/../lib/lib.sh"
 
 make_wan
