@@ -12,6 +12,7 @@ set -eu
 # and etcd-client (etcdctl) give the overlay tests a real etcd to talk to.
 # iperf3 measures the bandwidth limits (t_bandwidth, t_cni_bandwidth).
 # debhelper, scdoc, lintian, man-db and bash-completion: make deb, make man and their tests.
+# containerd (containerd, ctr, the runc shim) is for t_cni_containerd.
 REQUIRED="
 build-essential:cc
 pkg-config:pkg-config
@@ -45,6 +46,7 @@ lintian:lintian
 man-db:man
 bash-completion
 graphviz:dot
+containerd:ctr
 "
 OPTIONAL="clang:clang valgrind:valgrind"
 

@@ -56,6 +56,7 @@ static const char help_tail[] =
 	"  --wait SECONDS         wait at most this long for another nsnet's lock (env NSNET_WAIT; default 30)\n"
 	"  --dry-run              apply nothing; print the equivalent ip/sysctl/nft|iptables commands\n"
 	"  -v, --verbose          print each step's command on stderr as it is applied (env NSNET_VERBOSE=N)\n"
+	"  -vv                    the same, with the time of each step\n"
 	"  --version              print the version\n"
 	"  -h, --help             this help; `nsnet COMMAND --help` for a command's\n"
 	"\n"
@@ -117,6 +118,17 @@ static void main_note(void *ctx, int level, const char *msg)
 	fprintf(stderr, "nsnet: %s\n", msg);
 }
 
+/* -v, -vv, -vvv, ...: the number of v's; 0 when @a is not such a flag. */
+static int main_verbosity(const char *a)
+{
+	size_t n;
+
+	if (a[0] != '-' || a[1] != 'v')
+		return 0;
+	n = strspn(a + 1, "v");
+	return a[1 + n] ? 0 : (int)n;
+}
+
 int main(int argc, char **argv)
 {
 	struct cli c = { 0 };
@@ -166,8 +178,8 @@ int main(int argc, char **argv)
 		}
 		if (!strcmp(a, "--dry-run")) {
 			c.opts.dry_run = true;
-		} else if (!strcmp(a, "-v") || !strcmp(a, "--verbose")) {
-			c.opts.verbose++;
+		} else if (main_verbosity(a) || !strcmp(a, "--verbose")) {
+			c.opts.verbose += main_verbosity(a) ? main_verbosity(a) : 1;
 		} else if (!strcmp(a, "--version")) {
 			printf("nsnet %s\n", NSNET_VERSION);
 			free(args);

@@ -11,6 +11,7 @@
 #include "firewall/fw.h"
 #include "kernel/addr.h"
 #include "kernel/netns.h"
+#include "kernel/sysctl.h"
 
 /* Does namespace @ns exist: in /run/netns, or as a live CNI container's? */
 static bool svc_ns_exists(struct op *op, const char *ns)
@@ -71,16 +72,15 @@ int publish_apply(struct op *op, const char *ns, const char *net, const struct n
 		goto out;
 	}
 	/*
-	 * One owner per (address, port, protocol). "Every address" overlaps each single address
-	 * except loopback, which it does not cover.
+	 * One owner per (address, port, protocol). "Every address" overlaps each single address,
+	 * 127.0.0.1 included (as a port Docker or Podman publish on 0.0.0.0 does).
 	 */
 	for (int i = 0; i < n; i++) {
 		const struct nsnet_addr *a = &all[i].host_ip, *b = &p.host_ip;
 
 		if (all[i].proto != p.proto || all[i].host_port != p.host_port)
 			continue;
-		if (a->family && b->family ? !nsnet_addr_equal(a, b) :
-		    (a->family == AF_INET && a->b[0] == 127) || (b->family == AF_INET && b->b[0] == 127))
+		if (a->family && b->family && !nsnet_addr_equal(a, b))
 			continue;
 		r = nsnet_err_set(err, EADDRINUSE, "port %u/%s on %s is already published on %s (by namespace %s)",
 				  p.host_port, proto_name(p.proto),
@@ -113,7 +113,7 @@ int publish_apply(struct op *op, const char *ns, const char *net, const struct n
 		goto out;
 	if ((r = svc_next_id(op, "port", &p.id, err)) < 0)
 		goto out;
-	if (p.host_ip.family == AF_INET && p.host_ip.b[0] == 127) {
+	if (port_localnet(&p)) {
 		/* Only this bridge may carry loopback-sourced packets (and the guard chain drops any
 		 * that arrive on it): see docs/services.md. */
 		char sysctl[64];
@@ -145,28 +145,46 @@ out:
 	return r;
 }
 
-/*
- * The last port published on a loopback address through @p's network is gone: turn the bridge's
- * route_localnet off again, so nothing keeps it on longer than needed.
- */
-static int port_localnet_release(struct op *op, const struct nsnet_port *p, struct nsnet_err *err)
+bool port_localnet(const struct nsnet_port *p)
+{
+	if (p->host_ip.family)
+		return p->host_ip.family == AF_INET && p->host_ip.b[0] == 127;
+	return p->target.family == AF_INET;
+}
+
+/* Is @a one of the @n ports of @gone (same protocol, host port and host address)? */
+static bool port_in(const struct nsnet_port *a, const struct nsnet_port *gone, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (a->proto == gone[i].proto && a->host_port == gone[i].host_port &&
+		    a->host_ip.family == gone[i].host_ip.family &&
+		    (!a->host_ip.family || nsnet_addr_equal(&a->host_ip, &gone[i].host_ip)))
+			return true;
+	return false;
+}
+
+int port_localnet_release(struct op *op, const char *net, const struct nsnet_port *gone, size_t n_gone,
+			  struct nsnet_err *err)
 {
 	struct nsnet_port *all = NULL;
-	struct nsnet_network net;
-	char key[64];
-	int n = svc_ports_load(op, &all, err), r = 0;
+	struct nsnet_network network;
+	char key[64], cur[16];
+	int n = svc_ports_load(op, &all, err);
 	bool other = false;
 
 	if (n < 0)
 		return n;
+	/* The ports going are skipped by key: a dry run still lists their records. */
 	for (int i = 0; i < n; i++)
-		other |= !strcmp(all[i].net, p->net) && all[i].host_ip.family == AF_INET && all[i].host_ip.b[0] == 127;
+		other |= !strcmp(all[i].net, net) && port_localnet(&all[i]) && !port_in(&all[i], gone, n_gone);
 	free(all);
-	if (!other && rec_network_load(op, p->net, &net, NULL) == 0) {
-		snprintf(key, sizeof(key), "net.ipv4.conf.%s.route_localnet", net.bridge);
-		r = op_sysctl(op, key, "0", true, err);
-	}
-	return r;
+	if (other || rec_network_load(op, net, &network, NULL) < 0)
+		return 0;
+	snprintf(key, sizeof(key), "net.ipv4.conf.%s.route_localnet", network.bridge);
+	/* A bridge already gone (its network being removed) has nothing left to turn off. */
+	if (!op->opts->dry_run && sysctl_get(key, cur, sizeof(cur), NULL) < 0)
+		return 0;
+	return op_sysctl(op, key, "0", true, err);
 }
 
 int unpublish_apply(struct op *op, const char *ns, const struct nsnet_port *req, struct nsnet_err *err)
@@ -198,8 +216,8 @@ int unpublish_apply(struct op *op, const char *ns, const struct nsnet_port *req,
 		r = nsnet_err_set(err, ENOMEM, "out of memory");
 	else if ((r = op_fw(op, strbuf_str(&del), strbuf_str(&undo), false, err)) == 0)
 		r = op_state_del(op, STATE_PORTS, key, err);
-	if (r == 0 && p.host_ip.family == AF_INET && p.host_ip.b[0] == 127)
-		r = port_localnet_release(op, &p, err);
+	if (r == 0 && port_localnet(&p))
+		r = port_localnet_release(op, p.net, &p, 1, err);
 out:
 	strbuf_free(&del);
 	strbuf_free(&undo);

@@ -269,6 +269,15 @@ int svc_forget(struct op *op, const char *ns, const char *net, struct nsnet_err 
 		else
 			r = op_fw(op, strbuf_str(&change), strbuf_str(&undo), false, err);
 	}
+	/* Each network whose last port needing route_localnet went: off again on its bridge. */
+	for (size_t i = 0; r == 0 && i < n_gone; i++) {
+		bool seen = false;
+
+		for (size_t k = 0; k < i; k++)
+			seen |= !strcmp(ports[k].net, ports[i].net) && port_localnet(&ports[k]);
+		if (!seen && port_localnet(&ports[i]))
+			r = port_localnet_release(op, ports[i].net, ports, n_gone, err);
+	}
 	for (int i = 0; r == 0 && i < nv; i++)
 		if (vips[i].proto == IPPROTO_UDP)
 			vip_flush_gone_ns(op, &vips[i], ns);

@@ -48,6 +48,20 @@ int svc_table_gone_if_last(struct op *op, const char *kind, int removing, struct
 			   struct nsnet_err *err);
 
 /*
+ * Does published port @p need route_localnet on its network's bridge: published on 127.0.0.1,
+ * or on every address with an IPv4 target (every address includes 127.0.0.1; docs/services.md).
+ */
+bool port_localnet(const struct nsnet_port *p);
+
+/*
+ * The ports @gone (@n_gone of them, their records removed or about to be) leave network @net:
+ * when no other port through @net needs route_localnet, turn it off on @net's bridge again, so
+ * nothing keeps it on longer than needed (publish.c). Returns 0 or -errno.
+ */
+int port_localnet_release(struct op *op, const char *net, const struct nsnet_port *gone, size_t n_gone,
+			  struct nsnet_err *err);
+
+/*
  * After @old's backends were replaced by @new's (NULL: none), drop the UDP flows still pinned to
  * the backends that left (vip.c). Failure is only reported with -v: the rules are right already.
  */

@@ -53,7 +53,8 @@ bool fw_nft_text_ours(const char *text, bool bridge_only);
  *   verdict map per family (svc4/svc6) and jump to the VIP's pick chain (or, with affinity, its
  *   own chain vip-ID) or to the published port's chain; ports
  *   published on every local address are looked up by (l4proto . dport) in pubany4/pubany6 when
- *   `fib daddr type local` (loopback excluded).
+ *   `fib daddr type local` (loopback excluded), and in svc-out (the host itself) also for
+ *   127.0.0.1, which the bridge's route_localnet lets out (publish.c).
  *   pick4t-N (one per family, protocol and backend count N <= 64, shared by the VIPs with N
  *   backends): `dnat to daddr . tcp dport . numgen random mod N map @bk4t` -- one shared map per
  *   family and protocol holds every VIP's backends keyed by (VIP, port, index), so per-packet cost
@@ -123,7 +124,8 @@ int fw_nft_table_exists(struct nsnet_err *err);
  *     NSNET-OUT-BR: DNAT'ed accept, else drop. filter OUTPUT -> NSNET-REJECT.
  *   nat PREROUTING and OUTPUT -> NSNET-SERVICES: -j NSNET-VIPS, one rule per VIP (and port
  *     published on one host address) matching (daddr, proto, dport) -> NSNET-SVC-ID; then local
- *     addresses but loopback -> NSNET-PUBANY (ports published on every address) -> NSNET-PUB-ID.
+ *     addresses but loopback -> NSNET-PUBANY (ports published on every address) -> NSNET-PUB-ID;
+ *     from the host itself (`-o lo`, OUTPUT only) 127.0.0.1 -> NSNET-PUBANY too.
  *     NSNET-SVC-ID: kube-proxy's shape: with affinity, `recent --rcheck` per backend first; then
  *     backend i by `statistic --probability 1/(n-i)` -> NSNET-SEP-ID-I (DNAT, `recent --set`).
  *   nat POSTROUTING -> NSNET-POSTROUTING: per subnet masquerade leaving the bridge, masquerade

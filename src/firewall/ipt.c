@@ -75,6 +75,14 @@ static void ipt_base_rules(struct strbuf *o, int f, const char *table)
 	ipt_line(o, f, "nat", 'A', "NSNET-SERVICES", "-j NSNET-VIPS");
 	ipt_line(o, f, "nat", 'A', "NSNET-SERVICES", "! -d %s -m addrtype --dst-type LOCAL -j NSNET-PUBANY",
 		 f == 4 ? "127.0.0.0/8" : "::1/128");
+	/*
+	 * ...and, from the host itself only (an output interface exists in OUTPUT, never in
+	 * PREROUTING), on 127.0.0.1: every address includes it, as with Docker and Podman. The
+	 * packets leave by the bridge with route_localnet on it (docs/services.md); IPv6 has no
+	 * such switch, so ::1 stays out.
+	 */
+	if (f == 4)
+		ipt_line(o, f, "nat", 'A', "NSNET-SERVICES", "-d 127.0.0.1/32 -o lo -j NSNET-PUBANY");
 }
 
 void fw_ipt_base(struct strbuf *o)

@@ -88,6 +88,15 @@ void fw_nft_svc_base(struct strbuf *o)
 				      nft_base_chain_name(c), f->ip, svc.s);
 			strbuf_printf(o, "add rule " NFT_TABLE " %s meta nfproto %s %s daddr != %s fib daddr type local meta l4proto . th dport vmap @%s\n",
 				      nft_base_chain_name(c), f->nfproto, f->ip, f->loopback, any.s);
+			/*
+			 * From the host itself, every address includes 127.0.0.1 (as with Docker and
+			 * Podman): DNAT'ed here, the packet leaves by the bridge, which has
+			 * route_localnet for it (docs/services.md). Never in prerouting, where 127/8
+			 * can only be spoofed. IPv6 has no route_localnet, so ::1 stays out.
+			 */
+			if (c == NFT_CHAIN_SVC_OUT && f->family == AF_INET)
+				strbuf_printf(o, "add rule " NFT_TABLE " %s ip daddr 127.0.0.1 meta l4proto . th dport vmap @%s\n",
+					      nft_base_chain_name(c), any.s);
 		}
 	}
 	strbuf_printf(o, "flush chain " NFT_TABLE " %s\n", nft_base_chain_name(NFT_CHAIN_SVC_FILTER_OUT));

@@ -104,6 +104,10 @@ TEST(test_nft_network_add)
 	CHECK(has_line(t, "add rule inet nsnet forward iifname vmap @fwd_in"));
 	CHECK(has_line(t, "add rule inet nsnet postrouting iifname vmap @nat_in"));
 	CHECK(has_line(t, "add rule inet nsnet svc-pre ip daddr . meta l4proto . th dport vmap @svc4"));
+	/* Every address includes 127.0.0.1 from the host itself only: output hook, IPv4 (issue 17). */
+	CHECK(has_line(t, "add rule inet nsnet svc-out ip daddr 127.0.0.1 meta l4proto . th dport vmap @pubany4"));
+	CHECK_EQ_INT(count_lines(t, "add rule inet nsnet svc-pre ip daddr 127.0.0.1"), 0);
+	CHECK_EQ_INT(count_lines(t, "add rule inet nsnet svc-out ip6 daddr ::1"), 0);
 	CHECK(has_line(t, "add rule inet nsnet pick4t-2 dnat ip to ip daddr . tcp dport . numgen random mod 2 map @bk4t"));
 	CHECK(has_line(t, "add rule inet nsnet picksep6u-64 ip6 daddr . udp dport . numgen random mod 64 vmap @sep6u"));
 	/* One pick and one picksep chain per family, protocol and backend count 1..64. */
@@ -309,6 +313,9 @@ TEST(test_ipt_network_add)
 	CHECK(has_line(t, "4 filter A NSNET-FORWARD -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT"));
 	CHECK(has_line(t, "4 nat A NSNET-SERVICES ! -d 127.0.0.0/8 -m addrtype --dst-type LOCAL -j NSNET-PUBANY"));
 	CHECK(has_line(t, "6 nat A NSNET-SERVICES ! -d ::1/128 -m addrtype --dst-type LOCAL -j NSNET-PUBANY"));
+	/* ...and 127.0.0.1 from the host itself (-o lo never matches in PREROUTING), IPv4 only. */
+	CHECK(has_line(t, "4 nat A NSNET-SERVICES -d 127.0.0.1/32 -o lo -j NSNET-PUBANY"));
+	CHECK_EQ_INT(count_lines(t, "6 nat A NSNET-SERVICES -d ::1"), 0);
 	CHECK(has_line(t, "4 raw I PREROUTING -j NSNET-GUARD"));
 	CHECK_EQ_INT(count_lines(t, "4 filter I "), 2);
 	CHECK_EQ_INT(count_lines(t, "4 nat I "), 3);

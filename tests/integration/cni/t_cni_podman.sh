@@ -5,8 +5,9 @@
 # is how this test is proven). Rootfs from Debian's busybox-static (podman run --rootfs), each
 # container an httpd serving its own name. Checks: each container got an address of the subnet,
 # container-to-container HTTP, a container reaches wan (masqueraded), each published port (-p)
-# is reached from wan and lands in its container; after podman rm -f and podman network rm no
-# link, namespace, rule, lease or nsnet record is left, and no conmon or container process.
+# is reached from wan and from the host's 127.0.0.1 and lands in its container; after podman
+# rm -f and podman network rm no link, namespace, rule, lease or nsnet record is left, and no
+# conmon or container process.
 # Podman's configuration, storage, CNI config dir and plugin dir are all temporary (below).
 
 # conmon double-forks away from podman: make this shell a child subreaper (kept across exec) so
@@ -134,10 +135,12 @@ case $ip2 in 10.25.0.*) ;; *) fail "web2 got address '$ip2', not one of $SUBNET"
 [ "$ip1" != "$ip2" ] || fail "web1 and web2 both got $ip1"
 
 # http_from WHERE URL: fetch URL with busybox wget (its -T crashes: timeout(1) bounds it) from
-# inside container WHERE, or from the wan namespace.
+# inside container WHERE, from the wan namespace, or from the host.
 http_from() {
 	if [ "$1" = wan ]; then
 		ip netns exec wan timeout 5 "$BUSYBOX" wget -q -O - "$2" 2>/dev/null
+	elif [ "$1" = host ]; then
+		timeout 5 "$BUSYBOX" wget -q -O - "$2" 2>/dev/null
 	else
 		timeout -k 2 10 podman exec "$1" timeout 5 wget -q -O - "$2" 2>/dev/null
 	fi
@@ -154,6 +157,8 @@ http_ok web1 http://198.51.100.1/ wan                 # out to wan,
 assert_match "$(cat "$T_TMP/wan.http.log")" '^192\.0\.2\.1:[0-9]+: url:/$' "client seen by wan (masqueraded)"
 http_ok wan http://192.0.2.1:8080/ web1                # published ports, from wan
 http_ok wan http://192.0.2.1:8081/ web2
+http_ok host http://127.0.0.1:8080/ web1            # and from the host itself, on its loopback
+http_ok host http://127.0.0.1:8081/ web2
 
 # Teardown: containers, then the network.
 pod rm -f -t 0 web1 web2 >/dev/null
