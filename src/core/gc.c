@@ -106,8 +106,9 @@ static int gc_quarantine(struct op *op, struct nsnet_findings *fs, const char *w
 	const char *slash = strchr(what, '/');
 
 	snprintf(flat, sizeof(flat), "%s", what);
-	if (slash)
-		flat[slash - what] = '-';
+	for (char *c = flat; slash && *c; c++)
+		if (*c == '/')
+			*c = '-';	/* leases/NET/ADDR too */
 	snprintf(from, sizeof(from), "%s/%s.json", op->st.dir, what);
 	snprintf(dir, sizeof(dir), "%s/%s", op->st.dir, STATE_QUARANTINE);
 	snprintf(to, sizeof(to), "%s/%s-%lld.json", dir, flat, (long long)time(NULL));
@@ -199,7 +200,7 @@ int core_gc(const struct nsnet_opts *o, struct nsnet_findings *fs, struct nsnet_
 	}
 
 	/* 2. Leases nobody holds, and lease records of networks that are gone. */
-	if ((n_ln = state_names(&op.st, STATE_LEASES, &lease_nets, err)) < 0) {
+	if ((n_ln = rec_lease_nets(&op, &lease_nets, err)) < 0) {
 		r = n_ln;
 		n_ln = 0;
 		goto out;
@@ -209,17 +210,24 @@ int core_gc(const struct nsnet_opts *o, struct nsnet_findings *fs, struct nsnet_
 		struct nsnet_leases l;
 		size_t k, kept = 0;
 		char buf[INET6_ADDRSTRLEN], obj[NSNET_NAME_MAX + INET6_ADDRSTRLEN + 16];
+		int broken;
 
 		if (rec_network_load(&op, lease_nets[i], &net, NULL) < 0) {
 			snprintf(obj, sizeof(obj), "network/%s", lease_nets[i]);
 			findings_add(fs, "leases-orphan", NULL, obj, NULL, "network %s is gone: removing its leases",
 				     lease_nets[i]);
-			if ((r = op_state_del(&op, STATE_LEASES, lease_nets[i], err)) < 0)
+			if ((r = rec_leases_put(&op, lease_nets[i], &(struct nsnet_leases){ 0 }, err)) < 0 ||
+			    (r = rec_leases_tidy(&op, lease_nets[i], err)) < 0)
 				goto out;
 			repairs++;
 			continue;
 		}
-		if ((r = rec_leases_load(&op, lease_nets[i], &l, err)) == -EBADMSG) {
+		broken = op.n_broken;
+		r = rec_leases_load(&op, lease_nets[i], &l, err);
+		/* Unreadable lease records of the folder (listed, skipped): moved aside one by one. */
+		for (int b = broken; b < op.n_broken && b < OP_MAX_BROKEN; b++)
+			repairs += gc_quarantine(&op, fs, op.broken[b]);
+		if (r == -EBADMSG) {
 			snprintf(obj, sizeof(obj), "%s/%s", STATE_LEASES, lease_nets[i]);
 			repairs += gc_quarantine(&op, fs, obj);
 			r = 0;
