@@ -224,13 +224,18 @@ int state_read(struct state *st, const char *kind, const char *name, json_t **ou
 	char path[PATH_MAX * 2];
 	json_error_t jerr;
 
+	char *text;
+	int r;
+
 	*out = NULL;
 	state_path(st, kind, name, path, sizeof(path));
-	*out = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
+	/* One read and an in-memory parse: json_load_file() reads through stdio a byte per call. */
+	if ((r = state_read_text(st, kind, name, &text, err)) < 0)
+		return r;
+	*out = json_loads(text, JSON_REJECT_DUPLICATES, &jerr);
+	free(text);
 	if (*out)
 		return 0;
-	if (access(path, F_OK) < 0 && errno == ENOENT)
-		return -ENOENT;
 	return nsnet_err_set(err, EBADMSG, "state record %s: %s (line %d)", path, jerr.text, jerr.line);
 }
 
@@ -250,7 +255,7 @@ int state_read_text(struct state *st, const char *kind, const char *name, char *
 	}
 	do {
 		if (len + 1 >= cap) {
-			char *nb = realloc(buf, cap = cap ? cap * 2 : 16384);
+			char *nb = realloc(buf, cap = cap ? cap * 2 : 4096);
 
 			if (!nb) {
 				e = ENOMEM;
