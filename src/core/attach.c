@@ -105,8 +105,9 @@ out:
 int attach_plan(struct op *op, const struct nsnet_namespace *ns, const struct attach_req *req,
 		struct attach_plan *p, struct nsnet_err *err)
 {
-	struct nsnet_addr *used = NULL;
-	size_t i, k;
+	struct nsnet_addr *used = NULL, gws[NSNET_MAX_SUBNETS];
+	struct nsnet_leases leases = { 0 };
+	size_t i, k, n_used = 0;
 	int r;
 
 	memset(p, 0, sizeof(*p));
@@ -149,42 +150,58 @@ int attach_plan(struct op *op, const struct nsnet_namespace *ns, const struct at
 				return nsnet_err_set(err, EINVAL, "address %s: only one address per family and network",
 						     nsnet_addr_str(&req->ip[i], buf));
 	}
-	if ((r = rec_leases_load(op, req->net, &p->leases, err)) < 0)
-		return r;
-	used = calloc(p->leases.n + NSNET_MAX_SUBNETS, sizeof(*used));
-	if (!used) {
-		r = nsnet_err_set(err, ENOMEM, "out of memory");
-		goto fail;
+	snprintf(p->owner, sizeof(p->owner), "%s", ns->name);
+	/* An old single lease record: read whole this once (apply converts it), else one file per probe. */
+	if ((p->legacy = state_has(&op->st, STATE_LEASES, req->net))) {
+		if ((r = rec_leases_load(op, req->net, &leases, err)) < 0)
+			return r;
+		used = calloc(leases.n + NSNET_MAX_SUBNETS, sizeof(*used));
+		if (!used) {
+			r = nsnet_err_set(err, ENOMEM, "out of memory");
+			goto fail;
+		}
+		for (i = 0; i < leases.n; i++)
+			used[i] = leases.v[i].addr;
+		n_used = i;
 	}
-	for (i = 0; i < p->leases.n; i++)
-		used[i] = p->leases.v[i].addr;
 	for (k = 0; k < p->net.n_subnets; k++)
-		used[i++] = p->net.gateway[k];
+		gws[k] = p->net.gateway[k];
 	for (k = 0; k < p->net.n_subnets; k++) {
 		const struct nsnet_prefix *pool = &p->net.subnet[k];
 		const struct nsnet_addr *want = NULL;
+		char buf[INET6_ADDRSTRLEN];
 		struct nsnet_addr a;
 
 		for (size_t j = 0; j < req->n_ips; j++)
 			if (req->ip[j].family == pool->addr.family)
 				want = &req->ip[j];
-		if (want) {
-			r = ipam_check(pool, want, used, i, err);
-			a = *want;
+		if (p->legacy) {
+			for (size_t g = 0; g < p->net.n_subnets; g++)
+				used[n_used + g] = gws[g];
+			if (want)
+				r = ipam_check(pool, want, used, n_used + p->net.n_subnets, err);
+			else
+				r = ipam_pick(pool, used, n_used + p->net.n_subnets, &a, err);
+		} else if (want) {
+			r = ipam_check(pool, want, gws, p->net.n_subnets, err);
+			if (r == 0 && rec_lease_taken(op, req->net, want))
+				r = nsnet_err_set(err, EADDRINUSE, "address %s is already in use", nsnet_addr_str(want, buf));
 		} else {
-			r = ipam_pick(pool, used, i, &a, err);
+			r = rec_lease_pick(op, &p->net, k, &a, err);
 		}
+		if (want)
+			a = *want;
 		if (r < 0) {
 			nsnet_err_prefix(err, "attach %s to %s", ns->name, req->net);
 			goto fail;
 		}
-		if (leases_add(&p->leases, &a, ns->name, p->att.ifname) < 0) {
-			r = nsnet_err_set(err, ENOMEM, "out of memory");
-			goto fail;
-		}
+		p->picked[p->n_addrs] = !want;
 		p->addr[p->n_addrs] = a;
+		p->att.addr[p->n_addrs] = a;
 		p->plen[p->n_addrs++] = pool->len;
 	}
+	p->att.n_addrs = p->n_addrs;
+	leases_free(&leases);
 	free(used);
 	/* Only the first attachment routes by default; an internal network never does. */
 	p->att.default_route = !p->net.internal;
@@ -194,13 +211,14 @@ int attach_plan(struct op *op, const struct nsnet_namespace *ns, const struct at
 	return 0;
 fail:
 	free(used);
+	leases_free(&leases);
 	attach_plan_free(p);
 	return r;
 }
 
 void attach_plan_free(struct attach_plan *p)
 {
-	leases_free(&p->leases);
+	(void)p;	/* nothing allocated today */
 }
 
 void attach_mac(const char *ns, const struct nsnet_attachment *a, unsigned char *out)
@@ -247,8 +265,16 @@ int attach_apply(struct op *op, const char *ns, const struct attach_plan *p, str
 		r = op_route_default(op, ns, p->att.ifname, &p->net.gateway[i], err);
 	if (r == 0)
 		r = op_guard(op, &port, GUARD_ADD, err);
-	if (r == 0)
-		r = rec_leases_put(op, p->net.name, &p->leases, err);
+	/* The leases: this attachment's records only (an old single record is converted first). */
+	if (r == 0 && p->legacy)
+		r = rec_leases_migrate(op, p->net.name, err);
+	for (size_t i = 0; r == 0 && i < p->n_addrs; i++) {
+		struct nsnet_lease l = { .addr = p->addr[i] };
+
+		snprintf(l.owner, sizeof(l.owner), "%s", p->owner);
+		snprintf(l.ifname, sizeof(l.ifname), "%s", p->att.ifname);
+		r = rec_lease_take(op, &p->net, &l, p->picked[i], err);
+	}
 	return r;
 }
 
@@ -258,7 +284,8 @@ int detach_apply(struct op *op, struct nsnet_namespace *ns, const char *net, boo
 	struct nsnet_attachment *att = namespace_attachment(ns, net);
 	const struct net_driver *drv = NULL;
 	struct nsnet_network network;
-	struct nsnet_leases l;
+	struct nsnet_addr addrs[NSNET_MAX_SUBNETS];
+	size_t n_addrs;
 	int r;
 
 	if (!att)
@@ -270,28 +297,41 @@ int detach_apply(struct op *op, struct nsnet_namespace *ns, const char *net, boo
 	/* Services first: nothing may keep DNAT'ing to an address that is about to be released. */
 	if ((r = svc_forget(op, ns->name, net, err)) < 0)
 		return r;
-	if ((r = rec_leases_load(op, net, &l, err)) < 0)
+	/* Its addresses: as the attachment records them, else (older records) searched in the leases. */
+	if ((r = rec_leases_migrate(op, net, err)) < 0)
 		return r;
-	/* The port's anti-spoofing elements go with it (its addresses are in the leases). */
+	n_addrs = att->n_addrs;
+	memcpy(addrs, att->addr, sizeof(addrs));
+	if (!n_addrs) {
+		struct nsnet_leases l;
+
+		if ((r = rec_leases_load(op, net, &l, err)) < 0)
+			return r;
+		for (size_t i = 0; i < l.n && n_addrs < NSNET_MAX_SUBNETS; i++)
+			if (!strcmp(l.v[i].owner, ns->name) && !strcmp(l.v[i].ifname, att->ifname))
+				addrs[n_addrs++] = l.v[i].addr;
+		leases_free(&l);
+	}
+	/* The port's anti-spoofing elements go with it. */
 	{
-		struct nsnet_addr addrs[NSNET_MAX_SUBNETS];
-		struct fw_guard_port port = { .ifname = att->host_ifname, .addrs = addrs };
+		struct fw_guard_port port = { .ifname = att->host_ifname, .addrs = addrs, .n_addrs = n_addrs };
 
 		attach_mac(ns->name, att, port.mac);
-		for (size_t i = 0; i < l.n && port.n_addrs < NSNET_MAX_SUBNETS; i++)
-			if (!strcmp(l.v[i].owner, ns->name) && !strcmp(l.v[i].ifname, att->ifname))
-				addrs[port.n_addrs++] = l.v[i].addr;
 		r = op_guard(op, &port, keep_link ? GUARD_FORGET : GUARD_DEL, err);
 	}
 	if (r == 0 && !keep_link)
 		r = drv->port_del(op, &network, att->host_ifname, err);
-	if (r < 0) {
-		leases_free(&l);
+	if (r < 0)
 		return r;
+	/* Without the network's record (a CNI DEL after it went) the next-free hint is not lowered. */
+	if (keep_link && rec_network_load(op, net, &network, NULL) < 0) {
+		memset(&network, 0, sizeof(network));
+		snprintf(network.name, sizeof(network.name), "%s", net);
 	}
-	leases_remove_owner(&l, ns->name, att->ifname);
-	r = rec_leases_put(op, net, &l, err);
-	leases_free(&l);
+	for (size_t i = 0; r == 0 && i < n_addrs; i++)
+		r = rec_lease_release(op, &network, &addrs[i], ns->name, att->ifname, err);
+	if (r == 0)
+		r = rec_leases_tidy(op, net, err);
 	if (r < 0)
 		return r;
 	*att = ns->att[--ns->n_att];

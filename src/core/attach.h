@@ -13,7 +13,9 @@ struct attach_plan {
 	size_t n_addrs;
 	struct nsnet_addr addr[NSNET_MAX_SUBNETS];
 	unsigned int plen[NSNET_MAX_SUBNETS];
-	struct nsnet_leases leases;	/* the network's leases including the new ones */
+	bool picked[NSNET_MAX_SUBNETS];	/* addr[i] was chosen by IPAM (not requested) */
+	char owner[NSNET_NAME_MAX + 1];	/* whom the leases are for (the namespace record's name) */
+	bool legacy;			/* the network's leases are an old single record (converted on apply) */
 	bool no_hairpin;		/* CNI hairpinMode false */
 };
 

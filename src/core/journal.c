@@ -219,6 +219,9 @@ static bool journal_record_kind_ok(const char *kind)
 	for (size_t i = 0; kinds[i]; i++)
 		if (!strcmp(kind, kinds[i]))
 			return true;
+	/* One network's lease folder (core/leases.c): leases/NET, NET a valid network name. */
+	if (!strncmp(kind, STATE_LEASES "/", strlen(STATE_LEASES) + 1))
+		return names_check("network", kind + strlen(STATE_LEASES) + 1, NULL) == 0;
 	return false;
 }
 

@@ -266,7 +266,7 @@ int network_rm_apply(struct op *op, const char *name, bool force, struct nsnet_e
 	r = 0;
 	if ((r = drv->remove(op, &net, err)) < 0)
 		goto out;
-	if ((r = op_state_del(op, STATE_LEASES, name, err)) < 0)
+	if ((r = rec_leases_put(op, name, &(struct nsnet_leases){ 0 }, err)) < 0 || (r = rec_leases_tidy(op, name, err)) < 0)
 		goto out;
 	if (n_nets <= 1 && (r = op_guard_purge_stale(op)) < 0)	/* went with the bridge table */
 		goto out;

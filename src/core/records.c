@@ -146,7 +146,11 @@ void rec_cache_forget(struct op *op, const char *kind, const char *name)
 {
 	struct rec_cache *c = op->cache;
 
-	if (c && c->leases_valid && !strcmp(kind, STATE_LEASES) && !strcmp(name, c->leases_net)) {
+	size_t kl = strlen(STATE_LEASES);
+
+	/* The old single record (leases/NET) or one lease of the folder (kind leases/NET). */
+	if (c && c->leases_valid && !strncmp(kind, STATE_LEASES, kl) &&
+	    ((!kind[kl] && !strcmp(name, c->leases_net)) || (kind[kl] == '/' && !strcmp(kind + kl + 1, c->leases_net)))) {
 		leases_free(&c->leases);
 		c->leases_valid = false;
 	}
@@ -174,21 +178,11 @@ static void rec_leases_cache(struct op *op, const char *net, const struct nsnet_
 
 int rec_leases_load(struct op *op, const char *net, struct nsnet_leases *l, struct nsnet_err *err)
 {
-	json_t *j;
 	int r;
 
 	if (op->cache && op->cache->leases_valid && !strcmp(op->cache->leases_net, net))
 		return rec_leases_copy(l, &op->cache->leases) < 0 ? nsnet_err_set(err, ENOMEM, "out of memory") : 0;
-	r = state_read(&op->st, STATE_LEASES, net, &j, err);
-	memset(l, 0, sizeof(*l));
-	if (r == -ENOENT) {
-		rec_leases_cache(op, net, l);
-		return 0;
-	}
-	if (r < 0)
-		return r;
-	r = leases_from_json(j, l, err);
-	json_decref(j);
+	r = rec_leases_read(op, net, l, err);
 	if (r < 0)
 		nsnet_err_prefix(err, "leases of network %s", net);
 	else
@@ -217,12 +211,3 @@ int rec_namespace_put(struct op *op, const struct nsnet_namespace *ns, struct ns
 	return rec_put(op, STATE_NAMESPACES, ns->name, namespace_to_json(ns), err);
 }
 
-int rec_leases_put(struct op *op, const char *net, const struct nsnet_leases *l, struct nsnet_err *err)
-{
-	int r = l->n == 0 ? op_state_del(op, STATE_LEASES, net, err)
-			  : rec_put(op, STATE_LEASES, net, leases_to_json(l), err);
-
-	if (r == 0 && !op->opts->dry_run)
-		rec_leases_cache(op, net, l);
-	return r;
-}

@@ -35,9 +35,38 @@ int rec_leases_load(struct op *op, const char *net, struct nsnet_leases *l, stru
 void rec_cache_forget(struct op *op, const char *kind, const char *name);
 void rec_cache_free(struct op *op);
 
-/* Store through op_state_put (undone on rollback). @l empty removes the lease record. */
+/* Store through op_state_put (undone on rollback). */
 int rec_network_put(struct op *op, const struct nsnet_network *net, struct nsnet_err *err);
 int rec_namespace_put(struct op *op, const struct nsnet_namespace *ns, struct nsnet_err *err);
+
+/*
+ * Leases, one record per address (core/leases.c explains the layout). rec_leases_read(): the set
+ * as on disk, unparsed records listed in op->broken when op->skip_broken (else -EBADMSG);
+ * rec_leases_load() is the same through the op's cache. rec_leases_put(): make the records
+ * exactly @l (linear: for gc; converts an old single record; drops the hint). rec_leases_any():
+ * does @net hold any lease? rec_lease_nets(): the networks with leases on disk (sorted within
+ * each layout). rec_leases_migrate(): convert @net's old single record if there is one.
+ */
+int rec_leases_read(struct op *op, const char *net, struct nsnet_leases *l, struct nsnet_err *err);
 int rec_leases_put(struct op *op, const char *net, const struct nsnet_leases *l, struct nsnet_err *err);
+bool rec_leases_any(struct op *op, const char *net);
+int rec_lease_nets(struct op *op, char ***names, struct nsnet_err *err);
+int rec_leases_migrate(struct op *op, const char *net, struct nsnet_err *err);
+/*
+ * One attachment's share, independent of how many leases @net has: rec_lease_pick() picks the
+ * lowest free address of subnet @k (not the gateway; -ENOSPC when full); rec_lease_taken() tells
+ * whether @a is leased; rec_lease_take() records lease @l (-EADDRINUSE if taken; @picked: IPAM
+ * chose it, the next-free hint moves to it); rec_lease_release() removes the lease of @a if
+ * @owner/@ifname hold it (else nothing); rec_leases_tidy() removes the hint and folder of a
+ * network whose last lease went. All journaled through op_state_put()/op_state_del().
+ */
+int rec_lease_pick(struct op *op, const struct nsnet_network *net, size_t k, struct nsnet_addr *out,
+		   struct nsnet_err *err);
+bool rec_lease_taken(struct op *op, const char *net, const struct nsnet_addr *a);
+int rec_lease_take(struct op *op, const struct nsnet_network *net, const struct nsnet_lease *l, bool picked,
+		   struct nsnet_err *err);
+int rec_lease_release(struct op *op, const struct nsnet_network *net, const struct nsnet_addr *a,
+		      const char *owner, const char *ifname, struct nsnet_err *err);
+int rec_leases_tidy(struct op *op, const char *net, struct nsnet_err *err);
 
 #endif

@@ -200,7 +200,7 @@ static int sandbox_net_gone_if_empty(struct op *op, const char *name, struct nsn
 	if (rec_network_load(op, name, &net, NULL) < 0 || !net.cni)
 		return 0;
 	/* Any lease left means a container still there (its record goes when the last lease does). */
-	if (state_has(&op->st, STATE_LEASES, name))
+	if (rec_leases_any(op, name))
 		return 0;
 	/* Then the slow, sure way, once, at the last container: no namespace or port names the network. */
 	if ((n = rec_namespaces_load(op, &nss, err)) < 0)

@@ -102,6 +102,46 @@ int ipam_pick(const struct nsnet_prefix *pool, const struct nsnet_addr *used, si
 	return ret;
 }
 
+int ipam_pick_probe(const struct nsnet_prefix *pool, const struct nsnet_addr *hint,
+		    int (*used)(void *ctx, const struct nsnet_addr *a), void *ctx, struct nsnet_addr *out,
+		    struct nsnet_err *err)
+{
+	char ps[NSNET_PREFIX_STRLEN];
+	uint64_t first, last, cand, start;
+	int r;
+
+	if (nsnet_family_bits(pool->addr.family) == 0 || pool->len > nsnet_family_bits(pool->addr.family))
+		return nsnet_err_set(err, EINVAL, "subnet %s: not a valid IPv4 or IPv6 subnet",
+				     nsnet_prefix_str(pool, ps));
+	host_range(pool, &first, &last);
+	if (!hint || !host_number(pool, hint, &start) || start < first)
+		start = first;
+	for (cand = start; cand <= last; cand++) {
+		struct nsnet_addr a;
+
+		if ((r = nsnet_prefix_nth(pool, cand, &a)) < 0)
+			return nsnet_err_set(err, -r, "subnet %s: no host number %llu", nsnet_prefix_str(pool, ps),
+					     (unsigned long long)cand);
+		if ((r = used(ctx, &a)) < 0)
+			return r;
+		if (!r) {
+			*out = a;
+			return 0;
+		}
+		if (cand == UINT64_MAX)
+			break;
+	}
+	return nsnet_err_set(err, ENOSPC, "subnet %s is full (%llu address%s in use)", nsnet_prefix_str(pool, ps),
+			     (unsigned long long)(last - first + 1), last == first ? "" : "es");
+}
+
+bool ipam_before(const struct nsnet_prefix *pool, const struct nsnet_addr *a, const struct nsnet_addr *b)
+{
+	uint64_t x, y;
+
+	return host_number(pool, a, &x) && host_number(pool, b, &y) && x < y;
+}
+
 int ipam_check(const struct nsnet_prefix *pool, const struct nsnet_addr *want,
 	       const struct nsnet_addr *used, size_t n_used, struct nsnet_err *err)
 {

@@ -3,6 +3,7 @@
 #ifndef NSNET_IPAM_IPAM_H
 #define NSNET_IPAM_IPAM_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "util/err.h"
@@ -26,5 +27,18 @@ int ipam_pick(const struct nsnet_prefix *pool, const struct nsnet_addr *used, si
  */
 int ipam_check(const struct nsnet_prefix *pool, const struct nsnet_addr *want,
 	       const struct nsnet_addr *used, size_t n_used, struct nsnet_err *err);
+
+/*
+ * Pick the lowest host address of @pool, starting at @hint (NULL, or one outside @pool: its
+ * first host address), for which @used(@ctx, address) is false: the probe form for a lease store
+ * that answers "is this address taken?" one address at a time (core/leases.c). The caller keeps
+ * @hint at or below the lowest free address; every probe that fails costs one call.
+ * Returns 0 and fills @out, -ENOSPC ("subnet X is full ...") or the negative errno @used returned.
+ */
+int ipam_pick_probe(const struct nsnet_prefix *pool, const struct nsnet_addr *hint,
+		    int (*used)(void *ctx, const struct nsnet_addr *a), void *ctx, struct nsnet_addr *out,
+		    struct nsnet_err *err);
+/* Is @a before @b in @pool's host order (both in @pool)? */
+bool ipam_before(const struct nsnet_prefix *pool, const struct nsnet_addr *a, const struct nsnet_addr *b);
 
 #endif

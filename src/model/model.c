@@ -145,6 +145,16 @@ json_t *namespace_to_json(const struct nsnet_namespace *ns)
 			json_decref(a);
 			goto oom;
 		}
+		if (ns->att[i].n_addrs) {
+			json_t *v = json_array();
+
+			for (size_t k = 0; v && k < ns->att[i].n_addrs; k++)
+				json_array_append_new(v, json_string(nsnet_addr_str(&ns->att[i].addr[k], buf)));
+			if (!v || json_object_set_new(a, "addrs", v) < 0) {
+				json_decref(a);
+				goto oom;
+			}
+		}
 		json_array_append_new(att, a);
 	}
 	json_object_set_new(j, "name", json_string(ns->name));
@@ -215,6 +225,21 @@ int namespace_from_json(const json_t *j, struct nsnet_namespace *ns, struct nsne
 		if (json_object_get(a, "limit") && limit_from_json(json_object_get(a, "limit"), &t->limit, err) < 0) {
 			nsnet_err_prefix(err, "namespace %s", ns->name);
 			return -EBADMSG;
+		}
+		if (json_object_get(a, "addrs")) {
+			const json_t *v = json_object_get(a, "addrs");
+
+			if (!json_is_array(v) || json_array_size(v) > NSNET_MAX_SUBNETS)
+				return nsnet_err_set(err, EBADMSG, "namespace %s: bad \"addrs\"", ns->name);
+			for (size_t k = 0; k < json_array_size(v); k++) {
+				if (json_addr(json_array_get(v, k), &t->addr[k], err) < 0)
+					return -EBADMSG;
+				for (size_t m = 0; m < k; m++)
+					if (t->addr[m].family == t->addr[k].family)
+						return nsnet_err_set(err, EBADMSG, "namespace %s: two \"addrs\" of one family",
+								     ns->name);
+			}
+			t->n_addrs = json_array_size(v);
 		}
 	}
 	if (json_object_get(j, "cni")) {
@@ -302,6 +327,29 @@ int leases_from_json(const json_t *j, struct nsnet_leases *l, struct nsnet_err *
 			return nsnet_err_set(err, ENOMEM, "out of memory");
 		}
 	}
+	return 0;
+}
+
+json_t *lease_to_json(const struct nsnet_lease *l)
+{
+	return json_pack("{s:s, s:s}", "owner", l->owner, "ifname", l->ifname);
+}
+
+int lease_from_json(const char *name, const json_t *j, struct nsnet_lease *l, struct nsnet_err *err)
+{
+	const char *owner = json_string_value(json_object_get(j, "owner"));
+	const char *ifname = json_string_value(json_object_get(j, "ifname"));
+	char buf[INET6_ADDRSTRLEN];
+
+	memset(l, 0, sizeof(*l));
+	if (nsnet_addr_parse(name, &l->addr, NULL) < 0 || strcmp(nsnet_addr_str(&l->addr, buf), name))
+		return nsnet_err_set(err, EBADMSG, "lease %.64s: not an address in canonical form", name);
+	if (!json_is_object(j) || !owner || !ifname || names_check("namespace", owner, NULL) < 0 ||
+	    names_check_ifname(ifname, NULL) < 0 || json_object_size(j) != 2)
+		return nsnet_err_set(err, EBADMSG, "lease %s: expected {\"owner\": NAMESPACE, \"ifname\": INTERFACE}",
+				     name);
+	snprintf(l->owner, sizeof(l->owner), "%s", owner);
+	snprintf(l->ifname, sizeof(l->ifname), "%s", ifname);
 	return 0;
 }
 

@@ -44,6 +44,13 @@ struct nsnet_attachment {
 	bool mac_set;			/* mac was chosen by the caller (CNI); else names_guest_mac() */
 	unsigned char mac[6];
 	struct nsnet_limit limit;	/* bandwidth limits (model/rate.h); all 0: none */
+	/*
+	 * The addresses leased to this attachment (record key "addrs"): where its lease files are
+	 * (core/leases.c), so leaving a network reads no other lease. 0: a record from before they
+	 * were kept (the leases are searched instead).
+	 */
+	size_t n_addrs;
+	struct nsnet_addr addr[NSNET_MAX_SUBNETS];
 };
 
 struct nsnet_namespace {
@@ -88,6 +95,14 @@ json_t *namespace_to_json(const struct nsnet_namespace *ns);
 int namespace_from_json(const json_t *j, struct nsnet_namespace *ns, struct nsnet_err *err);
 json_t *leases_to_json(const struct nsnet_leases *l);
 int leases_from_json(const json_t *j, struct nsnet_leases *l, struct nsnet_err *err);
+
+/*
+ * One lease as its own record (core/leases.c): file name @name, the address in canonical form
+ * (what nsnet_addr_str() prints), holding {"owner": NS, "ifname": IF}. lease_from_json() checks
+ * both, as records read back are untrusted: 0 or -EBADMSG.
+ */
+json_t *lease_to_json(const struct nsnet_lease *l);
+int lease_from_json(const char *name, const json_t *j, struct nsnet_lease *l, struct nsnet_err *err);
 
 /* Lease sets. add returns 0 or -ENOMEM; remove_owner drops every lease of @owner(/@ifname if non-NULL). */
 int leases_add(struct nsnet_leases *l, const struct nsnet_addr *a, const char *owner, const char *ifname);

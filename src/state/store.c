@@ -224,13 +224,18 @@ int state_read(struct state *st, const char *kind, const char *name, json_t **ou
 	char path[PATH_MAX * 2];
 	json_error_t jerr;
 
+	char *text;
+	int r;
+
 	*out = NULL;
 	state_path(st, kind, name, path, sizeof(path));
-	*out = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
+	/* One read and an in-memory parse: json_load_file() reads through stdio a byte per call. */
+	if ((r = state_read_text(st, kind, name, &text, err)) < 0)
+		return r;
+	*out = json_loads(text, JSON_REJECT_DUPLICATES, &jerr);
+	free(text);
 	if (*out)
 		return 0;
-	if (access(path, F_OK) < 0 && errno == ENOENT)
-		return -ENOENT;
 	return nsnet_err_set(err, EBADMSG, "state record %s: %s (line %d)", path, jerr.text, jerr.line);
 }
 
@@ -250,7 +255,7 @@ int state_read_text(struct state *st, const char *kind, const char *name, char *
 	}
 	do {
 		if (len + 1 >= cap) {
-			char *nb = realloc(buf, cap = cap ? cap * 2 : 16384);
+			char *nb = realloc(buf, cap = cap ? cap * 2 : 4096);
 
 			if (!nb) {
 				e = ENOMEM;
@@ -282,6 +287,14 @@ int state_write_text(struct state *st, const char *kind, const char *name, const
 	state_path(st, kind, name, path, sizeof(path));
 	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0 && errno == ENOENT && strchr(kind, '/')) {
+		/* A nested kind (leases/NET): its folder is made with its first record. */
+		char sub[PATH_MAX + 32];
+
+		snprintf(sub, sizeof(sub), "%s/%s", st->dir, kind);
+		if (mkdir(sub, 0700) == 0 || errno == EEXIST)
+			fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	}
 	if (fd < 0) {
 		e = errno;
 	} else {
@@ -333,6 +346,36 @@ int state_remove(struct state *st, const char *kind, const char *name, struct ns
 	return 0;
 }
 
+int state_kind_rmdir(struct state *st, const char *kind)
+{
+	char path[PATH_MAX + 32];
+
+	snprintf(path, sizeof(path), "%s/%s", st->dir, kind);
+	return rmdir(path) < 0 && errno != ENOENT ? -errno : 0;
+}
+
+int state_subkinds(struct state *st, const char *kind, char ***names, struct nsnet_err *err)
+{
+	char path[PATH_MAX + 32];
+	char **all;
+	int n, k = 0;
+
+	snprintf(path, sizeof(path), "%s/%s", st->dir, kind);
+	if ((n = dir_names(path, NULL, &all, err)) < 0)
+		return n;
+	for (int i = 0; i < n; i++) {
+		struct stat sb;
+
+		snprintf(path, sizeof(path), "%s/%s/%s", st->dir, kind, all[i]);
+		if (lstat(path, &sb) == 0 && S_ISDIR(sb.st_mode))
+			all[k++] = all[i];
+		else
+			free(all[i]);
+	}
+	*names = all;
+	return k;
+}
+
 int state_names(struct state *st, const char *kind, char ***names, struct nsnet_err *err)
 {
 	char path[PATH_MAX + 32];
@@ -367,6 +410,30 @@ int state_count(struct state *st, const char *kind, int limit, struct nsnet_err 
 	return n;
 }
 
+/* state_sweep_tmp() in nested kind @kind/@sub (leases/NET). */
+static int state_sweep_sub(struct state *st, const char *kind, const char *sub)
+{
+	char path[PATH_MAX * 2];
+	struct dirent *de;
+	int n = 0;
+	DIR *d;
+
+	snprintf(path, sizeof(path), "%s/%s/%s", st->dir, kind, sub);
+	if (!(d = opendir(path)))
+		return 0;
+	while ((de = readdir(d))) {
+		size_t len = strlen(de->d_name);
+
+		if (len <= 4 || strcmp(de->d_name + len - 4, ".tmp"))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s/%s/%s", st->dir, kind, sub, de->d_name);
+		if (unlink(path) == 0)
+			n++;
+	}
+	closedir(d);
+	return n;
+}
+
 int state_sweep_tmp(struct state *st)
 {
 	char path[PATH_MAX * 2];
@@ -382,6 +449,8 @@ int state_sweep_tmp(struct state *st)
 		while ((de = readdir(d))) {
 			size_t len = strlen(de->d_name);
 
+			if (de->d_type == DT_DIR && de->d_name[0] != '.' && !strcmp(state_kinds[i], STATE_LEASES))
+				n += state_sweep_sub(st, state_kinds[i], de->d_name);
 			if (len <= 4 || strcmp(de->d_name + len - 4, ".tmp"))
 				continue;
 			snprintf(path, sizeof(path), "%s/%s/%s", st->dir, state_kinds[i], de->d_name);

@@ -75,6 +75,13 @@ int state_write_text(struct state *st, const char *kind, const char *name, const
 bool state_has(struct state *st, const char *kind, const char *name);
 /* Remove record @kind/@name; a missing record is fine. Returns 0 or -errno. */
 int state_remove(struct state *st, const char *kind, const char *name, struct nsnet_err *err);
+/*
+ * Nested kinds: a kind may be "KIND/SUB" (leases/NET, one folder per network), made with its first
+ * record. state_subkinds() lists the SUB folders of @kind (sorted, count or -errno; free with
+ * state_names_free); state_kind_rmdir() removes folder @kind if empty (0 or -errno, -ENOTEMPTY).
+ */
+int state_subkinds(struct state *st, const char *kind, char ***names, struct nsnet_err *err);
+int state_kind_rmdir(struct state *st, const char *kind);
 /* Names of the records of @kind, sorted. Returns count (>= 0) or -errno; free with state_names_free. */
 int state_names(struct state *st, const char *kind, char ***names, struct nsnet_err *err);
 void state_names_free(char **names, int n);

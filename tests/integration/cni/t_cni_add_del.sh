@@ -106,5 +106,5 @@ done
 cni_ok DEL "$(cni_conf 1.1.0 lan)" CNI_CONTAINERID=never >/dev/null
 ip netns del peer
 assert_eq "$(cni_state_files | grep -c namespaces/ || true)" 0 "sandbox records after DEL"
-assert_eq "$(cat "$STATE_DIR/leases/lan.json" 2>/dev/null || true)" "" "leases after DEL"
+assert_eq "$(lease_addrs lan)" "" "leases after DEL"
 cni_net_gone lan

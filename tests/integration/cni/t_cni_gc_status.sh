@@ -28,7 +28,7 @@ assert_eq "$(cni_ok GC "$gc")" "" "GC output"
 json "$NSNET" ls --json >"$T_TMP/ls.json"
 assert_eq "$(jq -r '[.namespaces[] | select(.cni) | "\(.cni.container_id)/\(.attachments[0].ifname)"] | sort | join(" ")' "$T_TMP/ls.json")" \
 	"a/eth0 c/eth0 z/eth0" "attachments after GC"
-assert_eq "$(jq -r 'keys | join(" ")' "$STATE_DIR/leases/lan.json")" "10.88.0.2 10.88.0.4" "leases after GC"
+assert_eq "$(lease_addrs lan)" "10.88.0.2 10.88.0.4" "leases after GC"
 assert_eq "$(json "$NSNET" publish ls --json | jq length)" 1 "published ports after GC (c's stays)"
 assert_eq "$(ip -n ctr2 -o link show eth0 2>/dev/null | wc -l)" 0 "b's interface after GC"
 assert_eq "$(ip -n ctr3 -o link show net1 2>/dev/null | wc -l)" 0 "a/net1 after GC"

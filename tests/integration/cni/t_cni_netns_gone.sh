@@ -44,7 +44,7 @@ umount "$T_TMP/keep"
 stop_pid "$p2"
 cni_ok DEL "$conf" CNI_CONTAINERID=ctr2 CNI_NETNS="/proc/$p2/ns/net" >/dev/null
 cni_ok DEL "$conf" CNI_CONTAINERID=ctr2 >/dev/null
-assert_eq "$(jq -r 'keys | join(" ")' "$STATE_DIR/leases/lan.json")" 10.88.0.2 "leases after the DELs of ctr2 and ctr3"
+assert_eq "$(lease_addrs lan)" 10.88.0.2 "leases after the DELs of ctr2 and ctr3"
 
 # ctr1 dies and no DEL comes: check reports it once its veth is gone, gc removes it.
 stop_pid "$p1"

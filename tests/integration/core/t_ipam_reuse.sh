@@ -7,7 +7,7 @@
 run_ok "$NSNET" network create lan --subnet 10.0.0.0/24 >/dev/null
 for n in a b c; do run_ok "$NSNET" ns add "$n" --net lan >/dev/null; done
 assert_eq "$(ns_addrs a) $(ns_addrs b) $(ns_addrs c)" "10.0.0.2 10.0.0.3 10.0.0.4" "first three addresses"
-[ -f "$STATE_DIR/leases/lan.json" ] || fail "no lease record $STATE_DIR/leases/lan.json"
+[ -f "$STATE_DIR/leases/lan/10.0.0.3.json" ] || fail "no lease record $STATE_DIR/leases/lan/10.0.0.3.json"
 
 run_ok "$NSNET" ns rm b >/dev/null
 run_ok "$NSNET" ns add d --net lan >/dev/null
@@ -19,7 +19,7 @@ ping_ok d 10.0.0.5
 
 for n in a c d e; do run_ok "$NSNET" ns rm "$n" >/dev/null; done
 run_ok "$NSNET" network rm lan >/dev/null
-[ -e "$STATE_DIR/leases/lan.json" ] && fail "lease record survives network rm"
+[ -e "$STATE_DIR/leases/lan" ] && fail "lease records survive network rm: $(ls "$STATE_DIR/leases/lan")"
 # A new network of the same name starts afresh.
 run_ok "$NSNET" network create lan --subnet 10.0.0.0/24 >/dev/null
 run_ok "$NSNET" ns add f --net lan >/dev/null

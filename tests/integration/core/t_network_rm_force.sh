@@ -18,7 +18,7 @@ run_ok "$NSNET" network rm lan --force >/dev/null
 ip link show dev nsnet-lan >/dev/null 2>&1 && fail "bridge nsnet-lan survives network rm --force"
 wait_until 5 sh -c "! ip link show dev $host_if" || fail "host veth $host_if survives network rm --force"
 assert_eq "$(net_json lan)" "" "lan in network ls after rm --force"
-[ -e "$STATE_DIR/leases/lan.json" ] && fail "lease record of lan survives network rm --force"
+[ -e "$STATE_DIR/leases/lan" ] && fail "lease records of lan survive network rm --force"
 ip -n web link show dev eth1 >/dev/null 2>&1 && fail "web still has eth1 (its lan interface)"
 assert_eq "$(ns_json web | jq -c '[.attachments[].network]')" '["other"]' "attachments of web"
 # The rest of web is intact.

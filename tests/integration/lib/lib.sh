@@ -604,3 +604,9 @@ require_fault_injection() {
 	fi
 	"$NSNET" gc >/dev/null 2>&1
 }
+
+# lease_addrs NET: the addresses leased on network NET, as their records say (one file per
+# address under leases/NET/, core/leases.c), space-separated in ls order; "" when none.
+lease_addrs() {
+	ls "$STATE_DIR/leases/$1" 2>/dev/null | sed -n 's/\.json$//p' | grep -vx next | tr '\n' ' ' | sed 's/ $//'
+}

@@ -38,7 +38,7 @@ while { [ "$i" -lt "$ROUNDS" ] || [ "$killed" -lt 10 ]; } && [ "$i" -lt $((ROUND
 	if [ "$rc" = 137 ]; then killed=$((killed + 1)); else completed=$((completed + 1)); fi
 	run_ok "$NSNET" gc >/dev/null
 	out=$("$NSNET" check 2>&1) || fail "round $i ($*, killed after ${delay_us} us): check after gc: $out"
-	dups=$(cat "$STATE_DIR"/leases/*.json 2>/dev/null | jq -r 'keys[]' | sort | uniq -d)
+	dups=$(ls "$STATE_DIR"/leases/*/ 2>/dev/null | grep -v '^next\.json$' | grep '\.json$' | sort | uniq -d)
 	[ -z "$dups" ] || fail "round $i: addresses leased twice: $dups"
 done
 echo "rounds: $i, killed mid-way: $killed, finished before the kill: $completed"

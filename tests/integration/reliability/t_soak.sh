@@ -53,7 +53,7 @@ until out=$("$NSNET" check 2>&1); do
 	[ "$tries" -lt 300 ] || fail "check after the soak: $out"
 	sleep 0.1
 done
-dups=$(cat "$STATE_DIR"/leases/*.json 2>/dev/null | jq -r 'keys[]' | sort | uniq -d)
+dups=$(ls "$STATE_DIR"/leases/*/ 2>/dev/null | grep -v '^next\.json$' | grep '\.json$' | sort | uniq -d)
 [ -z "$dups" ] || fail "addresses leased twice: $dups"
 left=0
 for ns in $("$NSNET" ns ls --json | jq -r '.[] | select(.attachments | length > 0) | .name'); do

@@ -9,7 +9,7 @@ run_ok "$NSNET" --state-dir "$alt" network create lan --subnet 10.0.0.0/24 >/dev
 run_ok "$NSNET" ns add a --net lan --state-dir "$alt" >/dev/null
 # Records are nobody else's business: the state dir is created 0700.
 assert_eq "$(stat -c %a "$alt")" "700" "mode of a state dir nsnet created"
-for f in networks/lan.json namespaces/a.json leases/lan.json; do
+for f in networks/lan.json namespaces/a.json leases/lan/10.0.0.2.json; do
 	[ -f "$alt/$f" ] || fail "no record $alt/$f"
 	jq -e . "$alt/$f" >/dev/null || fail "record $alt/$f is not JSON"
 	[ -e "$STATE_DIR/$f" ] && fail "record $f written to the default state dir $STATE_DIR"
