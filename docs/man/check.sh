@@ -46,7 +46,10 @@ else
 	awk '/^Commands:/ { on = 1; next } on && /^$/ { exit } on { print $1 }' "$TMP/top" >"$TMP/cmds"
 	[ -s "$TMP/cmds" ] || { echo "check: no Commands: list in $NSNET --help" >&2; exit 2; }
 	# Items, one per line: "cmd PATH" or "opt PATH OPTION" (PATH "" for the global options).
-	opts_of "$TMP/top" | sed 's/^/opt - /' >"$TMP/items"
+	# Global options: those of the top-level help outside its Commands: list (a command's summary
+	# there may name its own options).
+	awk '/^Commands:/ { on = 1; next } on && /^$/ { on = 0; next } !on' "$TMP/top" >"$TMP/top.opts"
+	opts_of "$TMP/top.opts" | sed 's/^/opt - /' >"$TMP/items"
 	while read -r cmd; do
 		echo "cmd $cmd" >>"$TMP/items"
 		"$NSNET" "$cmd" --help >"$TMP/h" 2>&1

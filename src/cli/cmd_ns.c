@@ -19,7 +19,7 @@ static const char add_help[] =
 	"                        the host's nameservers that a namespace can reach are copied\n"
 	"  --ifname IF           name of the first attachment's interface (default eth0)\n"
 	"  --rate-in RATE        limit traffic into the namespace on each --net (10mbit, 500kbit, 1gbit)\n"
-	"  --rate-out RATE       limit traffic leaving it; --burst SIZE (32kb): see `nsnet limit --help`\n";
+	"  --rate-out RATE       limit traffic leaving it; --burst SIZE (32kb): see the help of `nsnet limit`\n";
 
 static const char rm_help[] =
 	"usage: nsnet ns rm NAME [--force]\n"
@@ -45,7 +45,7 @@ static const char attach_help[] =
 	"\n"
 	"Attach namespace NS (made by nsnet or not) to network NET: veth, addresses (from IPAM or\n"
 	"--ip, one per family), and the default route if NS has none yet. --rate-in/--rate-out limit\n"
-	"the bandwidth into and out of NS on this attachment (see `nsnet limit --help`).\n";
+	"the bandwidth into and out of NS on this attachment (see the help of `nsnet limit`).\n";
 
 static const char detach_help[] =
 	"usage: nsnet detach NS NET\n"
