@@ -237,11 +237,13 @@ int attach_apply(struct op *op, const char *ns, const struct attach_plan *p, str
 		r = op_link_configure(op, ns, p->att.ifname, false, err);
 	if (r == 0)
 		r = op_link_up(op, ns, p->att.ifname, err);
-	for (size_t i = 0; r == 0 && i < p->n_addrs; i++)
+	if (r == 0 && p->drv->port_addrs)
+		r = p->drv->port_addrs(op, &p->net, &np, p->addr, p->n_addrs, p->att.default_route, err);
+	for (size_t i = 0; r == 0 && !p->drv->port_addrs && i < p->n_addrs; i++)
 		r = op_addr_add(op, ns, p->att.ifname, &p->addr[i], p->plen[i], err);
-	for (size_t i = 0; r == 0 && p->att.default_route && i < p->net.n_subnets; i++)
+	for (size_t i = 0; r == 0 && !p->drv->port_addrs && p->att.default_route && i < p->net.n_subnets; i++)
 		r = op_route_default(op, ns, p->att.ifname, &p->net.gateway[i], err);
-	if (r == 0)
+	if (r == 0 && p->drv->bridge_guard)
 		r = op_guard(op, &port, GUARD_ADD, err);
 	if (r == 0)
 		r = rec_leases_put(op, p->net.name, &p->leases, err);
@@ -259,10 +261,15 @@ int detach_apply(struct op *op, struct nsnet_namespace *ns, const char *net, boo
 
 	if (!att)
 		return nsnet_err_set(err, ENOENT, "namespace %s is not attached to network %s", ns->name, net);
-	/* The driver removes the port: know it before anything changes (not needed on the CNI DEL path). */
-	if (!keep_link &&
-	    ((r = rec_network_load(op, net, &network, err)) < 0 || (r = net_driver_of(&network, &drv, err)) < 0))
+	/*
+	 * The driver removes the port: know it before anything changes. The CNI DEL path keeps the
+	 * link and may find the network gone; then the port is taken for a bridge port.
+	 */
+	if ((r = rec_network_load(op, net, &network, err)) == 0)
+		r = net_driver_of(&network, &drv, err);
+	if (r < 0 && !keep_link)
 		return r;
+	nsnet_err_clear(err);
 	/* Services first: nothing may keep DNAT'ing to an address that is about to be released. */
 	if ((r = svc_forget(op, ns->name, net, err)) < 0)
 		return r;
@@ -277,7 +284,7 @@ int detach_apply(struct op *op, struct nsnet_namespace *ns, const char *net, boo
 		for (size_t i = 0; i < l.n && port.n_addrs < NSNET_MAX_SUBNETS; i++)
 			if (!strcmp(l.v[i].owner, ns->name) && !strcmp(l.v[i].ifname, att->ifname))
 				addrs[port.n_addrs++] = l.v[i].addr;
-		r = op_guard(op, &port, keep_link ? GUARD_FORGET : GUARD_DEL, err);
+		r = drv && !drv->bridge_guard ? 0 : op_guard(op, &port, keep_link ? GUARD_FORGET : GUARD_DEL, err);
 	}
 	if (r == 0 && !keep_link)
 		r = drv->port_del(op, &network, att->host_ifname, err);

@@ -8,6 +8,7 @@
 /* One line per driver; the first is the default (NSNET_DRIVER_DEFAULT). */
 const struct net_driver *const net_drivers[] = {
 	&net_driver_bridge,
+	&net_driver_routed,
 	NULL,
 };
 
