@@ -161,7 +161,7 @@ int attach_plan(struct op *op, const struct nsnet_namespace *ns, const struct at
 	for (k = 0; k < p->net.n_subnets; k++) {
 		const struct nsnet_prefix *pool = &p->net.subnet[k];
 		const struct nsnet_addr *want = NULL;
-		struct nsnet_addr a;
+		struct nsnet_addr a, gw;
 
 		for (size_t j = 0; j < req->n_ips; j++)
 			if (req->ip[j].family == pool->addr.family)
@@ -181,7 +181,7 @@ int attach_plan(struct op *op, const struct nsnet_namespace *ns, const struct at
 			goto fail;
 		}
 		p->addr[p->n_addrs] = a;
-		p->plen[p->n_addrs++] = pool->len;
+		net_driver_ns_view(p->drv, &p->net, k, &gw, &p->plen[p->n_addrs++]);
 	}
 	free(used);
 	/* Only the first attachment routes by default; an internal network never does. */

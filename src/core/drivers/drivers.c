@@ -32,3 +32,14 @@ int net_driver_of(const struct nsnet_network *net, const struct net_driver **out
 	return nsnet_err_set(err, EINVAL, "network %s: unknown driver \"%s\" (expected %s)", net->name, net->driver,
 			     known);
 }
+
+void net_driver_ns_view(const struct net_driver *drv, const struct nsnet_network *net, size_t i,
+			struct nsnet_addr *gw, unsigned int *plen)
+{
+	if (drv && drv->ns_view) {
+		drv->ns_view(net, i, gw, plen);
+		return;
+	}
+	*gw = net->gateway[i];
+	*plen = net->subnet[i].len;
+}

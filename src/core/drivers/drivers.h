@@ -45,6 +45,11 @@ struct net_driver {
 	int (*port_addrs)(struct op *op, const struct nsnet_network *net, const struct net_port *port,
 			  const struct nsnet_addr *addr, size_t n, bool default_route, struct nsnet_err *err);
 	/*
+	 * Optional: the namespace's view of subnet @i: the gateway its routes use and the prefix
+	 * length of its address there. NULL: the subnet's gateway and length (net_driver_ns_view()).
+	 */
+	void (*ns_view)(const struct nsnet_network *net, size_t i, struct nsnet_addr *gw, unsigned int *plen);
+	/*
 	 * The host ends are bridge ports, so anti-spoofing is table bridge nsnet's per-port elements
 	 * (firewall/guard.h). false: the network's own firewall rules do it (routed).
 	 */
@@ -72,6 +77,9 @@ extern const struct net_driver net_driver_bridge, net_driver_routed;
 const struct net_driver *net_driver_find(const char *name);
 /* @net's driver; -EINVAL naming the network and the unknown driver when there is no such driver. */
 int net_driver_of(const struct nsnet_network *net, const struct net_driver **out, struct nsnet_err *err);
+/* @drv's ns_view() of @net's subnet @i, or the subnet's own gateway and prefix length. */
+void net_driver_ns_view(const struct net_driver *drv, const struct nsnet_network *net, size_t i,
+			struct nsnet_addr *gw, unsigned int *plen);
 /* Every driver, for gc and check; NULL-terminated. */
 extern const struct net_driver *const net_drivers[];
 

@@ -37,6 +37,15 @@ static void routed_gateway(int family, struct nsnet_addr *gw, unsigned int *plen
 	}
 }
 
+/* The namespace's side: a host address, routes via the link-local gateway. */
+static void routed_ns_view(const struct nsnet_network *net, size_t i, struct nsnet_addr *gw, unsigned int *plen)
+{
+	int family = net->subnet[i].addr.family;
+
+	routed_gateway(family, gw, plen);
+	*plen = family == AF_INET ? 32 : 128;
+}
+
 /* Nothing of the network itself exists in the kernel: the firewall rules are network.c's. */
 static int routed_create(struct op *op, const struct nsnet_network *net, struct nsnet_err *err)
 {
@@ -174,6 +183,7 @@ const struct net_driver net_driver_routed = {
 	.remove = routed_remove,
 	.port_add = routed_port_add,
 	.port_addrs = routed_port_addrs,
+	.ns_view = routed_ns_view,
 	.bridge_guard = false,
 	.port_del = routed_port_del,
 	.check = routed_check,
