@@ -9,6 +9,7 @@
 static const char create_help[] =
 	"usage: nsnet network create NAME --subnet CIDR [--subnet CIDR] [--gateway IP]...\n"
 	"                            [--bridge IFNAME] [--no-nat] [--internal] [--mtu N]\n"
+	"                            [--driver bridge|routed]\n"
 	"\n"
 	"Create a bridge network: bridge nsnet-NAME (or IFNAME) holding the gateway address (the\n"
 	"first host of each subnet unless --gateway), IP forwarding on, the network's traffic\n"
@@ -20,7 +21,9 @@ static const char create_help[] =
 	"  --bridge IFNAME  bridge name (default nsnet-NAME, shortened with a hash past 15 bytes)\n"
 	"  --no-nat         no masquerade: the subnet must be routed by someone else\n"
 	"  --internal       no way out: no default route in namespaces, no forwarding elsewhere\n"
-	"  --mtu N          MTU of the bridge and every veth (default 1500)\n";
+	"  --mtu N          MTU of the bridge and every veth (default 1500)\n"
+	"  --driver NAME    bridge (default), or routed: no bridge, each namespace's veth a routed\n"
+	"                   point-to-point link (past a bridge's 1,023 ports; docs/networks.md)\n";
 
 static const char rm_help[] =
 	"usage: nsnet network rm NAME [--force]\n"
@@ -98,6 +101,12 @@ static int network_create(struct cli *c, int argc, char **argv)
 			if (r < 0)
 				return EXIT_USAGE;
 			req.bridge = val;
+		} else if ((r = cli_opt_value(c, argc, argv, &i, "--driver", &val)) != 0) {
+			if (r < 0)
+				return EXIT_USAGE;
+			if (strcmp(val, "bridge") && strcmp(val, "routed"))
+				return cli_usage_error(c, "--driver %s: expected bridge or routed", val);
+			req.driver = val;
 		} else if ((r = cli_opt_value(c, argc, argv, &i, "--mtu", &val)) != 0) {
 			char *end;
 			unsigned long mtu;

@@ -49,6 +49,19 @@ static const char *jstr(const json_t *o, const char *key)
 	return v ? v : "?";
 }
 
+/* A routed network has no bridge: its link column says so instead of naming one (docs/networks.md). */
+static bool net_routed(const json_t *n)
+{
+	const char *d = json_string_value(json_object_get(n, "driver"));
+
+	return d && !strcmp(d, "routed");
+}
+
+static const char *net_link(const json_t *n)
+{
+	return net_routed(n) ? "routed" : json_string_value(json_object_get(n, "bridge"));
+}
+
 static const char *net_mode(const json_t *n)
 {
 	if (json_is_true(json_object_get(n, "internal")))
@@ -68,8 +81,8 @@ void cli_print_networks(const json_t *nets)
 		json_array_foreach(json_object_get(n, "subnets"), k, sub)
 			snprintf(subnets + strlen(subnets), sizeof(subnets) - strlen(subnets), "%s%s",
 				 k ? "," : "", json_string_value(sub));
-		printf("%-16s %-15s %-32s %-8s ", json_string_value(json_object_get(n, "name")),
-		       json_string_value(json_object_get(n, "bridge")), subnets, net_mode(n));
+		printf("%-16s %-15s %-32s %-8s ", json_string_value(json_object_get(n, "name")), net_link(n), subnets,
+		       net_mode(n));
 		print_strings(json_object_get(n, "namespaces"), ",", "-");
 		putchar('\n');
 	}
@@ -109,8 +122,8 @@ void cli_print_tree(const json_t *root)
 	json_array_foreach(nets, i, n) {
 		const json_t *atts = json_object_get(n, "attachments");
 
-		printf("%s  bridge %s  ", json_string_value(json_object_get(n, "name")),
-		       json_string_value(json_object_get(n, "bridge")));
+		printf("%s  %s %s  ", json_string_value(json_object_get(n, "name")), net_routed(n) ? "driver" : "bridge",
+		       net_link(n));
 		print_strings(json_object_get(n, "subnets"), " ", "-");
 		printf("  gateway ");
 		print_strings(json_object_get(n, "gateways"), " ", "-");

@@ -470,6 +470,10 @@ static int conf_plugin(struct cni_conf *c, const struct cni_env *env, struct cni
 		net->bridge = c->bridge;
 		sb->given |= SANDBOX_GIVEN_BRIDGE;
 	}
+	if (conf_str(root, "driver", &net->driver, e) < 0)
+		return -1;
+	if (net->driver && strcmp(net->driver, NSNET_DRIVER_DEFAULT) && strcmp(net->driver, NSNET_DRIVER_ROUTED))
+		return cni_fail(e, CNI_ERR_CONFIG, "\"driver\": '%.32s': expected \"bridge\" or \"routed\"", net->driver);
 	if (conf_bool(root, "ipMasq", &masq, &given, e) < 0)
 		return -1;
 	net->no_nat = !masq;

@@ -170,7 +170,7 @@ int attach_plan(struct op *op, const struct nsnet_namespace *ns, const struct at
 		const struct nsnet_prefix *pool = &p->net.subnet[k];
 		const struct nsnet_addr *want = NULL;
 		char buf[INET6_ADDRSTRLEN];
-		struct nsnet_addr a;
+		struct nsnet_addr a, gw;
 
 		for (size_t j = 0; j < req->n_ips; j++)
 			if (req->ip[j].family == pool->addr.family)
@@ -198,7 +198,7 @@ int attach_plan(struct op *op, const struct nsnet_namespace *ns, const struct at
 		p->picked[p->n_addrs] = !want;
 		p->addr[p->n_addrs] = a;
 		p->att.addr[p->n_addrs] = a;
-		p->plen[p->n_addrs++] = pool->len;
+		net_driver_ns_view(p->drv, &p->net, k, &gw, &p->plen[p->n_addrs++]);
 	}
 	p->att.n_addrs = p->n_addrs;
 	leases_free(&leases);
@@ -259,11 +259,13 @@ int attach_apply(struct op *op, const char *ns, const struct attach_plan *p, str
 		r = limit_attach_apply(op, ns, &p->att, err);
 	if (r == 0)
 		r = op_link_up(op, ns, p->att.ifname, err);
-	for (size_t i = 0; r == 0 && i < p->n_addrs; i++)
+	if (r == 0 && p->drv->port_addrs)
+		r = p->drv->port_addrs(op, &p->net, &np, p->addr, p->n_addrs, p->att.default_route, err);
+	for (size_t i = 0; r == 0 && !p->drv->port_addrs && i < p->n_addrs; i++)
 		r = op_addr_add(op, ns, p->att.ifname, &p->addr[i], p->plen[i], err);
-	for (size_t i = 0; r == 0 && p->att.default_route && i < p->net.n_subnets; i++)
+	for (size_t i = 0; r == 0 && !p->drv->port_addrs && p->att.default_route && i < p->net.n_subnets; i++)
 		r = op_route_default(op, ns, p->att.ifname, &p->net.gateway[i], err);
-	if (r == 0)
+	if (r == 0 && p->drv->bridge_guard)
 		r = op_guard(op, &port, GUARD_ADD, err);
 	/* The leases: this attachment's records only (an old single record is converted first). */
 	if (r == 0 && p->legacy)
@@ -290,10 +292,15 @@ int detach_apply(struct op *op, struct nsnet_namespace *ns, const char *net, boo
 
 	if (!att)
 		return nsnet_err_set(err, ENOENT, "namespace %s is not attached to network %s", ns->name, net);
-	/* The driver removes the port: know it before anything changes (not needed on the CNI DEL path). */
-	if (!keep_link &&
-	    ((r = rec_network_load(op, net, &network, err)) < 0 || (r = net_driver_of(&network, &drv, err)) < 0))
+	/*
+	 * The driver removes the port: know it before anything changes. The CNI DEL path keeps the
+	 * link and may find the network gone; then the port is taken for a bridge port.
+	 */
+	if ((r = rec_network_load(op, net, &network, err)) == 0)
+		r = net_driver_of(&network, &drv, err);
+	if (r < 0 && !keep_link)
 		return r;
+	nsnet_err_clear(err);
 	/* Services first: nothing may keep DNAT'ing to an address that is about to be released. */
 	if ((r = svc_forget(op, ns->name, net, err)) < 0)
 		return r;
@@ -317,7 +324,7 @@ int detach_apply(struct op *op, struct nsnet_namespace *ns, const char *net, boo
 		struct fw_guard_port port = { .ifname = att->host_ifname, .addrs = addrs, .n_addrs = n_addrs };
 
 		attach_mac(ns->name, att, port.mac);
-		r = op_guard(op, &port, keep_link ? GUARD_FORGET : GUARD_DEL, err);
+		r = drv && !drv->bridge_guard ? 0 : op_guard(op, &port, keep_link ? GUARD_FORGET : GUARD_DEL, err);
 	}
 	if (r == 0 && !keep_link)
 		r = drv->port_del(op, &network, att->host_ifname, err);

@@ -9,6 +9,7 @@
 
 #include "core/core.h"
 #include "core/limit.h"
+#include "core/drivers/drivers.h"
 #include "core/records.h"
 #include "core/services.h"
 #include "firewall/fw.h"
@@ -121,14 +122,16 @@ int core_check(const struct nsnet_opts *o, struct nsnet_findings *fs, struct nsn
 
 	for (int i = 0; i < n_nets; i++) {
 		const struct nsnet_network *net = &nets[i];
-		const struct link_info *br = link_list_find(&links, net->bridge);
+		const struct net_driver *drv;
+		struct nsnet_err e = { 0 };
+		int rc;
 
-		if (!br || strcmp(br->kind, "bridge"))
-			DIFF("bridge-missing", check_obj("network", "%s", net->name), "network %s: bridge %s is missing", net->name,
-			     net->bridge);
-		else if (!br->up)
-			DIFF("bridge-down", check_obj("network", "%s", net->name), "network %s: bridge %s is down", net->name,
-			     net->bridge);
+		/* The driver compares its link (a bridge; nothing for a routed network) with the host's. */
+		if (net_driver_of(net, &drv, &e) < 0)
+			DIFF("driver-unknown", check_obj("network", "%s", net->name), "%s", e.msg);
+		else if ((rc = drv->check(net, NULL, &links, &e)) < 0)
+			DIFF(rc == -ENETDOWN ? "bridge-down" : "bridge-missing", check_obj("network", "%s", net->name), "%s",
+			     e.msg);
 		char want[4][NSNET_NAME_MAX + 16];
 
 		for (int c = 0, n = op.fw->network_chains(net, want); c < n; c++)
@@ -174,11 +177,12 @@ int core_check(const struct nsnet_opts *o, struct nsnet_findings *fs, struct nsn
 				     "namespace %s: host end %s of its %s attachment is missing", ns->name, a->host_ifname,
 				     a->net);
 			} else {
-				const struct link_info *br = link_list_find(&links, net.bridge);
+				const struct net_driver *drv;
+				struct nsnet_err e = { 0 };
 
-				if (!br || veth->master != br->ifindex)
-					DIFF("veth-unbridged", check_obj("namespace", "%s", ns->name),
-					     "namespace %s: %s is not a port of bridge %s", ns->name, a->host_ifname, net.bridge);
+				if (net_driver_of(&net, &drv, &e) == 0 && drv->check(&net, a->host_ifname, &links, &e) < 0)
+					DIFF(drv->bridge_guard ? "veth-unbridged" : "veth-misplaced",
+					     check_obj("namespace", "%s", ns->name), "namespace %s: %s", ns->name, e.msg);
 			}
 			if (rec_leases_load(&op, a->net, &l, NULL) == 0) {
 				for (size_t m = 0; m < l.n; m++)

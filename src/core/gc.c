@@ -10,6 +10,7 @@
 
 #include "core/attach.h"
 #include "core/core.h"
+#include "core/drivers/drivers.h"
 #include "core/records.h"
 #include "core/services.h"
 #include "firewall/fw.h"
@@ -116,8 +117,15 @@ static int gc_guard(struct op *op, const struct nsnet_namespace *nss, int n_ns, 
 			struct nsnet_leases l;
 			int r;
 
+			const struct net_driver *drv;
+			struct nsnet_network net;
+
 			if (!link_list_find(links, a->host_ifname))
 				continue;	/* no port, nothing to guard (check reports the missing veth) */
+			/* A routed network's host ends are no bridge ports: its own rules guard them. */
+			if (rec_network_load(op, a->net, &net, NULL) == 0 && net_driver_of(&net, &drv, NULL) == 0 &&
+			    !drv->bridge_guard)
+				continue;
 			if ((r = rec_leases_load(op, a->net, &l, err)) < 0)
 				return r;
 			attach_mac(nss[i].name, a, port.mac);

@@ -79,6 +79,9 @@ static int network_plan(struct op *op, const struct network_req *req, struct nsn
 		else if (!strcmp(all[j].bridge, net->bridge))
 			r = nsnet_err_set(err, EEXIST, "network %s: bridge %s is already used by network %s",
 					  net->name, net->bridge, all[j].name);
+		else if (network_group(net) && network_group(net) == network_group(&all[j]))
+			r = nsnet_err_set(err, EEXIST, "network %s: interface group %u is already used by network %s (choose another name with --bridge)",
+					  net->name, network_group(net), all[j].name);
 		for (i = 0; i < net->n_subnets && r == 0; i++)
 			for (k = 0; k < all[j].n_subnets && r == 0; k++)
 				if (nsnet_prefix_overlap(&net->subnet[i], &all[j].subnet[k]))

@@ -167,7 +167,8 @@ int op_netns_add(struct op *op, const char *ns, unsigned long long *dev, unsigne
 		 struct nsnet_err *err);
 int op_netns_del(struct op *op, const char *ns, struct nsnet_err *err);
 int op_bridge_add(struct op *op, const struct nsnet_network *net, struct nsnet_err *err);
-int op_veth_add(struct op *op, const char *host_if, const char *bridge, const char *ns,
+/* @bridge NULL: the host end is a port of nothing, in interface group @group (routed networks). */
+int op_veth_add(struct op *op, const char *host_if, const char *bridge, unsigned int group, const char *ns,
 		const char *peer_if, const uint8_t *peer_mac, unsigned int mtu, struct nsnet_err *err);
 struct fw_guard_port;
 enum op_guard_mode {

@@ -111,6 +111,12 @@ int publish_apply(struct op *op, const char *ns, const char *net, const struct n
 	snprintf(p.ns, sizeof(p.ns), "%s", ns);
 	if ((r = rec_network_load(op, p.net, &network, err)) < 0)
 		goto out;
+	if (p.host_ip.family == AF_INET && p.host_ip.b[0] == 127 && network_group(&network)) {
+		/* route_localnet is per link, and a routed network has one per namespace: docs/networks.md. */
+		r = nsnet_err_set(err, EOPNOTSUPP, "publish %s on %s: network %s is routed; publishing on a loopback address needs a bridge network",
+				  ns, nsnet_addr_str(&p.host_ip, h), p.net);
+		goto out;
+	}
 	if ((r = svc_next_id(op, "port", &p.id, err)) < 0)
 		goto out;
 	if (port_localnet(&p)) {

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "core/attach.h"
+#include "core/drivers/drivers.h"
 #include "core/core.h"
 #include "core/records.h"
 #include "core/sandbox.h"
@@ -93,6 +94,9 @@ static int sandbox_net_compare(const struct nsnet_network *net, const struct san
 	if ((req->given & SANDBOX_GIVEN_BRIDGE) && w->bridge && strcmp(w->bridge, net->bridge))
 		return nsnet_err_set(err, EEXIST, "network %s exists with bridge %s, the config asks for %s", net->name,
 				     net->bridge, w->bridge);
+	if (w->driver && strcmp(w->driver, net->driver))
+		return nsnet_err_set(err, EEXIST, "network %s exists with driver %s, the config asks for %s", net->name,
+				     net->driver, w->driver);
 	if ((req->given & SANDBOX_GIVEN_INTERNAL) && w->internal != net->internal)
 		return nsnet_err_set(err, EEXIST, "network %s exists with internal %s, the config asks for %s", net->name,
 				     net->internal ? "true" : "false", w->internal ? "true" : "false");
@@ -308,6 +312,7 @@ int core_sandbox_add(const struct nsnet_opts *o, const struct sandbox_req *req, 
 	struct attach_req areq = { 0 };
 	struct attach_plan p;
 	bool planned = false;
+	unsigned int plen;
 	char name[NSNET_NAME_MAX + 1];
 	struct link_info li;
 	struct nl *nl;
@@ -387,7 +392,7 @@ int core_sandbox_add(const struct nsnet_opts *o, const struct sandbox_req *req, 
 		if (rt.dst.len == 0 && p.att.default_route)
 			continue;	/* the attachment gave it already */
 		if (!rt.gw.family && network_subnet(&net, rt.dst.addr.family, &k))
-			rt.gw = net.gateway[k];
+			net_driver_ns_view(p.drv, &net, k, &rt.gw, &plen);
 		if ((r = op_route_add(&op, name, p.att.ifname, &rt.dst, &rt.gw, err)) < 0)
 			goto out;
 		res->route[res->n_routes++] = rt;
@@ -418,7 +423,7 @@ int core_sandbox_add(const struct nsnet_opts *o, const struct sandbox_req *req, 
 		res->addr[i] = p.addr[i];
 		res->plen[i] = p.plen[i];
 		if (network_subnet(&net, p.addr[i].family, &k))
-			res->gateway[i] = net.gateway[k];
+			net_driver_ns_view(p.drv, &net, k, &res->gateway[i], &plen);
 	}
 	res->default_route = p.att.default_route;
 	res->mtu = net.mtu;

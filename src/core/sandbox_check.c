@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/drivers/drivers.h"
 #include "core/attach.h"
 #include "core/core.h"
 #include "core/records.h"
@@ -89,7 +90,8 @@ int core_sandbox_check(const struct nsnet_opts *o, const char *cid, const char *
 	struct nsnet_namespace ns;
 	struct nsnet_network network;
 	struct nsnet_leases l = { 0 };
-	struct link_info host, br, in;
+	const struct net_driver *drv;
+	struct link_info host, in;
 	unsigned char mac[6];
 	unsigned long long dev, ino;
 	bool leased = false;
@@ -121,14 +123,23 @@ int core_sandbox_check(const struct nsnet_opts *o, const char *cid, const char *
 	}
 	if ((r = op_nl(&op, NULL, &nl, err)) < 0)
 		goto out;
-	if (link_get(nl, network.bridge, &br, NULL) < 0) {
-		r = nsnet_err_set(err, EPROTO, "network %s: bridge %s is missing", net, network.bridge);
+	/* The driver judges its link and the host end (a port of the bridge, or in the routed network's group). */
+	if ((r = net_driver_of(&network, &drv, err)) < 0)
+		goto out;
+	if (link_get(nl, ns.att[0].host_ifname, &host, NULL) < 0) {
+		r = nsnet_err_set(err, EPROTO, "container %s: host end %s is missing", cid, ns.att[0].host_ifname);
 		goto out;
 	}
-	if (link_get(nl, ns.att[0].host_ifname, &host, NULL) < 0 || host.master != br.ifindex) {
-		r = nsnet_err_set(err, EPROTO, "container %s: host end %s is missing or not a port of %s", cid,
-				  ns.att[0].host_ifname, network.bridge);
-		goto out;
+	{
+		struct link_info two[2] = { host };
+		struct link_list links = { .n = link_get(nl, network.bridge, &two[1], NULL) == 0 ? 2 : 1, .v = two };
+
+		if ((r = drv->check(&network, NULL, &links, err)) < 0 ||
+		    (r = drv->check(&network, host.name, &links, err)) < 0) {
+			r = -EPROTO;
+			nsnet_err_prefix(err, "container %s", cid);
+			goto out;
+		}
 	}
 	if ((r = op_nl(&op, name, &nl, err)) < 0)
 		goto out;
@@ -153,8 +164,8 @@ int core_sandbox_check(const struct nsnet_opts *o, const char *cid, const char *
 		leased = true;
 		if (res->n_addrs < NSNET_MAX_SUBNETS && network_subnet(&network, l.v[i].addr.family, &k)) {
 			res->addr[res->n_addrs] = l.v[i].addr;
-			res->plen[res->n_addrs] = network.subnet[k].len;
-			res->gateway[res->n_addrs++] = network.gateway[k];
+			net_driver_ns_view(drv, &network, k, &res->gateway[res->n_addrs], &res->plen[res->n_addrs]);
+			res->n_addrs++;
 		}
 	}
 	if (!leased)

@@ -217,16 +217,20 @@ int op_bridge_add(struct op *op, const struct nsnet_network *net, struct nsnet_e
 	return op_link_mark(nl, net->bridge, mark, err);
 }
 
-int op_veth_add(struct op *op, const char *host_if, const char *bridge, const char *ns,
+int op_veth_add(struct op *op, const char *host_if, const char *bridge, unsigned int group, const char *ns,
 		const char *peer_if, const uint8_t *peer_mac, unsigned int mtu, struct nsnet_err *err)
 {
-	struct link_info br, old;
-	char mark[OP_MARK_MAX];
+	struct link_info br = { .ifindex = 0 }, old;
+	char mark[OP_MARK_MAX], where[IFNAMSIZ + 32];
 	struct nl *nl;
 	int r, fd;
 
-	op_echo(op, "ip link add %s mtu %u master %s up type veth peer name %s address %02x:%02x:%02x:%02x:%02x:%02x mtu %u netns %s",
-		host_if, mtu, bridge, peer_if, peer_mac[0], peer_mac[1], peer_mac[2], peer_mac[3], peer_mac[4],
+	if (bridge)
+		snprintf(where, sizeof(where), "master %s", bridge);
+	else
+		snprintf(where, sizeof(where), "group %u", group);
+	op_echo(op, "ip link add %s mtu %u %s up type veth peer name %s address %02x:%02x:%02x:%02x:%02x:%02x mtu %u netns %s",
+		host_if, mtu, where, peer_if, peer_mac[0], peer_mac[1], peer_mac[2], peer_mac[3], peer_mac[4],
 		peer_mac[5], mtu, ns);
 	if (op->opts->dry_run)
 		return 0;
@@ -234,7 +238,7 @@ int op_veth_add(struct op *op, const char *host_if, const char *bridge, const ch
 		return r;
 	if ((fd = op_netns_fd(op, ns, err)) < 0)
 		return fd;
-	r = link_get(nl, bridge, &br, err);
+	r = bridge ? link_get(nl, bridge, &br, err) : 0;
 	if (r < 0) {
 		nsnet_err_prefix(err, "bridge %s", bridge);
 		return r;
@@ -253,7 +257,7 @@ int op_veth_add(struct op *op, const char *host_if, const char *bridge, const ch
 	}
 	if ((r = op_push(op, UNDO_LINK_DEL, "", host_if, NULL, NULL, err)) < 0)
 		return r;
-	r = link_add_veth(nl, host_if, br.ifindex, peer_if, peer_mac, fd, mtu, err);
+	r = link_add_veth(nl, host_if, br.ifindex, bridge ? 0 : group, peer_if, peer_mac, fd, mtu, err);
 	if (r < 0) {
 		op_pop(op);
 		nsnet_err_prefix(err, "create veth %s (peer %s in %s)", host_if, peer_if, ns);

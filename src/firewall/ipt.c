@@ -96,9 +96,14 @@ void fw_ipt_base(struct strbuf *o)
 				ipt_line(o, f, ipt_base[t].table, 'I', ipt_base[t].hooks[i][0], "%s", ipt_base[t].hooks[i][1]);
 		}
 	}
-	/* route_localnet on a bridge (publishing on 127.0.0.1) must not open the host's loopback services. */
-	ipt_line(o, 4, "raw", 'N', "NSNET-GUARD", NULL);
-	ipt_line(o, 4, "raw", 'I', "PREROUTING", "-j NSNET-GUARD");
+	/*
+	 * route_localnet on a bridge (publishing on 127.0.0.1) must not open the host's loopback
+	 * services; routed networks' anti-spoofing (both families) lives here too.
+	 */
+	FAMS(f) {
+		ipt_line(o, f, "raw", 'N', "NSNET-GUARD", NULL);
+		ipt_line(o, f, "raw", 'I', "PREROUTING", "-j NSNET-GUARD");
+	}
 }
 
 void fw_ipt_teardown(struct strbuf *o)
@@ -111,8 +116,10 @@ void fw_ipt_teardown(struct strbuf *o)
 				ipt_line(o, f, ipt_base[t].table, 'X', ipt_base[t].chains[i], NULL);
 		}
 	}
-	ipt_line(o, 4, "raw", 'D', "PREROUTING", "-j NSNET-GUARD");
-	ipt_line(o, 4, "raw", 'X', "NSNET-GUARD", NULL);
+	FAMS(f) {
+		ipt_line(o, f, "raw", 'D', "PREROUTING", "-j NSNET-GUARD");
+		ipt_line(o, f, "raw", 'X', "NSNET-GUARD", NULL);
+	}
 }
 
 void fw_ipt_network_chain(const struct nsnet_network *net, bool in, char *buf, size_t len)
@@ -121,28 +128,58 @@ void fw_ipt_network_chain(const struct nsnet_network *net, bool in, char *buf, s
 	snprintf(buf, len, "NSNET-%s-%s", in ? "IN" : "OUT", net->bridge);
 }
 
+/*
+ * How a rule names the network's interfaces, the way iptables-save prints it: a bridge by name,
+ * a routed network's host ends by their interface group. @dir 'i' (in), 'o' (out), '!' (out, negated).
+ */
+static const char *ipt_dev(const struct nsnet_network *net, char dir, char *buf, size_t len)
+{
+	unsigned int group = network_group(net);
+
+	if (group)
+		snprintf(buf, len, "-m devgroup %s--%s-group 0x%x", dir == '!' ? "! " : "", dir == 'i' ? "src" : "dst",
+			 group);
+	else
+		snprintf(buf, len, "%s-%c %s", dir == '!' ? "! " : "", dir == 'i' ? 'i' : 'o', net->bridge);
+	return buf;
+}
+
 /* The rules of @net in the shared chains, added (@op 'A') or deleted ('D'). */
 static void ipt_network_shared(const struct nsnet_network *net, char op, struct strbuf *o)
 {
 	const char *br = net->bridge;
-	char in[32], out[32], sub[NSNET_PREFIX_STRLEN];
+	char in[32], out[32], sub[NSNET_PREFIX_STRLEN], di[64], dout[64], dnot[64];
 
 	fw_ipt_network_chain(net, true, in, sizeof(in));
 	fw_ipt_network_chain(net, false, out, sizeof(out));
+	ipt_dev(net, 'i', di, sizeof(di));
+	ipt_dev(net, 'o', dout, sizeof(dout));
+	ipt_dev(net, '!', dnot, sizeof(dnot));
 	FAMS(f) {
-		ipt_line(o, f, "filter", op, "NSNET-ISOLATION", "-o %s -j DROP", br);
-		ipt_line(o, f, "filter", op, "NSNET-FORWARD", "-i %s -j %s", br, in);
-		ipt_line(o, f, "filter", op, "NSNET-FORWARD", "-o %s -j %s", br, out);
+		ipt_line(o, f, "filter", op, "NSNET-ISOLATION", "%s -j DROP", dout);
+		ipt_line(o, f, "filter", op, "NSNET-FORWARD", "%s -j %s", di, in);
+		ipt_line(o, f, "filter", op, "NSNET-FORWARD", "%s -j %s", dout, out);
 	}
 	for (size_t i = 0; i < net->n_subnets; i++) {
 		int f = fam_of(net->subnet[i].addr.family);
 
 		nsnet_prefix_str(&net->subnet[i], sub);
 		if (net->nat && !net->internal)
-			ipt_line(o, f, "nat", op, "NSNET-POSTROUTING", "-s %s ! -o %s -j MASQUERADE", sub, br);
+			ipt_line(o, f, "nat", op, "NSNET-POSTROUTING", "-s %s %s -j MASQUERADE", sub, dnot);
 		/* Hairpin and same-network service traffic: replies must come back through the host. */
-		ipt_line(o, f, "nat", op, "NSNET-POSTROUTING", "-s %s -o %s -m conntrack --ctstate DNAT -j MASQUERADE",
-			 sub, br);
+		ipt_line(o, f, "nat", op, "NSNET-POSTROUTING", "-s %s %s -m conntrack --ctstate DNAT -j MASQUERADE",
+			 sub, dout);
+	}
+	if (network_group(net)) {
+		/*
+		 * Anti-spoofing of a routed network (no bridge port for table bridge nsnet to see): a
+		 * packet from a host end must come from an address routed to it, a lease of its
+		 * namespace (strict reverse path). No loopback rules: a routed network never gets
+		 * route_localnet (publish.c).
+		 */
+		FAMS(f)
+			ipt_line(o, f, "raw", op, "NSNET-GUARD", "%s -m rpfilter --invert -j DROP", di);
+		return;
 	}
 	/* Published on 127.0.0.1: the host's loopback source must not reach a namespace. */
 	ipt_line(o, 4, "nat", op, "NSNET-POSTROUTING", "-s 127.0.0.0/8 -o %s -j MASQUERADE", br);
@@ -152,15 +189,16 @@ static void ipt_network_shared(const struct nsnet_network *net, char op, struct 
 
 void fw_ipt_network_add(const struct nsnet_network *net, struct strbuf *o)
 {
-	char in[32], out[32];
+	char in[32], out[32], dout[64];
 
 	fw_ipt_base(o);
 	fw_ipt_network_chain(net, true, in, sizeof(in));
 	fw_ipt_network_chain(net, false, out, sizeof(out));
+	ipt_dev(net, 'o', dout, sizeof(dout));
 	FAMS(f) {
 		ipt_line(o, f, "filter", 'N', in, NULL);
 		ipt_line(o, f, "filter", 'F', in, NULL);
-		ipt_line(o, f, "filter", 'A', in, "-o %s -j ACCEPT", net->bridge);
+		ipt_line(o, f, "filter", 'A', in, "%s -j ACCEPT", dout);
 		/* Services are reachable from every network: what a VIP or published port DNATs passes. */
 		ipt_line(o, f, "filter", 'A', in, "-m conntrack --ctstate DNAT -j ACCEPT");
 		ipt_line(o, f, "filter", 'A', in, "-j NSNET-ISOLATION");

@@ -17,6 +17,9 @@
 #define T NFT_TABLE
 
 static const enum nft_set_kind nft_bridge_maps[] = { NFT_SET_FWD_IN, NFT_SET_FWD_OUT, NFT_SET_NAT_IN, NFT_SET_NAT_OUT };
+/* The same maps keyed by a routed network's interface group; the same index means the same chain. */
+static const enum nft_set_kind nft_group_maps[] = { NFT_SET_FWD_IN_G, NFT_SET_FWD_OUT_G, NFT_SET_NAT_IN_G,
+						    NFT_SET_NAT_OUT_G };
 
 /* The name of set or map @k (those of the table, without family or ids). */
 static const char *nft_set(enum nft_set_kind k, struct nft_name *buf)
@@ -34,6 +37,9 @@ void fw_nft_base(struct strbuf *o)
 	nft_set_decl(&(struct nft_set_ref){ .kind = NFT_SET_BRIDGES }, o);
 	for (size_t i = 0; i < 4; i++)
 		nft_set_decl(&(struct nft_set_ref){ .kind = nft_bridge_maps[i] }, o);
+	nft_set_decl(&(struct nft_set_ref){ .kind = NFT_SET_GROUPS }, o);
+	for (size_t i = 0; i < 4; i++)
+		nft_set_decl(&(struct nft_set_ref){ .kind = nft_group_maps[i] }, o);
 	fw_nft_svc_base(o);
 	nft_base_chain_decl(NFT_CHAIN_FORWARD, o);
 	nft_base_chain_decl(NFT_CHAIN_POSTROUTING, o);
@@ -42,37 +48,48 @@ void fw_nft_base(struct strbuf *o)
 	strbuf_printf(o, "add rule " T " %s ct state established,related accept\n", fwd);
 	strbuf_printf(o, "add rule " T " %s iifname vmap @%s\n", fwd, nft_set(NFT_SET_FWD_IN, &n));
 	strbuf_printf(o, "add rule " T " %s oifname vmap @%s\n", fwd, nft_set(NFT_SET_FWD_OUT, &n));
+	strbuf_printf(o, "add rule " T " %s meta iifgroup vmap @%s\n", fwd, nft_set(NFT_SET_FWD_IN_G, &n));
+	strbuf_printf(o, "add rule " T " %s meta oifgroup vmap @%s\n", fwd, nft_set(NFT_SET_FWD_OUT_G, &n));
 	strbuf_printf(o, "flush chain " T " %s\n", post);
 	strbuf_printf(o, "add rule " T " %s iifname vmap @%s\n", post, nft_set(NFT_SET_NAT_IN, &n));
 	strbuf_printf(o, "add rule " T " %s oifname vmap @%s\n", post, nft_set(NFT_SET_NAT_OUT, &n));
+	strbuf_printf(o, "add rule " T " %s meta iifgroup vmap @%s\n", post, nft_set(NFT_SET_NAT_IN_G, &n));
+	strbuf_printf(o, "add rule " T " %s meta oifgroup vmap @%s\n", post, nft_set(NFT_SET_NAT_OUT_G, &n));
 	/* Published on 127.0.0.1: the host's loopback source must not reach a namespace. */
 	strbuf_printf(o, "add rule " T " %s oifname @%s ip saddr 127.0.0.0/8 masquerade\n", post,
 		      nft_set(NFT_SET_BRIDGES, &n));
 }
 
-/* The bridge's elements: in @bridges, and in each dispatch map to the network's chain (or removed). */
+/*
+ * The network's elements: its bridge in @bridges and in each dispatch map to the network's chain
+ * (or removed); for a routed network, its interface group in @groups and the group maps.
+ */
 static void nft_network_elems(const struct nsnet_network *net, bool add, struct strbuf *o)
 {
 	/* The order of the maps in each direction, as the rulesets have always been written. */
 	static const enum nft_set_kind add_order[] = { NFT_SET_NAT_OUT, NFT_SET_FWD_IN, NFT_SET_FWD_OUT, NFT_SET_NAT_IN };
 	static const enum nft_set_kind del_order[] = { NFT_SET_NAT_IN, NFT_SET_NAT_OUT, NFT_SET_FWD_OUT, NFT_SET_FWD_IN };
-	struct nft_value key = { .ifname = net->bridge };
-	struct nft_set_ref bridges = { .kind = NFT_SET_BRIDGES };
+	unsigned int group = network_group(net);
+	struct nft_value key = { .ifname = net->bridge, .group = group };
+	struct nft_set_ref all = { .kind = group ? NFT_SET_GROUPS : NFT_SET_BRIDGES };
 	struct nft_change c = { 0 };
 
 	if (add)
-		nft_change_elem(&c, NFT_VERB_ADD, &bridges, &key, NULL, 0, NULL);
+		nft_change_elem(&c, NFT_VERB_ADD, &all, &key, NULL, 0, NULL);
 	for (size_t i = 0; i < 4; i++) {
 		enum nft_set_kind k = add ? add_order[i] : del_order[i];
 		enum nft_net_chain to = k == NFT_SET_NAT_OUT ? NFT_NET_NATOUT : k == NFT_SET_FWD_IN ? NFT_NET_IN
 				      : k == NFT_SET_FWD_OUT ? NFT_NET_OUT : NFT_NET_NAT;
 		struct nft_name chain = nft_chain_net(to, net->name);
+		size_t m = 0;
 
-		nft_change_elem(&c, add ? NFT_VERB_ADD : NFT_VERB_DELETE, &(struct nft_set_ref){ .kind = k }, &key, NULL,
-				NFT_JUMP, &chain);
+		while (nft_bridge_maps[m] != k)
+			m++;
+		nft_change_elem(&c, add ? NFT_VERB_ADD : NFT_VERB_DELETE,
+				&(struct nft_set_ref){ .kind = group ? nft_group_maps[m] : k }, &key, NULL, NFT_JUMP, &chain);
 	}
 	if (!add)
-		nft_change_elem(&c, NFT_VERB_DELETE, &bridges, &key, NULL, 0, NULL);
+		nft_change_elem(&c, NFT_VERB_DELETE, &all, &key, NULL, 0, NULL);
 	nft_change_text(&c, o);
 	nft_change_free(&c);
 }
@@ -80,18 +97,24 @@ static void nft_network_elems(const struct nsnet_network *net, bool add, struct 
 void fw_nft_network_add(const struct nsnet_network *net, struct strbuf *o)
 {
 	const char *br = net->bridge;
-	char buf[NSNET_PREFIX_STRLEN];
+	unsigned int group = network_group(net);
+	char buf[NSNET_PREFIX_STRLEN], out_match[64];
 	struct nft_name c_in = nft_chain_net(NFT_NET_IN, net->name), c_out = nft_chain_net(NFT_NET_OUT, net->name);
 	struct nft_name c_nat = nft_chain_net(NFT_NET_NAT, net->name), c_natout = nft_chain_net(NFT_NET_NATOUT, net->name);
 
 	fw_nft_base(o);
 	strbuf_printf(o, "add chain " T " %s\n", c_in.s);
 	strbuf_printf(o, "flush chain " T " %s\n", c_in.s);
-	strbuf_printf(o, "add rule " T " %s oifname \"%s\" accept\n", c_in.s, br);
+	if (group)
+		strbuf_printf(o, "add rule " T " %s meta oifgroup %u accept\n", c_in.s, group);
+	else
+		strbuf_printf(o, "add rule " T " %s oifname \"%s\" accept\n", c_in.s, br);
 	/* Services are reachable from every network: what a VIP or published port DNATs passes. */
 	strbuf_printf(o, "add rule " T " %s ct status dnat accept\n", c_in.s);
 	strbuf_printf(o, "add rule " T " %s oifname @%s drop\n", c_in.s,
 		      nft_set_name(&(struct nft_set_ref){ .kind = NFT_SET_BRIDGES }).s);
+	strbuf_printf(o, "add rule " T " %s meta oifgroup @%s drop\n", c_in.s,
+		      nft_set_name(&(struct nft_set_ref){ .kind = NFT_SET_GROUPS }).s);
 	strbuf_printf(o, "add rule " T " %s %s\n", c_in.s, net->internal ? "drop" : "accept");
 	strbuf_printf(o, "add chain " T " %s\n", c_out.s);
 	strbuf_printf(o, "flush chain " T " %s\n", c_out.s);
@@ -99,10 +122,14 @@ void fw_nft_network_add(const struct nsnet_network *net, struct strbuf *o)
 	strbuf_printf(o, "add rule " T " %s drop\n", c_out.s);
 	strbuf_printf(o, "add chain " T " %s\n", c_nat.s);
 	strbuf_printf(o, "flush chain " T " %s\n", c_nat.s);
+	if (group)
+		snprintf(out_match, sizeof(out_match), "meta oifgroup != %u", group);
+	else
+		snprintf(out_match, sizeof(out_match), "oifname != \"%s\"", br);
 	if (net->nat && !net->internal) {
 		for (size_t i = 0; i < net->n_subnets; i++)
-			strbuf_printf(o, "add rule " T " %s oifname != \"%s\" %s saddr %s masquerade\n",
-				      c_nat.s, br, nft_family_of(net->subnet[i].addr.family)->ip,
+			strbuf_printf(o, "add rule " T " %s %s %s saddr %s masquerade\n",
+				      c_nat.s, out_match, nft_family_of(net->subnet[i].addr.family)->ip,
 				      nsnet_prefix_str(&net->subnet[i], buf));
 	}
 	/*

@@ -106,6 +106,7 @@ enum nft_field {
 	F_PORT,
 	F_INDEX,
 	F_IFNAME,
+	F_GROUP,
 };
 
 static const enum nft_field nft_layout_fields[][4] = {
@@ -117,6 +118,7 @@ static const enum nft_field nft_layout_fields[][4] = {
 	[NFT_LAYOUT_PROTO_PORT] = { F_PROTO, F_PORT, F_END },
 	[NFT_LAYOUT_ADDR_PORT_INDEX] = { F_ADDR, F_PORT, F_INDEX, F_END },
 	[NFT_LAYOUT_ADDR_PORT] = { F_ADDR, F_PORT, F_END },
+	[NFT_LAYOUT_GROUP] = { F_GROUP, F_END },
 };
 
 void nft_value_text(enum nft_layout l, const struct nft_value *v, struct strbuf *out)
@@ -141,6 +143,9 @@ void nft_value_text(enum nft_layout l, const struct nft_value *v, struct strbuf 
 			break;
 		case F_IFNAME:
 			strbuf_printf(out, "%s\"%s\"", sep, v->ifname);
+			break;
+		case F_GROUP:
+			strbuf_printf(out, "%s%u", sep, v->group);
 			break;
 		case F_END:
 			break;
@@ -176,6 +181,10 @@ size_t nft_value_bytes(enum nft_layout l, const struct nft_value *v, uint8_t *bu
 			snprintf((char *)buf + n, IFNAMSIZ, "%s", v->ifname ? v->ifname : "");
 			n += IFNAMSIZ;
 			break;
+		case F_GROUP:	/* meta iifgroup: an integer in host order */
+			memcpy(buf + n, &v->group, 4);
+			n += 4;
+			break;
 		case F_END:
 			break;
 		}
@@ -207,6 +216,11 @@ static const struct {
 	[NFT_SET_FWD_OUT] = { "fwd_out", false, false, NFT_LAYOUT_IFNAME, NFT_LAYOUT_VERDICT, false },
 	[NFT_SET_NAT_IN] = { "nat_in", false, false, NFT_LAYOUT_IFNAME, NFT_LAYOUT_VERDICT, false },
 	[NFT_SET_NAT_OUT] = { "nat_out", false, false, NFT_LAYOUT_IFNAME, NFT_LAYOUT_VERDICT, false },
+	[NFT_SET_GROUPS] = { "groups", false, false, NFT_LAYOUT_GROUP, NFT_LAYOUT_NONE, false },
+	[NFT_SET_FWD_IN_G] = { "fwd_in_g", false, false, NFT_LAYOUT_GROUP, NFT_LAYOUT_VERDICT, false },
+	[NFT_SET_FWD_OUT_G] = { "fwd_out_g", false, false, NFT_LAYOUT_GROUP, NFT_LAYOUT_VERDICT, false },
+	[NFT_SET_NAT_IN_G] = { "nat_in_g", false, false, NFT_LAYOUT_GROUP, NFT_LAYOUT_VERDICT, false },
+	[NFT_SET_NAT_OUT_G] = { "nat_out_g", false, false, NFT_LAYOUT_GROUP, NFT_LAYOUT_VERDICT, false },
 };
 
 struct nft_name nft_set_name(const struct nft_set_ref *s)
@@ -263,6 +277,9 @@ static void nft_layout_decl(enum nft_layout l, bool by_typeof, const struct nft_
 			break;
 		case F_IFNAME:
 			strbuf_printf(out, "%sifname", sep);
+			break;
+		case F_GROUP:
+			strbuf_printf(out, "%sdevgroup", sep);
 			break;
 		case F_END:
 			break;

@@ -89,6 +89,7 @@ enum nft_layout {
 	NFT_LAYOUT_PROTO_PORT,		/* tcp . 80 */
 	NFT_LAYOUT_ADDR_PORT_INDEX,	/* 10.0.0.1 . 80 . 2 */
 	NFT_LAYOUT_ADDR_PORT,		/* 10.0.0.1 . 80 */
+	NFT_LAYOUT_GROUP,		/* an interface group (devgroup), 4 bytes in host order */
 };
 
 /* One value of a layout; a layout reads only its own fields. */
@@ -98,6 +99,7 @@ struct nft_value {
 	uint16_t port;
 	uint32_t index;
 	const char *ifname;
+	uint32_t group;
 };
 
 /* @v as nft writes it in an element ("10.0.0.1 . tcp . 80"). */
@@ -119,6 +121,11 @@ enum nft_set_kind {
 	NFT_SET_FWD_OUT,
 	NFT_SET_NAT_IN,
 	NFT_SET_NAT_OUT,
+	NFT_SET_GROUPS,		/* groups: every routed network's interface group (network_group()) */
+	NFT_SET_FWD_IN_G,	/* fwd_in_g, ...: a routed network's group -> its chain, as fwd_in for a bridge */
+	NFT_SET_FWD_OUT_G,
+	NFT_SET_NAT_IN_G,
+	NFT_SET_NAT_OUT_G,
 };
 
 /* Which set: the kind, and what names it (only the fields its kind uses). */

@@ -76,6 +76,16 @@ void fw_nft_svc_base(struct strbuf *o)
 		strbuf_printf(o, "flush chain " NFT_TABLE " %s\n", guard);
 		strbuf_printf(o, "add rule " NFT_TABLE " %s iifname @%s ip daddr 127.0.0.0/8 drop\n", guard, br.s);
 		strbuf_printf(o, "add rule " NFT_TABLE " %s iifname @%s ip saddr 127.0.0.0/8 drop\n", guard, br.s);
+		/*
+		 * Anti-spoofing of routed networks: a packet from a host end must come from an address
+		 * the host routes to that host end (strict reverse path), which only the namespace's
+		 * leases are; IPv6 link-local and :: (neighbour discovery) are the link's own.
+		 */
+		br = nft_set_name(&(struct nft_set_ref){ .kind = NFT_SET_GROUPS });
+		strbuf_printf(o, "add rule " NFT_TABLE " %s meta iifgroup @%s meta nfproto ipv4 fib saddr . iif oif missing drop\n",
+			      guard, br.s);
+		strbuf_printf(o, "add rule " NFT_TABLE " %s meta iifgroup @%s ip6 saddr != { ::, fe80::/10 } fib saddr . iif oif missing drop\n",
+			      guard, br.s);
 	}
 	for (enum nft_base_chain c = NFT_CHAIN_SVC_PRE; c <= NFT_CHAIN_SVC_OUT; c++) {
 		strbuf_printf(o, "flush chain " NFT_TABLE " %s\n", nft_base_chain_name(c));

@@ -50,6 +50,12 @@ int route_add_default(struct nl *nl, const struct nsnet_addr *gw, int ifindex, s
 int route_add(struct nl *nl, const struct nsnet_prefix *dst, const struct nsnet_addr *gw, int ifindex,
 	      struct nsnet_err *err)
 {
+	return route_add_onlink(nl, dst, gw, ifindex, false, err);
+}
+
+int route_add_onlink(struct nl *nl, const struct nsnet_prefix *dst, const struct nsnet_addr *gw, int ifindex,
+		     bool onlink, struct nsnet_err *err)
+{
 	char buf[ADDR_BUF] __attribute__((aligned(NLMSG_ALIGNTO))) = { 0 };
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
 	struct rtmsg *rtm;
@@ -64,6 +70,8 @@ int route_add(struct nl *nl, const struct nsnet_prefix *dst, const struct nsnet_
 	/* Without a gateway the destination is on the link itself. */
 	rtm->rtm_scope = gw && gw->family ? RT_SCOPE_UNIVERSE : RT_SCOPE_LINK;
 	rtm->rtm_type = RTN_UNICAST;
+	if (onlink)
+		rtm->rtm_flags |= RTNH_F_ONLINK;
 	if (dst->len)
 		mnl_attr_put(nlh, RTA_DST, nsnet_addr_len(dst->addr.family), dst->addr.b);
 	if (gw && gw->family)

@@ -19,6 +19,9 @@ int route_add_default(struct nl *nl, const struct nsnet_addr *gw, int ifindex, s
 /* Route to @dst through @gw (NULL or family 0: on the link) out of @ifindex. Returns 0 or -errno. */
 int route_add(struct nl *nl, const struct nsnet_prefix *dst, const struct nsnet_addr *gw, int ifindex,
 	      struct nsnet_err *err);
+/* route_add(), with @onlink: @gw is on the link even though no route of this namespace leads to it. */
+int route_add_onlink(struct nl *nl, const struct nsnet_prefix *dst, const struct nsnet_addr *gw, int ifindex,
+		     bool onlink, struct nsnet_err *err);
 
 /* An address as the kernel shows it: its link, the address itself and its prefix length. */
 struct addr_info {

@@ -47,7 +47,7 @@ int link_add_bridge(struct nl *nl, const char *name, unsigned int mtu, const uin
 	return nl_request(nl, nlh, NULL, NULL, err);
 }
 
-int link_add_veth(struct nl *nl, const char *name, int master_ifindex, const char *peer_name,
+int link_add_veth(struct nl *nl, const char *name, int master_ifindex, uint32_t group, const char *peer_name,
 		  const uint8_t *peer_mac, int peer_netns_fd, unsigned int mtu, struct nsnet_err *err)
 {
 	char buf[LINK_BUF] __attribute__((aligned(NLMSG_ALIGNTO)));
@@ -62,6 +62,8 @@ int link_add_veth(struct nl *nl, const char *name, int master_ifindex, const cha
 		mnl_attr_put_u32(nlh, IFLA_MTU, mtu);
 	if (master_ifindex > 0)
 		mnl_attr_put_u32(nlh, IFLA_MASTER, (uint32_t)master_ifindex);
+	if (group)
+		mnl_attr_put_u32(nlh, IFLA_GROUP, group);
 	linkinfo = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
 	mnl_attr_put_strz(nlh, IFLA_INFO_KIND, "veth");
 	data = mnl_attr_nest_start(nlh, IFLA_INFO_DATA);
@@ -189,6 +191,10 @@ static int link_parse_attr(const struct nlattr *attr, void *data)
 	case IFLA_MTU:
 		if (mnl_attr_validate(attr, MNL_TYPE_U32) == 0)
 			li->mtu = mnl_attr_get_u32(attr);
+		break;
+	case IFLA_GROUP:
+		if (mnl_attr_validate(attr, MNL_TYPE_U32) == 0)
+			li->group = mnl_attr_get_u32(attr);
 		break;
 	case IFLA_ADDRESS:
 		if (mnl_attr_get_payload_len(attr) == 6)

@@ -15,6 +15,7 @@ struct link_info {
 	char kind[16];		/* "bridge", "veth", ... ("" when the kernel gives none) */
 	int master;		/* ifindex of the master, 0 if none */
 	unsigned int mtu;
+	unsigned int group;	/* IFLA_GROUP: the interface group (routed networks' host ends) */
 	bool up;
 	uint8_t mac[6];		/* IFLA_ADDRESS (zero when the link has none) */
 	char alias[64];		/* IFLA_IFALIAS ("" when none): nsnet's ownership mark (core/step_kernel.c) */
@@ -30,12 +31,12 @@ int link_add_bridge(struct nl *nl, const char *name, unsigned int mtu, const uin
 		    struct nsnet_err *err);
 
 /*
- * Create a veth pair in one request: @name here, up, enslaved to @master_ifindex (0: none);
- * its peer @peer_name created directly inside the namespace @peer_netns_fd, down (the caller sets
+ * Create a veth pair in one request: @name here, up, enslaved to @master_ifindex (0: none), in
+ * interface group @group (0: the default); its peer @peer_name created directly inside the namespace @peer_netns_fd, down (the caller sets
  * it up from inside), with MAC @peer_mac (NULL: random). Both get @mtu.
  * Returns 0 or -errno.
  */
-int link_add_veth(struct nl *nl, const char *name, int master_ifindex, const char *peer_name,
+int link_add_veth(struct nl *nl, const char *name, int master_ifindex, uint32_t group, const char *peer_name,
 		  const uint8_t *peer_mac, int peer_netns_fd, unsigned int mtu, struct nsnet_err *err);
 
 /*

@@ -19,6 +19,14 @@ const struct nsnet_prefix *network_subnet(const struct nsnet_network *net, int f
 	return NULL;
 }
 
+unsigned int network_group(const struct nsnet_network *net)
+{
+	if (strcmp(net->driver, NSNET_DRIVER_ROUTED))
+		return 0;
+	/* Never 0 (every link's group by default), and clear of the small numbers people assign. */
+	return 0x40000000u | (names_hash(NAMES_FNV_INIT, net->bridge, strlen(net->bridge)) & 0x3fffffffu);
+}
+
 static int json_str(const json_t *j, const char *key, char *out, size_t len, bool required,
 		    struct nsnet_err *err)
 {

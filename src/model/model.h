@@ -21,6 +21,7 @@
 #define NSNET_NETNS_PATH_MAX 511	/* CNI namespace paths (CNI_NETNS), bytes */
 #define NSNET_DRIVER_MAX 15		/* network driver names ("bridge"), bytes */
 #define NSNET_DRIVER_DEFAULT "bridge"
+#define NSNET_DRIVER_ROUTED "routed"	/* no bridge: a network of routed point-to-point veths */
 
 struct nsnet_network {
 	char name[NSNET_NAME_MAX + 1];
@@ -87,6 +88,12 @@ struct nsnet_leases {
 
 /* The subnet of @net of @family, or NULL. */
 const struct nsnet_prefix *network_subnet(const struct nsnet_network *net, int family, size_t *idx);
+/*
+ * The interface group (IFLA_GROUP) of a routed network's host ends, by which the firewall knows
+ * its traffic, derived from the network's link name (unique among networks; network create also
+ * refuses two networks of one group). 0 (the kernel's default group) for a network with a bridge.
+ */
+unsigned int network_group(const struct nsnet_network *net);
 
 /* JSON forms. *_to_json return a new reference (NULL on OOM); *_from_json return 0 or -EBADMSG. */
 json_t *network_to_json(const struct nsnet_network *net);

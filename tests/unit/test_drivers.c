@@ -128,7 +128,7 @@ TEST(test_bridge_gc_and_check)
 	CHECK_EQ_INT(net_driver_bridge.check(&net, "nv00000002", &links, &err), -EPROTO);
 	CHECK(strstr(err.msg, "not a port of bridge nsnet-lan") != NULL);
 	v[0].up = false;
-	CHECK_EQ_INT(net_driver_bridge.check(&net, NULL, &links, &err), -EPROTO);
+	CHECK_EQ_INT(net_driver_bridge.check(&net, NULL, &links, &err), -ENETDOWN);
 	CHECK(strstr(err.msg, "is down") != NULL);
 }
 

@@ -66,6 +66,7 @@ static const char nft_lan_add[] =
 	"add rule inet nsnet in-lan oifname \"nsnet-lan\" accept\n"
 	"add rule inet nsnet in-lan ct status dnat accept\n"
 	"add rule inet nsnet in-lan oifname @bridges drop\n"
+	"add rule inet nsnet in-lan meta oifgroup @groups drop\n"
 	"add rule inet nsnet in-lan accept\n"
 	"add chain inet nsnet out-lan\n"
 	"flush chain inet nsnet out-lan\n"
@@ -375,7 +376,8 @@ TEST(test_ipt_network_del)
 				    "4 filter X NSNET-FORWARD\n"));
 	CHECK(has_line(strbuf_str(&o), "6 nat X NSNET-POSTROUTING"));
 	CHECK(!strcmp(from_line(strbuf_str(&o), "4 raw D PREROUTING"),
-		      "4 raw D PREROUTING -j NSNET-GUARD\n4 raw X NSNET-GUARD\n"));
+		      "4 raw D PREROUTING -j NSNET-GUARD\n4 raw X NSNET-GUARD\n"
+		      "6 raw D PREROUTING -j NSNET-GUARD\n6 raw X NSNET-GUARD\n"));
 	strbuf_free(&o);
 }
 

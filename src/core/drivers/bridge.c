@@ -36,8 +36,16 @@ static int bridge_remove(struct op *op, const struct nsnet_network *net, struct 
 static int bridge_port_add(struct op *op, const struct nsnet_network *net, const struct net_port *port,
 			   struct nsnet_err *err)
 {
-	int r = op_veth_add(op, port->host_ifname, net->bridge, port->ns, port->ifname, port->mac, net->mtu, err);
+	int r = op_veth_add(op, port->host_ifname, net->bridge, 0, port->ns, port->ifname, port->mac, net->mtu, err);
 
+	/*
+	 * The kernel refuses a bridge's 1,024th port (BR_MAX_PORTS) with EXFULL while enslaving, and
+	 * then unregisters the new veth pair itself: nothing is left to undo.
+	 */
+	if (r == -EXFULL)
+		return nsnet_err_set(err, EXFULL,
+				     "network %s is full: a Linux bridge holds at most 1,023 ports; use --driver routed for more",
+				     net->name);
 	if (r == 0)
 		r = op_link_configure(op, NULL, port->host_ifname, port->hairpin, err);
 	return r;
@@ -58,9 +66,9 @@ static int bridge_check(const struct nsnet_network *net, const char *host_ifname
 
 	if (!host_ifname) {
 		if (!br || strcmp(br->kind, "bridge"))
-			return nsnet_err_set(err, EPROTO, "network %s: bridge %s is missing", net->name, net->bridge);
+			return nsnet_err_set(err, ENOENT, "network %s: bridge %s is missing", net->name, net->bridge);
 		if (!br->up)
-			return nsnet_err_set(err, EPROTO, "network %s: bridge %s is down", net->name, net->bridge);
+			return nsnet_err_set(err, ENETDOWN, "network %s: bridge %s is down", net->name, net->bridge);
 		return 0;
 	}
 	port = link_list_find(links, host_ifname);
@@ -85,6 +93,7 @@ const struct net_driver net_driver_bridge = {
 	.create = bridge_create,
 	.remove = bridge_remove,
 	.port_add = bridge_port_add,
+	.bridge_guard = true,
 	.port_del = bridge_port_del,
 	.check = bridge_check,
 	.gc = bridge_gc,

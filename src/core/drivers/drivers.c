@@ -8,6 +8,7 @@
 /* One line per driver; the first is the default (NSNET_DRIVER_DEFAULT). */
 const struct net_driver *const net_drivers[] = {
 	&net_driver_bridge,
+	&net_driver_routed,
 	NULL,
 };
 
@@ -30,4 +31,15 @@ int net_driver_of(const struct nsnet_network *net, const struct net_driver **out
 		len += (size_t)snprintf(known + len, sizeof(known) - len, "%s%s", i ? ", " : "", net_drivers[i]->name);
 	return nsnet_err_set(err, EINVAL, "network %s: unknown driver \"%s\" (expected %s)", net->name, net->driver,
 			     known);
+}
+
+void net_driver_ns_view(const struct net_driver *drv, const struct nsnet_network *net, size_t i,
+			struct nsnet_addr *gw, unsigned int *plen)
+{
+	if (drv && drv->ns_view) {
+		drv->ns_view(net, i, gw, plen);
+		return;
+	}
+	*gw = net->gateway[i];
+	*plen = net->subnet[i].len;
 }

@@ -15,7 +15,7 @@
  * alike and asks the driver only for the kernel objects that differ: the network's own link and
  * how one attachment's host end joins it. A driver's steps go through op_* functions, so they
  * echo for --dry-run and push their undo like every other step, in the order they are called.
- * A new kind of network (vxlan, routed) is one more file here and one line in drivers.c; nothing
+ * A new kind of network (vxlan) is one more file here and one line in drivers.c; nothing
  * in attach/detach changes.
  */
 
@@ -37,12 +37,30 @@ struct net_driver {
 	/* Create @port's host end and the other end in its namespace, joined to @net (undone on rollback). */
 	int (*port_add)(struct op *op, const struct nsnet_network *net, const struct net_port *port,
 			struct nsnet_err *err);
+	/*
+	 * Optional: give the namespace end of @port its addresses @addr (one per subnet, in the
+	 * subnets' order) and, with @default_route, the namespace's default routes. NULL: each address
+	 * with its subnet's prefix length, default routes via the subnets' gateways (attach.c).
+	 */
+	int (*port_addrs)(struct op *op, const struct nsnet_network *net, const struct net_port *port,
+			  const struct nsnet_addr *addr, size_t n, bool default_route, struct nsnet_err *err);
+	/*
+	 * Optional: the namespace's view of subnet @i: the gateway its routes use and the prefix
+	 * length of its address there. NULL: the subnet's gateway and length (net_driver_ns_view()).
+	 */
+	void (*ns_view)(const struct nsnet_network *net, size_t i, struct nsnet_addr *gw, unsigned int *plen);
+	/*
+	 * The host ends are bridge ports, so anti-spoofing is table bridge nsnet's per-port elements
+	 * (firewall/guard.h). false: the network's own firewall rules do it (routed).
+	 */
+	bool bridge_guard;
 	/* Remove the host end @host_ifname (and so its peer); missing is fine. */
 	int (*port_del)(struct op *op, const struct nsnet_network *net, const char *host_ifname,
 			struct nsnet_err *err);
 	/*
 	 * check: compare @net's link (@host_ifname NULL) or one port of it with the host's @links.
-	 * Returns 0, or -EPROTO with @err naming the difference.
+	 * Returns 0, or -errno with @err naming the difference: -ENOENT the network's link is
+	 * missing, -ENETDOWN it is down, -EPROTO anything else.
 	 */
 	int (*check)(const struct nsnet_network *net, const char *host_ifname, const struct link_list *links,
 		     struct nsnet_err *err);
@@ -53,12 +71,15 @@ struct net_driver {
 	bool (*gc)(const struct link_info *li, const struct nsnet_network *nets, size_t n, bool *owned);
 };
 
-extern const struct net_driver net_driver_bridge;
+extern const struct net_driver net_driver_bridge, net_driver_routed;
 
 /* The driver called @name, or NULL. */
 const struct net_driver *net_driver_find(const char *name);
 /* @net's driver; -EINVAL naming the network and the unknown driver when there is no such driver. */
 int net_driver_of(const struct nsnet_network *net, const struct net_driver **out, struct nsnet_err *err);
+/* @drv's ns_view() of @net's subnet @i, or the subnet's own gateway and prefix length. */
+void net_driver_ns_view(const struct net_driver *drv, const struct nsnet_network *net, size_t i,
+			struct nsnet_addr *gw, unsigned int *plen);
 /* Every driver, for gc and check; NULL-terminated. */
 extern const struct net_driver *const net_drivers[];
 

@@ -108,7 +108,16 @@ crash_each "vip set, 64 backends" "$NSNET" vip set 10.100.0.2:80 $others
 crash_each "publish" "$NSNET" publish a 8080:80
 crash_each "publish 127.0.0.1" "$NSNET" publish a 127.0.0.1:8081:80
 ping_ok a 10.0.0.1
+# The routed driver (issue 14): its network, a namespace on it, a second routed attachment.
+crash_each "network create --driver routed" "$NSNET" network create rt --driver routed --subnet 10.7.0.0/24 --subnet fd00:7::/64
+crash_each "ns add (routed)" "$NSNET" ns add r --net rt
+run_ok "$NSNET" network create rt2 --driver routed --subnet 10.8.0.0/24 >/dev/null
+crash_each "attach (routed)" "$NSNET" attach r rt2
+ping_ok r 169.254.1.1
 
+run_ok "$NSNET" ns rm r >/dev/null
+run_ok "$NSNET" network rm rt2 >/dev/null
+run_ok "$NSNET" network rm rt >/dev/null
 run_ok "$NSNET" ns rm a >/dev/null
 run_ok "$NSNET" vip rm 10.100.0.1:80 >/dev/null
 run_ok "$NSNET" vip rm 10.100.0.2:80 >/dev/null

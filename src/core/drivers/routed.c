@@ -1,0 +1,191 @@
+// SPDX-License-Identifier: MIT
+// The routed driver: no bridge; each namespace's veth is a point-to-point link the host routes to.
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "core/drivers/drivers.h"
+#include "kernel/addr.h"
+
+/*
+ * Theory of operation (docs/networks.md). A routed network has no link of its own on the host.
+ * Each attachment is a veth pair whose host end is in the network's interface group
+ * (network_group(), IFLA_GROUP: how the firewall tells the network's traffic from any other, as
+ * a bridge's name does) and holds no address of the subnet: only the link-local gateway,
+ * 169.254.1.1/32 and fe80::1/64, the same on every host end. The namespace end gets its leased
+ * addresses as /32 and /128 and routes via that gateway, so everything it sends goes to the
+ * host, which routes it on by one /32 (/128) route per namespace address out of its host end;
+ * two namespaces of one network talk through the host's forwarding and its firewall. The
+ * gateway is an address of the host end rather than a proxy ARP answer: the namespace's ARP and
+ * neighbour solicitations are answered without depending on the host having a route to
+ * 169.254.1.1, and it needs no per-link sysctl. Anti-spoofing is a strict reverse-path check in
+ * the network's firewall rules: a packet from a host end must come from an address routed to
+ * that host end, which only the namespace's leases are.
+ */
+
+/* The gateway every namespace of a routed network uses, for @family. */
+static void routed_gateway(int family, struct nsnet_addr *gw, unsigned int *plen)
+{
+	memset(gw, 0, sizeof(*gw));
+	gw->family = family;
+	if (family == AF_INET) {
+		gw->b[0] = 169, gw->b[1] = 254, gw->b[2] = 1, gw->b[3] = 1;
+		*plen = 32;
+	} else {
+		gw->b[0] = 0xfe, gw->b[1] = 0x80, gw->b[15] = 1;
+		*plen = 64;
+	}
+}
+
+/* The namespace's side: a host address, routes via the link-local gateway. */
+static void routed_ns_view(const struct nsnet_network *net, size_t i, struct nsnet_addr *gw, unsigned int *plen)
+{
+	int family = net->subnet[i].addr.family;
+
+	routed_gateway(family, gw, plen);
+	*plen = family == AF_INET ? 32 : 128;
+}
+
+/* Nothing of the network itself exists in the kernel: the firewall rules are network.c's. */
+static int routed_create(struct op *op, const struct nsnet_network *net, struct nsnet_err *err)
+{
+	(void)op, (void)net, (void)err;
+	return 0;
+}
+
+static int routed_remove(struct op *op, const struct nsnet_network *net, struct nsnet_err *err)
+{
+	(void)op, (void)net, (void)err;
+	return 0;
+}
+
+/*
+ * A route in namespace @ns (NULL: the host) out of @ifname, through @gw when given (@onlink: the
+ * namespace has no route to the gateway, which is on the link all the same). No undo of its
+ * own: a route goes with its link, and the link's creation pushed one.
+ */
+static int routed_route(struct op *op, const char *ns, const char *ifname, const struct nsnet_prefix *dst,
+			const struct nsnet_addr *gw, bool onlink, struct nsnet_err *err)
+{
+	char d[NSNET_PREFIX_STRLEN], g[INET6_ADDRSTRLEN] = "", pre[NSNET_NAME_MAX + 16] = "ip";
+	struct link_info li;
+	struct nl *nl;
+	int r;
+
+	if (ns)
+		snprintf(pre, sizeof(pre), "ip -n %s", ns);
+	if (gw)
+		nsnet_addr_str(gw, g);
+	if (dst->len)
+		nsnet_prefix_str(dst, d);
+	else
+		snprintf(d, sizeof(d), "default");
+	op_echo(op, "%s%s route add %s%s%s dev %s%s", pre, dst->addr.family == AF_INET6 ? " -6" : "", d,
+		gw ? " via " : "", g, ifname, onlink ? " onlink" : "");
+	if (op->opts->dry_run)
+		return 0;
+	if ((r = op_nl(op, ns, &nl, err)) < 0)
+		return r;
+	if ((r = link_get(nl, ifname, &li, err)) < 0 ||
+	    (r = route_add_onlink(nl, dst, gw, li.ifindex, onlink, err)) < 0)
+		nsnet_err_prefix(err, "add route %s%s%s dev %s", d, gw ? " via " : "", g, ifname);
+	return r;
+}
+
+/*
+ * The veth pair, its host end in the network's group and a port of nothing, with the gateway
+ * addresses of the network's families and no IPv6 address of the kernel's making.
+ */
+static int routed_port_add(struct op *op, const struct nsnet_network *net, const struct net_port *port,
+			   struct nsnet_err *err)
+{
+	int r = op_veth_add(op, port->host_ifname, NULL, network_group(net), port->ns, port->ifname, port->mac,
+			    net->mtu, err);
+
+	if (r == 0)
+		r = op_link_configure(op, NULL, port->host_ifname, false, err);
+	for (size_t i = 0; r == 0 && i < net->n_subnets; i++) {
+		struct nsnet_addr gw;
+		unsigned int plen;
+
+		routed_gateway(net->subnet[i].addr.family, &gw, &plen);
+		r = op_addr_add(op, NULL, port->host_ifname, &gw, plen, err);
+	}
+	return r;
+}
+
+/*
+ * Each address as a host address in the namespace and a host route to it on the host; then the
+ * namespace's routes via the link-local gateway: the default route, or (a second attachment, an
+ * internal network) only the network's subnet, so its neighbours stay reachable.
+ */
+static int routed_port_addrs(struct op *op, const struct nsnet_network *net, const struct net_port *port,
+			     const struct nsnet_addr *addr, size_t n, bool default_route, struct nsnet_err *err)
+{
+	int r = 0;
+
+	for (size_t i = 0; r == 0 && i < n; i++) {
+		struct nsnet_prefix host = { .addr = addr[i], .len = addr[i].family == AF_INET ? 32 : 128 };
+
+		r = op_addr_add(op, port->ns, port->ifname, &addr[i], host.len, err);
+		if (r == 0)
+			r = routed_route(op, NULL, port->host_ifname, &host, NULL, false, err);
+	}
+	for (size_t i = 0; r == 0 && i < net->n_subnets; i++) {
+		int family = net->subnet[i].addr.family;
+		struct nsnet_prefix any = { .addr = { .family = family }, .len = 0 };
+		struct nsnet_addr gw;
+		unsigned int plen;
+
+		routed_gateway(family, &gw, &plen);
+		r = routed_route(op, port->ns, port->ifname, default_route ? &any : &net->subnet[i], &gw,
+				 family == AF_INET, err);
+	}
+	return r;
+}
+
+/* The peer goes with its host end, and the routes with them. */
+static int routed_port_del(struct op *op, const struct nsnet_network *net, const char *host_ifname,
+			   struct nsnet_err *err)
+{
+	(void)net;
+	return op_link_del(op, NULL, host_ifname, err);
+}
+
+static int routed_check(const struct nsnet_network *net, const char *host_ifname, const struct link_list *links,
+			struct nsnet_err *err)
+{
+	const struct link_info *port;
+
+	if (!host_ifname)
+		return 0;
+	port = link_list_find(links, host_ifname);
+	if (port && port->master)
+		return nsnet_err_set(err, EPROTO, "%s of routed network %s is a port of another link", host_ifname,
+				     net->name);
+	if (port && port->group != network_group(net))
+		return nsnet_err_set(err, EPROTO, "%s is in interface group %u, not %u of network %s: its traffic is not the network's",
+				     host_ifname, port->group, network_group(net), net->name);
+	return 0;
+}
+
+/* A routed network has no link of its own: nothing of it is ever a leftover link. */
+static bool routed_gc(const struct link_info *li, const struct nsnet_network *nets, size_t n, bool *owned)
+{
+	(void)li, (void)nets, (void)n;
+	*owned = false;
+	return false;
+}
+
+const struct net_driver net_driver_routed = {
+	.name = NSNET_DRIVER_ROUTED,
+	.create = routed_create,
+	.remove = routed_remove,
+	.port_add = routed_port_add,
+	.port_addrs = routed_port_addrs,
+	.ns_view = routed_ns_view,
+	.bridge_guard = false,
+	.port_del = routed_port_del,
+	.check = routed_check,
+	.gc = routed_gc,
+};

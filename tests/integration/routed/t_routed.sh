@@ -1,0 +1,63 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# A routed network (--driver routed): no bridge, each namespace's veth a point-to-point link with
+# its address as /32 (/128) and a default route via the link-local gateway 169.254.1.1 (fe80::1).
+# Dual stack: namespaces reach each other through the host, the gateway, the outside through
+# NAT (wan sees the uplink address), a VIP and a published port; the kernel objects are what
+# docs/networks.md says; check is clean; rm leaves nothing.
+. "$(dirname "$0")/../lib/lib.sh"
+need_ipv6
+
+make_wan
+ip -n wan route add 10.100.0.0/16 via 192.0.2.1
+start_server wan 80
+
+run_ok "$NSNET" network create rt --driver routed --subnet 10.7.0.0/24 --subnet fd00:7::/64 >/dev/null
+assert_eq "$(json "$NSNET" network ls --json | jq -r '.[0].driver')" "routed" "driver in network ls --json"
+for ns in a b c; do run_ok "$NSNET" ns add "$ns" --net rt >/dev/null; done
+
+# No bridge; the namespace's addresses are host addresses, its routes go via the link-local gateway.
+! ip -o link show type bridge | grep -q . || fail "a routed network made a bridge: $(ip -o link show type bridge)"
+assert_eq "$(ip -n a -4 -o addr show dev eth0 | awk '{print $4}')" "10.7.0.2/32" "a's IPv4 address"
+assert_match "$(ip -n a -6 -o addr show dev eth0 scope global)" 'fd00:7::2/128' "a's IPv6 address"
+assert_eq "$(default_route a 4)" "169.254.1.1 eth0" "a's IPv4 default route"
+assert_eq "$(default_route a 6)" "fe80::1 eth0" "a's IPv6 default route"
+host_a=$(ns_host_ifname a rt)
+assert_eq "$(ip -4 -o addr show dev "$host_a" | awk '{print $4}')" "169.254.1.1/32" "host end's IPv4 address"
+assert_match "$(ip route show 10.7.0.2)" "10.7.0.2 dev $host_a" "host route to a"
+assert_match "$(ip -6 route show fd00:7::2)" "fd00:7::2 dev $host_a" "host route to a (IPv6)"
+
+# Each other (through the host), the gateway, the outside.
+for dst in 10.7.0.3 fd00:7::3 169.254.1.1 fe80::1%eth0 198.51.100.1; do ping_ok a "$dst"; done
+assert_eq "$(tcp_get a 198.51.100.1 80)" "192.0.2.1" "a's address seen by wan (NAT)"
+start_server b 8080
+assert_eq "$(tcp_get a 10.7.0.3 8080)" "10.7.0.2" "a's address seen by b (no NAT inside the network)"
+assert_eq "$(tcp_get a fd00:7::3 8080)" "fd00:7::2" "a's address seen by b over IPv6"
+
+# A VIP backed by b and c: reached from a, from b itself (hairpin) and from wan.
+start_name_server c 8081 c
+start_name_server b 8081 b
+run_ok "$NSNET" vip add 10.100.0.1:80/tcp b:8081 c:8081 --name web >/dev/null
+for from in a b wan host; do
+	counts=$(tcp_counts "$from" 10.100.0.1 80 20)
+	assert_eq "$(( $(count_of "$counts" b) + $(count_of "$counts" c) ))" 20 "VIP answers from $from ($(echo $counts))"
+done
+run_ok "$NSNET" vip rm 10.100.0.1:80/tcp >/dev/null
+
+# A published port of b: from wan (client kept), from a through the uplink address.
+run_ok "$NSNET" publish b 8080:8080 >/dev/null
+assert_eq "$(tcp_get wan 192.0.2.1 8080)" "192.0.2.2" "client address seen by b from wan"
+tcp_get a 192.0.2.1 8080 >/dev/null || fail "a does not reach b's published port"
+tcp_get b 192.0.2.1 8080 >/dev/null || fail "b does not reach its own published port (hairpin)"
+# A loopback publish needs route_localnet on the network's link: a routed network has none.
+run_fail "routed" "$NSNET" publish b 127.0.0.1:8090:8080
+run_ok "$NSNET" unpublish b 8080 >/dev/null
+stop_servers
+
+run_ok "$NSNET" check >/dev/null
+run_ok "$NSNET" ns rm b >/dev/null
+ping_ok a 10.7.0.4
+ping_fails a 10.7.0.3
+for ns in a c; do run_ok "$NSNET" ns rm "$ns" >/dev/null; done
+run_ok "$NSNET" network rm rt >/dev/null
+leak_check

@@ -1,0 +1,52 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# CNI on a routed network ("driver": "routed"): ADD makes the network without a bridge and gives
+# the container host addresses (/32, /128) with routes via 169.254.1.1 and fe80::1, which the
+# result says; two containers reach each other through the host; CHECK passes, and fails when the
+# host end leaves the network's interface group or the address is gone; DEL removes the container
+# and, with the last one, the network. A conf asking for the bridge driver on it is a conflict;
+# an unknown driver is a configuration error.
+. "$(dirname "$0")/../lib/lib.sh"
+. "$(dirname "$0")/../lib/cni_lib.sh"
+need_ipv6
+
+ip netns add ctr
+ip netns add ctr2
+conf=$(cni_conf 1.0.0 rnet '"driver":"routed","ranges":[[{"subnet":"10.89.0.0/24"}],[{"subnet":"fd00:89::/64"}]]')
+cni_ok ADD "$conf" CNI_NETNS=/run/netns/ctr >"$T_TMP/res.json"
+assert_eq "$(jq -r '[.ips[].address] | join(" ")' "$T_TMP/res.json")" "10.89.0.2/32 fd00:89::2/128" "addresses"
+assert_eq "$(jq -r '[.ips[].gateway] | join(" ")' "$T_TMP/res.json")" "169.254.1.1 fe80::1" "gateways"
+assert_eq "$(jq -c '.routes' "$T_TMP/res.json")" \
+	'[{"dst":"0.0.0.0/0","gw":"169.254.1.1"},{"dst":"::/0","gw":"fe80::1"}]' "routes of the result"
+! ip -o link show type bridge | grep -q . || fail "a routed CNI network made a bridge"
+assert_eq "$(json "$NSNET" network ls --json | jq -r '.[0].driver')" "routed" "driver of the network"
+cni_ok ADD "$conf" CNI_NETNS=/run/netns/ctr2 CNI_CONTAINERID=c2 >/dev/null
+ping_ok ctr 10.89.0.3
+ping_ok ctr fd00:89::3
+
+prev=$(printf '%s' "$conf" | jq -c --slurpfile r "$T_TMP/res.json" '. + {prevResult: $r[0]}')
+cni_ok CHECK "$prev" CNI_NETNS=/run/netns/ctr >/dev/null
+host=$(jq -r '.interfaces[0].name' "$T_TMP/res.json")
+group=$(ip -d link show "$host" | sed -n 's/.* group \([^ ]*\).*/\1/p' | head -n1)
+ip link set "$host" group default
+cni_err 999 CHECK "$prev" CNI_NETNS=/run/netns/ctr
+assert_match "$(cni_msg)" "interface group" "CHECK message: host end out of the group"
+ip link set "$host" group "$group"
+cni_ok CHECK "$prev" CNI_NETNS=/run/netns/ctr >/dev/null
+ip -n ctr addr del 10.89.0.2/32 dev eth0
+cni_err 999 CHECK "$prev" CNI_NETNS=/run/netns/ctr
+assert_match "$(cni_msg)" 'address 10\.89\.0\.2/32 is not on eth0' "CHECK message: address gone"
+
+# The same network asked for as a bridge: a conflict; an unknown driver: refused.
+bconf=$(cni_conf 1.0.0 rnet '"driver":"bridge","ranges":[[{"subnet":"10.89.0.0/24"}],[{"subnet":"fd00:89::/64"}]]')
+cni_err 7 ADD "$bconf" CNI_NETNS=/run/netns/ctr CNI_CONTAINERID=c3 CNI_IFNAME=eth1
+assert_match "$(cni_msg)" 'conflicting configuration: network rnet exists with driver routed' "ADD asking for another driver"
+cni_err 7 ADD "$(cni_conf 1.0.0 other '"driver":"vxlan","subnet":"10.90.0.0/24"')" CNI_NETNS=/run/netns/ctr2 CNI_CONTAINERID=c4
+assert_match "$(cni_msg)" 'vxlan' "unknown driver named"
+
+cni_ok DEL "$conf" CNI_NETNS=/run/netns/ctr >/dev/null
+cni_ok DEL "$conf" CNI_NETNS=/run/netns/ctr2 CNI_CONTAINERID=c2 >/dev/null
+cni_net_gone rnet
+ip netns del ctr
+ip netns del ctr2
+leak_check
