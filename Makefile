@@ -76,7 +76,7 @@ check: deps
 	@$(MAKE) --no-print-directory BUILD=$(CHECK_BUILD) SANITIZE=$(CHECK_SANITIZE) FAULT=1 all unit-bins
 	@if sh tests/fuzz/can-build.sh; then $(MAKE) --no-print-directory BUILD=$(CHECK_BUILD) fuzz-bins; fi
 	@if command -v valgrind >/dev/null 2>&1; then $(MAKE) --no-print-directory valgrind-bins; fi
-	@NSNET_VALGRIND_DIR=$$(command -v valgrind >/dev/null 2>&1 && echo build/valgrind) sh tests/run.sh $(CHECK_BUILD)
+	@NSNET_TEST_JOBS=$${NSNET_TEST_JOBS:-$$(nproc)} NSNET_VALGRIND_DIR=$$(command -v valgrind >/dev/null 2>&1 && echo build/valgrind) sh tests/run.sh $(CHECK_BUILD)
 
 # t_compose.sh's program: several in-operation forms composed into one operation (not a unit test: needs root).
 $(BUILD)/tests/compose_prog: tests/integration/core/compose_prog.c $(BUILD)/libnsnet.a

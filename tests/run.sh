@@ -18,6 +18,8 @@
 #              "nft iptables"; each test once per backend, exported as NSNET_BACKEND),
 #              NSNET_VALGRIND_DIR (with `all`: a few integration tests again under valgrind),
 #              NSNET_TEST_TIMEOUT (seconds per integration test, default 120),
+#              NSNET_TEST_JOBS (integration tests run at once, default 1; each has its own sandbox;
+#              a test with a "# serial: REASON" line always runs alone, after the others),
 #              NSNET_CMD_TIMEOUT (seconds per command a test runs through run_ok/run_fail, 30).
 # Exit status: 1 if anything failed, 0 otherwise.
 set -u
@@ -44,8 +46,6 @@ trap 'exit 130' INT TERM
 
 now() { date +%s.%N; }
 elapsed() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1fs", b - a }'; }
-# Show a failing test's output, indented so it cannot be mistaken for a result line.
-show_output() { sed 's/^/    # /' "$OUT"; }
 
 run_unit() {
 	found=0
@@ -118,52 +118,39 @@ run_integration() {
 	# Tests use the default state dir inside their sandbox unless they say otherwise.
 	unset NSNET_STATE_DIR
 	# Every test runs once per firewall backend, the backend a parameter (NSNET_BACKEND), unless
-	# a "# backends: ..." line in it names fewer (a test of one backend's own rules).
+	# a "# backends: ..." line in it names fewer (a test of one backend's own rules). One job is
+	# one test on one backend: "BACKEND PATH", the long ones (a "# timeout:" line) first so that
+	# parallel jobs finish together, "# serial:" ones last, each alone.
+	jobs=$(mktemp -d "${TMPDIR:-/tmp}/nsnet-jobs.XXXXXX")
 	for backend in ${NSNET_BACKENDS:-nft iptables}; do
-		export NSNET_BACKEND=$backend
-		run_integration_pass
+		for t in $tests; do
+			only=$(sed -n 's/^# backends: *//p' "$t" | head -n 1)
+			if [ -n "$only" ]; then
+				case " $only " in *" $backend "*) ;; *) continue ;; esac
+			fi
+			if grep -q '^# serial:' "$t"; then
+				echo "$backend $t" >>"$jobs/serial"
+			elif grep -q '^# timeout:' "$t"; then
+				echo "$backend $t" >>"$jobs/long"
+			else
+				echo "$backend $t" >>"$jobs/short"
+			fi
+		done
 	done
+	: >"$jobs/results"
+	export NSNET_RUN_RESULTS="$jobs/results" NSNET_RUN_LABEL="${LABEL:-}" NSNET_RUN_TIMEOUT="$TIMEOUT"
+	cat "$jobs/long" "$jobs/short" 2>/dev/null |
+		xargs -r -L 1 -P "${NSNET_TEST_JOBS:-1}" sh tests/run-one.sh
+	[ ! -f "$jobs/serial" ] || xargs -r -L 1 sh tests/run-one.sh <"$jobs/serial"
+	PASSED=$((PASSED + $(grep -c '^ok' "$jobs/results")))
+	FAILED=$((FAILED + $(grep -c '^not ok' "$jobs/results")))
+	SKIPPED=$((SKIPPED + $(grep -c '^skip' "$jobs/results")))
+	if [ "${NSNET_TEST_JOBS:-1}" != 1 ] && grep -q '^not ok' "$jobs/results"; then
+		echo "# failed (their output is above):"
+		grep '^not ok' "$jobs/results"
+	fi
+	rm -rf "$jobs"
 	unset NSNET_BACKEND
-}
-
-run_integration_pass() {
-	for t in $tests; do
-		only=$(sed -n 's/^# backends: *//p' "$t" | head -n 1)
-		if [ -n "$only" ]; then
-			case " $only " in *" $NSNET_BACKEND "*) ;; *) continue ;; esac
-		fi
-		label=${LABEL:-}
-		[ "$NSNET_BACKEND" = nft ] || label="$label$NSNET_BACKEND: "
-		name=$label${t##*/}; name=${name%.sh}
-		t0=$(now)
-		# Output goes to a file, not a pipe: a stray background process cannot hang the runner.
-		# A test may ask for more time with a "# timeout: SECONDS" line (never less than the default).
-		t_timeout=$(sed -n 's/^# timeout: *\([0-9][0-9]*\)$/\1/p' "$t" | head -n 1)
-		[ -n "$t_timeout" ] && [ "$t_timeout" -gt "$TIMEOUT" ] || t_timeout=$TIMEOUT
-		timeout -k 5 "$t_timeout" sh tests/sandbox.sh sh "$t" >"$OUT" 2>&1 </dev/null
-		rc=$?
-		took=$(elapsed "$t0")
-		case $rc in
-		0)
-			PASSED=$((PASSED + 1))
-			echo "ok - $name ($took)"
-			;;
-		77)
-			SKIPPED=$((SKIPPED + 1))
-			echo "skip - $name: $(tail -n 1 "$OUT") ($took)"
-			;;
-		124|137)
-			FAILED=$((FAILED + 1))
-			show_output
-			echo "not ok - $name: timed out after ${t_timeout}s ($took)"
-			;;
-		*)
-			FAILED=$((FAILED + 1))
-			show_output
-			echo "not ok - $name: exit status $rc ($took)"
-			;;
-		esac
-	done
 }
 
 # Each libFuzzer target built in BUILD_DIR/fuzz runs for NSNET_FUZZ_SECONDS (default 10) from its

@@ -8,6 +8,7 @@
 # lintian runs on a real build (docs/packaging.md).
 # backends: nft
 # timeout: 900
+# serial: builds the package in the tree (checks git status) with every core
 . "$(dirname "$0")/../lib/lib.sh"
 
 command -v dh >/dev/null 2>&1 && command -v dpkg-buildpackage >/dev/null 2>&1 ||

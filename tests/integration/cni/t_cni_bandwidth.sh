@@ -6,6 +6,7 @@
 # leaves nothing; bad values are CNI errors (code 7). CNI_MAIN=bridge runs the same traffic checks
 # with the reference bridge followed by the reference bandwidth plugin (an ifb device), which is
 # how the harness is proven.
+# serial: measures shaped rates with iperf3; other tests running at once would skew them
 . "$(dirname "$0")/../lib/lib.sh"
 . "$(dirname "$0")/../lib/cni_conflist.sh"
 

@@ -3,6 +3,7 @@
 # Bandwidth limits: ns add / attach --rate-in/--rate-out shape real traffic (iperf3, 2 s, within
 # 20% of the limit in both directions), `nsnet limit` changes and clears them, ls and check show
 # them, bad values are refused (exit 2), and an interrupted `nsnet limit` is rolled back by gc.
+# serial: measures shaped rates with iperf3; other tests running at once would skew them
 . "$(dirname "$0")/../lib/lib.sh"
 
 command -v iperf3 >/dev/null 2>&1 || skip "iperf3 is not installed (tests/deps.sh installs it)"

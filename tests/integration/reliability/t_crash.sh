@@ -44,8 +44,8 @@ same_as_before() {
 		tries=$((tries + 1)); sleep 0.1
 	done
 	if [ "$(world)" != "$before" ]; then
-		echo "$before" >/tmp/crash.before; world >/tmp/crash.after
-		diff /tmp/crash.before /tmp/crash.after | head -30 >&2
+		echo "$before" >"$T_TMP/crash.before"; world >"$T_TMP/crash.after"
+		diff "$T_TMP/crash.before" "$T_TMP/crash.after" | head -30 >&2
 		fail "$1: not the state before"
 	fi
 }
