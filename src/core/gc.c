@@ -251,6 +251,11 @@ int core_gc(const struct nsnet_opts *o, struct nsnet_findings *fs, struct nsnet_
 		repairs++;
 	}
 
+	/* The index of attachment ends (core/ends.c): entries the records call for, none other. */
+	if ((r = rec_ends_sync(&op, nss, n_ns, true, fs, err)) < 0)
+		goto out;
+	repairs += r;
+
 	/* 2. Leases nobody holds, and lease records of networks that are gone. */
 	if ((n_ln = rec_lease_nets(&op, &lease_nets, err)) < 0) {
 		r = n_ln;
