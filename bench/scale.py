@@ -80,6 +80,13 @@ def true_ms():
     return xs[len(xs) // 2]
 
 
+def progress(what, i, n, last, t_run):
+    """A line on stderr every 500 commands: a long run shows that it moves, and how fast."""
+    if i % 500 == 0:
+        print(f"scale: {what} {i}/{n}: last {last[0]:.1f} ms wall, {last[1] + last[2]:.1f} ms CPU, "
+              f"{time.perf_counter() - t_run:.0f} s so far", file=sys.stderr, flush=True)
+
+
 def median(xs):
     s = sorted(xs)
     return s[len(s) // 2]
@@ -103,6 +110,7 @@ def main():
     adds, rms, base = {}, {}, {}
     for i in range(1, n + 1):
         adds[i] = run_timed([nsnet, "ns", "add", f"s{i}", "--net", "lan"])
+        progress("add", i, n, adds[i], t_run)
         if i in points:
             base[i, "add"] = true_ms()
     # The last one must work before the removals are timed.
@@ -112,6 +120,7 @@ def main():
         if i in points:
             base[i, "rm"] = true_ms()
         rms[i] = run_timed([nsnet, "ns", "rm", f"s{i}"])
+        progress("rm", i, n, rms[i], t_run)
     wall_run = time.perf_counter() - t_run
 
     rows = [["namespaces", "add wall ms", "add own ms", "add user+sys ms", "add peak RSS KiB",

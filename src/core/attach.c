@@ -51,18 +51,21 @@ static bool attach_has_default(struct op *op, const struct nsnet_namespace *ns, 
  * 18, item 5), and then both names and MACs collide. Taken: a name an attachment record holds, a
  * name a link holds unless that link carries this state dir's mark and no record (a leftover
  * op_veth_add() replaces), a MAC an attachment of the same network has. A link that is not ours is
- * never touched. Both are recorded in the attachment (the MAC as mac_set when k > 0).
+ * never touched. Both are recorded in the attachment (the MAC as mac_set when k > 0). What records
+ * hold comes from the index of ends (core/ends.c): a few reads whatever the number of records;
+ * a state dir from before the index is read whole, once (attach_apply() then writes the index).
  */
 static int attach_names(struct op *op, const struct nsnet_namespace *ns, const char *net,
 			struct nsnet_attachment *att, struct nsnet_err *err)
 {
 	struct nsnet_namespace *nss = NULL;
 	char mark[OP_MARK_MAX] = "", key[NSNET_NAME_MAX + 16];
+	bool indexed = rec_ends_indexed(op);
 	struct nl *nl;
-	int n, r;
+	int n = 0, r;
 
 	/* An unreadable record is reported by check; the kernel's links still keep us off taken names. */
-	if ((n = rec_namespaces_load(op, &nss, NULL)) < 0)
+	if (!indexed && (n = rec_namespaces_load(op, &nss, NULL)) < 0)
 		n = 0;
 	if ((r = op_owner_mark(op, false, mark, err)) < 0 && r != -ENOENT)
 		goto out;
@@ -76,6 +79,8 @@ static int attach_names(struct op *op, const struct nsnet_namespace *ns, const c
 		snprintf(key, sizeof(key), k ? "%s#%u" : "%s", ns->name, k);
 		names_host_veth(key, net, att->host_ifname);
 		names_guest_mac(key, net, mac);
+		if (indexed)
+			taken = rec_ends_taken(op, ns->name, net, att->host_ifname, mac);
 		for (int i = 0; i < n && !taken; i++) {
 			for (size_t a = 0; a < nss[i].n_att; a++) {
 				taken |= !strcmp(nss[i].att[a].host_ifname, att->host_ifname);
@@ -277,6 +282,8 @@ int attach_apply(struct op *op, const char *ns, const struct attach_plan *p, str
 		snprintf(l.ifname, sizeof(l.ifname), "%s", p->att.ifname);
 		r = rec_lease_take(op, &p->net, &l, p->picked[i], err);
 	}
+	if (r == 0)
+		r = rec_ends_add(op, ns, &p->att, err);
 	return r;
 }
 
@@ -339,6 +346,8 @@ int detach_apply(struct op *op, struct nsnet_namespace *ns, const char *net, boo
 		r = rec_lease_release(op, &network, &addrs[i], ns->name, att->ifname, err);
 	if (r == 0)
 		r = rec_leases_tidy(op, net, err);
+	if (r == 0)
+		r = rec_ends_del(op, ns->name, att, err);
 	if (r < 0)
 		return r;
 	*att = ns->att[--ns->n_att];

@@ -279,6 +279,10 @@ int core_check(const struct nsnet_opts *o, struct nsnet_findings *fs, struct nsn
 		diffs += check_dup_ids(fs, "port", "published port", ids, n_p);
 		free(ids);
 	}
+	/* The index of attachment ends (core/ends.c) says what the records say. */
+	if ((r = rec_ends_sync(&op, nss, n_ns, false, fs, err)) < 0)
+		goto out;
+	diffs += r;
 	if (n_nets == 0 && !foreign && fw_nft_guard_table_exists() == 1)
 		DIFF("table-stray", "table/bridge " NSNET_NFT_TABLE, "nft table bridge %s exists with no network recorded",
 		     NSNET_NFT_TABLE);

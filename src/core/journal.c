@@ -222,6 +222,11 @@ static bool journal_record_kind_ok(const char *kind)
 	/* One network's lease folder (core/leases.c): leases/NET, NET a valid network name. */
 	if (!strncmp(kind, STATE_LEASES "/", strlen(STATE_LEASES) + 1))
 		return names_check("network", kind + strlen(STATE_LEASES) + 1, NULL) == 0;
+	/* The index of attachment ends (core/ends.c): ends, and ends/NET for a network's guest MACs. */
+	if (!strcmp(kind, STATE_ENDS))
+		return true;
+	if (!strncmp(kind, STATE_ENDS "/", strlen(STATE_ENDS) + 1))
+		return names_check("network", kind + strlen(STATE_ENDS) + 1, NULL) == 0;
 	return false;
 }
 

@@ -69,4 +69,20 @@ int rec_lease_release(struct op *op, const struct nsnet_network *net, const stru
 		      const char *owner, const char *ifname, struct nsnet_err *err);
 int rec_leases_tidy(struct op *op, const char *net, struct nsnet_err *err);
 
+/*
+ * The index of attachment ends (core/ends.c explains the layout): rec_ends_indexed(): does it cover
+ * every attachment (else attach_names() reads every record)? rec_ends_taken(): does a record other
+ * than namespace @ns's hold host end @host, or does another attachment of @net have guest MAC @mac?
+ * rec_ends_add()/rec_ends_del(): the entries of attachment @att of @ns (the first add indexes every
+ * record). rec_ends_sync(): compare the entries with records @nss (check), or make them match
+ * (@repair, gc); one finding per difference; returns their count or -errno.
+ */
+struct nsnet_findings;
+bool rec_ends_indexed(struct op *op);
+bool rec_ends_taken(struct op *op, const char *ns, const char *net, const char *host, const unsigned char *mac);
+int rec_ends_add(struct op *op, const char *ns, const struct nsnet_attachment *att, struct nsnet_err *err);
+int rec_ends_del(struct op *op, const char *ns, const struct nsnet_attachment *att, struct nsnet_err *err);
+int rec_ends_sync(struct op *op, const struct nsnet_namespace *nss, int n, bool repair, struct nsnet_findings *fs,
+		  struct nsnet_err *err);
+
 #endif

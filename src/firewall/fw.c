@@ -182,6 +182,7 @@ const struct fw_backend fw_backend_nft = {
 	.ports_del = fw_nft_ports_del,
 	.svc_elements = fw_nft_svc_elements,
 	.vip_element = fw_nft_vip_element,
+	.vips_load = fw_nft_vips_load,
 };
 
 /* --- iptables ------------------------------------------------------------------------------- */

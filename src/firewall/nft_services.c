@@ -337,3 +337,72 @@ int fw_nft_ports_del(const struct nsnet_port *p, size_t n, struct nsnet_err *err
 {
 	return svc_ports(p, n, false, err);
 }
+
+/*
+ * The full load of VIPs without affinity (the gc rebuild, after the text that made the table): only
+ * set and map elements, so one libnftnl batch holds them all, grouped by set, NFT_ELEMS_PER_MSG
+ * per message. libnftables would parse and evaluate each element's text: most of a 10,000-VIP
+ * rebuild went there (bench/README.md, "vip").
+ */
+int fw_nft_vips_load(const struct nsnet_vip *v, size_t n, struct nsnet_err *err)
+{
+	struct nft_change c = { 0 };
+	struct nft_elem_bytes *e = NULL;
+	struct nft_batch *b = NULL;
+	size_t *order = NULL, done = 0;
+	int r = 0;
+
+	for (size_t i = 0; i < n; i++)
+		if (!v[i].affinity)
+			nft_describe_vip(&c, &v[i], true);
+	if (c.n == 0)
+		goto out;
+	if (c.oom || !(e = calloc(c.n, sizeof(*e))) || !(order = calloc(c.n, sizeof(*order))) ||
+	    !(b = nft_batch_new_size(NFPROTO_INET, NSNET_NFT_TABLE, 64 * 1024 + c.n * 160))) {
+		r = nsnet_err_set(err, ENOMEM, "out of memory");
+		goto out;
+	}
+	/* Set by set, in the order each first appears; within a set, in the VIPs' order. */
+	while (done < c.n) {
+		const struct nft_step *first = NULL;
+		struct nft_name set;
+		size_t k = 0;
+
+		for (size_t i = 0; i < c.n; i++) {
+			const struct nft_step *s = &c.step[i];
+
+			if (s->kind != NFT_STEP_ELEM || s->verb != NFT_VERB_ADD) {
+				r = nsnet_err_set(err, EINVAL, "VIP full load: a step other than an element");
+				goto out;
+			}
+			if (order[i])
+				continue;
+			if (!first) {
+				first = s;
+				set = nft_set_name(&s->set);
+			} else if (strcmp(nft_set_name(&s->set).s, set.s)) {
+				continue;
+			}
+			order[i] = 1;
+			e[k].klen = (uint32_t)nft_value_bytes(nft_set_key(&s->set), &s->key, e[k].key);
+			e[k].dlen = 0;
+			e[k].chain = NULL;
+			if (nft_set_data(&s->set) == NFT_LAYOUT_VERDICT) {
+				e[k].verdict = s->verdict;
+				e[k].chain = s->target.s;
+			} else if (nft_set_data(&s->set) != NFT_LAYOUT_NONE) {
+				e[k].dlen = (uint32_t)nft_value_bytes(nft_set_data(&s->set), &s->data, e[k].data);
+			}
+			k++;
+		}
+		nft_batch_elems(b, set.s, e, k);
+		done += k;
+	}
+	r = nft_batch_commit(b, "nftables: VIP full load", err);
+out:
+	nft_batch_free(b);
+	free(order);
+	free(e);
+	nft_change_free(&c);
+	return r;
+}

@@ -15,6 +15,7 @@
 #include <linux/netfilter/nf_tables.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
 
 /*
@@ -36,13 +37,20 @@ struct nft_batch {
 
 struct nft_batch *nft_batch_new(uint8_t family, const char *table)
 {
+	return nft_batch_new_size(family, table, NFT_BATCH_BUF);
+}
+
+struct nft_batch *nft_batch_new_size(uint8_t family, const char *table, size_t bytes)
+{
 	struct nft_batch *b = calloc(1, sizeof(*b));
 
 	if (!b)
 		return NULL;
+	if (bytes < NFT_BATCH_BUF)
+		bytes = NFT_BATCH_BUF;
 	/* libmnl lets the message that crosses the limit complete past it: twice the room. */
-	b->buf = calloc(2, NFT_BATCH_BUF);
-	b->batch = b->buf ? mnl_nlmsg_batch_start(b->buf, NFT_BATCH_BUF) : NULL;
+	b->buf = calloc(2, bytes);
+	b->batch = b->buf ? mnl_nlmsg_batch_start(b->buf, bytes) : NULL;
 	if (!b->batch) {
 		free(b->buf);
 		free(b);
@@ -189,6 +197,41 @@ void nft_batch_elem(struct nft_batch *b, bool add, const char *set, const void *
 	nft_batch_next(b);
 }
 
+void nft_batch_elems(struct nft_batch *b, const char *set, const struct nft_elem_bytes *e, size_t n)
+{
+	for (size_t at = 0; at < n && !b->oom; at += NFT_ELEMS_PER_MSG) {
+		struct nftnl_set *s = nftnl_set_alloc();
+
+		if (!s) {
+			b->oom = true;
+			return;
+		}
+		nftnl_set_set_str(s, NFTNL_SET_TABLE, b->table);
+		nftnl_set_set_str(s, NFTNL_SET_NAME, set);
+		for (size_t i = at; i < n && i < at + NFT_ELEMS_PER_MSG; i++) {
+			struct nftnl_set_elem *x = nftnl_set_elem_alloc();
+
+			if (!x) {
+				b->oom = true;
+				break;
+			}
+			nftnl_set_elem_set(x, NFTNL_SET_ELEM_KEY, e[i].key, e[i].klen);
+			if (e[i].dlen)
+				nftnl_set_elem_set(x, NFTNL_SET_ELEM_DATA, e[i].data, e[i].dlen);
+			if (e[i].chain) {
+				nftnl_set_elem_set_u32(x, NFTNL_SET_ELEM_VERDICT, (uint32_t)e[i].verdict);
+				nftnl_set_elem_set_str(x, NFTNL_SET_ELEM_CHAIN, e[i].chain);
+			}
+			nftnl_set_elem_add(s, x);
+		}
+		if (!b->oom)
+			nftnl_set_elems_nlmsg_build_payload(nft_batch_hdr(b, NFT_MSG_NEWSETELEM, NLM_F_CREATE), s);
+		nftnl_set_free(s);
+		if (!b->oom)
+			nft_batch_next(b);
+	}
+}
+
 /*
  * One netfilter socket for every batch of the process, left open until it exits. Closing a
  * netfilter socket waits for the kernel's deferred freeing of what a transaction deleted (an RCU
@@ -232,6 +275,13 @@ int nft_batch_commit(struct nft_batch *b, const char *what, struct nsnet_err *er
 			nft_batch_sock_drop();
 			return r;
 		}
+	}
+	/* A batch larger than the socket's default send buffer (a bulk load) needs a larger one. */
+	if (size > 160 * 1024) {
+		int sz = (int)(size + 4096);
+
+		if (setsockopt(mnl_socket_get_fd(nft_batch_sock), SOL_SOCKET, SO_SNDBUFFORCE, &sz, sizeof(sz)) < 0)
+			setsockopt(mnl_socket_get_fd(nft_batch_sock), SOL_SOCKET, SO_SNDBUF, &sz, sizeof(sz));
 	}
 	portid = mnl_socket_get_portid(nft_batch_sock);
 	if (mnl_socket_sendto(nft_batch_sock, data, size) < 0) {

@@ -49,6 +49,21 @@ void nft_batch_elem(struct nft_batch *b, bool add, const char *set, const void *
 const void *nft_batch_data(struct nft_batch *b, size_t *len);
 
 /*
+ * A bulk load (the gc rebuild's VIP elements): a batch of room for about @bytes of messages, and
+ * @n elements added to set @set, NFT_ELEMS_PER_MSG per message (a message's element list is one
+ * netlink attribute, at most 64 KiB). Each element as nft_batch_elem() takes it, in bytes.
+ */
+#define NFT_ELEMS_PER_MSG 256
+struct nft_elem_bytes {
+	uint8_t key[64], data[64];
+	uint32_t klen, dlen;		/* dlen 0: no data */
+	int verdict;			/* with chain: NFT_JUMP or NFT_GOTO */
+	const char *chain;
+};
+struct nft_batch *nft_batch_new_size(uint8_t family, const char *table, size_t bytes);
+void nft_batch_elems(struct nft_batch *b, const char *set, const struct nft_elem_bytes *e, size_t n);
+
+/*
  * Send the batch (closing it as nft_batch_data() does) and wait for every ack. Returns 0, or -errno of the first failed message
  * (-ENOENT for a missing object); @what names the change in the message. The netfilter socket
  * stays open for the next batch and closes when the process exits (why: nftnl.c).

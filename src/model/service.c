@@ -3,6 +3,7 @@
 #include "model/service.h"
 
 #include <netinet/in.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -286,7 +287,13 @@ int vip_from_json(const json_t *j, struct nsnet_vip *v, struct nsnet_err *err)
 	json_int_t id = json_integer_value(json_object_get(j, "id"));
 	json_int_t aff = json_integer_value(json_object_get(j, "affinity"));
 
-	memset(v, 0, sizeof(*v));
+	/*
+	 * Everything but the unused backend slots (64 of them make a VIP 8 KiB): zeroing those made
+	 * a third of a 10,000-VIP gc, in page faults. No reader looks past n_backends.
+	 */
+	memset(v, 0, offsetof(struct nsnet_vip, backend));
+	if (json_is_array(bs) && json_array_size(bs) <= NSNET_MAX_BACKENDS)
+		memset(v->backend, 0, json_array_size(bs) * sizeof(v->backend[0]));
 	if (!json_is_object(j) || !name || strlen(name) > NSNET_NAME_MAX || id < 0 || id > 1000000 ||
 	    aff < 0 || aff > NSNET_AFFINITY_MAX || !json_is_array(bs) || json_array_size(bs) > NSNET_MAX_BACKENDS ||
 	    nsnet_addr_parse(json_string_value(json_object_get(j, "address")) ?: "", &v->vip.addr, NULL) < 0 ||

@@ -15,7 +15,7 @@
 #include <unistd.h>
 
 static const char *const state_kinds[] = { STATE_NETWORKS, STATE_NAMESPACES, STATE_LEASES, STATE_VIPS,
-					     STATE_PORTS, STATE_POOLS, STATE_IDS, STATE_JOURNAL };
+					     STATE_PORTS, STATE_POOLS, STATE_IDS, STATE_JOURNAL, STATE_ENDS };
 
 /* How long state_open() waits for the lock, in milliseconds (state_lock_wait_set()). */
 static long state_wait_ms = STATE_WAIT_CLI * 1000L;
@@ -449,7 +449,8 @@ int state_sweep_tmp(struct state *st)
 		while ((de = readdir(d))) {
 			size_t len = strlen(de->d_name);
 
-			if (de->d_type == DT_DIR && de->d_name[0] != '.' && !strcmp(state_kinds[i], STATE_LEASES))
+			if (de->d_type == DT_DIR && de->d_name[0] != '.' &&
+			    (!strcmp(state_kinds[i], STATE_LEASES) || !strcmp(state_kinds[i], STATE_ENDS)))
 				n += state_sweep_sub(st, state_kinds[i], de->d_name);
 			if (len <= 4 || strcmp(de->d_name + len - 4, ".tmp"))
 				continue;

@@ -20,6 +20,7 @@
 #define STATE_POOLS "pools"	/* address pools of nsnet as a CNI IPAM plugin (core/pool.c) */
 #define STATE_IDS "ids"		/* counters handing out ids (vip.json, port.json) */
 #define STATE_JOURNAL "journal"	/* undo journals of operations in progress (core/op.h) */
+#define STATE_ENDS "ends"		/* the index of attachment ends (core/ends.c) */
 #define STATE_QUARANTINE "quarantine"	/* unreadable records gc moved aside (KIND-NAME-TIME.json) */
 
 /* Seconds state_open() waits for the lock: the command line's default, the CNI plugin's, the most. */
