@@ -7,6 +7,7 @@ timing each removal. Between phases it waits (bounded) until the kernel has real
 one side's asynchronous namespace cleanup does not land in the other side's timings.
 """
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -109,11 +110,24 @@ def check_removed(side, bridge):
         die(f"{side}: namespaces or /etc/netns entries left after rm: {run(['ip', 'netns', 'list'])}")
 
 
+TRUE = shutil.which("true") or "/bin/true"
+EXEC = []  # exec of /bin/true by the same harness, one after each nsnet command: what start-up alone costs
+
+
+def timed_own(cmds):
+    """timed(), each command followed by an exec of /bin/true (its time goes to EXEC)."""
+    out = []
+    for cmd in cmds:
+        out += timed([cmd])
+        EXEC.extend(timed([[TRUE]]))
+    return out
+
+
 def side_nsnet(o):
     names = [f"b{i}" for i in range(1, o["count"] + 1)]
-    add = timed([[o["bin"], "ns", "add", n, "--net", NET_NSNET] for n in names])
+    add = timed_own([[o["bin"], "ns", "add", n, "--net", NET_NSNET] for n in names])
     check_added("nsnet", names, BR_NSNET, GW_NSNET)
-    rm = timed([[o["bin"], "ns", "rm", n] for n in names])
+    rm = timed_own([[o["bin"], "ns", "rm", n] for n in names])
     check_removed("nsnet", BR_NSNET)
     return add, rm, rm
 
@@ -185,6 +199,13 @@ def main():
             parts.append(f"{label} {first:.2f} -> {last:.2f} ms")
         print(f"  ns {op:<3} " + ",  ".join(parts))
     print("ratio > 1: nsnet is faster than the ip script; < 1: slower.")
+    ex = pct(EXEC, 50)
+    print(f"own time: nsnet median - exec of /bin/true by the same harness (median {ex:.2f} ms, p10 {pct(EXEC, 10):.2f}, "
+          f"p90 {pct(EXEC, 90):.2f}, {len(EXEC)} runs, one after each nsnet command)")
+    for op in ("add", "rm"):
+        meds = [pct(rnd, 50) - ex for rnd in res["nsnet"][op]]
+        print(f"  ns {op:<3} own {pct(allof('nsnet', op), 50) - ex:6.2f} ms   rounds "
+              + " ".join(f"{m:.2f}" for m in meds) + " ms")
 
 
 if __name__ == "__main__":

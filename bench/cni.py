@@ -390,6 +390,18 @@ def main():
             own = pct(vb, 50) - pct(vt, 50)
             print(f"  VERSION         {pct(vb, 50):.2f} ms with the exec, of which /bin/true costs {pct(vt, 50):.2f} ms: "
                   f"nsnet's own {own:.2f} ms  {'met' if own < 1 else 'NOT met'}")
+        print("targets (issue 19): nsnet ADD at least 15x and DEL at least 30x faster than the reference chain")
+        for label, op, want in (("ADD", "add", 15), ("DEL", "del", 30)):
+            a, b = allof("ref", op), allof("nsnet", op)
+            if a and b:
+                ratio = pct(a, 50) / pct(b, 50)
+                print(f"  {label:<15} {ratio:5.1f}x  {'met' if ratio >= want else 'NOT met'}")
+        vt = vers.get("true", [])
+        for label, op in (("ADD", "add"), ("DEL", "del")):
+            b = allof("nsnet", op)
+            if b and vt:
+                print(f"  nsnet {label} own time (median - exec of /bin/true {pct(vt, 50):.2f} ms): "
+                      f"{pct(b, 50) - pct(vt, 50):.2f} ms")
     print("noise: p90, and the median of each round (spread = (max - min) / min of those medians)")
     for s in sides:
         for op in ("add", "del"):

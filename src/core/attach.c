@@ -90,7 +90,9 @@ static int attach_names(struct op *op, const struct nsnet_namespace *ns, const c
 				}
 			}
 		}
-		if (!taken && link_get(nl, att->host_ifname, &li, NULL) == 0 && op_link_owner(&li, mark) != LINK_OURS)
+		/* A leftover of this state dir (or one marked going) is replaced by the veth step. */
+		if (!taken && link_get(nl, att->host_ifname, &li, NULL) == 0 && op_link_owner(&li, mark) != LINK_OURS &&
+		    op_link_owner(&li, mark) != LINK_GOING)
 			taken = true;
 		if (taken)
 			continue;

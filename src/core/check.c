@@ -225,14 +225,15 @@ int core_check(const struct nsnet_opts *o, struct nsnet_findings *fs, struct nsn
 		bool owned = false;
 
 		foreign |= who == LINK_OTHER;
-		if (who != LINK_OURS)
+		if (who != LINK_OURS && who != LINK_GOING)
 			continue;
 		for (int k = 0; k < n_ns; k++)
 			for (size_t a = 0; a < nss[k].n_att; a++)
 				owned |= !strcmp(nss[k].att[a].host_ifname, li->name);
 		for (int k = 0; k < n_nets; k++)
 			owned |= !strcmp(nets[k].bridge, li->name);
-		if (!owned)
+		/* Marked going (ns rm, CNI DEL): the kernel or a child of the DEL is deleting it. */
+		if (!owned && who == LINK_OURS)
 			DIFF("link-stray", check_obj("link", "%s", li->name),
 			     "link %s carries this state dir's mark but no record owns it", li->name);
 	}

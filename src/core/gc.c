@@ -356,7 +356,8 @@ int core_gc(const struct nsnet_opts *o, struct nsnet_findings *fs, struct nsnet_
 		bool owned = false;
 
 		foreign |= who == LINK_OTHER;
-		if (who != LINK_OURS)
+		/* Marked going: its deletion was left to the kernel or a child process; done here if not yet. */
+		if (who != LINK_OURS && who != LINK_GOING)
 			continue;
 		for (int k = 0; k < n_ns && !owned; k++)
 			for (size_t a = 0; a < nss[k].n_att; a++)

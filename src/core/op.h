@@ -158,7 +158,14 @@ enum op_link_owner {
 	LINK_UNMARKED,	/* no nsnet mark: not nsnet's, whatever its name */
 	LINK_OURS,	/* this state dir's */
 	LINK_OTHER,	/* another state dir's */
+	LINK_GOING,	/* this state dir's, being deleted: its mark + OP_MARK_GOING (ns rm, CNI DEL) */
 };
+/*
+ * Appended to the mark of a host end whose deletion nsnet left to the kernel (the namespace of
+ * its peer went, `ns rm`) or to a child process (CNI DEL), in the request that sets it down or
+ * before the namespace goes: check knows it is on its way out, gc deletes it if it is still there.
+ */
+#define OP_MARK_GOING " going"
 enum op_link_owner op_link_owner(const struct link_info *li, const char *mine);
 
 /* Steps. All return 0 or -errno; in dry-run mode they only echo (op_echo). */

@@ -200,7 +200,7 @@ int unpublish_apply(struct op *op, const char *ns, const struct nsnet_port *req,
 	char key[NSNET_KEY_MAX], h[INET6_ADDRSTRLEN];
 	struct nsnet_port p;
 	json_t *j;
-	int r;
+	int r, last;
 
 	if ((r = names_check("namespace", ns, err)) < 0)
 		return r;
@@ -217,11 +217,13 @@ int unpublish_apply(struct op *op, const char *ns, const struct nsnet_port *req,
 		goto out;
 	op->fw->port_del(&p, &del);
 	op->fw->port_add(&p, &undo);
-	if ((r = svc_table_gone_if_last(op, STATE_PORTS, 1, &del, err)) < 0)
+	if ((r = last = svc_table_gone_if_last(op, STATE_PORTS, 1, &del, err)) < 0)
 		goto out;
+	/* Only this port's objects (the table stays): one libnftnl batch, as publish adds them. */
 	if (del.oom || undo.oom)
 		r = nsnet_err_set(err, ENOMEM, "out of memory");
-	else if ((r = op_fw(op, strbuf_str(&del), strbuf_str(&undo), false, err)) == 0)
+	else if ((r = !last ? op_fw_ports_del(op, strbuf_str(&del), strbuf_str(&undo), &p, 1, err)
+			    : op_fw(op, strbuf_str(&del), strbuf_str(&undo), false, err)) == 0)
 		r = op_state_del(op, STATE_PORTS, key, err);
 	if (r == 0 && port_localnet(&p))
 		r = port_localnet_release(op, p.net, &p, 1, err);

@@ -6,7 +6,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "core/attach.h"
@@ -150,10 +149,13 @@ static bool sandbox_has_default(struct nl *nl, int family)
 }
 
 /*
- * Delete host link @ifindex from a short-lived grandchild process, so DEL answers without waiting
+ * Delete host link @ifindex from a short-lived child process, so DEL answers without waiting
  * for the kernel's teardown of the veth pair (an RCU grace period, ~20 ms). The caller set the
  * link down and released everything else; if the child never runs, gc deletes the link (no record
  * owns it) and an ADD of the same (container, ifname) deletes it first (sandbox_leftover()).
+ * Nobody waits for the child: the caller (the CNI plugin) exits right after the DEL, the child
+ * is reparented then. One fork, not a double fork whose first child the DEL would wait for: that
+ * wait (a second fork and an exit) cost more than everything else the DEL does after the lock.
  */
 static void sandbox_link_del_later(int ifindex)
 {
@@ -161,13 +163,8 @@ static void sandbox_link_del_later(int ifindex)
 	struct nl nl;
 	int fd;
 
-	if (pid > 0) {
-		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
-			;
+	if (pid > 0)
 		return;
-	}
-	if (pid == 0 && fork() != 0)
-		_exit(0);	/* the grandchild is reparented: no zombie in a long-lived caller */
 	/* Detached from the runtime: it waits for EOF on our stdout, not for this. */
 	if (pid == 0) {
 		setsid();
@@ -247,6 +244,7 @@ int sandbox_net_gone(const struct nsnet_opts *o, const char *name, struct nsnet_
  */
 int sandbox_release(struct op *op, struct nsnet_namespace *ns, bool later, int *ifindex, struct nsnet_err *err)
 {
+	char mark[OP_MARK_MAX] = "", going[OP_MARK_MAX + sizeof(OP_MARK_GOING)];
 	struct nsnet_network net;
 	struct link_info li;
 	struct nl *nl;
@@ -255,9 +253,15 @@ int sandbox_release(struct op *op, struct nsnet_namespace *ns, bool later, int *
 	if (ifindex)
 		*ifindex = 0;
 	if (later && ns->n_att && op_nl(op, NULL, &nl, NULL) == 0 && link_get(nl, ns->att[0].host_ifname, &li, NULL) == 0) {
-		/* Down at once: the container is off the network when DEL answers. */
-		op_echo(op, "ip link set %s down", li.name);
-		if (link_set_down(nl, li.ifindex, NULL) == 0)
+		/*
+		 * Down at once: the container is off the network when DEL answers. Marked as going in the
+		 * same request, so check and gc know the link no record owns from here on is on its way out.
+		 */
+		bool ours = op_owner_mark(op, false, mark, NULL) == 0 && op_link_owner(&li, mark) == LINK_OURS;
+
+		snprintf(going, sizeof(going), "%s%s", mark, OP_MARK_GOING);
+		op_echo(op, ours ? "ip link set %s down alias '%s'" : "ip link set %s down", li.name, going);
+		if (link_set_down(nl, li.ifindex, ours ? going : NULL, NULL) == 0)
 			*ifindex = li.ifindex;
 	}
 	later = later && ifindex && *ifindex;
@@ -293,7 +297,7 @@ static int sandbox_leftover(struct op *op, const char *name, const char *net, st
 	/* Only a link of this state dir that no record holds (another container's name may hash alike). */
 	if ((r = op_owner_mark(op, false, mark, err)) < 0 && r != -ENOENT)
 		return r;
-	if (op_link_owner(&li, mark) != LINK_OURS)
+	if (op_link_owner(&li, mark) != LINK_OURS && op_link_owner(&li, mark) != LINK_GOING)
 		return 0;
 	if ((n = rec_namespaces_load(op, &nss, err)) < 0)
 		return n;

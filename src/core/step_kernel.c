@@ -147,9 +147,16 @@ int op_owner_mark(struct op *op, bool create, char out[OP_MARK_MAX], struct nsne
 
 enum op_link_owner op_link_owner(const struct link_info *li, const char *mine)
 {
-	if (strncmp(li->alias, OP_MARK_PREFIX, strlen(OP_MARK_PREFIX)) || !op_owner_id_ok(li->alias + strlen(OP_MARK_PREFIX)))
+	size_t n = strlen(li->alias), g = strlen(OP_MARK_GOING);
+	bool going = n > g && !strcmp(li->alias + n - g, OP_MARK_GOING);
+	char id[sizeof(li->alias)];
+
+	snprintf(id, sizeof(id), "%.*s", (int)(going ? n - g : n), li->alias);
+	if (strncmp(id, OP_MARK_PREFIX, strlen(OP_MARK_PREFIX)) || !op_owner_id_ok(id + strlen(OP_MARK_PREFIX)))
 		return LINK_UNMARKED;
-	return mine && *mine && !strcmp(li->alias, mine) ? LINK_OURS : LINK_OTHER;
+	if (!mine || !*mine || strcmp(id, mine))
+		return LINK_OTHER;
+	return going ? LINK_GOING : LINK_OURS;
 }
 
 /*
@@ -250,7 +257,9 @@ int op_veth_add(struct op *op, const char *host_if, const char *bridge, unsigned
 	 * remove it. Anything else of that name is not ours to touch.
 	 */
 	if (link_get(nl, host_if, &old, NULL) == 0) {
-		if (op_link_owner(&old, mark) != LINK_OURS)
+		enum op_link_owner who = op_link_owner(&old, mark);
+
+		if (who != LINK_OURS && who != LINK_GOING)
 			return nsnet_err_set(err, EEXIST, "host end %s exists and is not this state dir's: left alone",
 					     host_if);
 		link_del(nl, host_if, NULL);

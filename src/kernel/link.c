@@ -132,7 +132,7 @@ int link_set_up(struct nl *nl, const char *name, struct nsnet_err *err)
 	return nl_request(nl, nlh, NULL, NULL, err);
 }
 
-int link_set_down(struct nl *nl, int ifindex, struct nsnet_err *err)
+int link_set_down(struct nl *nl, int ifindex, const char *alias, struct nsnet_err *err)
 {
 	char buf[LINK_BUF] __attribute__((aligned(NLMSG_ALIGNTO)));
 	struct ifinfomsg *ifm;
@@ -141,6 +141,19 @@ int link_set_down(struct nl *nl, int ifindex, struct nsnet_err *err)
 	ifm->ifi_index = ifindex;
 	ifm->ifi_flags = 0;
 	ifm->ifi_change = IFF_UP;
+	if (alias)
+		mnl_attr_put_strz(nlh, IFLA_IFALIAS, alias);
+	return nl_request(nl, nlh, NULL, NULL, err);
+}
+
+int link_set_alias_index(struct nl *nl, int ifindex, const char *alias, struct nsnet_err *err)
+{
+	char buf[LINK_BUF] __attribute__((aligned(NLMSG_ALIGNTO)));
+	struct ifinfomsg *ifm;
+	struct nlmsghdr *nlh = link_msg(buf, RTM_NEWLINK, 0, &ifm);
+
+	ifm->ifi_index = ifindex;
+	mnl_attr_put_strz(nlh, IFLA_IFALIAS, alias);
 	return nl_request(nl, nlh, NULL, NULL, err);
 }
 

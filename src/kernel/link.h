@@ -55,8 +55,11 @@ int link_set_alias(struct nl *nl, const char *name, const char *alias, struct ns
 /* Set link @name up. Returns 0 or -errno. */
 int link_set_up(struct nl *nl, const char *name, struct nsnet_err *err);
 
-/* Set link @ifindex down. Returns 0 or -errno. */
-int link_set_down(struct nl *nl, int ifindex, struct nsnet_err *err);
+/* Set link @ifindex down, and its alias to @alias unless NULL (one request). Returns 0 or -errno. */
+int link_set_down(struct nl *nl, int ifindex, const char *alias, struct nsnet_err *err);
+
+/* Set the alias of link @ifindex to @alias. Returns 0 or -errno. */
+int link_set_alias_index(struct nl *nl, int ifindex, const char *alias, struct nsnet_err *err);
 
 /* Delete link @ifindex (an index is not reused soon, a name may be). Returns 0 or -errno. */
 int link_del_index(struct nl *nl, int ifindex, struct nsnet_err *err);

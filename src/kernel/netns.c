@@ -163,30 +163,40 @@ bool netns_exists(const char *name)
 	return statfs(path, &sf) == 0 && sf.f_type == NSFS_MAGIC;
 }
 
+/*
+ * Every process of the machine is looked at. Reading the link /proc/PID/ns/net relative to an
+ * open /proc is the cheap way: it formats "net:[INODE]", where stat() of the same path makes the
+ * kernel build an nsfs dentry per process (measured: about a quarter more per process, and this
+ * loop is most of what `ns rm` does itself). Namespaces live on one nsfs: the inode names one.
+ */
 int netns_pids(const char *name, pid_t *pids, size_t max, struct nsnet_err *err)
 {
-	char path[PATH_MAX];
-	struct stat want, st;
+	char path[PATH_MAX], link[64], want[64];
+	struct stat st;
 	struct dirent *de;
 	DIR *proc;
-	int n = 0;
+	int n = 0, fd;
 
 	netns_path(name, path, sizeof(path));
-	if (stat(path, &want) < 0)
+	if (stat(path, &st) < 0)
 		return nsnet_err_set(err, errno, "namespace %s: %s", name, strerror(errno));
+	snprintf(want, sizeof(want), "net:[%llu]", (unsigned long long)st.st_ino);
 	proc = opendir("/proc");
 	if (!proc)
 		return nsnet_err_set(err, errno, "open /proc: %s", strerror(errno));
+	fd = dirfd(proc);
 	while ((de = readdir(proc))) {
 		char *end;
 		long pid = strtol(de->d_name, &end, 10);
+		ssize_t len;
 
 		if (*end || pid <= 0)
 			continue;
-		snprintf(path, sizeof(path), "/proc/%ld/ns/net", pid);
-		if (stat(path, &st) < 0)
+		snprintf(path, sizeof(path), "%ld/ns/net", pid);
+		if ((len = readlinkat(fd, path, link, sizeof(link) - 1)) < 0)
 			continue;	/* gone, or a zombie */
-		if (st.st_ino != want.st_ino || st.st_dev != want.st_dev)
+		link[len] = 0;
+		if (strcmp(link, want))
 			continue;
 		if ((size_t)n < max)
 			pids[n] = (pid_t)pid;
