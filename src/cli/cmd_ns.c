@@ -6,7 +6,7 @@
 #include "cli/cli.h"
 
 static const char add_help[] =
-	"usage: nsnet ns add NAME [--net NET[:IP[,IP6]]]... [--dns IP]... [--ifname IF]\n"
+	"usage: nsnet ns add NAME [--net NET[:IP[,IP6]]]... [--dns IP]... [--ifname IF] [--alias NAME]...\n"
 	"\n"
 	"Create a persistent network namespace /run/netns/NAME (as `ip netns add` does) with its\n"
 	"loopback up, and attach it to each --net: a veth pair whose host end joins the network's\n"
@@ -15,7 +15,9 @@ static const char add_help[] =
 	"\n"
 	"  --net NET[:IP[,IP6]]  attach to network NET, optionally with fixed addresses\n"
 	"  --dns IP              nameserver for /etc/netns/NAME/resolv.conf (up to 3); without it\n"
-	"                        the host's nameservers that a namespace can reach are copied\n"
+	"                        the resolvers of its networks (their gateways), or for networks\n"
+	"                        without one the host's nameservers that a namespace can reach\n"
+	"  --alias NAME          one more name on each network's resolver (repeatable)\n"
 	"  --ifname IF           name of the first attachment's interface (default eth0)\n";
 
 static const char rm_help[] =
@@ -33,15 +35,16 @@ static const char ls_help[] =
 static const char ns_help[] =
 	"usage: nsnet ns COMMAND ...\n"
 	"\n"
-	"  add NAME [--net NET[:IP[,IP6]]]... [--dns IP]... [--ifname IF]\n"
+	"  add NAME [--net NET[:IP[,IP6]]]... [--dns IP]... [--ifname IF] [--alias NAME]...\n"
 	"  rm NAME [--force]\n"
 	"  ls [--json]\n";
 
 static const char attach_help[] =
-	"usage: nsnet attach NS NET [--ip IP]... [--ifname IF]\n"
+	"usage: nsnet attach NS NET [--ip IP]... [--ifname IF] [--alias NAME]...\n"
 	"\n"
 	"Attach namespace NS (made by nsnet or not) to network NET: veth, addresses (from IPAM or\n"
-	"--ip, one per family), and the default route if NS has none yet.\n";
+	"--ip, one per family), the default route if NS has none yet, and its names (NS and each\n"
+	"--alias) on the network's resolver.\n";
 
 static const char detach_help[] =
 	"usage: nsnet detach NS NET\n"
@@ -53,6 +56,8 @@ static int ns_add(struct cli *c, int argc, char **argv)
 	struct ns_req req = { 0 };
 	struct nsnet_err err = { 0 };
 	const char *val, *ifname = NULL;
+	const char *aliases[NSNET_MAX_ALIASES];
+	size_t n_aliases = 0;
 	int r;
 
 	for (int i = 1; i < argc; i++) {
@@ -82,6 +87,14 @@ static int ns_add(struct cli *c, int argc, char **argv)
 			if (r < 0)
 				return EXIT_USAGE;
 			ifname = val;
+		} else if ((r = cli_opt_value(c, argc, argv, &i, "--alias", &val)) != 0) {
+			if (r < 0)
+				return EXIT_USAGE;
+			if (n_aliases == NSNET_MAX_ALIASES)
+				return cli_usage_error(c, "--alias %s: at most %d aliases", val, NSNET_MAX_ALIASES);
+			if (cli_check_name(c, "alias", val))
+				return EXIT_USAGE;
+			aliases[n_aliases++] = val;
 		} else if (a[0] == '-' && a[1]) {
 			return cli_usage_error(c, "unknown option '%s'", a);
 		} else if (!req.name) {
@@ -100,6 +113,12 @@ static int ns_add(struct cli *c, int argc, char **argv)
 		if (req.n_att == 0)
 			return cli_usage_error(c, "--ifname %s: needs a --net", ifname);
 		req.att[0].ifname = ifname;
+	}
+	if (n_aliases && req.n_att == 0)
+		return cli_usage_error(c, "--alias %s: needs a --net", aliases[0]);
+	for (size_t k = 0; k < req.n_att; k++) {
+		req.att[k].n_aliases = n_aliases;
+		memcpy(req.att[k].aliases, aliases, n_aliases * sizeof(aliases[0]));
 	}
 	if (core_ns_add(&c->opts, &req, &err) < 0)
 		return cli_fail(&err);
@@ -153,6 +172,14 @@ int cmd_attach(struct cli *c, int argc, char **argv)
 			if (r < 0)
 				return EXIT_USAGE;
 			req.ifname = val;
+		} else if ((r = cli_opt_value(c, argc, argv, &i, "--alias", &val)) != 0) {
+			if (r < 0)
+				return EXIT_USAGE;
+			if (req.n_aliases == NSNET_MAX_ALIASES)
+				return cli_usage_error(c, "--alias %s: at most %d aliases", val, NSNET_MAX_ALIASES);
+			if (cli_check_name(c, "alias", val))
+				return EXIT_USAGE;
+			req.aliases[req.n_aliases++] = val;
 		} else if (a[0] == '-' && a[1]) {
 			return cli_usage_error(c, "unknown option '%s'", a);
 		} else if (!ns) {

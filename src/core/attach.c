@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/dns.h"
 #include "core/drivers/drivers.h"
 #include "core/records.h"
 #include "core/services.h"
@@ -184,6 +185,16 @@ int attach_plan(struct op *op, const struct nsnet_namespace *ns, const struct at
 		p->plen[p->n_addrs++] = pool->len;
 	}
 	free(used);
+	for (k = 0; k < req->n_aliases; k++) {
+		if (k == NSNET_MAX_ALIASES) {
+			r = nsnet_err_set(err, EINVAL, "attach %s to %s: more than %d aliases", ns->name, req->net,
+					  NSNET_MAX_ALIASES);
+			goto fail;
+		}
+		if ((r = names_check("alias", req->aliases[k], err)) < 0)
+			goto fail;
+		snprintf(p->att.aliases[p->att.n_aliases++], sizeof(p->att.aliases[0]), "%s", req->aliases[k]);
+	}
 	/* Only the first attachment routes by default; an internal network never does. */
 	p->att.default_route = !p->net.internal;
 	for (k = 0; k < p->net.n_subnets && p->att.default_route; k++)
@@ -245,6 +256,8 @@ int attach_apply(struct op *op, const char *ns, const struct attach_plan *p, str
 		r = op_guard(op, &port, GUARD_ADD, err);
 	if (r == 0)
 		r = rec_leases_put(op, p->net.name, &p->leases, err);
+	if (r == 0)
+		r = dns_host_put(op, &p->net, ns, p->cni, &p->att, p->addr, p->n_addrs, err);
 	return r;
 }
 
@@ -253,7 +266,7 @@ int detach_apply(struct op *op, struct nsnet_namespace *ns, const char *net, boo
 {
 	struct nsnet_attachment *att = namespace_attachment(ns, net);
 	const struct net_driver *drv = NULL;
-	struct nsnet_network network;
+	struct nsnet_network network = { 0 };
 	struct nsnet_leases l;
 	int r;
 
@@ -285,6 +298,9 @@ int detach_apply(struct op *op, struct nsnet_namespace *ns, const char *net, boo
 		leases_free(&l);
 		return r;
 	}
+	/* The names go with the addresses (a network without a readable record has no resolver to tell). */
+	if (keep_link ? rec_network_load(op, net, &network, NULL) == 0 : true)
+		dns_host_del(op, &network, ns->name, err);
 	leases_remove_owner(&l, ns->name, att->ifname);
 	r = rec_leases_put(op, net, &l, err);
 	leases_free(&l);
@@ -320,6 +336,8 @@ int ns_attach_apply(struct op *op, const char *name, const struct attach_req *re
 		ns.att[ns.n_att++] = p.att;
 		r = rec_namespace_put(op, &ns, err);
 	}
+	if (r == 0)
+		r = ns_resolv_update(op, &ns, err);
 	attach_plan_free(&p);
 	return r;
 }
@@ -343,6 +361,8 @@ int ns_detach_apply(struct op *op, const char *name, const char *net, struct nsn
 		r = op_state_del(op, STATE_NAMESPACES, name, err);
 	else
 		r = rec_namespace_put(op, &ns, err);
+	if (r == 0)
+		r = ns_resolv_update(op, &ns, err);
 	return r;
 }
 

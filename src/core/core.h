@@ -25,6 +25,10 @@ struct network_req {
 	bool internal;
 	unsigned int mtu;		/* 0: NSNET_MTU_DEFAULT */
 	bool cni;			/* made by a CNI ADD (goes with its last CNI container) */
+	bool no_dns;			/* no resolver (core/dns.c) */
+	const char *domain;		/* NULL: the network's name */
+	size_t n_upstream;		/* none: the host's /etc/resolv.conf */
+	struct nsnet_addr upstream[NSNET_MAX_DNS];
 };
 
 /* One attachment request: a network, optionally fixed addresses (one per family) and ifname. */
@@ -33,6 +37,8 @@ struct attach_req {
 	size_t n_ips;
 	struct nsnet_addr ip[NSNET_MAX_SUBNETS];
 	const char *ifname;		/* NULL: next free ethN */
+	size_t n_aliases;		/* extra names on the network's resolver */
+	const char *aliases[NSNET_MAX_ALIASES];
 };
 
 struct ns_req {
@@ -308,5 +314,10 @@ int core_exec(const char *ns, char **argv, bool *exec_failed, struct nsnet_err *
  */
 void core_resolv_conf(const struct nsnet_addr *dns, size_t n_dns, const struct nsnet_opts *o,
 		      struct strbuf *out);
+/*
+ * resolv.conf content for a namespace on the @n networks @nets that have a resolver: their
+ * gateways as nameservers (at most NSNET_MAX_DNS), their domains as search. "" when none has one.
+ */
+void core_resolv_conf_nets(const struct nsnet_network *nets, size_t n, struct strbuf *out);
 
 #endif

@@ -19,6 +19,8 @@ enum op_undo_kind {
 	UNDO_SYSCTL = 5,	/* sysctl.key: set back to sysctl.value */
 	UNDO_IPT_V1 = 6,	/* journals before backends were named: iptables steps (read as UNDO_FW) */
 	UNDO_GUARD = 7,		/* text: nft lines on table bridge nsnet (anti-spoofing, firewall/guard.h) */
+	UNDO_DNS_STOP = 8,	/* a: network, b: "PID:START" or "": stop its resolver, remove its folder (core/dns.c) */
+	UNDO_DNS_HOST = 9,	/* a: network, b: namespace: remove its hosts file of the network's resolver */
 };
 
 struct op_undo {

@@ -20,6 +20,8 @@
 #define NSNET_NETNS_PATH_MAX 511	/* CNI namespace paths (CNI_NETNS), bytes */
 #define NSNET_DRIVER_MAX 15		/* network driver names ("bridge"), bytes */
 #define NSNET_DRIVER_DEFAULT "bridge"
+#define NSNET_MAX_ALIASES 8		/* extra DNS names of one attachment */
+#define NSNET_DOMAIN_MAX 253		/* a network's DNS domain, bytes */
 
 struct nsnet_network {
 	char name[NSNET_NAME_MAX + 1];
@@ -32,6 +34,15 @@ struct nsnet_network {
 	bool internal;
 	unsigned int mtu;
 	bool cni;			/* made by a CNI ADD: it goes with its last CNI container */
+	/*
+	 * Name service (core/dns.c): a resolver answers the names of the network's namespaces under
+	 * @domain and forwards the rest to @upstream (none: the host's /etc/resolv.conf). Records
+	 * without "dns" (made before it or with --no-dns) have none.
+	 */
+	bool dns;
+	char domain[NSNET_DOMAIN_MAX + 1];
+	size_t n_upstream;
+	struct nsnet_addr upstream[NSNET_MAX_DNS];
 };
 
 struct nsnet_attachment {
@@ -41,6 +52,8 @@ struct nsnet_attachment {
 	bool default_route;		/* this attachment installed the namespace's default route(s) */
 	bool mac_set;			/* mac was chosen by the caller (CNI); else names_guest_mac() */
 	unsigned char mac[6];
+	size_t n_aliases;		/* DNS names besides the namespace's own (core/dns.c) */
+	char aliases[NSNET_MAX_ALIASES][NSNET_NAME_MAX + 1];
 };
 
 struct nsnet_namespace {
@@ -95,6 +108,9 @@ void leases_free(struct nsnet_leases *l);
  * (the spec's rule). Returns 0 or -EINVAL naming the value.
  */
 int cid_check(const char *cid, struct nsnet_err *err);
+
+/* A DNS domain: names_check()'s bytes, dot-separated labels of 1-63. Returns 0 or -EINVAL naming it. */
+int domain_check(const char *domain, struct nsnet_err *err);
 
 /* The attachment of @ns to network @net, or NULL. */
 struct nsnet_attachment *namespace_attachment(struct nsnet_namespace *ns, const char *net);
