@@ -142,6 +142,8 @@ struct sandbox_req {
 	bool no_hairpin;		/* hairpinMode false */
 	size_t n_ports;			/* portMappings */
 	struct nsnet_port *ports;
+	size_t n_aliases;		/* runtimeConfig.aliases of this network: names on its resolver */
+	const char *aliases[NSNET_MAX_ALIASES];
 	size_t n_routes;		/* extra routes (a delegated IPAM plugin's); gw family 0: the subnet's gateway */
 	struct sandbox_route {
 		struct nsnet_prefix dst;
@@ -160,6 +162,10 @@ struct sandbox_result {
 	struct nsnet_addr gateway[NSNET_MAX_SUBNETS];	/* of addr[i]'s subnet */
 	bool default_route;
 	unsigned int mtu;
+	bool dns;			/* the network has a resolver: nameservers = its gateways, search @domain */
+	char domain[NSNET_DOMAIN_MAX + 1];
+	size_t n_dns;
+	struct nsnet_addr dns_servers[NSNET_MAX_SUBNETS];
 	size_t n_routes;		/* the request's extra routes, as added */
 	struct sandbox_route route[NSNET_MAX_ROUTES];
 	/*

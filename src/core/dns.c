@@ -33,7 +33,7 @@ static void dns_dir(const struct state *st, const char *net, const char *leaf, c
 	snprintf(out, len, "%s/%s/%s%s%s", st->dir, DNS_DIR, net, leaf ? "/" : "", leaf ? leaf : "");
 }
 
-static void dns_host_path(const struct state *st, const char *net, const char *owner, char *out, size_t len)
+void dns_host_path(const struct state *st, const char *net, const char *owner, char *out, size_t len)
 {
 	snprintf(out, len, "%s/%s/%s/hosts/%s", st->dir, DNS_DIR, net, owner);
 }
@@ -118,8 +118,7 @@ void dns_host_render(const struct nsnet_network *net, const char *owner, bool cn
 	}
 }
 
-/* The own name line of a hosts file's text, into @name (64). 0 or -ENOENT. */
-static int dns_own_of(const char *text, char *name)
+int dns_own_of(const char *text, char *name)
 {
 	const char *p = strstr(text, DNS_OWN_SUFFIX), *s;
 
@@ -133,7 +132,7 @@ static int dns_own_of(const char *text, char *name)
 	return 0;
 }
 
-static int dns_slurp(const char *path, struct strbuf *out)
+int dns_slurp(const char *path, struct strbuf *out)
 {
 	char buf[4096];
 	size_t n;
@@ -531,33 +530,50 @@ int dns_stop(struct op *op, const char *net, struct nsnet_err *err)
 	return 0;
 }
 
+int dns_host_write(struct op *op, const struct nsnet_network *net, const char *owner, const char *body, char own[64],
+		   struct nsnet_err *err)
+{
+	char dir[PATH_MAX], path[PATH_MAX];
+	struct strbuf text = { 0 };
+	int r;
+
+	dns_own_name(own);
+	strbuf_printf(&text, "0.0.0.0 %s\n%s", own, body);
+	if (text.oom) {
+		strbuf_free(&text);
+		return nsnet_err_set(err, ENOMEM, "out of memory");
+	}
+	dns_dir(&op->st, net->name, NULL, dir, sizeof(dir));
+	dns_host_path(&op->st, net->name, owner, path, sizeof(path));
+	r = dns_write(dir, path, strbuf_str(&text), err);
+	strbuf_free(&text);
+	return r;
+}
+
 int dns_host_put(struct op *op, const struct nsnet_network *net, const char *owner, bool cni,
 		 const struct nsnet_attachment *att, const struct nsnet_addr *addrs, size_t n_addrs,
 		 struct nsnet_err *err)
 {
-	char dir[PATH_MAX], path[PATH_MAX], own[64];
-	struct strbuf text = { 0 }, body = { 0 };
+	char path[PATH_MAX], own[64];
+	struct strbuf body = { 0 };
 	int r;
 
 	if (!net->dns)
 		return 0;
 	if ((r = dns_ensure(op, net, err)) < 0)
 		return r;
-	dns_own_name(own);
 	dns_host_render(net, owner, cni, att, addrs, n_addrs, &body);
-	strbuf_printf(&text, "0.0.0.0 %s\n%s", own, strbuf_str(&body));
-	if (text.oom || body.oom) {
+	if (body.oom) {
 		r = nsnet_err_set(err, ENOMEM, "out of memory");
 		goto out;
 	}
-	dns_dir(&op->st, net->name, NULL, dir, sizeof(dir));
 	dns_host_path(&op->st, net->name, owner, path, sizeof(path));
 	op_echo(op, "printf '%%s' '%s' > %s", strbuf_str(&body), path);
 	if (op->opts->dry_run)
 		goto out;
 	if ((r = op_push(op, UNDO_DNS_HOST, net->name, owner, NULL, NULL, err)) < 0)
 		goto out;
-	if ((r = dns_write(dir, path, strbuf_str(&text), err)) < 0) {
+	if ((r = dns_host_write(op, net, owner, strbuf_str(&body), own, err)) < 0) {
 		op_pop(op);
 		goto out;
 	}
@@ -566,7 +582,6 @@ int dns_host_put(struct op *op, const struct nsnet_network *net, const char *own
 	if ((r = dns_confirm(net, own, true, NULL)) < 0)
 		r = nsnet_err_set(err, -r, "network %s: the resolver does not answer the names of %s", net->name, owner);
 out:
-	strbuf_free(&text);
 	strbuf_free(&body);
 	return r;
 }
@@ -608,80 +623,4 @@ int dns_host_del(struct op *op, const struct nsnet_network *net, const char *own
 	if (confirm && (r = dns_confirm(net, own, false, NULL)) < 0)
 		op_note(op->opts, 0, "warning: network %s: the resolver still answers the names of %s", net->name, owner);
 	return 0;
-}
-
-int dns_host_names(const struct state *st, const char *net, char ***names)
-{
-	char dir[PATH_MAX];
-	struct dirent *e;
-	char **v = NULL;
-	int n = 0, cap = 0;
-	DIR *d;
-
-	dns_dir(st, net, "hosts", dir, sizeof(dir));
-	if (!(d = opendir(dir)))
-		return errno == ENOENT ? 0 : -errno;
-	while ((e = readdir(d))) {
-		if (e->d_name[0] == '.' || !strcmp(e->d_name, DNS_START_FILE))
-			continue;
-		if (n == cap) {
-			char **nv = realloc(v, (size_t)(cap = cap ? cap * 2 : 16) * sizeof(*v));
-
-			if (!nv)
-				break;
-			v = nv;
-		}
-		if (!(v[n] = strdup(e->d_name)))
-			break;
-		n++;
-	}
-	closedir(d);
-	*names = v;
-	return n;
-}
-
-int dns_serving(const struct state *st, const struct nsnet_network *net, char *bad, size_t len)
-{
-	char **names = NULL, path[PATH_MAX], own[64];
-	int n = dns_host_names(st, net->name, &names), r = 0;
-
-	for (int i = 0; i < n && r == 0; i++) {
-		struct strbuf text = { 0 };
-
-		dns_host_path(st, net->name, names[i], path, sizeof(path));
-		if (dns_slurp(path, &text) == 0 && dns_own_of(strbuf_str(&text), own) == 0 &&
-		    dns_query(&net->gateway[0], own, 1, 500) <= 0) {
-			snprintf(bad, len, "%s", names[i]);
-			r = -ESTALE;
-		}
-		strbuf_free(&text);
-	}
-	for (int i = 0; i < n; i++)
-		free(names[i]);
-	free(names);
-	return r;
-}
-
-int dns_reload(struct op *op, const struct nsnet_network *net, struct nsnet_err *err)
-{
-	char bad[NSNET_NAME_MAX + 1];
-	struct daemon_id id;
-	int r;
-
-	if (dns_pid(&op->st, net->name, &id) < 0)
-		return nsnet_err_set(err, ESRCH, "network %s: no resolver recorded", net->name);
-	op_echo(op, "kill -HUP %d", (int)id.pid);
-	if (op->opts->dry_run)
-		return 0;
-	if ((r = daemon_signal(&id, SIGHUP)) < 0)
-		return nsnet_err_set(err, -r, "network %s: resolver PID %d: %s", net->name, (int)id.pid, strerror(-r));
-	for (int i = 0; i < 100; i++) {
-		struct timespec pause = { 0, 20 * 1000 * 1000 };
-
-		if ((r = dns_serving(&op->st, net, bad, sizeof(bad))) == 0)
-			return 0;
-		nanosleep(&pause, NULL);
-	}
-	return nsnet_err_set(err, ESTALE, "network %s: the resolver does not answer the names of %s after a reload",
-			     net->name, bad);
 }

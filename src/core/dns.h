@@ -6,6 +6,7 @@
 #include "core/daemon.h"
 #include "core/op.h"
 #include "model/model.h"
+#include "util/strbuf.h"
 
 #define DNS_DNSMASQ "/usr/sbin/dnsmasq"
 #define DNS_DIR "dns"			/* under the state dir: dns/NET/ */
@@ -44,6 +45,24 @@ void dns_host_render(const struct nsnet_network *net, const char *owner, bool cn
 		     const struct nsnet_attachment *att, const struct nsnet_addr *addrs, size_t n_addrs,
 		     struct strbuf *out);
 
+/* Write @owner's hosts file of @net whole: its own name line (a fresh one into @own) and @body. No undo, no wait. */
+int dns_host_write(struct op *op, const struct nsnet_network *net, const char *owner, const char *body, char own[64],
+		   struct nsnet_err *err);
+/* Path of @owner's hosts file of @net; the own name of a hosts file's text (0 or -ENOENT); a whole file. */
+void dns_host_path(const struct state *st, const char *net, const char *owner, char *out, size_t len);
+int dns_own_of(const char *text, char *name);
+int dns_slurp(const char *path, struct strbuf *out);
+
+/*
+ * gc (@fix) and check: for each network of @nets with a resolver, a dead resolver (restarted),
+ * hosts files that differ from the records @nss (rewritten, then a reload), a resolver that does
+ * not serve its files (reloaded); folders of networks without one (stopped, removed). Adds one
+ * finding each to @fs (core/dns_check.c). Returns how many, or -errno.
+ */
+struct nsnet_findings;
+int dns_audit(struct op *op, const struct nsnet_network *nets, int n_nets, const struct nsnet_namespace *nss,
+	      int n_ns, bool fix, struct nsnet_findings *fs, struct nsnet_err *err);
+
 /* The recorded dnsmasq of @net: 0 and @id (alive or not), or -ENOENT. */
 int dns_pid(const struct state *st, const char *net, struct daemon_id *id);
 /* Read @owner's hosts file of @net into @out without its own name line. 0 or -errno. */
@@ -54,6 +73,9 @@ int dns_host_names(const struct state *st, const char *net, char ***names);
 int dns_serving(const struct state *st, const struct nsnet_network *net, char *bad, size_t len);
 /* Send SIGHUP and wait until every file's own name answers. 0 or -errno. */
 int dns_reload(struct op *op, const struct nsnet_network *net, struct nsnet_err *err);
+
+/* Where @net's resolver stands, for ls: its PID (0: none recorded) and whether it runs. */
+void dns_status(const struct state *st, const char *net, int *pid, bool *running);
 
 /* Undo kinds (core/op.c): stop the resolver @id ("PID:START" or "") of @net and remove its folder. */
 void dns_undo_stop(struct op *op, const char *net, const char *id);
