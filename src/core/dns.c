@@ -224,6 +224,21 @@ int dns_query(const struct nsnet_addr *server, const char *name, unsigned int ty
 	}
 	if ((fd = socket(server->family, SOCK_DGRAM | SOCK_CLOEXEC, 0)) < 0)
 		return -errno;
+	/*
+	 * nsnet asks its own resolver, on a gateway address of this host: from that same address, which
+	 * is in the network's subnet, whatever source the kernel would pick (the resolver's firewall
+	 * rule accepts the subnet only).
+	 */
+	{
+		struct sockaddr_storage src = ss;
+
+		((struct sockaddr_in *)&src)->sin_port = 0;	/* sin_port and sin6_port share their place */
+		if (bind(fd, (struct sockaddr *)&src, sl) < 0) {
+			r = -errno;
+			close(fd);
+			return r;
+		}
+	}
 	if (connect(fd, (struct sockaddr *)&ss, sl) < 0 || send(fd, q, len, 0) != (ssize_t)len) {
 		r = -errno;
 		close(fd);
@@ -272,8 +287,7 @@ static int dns_confirm(const struct nsnet_network *net, const char *own, bool pr
 
 /* --- Start and stop ---------------------------------------------------------------------------- */
 
-/* Is port 53 of a gateway of @net free for dnsmasq? -EADDRINUSE naming the holder otherwise. */
-static int dns_port_check(const struct nsnet_network *net, struct nsnet_err *err)
+int dns_port_check(const struct nsnet_network *net, struct nsnet_err *err)
 {
 	static const int protos[2][2] = { { SOCK_DGRAM, IPPROTO_UDP }, { SOCK_STREAM, IPPROTO_TCP } };
 	char buf[INET6_ADDRSTRLEN], who[128];
@@ -371,8 +385,8 @@ static int dns_run(struct op *op, const struct nsnet_network *net, struct daemon
 	if ((r = dns_confirm(net, own, true, id)) < 0) {
 		dns_log_tail(&op->st, net->name, why, sizeof(why));
 		daemon_stop(id, DNS_STOP_GRACE_MS);
-		return nsnet_err_set(err, -r, "network %s: the resolver (%s) did not start: %s", net->name, DNS_DNSMASQ,
-				     why);
+		return nsnet_err_set(err, -r, "network %s: the resolver (%s) did not start (%s): %s", net->name,
+				     DNS_DNSMASQ, r == -ESRCH ? "it exited" : strerror(-r), why);
 	}
 	return 0;
 }

@@ -26,6 +26,8 @@
 
 /* Start the resolver of @net (network create): files, port check, dnsmasq, readiness. Undone by stopping it. */
 int dns_start(struct op *op, const struct nsnet_network *net, struct nsnet_err *err);
+/* Is port 53 of every gateway of @net free (checked before anything changes)? 0, or -EADDRINUSE naming the holder. */
+int dns_port_check(const struct nsnet_network *net, struct nsnet_err *err);
 /* Stop it and remove its folder (network rm; best effort, missing is fine). */
 int dns_stop(struct op *op, const char *net, struct nsnet_err *err);
 /* Make sure the resolver of @net runs (restarted from its files when dead). No-op without DNS. */

@@ -159,6 +159,9 @@ int network_create_apply(struct op *op, const struct network_req *req, struct ns
 
 	if ((r = network_host_check(op, req, err)) < 0 || (r = network_plan(op, req, &net, &drv, err)) < 0)
 		goto out;
+	/* The resolver's port is checked before anything changes (dns_start checks it again). */
+	if (net.dns && (r = dns_port_check(&net, err)) < 0)
+		goto out;
 	/* A link of that name that nsnet did not record belongs to someone else: refuse. */
 	if ((r = op_nl(op, NULL, &nl, err)) < 0)
 		goto out;

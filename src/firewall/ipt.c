@@ -133,10 +133,11 @@ static void ipt_network_dns(const struct nsnet_network *net, char op, struct str
 
 		nsnet_addr_str(&net->gateway[i], gw);
 		nsnet_prefix_str(&net->subnet[i], sub);
-		ipt_line(o, f, "filter", op, "NSNET-INPUT", "! -s %s -d %s/%s -p udp -m udp --dport 53 -j DROP", sub, gw,
-			 host_mask(f));
-		ipt_line(o, f, "filter", op, "NSNET-INPUT", "! -s %s -d %s/%s -p tcp -m tcp --dport 53 -j DROP", sub, gw,
-			 host_mask(f));
+		/* The host's own queries (nsnet's readiness probe among them) come in by lo. */
+		ipt_line(o, f, "filter", op, "NSNET-INPUT", "! -s %s -d %s/%s ! -i lo -p udp -m udp --dport 53 -j DROP", sub,
+			 gw, host_mask(f));
+		ipt_line(o, f, "filter", op, "NSNET-INPUT", "! -s %s -d %s/%s ! -i lo -p tcp -m tcp --dport 53 -j DROP", sub,
+			 gw, host_mask(f));
 	}
 }
 

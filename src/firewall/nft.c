@@ -105,6 +105,8 @@ static void nft_network_dns(const struct nsnet_network *net, bool add, struct st
 	strbuf_printf(o, "add rule " T " input meta l4proto { tcp, udp } th dport 53 ip6 daddr vmap @dns6\n");
 	strbuf_printf(o, "add chain " T " %s\n", c.s);
 	strbuf_printf(o, "flush chain " T " %s\n", c.s);
+	/* The host's own queries (nsnet's readiness probe among them) come in by lo. */
+	strbuf_printf(o, "add rule " T " %s iifname \"lo\" accept\n", c.s);
 	for (size_t i = 0; i < net->n_subnets; i++)
 		strbuf_printf(o, "add rule " T " %s %s saddr %s accept\n", c.s,
 			      nft_family_of(net->subnet[i].addr.family)->ip, nsnet_prefix_str(&net->subnet[i], buf));

@@ -76,12 +76,12 @@ dnsq() {
 }
 
 # dns_answers NS SERVER NAME TYPE: the answers only, sorted, on one line ("A 10.0.0.2 A 10.0.0.3").
-dns_answers() { dnsq "$@" | grep -v '^rcode' | sort | tr '\n' ' ' | sed 's/ $//'; }
+dns_answers() { dnsq "$@" | grep -v '^rcode\|^timeout' | sort | tr '\n' ' ' | sed 's/ $//'; }
 # dns_rcode NS SERVER NAME TYPE: NOERROR, NXDOMAIN, ... or timeout.
 dns_rcode() { dnsq "$@" | head -1 | sed 's/^rcode //'; }
 
 # dns_alive NET: nsnet's recorded resolver of NET runs (not a zombie).
 dns_alive() {
-	pid=$(dns_pid "$1")
-	[ -n "$pid" ] && dns_procs | grep -qx "$pid"
+	_dns_p=$(dns_pid "$1")
+	[ -n "$_dns_p" ] && dns_procs | grep -qx "$_dns_p"
 }

@@ -454,9 +454,9 @@ dns_pid() { cut -d: -f1 "$STATE_DIR/dns/$1/pid" 2>/dev/null; }
 dns_stop_recorded() {
 	for f in "$STATE_DIR"/dns/*/pid; do
 		[ -f "$f" ] || continue
-		IFS=: read -r pid start <"$f" || continue
-		now=$(sed 's/.*) //' "/proc/$pid/stat" 2>/dev/null | cut -d' ' -f20)
-		[ -n "$now" ] && [ "$now" = "$start" ] && kill -9 "$pid" 2>/dev/null
+		IFS=: read -r _dns_p _dns_start <"$f" || continue
+		_dns_now=$(sed 's/.*) //' "/proc/$_dns_p/stat" 2>/dev/null | cut -d' ' -f20)
+		[ -n "$_dns_now" ] && [ "$_dns_now" = "$_dns_start" ] && kill -9 "$_dns_p" 2>/dev/null
 	done
 	return 0
 }
