@@ -7,7 +7,8 @@ set -eu
 # package [command that proves it is usable]: the command check catches tools present without dpkg
 # (e.g. a hand-built nft); the dpkg check catches -dev packages, which have no command.
 # iptables, containernetworking-plugins (the reference CNI plugins in /usr/lib/cni), podman, crun
-# and busybox-static (a static busybox for container rootfs) are for the CNI tests and bench/cni.
+# and busybox-static (a static busybox for container rootfs) are for the CNI tests and bench/cni;
+# dnsmasq-base is each network's resolver (docs/dns.md), run by nsnet itself.
 REQUIRED="
 build-essential:cc
 pkg-config:pkg-config
@@ -29,6 +30,7 @@ containernetworking-plugins:/usr/lib/cni/bridge
 podman:podman
 crun:crun
 busybox-static
+dnsmasq-base:/usr/sbin/dnsmasq
 "
 OPTIONAL="clang:clang valgrind:valgrind"
 
