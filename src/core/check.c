@@ -10,6 +10,7 @@
 #include "core/core.h"
 #include "core/limit.h"
 #include "core/drivers/drivers.h"
+#include "core/dns.h"
 #include "core/records.h"
 #include "core/services.h"
 #include "firewall/fw.h"
@@ -279,6 +280,9 @@ int core_check(const struct nsnet_opts *o, struct nsnet_findings *fs, struct nsn
 		diffs += check_dup_ids(fs, "port", "published port", ids, n_p);
 		free(ids);
 	}
+	if ((r = dns_audit(&op, nets, n_nets, nss, n_ns, false, fs, err)) < 0)
+		goto out;
+	diffs += r;
 	if (n_nets == 0 && !foreign && fw_nft_guard_table_exists() == 1)
 		DIFF("table-stray", "table/bridge " NSNET_NFT_TABLE, "nft table bridge %s exists with no network recorded",
 		     NSNET_NFT_TABLE);
