@@ -67,7 +67,11 @@ static int network_plan(struct op *op, const struct network_req *req, struct nsn
 	snprintf(net->project, sizeof(net->project), "%s", req->project ? req->project : "");
 	net->nat = !req->no_nat && !req->internal;
 	net->mtu = req->mtu ? req->mtu : NSNET_MTU_DEFAULT;
-	net->dns = !req->no_dns;
+	/* A resolver listens on the gateway: only where the gateway is an address of the host. */
+	if (!(*drv)->gateway_local && !req->no_dns && (req->domain || req->n_upstream))
+		return nsnet_err_set(err, EINVAL, "network %s: a %s network has no gateway address on the host for "
+				     "a resolver: --domain and --dns-upstream need --driver bridge", req->name, net->driver);
+	net->dns = !req->no_dns && (*drv)->gateway_local;
 	if (net->dns) {
 		const char *domain = req->domain ? req->domain : req->name;
 
