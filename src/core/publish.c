@@ -119,9 +119,10 @@ int publish_apply(struct op *op, const char *ns, const char *net, const struct n
 	}
 	if ((r = svc_next_id(op, "port", &p.id, err)) < 0)
 		goto out;
-	if (port_localnet(&p)) {
+	if (port_localnet(&p) && !network_group(&network)) {
 		/* Only this bridge may carry loopback-sourced packets (and the guard chain drops any
-		 * that arrive on it): see docs/services.md. */
+		 * that arrive on it): see docs/services.md. A routed network has no bridge: a port on
+		 * every address of it is not reached from the host's 127.0.0.1 (docs/networks.md). */
 		char sysctl[64];
 
 		snprintf(sysctl, sizeof(sysctl), "net.ipv4.conf.%s.route_localnet", network.bridge);
