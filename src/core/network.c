@@ -72,14 +72,18 @@ static int network_plan(struct op *op, const struct network_req *req, struct nsn
 		return nsnet_err_set(err, EINVAL, "network %s: a %s network has no gateway address on the host for "
 				     "a resolver: --domain and --dns-upstream need --driver bridge", req->name, net->driver);
 	net->dns = !req->no_dns && (*drv)->gateway_local;
+	/* A valid network name that is no DNS domain (a label is at most 63 bytes) gets no resolver,
+	 * with a notice, rather than a refusal: names are for those who ask for a domain. */
+	if (net->dns && !req->domain && domain_check(req->name, NULL) < 0) {
+		op_note(op->opts, 0, "network %s: no resolver: its name is no DNS domain (give one with --domain NAME)",
+			req->name);
+		net->dns = false;
+	}
 	if (net->dns) {
 		const char *domain = req->domain ? req->domain : req->name;
 
-		if ((r = domain_check(domain, err)) < 0) {
-			if (!req->domain)
-				nsnet_err_prefix(err, "network %s (use --domain NAME or --no-dns)", req->name);
+		if ((r = domain_check(domain, err)) < 0)
 			return r;
-		}
 		snprintf(net->domain, sizeof(net->domain), "%s", domain);
 		net->n_upstream = req->n_upstream;
 		memcpy(net->upstream, req->upstream, sizeof(net->upstream));
