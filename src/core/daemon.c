@@ -132,10 +132,41 @@ int daemon_spawn(char *const argv[], const char *log, struct daemon_id *id, stru
 	return 0;
 }
 
+/* Does process @pid catch signal @sig yet (its SigCgt mask in /proc/PID/status)? */
+static bool daemon_catches(pid_t pid, int sig)
+{
+	char path[64], line[256];
+	unsigned long long mask = 0;
+	bool found = false;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	if (!(f = fopen(path, "re")))
+		return false;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "SigCgt: %llx", &mask) == 1) {
+			found = true;
+			break;
+		}
+	fclose(f);
+	return found && (mask >> (sig - 1)) & 1;
+}
+
 int daemon_signal(const struct daemon_id *id, int sig)
 {
+	struct timespec pause = { 0, 2 * 1000 * 1000 };
+
 	if (!daemon_alive(id))
 		return -ESRCH;
+	/*
+	 * A signal that asks for something (SIGHUP: reload) kills a daemon that has not installed its
+	 * handler yet (the default action): one started a moment ago is given up to 2 s to do so.
+	 */
+	for (int i = 0; sig != SIGTERM && sig != SIGKILL && i < 1000 && !daemon_catches(id->pid, sig); i++) {
+		if (!daemon_alive(id))
+			return -ESRCH;
+		nanosleep(&pause, NULL);
+	}
 	return kill(id->pid, sig) < 0 ? -errno : 0;
 }
 
