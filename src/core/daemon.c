@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -216,7 +217,17 @@ static bool daemon_cmdline_has(pid_t pid, const char *exe, const char *arg)
 	return found;
 }
 
-int daemon_find(const char *exe, const char *arg, pid_t *pids, int max)
+/* Is process @pid in the network namespace @want (a stat of an ns/net link)? */
+static bool daemon_in_netns(pid_t pid, const struct stat *want)
+{
+	char path[64];
+	struct stat sb;
+
+	snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)pid);
+	return stat(path, &sb) == 0 && sb.st_dev == want->st_dev && sb.st_ino == want->st_ino;
+}
+
+static int daemon_find_in(const char *exe, const char *arg, const struct stat *netns, pid_t *pids, int max)
 {
 	struct dirent *e;
 	DIR *d = opendir("/proc");
@@ -232,12 +243,27 @@ int daemon_find(const char *exe, const char *arg, pid_t *pids, int max)
 
 		if (*end || pid <= 1 || pid == getpid())
 			continue;
-		if (daemon_cmdline_has((pid_t)pid, exe, arg) && daemon_stat((pid_t)pid, &start, &state) == 0 &&
-		    state != 'Z' && state != 'X')
+		if (daemon_cmdline_has((pid_t)pid, exe, arg) && (!netns || daemon_in_netns((pid_t)pid, netns)) &&
+		    daemon_stat((pid_t)pid, &start, &state) == 0 && state != 'Z' && state != 'X')
 			pids[n++] = (pid_t)pid;
 	}
 	closedir(d);
 	return n;
+}
+
+int daemon_find(const char *exe, const char *arg, pid_t *pids, int max)
+{
+	return daemon_find_in(exe, arg, NULL, pids, max);
+}
+
+int daemon_find_local(const char *exe, const char *arg, pid_t *pids, int max)
+{
+	struct stat self;
+
+	/* The calling thread's namespace (a thread may have entered another one). */
+	if (stat("/proc/thread-self/ns/net", &self) < 0 && stat("/proc/self/ns/net", &self) < 0)
+		return -errno;
+	return daemon_find_in(exe, arg, &self, pids, max);
 }
 
 /* The inode of a socket bound to @addr (or the wildcard) port @port in /proc/net/@table. */

@@ -56,6 +56,13 @@ int daemon_stop(const struct daemon_id *id, int grace_ms);
  * at most @max, or -errno.
  */
 int daemon_find(const char *exe, const char *arg, pid_t *pids, int max);
+/*
+ * daemon_find, but only processes in the caller's network namespace. A command line names a
+ * path, and the same path is another file in another mount namespace: a helper of another
+ * nsnet (another container or test sandbox using the same state dir path) has the same command
+ * line. Helpers nsnet starts run in its own network namespace; those elsewhere are not its own.
+ */
+int daemon_find_local(const char *exe, const char *arg, pid_t *pids, int max);
 
 /*
  * Who holds local port @port (@proto IPPROTO_UDP/TCP) on address @addr (family @family, 4 or 16

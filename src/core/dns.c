@@ -479,7 +479,7 @@ static void dns_undo_stop_process(struct op *op, const char *net, const char *id
 	if (dns_pid(&op->st, net, &id) == 0)
 		daemon_stop(&id, DNS_STOP_GRACE_MS);
 	snprintf(conf, sizeof(conf), "--conf-file=%s/%s/%s/dnsmasq.conf", op->st.dir, DNS_DIR, net);
-	n = daemon_find(DNS_DNSMASQ, conf, pids, 8);
+	n = daemon_find_local(DNS_DNSMASQ, conf, pids, 8);
 	for (int i = 0; i < n; i++) {
 		unsigned long long start;
 
