@@ -536,8 +536,9 @@ int dns_stop(struct op *op, const char *net, struct nsnet_err *err)
 	dns_dir(&op->st, net, NULL, dir, sizeof(dir));
 	if (lstat(dir, &sb) < 0)
 		return 0;
+	/* The PID read when the script runs (a literal PID would differ from run to run). */
 	if (dns_pid(&op->st, net, &id) == 0)
-		op_echo(op, "kill %d", (int)id.pid);
+		op_echo(op, "kill \"$(cut -d: -f1 %s/pid)\"", dir);
 	op_echo(op, "rm -r %s", dir);
 	if (!op->opts->dry_run)
 		dns_undo_stop(op, net, "");
