@@ -13,6 +13,8 @@ set -eu
 # iperf3 measures the bandwidth limits (t_bandwidth, t_cni_bandwidth).
 # debhelper, scdoc, lintian, man-db and bash-completion: make deb, make man and their tests.
 # containerd (containerd, ctr, the runc shim) is for t_cni_containerd.
+# and busybox-static (a static busybox for container rootfs) are for the CNI tests and bench/cni;
+# dnsmasq-base is each network's resolver (docs/dns.md), run by nsnet itself.
 REQUIRED="
 build-essential:cc
 pkg-config:pkg-config
@@ -47,6 +49,7 @@ man-db:man
 bash-completion
 graphviz:dot
 containerd:ctr
+dnsmasq-base:/usr/sbin/dnsmasq
 "
 OPTIONAL="clang:clang valgrind:valgrind"
 

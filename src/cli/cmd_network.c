@@ -10,11 +10,13 @@ static const char create_help[] =
 	"usage: nsnet network create NAME --subnet CIDR [--subnet CIDR] [--gateway IP]...\n"
 	"                            [--bridge IFNAME] [--no-nat] [--internal] [--mtu N]\n"
 	"                            [--driver bridge|routed]\n"
+	"                            [--no-dns | [--domain NAME] [--dns-upstream IP]...]\n"
 	"\n"
 	"Create a bridge network: bridge nsnet-NAME (or IFNAME) holding the gateway address (the\n"
 	"first host of each subnet unless --gateway), IP forwarding on, the network's traffic\n"
 	"accepted in the forward path, isolation from other nsnet networks, and masquerade for\n"
-	"traffic leaving the subnet.\n"
+	"traffic leaving the subnet, and a resolver (dnsmasq) on the gateway that answers the names\n"
+	"of the network's namespaces to them and forwards the rest (docs/dns.md).\n"
 	"\n"
 	"  --subnet CIDR    an IPv4 or IPv6 subnet (one of each for dual stack), e.g. 10.0.0.0/24\n"
 	"  --gateway IP     gateway address instead of the first host (once per family)\n"
@@ -23,7 +25,11 @@ static const char create_help[] =
 	"  --internal       no way out: no default route in namespaces, no forwarding elsewhere\n"
 	"  --mtu N          MTU of the bridge and every veth (default 1500)\n"
 	"  --driver NAME    bridge (default), or routed: no bridge, each namespace's veth a routed\n"
-	"                   point-to-point link (past a bridge's 1,023 ports; docs/networks.md)\n";
+	"                   point-to-point link (past a bridge's 1,023 ports; docs/networks.md)\n"
+	"  --no-dns         no resolver: namespaces get the host's nameservers as before\n"
+	"  --domain NAME    the names' domain (default: the network's name)\n"
+	"  --dns-upstream IP  where the resolver forwards other names (up to 3; default: the\n"
+	"                   host's /etc/resolv.conf, re-read when it changes)\n";
 
 static const char rm_help[] =
 	"usage: nsnet network rm NAME [--force]\n"
@@ -117,6 +123,23 @@ static int network_create(struct cli *c, int argc, char **argv)
 			if (!*val || *end || val[0] == '-' || mtu < 68 || mtu > 65535)
 				return cli_usage_error(c, "--mtu %s: expected a number from 68 to 65535", val);
 			req.mtu = (unsigned int)mtu;
+		} else if ((r = cli_opt_value(c, argc, argv, &i, "--domain", &val)) != 0) {
+			struct nsnet_err derr = { 0 };
+
+			if (r < 0)
+				return EXIT_USAGE;
+			if (domain_check(val, &derr) < 0)
+				return cli_usage_error(c, "--domain %.1000s", derr.msg);
+			req.domain = val;
+		} else if ((r = cli_opt_value(c, argc, argv, &i, "--dns-upstream", &val)) != 0) {
+			if (r < 0)
+				return EXIT_USAGE;
+			if (req.n_upstream == NSNET_MAX_DNS)
+				return cli_usage_error(c, "--dns-upstream %s: at most %d upstreams", val, NSNET_MAX_DNS);
+			if (cli_parse_addr(c, "--dns-upstream", val, &req.upstream[req.n_upstream++]))
+				return EXIT_USAGE;
+		} else if (!strcmp(a, "--no-dns")) {
+			req.no_dns = true;
 		} else if (!strcmp(a, "--no-nat")) {
 			req.no_nat = true;
 		} else if (!strcmp(a, "--internal")) {

@@ -6,7 +6,7 @@
 #include "cli/cli.h"
 
 static const char add_help[] =
-	"usage: nsnet ns add NAME [--net NET[:IP[,IP6]]]... [--dns IP]... [--ifname IF]\n"
+	"usage: nsnet ns add NAME [--net NET[:IP[,IP6]]]... [--dns IP]... [--ifname IF] [--alias NAME]...\n"
 	"                    [--rate-in RATE] [--rate-out RATE] [--burst SIZE]\n"
 	"\n"
 	"Create a persistent network namespace /run/netns/NAME (as `ip netns add` does) with its\n"
@@ -16,7 +16,9 @@ static const char add_help[] =
 	"\n"
 	"  --net NET[:IP[,IP6]]  attach to network NET, optionally with fixed addresses\n"
 	"  --dns IP              nameserver for /etc/netns/NAME/resolv.conf (up to 3); without it\n"
-	"                        the host's nameservers that a namespace can reach are copied\n"
+	"                        the resolvers of its networks (their gateways), or for networks\n"
+	"                        without one the host's nameservers that a namespace can reach\n"
+	"  --alias NAME          one more name on each network's resolver (repeatable)\n"
 	"  --ifname IF           name of the first attachment's interface (default eth0)\n"
 	"  --rate-in RATE        limit traffic into the namespace on each --net (10mbit, 500kbit, 1gbit)\n"
 	"  --rate-out RATE       limit traffic leaving it; --burst SIZE (32kb): see the help of `nsnet limit`\n";
@@ -36,16 +38,17 @@ static const char ls_help[] =
 static const char ns_help[] =
 	"usage: nsnet ns COMMAND ...\n"
 	"\n"
-	"  add NAME [--net NET[:IP[,IP6]]]... [--dns IP]... [--ifname IF] [--rate-in R] [--rate-out R]\n"
+	"  add NAME [--net NET[:IP[,IP6]]]... [--dns IP]... [--ifname IF] [--alias NAME]... [--rate-in R] [--rate-out R]\n"
 	"  rm NAME [--force]\n"
 	"  ls [--json]\n";
 
 static const char attach_help[] =
-	"usage: nsnet attach NS NET [--ip IP]... [--ifname IF] [--rate-in RATE] [--rate-out RATE] [--burst SIZE]\n"
+	"usage: nsnet attach NS NET [--ip IP]... [--ifname IF] [--alias NAME]... [--rate-in RATE] [--rate-out RATE] [--burst SIZE]\n"
 	"\n"
 	"Attach namespace NS (made by nsnet or not) to network NET: veth, addresses (from IPAM or\n"
-	"--ip, one per family), and the default route if NS has none yet. --rate-in/--rate-out limit\n"
-	"the bandwidth into and out of NS on this attachment (see the help of `nsnet limit`).\n";
+	"--ip, one per family), the default route if NS has none yet, and its names (NS and each\n"
+	"--alias) on the network's resolver. --rate-in/--rate-out limit the bandwidth into and out\n"
+	"of NS on this attachment (see the help of `nsnet limit`).\n";
 
 static const char detach_help[] =
 	"usage: nsnet detach NS NET\n"
@@ -59,6 +62,8 @@ static int ns_add(struct cli *c, int argc, char **argv)
 	struct limit_req lim = { 0 };
 	struct nsnet_limit limit;
 	const char *val, *ifname = NULL;
+	const char *aliases[NSNET_MAX_ALIASES];
+	size_t n_aliases = 0;
 	int r;
 
 	for (int i = 1; i < argc; i++) {
@@ -91,6 +96,14 @@ static int ns_add(struct cli *c, int argc, char **argv)
 		} else if ((r = cli_limit_opt(c, argc, argv, &i, &lim)) != 0) {
 			if (r < 0)
 				return EXIT_USAGE;
+		} else if ((r = cli_opt_value(c, argc, argv, &i, "--alias", &val)) != 0) {
+			if (r < 0)
+				return EXIT_USAGE;
+			if (n_aliases == NSNET_MAX_ALIASES)
+				return cli_usage_error(c, "--alias %s: at most %d aliases", val, NSNET_MAX_ALIASES);
+			if (cli_check_name(c, "alias", val))
+				return EXIT_USAGE;
+			aliases[n_aliases++] = val;
 		} else if (a[0] == '-' && a[1]) {
 			return cli_usage_error(c, "unknown option '%s'", a);
 		} else if (!req.name) {
@@ -116,6 +129,12 @@ static int ns_add(struct cli *c, int argc, char **argv)
 		return cli_usage_error(c, "--rate-in/--rate-out: needs a --net");
 	for (size_t k = 0; k < req.n_att; k++)
 		req.att[k].limit = limit;
+	if (n_aliases && req.n_att == 0)
+		return cli_usage_error(c, "--alias %s: needs a --net", aliases[0]);
+	for (size_t k = 0; k < req.n_att; k++) {
+		req.att[k].n_aliases = n_aliases;
+		memcpy(req.att[k].aliases, aliases, n_aliases * sizeof(aliases[0]));
+	}
 	if (core_ns_add(&c->opts, &req, &err) < 0)
 		return cli_fail(&err);
 	return EXIT_OK;
@@ -172,6 +191,14 @@ int cmd_attach(struct cli *c, int argc, char **argv)
 		} else if ((r = cli_limit_opt(c, argc, argv, &i, &lim)) != 0) {
 			if (r < 0)
 				return EXIT_USAGE;
+		} else if ((r = cli_opt_value(c, argc, argv, &i, "--alias", &val)) != 0) {
+			if (r < 0)
+				return EXIT_USAGE;
+			if (req.n_aliases == NSNET_MAX_ALIASES)
+				return cli_usage_error(c, "--alias %s: at most %d aliases", val, NSNET_MAX_ALIASES);
+			if (cli_check_name(c, "alias", val))
+				return EXIT_USAGE;
+			req.aliases[req.n_aliases++] = val;
 		} else if (a[0] == '-' && a[1]) {
 			return cli_usage_error(c, "unknown option '%s'", a);
 		} else if (!ns) {

@@ -128,6 +128,18 @@ void cli_print_tree(const json_t *root)
 		printf("  gateway ");
 		print_strings(json_object_get(n, "gateways"), " ", "-");
 		printf("  %s\n", net_mode(n));
+		if (json_is_object(json_object_get(n, "dns"))) {
+			const json_t *d = json_object_get(n, "dns");
+
+			printf("   resolver ");
+			print_strings(json_object_get(d, "servers"), " ", "-");
+			printf("  domain %s  ", jstr(d, "domain"));
+			if (json_is_integer(json_object_get(d, "pid")))
+				printf("PID %lld %s\n", (long long)json_integer_value(json_object_get(d, "pid")),
+				       json_is_true(json_object_get(d, "running")) ? "running" : "NOT RUNNING");
+			else
+				printf("not running\n");
+		}
 		json_array_foreach(atts, k, a) {
 			printf("%s %s  %s  ", k + 1 == json_array_size(atts) ? "└─" : "├─",
 			       json_string_value(json_object_get(a, "namespace")),

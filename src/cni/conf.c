@@ -535,6 +535,24 @@ static int conf_plugin(struct cni_conf *c, const struct cni_env *env, struct cni
 		return -1;
 	if (sb->n_ips && c->ipam_type)
 		return cni_fail(e, CNI_ERR_CONFIG, "static addresses go to the IPAM plugin %s, not to nsnet", c->ipam_type);
+	/* The aliases capability: {"NETWORK": ["name", ...]}; this network's become names on its resolver. */
+	if (json_object_get(rt, "aliases")) {
+		const json_t *al = json_object_get(rt, "aliases"), *mine = json_object_get(al, c->name), *v;
+		size_t i;
+
+		if (!json_is_object(al) || (mine && !json_is_array(mine)))
+			return cni_fail(e, CNI_ERR_CONFIG, "runtimeConfig.aliases: expected {\"NETWORK\": [\"name\", ...]}");
+		json_array_foreach(mine, i, v) {
+			struct nsnet_err nerr = { 0 };
+
+			if (sb->n_aliases == NSNET_MAX_ALIASES)
+				return cni_fail(e, CNI_ERR_CONFIG, "runtimeConfig.aliases: at most %d names", NSNET_MAX_ALIASES);
+			if (!json_string_value(v) || names_check("alias", json_string_value(v), &nerr) < 0)
+				return cni_fail(e, CNI_ERR_FIELD, "runtimeConfig.aliases.%s[%zu]: %s", c->name, i,
+						json_string_value(v) ? nerr.msg : "expected a string");
+			sb->aliases[sb->n_aliases++] = json_string_value(v);
+		}
+	}
 	return conf_dns(c, json_object_get(root, "dns"), json_object_get(rt, "dns"), e);
 }
 

@@ -35,6 +35,8 @@ static json_t *result_ips(enum cni_ver ver, const struct sandbox_result *res, in
 	return ips;
 }
 
+static json_t *result_dns(const struct sandbox_result *res);
+
 json_t *cni_result(const struct cni_conf *c, const struct cni_env *env, const struct sandbox_result *res)
 {
 	char hm[18], m[18];
@@ -68,8 +70,23 @@ json_t *cni_result(const struct cni_conf *c, const struct cni_env *env, const st
 	}
 	r = json_pack("{s:s, s:[oo], s:o, s:o, s:o}", "cniVersion", cni_version_str(c->ver), "interfaces", host, cont,
 		      "ips", result_ips(c->ver, res, 1), "routes", routes, "dns",
-		      c->dns ? json_deep_copy(c->dns) : json_object());
+		      c->dns ? json_deep_copy(c->dns) : result_dns(res));
 	return r;
+}
+
+/* The network's resolver as the result's "dns" (a configuration's own "dns" wins), or {}. */
+static json_t *result_dns(const struct sandbox_result *res)
+{
+	char a[INET6_ADDRSTRLEN];
+	json_t *d, *servers;
+
+	if (!res->dns)
+		return json_object();
+	servers = json_array();
+	for (size_t i = 0; servers && i < res->n_dns; i++)
+		json_array_append_new(servers, json_string(nsnet_addr_str(&res->dns_servers[i], a)));
+	d = json_pack("{s:o, s:s, s:[s]}", "nameservers", servers, "domain", res->domain, "search", res->domain);
+	return d ? d : json_object();
 }
 
 json_t *cni_ipam_result(const struct cni_conf *c, const struct sandbox_result *res)

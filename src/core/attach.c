@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/dns.h"
 #include "core/drivers/drivers.h"
 #include "core/limit.h"
 #include "core/records.h"
@@ -210,6 +211,16 @@ int attach_plan(struct op *op, const struct nsnet_namespace *ns, const struct at
 	p->att.n_addrs = p->n_addrs;
 	leases_free(&leases);
 	free(used);
+	for (k = 0; k < req->n_aliases; k++) {
+		if (k == NSNET_MAX_ALIASES) {
+			r = nsnet_err_set(err, EINVAL, "attach %s to %s: more than %d aliases", ns->name, req->net,
+					  NSNET_MAX_ALIASES);
+			goto fail;
+		}
+		if ((r = names_check("alias", req->aliases[k], err)) < 0)
+			goto fail;
+		snprintf(p->att.aliases[p->att.n_aliases++], sizeof(p->att.aliases[0]), "%s", req->aliases[k]);
+	}
 	/* Only the first attachment routes by default; an internal network never does. */
 	p->att.default_route = !p->net.internal;
 	for (k = 0; k < p->net.n_subnets && p->att.default_route; k++)
@@ -286,6 +297,8 @@ int attach_apply(struct op *op, const char *ns, const struct attach_plan *p, str
 	}
 	if (r == 0)
 		r = rec_ends_add(op, ns, &p->att, err);
+	if (r == 0)
+		r = dns_host_put(op, &p->net, ns, p->cni, &p->att, p->addr, p->n_addrs, err);
 	return r;
 }
 
@@ -294,7 +307,7 @@ int detach_apply(struct op *op, struct nsnet_namespace *ns, const char *net, boo
 {
 	struct nsnet_attachment *att = namespace_attachment(ns, net);
 	const struct net_driver *drv = NULL;
-	struct nsnet_network network;
+	struct nsnet_network network = { 0 };
 	struct nsnet_addr addrs[NSNET_MAX_SUBNETS];
 	size_t n_addrs;
 	int r;
@@ -350,6 +363,9 @@ int detach_apply(struct op *op, struct nsnet_namespace *ns, const char *net, boo
 		r = rec_leases_tidy(op, net, err);
 	if (r == 0)
 		r = rec_ends_del(op, ns->name, att, err);
+	/* The names go with the addresses (a network without a readable record has no resolver to tell). */
+	if (r == 0 && network.dns)
+		dns_host_del(op, &network, ns->name, err);
 	if (r < 0)
 		return r;
 	*att = ns->att[--ns->n_att];
@@ -382,6 +398,8 @@ int ns_attach_apply(struct op *op, const char *name, const struct attach_req *re
 		ns.att[ns.n_att++] = p.att;
 		r = rec_namespace_put(op, &ns, err);
 	}
+	if (r == 0)
+		r = ns_resolv_update(op, &ns, err);
 	attach_plan_free(&p);
 	return r;
 }
@@ -405,6 +423,8 @@ int ns_detach_apply(struct op *op, const char *name, const char *net, struct nsn
 		r = op_state_del(op, STATE_NAMESPACES, name, err);
 	else
 		r = rec_namespace_put(op, &ns, err);
+	if (r == 0)
+		r = ns_resolv_update(op, &ns, err);
 	return r;
 }
 

@@ -17,6 +17,7 @@ struct attach_plan {
 	char owner[NSNET_NAME_MAX + 1];	/* whom the leases are for (the namespace record's name) */
 	bool legacy;			/* the network's leases are an old single record (converted on apply) */
 	bool no_hairpin;		/* CNI hairpinMode false */
+	bool cni;			/* a CNI sandbox: only its aliases are names on the resolver */
 };
 
 /* The MAC of @ns's interface of attachment @a: the one recorded, or derived from the names. */
@@ -43,5 +44,12 @@ int attach_apply(struct op *op, const char *ns, const struct attach_plan *p, str
  */
 int detach_apply(struct op *op, struct nsnet_namespace *ns, const char *net, bool keep_link,
 		 struct nsnet_err *err);
+
+/*
+ * Rewrite the resolv.conf of @ns (a namespace nsnet made, without --dns) for its attachments as
+ * recorded: the resolvers of its networks, or the host's nameservers when none has one. Unchanged
+ * content is not rewritten (core/namespace.c). 0 or -errno.
+ */
+int ns_resolv_update(struct op *op, const struct nsnet_namespace *ns, struct nsnet_err *err);
 
 #endif

@@ -10,6 +10,7 @@
 #include "core/core.h"
 #include "core/limit.h"
 #include "core/drivers/drivers.h"
+#include "core/dns.h"
 #include "core/records.h"
 #include "core/services.h"
 #include "firewall/fw.h"
@@ -282,6 +283,9 @@ int core_check(const struct nsnet_opts *o, struct nsnet_findings *fs, struct nsn
 	}
 	/* The index of attachment ends (core/ends.c) says what the records say. */
 	if ((r = rec_ends_sync(&op, nss, n_ns, false, fs, err)) < 0)
+		goto out;
+	diffs += r;
+	if ((r = dns_audit(&op, nets, n_nets, nss, n_ns, false, fs, err)) < 0)
 		goto out;
 	diffs += r;
 	if (n_nets == 0 && !foreign && fw_nft_guard_table_exists() == 1)

@@ -26,6 +26,10 @@ struct network_req {
 	unsigned int mtu;		/* 0: NSNET_MTU_DEFAULT */
 	bool cni;			/* made by a CNI ADD (goes with its last CNI container) */
 	const char *project;		/* NULL: none; else `nsnet apply`'s project (core/apply.c) */
+	bool no_dns;			/* no resolver (core/dns.c) */
+	const char *domain;		/* NULL: the network's name */
+	size_t n_upstream;		/* none: the host's /etc/resolv.conf */
+	struct nsnet_addr upstream[NSNET_MAX_DNS];
 };
 
 /* One attachment request: a network, optionally fixed addresses (one per family) and ifname. */
@@ -35,6 +39,8 @@ struct attach_req {
 	struct nsnet_addr ip[NSNET_MAX_SUBNETS];
 	const char *ifname;		/* NULL: next free ethN */
 	struct nsnet_limit limit;	/* bandwidth limits (core/limit.c); all 0: none */
+	size_t n_aliases;		/* extra names on the network's resolver */
+	const char *aliases[NSNET_MAX_ALIASES];
 };
 
 struct ns_req {
@@ -140,6 +146,8 @@ struct sandbox_req {
 	struct nsnet_limit limit;	/* runtimeConfig.bandwidth */
 	size_t n_ports;			/* portMappings */
 	struct nsnet_port *ports;
+	size_t n_aliases;		/* runtimeConfig.aliases of this network: names on its resolver */
+	const char *aliases[NSNET_MAX_ALIASES];
 	size_t n_routes;		/* extra routes (a delegated IPAM plugin's); gw family 0: the subnet's gateway */
 	struct sandbox_route {
 		struct nsnet_prefix dst;
@@ -158,6 +166,10 @@ struct sandbox_result {
 	struct nsnet_addr gateway[NSNET_MAX_SUBNETS];	/* of addr[i]'s subnet */
 	bool default_route;
 	unsigned int mtu;
+	bool dns;			/* the network has a resolver: nameservers = its gateways, search @domain */
+	char domain[NSNET_DOMAIN_MAX + 1];
+	size_t n_dns;
+	struct nsnet_addr dns_servers[NSNET_MAX_SUBNETS];
 	size_t n_routes;		/* the request's extra routes, as added */
 	struct sandbox_route route[NSNET_MAX_ROUTES];
 	/*
@@ -312,5 +324,10 @@ int core_exec(const char *ns, char **argv, bool *exec_failed, struct nsnet_err *
  */
 void core_resolv_conf(const struct nsnet_addr *dns, size_t n_dns, const struct nsnet_opts *o,
 		      struct strbuf *out);
+/*
+ * resolv.conf content for a namespace on the @n networks @nets that have a resolver: their
+ * gateways as nameservers (at most NSNET_MAX_DNS), their domains as search. "" when none has one.
+ */
+void core_resolv_conf_nets(const struct nsnet_network *nets, size_t n, struct strbuf *out);
 
 #endif

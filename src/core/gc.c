@@ -11,6 +11,7 @@
 #include "core/attach.h"
 #include "core/core.h"
 #include "core/drivers/drivers.h"
+#include "core/dns.h"
 #include "core/records.h"
 #include "core/services.h"
 #include "firewall/fw.h"
@@ -444,6 +445,11 @@ int core_gc(const struct nsnet_opts *o, struct nsnet_findings *fs, struct nsnet_
 			goto out;
 		repairs++;
 	}
+
+	/* The resolvers: running, serving what the records say, none without a network. */
+	if ((r = dns_audit(&op, nets, n_nets, nss, n_ns, true, fs, err)) < 0)
+		goto out;
+	repairs += r;
 
 	/*
 	 * 6. The firewall: rebuilt from the records in one transaction, so it matches them exactly.

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/daemon.h"
 #include "core/undo.h"
 #include "firewall/fw.h"
 #include "firewall/guard.h"
@@ -273,6 +274,15 @@ static const char *journal_entry_check(const struct op_undo *u, const char *cons
 				  : !names_is_host_veth(u->link.name) || names_check_ifname(u->link.name, NULL) < 0)
 			return "qdisc of a link that is not nsnet's";
 		return u->text && limit_undo_text_ok(u->text) ? NULL : "qdisc that nsnet does not set";
+	case UNDO_DNS_STOP: {
+		struct daemon_id id;
+
+		return names_check("network", u->arg[0], NULL) == 0 &&
+		       (!u->arg[1][0] || daemon_id_parse(u->arg[1], &id) == 0) ? NULL : "resolver step of no network";
+	}
+	case UNDO_DNS_HOST:
+		return names_check("network", u->arg[0], NULL) == 0 && names_check("namespace", u->arg[1], NULL) == 0
+		       ? NULL : "hosts file of no network";
 	}
 	return "unknown kind of step";
 }
@@ -356,8 +366,12 @@ int journal_parse(const char *text, const char *const *bridges, struct op_undo *
 			const char *b = json_string_value(json_object_get(j, "b"));
 			char *nb;
 
-			if (count == 0 || undo[count - 1].kind != UNDO_NETNS_DEL || !b || !journal_netns_id_ok(b))
-				bad = "set without a namespace push";
+			struct daemon_id id;
+
+			if (count == 0 || !b ||
+			    (undo[count - 1].kind == UNDO_NETNS_DEL ? !journal_netns_id_ok(b)
+			     : undo[count - 1].kind != UNDO_DNS_STOP || daemon_id_parse(b, &id) < 0))
+				bad = "set without a namespace or resolver push";
 			else if (!(nb = strdup(b)))
 				bad = "out of memory";
 			else {

@@ -56,7 +56,16 @@ int ns_add_apply(struct op *op, const struct ns_req *req, struct nsnet_err *err)
 		planned++;
 		ns.att[ns.n_att++] = plans[i].att;
 	}
-	core_resolv_conf(req->dns, req->n_dns, op->opts, &resolv);
+	{
+		struct nsnet_network nets[NSNET_MAX_ATTACH];
+
+		for (i = 0; i < req->n_att; i++)
+			nets[i] = plans[i].net;
+		if (!req->n_dns)
+			core_resolv_conf_nets(nets, req->n_att, &resolv);
+		if (!resolv.len)
+			core_resolv_conf(req->dns, req->n_dns, op->opts, &resolv);
+	}
 	if (resolv.oom) {
 		r = nsnet_err_set(err, ENOMEM, "out of memory");
 		goto out;
@@ -80,6 +89,55 @@ out:
 		attach_plan_free(&plans[i]);
 	free(plans);
 	strbuf_free(&resolv);
+	return r;
+}
+
+int ns_resolv_update(struct op *op, const struct nsnet_namespace *ns, struct nsnet_err *err)
+{
+	struct nsnet_network nets[NSNET_MAX_ATTACH];
+	char dir[PATH_MAX], file[PATH_MAX];
+	struct strbuf resolv = { 0 }, old = { 0 };
+	size_t n = 0;
+	int r = 0;
+	bool any = false;
+
+	/* Only resolv.conf files nsnet wrote for a namespace it made, and not given ones (--dns). */
+	if (!ns->managed || ns->n_dns || ns->cid[0])
+		return 0;
+	for (size_t i = 0; i < ns->n_att; i++)
+		if (rec_network_load(op, ns->att[i].net, &nets[n], NULL) == 0)
+			any |= nets[n++].dns;
+	ns_etc_paths(ns->name, dir, file);
+	if (any)
+		core_resolv_conf_nets(nets, n, &resolv);
+	else
+		core_resolv_conf(NULL, 0, op->opts, &resolv);
+	if (resolv.oom) {
+		r = nsnet_err_set(err, ENOMEM, "out of memory");
+		goto out;
+	}
+	{
+		/* Unchanged (often: a network without a resolver): nothing to do. */
+		FILE *f = fopen(file, "re");
+		char line[512];
+
+		while (f && fgets(line, sizeof(line), f))
+			if (line[0] != '#')
+				strbuf_printf(&old, "%s", line);
+		if (f)
+			fclose(f);
+		if (f && !strcmp(strbuf_str(&old), strbuf_str(&resolv)))
+			goto out;
+		if (!f && !resolv.len)
+			goto out;
+	}
+	if (resolv.len)
+		r = op_file_write(op, dir, file, strbuf_str(&resolv), err);
+	else
+		r = op_file_del(op, dir, file, err);
+out:
+	strbuf_free(&resolv);
+	strbuf_free(&old);
 	return r;
 }
 

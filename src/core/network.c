@@ -6,6 +6,7 @@
 
 #include "core/attach.h"
 #include "core/core.h"
+#include "core/dns.h"
 #include "core/drivers/drivers.h"
 #include "core/records.h"
 #include "core/services.h"
@@ -66,6 +67,30 @@ static int network_plan(struct op *op, const struct network_req *req, struct nsn
 	snprintf(net->project, sizeof(net->project), "%s", req->project ? req->project : "");
 	net->nat = !req->no_nat && !req->internal;
 	net->mtu = req->mtu ? req->mtu : NSNET_MTU_DEFAULT;
+	/* A resolver listens on the gateway: only where the gateway is an address of the host. */
+	if (!(*drv)->gateway_local && !req->no_dns && (req->domain || req->n_upstream))
+		return nsnet_err_set(err, EINVAL, "network %s: a %s network has no gateway address on the host for "
+				     "a resolver: --domain and --dns-upstream need --driver bridge", req->name, net->driver);
+	net->dns = !req->no_dns && (*drv)->gateway_local;
+	/* A valid network name that is no DNS domain (a label is at most 63 bytes) gets no resolver,
+	 * with a notice, rather than a refusal: names are for those who ask for a domain. */
+	if (net->dns && !req->domain && domain_check(req->name, NULL) < 0) {
+		op_note(op->opts, 0, "network %s: no resolver: its name is no DNS domain (give one with --domain NAME)",
+			req->name);
+		net->dns = false;
+	}
+	if (net->dns) {
+		const char *domain = req->domain ? req->domain : req->name;
+
+		if ((r = domain_check(domain, err)) < 0)
+			return r;
+		snprintf(net->domain, sizeof(net->domain), "%s", domain);
+		net->n_upstream = req->n_upstream;
+		memcpy(net->upstream, req->upstream, sizeof(net->upstream));
+	} else if (req->domain || req->n_upstream) {
+		return nsnet_err_set(err, EINVAL, "network %s: --domain and --dns-upstream need the resolver (drop --no-dns)",
+				     req->name);
+	}
 	if (net->mtu < 68 || net->mtu > 65535 || (network_subnet(net, AF_INET6, NULL) && net->mtu < 1280))
 		return nsnet_err_set(err, EINVAL, "mtu %u: expected 68-65535 (1280-65535 with IPv6)", net->mtu);
 
@@ -146,6 +171,9 @@ int network_create_apply(struct op *op, const struct network_req *req, struct ns
 
 	if ((r = network_host_check(op, req, err)) < 0 || (r = network_plan(op, req, &net, &drv, err)) < 0)
 		goto out;
+	/* The resolver's port is checked before anything changes (dns_start checks it again). */
+	if (net.dns && (r = dns_port_check(&net, err)) < 0)
+		goto out;
 	/* A link of that name that nsnet did not record belongs to someone else: refuse. */
 	if ((r = op_nl(op, NULL, &nl, err)) < 0)
 		goto out;
@@ -183,6 +211,8 @@ int network_create_apply(struct op *op, const struct network_req *req, struct ns
 		goto out;
 	if ((r = op_fw_guarded(op, strbuf_str(&add), strbuf_str(&undo), strbuf_str(&guard), strbuf_str(&guard_undo),
 				 false, err)) < 0)
+		goto out;
+	if ((r = dns_start(op, &net, err)) < 0)
 		goto out;
 	r = rec_network_put(op, &net, err);
 	if (r == 0 && out)
@@ -267,7 +297,7 @@ int network_rm_apply(struct op *op, const char *name, bool force, struct nsnet_e
 		op_note(o, 1, "warning: %s", err->msg);
 	nsnet_err_clear(err);
 	r = 0;
-	if ((r = drv->remove(op, &net, err)) < 0)
+	if ((r = dns_stop(op, name, err)) < 0 || (r = drv->remove(op, &net, err)) < 0)
 		goto out;
 	if ((r = rec_leases_put(op, name, &(struct nsnet_leases){ 0 }, err)) < 0 || (r = rec_leases_tidy(op, name, err)) < 0)
 		goto out;

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "core/records.h"
+#include "core/dns.h"
 #include "core/undo.h"
 #include "firewall/fw.h"
 #include "firewall/guard.h"
@@ -129,6 +130,12 @@ void op_undo_run(struct op *op, const struct op_undo *u)
 		break;
 	case UNDO_QDISC:
 		limit_undo_run(op, u);
+		break;
+	case UNDO_DNS_STOP:
+		dns_undo_stop(op, u->arg[0], u->arg[1]);
+		break;
+	case UNDO_DNS_HOST:
+		dns_undo_host(op, u->arg[0], u->arg[1]);
 		break;
 	case UNDO_STATE:
 		rec_cache_forget(op, u->state.kind, u->state.name);

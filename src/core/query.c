@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "core/core.h"
+#include "core/dns.h"
 #include "firewall/fw.h"
 #include "core/records.h"
 #include "core/services.h"
@@ -101,6 +102,17 @@ int core_query(const struct nsnet_opts *o, json_t **out, struct nsnet_err *err)
 		}
 		json_object_set_new(j, "namespaces", members);
 		json_object_set_new(j, "attachments", att);
+		if (nets[i].dns && json_object_get(j, "dns")) {
+			json_t *d = json_object_get(j, "dns");
+			bool running;
+			int pid;
+
+			/* The resolver as it stands: its addresses (the gateways), PID, running or not. */
+			dns_status(&op.st, nets[i].name, &pid, &running);
+			json_object_set(d, "servers", json_object_get(j, "gateways"));
+			json_object_set_new(d, "pid", pid ? json_integer(pid) : json_null());
+			json_object_set_new(d, "running", json_boolean(running));
+		}
 		json_array_append_new(jnets, j);
 	}
 

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// resolv.conf for namespaces: given nameservers, or the host's that a namespace can reach.
+// resolv.conf for namespaces: given nameservers, their networks' resolvers, or the host's that a namespace can reach.
 #include <stdio.h>
 #include <string.h>
 
@@ -64,4 +64,24 @@ void core_resolv_conf(const struct nsnet_addr *dns, size_t n_dns, const struct n
 			out->s[0] = '\0';
 		op_note(o, 1, "the host has no nameserver a namespace can reach; no resolv.conf written (use --dns)");
 	}
+}
+
+void core_resolv_conf_nets(const struct nsnet_network *nets, size_t n, struct strbuf *out)
+{
+	char buf[INET6_ADDRSTRLEN];
+	size_t kept = 0, searched = 0;
+
+	/* glibc asks at most three nameservers: each network's IPv4 resolver first, then IPv6 ones. */
+	for (int fam = 0; fam < 2; fam++)
+		for (size_t i = 0; i < n; i++)
+			for (size_t k = 0; k < nets[i].n_subnets && nets[i].dns; k++)
+				if (nets[i].gateway[k].family == (fam ? AF_INET6 : AF_INET) && kept < NSNET_MAX_DNS) {
+					strbuf_printf(out, "nameserver %s\n", nsnet_addr_str(&nets[i].gateway[k], buf));
+					kept++;
+				}
+	for (size_t i = 0; i < n; i++)
+		if (nets[i].dns)
+			strbuf_printf(out, "%s%s", searched++ ? " " : "search ", nets[i].domain);
+	if (searched)
+		strbuf_printf(out, "\n");
 }

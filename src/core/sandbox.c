@@ -372,6 +372,8 @@ int core_sandbox_add(const struct nsnet_opts *o, const struct sandbox_req *req, 
 	areq.n_ips = req->n_ips;
 	memcpy(areq.ip, req->ip, sizeof(areq.ip));
 	areq.limit = req->limit;
+	areq.n_aliases = req->n_aliases;
+	memcpy(areq.aliases, req->aliases, sizeof(areq.aliases));
 	if ((r = attach_plan(&op, &ns, &areq, &p, err)) < 0)
 		goto out;
 	planned = true;
@@ -381,6 +383,7 @@ int core_sandbox_add(const struct nsnet_opts *o, const struct sandbox_req *req, 
 		if (sandbox_has_default(nl, net.subnet[i].addr.family))
 			p.att.default_route = false;
 	p.no_hairpin = req->no_hairpin;
+	p.cni = true;
 	if (req->mac_set) {
 		p.att.mac_set = true;
 		memcpy(p.att.mac, req->mac, 6);
@@ -431,6 +434,12 @@ int core_sandbox_add(const struct nsnet_opts *o, const struct sandbox_req *req, 
 	}
 	res->default_route = p.att.default_route;
 	res->mtu = net.mtu;
+	if (net.dns) {
+		res->dns = true;
+		snprintf(res->domain, sizeof(res->domain), "%s", net.domain);
+		for (size_t i = 0; i < net.n_subnets; i++)
+			res->dns_servers[res->n_dns++] = net.gateway[i];
+	}
 out:
 	if (planned)
 		attach_plan_free(&p);

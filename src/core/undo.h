@@ -20,8 +20,10 @@ enum op_undo_kind {
 	UNDO_IPT_V1 = 6,	/* journals before backends were named: iptables steps (read as UNDO_FW) */
 	UNDO_GUARD = 7,		/* text: nft lines on table bridge nsnet (anti-spoofing, firewall/guard.h) */
 	UNDO_QDISC = 8,		/* link.ns ("" = host), link.name: put its root qdisc back to text (core/limit.c) */
+	UNDO_DNS_STOP = 9,	/* a: network, b: "PID:START" or "": stop its resolver, remove its folder (core/dns.c) */
+	UNDO_DNS_HOST = 10,	/* a: network, b: namespace: remove its hosts file of the network's resolver */
 };
-#define UNDO_KIND_LAST UNDO_QDISC
+#define UNDO_KIND_LAST UNDO_DNS_HOST
 
 struct op_undo {
 	enum op_undo_kind kind;

@@ -116,9 +116,43 @@ void fw_ipt_teardown(struct strbuf *o)
 				ipt_line(o, f, ipt_base[t].table, 'X', ipt_base[t].chains[i], NULL);
 		}
 	}
+	/* The resolvers' chain exists once a network with one was made (ipt_network_dns). */
+	FAMS(f) {
+		ipt_line(o, f, "filter", 'D', "INPUT", "-j NSNET-INPUT");
+		ipt_line(o, f, "filter", 'X', "NSNET-INPUT", NULL);
+	}
 	FAMS(f) {
 		ipt_line(o, f, "raw", 'D', "PREROUTING", "-j NSNET-GUARD");
 		ipt_line(o, f, "raw", 'X', "NSNET-GUARD", NULL);
+	}
+}
+
+/*
+ * The network's resolver (port 53 of its gateways) answers its own subnets only: NSNET-INPUT,
+ * hooked into INPUT with the first network that has one, drops queries from anywhere else.
+ */
+static void ipt_network_dns(const struct nsnet_network *net, char op, struct strbuf *o)
+{
+	char gw[INET6_ADDRSTRLEN], sub[NSNET_PREFIX_STRLEN];
+
+	if (!net->dns)
+		return;
+	if (op == 'A') {
+		FAMS(f) {
+			ipt_line(o, f, "filter", 'N', "NSNET-INPUT", NULL);
+			ipt_line(o, f, "filter", 'I', "INPUT", "-j NSNET-INPUT");
+		}
+	}
+	for (size_t i = 0; i < net->n_subnets; i++) {
+		int f = fam_of(net->subnet[i].addr.family);
+
+		nsnet_addr_str(&net->gateway[i], gw);
+		nsnet_prefix_str(&net->subnet[i], sub);
+		/* The host's own queries (nsnet's readiness probe among them) come in by lo. */
+		ipt_line(o, f, "filter", op, "NSNET-INPUT", "! -s %s -d %s/%s ! -i lo -p udp -m udp --dport 53 -j DROP", sub,
+			 gw, host_mask(f));
+		ipt_line(o, f, "filter", op, "NSNET-INPUT", "! -s %s -d %s/%s ! -i lo -p tcp -m tcp --dport 53 -j DROP", sub,
+			 gw, host_mask(f));
 	}
 }
 
@@ -209,6 +243,7 @@ void fw_ipt_network_add(const struct nsnet_network *net, struct strbuf *o)
 		ipt_line(o, f, "filter", 'A', out, "-j DROP");
 	}
 	ipt_network_shared(net, 'A', o);
+	ipt_network_dns(net, 'A', o);
 }
 
 void fw_ipt_network_del(const struct nsnet_network *net, bool last, struct strbuf *o)
@@ -216,6 +251,7 @@ void fw_ipt_network_del(const struct nsnet_network *net, bool last, struct strbu
 	char in[32], out[32];
 
 	ipt_network_shared(net, 'D', o);
+	ipt_network_dns(net, 'D', o);
 	fw_ipt_network_chain(net, true, in, sizeof(in));
 	fw_ipt_network_chain(net, false, out, sizeof(out));
 	FAMS(f) {

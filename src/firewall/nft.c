@@ -94,6 +94,45 @@ static void nft_network_elems(const struct nsnet_network *net, bool add, struct 
 	nft_change_free(&c);
 }
 
+/*
+ * The network's resolver (port 53 of its gateways) answers its own subnets only: chain `input`
+ * (hook input, made with the first network that has one) sends queries to a gateway through map
+ * dns4/dns6 to the network's chain dns-NET, which accepts its subnets and drops the rest.
+ */
+static void nft_network_dns(const struct nsnet_network *net, bool add, struct strbuf *o)
+{
+	struct nft_name c = nft_chain_net(NFT_NET_DNS, net->name);
+	char buf[NSNET_PREFIX_STRLEN];
+
+	if (!net->dns)
+		return;
+	if (!add) {
+		for (size_t i = 0; i < net->n_subnets; i++)
+			strbuf_printf(o, "delete element " T " dns%c { %s }\n", net->gateway[i].family == AF_INET ? '4' : '6',
+				      nsnet_addr_str(&net->gateway[i], buf));
+		strbuf_printf(o, "flush chain " T " %s\n", c.s);
+		strbuf_printf(o, "delete chain " T " %s\n", c.s);
+		return;
+	}
+	strbuf_printf(o, "add chain " T " input { type filter hook input priority 0 ; policy accept ; }\n");
+	strbuf_printf(o, "add map " T " dns4 { type ipv4_addr : verdict ; }\n");
+	strbuf_printf(o, "add map " T " dns6 { type ipv6_addr : verdict ; }\n");
+	strbuf_printf(o, "flush chain " T " input\n");
+	strbuf_printf(o, "add rule " T " input meta l4proto { tcp, udp } th dport 53 ip daddr vmap @dns4\n");
+	strbuf_printf(o, "add rule " T " input meta l4proto { tcp, udp } th dport 53 ip6 daddr vmap @dns6\n");
+	strbuf_printf(o, "add chain " T " %s\n", c.s);
+	strbuf_printf(o, "flush chain " T " %s\n", c.s);
+	/* The host's own queries (nsnet's readiness probe among them) come in by lo. */
+	strbuf_printf(o, "add rule " T " %s iifname \"lo\" accept\n", c.s);
+	for (size_t i = 0; i < net->n_subnets; i++)
+		strbuf_printf(o, "add rule " T " %s %s saddr %s accept\n", c.s,
+			      nft_family_of(net->subnet[i].addr.family)->ip, nsnet_prefix_str(&net->subnet[i], buf));
+	strbuf_printf(o, "add rule " T " %s drop\n", c.s);
+	for (size_t i = 0; i < net->n_subnets; i++)
+		strbuf_printf(o, "add element " T " dns%c { %s : jump %s }\n", net->gateway[i].family == AF_INET ? '4' : '6',
+			      nsnet_addr_str(&net->gateway[i], buf), c.s);
+}
+
 void fw_nft_network_add(const struct nsnet_network *net, struct strbuf *o)
 {
 	const char *br = net->bridge;
@@ -145,6 +184,7 @@ void fw_nft_network_add(const struct nsnet_network *net, struct strbuf *o)
 		strbuf_printf(o, "add rule " T " %s ct status dnat %s saddr %s masquerade\n", c_natout.s,
 			      nft_family_of(net->subnet[i].addr.family)->ip, nsnet_prefix_str(&net->subnet[i], buf));
 	nft_network_elems(net, true, o);
+	nft_network_dns(net, true, o);
 }
 
 void fw_nft_network_del(const struct nsnet_network *net, bool last, struct strbuf *o)
@@ -156,6 +196,7 @@ void fw_nft_network_del(const struct nsnet_network *net, bool last, struct strbu
 		return;
 	}
 	nft_network_elems(net, false, o);
+	nft_network_dns(net, false, o);
 	for (size_t i = 0; i < 4; i++) {
 		struct nft_name c = nft_chain_net(order[i], net->name);
 

@@ -63,6 +63,7 @@ enum nft_net_chain {
 	NFT_NET_OUT,
 	NFT_NET_NAT,
 	NFT_NET_NATOUT,
+	NFT_NET_DNS,		/* who may query the network's resolver (chain `input` dispatches to it) */
 };
 
 const char *nft_base_chain_name(enum nft_base_chain c);

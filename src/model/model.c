@@ -81,6 +81,21 @@ json_t *network_to_json(const struct nsnet_network *net)
 	if (net->cni)
 		json_object_set_new(j, "cni", json_true());
 	project_to_json(j, net->project);
+	if (net->dns) {
+		json_t *d = json_object(), *up = json_array();
+
+		if (!d || !up) {
+			json_decref(d);
+			json_decref(up);
+			json_decref(j);
+			return NULL;
+		}
+		for (size_t i = 0; i < net->n_upstream; i++)
+			json_array_append_new(up, json_string(nsnet_addr_str(&net->upstream[i], buf)));
+		json_object_set_new(d, "domain", json_string(net->domain));
+		json_object_set_new(d, "upstream", up);
+		json_object_set_new(j, "dns", d);
+	}
 	return j;
 oom:
 	json_decref(j);
@@ -124,7 +139,48 @@ int network_from_json(const json_t *j, struct nsnet_network *net, struct nsnet_e
 	net->internal = json_is_true(json_object_get(j, "internal"));
 	net->cni = json_is_true(json_object_get(j, "cni"));
 	net->mtu = json_is_integer(mtu) ? (unsigned int)json_integer_value(mtu) : NSNET_MTU_DEFAULT;
+	if (json_object_get(j, "dns")) {
+		const json_t *d = json_object_get(j, "dns"), *up = json_object_get(d, "upstream");
+
+		/* The domain goes into dnsmasq's config: a damaged record must not smuggle a line in. */
+		if ((r = json_str(d, "domain", net->domain, sizeof(net->domain), true, err)) < 0 ||
+		    domain_check(net->domain, err) < 0 || (up && !json_is_array(up)) ||
+		    json_array_size(up) > NSNET_MAX_DNS)
+			return nsnet_err_set(err, EBADMSG, "network %s: bad \"dns\"", net->name);
+		net->n_upstream = json_array_size(up);
+		for (size_t i = 0; i < net->n_upstream; i++)
+			if (json_addr(json_array_get(up, i), &net->upstream[i], err) < 0)
+				return -EBADMSG;
+		net->dns = true;
+	}
 	return project_from_json(j, net->project, err);
+}
+
+int domain_check(const char *domain, struct nsnet_err *err)
+{
+	size_t label = 0, len = strnlen(domain, NSNET_DOMAIN_MAX + 1);
+
+	if (!len || len > NSNET_DOMAIN_MAX)
+		return nsnet_err_set(err, EINVAL, "domain '%.64s': expected 1-%d bytes", domain, NSNET_DOMAIN_MAX);
+	for (size_t i = 0; i <= len; i++) {
+		char c = domain[i];
+
+		if (c == '.' || !c) {
+			if (!label || label > 63)
+				return nsnet_err_set(err, EINVAL, "domain '%s': expected dot-separated labels of 1-63 bytes",
+						     domain);
+			label = 0;
+		} else if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+			   c == '_') {
+			label++;
+		} else {
+			return nsnet_err_set(err, EINVAL, "domain '%s': only letters, digits, '-', '_' and '.' are allowed",
+					     domain);
+		}
+	}
+	if (domain[0] == '-')
+		return nsnet_err_set(err, EINVAL, "domain '%s': must not start with '-'", domain);
+	return 0;
 }
 
 json_t *namespace_to_json(const struct nsnet_namespace *ns)
@@ -144,6 +200,17 @@ json_t *namespace_to_json(const struct nsnet_namespace *ns)
 
 		if (!a)
 			goto oom;
+		if (ns->att[i].n_aliases) {
+			json_t *al = json_array();
+
+			if (!al) {
+				json_decref(a);
+				goto oom;
+			}
+			for (size_t k = 0; k < ns->att[i].n_aliases; k++)
+				json_array_append_new(al, json_string(ns->att[i].aliases[k]));
+			json_object_set_new(a, "aliases", al);
+		}
 		if (ns->att[i].mac_set) {
 			snprintf(buf, sizeof(buf), "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5]);
 			json_object_set_new(a, "mac", json_string(buf));
@@ -219,6 +286,20 @@ int namespace_from_json(const json_t *j, struct nsnet_namespace *ns, struct nsne
 		    names_check_ifname(t->host_ifname, err) < 0)
 			return -EBADMSG;
 		t->default_route = json_is_true(json_object_get(a, "default_route"));
+		if (json_object_get(a, "aliases")) {
+			const json_t *al = json_object_get(a, "aliases");
+
+			if (!json_is_array(al) || json_array_size(al) > NSNET_MAX_ALIASES)
+				return nsnet_err_set(err, EBADMSG, "namespace %s: bad \"aliases\"", ns->name);
+			t->n_aliases = json_array_size(al);
+			for (size_t k = 0; k < t->n_aliases; k++) {
+				const char *s = json_string_value(json_array_get(al, k));
+
+				if (!s || names_check("alias", s, err) < 0)
+					return nsnet_err_set(err, EBADMSG, "namespace %s: bad \"aliases\"", ns->name);
+				snprintf(t->aliases[k], sizeof(t->aliases[k]), "%s", s);
+			}
+		}
 		if (json_object_get(a, "mac")) {
 			const char *m = json_string_value(json_object_get(a, "mac"));
 			unsigned int b[6];

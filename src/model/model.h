@@ -22,6 +22,8 @@
 #define NSNET_DRIVER_MAX 15		/* network driver names ("bridge"), bytes */
 #define NSNET_DRIVER_DEFAULT "bridge"
 #define NSNET_DRIVER_ROUTED "routed"	/* no bridge: a network of routed point-to-point veths */
+#define NSNET_MAX_ALIASES 8		/* extra DNS names of one attachment */
+#define NSNET_DOMAIN_MAX 253		/* a network's DNS domain, bytes */
 
 struct nsnet_network {
 	char name[NSNET_NAME_MAX + 1];
@@ -35,6 +37,15 @@ struct nsnet_network {
 	unsigned int mtu;
 	bool cni;			/* made by a CNI ADD: it goes with its last CNI container */
 	char project[NSNET_NAME_MAX + 1];	/* made by `nsnet apply` of this project ("": by hand) */
+	/*
+	 * Name service (core/dns.c): a resolver answers the names of the network's namespaces under
+	 * @domain and forwards the rest to @upstream (none: the host's /etc/resolv.conf). Records
+	 * without "dns" (made before it or with --no-dns) have none.
+	 */
+	bool dns;
+	char domain[NSNET_DOMAIN_MAX + 1];
+	size_t n_upstream;
+	struct nsnet_addr upstream[NSNET_MAX_DNS];
 };
 
 struct nsnet_attachment {
@@ -52,6 +63,8 @@ struct nsnet_attachment {
 	 */
 	size_t n_addrs;
 	struct nsnet_addr addr[NSNET_MAX_SUBNETS];
+	size_t n_aliases;		/* DNS names besides the namespace's own (core/dns.c) */
+	char aliases[NSNET_MAX_ALIASES][NSNET_NAME_MAX + 1];
 };
 
 struct nsnet_namespace {
@@ -128,6 +141,8 @@ int cid_check(const char *cid, struct nsnet_err *err);
  */
 void project_to_json(json_t *j, const char *project);
 int project_from_json(const json_t *j, char *out, struct nsnet_err *err);
+/* A DNS domain: names_check()'s bytes, dot-separated labels of 1-63. Returns 0 or -EINVAL naming it. */
+int domain_check(const char *domain, struct nsnet_err *err);
 
 /* The attachment of @ns to network @net, or NULL. */
 struct nsnet_attachment *namespace_attachment(struct nsnet_namespace *ns, const char *net);

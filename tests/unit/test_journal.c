@@ -149,7 +149,14 @@ TEST(test_journal_refuses_issue18)
 
 TEST(test_journal_kinds_and_names)
 {
-	CHECK_REFUSED("{\"do\":\"push\",\"kind\":9,\"a\":\"x\",\"b\":\"\"}\n");
+	CHECK_REFUSED("{\"do\":\"push\",\"kind\":11,\"a\":\"x\",\"b\":\"\"}\n");
+	/* Resolver steps (core/dns.c): a network name, a "PID:START" identity, a namespace name. */
+	CHECK_ACCEPTED("{\"do\":\"push\",\"kind\":9,\"a\":\"lan\",\"b\":\"\"}\n"
+		       "{\"do\":\"set\",\"b\":\"1234:5678\"}\n");
+	CHECK_REFUSED("{\"do\":\"push\",\"kind\":9,\"a\":\"../x\",\"b\":\"\"}\n");
+	CHECK_REFUSED("{\"do\":\"push\",\"kind\":9,\"a\":\"lan\",\"b\":\"1\"}\n");
+	CHECK_ACCEPTED("{\"do\":\"push\",\"kind\":10,\"a\":\"lan\",\"b\":\"web\"}\n");
+	CHECK_REFUSED("{\"do\":\"push\",\"kind\":10,\"a\":\"lan\",\"b\":\"../../etc\"}\n");
 	CHECK_REFUSED("{\"do\":\"push\",\"kind\":-1,\"a\":\"x\",\"b\":\"\"}\n");
 	CHECK_REFUSED("{\"do\":\"push\",\"kind\":\"0\",\"a\":\"x\",\"b\":\"\"}\n");
 	CHECK_REFUSED("{\"do\":\"push\",\"kind\":0,\"a\":1,\"b\":\"\"}\n");

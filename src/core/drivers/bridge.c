@@ -94,6 +94,7 @@ const struct net_driver net_driver_bridge = {
 	.remove = bridge_remove,
 	.port_add = bridge_port_add,
 	.bridge_guard = true,
+	.gateway_local = true,
 	.port_del = bridge_port_del,
 	.check = bridge_check,
 	.gc = bridge_gc,

@@ -54,6 +54,11 @@ struct net_driver {
 	 * (firewall/guard.h). false: the network's own firewall rules do it (routed).
 	 */
 	bool bridge_guard;
+	/*
+	 * The gateway address is on a host link (the bridge), so the network's resolver can listen on
+	 * it (core/dns.c). false (routed: every host end holds 169.254.1.1): no resolver.
+	 */
+	bool gateway_local;
 	/* Remove the host end @host_ifname (and so its peer); missing is fine. */
 	int (*port_del)(struct op *op, const struct nsnet_network *net, const char *host_ifname,
 			struct nsnet_err *err);

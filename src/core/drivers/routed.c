@@ -185,6 +185,7 @@ const struct net_driver net_driver_routed = {
 	.port_addrs = routed_port_addrs,
 	.ns_view = routed_ns_view,
 	.bridge_guard = false,
+	.gateway_local = false,
 	.port_del = routed_port_del,
 	.check = routed_check,
 	.gc = routed_gc,

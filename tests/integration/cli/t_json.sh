@@ -13,15 +13,20 @@ assert_eq "$(json "$NSNET" ls --json | jq -c 'del(.backend)' | norm)" '{"namespa
 assert_eq "$(json "$NSNET" ls --json | jq -r .backend)" "$NSNET_BACKEND" "ls --json: the backend"
 
 run_ok "$NSNET" network create lan --subnet 10.0.0.0/24 >/dev/null
-run_ok "$NSNET" network create v6 --subnet fd00:10::/64 --no-nat --internal --mtu 1400 >/dev/null
+run_ok "$NSNET" network create v6 --subnet fd00:10::/64 --no-nat --internal --mtu 1400 --no-dns >/dev/null
 run_ok "$NSNET" ns add http2 --net lan >/dev/null
 ip netns add foo
 
 host_if=$(ns_host_ifname http2 lan)
 assert_match "$host_if" '^nv[0-9a-f]{8}$' "host_ifname"
 nets=$(json "$NSNET" network ls --json | norm 'sort_by(.name)')
+# lan's resolver: its PID is the dnsmasq that runs (docs/dns.md); v6 was made with --no-dns.
+pid=$(printf '%s' "$nets" | jq '.[] | select(.name == "lan") | .dns.pid')
+assert_match "$pid" '^[1-9][0-9]*$' "network ls --json: lan's resolver PID"
+assert_eq "$(cat /proc/"$pid"/comm)" "dnsmasq" "the process of lan's resolver PID"
 assert_eq "$nets" "$(norm <<J
 [{"name":"lan","bridge":"nsnet-lan","subnets":["10.0.0.0/24"],"gateways":["10.0.0.1"],"nat":true,"internal":false,"mtu":1500,"namespaces":["http2"],
+  "dns":{"domain":"lan","pid":$pid,"running":true,"servers":["10.0.0.1"],"upstream":[]},
   "attachments":[{"namespace":"http2","ifname":"eth0","host_ifname":"$host_if","addresses":["10.0.0.2"]}]},
  {"name":"v6","bridge":"nsnet-v6","subnets":["fd00:10::/64"],"gateways":["fd00:10::1"],"nat":false,"internal":true,"mtu":1400,"namespaces":[],"attachments":[]}]
 J

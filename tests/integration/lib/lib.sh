@@ -421,11 +421,45 @@ leaks() {
 		files=$(find "$STATE_DIR/$d" -type f 2>/dev/null | tr '\n' ' ')
 		[ -z "$files" ] || echo "state files: $files"
 	done
+	files=$(find "$STATE_DIR/dns" -mindepth 1 2>/dev/null | tr '\n' ' ')
+	[ -z "$files" ] || echo "resolver files: $files"
+	procs=$(dns_procs | tr '\n' ' ')
+	[ -z "$procs" ] || echo "dnsmasq processes: $procs"
 	netns_etc=$(find /etc/netns -mindepth 1 2>/dev/null | tr '\n' ' ')
 	[ -z "$netns_etc" ] || echo "/etc/netns: $netns_etc"
 }
 
 no_leaks() { [ -z "$(leaks)" ]; }
+
+# --- Resolvers: the dnsmasq per network (docs/dns.md) ---------------------------------------------
+
+# dns_procs: PIDs of live dnsmasq processes in this sandbox's network namespace (other sandboxes
+# run their own; a zombie, state Z, is a dead one that PID 1 has not reaped).
+dns_procs() {
+	self=$(readlink /proc/self/ns/net)
+	for d in /proc/[0-9]*; do
+		[ "$(readlink "$d/exe" 2>/dev/null)" = /usr/sbin/dnsmasq ] || continue
+		[ "$(readlink "$d/ns/net" 2>/dev/null)" = "$self" ] || continue
+		st=$(sed 's/.*) //' "$d/stat" 2>/dev/null | cut -d' ' -f1)
+		case "$st" in Z|X|'') continue ;; esac
+		echo "${d#/proc/}"
+	done
+}
+
+# dns_pid NET: the PID nsnet recorded for network NET's resolver (empty if none).
+dns_pid() { cut -d: -f1 "$STATE_DIR/dns/$1/pid" 2>/dev/null; }
+
+# dns_stop_recorded: stop the resolvers whose PID (and start time) nsnet recorded in this state
+# dir: processes this test started. Used at the end of a failed test.
+dns_stop_recorded() {
+	for f in "$STATE_DIR"/dns/*/pid; do
+		[ -f "$f" ] || continue
+		IFS=: read -r _dns_p _dns_start <"$f" || continue
+		_dns_now=$(sed 's/.*) //' "/proc/$_dns_p/stat" 2>/dev/null | cut -d' ' -f20)
+		[ -n "$_dns_now" ] && [ "$_dns_now" = "$_dns_start" ] && kill -9 "$_dns_p" 2>/dev/null
+	done
+	return 0
+}
 
 # leak_check: fail when anything is left. Polls up to 5 s (host-side veths vanish a little after
 # their namespace is deleted).
@@ -460,6 +494,7 @@ t_on_exit() {
 		[ -z "$left" ] || printf '%s\n' "$left" | sed 's/^/# after the failure, left: /' >&2
 	fi
 	kill_strays
+	dns_stop_recorded
 	if [ "$status" = 0 ]; then echo "PASS: $T_NAME"; fi
 	exit "$status"
 }

@@ -34,6 +34,8 @@ print("\n".join(sorted(objs)))'
 	# nsnet's iptables chains and rules, as a set (gc may rebuild them in another order).
 	echo "== iptables"; ipt_nsnet | sort
 	svc_snapshot | sed -n '/^== route_localnet/,$p'
+	# The resolvers running (by command line: a restarted one has another PID).
+	echo "== procs"; for p in $(dns_procs); do tr '\0' ' ' <"/proc/$p/cmdline"; echo; done | sort
 }
 
 # same_as_before WHAT: the world equals $before (the kernel frees a deleted namespace's links in

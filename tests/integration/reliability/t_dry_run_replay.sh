@@ -11,8 +11,8 @@ make_wan
 start_server wan 80
 
 # Record the four plans, each against the state the real command would meet.
-run_ok "$NSNET" --dry-run network create lan --subnet 10.0.0.0/24 >"$T_TMP/1-create.sh"
-run_ok "$NSNET" network create lan --subnet 10.0.0.0/24 >/dev/null
+run_ok "$NSNET" --dry-run network create lan --subnet 10.0.0.0/24 --no-dns >"$T_TMP/1-create.sh"
+run_ok "$NSNET" network create lan --subnet 10.0.0.0/24 --no-dns >/dev/null
 run_ok "$NSNET" --dry-run ns add http2 --net lan >"$T_TMP/2-add.sh"
 run_ok "$NSNET" ns add http2 --net lan >/dev/null
 run_ok "$NSNET" --dry-run publish http2 8080:80 >"$T_TMP/2b-publish.sh"

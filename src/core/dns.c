@@ -1,0 +1,641 @@
+// SPDX-License-Identifier: MIT
+// The resolver of a network: dnsmasq's files, its start, stop and supervision, name steps (core/dns.h).
+#include "core/dns.h"
+
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/undo.h"
+#include "util/strbuf.h"
+
+#define DNS_START_FILE "@start"		/* not a record name: names never hold '@' */
+#define DNS_OWN_SUFFIX ".nsnet.invalid"
+#define DNS_READY_MS 5000
+#define DNS_STOP_GRACE_MS 1000
+
+static void dns_undo_stop_process(struct op *op, const char *net, const char *id);
+
+static void dns_dir(const struct state *st, const char *net, const char *leaf, char *out, size_t len)
+{
+	snprintf(out, len, "%s/%s/%s%s%s", st->dir, DNS_DIR, net, leaf ? "/" : "", leaf ? leaf : "");
+}
+
+void dns_host_path(const struct state *st, const char *net, const char *owner, char *out, size_t len)
+{
+	snprintf(out, len, "%s/%s/%s/hosts/%s", st->dir, DNS_DIR, net, owner);
+}
+
+/* A fresh own name: 16 random hex digits under nsnet.invalid. */
+static void dns_own_name(char out[64])
+{
+	unsigned char b[8] = { 0 };
+
+	if (getrandom(b, sizeof(b), 0) != sizeof(b)) {
+		struct timespec t;
+
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		memcpy(b, &t.tv_nsec, sizeof(b) < sizeof(t.tv_nsec) ? sizeof(b) : sizeof(t.tv_nsec));
+	}
+	snprintf(out, 64, "%02x%02x%02x%02x%02x%02x%02x%02x%s", b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7],
+		 DNS_OWN_SUFFIX);
+}
+
+/* Write @text to @dir/@leaf through a temporary file in @tmpdir and a rename. 0 or -errno. */
+static int dns_write(const char *tmpdir, const char *path, const char *text, struct nsnet_err *err)
+{
+	char tmp[PATH_MAX];
+	size_t len = strlen(text);
+	int fd, r = 0;
+
+	snprintf(tmp, sizeof(tmp), "%s/.tmp.%d", tmpdir, (int)getpid());
+	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600)) < 0)
+		return nsnet_err_set(err, errno, "%s: %s", tmp, strerror(errno));
+	if (write(fd, text, len) != (ssize_t)len || fsync(fd) < 0)
+		r = -(errno ? errno : EIO);
+	if (close(fd) < 0 && r == 0)
+		r = -errno;
+	if (r == 0 && rename(tmp, path) < 0)
+		r = -errno;
+	if (r < 0) {
+		unlink(tmp);
+		return nsnet_err_set(err, -r, "%s: %s", path, strerror(-r));
+	}
+	return 0;
+}
+
+static void dns_conf_render(const struct state *st, const struct nsnet_network *net, struct strbuf *out)
+{
+	char buf[INET6_ADDRSTRLEN], dir[PATH_MAX];
+
+	dns_dir(st, net->name, NULL, dir, sizeof(dir));
+	strbuf_printf(out, "# nsnet: the resolver of network %s, written whole by nsnet\n", net->name);
+	strbuf_printf(out, "no-hosts\nhostsdir=%s/hosts\n", dir);
+	for (size_t i = 0; i < net->n_subnets; i++)
+		strbuf_printf(out, "listen-address=%s\n", nsnet_addr_str(&net->gateway[i], buf));
+	strbuf_printf(out, "bind-interfaces\nlocal=/%s/\nlocal=/nsnet.invalid/\ndomain-needed\nbogus-priv\n",
+		      net->domain);
+	/* Root reads the 0700 state dir; no pid file: nsnet records the PID itself. */
+	strbuf_printf(out, "user=root\npid-file=\n");
+	if (net->n_upstream) {
+		strbuf_printf(out, "no-resolv\n");
+		for (size_t i = 0; i < net->n_upstream; i++)
+			strbuf_printf(out, "server=%s\n", nsnet_addr_str(&net->upstream[i], buf));
+	} else {
+		/* dnsmasq notices changes of this file by itself. */
+		strbuf_printf(out, "resolv-file=/etc/resolv.conf\n");
+	}
+}
+
+void dns_host_render(const struct nsnet_network *net, const char *owner, bool cni,
+		     const struct nsnet_attachment *att, const struct nsnet_addr *addrs, size_t n_addrs,
+		     struct strbuf *out)
+{
+	char buf[INET6_ADDRSTRLEN];
+
+	if (cni && !att->n_aliases)
+		return;
+	for (size_t i = 0; i < n_addrs; i++) {
+		/* The first name is what PTR answers. */
+		strbuf_printf(out, "%s", nsnet_addr_str(&addrs[i], buf));
+		if (!cni)
+			strbuf_printf(out, " %s.%s %s", owner, net->domain, owner);
+		for (size_t k = 0; k < att->n_aliases; k++)
+			strbuf_printf(out, " %s.%s %s", att->aliases[k], net->domain, att->aliases[k]);
+		strbuf_printf(out, "\n");
+	}
+}
+
+int dns_own_of(const char *text, char *name)
+{
+	const char *p = strstr(text, DNS_OWN_SUFFIX), *s;
+
+	if (!p)
+		return -ENOENT;
+	for (s = p; s > text && s[-1] != ' '; s--)
+		;
+	if ((size_t)(p - s) + sizeof(DNS_OWN_SUFFIX) > 64)
+		return -ENOENT;
+	snprintf(name, 64, "%.*s", (int)(p - s) + (int)strlen(DNS_OWN_SUFFIX), s);
+	return 0;
+}
+
+int dns_slurp(const char *path, struct strbuf *out)
+{
+	char buf[4096];
+	size_t n;
+	FILE *f = fopen(path, "re");
+
+	if (!f)
+		return -errno;
+	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
+		strbuf_printf(out, "%.*s", (int)n, buf);
+	fclose(f);
+	return out->oom ? -ENOMEM : 0;
+}
+
+int dns_host_read(const struct state *st, const char *net, const char *owner, struct strbuf *out)
+{
+	char path[PATH_MAX];
+	struct strbuf raw = { 0 };
+	int r;
+
+	dns_host_path(st, net, owner, path, sizeof(path));
+	if ((r = dns_slurp(path, &raw)) == 0) {
+		const char *p = strbuf_str(&raw);
+
+		/* Skip the own name line (the first). */
+		if (strstr(p, DNS_OWN_SUFFIX))
+			p += strcspn(p, "\n") + (p[strcspn(p, "\n")] != 0);
+		strbuf_printf(out, "%s", p);
+	}
+	strbuf_free(&raw);
+	return r;
+}
+
+int dns_pid(const struct state *st, const char *net, struct daemon_id *id)
+{
+	char path[PATH_MAX], buf[DAEMON_ID_STRLEN + 2] = { 0 };
+	int fd;
+	ssize_t n;
+
+	dns_dir(st, net, "pid", path, sizeof(path));
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) < 0)
+		return -ENOENT;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -ENOENT;
+	buf[strcspn(buf, "\n")] = '\0';
+	return daemon_id_parse(buf, id) < 0 ? -ENOENT : 0;
+}
+
+/* --- Queries ----------------------------------------------------------------------------------- */
+
+int dns_query(const struct nsnet_addr *server, const char *name, unsigned int type, int timeout_ms)
+{
+	unsigned char q[512], a[1500];
+	struct sockaddr_storage ss = { 0 };
+	socklen_t sl;
+	size_t len = 12;
+	uint16_t id;
+	int fd, r;
+
+	if (getrandom(&id, sizeof(id), 0) != sizeof(id))
+		id = (uint16_t)getpid();
+	memset(q, 0, 12);
+	q[0] = (unsigned char)(id >> 8), q[1] = (unsigned char)id, q[2] = 0x01, q[5] = 1;
+	for (const char *p = name; *p;) {
+		size_t l = strcspn(p, ".");
+
+		if (l == 0 || l > 63 || len + l + 6 > sizeof(q))
+			return -EINVAL;
+		q[len++] = (unsigned char)l;
+		memcpy(q + len, p, l);
+		len += l;
+		p += l + (p[l] == '.');
+	}
+	q[len++] = 0;
+	q[len++] = (unsigned char)(type >> 8), q[len++] = (unsigned char)type, q[len++] = 0, q[len++] = 1;
+	if (server->family == AF_INET) {
+		struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
+
+		s4->sin_family = AF_INET, s4->sin_port = htons(53);
+		memcpy(&s4->sin_addr, server->b, 4);
+		sl = sizeof(*s4);
+	} else {
+		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
+
+		s6->sin6_family = AF_INET6, s6->sin6_port = htons(53);
+		memcpy(&s6->sin6_addr, server->b, 16);
+		sl = sizeof(*s6);
+	}
+	if ((fd = socket(server->family, SOCK_DGRAM | SOCK_CLOEXEC, 0)) < 0)
+		return -errno;
+	/*
+	 * nsnet asks its own resolver, on a gateway address of this host: from that same address, which
+	 * is in the network's subnet, whatever source the kernel would pick (the resolver's firewall
+	 * rule accepts the subnet only).
+	 */
+	{
+		struct sockaddr_storage src = ss;
+
+		((struct sockaddr_in *)&src)->sin_port = 0;	/* sin_port and sin6_port share their place */
+		if (bind(fd, (struct sockaddr *)&src, sl) < 0) {
+			r = -errno;
+			close(fd);
+			return r;
+		}
+	}
+	if (connect(fd, (struct sockaddr *)&ss, sl) < 0 || send(fd, q, len, 0) != (ssize_t)len) {
+		r = -errno;
+		close(fd);
+		return r;
+	}
+	for (;;) {
+		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+		ssize_t n;
+
+		if ((r = poll(&pfd, 1, timeout_ms)) <= 0) {
+			r = r == 0 ? -ETIMEDOUT : -errno;
+			break;
+		}
+		if ((n = recv(fd, a, sizeof(a), 0)) < 0) {
+			r = -errno;	/* ECONNREFUSED: nothing listens */
+			break;
+		}
+		if (n < 12 || a[0] != q[0] || a[1] != q[1] || !(a[2] & 0x80))
+			continue;
+		r = (a[3] & 0xf) == 3 ? -ENOENT : (a[3] & 0xf) ? -EPROTO : (a[6] << 8 | a[7]);
+		break;
+	}
+	close(fd);
+	return r;
+}
+
+/* Query @net's resolver for @own until it answers (@present) or says NXDOMAIN; bounded. 0 or -errno. */
+static int dns_confirm(const struct nsnet_network *net, const char *own, bool present, const struct daemon_id *id)
+{
+	struct timespec t0, now, pause = { 0, 2 * 1000 * 1000 };
+	int r;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (;;) {
+		r = dns_query(&net->gateway[0], own, 1, 200);
+		if (present ? r > 0 : r == -ENOENT)
+			return 0;
+		if (id && !daemon_alive(id))
+			return -ESRCH;
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if ((now.tv_sec - t0.tv_sec) * 1000 + (now.tv_nsec - t0.tv_nsec) / 1000000 > DNS_READY_MS)
+			return r < 0 ? r : -ETIMEDOUT;
+		nanosleep(&pause, NULL);
+	}
+}
+
+/* --- Start and stop ---------------------------------------------------------------------------- */
+
+int dns_port_check(const struct nsnet_network *net, struct nsnet_err *err)
+{
+	static const int protos[2][2] = { { SOCK_DGRAM, IPPROTO_UDP }, { SOCK_STREAM, IPPROTO_TCP } };
+	char buf[INET6_ADDRSTRLEN], who[128];
+
+	for (size_t i = 0; i < net->n_subnets; i++) {
+		const struct nsnet_addr *gw = &net->gateway[i];
+
+		for (int k = 0; k < 2; k++) {
+			struct sockaddr_storage ss = { 0 };
+			socklen_t sl;
+			int fd = socket(gw->family, protos[k][0] | SOCK_CLOEXEC, 0), one = 1, r = 0;
+
+			if (fd < 0)
+				return nsnet_err_set(err, errno, "socket: %s", strerror(errno));
+			if (gw->family == AF_INET) {
+				struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
+
+				s4->sin_family = AF_INET, s4->sin_port = htons(53);
+				memcpy(&s4->sin_addr, gw->b, 4);
+				sl = sizeof(*s4);
+				setsockopt(fd, IPPROTO_IP, IP_FREEBIND, &one, sizeof(one));
+			} else {
+				struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
+
+				s6->sin6_family = AF_INET6, s6->sin6_port = htons(53);
+				memcpy(&s6->sin6_addr, gw->b, 16);
+				sl = sizeof(*s6);
+				setsockopt(fd, IPPROTO_IPV6, IPV6_FREEBIND, &one, sizeof(one));
+			}
+			if (bind(fd, (struct sockaddr *)&ss, sl) < 0)
+				r = -errno;
+			close(fd);
+			if (r == -EADDRINUSE) {
+				if (daemon_port_holder(gw->family, gw->b, protos[k][1], 53, who, sizeof(who)) < 0)
+					snprintf(who, sizeof(who), "another process");
+				return nsnet_err_set(err, EADDRINUSE,
+						     "network %s: port %s/53 of gateway %s is taken by %s; the resolver cannot start (stop it, or --no-dns)",
+						     net->name, k ? "tcp" : "udp", nsnet_addr_str(gw, buf), who);
+			}
+		}
+	}
+	return 0;
+}
+
+/* The last line of the resolver's log, for an error message. */
+static void dns_log_tail(const struct state *st, const char *net, char *out, size_t len)
+{
+	char path[PATH_MAX];
+	struct strbuf sb = { 0 };
+
+	snprintf(out, len, "no message");
+	dns_dir(st, net, "log", path, sizeof(path));
+	if (dns_slurp(path, &sb) == 0 && sb.len) {
+		char *s = sb.s, *last;
+
+		while (sb.len && s[sb.len - 1] == '\n')
+			s[--sb.len] = '\0';
+		last = strrchr(s, '\n');
+		snprintf(out, len, "%s", last ? last + 1 : s);
+	}
+	strbuf_free(&sb);
+}
+
+/* Write @start and run dnsmasq from the files in place, until it answers. Fills @id. */
+static int dns_run(struct op *op, const struct nsnet_network *net, struct daemon_id *id, bool journal,
+		   struct nsnet_err *err)
+{
+	char dir[PATH_MAX], conf[PATH_MAX + 16], log[PATH_MAX], path[PATH_MAX], own[64], text[128];
+	char idstr[DAEMON_ID_STRLEN], why[256];
+	char *argv[] = { DNS_DNSMASQ, "--keep-in-foreground", conf, NULL };
+	int r;
+
+	dns_dir(&op->st, net->name, NULL, dir, sizeof(dir));
+	snprintf(conf, sizeof(conf), "--conf-file=%s/dnsmasq.conf", dir);
+	dns_dir(&op->st, net->name, "log", log, sizeof(log));
+	dns_own_name(own);
+	snprintf(text, sizeof(text), "0.0.0.0 %s\n", own);
+	dns_host_path(&op->st, net->name, DNS_START_FILE, path, sizeof(path));
+	if ((r = dns_port_check(net, err)) < 0 || (r = dns_write(dir, path, text, err)) < 0)
+		return r;
+	if ((r = daemon_spawn(argv, log, id, err)) < 0)
+		return r;
+	if (journal && journal_set(op, daemon_id_str(id, idstr)) == 0) {
+		char *b = strdup(idstr);
+
+		if (b) {
+			free(op->undo[op->n_undo - 1].arg[1]);
+			op->undo[op->n_undo - 1].arg[1] = b;
+		}
+	}
+	dns_dir(&op->st, net->name, "pid", path, sizeof(path));
+	snprintf(text, sizeof(text), "%s\n", daemon_id_str(id, idstr));
+	if ((r = dns_write(dir, path, text, err)) < 0)
+		return r;
+	if ((r = dns_confirm(net, own, true, id)) < 0) {
+		dns_log_tail(&op->st, net->name, why, sizeof(why));
+		daemon_stop(id, DNS_STOP_GRACE_MS);
+		return nsnet_err_set(err, -r, "network %s: the resolver (%s) did not start (%s): %s", net->name,
+				     DNS_DNSMASQ, r == -ESRCH ? "it exited" : strerror(-r), why);
+	}
+	return 0;
+}
+
+static void dns_echo_start(struct op *op, const struct nsnet_network *net, const char *conf_text)
+{
+	char dir[PATH_MAX];
+
+	dns_dir(&op->st, net->name, NULL, dir, sizeof(dir));
+	op_echo(op, "mkdir -p %s/hosts", dir);
+	op_echo(op, "cat > %s/dnsmasq.conf <<'EOF'\n%sEOF", dir, conf_text);
+	op_echo(op, "setsid %s --keep-in-foreground --conf-file=%s/dnsmasq.conf </dev/null >>%s/log 2>&1 &",
+		DNS_DNSMASQ, dir, dir);
+}
+
+int dns_start(struct op *op, const struct nsnet_network *net, struct nsnet_err *err)
+{
+	char dir[PATH_MAX], path[PATH_MAX];
+	struct strbuf conf = { 0 };
+	struct daemon_id id;
+	int r;
+
+	if (!net->dns)
+		return 0;
+	dns_conf_render(&op->st, net, &conf);
+	if (conf.oom) {
+		strbuf_free(&conf);
+		return nsnet_err_set(err, ENOMEM, "out of memory");
+	}
+	dns_echo_start(op, net, strbuf_str(&conf));
+	if (op->opts->dry_run) {
+		strbuf_free(&conf);
+		return dns_port_check(net, err);
+	}
+	if ((r = op_push(op, UNDO_DNS_STOP, net->name, "", NULL, NULL, err)) < 0) {
+		strbuf_free(&conf);
+		return r;
+	}
+	snprintf(path, sizeof(path), "%s/%s", op->st.dir, DNS_DIR);
+	dns_dir(&op->st, net->name, NULL, dir, sizeof(dir));
+	if ((mkdir(path, 0700) < 0 && errno != EEXIST) || (mkdir(dir, 0700) < 0 && errno != EEXIST)) {
+		r = nsnet_err_set(err, errno, "%s: %s", dir, strerror(errno));
+		goto fail;
+	}
+	dns_dir(&op->st, net->name, "hosts", path, sizeof(path));
+	if (mkdir(path, 0700) < 0 && errno != EEXIST) {
+		r = nsnet_err_set(err, errno, "%s: %s", path, strerror(errno));
+		goto fail;
+	}
+	dns_dir(&op->st, net->name, "dnsmasq.conf", path, sizeof(path));
+	if ((r = dns_write(dir, path, strbuf_str(&conf), err)) < 0 || (r = dns_run(op, net, &id, true, err)) < 0)
+		goto fail;
+	strbuf_free(&conf);
+	op_applied(op);
+	return 0;
+fail:
+	dns_undo_stop(op, net->name, "");
+	op_pop(op);
+	strbuf_free(&conf);
+	return r;
+}
+
+int dns_ensure(struct op *op, const struct nsnet_network *net, struct nsnet_err *err)
+{
+	struct daemon_id id;
+	int r;
+
+	if (!net->dns || op->opts->dry_run)
+		return 0;
+	if (dns_pid(&op->st, net->name, &id) == 0 && daemon_alive(&id))
+		return 0;
+	op_note(op->opts, 1, "network %s: the resolver is not running; starting it again", net->name);
+	/* Whatever is left of the old one (found by its command line) goes first. */
+	dns_undo_stop_process(op, net->name, "");
+	if ((r = dns_run(op, net, &id, false, err)) < 0)
+		return r;
+	return 0;
+}
+
+/* Stop the resolver of @net: the recorded one, @id, and any running from its config (a crash may come before its PID is recorded). */
+static void dns_undo_stop_process(struct op *op, const char *net, const char *idstr)
+{
+	char conf[PATH_MAX + 16];
+	struct daemon_id id;
+	pid_t pids[8];
+	int n;
+
+	if (idstr && idstr[0] && daemon_id_parse(idstr, &id) == 0)
+		daemon_stop(&id, DNS_STOP_GRACE_MS);
+	if (dns_pid(&op->st, net, &id) == 0)
+		daemon_stop(&id, DNS_STOP_GRACE_MS);
+	snprintf(conf, sizeof(conf), "--conf-file=%s/%s/%s/dnsmasq.conf", op->st.dir, DNS_DIR, net);
+	n = daemon_find_local(DNS_DNSMASQ, conf, pids, 8);
+	for (int i = 0; i < n; i++) {
+		unsigned long long start;
+
+		if (daemon_stat(pids[i], &start, NULL) == 0) {
+			id.pid = pids[i];
+			id.start = start;
+			daemon_stop(&id, DNS_STOP_GRACE_MS);
+		}
+	}
+}
+
+/* Remove @dir's files and @dir (one level of subfolders: hosts/). */
+static void dns_rmtree(const char *dir, int depth)
+{
+	char path[PATH_MAX];
+	struct dirent *e;
+	DIR *d = opendir(dir);
+
+	if (!d)
+		return;
+	while ((e = readdir(d))) {
+		struct stat sb;
+
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		if (lstat(path, &sb) == 0 && S_ISDIR(sb.st_mode) && depth > 0)
+			dns_rmtree(path, depth - 1);
+		else
+			unlink(path);
+	}
+	closedir(d);
+	rmdir(dir);
+}
+
+void dns_undo_stop(struct op *op, const char *net, const char *id)
+{
+	char dir[PATH_MAX];
+
+	dns_undo_stop_process(op, net, id);
+	dns_dir(&op->st, net, NULL, dir, sizeof(dir));
+	dns_rmtree(dir, 1);
+	snprintf(dir, sizeof(dir), "%s/%s", op->st.dir, DNS_DIR);
+	rmdir(dir);	/* with the last network's */
+}
+
+int dns_stop(struct op *op, const char *net, struct nsnet_err *err)
+{
+	char dir[PATH_MAX];
+	struct daemon_id id;
+	struct stat sb;
+
+	(void)err;
+	dns_dir(&op->st, net, NULL, dir, sizeof(dir));
+	if (lstat(dir, &sb) < 0)
+		return 0;
+	/* The PID read when the script runs (a literal PID would differ from run to run). */
+	if (dns_pid(&op->st, net, &id) == 0)
+		op_echo(op, "kill \"$(cut -d: -f1 %s/pid)\"", dir);
+	op_echo(op, "rm -r %s", dir);
+	if (!op->opts->dry_run)
+		dns_undo_stop(op, net, "");
+	return 0;
+}
+
+int dns_host_write(struct op *op, const struct nsnet_network *net, const char *owner, const char *body, char own[64],
+		   struct nsnet_err *err)
+{
+	char dir[PATH_MAX], path[PATH_MAX];
+	struct strbuf text = { 0 };
+	int r;
+
+	dns_own_name(own);
+	strbuf_printf(&text, "0.0.0.0 %s\n%s", own, body);
+	if (text.oom) {
+		strbuf_free(&text);
+		return nsnet_err_set(err, ENOMEM, "out of memory");
+	}
+	dns_dir(&op->st, net->name, NULL, dir, sizeof(dir));
+	dns_host_path(&op->st, net->name, owner, path, sizeof(path));
+	r = dns_write(dir, path, strbuf_str(&text), err);
+	strbuf_free(&text);
+	return r;
+}
+
+int dns_host_put(struct op *op, const struct nsnet_network *net, const char *owner, bool cni,
+		 const struct nsnet_attachment *att, const struct nsnet_addr *addrs, size_t n_addrs,
+		 struct nsnet_err *err)
+{
+	char path[PATH_MAX], own[64];
+	struct strbuf body = { 0 };
+	int r;
+
+	if (!net->dns)
+		return 0;
+	if ((r = dns_ensure(op, net, err)) < 0)
+		return r;
+	dns_host_render(net, owner, cni, att, addrs, n_addrs, &body);
+	if (body.oom) {
+		r = nsnet_err_set(err, ENOMEM, "out of memory");
+		goto out;
+	}
+	dns_host_path(&op->st, net->name, owner, path, sizeof(path));
+	op_echo(op, "printf '%%s' '%s' > %s", strbuf_str(&body), path);
+	if (op->opts->dry_run)
+		goto out;
+	if ((r = op_push(op, UNDO_DNS_HOST, net->name, owner, NULL, NULL, err)) < 0)
+		goto out;
+	if ((r = dns_host_write(op, net, owner, strbuf_str(&body), own, err)) < 0) {
+		op_pop(op);
+		goto out;
+	}
+	op_applied(op);
+	/* When the command returns, the name resolves. */
+	if ((r = dns_confirm(net, own, true, NULL)) < 0)
+		r = nsnet_err_set(err, -r, "network %s: the resolver does not answer the names of %s", net->name, owner);
+out:
+	strbuf_free(&body);
+	return r;
+}
+
+void dns_undo_host(struct op *op, const char *net, const char *owner)
+{
+	char path[PATH_MAX];
+
+	dns_host_path(&op->st, net, owner, path, sizeof(path));
+	unlink(path);
+}
+
+int dns_host_del(struct op *op, const struct nsnet_network *net, const char *owner, struct nsnet_err *err)
+{
+	char path[PATH_MAX], own[64];
+	struct strbuf text = { 0 };
+	bool confirm;
+	int r;
+
+	if (!net->dns)
+		return 0;
+	dns_host_path(&op->st, net->name, owner, path, sizeof(path));
+	if (dns_slurp(path, &text) < 0) {
+		strbuf_free(&text);
+		return 0;
+	}
+	confirm = dns_own_of(strbuf_str(&text), own) == 0;
+	strbuf_free(&text);
+	op_echo(op, "rm %s", path);
+	if (op->opts->dry_run)
+		return 0;
+	if ((r = dns_ensure(op, net, err)) < 0) {
+		/* Removing names of a network whose resolver cannot run: the file goes all the same. */
+		op_note(op->opts, 0, "warning: %s", err->msg);
+		nsnet_err_clear(err);
+		confirm = false;
+	}
+	unlink(path);
+	if (confirm && (r = dns_confirm(net, own, false, NULL)) < 0)
+		op_note(op->opts, 0, "warning: network %s: the resolver still answers the names of %s", net->name, owner);
+	return 0;
+}
