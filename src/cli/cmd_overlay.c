@@ -9,7 +9,7 @@
 static const char agent_help[] =
 	"usage: nsnet agent [--ttl SECONDS]\n"
 	"\n"
-	"Serve this host's overlay networks (--driver vxlan, docs/overlay.md) in the foreground: keep\n"
+	"Serve this host's overlay networks (vxlan driver, docs/overlay.md) in the foreground: keep\n"
 	"this host's liveness lease in etcd alive, watch the other hosts' keys and program them as\n"
 	"peers (neighbour, FDB, route) as they come and go. nsnet starts one detached when a host\n"
 	"joins its first overlay; run it under a service manager instead with nsnet-agent.service.\n"

@@ -120,6 +120,66 @@ void overlay_agent_stop(struct op *op)
 	unlink(path);
 }
 
+int overlay_agent_audit(struct op *op, const struct nsnet_network *nets, int n, bool fix,
+			struct nsnet_findings *fs, struct nsnet_err *err)
+{
+	struct daemon_id id;
+	bool any = false, alive;
+	int r;
+
+	for (int i = 0; i < n && !any; i++)
+		any = nets[i].ov.vxlan[0] != 0;
+	alive = agent_pid(&op->st, &id) == 0 && daemon_alive(&id);
+	if (any && !alive) {
+		findings_add(fs, "agent-dead", NULL, "overlay/agent", fix ? "restarted" : NULL,
+			     "the overlay agent is not running: peers are not kept current%s", fix ? "; starting it" : "");
+		if (fix && (r = overlay_agent_ensure(op, err)) < 0)
+			return r;
+		return 1;
+	}
+	if (!any && alive) {
+		findings_add(fs, "agent-stray", NULL, "overlay/agent", fix ? "stopped" : NULL,
+			     "the overlay agent runs with no overlay network recorded%s", fix ? "; stopping it" : "");
+		if (fix)
+			overlay_agent_stop(op);
+		return 1;
+	}
+	return 0;
+}
+
+/* Record this process as the state dir's agent, unless another one runs: -EALREADY. */
+static int agent_register(const struct nsnet_opts *o, struct nsnet_err *err)
+{
+	char dir[PATH_MAX], path[PATH_MAX], text[DAEMON_ID_STRLEN + 2];
+	struct daemon_id id, me = { .pid = getpid() };
+	struct op op;
+	int fd, r;
+
+	if ((r = op_begin(&op, o, false, err)) < 0)
+		return r;
+	if (agent_pid(&op.st, &id) == 0 && id.pid != me.pid && daemon_alive(&id)) {
+		op_end(&op);
+		return nsnet_err_set(err, EALREADY, "an overlay agent already runs for %s (PID %d)", o->state_dir,
+				     (int)id.pid);
+	}
+	agent_path(&op.st, NULL, dir, sizeof(dir));
+	agent_path(&op.st, "agent.pid", path, sizeof(path));
+	op_end(&op);
+	if (daemon_stat(me.pid, &me.start, NULL) < 0)
+		return nsnet_err_set(err, EIO, "/proc/self/stat: cannot read the start time");
+	{
+		char idstr[DAEMON_ID_STRLEN];
+
+		snprintf(text, sizeof(text), "%s\n", daemon_id_str(&me, idstr));
+	}
+	if ((mkdir(dir, 0700) < 0 && errno != EEXIST) ||
+	    (fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600)) < 0)
+		return nsnet_err_set(err, errno, "%s: %s", path, strerror(errno));
+	r = write(fd, text, strlen(text)) == (ssize_t)strlen(text) ? 0 : -EIO;
+	close(fd);
+	return r < 0 ? nsnet_err_set(err, EIO, "%s: write failed", path) : 0;
+}
+
 /* The liveness lease and the block, (re)made when etcd has none of ours. */
 static int agent_announce(struct agent_net *a, const struct nsnet_network *net, const struct overlay_def *d,
 			  unsigned int ttl, struct nsnet_err *err)
@@ -202,6 +262,8 @@ int core_agent_run(const struct nsnet_opts *o, unsigned int ttl_override, struct
 	struct nl nl;
 	int r;
 
+	if ((r = agent_register(o, err)) < 0)
+		return r;
 	signal(SIGTERM, agent_on_signal);
 	signal(SIGINT, agent_on_signal);
 	if ((r = nl_open(&nl, -1, err)) < 0)

@@ -11,6 +11,7 @@
 #include "core/limit.h"
 #include "core/drivers/drivers.h"
 #include "core/dns.h"
+#include "core/overlay.h"
 #include "core/records.h"
 #include "core/services.h"
 #include "firewall/fw.h"
@@ -281,6 +282,9 @@ int core_check(const struct nsnet_opts *o, struct nsnet_findings *fs, struct nsn
 		free(ids);
 	}
 	if ((r = dns_audit(&op, nets, n_nets, nss, n_ns, false, fs, err)) < 0)
+		goto out;
+	diffs += r;
+	if ((r = overlay_agent_audit(&op, nets, n_nets, false, fs, err)) < 0)
 		goto out;
 	diffs += r;
 	if (n_nets == 0 && !foreign && fw_nft_guard_table_exists() == 1)

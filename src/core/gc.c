@@ -12,6 +12,7 @@
 #include "core/core.h"
 #include "core/drivers/drivers.h"
 #include "core/dns.h"
+#include "core/overlay.h"
 #include "core/records.h"
 #include "core/services.h"
 #include "firewall/fw.h"
@@ -412,6 +413,10 @@ int core_gc(const struct nsnet_opts *o, struct nsnet_findings *fs, struct nsnet_
 	if ((r = dns_audit(&op, nets, n_nets, nss, n_ns, true, fs, err)) < 0)
 		goto out;
 	repairs += r;
+	/* The overlay agent: running while an overlay network exists (core/agent.c). */
+	if (!op.opts->dry_run && (r = overlay_agent_audit(&op, nets, n_nets, true, fs, err)) < 0)
+		goto out;
+	repairs += r > 0 ? r : 0;
 
 	/*
 	 * 6. The firewall: rebuilt from the records in one transaction, so it matches them exactly.

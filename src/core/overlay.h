@@ -46,5 +46,8 @@ int overlay_peers_sync(struct nl *nl, int ifindex, const struct nsnet_overlay *o
 int overlay_agent_ensure(struct op *op, struct nsnet_err *err);
 /* Stop it (the last overlay network is gone). */
 void overlay_agent_stop(struct op *op);
+/* check (@fix false) / gc: a finding when the agent is dead with overlays recorded, or runs with none; restarted or stopped with @fix. Returns the number of findings or -errno. */
+int overlay_agent_audit(struct op *op, const struct nsnet_network *nets, int n, bool fix,
+			struct nsnet_findings *fs, struct nsnet_err *err);
 
 #endif
