@@ -233,7 +233,7 @@ int core_check(const struct nsnet_opts *o, struct nsnet_findings *fs, struct nsn
 			for (size_t a = 0; a < nss[k].n_att; a++)
 				owned |= !strcmp(nss[k].att[a].host_ifname, li->name);
 		for (int k = 0; k < n_nets; k++)
-			owned |= !strcmp(nets[k].bridge, li->name);
+			owned |= !strcmp(nets[k].bridge, li->name) || !strcmp(nets[k].ov.vxlan, li->name);
 		if (!owned)
 			DIFF("link-stray", check_obj("link", "%s", li->name),
 			     "link %s carries this state dir's mark but no record owns it", li->name);

@@ -327,7 +327,7 @@ int core_gc(const struct nsnet_opts *o, struct nsnet_findings *fs, struct nsnet_
 			for (size_t a = 0; a < nss[k].n_att; a++)
 				owned |= !strcmp(nss[k].att[a].host_ifname, li->name);
 		for (int k = 0; k < n_nets && !owned; k++)
-			owned |= !strcmp(nets[k].bridge, li->name);
+			owned |= !strcmp(nets[k].bridge, li->name) || !strcmp(nets[k].ov.vxlan, li->name);
 		if (owned)
 			continue;
 		snprintf(obj, sizeof(obj), "link/%s", li->name);
