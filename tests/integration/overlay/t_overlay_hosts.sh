@@ -120,6 +120,8 @@ wait_until 20 sh -c "on() { nsenter -t $HPID2 -m -n -- \"\$@\"; }; on ip netns e
 	fail "the server in a2 did not start"
 got=$(on 1 ip netns exec a1 socat -T2 - "TCP:$A2:8080,connect-timeout=2" </dev/null) || fail "TCP a1 -> a2"
 assert_eq "$got" "$A1" "a2 sees a1's own address"
+out=$(nsn 1 check 2>&1) || fail "check on h1 with an overlay: $out"
+assert_match "$(nsn 1 network ls --json | tr -d ' \n')" '"driver":"vxlan"' "network ls shows the driver"
 
 # Leaving the overlay: masqueraded by the host it leaves from.
 ip netns exec wan python3 -c "$SERVER_PY" 8081 >"$T_TMP/wan.log" 2>&1 </dev/null &
