@@ -134,6 +134,7 @@ install: all man
 	install -D -m 0644 completion/nsnet.bash $(DESTDIR)$(BASHCOMPDIR)/nsnet
 	@mkdir -p $(DESTDIR)$(SYSTEMDDIR)
 	sed 's|@BINDIR@|$(BINDIR)|g' systemd/nsnet-apply@.service >$(DESTDIR)$(SYSTEMDDIR)/nsnet-apply@.service
+	sed 's|@BINDIR@|$(BINDIR)|g' systemd/nsnet-agent.service >$(DESTDIR)$(SYSTEMDDIR)/nsnet-agent.service
 
 # The man page, from docs/man/nsnet.8.scd with scdoc (small, Debian-packaged, man output only).
 # `make man-check`: is every command and option of --help in it and in docs/cli.md (no root)?

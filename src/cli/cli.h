@@ -52,6 +52,11 @@ int cli_dispatch(struct cli *c, const char *group, const struct cli_cmd *cmds, c
 		 int argc, char **argv);
 
 int cmd_network(struct cli *c, int argc, char **argv);
+/* Overlay networks (cli/cmd_overlay.c): `nsnet agent`, and network create's --driver vxlan
+ * options: 1 when argv[*i] was one (into @o), 0 when not, -EXIT_USAGE after printing. */
+int cmd_agent(struct cli *c, int argc, char **argv);
+struct overlay_req;
+int cli_overlay_opt(struct cli *c, int argc, char **argv, int *i, struct overlay_req *o);
 int cmd_ns(struct cli *c, int argc, char **argv);
 int cmd_attach(struct cli *c, int argc, char **argv);
 int cmd_detach(struct cli *c, int argc, char **argv);

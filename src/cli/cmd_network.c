@@ -77,6 +77,7 @@ static int network_create_check(struct cli *c, const struct network_req *req)
 static int network_create(struct cli *c, int argc, char **argv)
 {
 	struct network_req req = { 0 };
+	struct overlay_req ov = { 0 };
 	struct nsnet_err err = { 0 };
 	const char *val;
 	int i, r;
@@ -110,9 +111,12 @@ static int network_create(struct cli *c, int argc, char **argv)
 		} else if ((r = cli_opt_value(c, argc, argv, &i, "--driver", &val)) != 0) {
 			if (r < 0)
 				return EXIT_USAGE;
-			if (strcmp(val, "bridge") && strcmp(val, "routed"))
-				return cli_usage_error(c, "--driver %s: expected bridge or routed", val);
+			if (strcmp(val, "bridge") && strcmp(val, "routed") && strcmp(val, "vxlan"))
+				return cli_usage_error(c, "--driver %s: expected bridge, routed or vxlan", val);
 			req.driver = val;
+		} else if ((r = cli_overlay_opt(c, argc, argv, &i, &ov)) != 0) {
+			if (r < 0)
+				return -r;
 		} else if ((r = cli_opt_value(c, argc, argv, &i, "--mtu", &val)) != 0) {
 			char *end;
 			unsigned long mtu;
@@ -162,6 +166,14 @@ static int network_create(struct cli *c, int argc, char **argv)
 		return EXIT_USAGE;
 	if ((r = network_create_check(c, &req)) != 0)
 		return r;
+	if (req.driver && !strcmp(req.driver, "vxlan")) {
+		if (!ov.store)
+			return cli_usage_error(c, "network %s: --driver vxlan needs --store http://HOST:PORT", req.name);
+		req.overlay = &ov;
+	} else if (ov.store || ov.vni || ov.port || ov.host_prefix || ov.ttl || ov.underlay) {
+		return cli_usage_error(c, "network %s: --store, --vni, --port, --host-prefix, --ttl and --underlay need --driver vxlan",
+				       req.name);
+	}
 	if (core_network_create(&c->opts, &req, &err) < 0)
 		return cli_fail(&err);
 	return EXIT_OK;

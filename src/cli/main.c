@@ -36,6 +36,7 @@ static const struct cli_cmd commands[] = {
 	{ "down", cmd_down, "FILE | --project NAME: remove every object of a project" },
 	{ "export", cmd_export, "[--project NAME]: print the objects as a topology file" },
 	{ "explain", cmd_explain, "COMMAND...: same as --dry-run COMMAND..." },
+	{ "agent", cmd_agent, "serve this host's overlay networks (VXLAN over etcd) in the foreground" },
 	{ NULL, NULL, NULL },
 };
 

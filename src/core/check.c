@@ -11,6 +11,7 @@
 #include "core/limit.h"
 #include "core/drivers/drivers.h"
 #include "core/dns.h"
+#include "core/overlay.h"
 #include "core/records.h"
 #include "core/services.h"
 #include "firewall/fw.h"
@@ -232,7 +233,7 @@ int core_check(const struct nsnet_opts *o, struct nsnet_findings *fs, struct nsn
 			for (size_t a = 0; a < nss[k].n_att; a++)
 				owned |= !strcmp(nss[k].att[a].host_ifname, li->name);
 		for (int k = 0; k < n_nets; k++)
-			owned |= !strcmp(nets[k].bridge, li->name);
+			owned |= !strcmp(nets[k].bridge, li->name) || !strcmp(nets[k].ov.vxlan, li->name);
 		/* Marked going (ns rm, CNI DEL): the kernel or a child of the DEL is deleting it. */
 		if (!owned && who == LINK_OURS)
 			DIFF("link-stray", check_obj("link", "%s", li->name),
@@ -286,6 +287,9 @@ int core_check(const struct nsnet_opts *o, struct nsnet_findings *fs, struct nsn
 		goto out;
 	diffs += r;
 	if ((r = dns_audit(&op, nets, n_nets, nss, n_ns, false, fs, err)) < 0)
+		goto out;
+	diffs += r;
+	if ((r = overlay_agent_audit(&op, nets, n_nets, false, fs, err)) < 0)
 		goto out;
 	diffs += r;
 	if (n_nets == 0 && !foreign && fw_nft_guard_table_exists() == 1)

@@ -13,6 +13,16 @@
 #include "util/strbuf.h"
 
 /* What the user asked for when creating a network; unset fields get defaults. */
+/* --driver vxlan: the overlay's store and parameters (core/overlay.c, docs/overlay.md). */
+struct overlay_req {
+	const char *store;		/* etcd endpoints, "http://IP:2379[,...]" */
+	uint32_t vni;			/* 0: 1 */
+	uint16_t port;			/* 0: 4789 */
+	unsigned int host_prefix;	/* 0: 24 */
+	const char *underlay;		/* IP or IFNAME; NULL: the source address of the route to the store */
+	unsigned int ttl;		/* liveness lease, s; 0: 10 */
+};
+
 struct network_req {
 	const char *name;
 	const char *driver;		/* NULL: NSNET_DRIVER_DEFAULT (core/drivers/) */
@@ -30,6 +40,7 @@ struct network_req {
 	const char *domain;		/* NULL: the network's name */
 	size_t n_upstream;		/* none: the host's /etc/resolv.conf */
 	struct nsnet_addr upstream[NSNET_MAX_DNS];
+	const struct overlay_req *overlay;	/* driver vxlan only */
 };
 
 /* One attachment request: a network, optionally fixed addresses (one per family) and ifname. */
@@ -53,6 +64,9 @@ struct ns_req {
 };
 
 int core_network_create(const struct nsnet_opts *o, const struct network_req *req, struct nsnet_err *err);
+/* `nsnet agent`: serve the overlay networks of the state dir until signalled or none is left
+ * (core/agent.c). @ttl: the liveness lease's TTL, 0: each network's own. */
+int core_agent_run(const struct nsnet_opts *o, unsigned int ttl, struct nsnet_err *err);
 /* @force: detach attached namespaces first instead of refusing. */
 int core_network_rm(const struct nsnet_opts *o, const char *name, bool force, struct nsnet_err *err);
 

@@ -12,6 +12,7 @@
 #include "core/core.h"
 #include "core/drivers/drivers.h"
 #include "core/dns.h"
+#include "core/overlay.h"
 #include "core/records.h"
 #include "core/services.h"
 #include "firewall/fw.h"
@@ -364,7 +365,7 @@ int core_gc(const struct nsnet_opts *o, struct nsnet_findings *fs, struct nsnet_
 			for (size_t a = 0; a < nss[k].n_att; a++)
 				owned |= !strcmp(nss[k].att[a].host_ifname, li->name);
 		for (int k = 0; k < n_nets && !owned; k++)
-			owned |= !strcmp(nets[k].bridge, li->name);
+			owned |= !strcmp(nets[k].bridge, li->name) || !strcmp(nets[k].ov.vxlan, li->name);
 		if (owned)
 			continue;
 		snprintf(obj, sizeof(obj), "link/%s", li->name);
@@ -450,6 +451,10 @@ int core_gc(const struct nsnet_opts *o, struct nsnet_findings *fs, struct nsnet_
 	if ((r = dns_audit(&op, nets, n_nets, nss, n_ns, true, fs, err)) < 0)
 		goto out;
 	repairs += r;
+	/* The overlay agent: running while an overlay network exists (core/agent.c). */
+	if (!op.opts->dry_run && (r = overlay_agent_audit(&op, nets, n_nets, true, fs, err)) < 0)
+		goto out;
+	repairs += r > 0 ? r : 0;
 
 	/*
 	 * 6. The firewall: rebuilt from the records in one transaction, so it matches them exactly.

@@ -283,6 +283,8 @@ static const char *journal_entry_check(const struct op_undo *u, const char *cons
 	case UNDO_DNS_HOST:
 		return names_check("network", u->arg[0], NULL) == 0 && names_check("namespace", u->arg[1], NULL) == 0
 		       ? NULL : "hosts file of no network";
+	case UNDO_ETCD_DEL:
+		return overlay_undo_ok(u) ? NULL : "etcd key outside /nsnet/overlay/";
 	}
 	return "unknown kind of step";
 }

@@ -7,6 +7,7 @@
 #include "core/attach.h"
 #include "core/core.h"
 #include "core/dns.h"
+#include "core/overlay.h"
 #include "core/drivers/drivers.h"
 #include "core/records.h"
 #include "core/services.h"
@@ -165,12 +166,25 @@ int network_create_apply(struct op *op, const struct network_req *req, struct ns
 	struct strbuf add = { 0 }, undo = { 0 }, guard = { 0 }, guard_undo = { 0 };
 	const struct net_driver *drv;
 	struct nsnet_network net;
+	struct network_req breq;
+	struct nsnet_overlay ov;
 	struct link_info li;
 	struct nl *nl;
 	int r;
 
+	/* An overlay's local part is a network of this host's block (core/overlay.c). */
+	if (req->overlay && (r = overlay_join_plan(op, req, &breq, &ov, err)) < 0)
+		goto out;
+	if (req->overlay)
+		req = &breq;
 	if ((r = network_host_check(op, req, err)) < 0 || (r = network_plan(op, req, &net, &drv, err)) < 0)
 		goto out;
+	if (req->overlay)
+		net.ov = ov;
+	else if (!strcmp(net.driver, NSNET_DRIVER_VXLAN)) {
+		r = nsnet_err_set(err, EINVAL, "network %s: --driver vxlan needs --store", net.name);
+		goto out;
+	}
 	/* The resolver's port is checked before anything changes (dns_start checks it again). */
 	if (net.dns && (r = dns_port_check(&net, err)) < 0)
 		goto out;
@@ -215,6 +229,8 @@ int network_create_apply(struct op *op, const struct network_req *req, struct ns
 	if ((r = dns_start(op, &net, err)) < 0)
 		goto out;
 	r = rec_network_put(op, &net, err);
+	if (r == 0 && net.ov.vxlan[0])
+		r = overlay_agent_ensure(op, err);
 	if (r == 0 && out)
 		*out = net;
 out:

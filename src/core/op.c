@@ -137,6 +137,9 @@ void op_undo_run(struct op *op, const struct op_undo *u)
 	case UNDO_DNS_HOST:
 		dns_undo_host(op, u->arg[0], u->arg[1]);
 		break;
+	case UNDO_ETCD_DEL:
+		overlay_undo_run(op, u);
+		break;
 	case UNDO_STATE:
 		rec_cache_forget(op, u->state.kind, u->state.name);
 		if (u->text)

@@ -22,8 +22,9 @@ enum op_undo_kind {
 	UNDO_QDISC = 8,		/* link.ns ("" = host), link.name: put its root qdisc back to text (core/limit.c) */
 	UNDO_DNS_STOP = 9,	/* a: network, b: "PID:START" or "": stop its resolver, remove its folder (core/dns.c) */
 	UNDO_DNS_HOST = 10,	/* a: network, b: namespace: remove its hosts file of the network's resolver */
+	UNDO_ETCD_DEL = 11,	/* a: etcd endpoints, b: key under /nsnet/overlay/, text: its value: delete it if still that (core/overlay.c) */
 };
-#define UNDO_KIND_LAST UNDO_DNS_HOST
+#define UNDO_KIND_LAST UNDO_ETCD_DEL
 
 struct op_undo {
 	enum op_undo_kind kind;
@@ -86,6 +87,10 @@ int journal_parse(const char *text, const char *const *bridges, struct op_undo *
 /* Bandwidth limits (core/limit.c): run an UNDO_QDISC; is @text one that limit.c writes? */
 void limit_undo_run(struct op *op, const struct op_undo *u);
 bool limit_undo_text_ok(const char *text);
+
+/* Overlay networks (core/overlay.c): run an UNDO_ETCD_DEL; is it one that overlay.c writes? */
+void overlay_undo_run(struct op *op, const struct op_undo *u);
+bool overlay_undo_ok(const struct op_undo *u);
 
 /* Guard's stale-list (core/step_fw.c). */
 #endif

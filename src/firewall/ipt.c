@@ -198,8 +198,15 @@ static void ipt_network_shared(const struct nsnet_network *net, char op, struct 
 		int f = fam_of(net->subnet[i].addr.family);
 
 		nsnet_prefix_str(&net->subnet[i], sub);
-		if (net->nat && !net->internal)
+		if (net->nat && !net->internal && net->ov.vxlan[0]) {
+			/* Traffic to the overlay's other blocks keeps its source. */
+			char ov[NSNET_PREFIX_STRLEN];
+
+			ipt_line(o, f, "nat", op, "NSNET-POSTROUTING", "-s %s ! -d %s %s -j MASQUERADE", sub,
+				 nsnet_prefix_str(&net->ov.subnet, ov), dnot);
+		} else if (net->nat && !net->internal) {
 			ipt_line(o, f, "nat", op, "NSNET-POSTROUTING", "-s %s %s -j MASQUERADE", sub, dnot);
+		}
 		/* Hairpin and same-network service traffic: replies must come back through the host. */
 		ipt_line(o, f, "nat", op, "NSNET-POSTROUTING", "-s %s %s -m conntrack --ctstate DNAT -j MASQUERADE",
 			 sub, dout);
@@ -240,6 +247,13 @@ void fw_ipt_network_add(const struct nsnet_network *net, struct strbuf *o)
 		ipt_line(o, f, "filter", 'N', out, NULL);
 		ipt_line(o, f, "filter", 'F', out, NULL);
 		ipt_line(o, f, "filter", 'A', out, "-m conntrack --ctstate DNAT -j ACCEPT");
+		/* An overlay's other blocks reach this one through its VXLAN device, unmasqueraded. */
+		if (net->ov.vxlan[0] && f == 4) {
+			char ov[NSNET_PREFIX_STRLEN];
+
+			ipt_line(o, f, "filter", 'A', out, "-s %s -i %s -j ACCEPT", nsnet_prefix_str(&net->ov.subnet, ov),
+				 net->ov.vxlan);
+		}
 		ipt_line(o, f, "filter", 'A', out, "-j DROP");
 	}
 	ipt_network_shared(net, 'A', o);

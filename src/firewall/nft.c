@@ -137,7 +137,7 @@ void fw_nft_network_add(const struct nsnet_network *net, struct strbuf *o)
 {
 	const char *br = net->bridge;
 	unsigned int group = network_group(net);
-	char buf[NSNET_PREFIX_STRLEN], out_match[64];
+	char buf[NSNET_PREFIX_STRLEN], out_match[96];
 	struct nft_name c_in = nft_chain_net(NFT_NET_IN, net->name), c_out = nft_chain_net(NFT_NET_OUT, net->name);
 	struct nft_name c_nat = nft_chain_net(NFT_NET_NAT, net->name), c_natout = nft_chain_net(NFT_NET_NATOUT, net->name);
 
@@ -158,11 +158,18 @@ void fw_nft_network_add(const struct nsnet_network *net, struct strbuf *o)
 	strbuf_printf(o, "add chain " T " %s\n", c_out.s);
 	strbuf_printf(o, "flush chain " T " %s\n", c_out.s);
 	strbuf_printf(o, "add rule " T " %s ct status dnat accept\n", c_out.s);
+	/* An overlay's other blocks reach this one through its VXLAN device, unmasqueraded. */
+	if (net->ov.vxlan[0])
+		strbuf_printf(o, "add rule " T " %s iifname \"%s\" ip saddr %s accept\n", c_out.s, net->ov.vxlan,
+			      nsnet_prefix_str(&net->ov.subnet, buf));
 	strbuf_printf(o, "add rule " T " %s drop\n", c_out.s);
 	strbuf_printf(o, "add chain " T " %s\n", c_nat.s);
 	strbuf_printf(o, "flush chain " T " %s\n", c_nat.s);
 	if (group)
 		snprintf(out_match, sizeof(out_match), "meta oifgroup != %u", group);
+	else if (net->ov.vxlan[0])	/* traffic to the overlay's other blocks keeps its source */
+		snprintf(out_match, sizeof(out_match), "oifname != \"%s\" ip daddr != %s", br,
+			 nsnet_prefix_str(&net->ov.subnet, buf));
 	else
 		snprintf(out_match, sizeof(out_match), "oifname != \"%s\"", br);
 	if (net->nat && !net->internal) {

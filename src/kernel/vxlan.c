@@ -70,7 +70,8 @@ int vxlan_fdb_set(struct nl *nl, int ifindex, const uint8_t mac[6], const struct
 	struct nlmsghdr *nlh = neigh_msg(buf, add, NLM_F_CREATE | NLM_F_APPEND, AF_BRIDGE, ifindex, NTF_SELF);
 
 	mnl_attr_put(nlh, NDA_LLADDR, 6, mac);
-	mnl_attr_put(nlh, NDA_DST, nsnet_addr_len(dst->family), dst->b);
+	if (dst)
+		mnl_attr_put(nlh, NDA_DST, nsnet_addr_len(dst->family), dst->b);
 	return nl_request(nl, nlh, NULL, NULL, err);
 }
 

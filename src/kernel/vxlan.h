@@ -31,7 +31,7 @@ struct vxlan_conf {
 int vxlan_add(struct nl *nl, const struct vxlan_conf *c, struct nsnet_err *err);
 
 /* `bridge fdb append MAC dev IFINDEX dst IP self permanent` (@add) or `bridge fdb del ...`.
- * Returns 0 or -errno (deleting an absent entry: -ENOENT). */
+ * @dst NULL (deleting): every destination of @mac. Returns 0 or -errno (deleting an absent entry: -ENOENT). */
 int vxlan_fdb_set(struct nl *nl, int ifindex, const uint8_t mac[6], const struct nsnet_addr *dst, bool add,
 		  struct nsnet_err *err);
 

@@ -96,6 +96,15 @@ json_t *network_to_json(const struct nsnet_network *net)
 		json_object_set_new(d, "upstream", up);
 		json_object_set_new(j, "dns", d);
 	}
+	if (net->ov.vxlan[0]) {
+		json_t *ov = overlay_rec_to_json(&net->ov);
+
+		if (!ov) {
+			json_decref(j);
+			return NULL;
+		}
+		json_object_set_new(j, "overlay", ov);
+	}
 	return j;
 oom:
 	json_decref(j);
@@ -153,6 +162,9 @@ int network_from_json(const json_t *j, struct nsnet_network *net, struct nsnet_e
 				return -EBADMSG;
 		net->dns = true;
 	}
+	if (json_object_get(j, "overlay") &&
+	    overlay_rec_from_json(json_object_get(j, "overlay"), &net->ov, err) < 0)
+		return nsnet_err_prefix(err, "network %s", net->name), -EBADMSG;
 	return project_from_json(j, net->project, err);
 }
 

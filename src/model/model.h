@@ -24,6 +24,23 @@
 #define NSNET_DRIVER_ROUTED "routed"	/* no bridge: a network of routed point-to-point veths */
 #define NSNET_MAX_ALIASES 8		/* extra DNS names of one attachment */
 #define NSNET_DOMAIN_MAX 253		/* a network's DNS domain, bytes */
+#define NSNET_DRIVER_VXLAN "vxlan"	/* a host's part of an overlay spanning hosts (docs/overlay.md) */
+#define NSNET_STORE_MAX 511		/* an overlay's etcd endpoints, comma-separated, bytes */
+
+/*
+ * Driver vxlan (core/drivers/vxlan.c): the overlay a network is this host's part of. The
+ * network's own subnet[0] is this host's block of @subnet, its gateway the block's first host.
+ */
+struct nsnet_overlay {
+	char store[NSNET_STORE_MAX + 1];
+	struct nsnet_prefix subnet;	/* the whole overlay (IPv4) */
+	unsigned int host_prefix;	/* length of each host's block */
+	uint32_t vni;
+	uint16_t port;			/* VXLAN UDP port */
+	unsigned int ttl;		/* liveness lease, seconds */
+	char vxlan[IFNAMSIZ];		/* the VXLAN device ("": not an overlay network) */
+	struct nsnet_addr local;	/* this host's underlay address: its VTEP and its id in the store */
+};
 
 struct nsnet_network {
 	char name[NSNET_NAME_MAX + 1];
@@ -46,6 +63,7 @@ struct nsnet_network {
 	char domain[NSNET_DOMAIN_MAX + 1];
 	size_t n_upstream;
 	struct nsnet_addr upstream[NSNET_MAX_DNS];
+	struct nsnet_overlay ov;	/* driver vxlan only ("overlay" in the record) */
 };
 
 struct nsnet_attachment {
@@ -110,6 +128,9 @@ unsigned int network_group(const struct nsnet_network *net);
 
 /* JSON forms. *_to_json return a new reference (NULL on OOM); *_from_json return 0 or -EBADMSG. */
 json_t *network_to_json(const struct nsnet_network *net);
+/* The "overlay" object of a vxlan network's record (model/overlay_rec.c); from_json validates it. */
+json_t *overlay_rec_to_json(const struct nsnet_overlay *ov);
+int overlay_rec_from_json(const json_t *j, struct nsnet_overlay *ov, struct nsnet_err *err);
 int network_from_json(const json_t *j, struct nsnet_network *net, struct nsnet_err *err);
 json_t *namespace_to_json(const struct nsnet_namespace *ns);
 int namespace_from_json(const json_t *j, struct nsnet_namespace *ns, struct nsnet_err *err);

@@ -9,12 +9,12 @@
 
 #define KEY_MAX 256
 
-static void key(char *out, const struct overlay_def *d, const char *what)
+void overlay_key(char *out, const struct overlay_def *d, const char *what)
 {
 	snprintf(out, KEY_MAX, "/nsnet/overlay/%s/%s", d->name, what);
 }
 
-static char *def_json(const struct overlay_def *d)
+char *overlay_def_text(const struct overlay_def *d)
 {
 	char sub[NSNET_PREFIX_STRLEN];
 	json_t *j = json_pack("{s:s, s:i, s:i, s:i}", "subnet", nsnet_prefix_str(&d->subnet, sub), "host_prefix",
@@ -27,14 +27,14 @@ static char *def_json(const struct overlay_def *d)
 
 int overlay_def_publish(struct etcd *e, const struct overlay_def *d, struct nsnet_err *err)
 {
-	char k[KEY_MAX], *mine = def_json(d);
+	char k[KEY_MAX], *mine = overlay_def_text(d);
 	struct etcd_kvs cur;
 	json_t *j;
 	int r;
 
 	if (!mine)
 		return nsnet_err_set(err, ENOMEM, "out of memory");
-	key(k, d, "config");
+	overlay_key(k, d, "config");
 	r = etcd_create(e, k, mine, 0, err);
 	free(mine);
 	if (r != -EEXIST)
@@ -81,14 +81,14 @@ static int block_nth(const struct overlay_def *d, uint64_t i, struct nsnet_prefi
 }
 
 /* "blocks/10.244.3.0-24": a CIDR with '-' for '/', as one key segment. */
-static void block_key(char *out, const struct overlay_def *d, const struct nsnet_prefix *b)
+void overlay_block_key(char *out, const struct overlay_def *d, const struct nsnet_prefix *b)
 {
 	char s[NSNET_PREFIX_STRLEN], what[NSNET_PREFIX_STRLEN + 8];
 
 	nsnet_prefix_str(b, s);
 	*strchr(s, '/') = '-';
 	snprintf(what, sizeof(what), "blocks/%s", s);
-	key(out, d, what);
+	overlay_key(out, d, what);
 }
 
 int overlay_block_claim(struct etcd *e, const struct overlay_def *d, const char *host, int64_t lease,
@@ -103,7 +103,7 @@ int overlay_block_claim(struct etcd *e, const struct overlay_def *d, const char 
 		return nsnet_err_set(err, EINVAL, "overlay %s: --host-prefix %u: expected %u to 30 (IPv4 subnets only)",
 				     d->name, d->host_prefix, d->subnet.len);
 	count = 1ull << (d->host_prefix - d->subnet.len);
-	key(prefix, d, "blocks/");
+	overlay_key(prefix, d, "blocks/");
 	r = etcd_get_prefix(e, prefix, &held, err);
 	if (r < 0)
 		return r;
@@ -113,7 +113,7 @@ int overlay_block_claim(struct etcd *e, const struct overlay_def *d, const char 
 			continue;
 		for (uint64_t b = 0; b < count; b++) {
 			block_nth(d, b, block);
-			block_key(k, d, block);
+			overlay_block_key(k, d, block);
 			if (!strcmp(k, held.v[i].key)) {
 				etcd_kvs_free(&held);
 				return etcd_put(e, k, host, lease, err);
@@ -125,7 +125,7 @@ int overlay_block_claim(struct etcd *e, const struct overlay_def *d, const char 
 		bool taken = false;
 
 		block_nth(d, b, block);
-		block_key(k, d, block);
+		overlay_block_key(k, d, block);
 		for (size_t i = 0; i < held.n && !taken; i++)
 			taken = !strcmp(k, held.v[i].key);
 		if (taken)
@@ -148,7 +148,7 @@ int overlay_block_release(struct etcd *e, const struct overlay_def *d, const cha
 {
 	char k[KEY_MAX];
 
-	block_key(k, d, block);
+	overlay_block_key(k, d, block);
 	return etcd_delete_if(e, k, host, err);
 }
 
@@ -168,7 +168,7 @@ int overlay_host_announce(struct etcd *e, const struct overlay_def *d, const str
 	if (!s)
 		return nsnet_err_set(err, ENOMEM, "out of memory");
 	snprintf(what, sizeof(what), "hosts/%s", h->id);
-	key(k, d, what);
+	overlay_key(k, d, what);
 	r = etcd_put(e, k, s, lease, err);
 	free(s);
 	return r;
@@ -179,7 +179,7 @@ int overlay_host_withdraw(struct etcd *e, const struct overlay_def *d, const cha
 	char k[KEY_MAX], what[96];
 
 	snprintf(what, sizeof(what), "hosts/%s", host);
-	key(k, d, what);
+	overlay_key(k, d, what);
 	return etcd_delete(e, k, err);
 }
 
@@ -216,7 +216,7 @@ int overlay_hosts_list(struct etcd *e, const struct overlay_def *d, struct overl
 
 	*out = NULL;
 	*n = *skipped = 0;
-	key(prefix, d, "hosts/");
+	overlay_key(prefix, d, "hosts/");
 	r = etcd_get_prefix(e, prefix, &kvs, err);
 	if (r < 0)
 		return r;
@@ -234,4 +234,31 @@ int overlay_hosts_list(struct etcd *e, const struct overlay_def *d, struct overl
 	}
 	etcd_kvs_free(&kvs);
 	return 0;
+}
+
+int overlay_block_held(struct etcd *e, const struct overlay_def *d, const char *host, struct nsnet_prefix *block,
+		       struct nsnet_err *err)
+{
+	char prefix[KEY_MAX];
+	struct etcd_kvs held;
+	int r;
+
+	overlay_key(prefix, d, "blocks/");
+	if ((r = etcd_get_prefix(e, prefix, &held, err)) < 0)
+		return r;
+	r = -ENOENT;
+	for (size_t i = 0; i < held.n && r == -ENOENT; i++) {
+		char s[NSNET_PREFIX_STRLEN + 1], *dash;
+
+		if (strcmp(held.v[i].value, host) || strlen(held.v[i].key + strlen(prefix)) >= sizeof(s))
+			continue;
+		snprintf(s, sizeof(s), "%s", held.v[i].key + strlen(prefix));
+		if ((dash = strchr(s, '-')))
+			*dash = '/';
+		if (nsnet_prefix_parse(s, block, NULL) == 0 && block->len == d->host_prefix &&
+		    nsnet_prefix_contains(&d->subnet, &block->addr))
+			r = 0;
+	}
+	etcd_kvs_free(&held);
+	return r;
 }

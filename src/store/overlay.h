@@ -57,4 +57,15 @@ int overlay_hosts_list(struct etcd *e, const struct overlay_def *d, struct overl
 /* Parses one hosts/ID value (untrusted): 0 or -EINVAL. */
 int overlay_host_parse(const struct overlay_def *d, const char *id, const char *json, struct overlay_host *h);
 
+/* The definition as written to the store (malloc'd; NULL when out of memory). */
+char *overlay_def_text(const struct overlay_def *d);
+/* The full key of @what ("config", "blocks/", "hosts/ID") into @out (OVERLAY_KEY_MAX bytes). */
+#define OVERLAY_KEY_MAX 256
+void overlay_key(char *out, const struct overlay_def *d, const char *what);
+/* "blocks/10.244.3.0-24", the key of @b, into @out (OVERLAY_KEY_MAX bytes). */
+void overlay_block_key(char *out, const struct overlay_def *d, const struct nsnet_prefix *b);
+/* The block @host holds now, if any: 0 and @block, or -ENOENT. */
+int overlay_block_held(struct etcd *e, const struct overlay_def *d, const char *host, struct nsnet_prefix *block,
+		       struct nsnet_err *err);
+
 #endif

@@ -76,11 +76,11 @@ TEST(test_unknown_driver_is_an_error_naming_it)
 	struct nsnet_err err = { 0 };
 	const struct net_driver *drv = &net_driver_bridge;
 
-	CHECK_EQ_INT(parse("\"driver\":\"vxlan\",", &net, &err), 0);
+	CHECK_EQ_INT(parse("\"driver\":\"geneve\",", &net, &err), 0);
 	CHECK_EQ_INT(net_driver_of(&net, &drv, &err), -EINVAL);
 	CHECK(drv == NULL);
 	CHECK(strstr(err.msg, "network lan") != NULL);
-	CHECK(strstr(err.msg, "\"vxlan\"") != NULL);
+	CHECK(strstr(err.msg, "\"geneve\"") != NULL);
 	CHECK(strstr(err.msg, "bridge") != NULL);
 }
 

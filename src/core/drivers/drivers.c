@@ -9,6 +9,7 @@
 const struct net_driver *const net_drivers[] = {
 	&net_driver_bridge,
 	&net_driver_routed,
+	&net_driver_vxlan,
 	NULL,
 };
 

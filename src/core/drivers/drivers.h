@@ -76,7 +76,7 @@ struct net_driver {
 	bool (*gc)(const struct link_info *li, const struct nsnet_network *nets, size_t n, bool *owned);
 };
 
-extern const struct net_driver net_driver_bridge, net_driver_routed;
+extern const struct net_driver net_driver_bridge, net_driver_routed, net_driver_vxlan;
 
 /* The driver called @name, or NULL. */
 const struct net_driver *net_driver_find(const char *name);
