@@ -149,11 +149,18 @@ static int apply_late(struct op *op, const struct topo *t, struct apply_diff *d,
 	for (size_t i = 0; i < t->n_ns; i++) {
 		const struct nsnet_namespace *rec = d->ns_rec[i] >= 0 ? &d->nss[d->ns_rec[i]] : NULL;
 
-		for (size_t a = 0; rec && d->ns_act[i] == APPLY_CHANGE && a < rec->n_att; a++)
-			if ((d->ns_detach[i] & (1u << a)) && (r = ns_detach_apply(op, rec->name, rec->att[a].net, err)) < 0)
+		for (size_t a = rec && d->ns_act[i] == APPLY_CHANGE ? rec->n_att : 0; a-- > 0;)
+			if ((d->ns_detach[i] & (1u << a)) && ((r = op_link_park(op, rec->name, rec->att[a].ifname, err)) < 0 ||
+							     (r = ns_detach_apply(op, rec->name, rec->att[a].net, err)) < 0))
 				return r;
-		if (rec && d->ns_act[i] == APPLY_REPLACE && (r = ns_rm_apply(op, rec->name, force, err)) < 0)
-			return r;
+		if (rec && d->ns_act[i] == APPLY_REPLACE) {
+			/* Made again under the same name: removed now (not undone: docs/topology.md). */
+			op->park = false;
+			r = ns_rm_apply(op, rec->name, force, err);
+			op->park = !op->opts->dry_run;
+			if (r < 0)
+				return r;
+		}
 	}
 	for (int k = 0; k < d->n_nss; k++)
 		if (d->rns_rm[k] && (r = ns_rm_apply(op, d->nss[k].name, force, err)) < 0)
@@ -202,6 +209,8 @@ int core_apply(const struct nsnet_opts *o, const struct topo *t, bool force, str
 		return r;
 	}
 	r = apply_diff_build(&op, t, &d, res, err);
+	/* Removals wait for the end: every step, removals too, is undone on failure (core/park.c). */
+	op.park = !o->dry_run;
 	if (r == 0 && res->changes)
 		r = apply_early(&op, t, &d, err);
 	if (r == 0 && res->changes)
@@ -227,6 +236,7 @@ int core_down(const struct nsnet_opts *o, const char *project, bool force, struc
 	}
 	/* Down is an apply of a file with nothing in it: every object of the project goes. */
 	r = apply_diff_build(&op, &empty, &d, res, err);
+	op.park = !o->dry_run;
 	if (r == 0 && res->changes)
 		r = apply_early(&op, &empty, &d, err);
 	if (r == 0 && res->changes)

@@ -130,6 +130,9 @@ void op_undo_run(struct op *op, const struct op_undo *u)
 	case UNDO_QDISC:
 		limit_undo_run(op, u);
 		break;
+	case UNDO_LINK_RENAME:
+		op_undo_rename(op, u);
+		break;
 	case UNDO_STATE:
 		rec_cache_forget(op, u->state.kind, u->state.name);
 		if (u->text)
@@ -148,6 +151,7 @@ void op_rollback(struct op *op)
 		op_undo_run(op, u);
 		op_undo_free(u);
 	}
+	op_parked_forget(op);
 }
 
 void op_end(struct op *op)
@@ -157,6 +161,10 @@ void op_end(struct op *op)
 	rec_cache_free(op);
 	/* Finished (or rolled back): nothing is left to undo after a crash from here on. */
 	journal_end(op);
+	op_parked_remove(op);
+	free(op->parked);
+	op->parked = NULL;
+	op->cap_parked = 0;
 	free(op->undo);
 	op->undo = NULL;
 	op->cap_undo = 0;

@@ -20,8 +20,9 @@ enum op_undo_kind {
 	UNDO_IPT_V1 = 6,	/* journals before backends were named: iptables steps (read as UNDO_FW) */
 	UNDO_GUARD = 7,		/* text: nft lines on table bridge nsnet (anti-spoofing, firewall/guard.h) */
 	UNDO_QDISC = 8,		/* link.ns ("" = host), link.name: put its root qdisc back to text (core/limit.c) */
+	UNDO_LINK_RENAME = 9,	/* link.ns ("" = host), link.name (a parked link): rename it back to text */
 };
-#define UNDO_KIND_LAST UNDO_QDISC
+#define UNDO_KIND_LAST UNDO_LINK_RENAME
 
 struct op_undo {
 	enum op_undo_kind kind;
@@ -84,6 +85,14 @@ int journal_parse(const char *text, const char *const *bridges, struct op_undo *
 /* Bandwidth limits (core/limit.c): run an UNDO_QDISC; is @text one that limit.c writes? */
 void limit_undo_run(struct op *op, const struct op_undo *u);
 bool limit_undo_text_ok(const char *text);
+
+/* Park mode (core/park.c). */
+int op_park_netns(struct op *op, const char *ns, struct nsnet_err *err);
+int op_park_file(struct op *op, const char *dir, const char *path, struct nsnet_err *err);
+void op_undo_rename(struct op *op, const struct op_undo *u);
+void op_parked_forget(struct op *op);
+/* Is @name a parked link's ("nsnet-p" and 8 hex digits)? */
+bool op_park_name_is(const char *name);
 
 /* Guard's stale-list (core/step_fw.c). */
 #endif
