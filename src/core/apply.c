@@ -197,18 +197,42 @@ static int apply_late(struct op *op, const struct topo *t, struct apply_diff *d,
 	return 0;
 }
 
+/* Rules of the project are missing (drift): rebuilt from the records as gc does, before the apply. */
+static int apply_fw_repair(const struct nsnet_opts *o, struct apply_result *res, struct nsnet_err *err)
+{
+	struct nsnet_findings fs = { 0 };
+	int r = core_gc(o, &fs, err);
+
+	findings_free(&fs);
+	apply_result_free(res);
+	if (r < 0)
+		return r;
+	return apply_line_add(res, APPLY_CHANGE, "rules", "", "rebuilt from the records (drift)") < 0
+	       ? nsnet_err_set(err, ENOMEM, "out of memory") : 0;
+}
+
 int core_apply(const struct nsnet_opts *o, const struct topo *t, bool force, struct apply_result *res,
 	       struct nsnet_err *err)
 {
+	bool repaired = false;
 	struct apply_diff d;
 	struct op op;
 	int r;
 
+again:
 	if ((r = op_begin(&op, o, true, err)) < 0) {
 		op_end(&op);
 		return r;
 	}
 	r = apply_diff_build(&op, t, &d, res, err);
+	if (r == 0 && res->fw_repair && !repaired && !o->dry_run) {
+		apply_diff_free(&d);
+		op_end(&op);
+		if ((r = apply_fw_repair(o, res, err)) < 0)
+			return r;
+		repaired = true;
+		goto again;
+	}
 	/* Removals wait for the end: every step, removals too, is undone on failure (core/park.c). */
 	op.park = !o->dry_run;
 	if (r == 0 && res->changes)

@@ -75,6 +75,7 @@ void apply_diff_free(struct apply_diff *d)
 	free(d->port_late);
 	free(d->ns_detach);
 	free(d->ns_attach);
+	free(d->ns_drift);
 	free(d->rnet_rm);
 	free(d->rns_rm);
 	free(d->rvip_rm);
@@ -371,7 +372,18 @@ static int diff_ns(struct op *op, const struct topo *t, struct apply_diff *d, st
 				snprintf(att + strlen(att), sizeof(att) - strlen(att), "%s%s", att[0] ? ", " : "attach ",
 					 f->att[b].net);
 			}
-		if (d->ns_detach[i] || d->ns_attach[i]) {
+		if (d->ns_drift[i] && !d->ns_detach[i] && !d->ns_attach[i]) {
+			/* Drift: those attachments made again (the namespace and its processes stay). */
+			for (size_t b = 0; b < f->n_att; b++)
+				for (size_t a = 0; (d->ns_drift[i] & (1u << b)) && a < rec->n_att; a++)
+					if (!strcmp(rec->att[a].net, f->att[b].net)) {
+						d->ns_detach[i] |= 1u << a;
+						d->ns_attach[i] |= 1u << b;
+					}
+			d->ns_act[i] = APPLY_CHANGE;
+			d->ns_late[i] = true;
+			apply_line_add(res, APPLY_CHANGE, "namespace", f->name, "attached again (drift)");
+		} else if (d->ns_detach[i] || d->ns_attach[i]) {
 			d->ns_act[i] = APPLY_CHANGE;
 			d->ns_late[i] |= d->ns_detach[i] != 0;
 			apply_line_add(res, APPLY_CHANGE, "namespace", f->name, "%s%s%s", det, det[0] && att[0] ? "; " : "", att);
@@ -535,9 +547,10 @@ int apply_diff_build(struct op *op, const struct topo *t, struct apply_diff *d, 
 	    ALLOC(d->vip_rec, t->n_vips) || ALLOC(d->port_rec, t->n_ports) || ALLOC(d->ns_late, t->n_ns) ||
 	    ALLOC(d->vip_late, t->n_vips) || ALLOC(d->port_late, t->n_ports) || ALLOC(d->ns_detach, t->n_ns) ||
 	    ALLOC(d->ns_attach, t->n_ns) || ALLOC(d->rnet_rm, d->n_nets) || ALLOC(d->rns_rm, d->n_nss) ||
-	    ALLOC(d->rvip_rm, d->n_vips) || ALLOC(d->rport_rm, d->n_ports))
+	    ALLOC(d->rvip_rm, d->n_vips) || ALLOC(d->rport_rm, d->n_ports) || ALLOC(d->ns_drift, t->n_ns))
 		return nsnet_err_set(err, ENOMEM, "out of memory");
-	if ((r = diff_nets(t, d, res, err)) < 0 || (r = diff_ns(op, t, d, res, err)) < 0 ||
+	if ((r = diff_nets(t, d, res, err)) < 0 || (r = apply_drift_find(op, t, d, res, err)) < 0 ||
+	    (r = diff_ns(op, t, d, res, err)) < 0 ||
 	    (r = diff_svc(t, d, res, err)) < 0)
 		return r;
 	return 0;
