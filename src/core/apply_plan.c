@@ -280,6 +280,30 @@ static int diff_nets(const struct topo *t, struct apply_diff *d, struct apply_re
 			d->rnet_rm[k] = true;
 			apply_line_add(res, APPLY_REMOVE, "network", d->nets[k].name, "no longer in the file");
 		}
+	/* A network to make may not overlap one that stays (of any project, or of none). */
+	for (size_t i = 0; i < t->n_nets; i++) {
+		const struct topo_net *n = &t->nets[i];
+
+		if (d->net_act[i] != APPLY_CREATE && d->net_act[i] != APPLY_REPLACE)
+			continue;
+		for (int k = 0; k < d->n_nets; k++) {
+			const struct nsnet_network *o = &d->nets[k];
+
+			if (d->rnet_rm[k] || !strcmp(o->name, n->name))
+				continue;
+			for (size_t a = 0; a < n->n_subnets; a++)
+				for (size_t b = 0; b < o->n_subnets; b++) {
+					char x[NSNET_PREFIX_STRLEN], y[NSNET_PREFIX_STRLEN];
+
+					if (!nsnet_prefix_overlap(&n->subnet[a], &o->subnet[b]))
+						continue;
+					return nsnet_err_set(err, EEXIST, "%u:%u: subnet %s of network %s overlaps subnet %s of network %s (%s)",
+							     n->pos.line, n->pos.col, nsnet_prefix_str(&n->subnet[a], x), n->name,
+							     nsnet_prefix_str(&o->subnet[b], y), o->name,
+							     owner_str(o->project, own, sizeof(own)));
+				}
+		}
+	}
 	return 0;
 }
 
