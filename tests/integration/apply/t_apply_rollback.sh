@@ -38,7 +38,7 @@ lab_edit taken0
 ip link add taken0 type veth peer name taken1
 before=$(world)
 out=$("$NSNET" -v apply --force "$T_TMP/lab1e.yaml" 2>&1) && fail "apply with a taken bridge name succeeded: $out"
-for step in 'ip netns del web2' 'link set eth0 name (parked' 'delete chain inet nsnet in-db'; do
+for step in 'ip netns del web2' 'link set eth0 name (parked' 'link set nsnet-db name (parked'; do
 	printf '%s\n' "$out" | grep -qF "$step" || fail "the apply failed before its removals ($step): $out"
 done
 assert_match "$out" 'a link named taken0 already exists' "error of the failed apply"
