@@ -263,7 +263,7 @@ static const char *journal_entry_check(const struct op_undo *u, const char *cons
 		return journal_sysctl_ok(u->sysctl.key, u->sysctl.value, bridges) ? NULL
 		       : "sysctl nsnet does not set";
 	case UNDO_LINK_RENAME:
-		/* A link park mode renamed (core/park.c), back to a name of nsnet's (host) or any valid one. */
+		/* A link park mode renamed (core/op.c, park mode), back to a name of nsnet's (host) or any valid one. */
 		if (!op_park_name_is(u->link.name) || !u->text || names_check_ifname(u->text, NULL) < 0)
 			return "rename of a link that is not a parked one";
 		if (u->link.ns[0])

@@ -62,7 +62,7 @@ struct nsnet_opts {
 #define OP_MAX_NS 12
 
 struct op_undo;		/* core/undo.h */
-struct op_parked;	/* core/step_kernel.c */
+struct op_parked;	/* core/op.c, park mode */
 struct rec_cache;	/* core/records.h */
 
 /*

@@ -86,7 +86,7 @@ int journal_parse(const char *text, const char *const *bridges, struct op_undo *
 void limit_undo_run(struct op *op, const struct op_undo *u);
 bool limit_undo_text_ok(const char *text);
 
-/* Park mode (core/park.c). */
+/* Park mode (core/op.c, park mode). */
 int op_park_netns(struct op *op, const char *ns, struct nsnet_err *err);
 int op_park_file(struct op *op, const char *dir, const char *path, struct nsnet_err *err);
 void op_undo_rename(struct op *op, const struct op_undo *u);

@@ -1,6 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
-# An apply that removes and replaces objects is still ONE operation (core/park.c): failing after
+# An apply that removes and replaces objects is still ONE operation (core/op.c, park mode): failing after
 # its removals (network db, replaced, asks for a bridge name a link made outside nsnet already
 # has) or killed at a sample of its steps (NSNET_FAULT=N, then gc), it leaves records, links and
 # rules exactly as they were before it. Then the same edit applies. NSNET_CRASH_STRIDE (default
