@@ -199,7 +199,7 @@ valgrind: deps valgrind-bins
 # 8 parallel workers, and every fuzz target for FUZZ_SECONDS (default here 300).
 stress: deps
 	@$(MAKE) --no-print-directory BUILD=build/asan SANITIZE=1 FAULT=1 all
-	@NSNET_CRASH_ROUNDS=200 NSNET_CRASH_STRIDE=1 NSNET_SOAK_SECONDS=60 NSNET_TEST_TIMEOUT=600 sh tests/run.sh build/asan integration crash soak
+	@NSNET_CRASH_ROUNDS=200 NSNET_CRASH_STRIDE=1 NSNET_SOAK_SECONDS=60 NSNET_TEST_TIMEOUT=600 sh tests/run.sh build/asan integration crash soak t_apply_rollback
 	@$(MAKE) --no-print-directory valgrind
 	@$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=$(if $(filter command line,$(origin FUZZ_SECONDS)),$(FUZZ_SECONDS),300)
 

@@ -156,6 +156,35 @@ static int args_parse(struct cli *c, int argc, char **argv, const char *help, co
 	return 0;
 }
 
+/*
+ * The FILE argument of plan and apply: parsed, required and loaded into @t. Returns 0, -1 (help
+ * shown: exit 0) or the exit status (@bad for a file that cannot be read or parsed).
+ */
+static int file_arg(struct cli *c, int argc, char **argv, const char *help, bool *force, bool *json, int bad,
+		    const char **file, struct topo *t)
+{
+	int r;
+
+	if ((r = args_parse(c, argc, argv, help, file, force, json, NULL)) != 0)
+		return r < 0 ? -1 : bad;
+	if (!*file) {
+		cli_usage_error(c, "expected FILE");
+		return bad;
+	}
+	return topo_load_file(*file, t, bad);
+}
+
+/* An error of plan or apply: "FILE:LINE:COL: ..." when it names a place in the file, else @what's form. */
+static void file_error(const char *file, const struct nsnet_err *err, const char *what)
+{
+	if (err->msg[0] >= '0' && err->msg[0] <= '9')
+		fprintf(stderr, "nsnet: %s:%s\n", file, err->msg);
+	else if (what)
+		fprintf(stderr, "nsnet: %s %s: %s (nothing was changed)\n", what, file, err->msg);
+	else
+		cli_fail(err);
+}
+
 int cmd_plan(struct cli *c, int argc, char **argv)
 {
 	struct nsnet_err err = { 0 };
@@ -165,22 +194,14 @@ int cmd_plan(struct cli *c, int argc, char **argv)
 	struct topo t;
 	int r;
 
-	if ((r = args_parse(c, argc, argv, plan_help, &file, NULL, &json, NULL)) != 0)
-		return r < 0 ? EXIT_OK : EXIT_FAIL;
-	if (!file) {
-		cli_usage_error(c, "expected FILE");
-		return EXIT_FAIL;
-	}
-	if ((r = topo_load_file(file, &t, EXIT_FAIL)) != 0)
-		return r;
+	/* Exit status 1 for every error: 2 says "changes" (terraform's -detailed-exitcode). */
+	if ((r = file_arg(c, argc, argv, plan_help, NULL, &json, EXIT_FAIL, &file, &t)) != 0)
+		return r < 0 ? EXIT_OK : r;
 	r = core_apply_plan(&c->opts, &t, &res, &err);
 	topo_free(&t);
 	if (r < 0) {
 		apply_result_free(&res);
-		if (err.msg[0] >= '0' && err.msg[0] <= '9')
-			fprintf(stderr, "nsnet: %s:%s\n", file, err.msg);
-		else
-			cli_fail(&err);
+		file_error(file, &err, NULL);
 		return EXIT_FAIL;
 	}
 	if (json)
@@ -200,12 +221,8 @@ int cmd_apply(struct cli *c, int argc, char **argv)
 	struct topo t;
 	int r;
 
-	if ((r = args_parse(c, argc, argv, apply_help, &file, &force, NULL, NULL)) != 0)
+	if ((r = file_arg(c, argc, argv, apply_help, &force, NULL, EXIT_USAGE, &file, &t)) != 0)
 		return r < 0 ? EXIT_OK : r;
-	if (!file)
-		return cli_usage_error(c, "expected FILE");
-	if ((r = topo_load_file(file, &t, EXIT_USAGE)) != 0)
-		return r;
 	/* A chained dry run cannot see the records its own earlier steps would write: show the plan. */
 	if (c->opts.dry_run)
 		r = core_apply_plan(&c->opts, &t, &res, &err);
@@ -214,10 +231,7 @@ int cmd_apply(struct cli *c, int argc, char **argv)
 	topo_free(&t);
 	if (r < 0) {
 		apply_result_free(&res);
-		if (err.msg[0] >= '0' && err.msg[0] <= '9')
-			fprintf(stderr, "nsnet: %s:%s\n", file, err.msg);
-		else
-			fprintf(stderr, "nsnet: apply %s: %s (nothing was changed)\n", file, err.msg);
+		file_error(file, &err, "apply");
 		return EXIT_FAIL;
 	}
 	lines_print(&res, stdout);

@@ -25,6 +25,7 @@ struct apply_result {
 	struct apply_line *v;
 	size_t n, cap;
 	size_t changes;			/* lines other than drift */
+	bool fw_repair;			/* rules of the project are missing: apply rebuilds them (gc) */
 };
 
 /* "+", "~", "-/+", "-", "!" */
@@ -68,6 +69,8 @@ struct apply_diff {
 	bool *ns_late, *vip_late, *port_late;
 	uint32_t *ns_detach;		/* record attachments to detach (bit i: att[i]) */
 	uint32_t *ns_attach;		/* file attachments to attach */
+	uint32_t *ns_drift;		/* drifted: networks (bit i: file attachment i) to attach again */
+	bool fw_drift;			/* rules of the project's objects are missing (check) */
 	/* Per record: removed (of the project, not in the file). */
 	bool *rnet_rm, *rns_rm, *rvip_rm, *rport_rm;
 };
@@ -77,6 +80,9 @@ int apply_records_load(struct op *op, struct apply_diff *d, struct nsnet_err *er
 int apply_diff_build(struct op *op, const struct topo *t, struct apply_diff *d, struct apply_result *res,
 		     struct nsnet_err *err);
 void apply_diff_free(struct apply_diff *d);
+/* Drift core/check.c finds in the project's objects: sets ns_drift, fw_drift, adds "!" lines. */
+int apply_drift_find(struct op *op, const struct topo *t, struct apply_diff *d, struct apply_result *res,
+		     struct nsnet_err *err);
 int apply_line_add(struct apply_result *res, enum apply_act act, const char *kind, const char *name,
 		   const char *fmt, ...) NSNET_PRINTF(5, 6);
 

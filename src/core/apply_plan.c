@@ -75,6 +75,7 @@ void apply_diff_free(struct apply_diff *d)
 	free(d->port_late);
 	free(d->ns_detach);
 	free(d->ns_attach);
+	free(d->ns_drift);
 	free(d->rnet_rm);
 	free(d->rns_rm);
 	free(d->rvip_rm);
@@ -279,6 +280,30 @@ static int diff_nets(const struct topo *t, struct apply_diff *d, struct apply_re
 			d->rnet_rm[k] = true;
 			apply_line_add(res, APPLY_REMOVE, "network", d->nets[k].name, "no longer in the file");
 		}
+	/* A network to make may not overlap one that stays (of any project, or of none). */
+	for (size_t i = 0; i < t->n_nets; i++) {
+		const struct topo_net *n = &t->nets[i];
+
+		if (d->net_act[i] != APPLY_CREATE && d->net_act[i] != APPLY_REPLACE)
+			continue;
+		for (int k = 0; k < d->n_nets; k++) {
+			const struct nsnet_network *o = &d->nets[k];
+
+			if (d->rnet_rm[k] || !strcmp(o->name, n->name))
+				continue;
+			for (size_t a = 0; a < n->n_subnets; a++)
+				for (size_t b = 0; b < o->n_subnets; b++) {
+					char x[NSNET_PREFIX_STRLEN], y[NSNET_PREFIX_STRLEN];
+
+					if (!nsnet_prefix_overlap(&n->subnet[a], &o->subnet[b]))
+						continue;
+					return nsnet_err_set(err, EEXIST, "%u:%u: subnet %s of network %s overlaps subnet %s of network %s (%s)",
+							     n->pos.line, n->pos.col, nsnet_prefix_str(&n->subnet[a], x), n->name,
+							     nsnet_prefix_str(&o->subnet[b], y), o->name,
+							     owner_str(o->project, own, sizeof(own)));
+				}
+		}
+	}
 	return 0;
 }
 
@@ -371,7 +396,18 @@ static int diff_ns(struct op *op, const struct topo *t, struct apply_diff *d, st
 				snprintf(att + strlen(att), sizeof(att) - strlen(att), "%s%s", att[0] ? ", " : "attach ",
 					 f->att[b].net);
 			}
-		if (d->ns_detach[i] || d->ns_attach[i]) {
+		if (d->ns_drift[i] && !d->ns_detach[i] && !d->ns_attach[i]) {
+			/* Drift: those attachments made again (the namespace and its processes stay). */
+			for (size_t b = 0; b < f->n_att; b++)
+				for (size_t a = 0; (d->ns_drift[i] & (1u << b)) && a < rec->n_att; a++)
+					if (!strcmp(rec->att[a].net, f->att[b].net)) {
+						d->ns_detach[i] |= 1u << a;
+						d->ns_attach[i] |= 1u << b;
+					}
+			d->ns_act[i] = APPLY_CHANGE;
+			d->ns_late[i] = true;
+			apply_line_add(res, APPLY_CHANGE, "namespace", f->name, "attached again (drift)");
+		} else if (d->ns_detach[i] || d->ns_attach[i]) {
 			d->ns_act[i] = APPLY_CHANGE;
 			d->ns_late[i] |= d->ns_detach[i] != 0;
 			apply_line_add(res, APPLY_CHANGE, "namespace", f->name, "%s%s%s", det, det[0] && att[0] ? "; " : "", att);
@@ -535,9 +571,10 @@ int apply_diff_build(struct op *op, const struct topo *t, struct apply_diff *d, 
 	    ALLOC(d->vip_rec, t->n_vips) || ALLOC(d->port_rec, t->n_ports) || ALLOC(d->ns_late, t->n_ns) ||
 	    ALLOC(d->vip_late, t->n_vips) || ALLOC(d->port_late, t->n_ports) || ALLOC(d->ns_detach, t->n_ns) ||
 	    ALLOC(d->ns_attach, t->n_ns) || ALLOC(d->rnet_rm, d->n_nets) || ALLOC(d->rns_rm, d->n_nss) ||
-	    ALLOC(d->rvip_rm, d->n_vips) || ALLOC(d->rport_rm, d->n_ports))
+	    ALLOC(d->rvip_rm, d->n_vips) || ALLOC(d->rport_rm, d->n_ports) || ALLOC(d->ns_drift, t->n_ns))
 		return nsnet_err_set(err, ENOMEM, "out of memory");
-	if ((r = diff_nets(t, d, res, err)) < 0 || (r = diff_ns(op, t, d, res, err)) < 0 ||
+	if ((r = diff_nets(t, d, res, err)) < 0 || (r = apply_drift_find(op, t, d, res, err)) < 0 ||
+	    (r = diff_ns(op, t, d, res, err)) < 0 ||
 	    (r = diff_svc(t, d, res, err)) < 0)
 		return r;
 	return 0;

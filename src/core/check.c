@@ -15,6 +15,7 @@
 #include "core/records.h"
 #include "core/services.h"
 #include "firewall/fw.h"
+#include "kernel/addr.h"
 #include "kernel/link.h"
 #include "kernel/netns.h"
 #include "util/dir.h"
@@ -67,6 +68,52 @@ static int check_uint_cmp(const void *a, const void *b)
  * Ids name firewall chains, so two records sharing one (a hand-edited counter in ids/) would share
  * rules. Reports each id held twice; returns how many, or -ENOMEM.
  */
+struct check_addrs {
+	const struct nsnet_attachment *a;
+	int ifindex;
+	uint32_t found;		/* bit i: a->addr[i] is on the interface */
+};
+
+static void check_addr_one(const struct addr_info *ai, void *data)
+{
+	struct check_addrs *c = data;
+
+	for (size_t i = 0; ai->ifindex == c->ifindex && i < c->a->n_addrs; i++)
+		if (nsnet_addr_equal(&ai->addr, &c->a->addr[i]))
+			c->found |= 1u << i;
+}
+
+/* The inner end of attachment @a in @ns: there, with the addresses the attachment records? */
+static int check_addrs(struct op *op, const struct nsnet_namespace *ns, const struct nsnet_attachment *a,
+		       struct nsnet_findings *fs)
+{
+	struct check_addrs c = { .a = a };
+	struct nsnet_err e = { 0 };
+	struct link_info li;
+	struct nl *nl;
+	int diffs = 0;
+
+	if (op_nl(op, ns->name, &nl, &e) < 0)
+		return 0;	/* the namespace went meanwhile: found above or by the next check */
+	if (link_get(nl, a->ifname, &li, &e) < 0) {
+		DIFF("iface-missing", check_obj("namespace", "%s", ns->name), "namespace %s: interface %s of its %s attachment is missing",
+		     ns->name, a->ifname, a->net);
+		return diffs;
+	}
+	c.ifindex = li.ifindex;
+	if (addr_dump(nl, AF_UNSPEC, check_addr_one, &c, &e) < 0)
+		return 0;
+	for (size_t i = 0; i < a->n_addrs; i++) {
+		char s[INET6_ADDRSTRLEN];
+
+		if (!(c.found & (1u << i)))
+			DIFF("address-missing", check_obj("namespace", "%s", ns->name),
+			     "namespace %s: address %s of its %s attachment is not on %s", ns->name,
+			     nsnet_addr_str(&a->addr[i], s), a->net, a->ifname);
+	}
+	return diffs;
+}
+
 static int check_dup_ids(struct nsnet_findings *fs, const char *type, const char *what, unsigned int *ids, int n)
 {
 	int found = 0;
@@ -81,7 +128,7 @@ static int check_dup_ids(struct nsnet_findings *fs, const char *type, const char
 	return found;
 }
 
-int core_check(const struct nsnet_opts *o, struct nsnet_findings *fs, struct nsnet_err *err)
+int check_op(struct op *op, struct nsnet_findings *fs, struct nsnet_err *err)
 {
 	struct nsnet_network *nets = NULL;
 	struct nsnet_namespace *nss = NULL;
@@ -93,30 +140,26 @@ int core_check(const struct nsnet_opts *o, struct nsnet_findings *fs, struct nsn
 	char mark[OP_MARK_MAX] = "";
 	bool foreign = false;	/* another state dir's links are here: the shared firewall is partly its */
 	struct nl *nl;
-	struct op op;
 
-	if ((r = op_begin(&op, o, false, err)) < 0)
-		goto out;
-	op.skip_broken = true;	/* an unreadable record is a difference, not a failure */
-	if ((n_nets = rec_networks_load(&op, &nets, err)) < 0 || (n_ns = rec_namespaces_load(&op, &nss, err)) < 0 ||
-	    (n_v = svc_vips_load(&op, &vips, err)) < 0 || (n_p = svc_ports_load(&op, &ports, err)) < 0) {
+	if ((n_nets = rec_networks_load(op, &nets, err)) < 0 || (n_ns = rec_namespaces_load(op, &nss, err)) < 0 ||
+	    (n_v = svc_vips_load(op, &vips, err)) < 0 || (n_p = svc_ports_load(op, &ports, err)) < 0) {
 		r = n_nets < 0 ? n_nets : n_ns < 0 ? n_ns : n_v < 0 ? n_v : n_p;
 		n_nets = n_ns = n_v = n_p = 0;
 		goto out;
 	}
-	if ((r = op_nl(&op, NULL, &nl, err)) < 0 || (r = link_list_dump(nl, &links, err)) < 0)
+	if ((r = op_nl(op, NULL, &nl, err)) < 0 || (r = link_list_dump(nl, &links, err)) < 0)
 		goto out;
-	if ((n_ch = op.fw->chain_names(&chains, err)) < 0) {
+	if ((n_ch = op->fw->chain_names(&chains, err)) < 0) {
 		r = n_ch;
 		n_ch = 0;
 		goto out;
 	}
-	for (int i = 0; i < op.n_broken && i < OP_MAX_BROKEN; i++)
-		DIFF("record-broken", check_obj("record", "%s", op.broken[i]),
-		     "record %s cannot be read (nsnet gc moves it to %s/)", op.broken[i], STATE_QUARANTINE);
-	if (op.n_broken > OP_MAX_BROKEN)
-		DIFF("record-broken", "record", "%d more records cannot be read", op.n_broken - OP_MAX_BROKEN);
-	snprintf(path, sizeof(path), "%s/%s", op.st.dir, STATE_JOURNAL);
+	for (int i = 0; i < op->n_broken && i < OP_MAX_BROKEN; i++)
+		DIFF("record-broken", check_obj("record", "%s", op->broken[i]),
+		     "record %s cannot be read (nsnet gc moves it to %s/)", op->broken[i], STATE_QUARANTINE);
+	if (op->n_broken > OP_MAX_BROKEN)
+		DIFF("record-broken", "record", "%d more records cannot be read", op->n_broken - OP_MAX_BROKEN);
+	snprintf(path, sizeof(path), "%s/%s", op->st.dir, STATE_JOURNAL);
 	if ((n_j = dir_names(path, ".jsonl", &journals, NULL)) > 0)
 		DIFF("journal-pending", "journal", "%d interrupted operation(s) not rolled back yet (nsnet gc does it)", n_j);
 	if (n_j < 0)
@@ -136,10 +179,10 @@ int core_check(const struct nsnet_opts *o, struct nsnet_findings *fs, struct nsn
 			     e.msg);
 		char want[4][NSNET_NAME_MAX + 16];
 
-		for (int c = 0, n = op.fw->network_chains(net, want); c < n; c++)
+		for (int c = 0, n = op->fw->network_chains(net, want); c < n; c++)
 			if (!check_chain(chains, n_ch, "%s", want[c]))
 				DIFF("chain-missing", check_obj("network", "%s", net->name), "network %s: %s chain %s is missing",
-				     net->name, op.fw->name, want[c]);
+				     net->name, op->fw->name, want[c]);
 	}
 	for (int i = 0; i < n_ns; i++) {
 		const struct nsnet_namespace *ns = &nss[i];
@@ -169,7 +212,7 @@ int core_check(const struct nsnet_opts *o, struct nsnet_findings *fs, struct nsn
 			struct nsnet_leases l;
 			bool leased = false;
 
-			if (rec_network_load(&op, a->net, &net, NULL) < 0) {
+			if (rec_network_load(op, a->net, &net, NULL) < 0) {
 				DIFF("network-unrecorded", check_obj("namespace", "%s", ns->name),
 				     "namespace %s: attached to network %s, which has no record", ns->name, a->net);
 				continue;
@@ -186,7 +229,7 @@ int core_check(const struct nsnet_opts *o, struct nsnet_findings *fs, struct nsn
 					DIFF(drv->bridge_guard ? "veth-unbridged" : "veth-misplaced",
 					     check_obj("namespace", "%s", ns->name), "namespace %s: %s", ns->name, e.msg);
 			}
-			if (rec_leases_load(&op, a->net, &l, NULL) == 0) {
+			if (rec_leases_load(op, a->net, &l, NULL) == 0) {
 				for (size_t m = 0; m < l.n; m++)
 					leased |= !strcmp(l.v[m].owner, ns->name) && !strcmp(l.v[m].ifname, a->ifname);
 				leases_free(&l);
@@ -194,13 +237,15 @@ int core_check(const struct nsnet_opts *o, struct nsnet_findings *fs, struct nsn
 			if (!leased)
 				DIFF("lease-missing", check_obj("namespace", "%s", ns->name),
 				     "namespace %s: no address leased for its %s attachment", ns->name, a->net);
+			if (veth && !ns->cid[0])
+				diffs += check_addrs(op, ns, a, fs);
 			diffs += limit_check(nl, ns, a, veth ? veth->ifindex : 0, fs);
 		}
 	}
 	for (int i = 0; i < n_nets; i++) {
 		struct nsnet_leases l;
 
-		if (rec_leases_load(&op, nets[i].name, &l, NULL) < 0)
+		if (rec_leases_load(op, nets[i].name, &l, NULL) < 0)
 			continue;
 		for (size_t m = 0; m < l.n; m++) {
 			bool held = false;
@@ -219,7 +264,7 @@ int core_check(const struct nsnet_opts *o, struct nsnet_findings *fs, struct nsn
 		leases_free(&l);
 	}
 	/* Only a link with this state dir's mark is nsnet's; its name proves nothing (docs/reliability.md). */
-	if ((r = op_owner_mark(&op, false, mark, err)) < 0 && r != -ENOENT)
+	if ((r = op_owner_mark(op, false, mark, err)) < 0 && r != -ENOENT)
 		goto out;
 	for (size_t i = 0; i < links.n; i++) {
 		const struct link_info *li = &links.v[i];
@@ -239,7 +284,7 @@ int core_check(const struct nsnet_opts *o, struct nsnet_findings *fs, struct nsn
 			DIFF("link-stray", check_obj("link", "%s", li->name),
 			     "link %s carries this state dir's mark but no record owns it", li->name);
 	}
-	if (op.fw->svc_elements && n_v > 0 && (n_el = op.fw->svc_elements(&elems, err)) < 0) {
+	if (op->fw->svc_elements && n_v > 0 && (n_el = op->fw->svc_elements(&elems, err)) < 0) {
 		r = n_el;
 		n_el = 0;
 		goto out;
@@ -249,12 +294,12 @@ int core_check(const struct nsnet_opts *o, struct nsnet_findings *fs, struct nsn
 
 		if (!vips[i].n_backends)
 			continue;
-		if (op.fw->vip_chain(&vips[i], want, sizeof(want)) && !check_chain(chains, n_ch, "%s", want))
+		if (op->fw->vip_chain(&vips[i], want, sizeof(want)) && !check_chain(chains, n_ch, "%s", want))
 			DIFF("chain-missing", check_obj("vip", "%u", vips[i].id), "VIP id %u: %s chain %s is missing", vips[i].id,
-			     op.fw->name, want);
-		if (!op.fw->svc_elements)
+			     op->fw->name, want);
+		if (!op->fw->svc_elements)
 			continue;
-		op.fw->vip_element(&vips[i], want, sizeof(want));
+		op->fw->vip_element(&vips[i], want, sizeof(want));
 		if (n_el == 0 || !bsearch(&key, elems, (size_t)n_el, sizeof(*elems), check_strp_cmp))
 			DIFF("element-missing", check_obj("vip", "%u", vips[i].id), "VIP id %u: nft map svc%c has no element %s",
 			     vips[i].id, vips[i].vip.addr.family == AF_INET6 ? '6' : '4', want);
@@ -262,10 +307,10 @@ int core_check(const struct nsnet_opts *o, struct nsnet_findings *fs, struct nsn
 	for (int i = 0; i < n_p; i++) {
 		char want[32];
 
-		op.fw->port_chain(&ports[i], want, sizeof(want));
+		op->fw->port_chain(&ports[i], want, sizeof(want));
 		if (!check_chain(chains, n_ch, "%s", want))
 			DIFF("chain-missing", check_obj("port", "%u", ports[i].id), "published port id %u: %s chain %s is missing",
-			     ports[i].id, op.fw->name, want);
+			     ports[i].id, op->fw->name, want);
 	}
 	if (n_v + n_p > 0) {
 		unsigned int *ids = calloc((size_t)(n_v > n_p ? n_v : n_p) + 1, sizeof(*ids));
@@ -300,17 +345,17 @@ int core_check(const struct nsnet_opts *o, struct nsnet_findings *fs, struct nsn
 		     NSNET_NFT_TABLE);
 	/* The chains listed above are the backend's rules: none means there are none (one dump, not two). */
 	if (n_nets + n_v + n_p == 0 && n_ch > 0 && !foreign)
-		DIFF("rules-stray", check_obj("rules", "%s", op.fw->name),
-		     "%s rules of nsnet exist with no network, VIP or port recorded", op.fw->name);
+		DIFF("rules-stray", check_obj("rules", "%s", op->fw->name),
+		     "%s rules of nsnet exist with no network, VIP or port recorded", op->fw->name);
 	if (n_nets + n_v + n_p > 0 && n_ch == 0)
-		DIFF("rules-missing", check_obj("rules", "%s", op.fw->name), "%s rules of nsnet are missing",
-		     op.fw->name);
+		DIFF("rules-missing", check_obj("rules", "%s", op->fw->name), "%s rules of nsnet are missing",
+		     op->fw->name);
 	/* Rules of the other backend left behind (say, by a switch after a crash). */
 	for (size_t b = 0; fw_backends[b]; b++)
-		if (fw_backends[b] != op.fw && !foreign && fw_backends[b]->exists(NULL) == 1)
+		if (fw_backends[b] != op->fw && !foreign && fw_backends[b]->exists(NULL) == 1)
 			DIFF("rules-other-backend", "rules/other-backend",
 			     "%s rules of nsnet exist, but this state dir uses %s (nsnet gc removes them)",
-			     fw_backends[b]->name, op.fw->name);
+			     fw_backends[b]->name, op->fw->name);
 	r = diffs;
 	if (fs->oom)
 		r = nsnet_err_set(err, ENOMEM, "check: out of memory listing its differences");
@@ -323,6 +368,18 @@ out:
 	dir_names_free(chains, n_ch);
 	dir_names_free(elems, n_el);
 	dir_names_free(journals, n_j);
+	return r;
+}
+
+int core_check(const struct nsnet_opts *o, struct nsnet_findings *fs, struct nsnet_err *err)
+{
+	struct op op;
+	int r;
+
+	if ((r = op_begin(&op, o, false, err)) == 0) {
+		op.skip_broken = true;	/* an unreadable record is a difference, not a failure */
+		r = check_op(&op, fs, err);
+	}
 	op_end(&op);
 	return r;
 }

@@ -308,6 +308,9 @@ int core_gc(const struct nsnet_opts *o, struct nsnet_findings *fs, struct nsnet_
  * pending journals). Adds one finding to @fs per difference. Returns how many, or -errno.
  */
 int core_check(const struct nsnet_opts *o, struct nsnet_findings *fs, struct nsnet_err *err);
+/* The same inside operation @op (apply's plan finds drift with it). */
+struct op;
+int check_op(struct op *op, struct nsnet_findings *fs, struct nsnet_err *err);
 
 /*
  * Look at the host for what would break nsnet (nftables missing, other tables dropping forwarded

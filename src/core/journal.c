@@ -268,6 +268,13 @@ static const char *journal_entry_check(const struct op_undo *u, const char *cons
 	case UNDO_SYSCTL:
 		return journal_sysctl_ok(u->sysctl.key, u->sysctl.value, bridges) ? NULL
 		       : "sysctl nsnet does not set";
+	case UNDO_LINK_RENAME:
+		/* A link park mode renamed (core/op.c, park mode), back to a name of nsnet's (host) or any valid one. */
+		if (!op_park_name_is(u->link.name) || !u->text || names_check_ifname(u->text, NULL) < 0)
+			return "rename of a link that is not a parked one";
+		if (u->link.ns[0])
+			return names_check("namespace", u->link.ns, NULL) == 0 ? NULL : "namespace name not one nsnet makes";
+		return journal_link_ours(u->text, bridges) ? NULL : "link that is not nsnet's";
 	case UNDO_QDISC:
 		/* A host end of nsnet's, or an interface inside a namespace by a valid name. */
 		if (u->link.ns[0] ? names_check("namespace", u->link.ns, NULL) < 0 || names_check_ifname(u->link.name, NULL) < 0

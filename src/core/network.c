@@ -260,7 +260,7 @@ int core_network_rm(const struct nsnet_opts *o, const char *name, bool force, st
 int network_rm_apply(struct op *op, const char *name, bool force, struct nsnet_err *err)
 {
 	struct nsnet_namespace *nss = NULL;
-	struct strbuf del = { 0 }, users = { 0 }, guard = { 0 };
+	struct strbuf del = { 0 }, users = { 0 }, guard = { 0 }, add = { 0 };
 	const struct net_driver *drv;
 	struct nsnet_network net;
 	char **names = NULL;
@@ -307,8 +307,20 @@ int network_rm_apply(struct op *op, const char *name, bool force, struct nsnet_e
 	op->fw->network_del(&net, n_nets <= 1 && svcs == 0, &del);
 	if (n_nets <= 1)
 		strbuf_printf(&guard, "delete table bridge %s\n", NSNET_NFT_TABLE);
-	/* Rules first, then the bridge: traffic never flows unfiltered. Deletion is best effort. */
-	r = op_fw_guarded(op, strbuf_str(&del), NULL, strbuf_str(&guard), NULL, false, err);
+	/*
+	 * Rules first, then the bridge: traffic never flows unfiltered. Deletion is best effort,
+	 * except in park mode (apply): the bridge stays until the end, and its rules come back.
+	 */
+	if (op->park) {
+		op->fw->network_add(&net, &add);
+		r = op_fw(op, strbuf_str(&del), strbuf_str(&add), false, err);
+		if (r == 0 && guard.len)
+			r = op_nft(op, strbuf_str(&guard), NULL, err);
+		if (r < 0)
+			goto out;
+	} else {
+		r = op_fw_guarded(op, strbuf_str(&del), NULL, strbuf_str(&guard), NULL, false, err);
+	}
 	if (r < 0)
 		op_note(o, 1, "warning: %s", err->msg);
 	nsnet_err_clear(err);
@@ -330,5 +342,6 @@ out:
 	strbuf_free(&del);
 	strbuf_free(&users);
 	strbuf_free(&guard);
+	strbuf_free(&add);
 	return r;
 }

@@ -62,6 +62,7 @@ struct nsnet_opts {
 #define OP_MAX_NS 12
 
 struct op_undo;		/* core/undo.h */
+struct op_parked;	/* core/op.c, park mode */
 struct rec_cache;	/* core/records.h */
 
 /*
@@ -110,6 +111,16 @@ struct op {
 	bool skip_broken;
 	int n_broken;
 	char broken[OP_MAX_BROKEN][NAME_MAX + 16];
+	/*
+	 * Park mode (set by apply and down around their removals; never in dry-run mode): removals
+	 * that cannot be undone wait until the operation ends without error. op_link_del() renames
+	 * the link to a parked name (undo: the old name back), op_netns_del() and op_file_del() only
+	 * note what to remove, a GUARD_DEL pushes the elements back as its undo. op_end() then
+	 * removes what was parked, after the journal is gone; op_rollback() forgets it.
+	 */
+	bool park;
+	size_t n_parked, cap_parked;
+	struct op_parked *parked;
 };
 
 /*
@@ -188,6 +199,13 @@ int op_guard(struct op *op, struct fw_guard_port *port, enum op_guard_mode mode,
 /* Forget the stale list (gc rebuilt the table without those elements). */
 int op_guard_purge_stale(struct op *op);
 int op_link_del(struct op *op, const char *ns, const char *ifname, struct nsnet_err *err);
+/*
+ * Park mode: rename link @ifname of @ns (NULL: host) out of the way (live, as one undoable step)
+ * and remove it when the operation ends well. Without park mode, op_link_del(). Missing: 0.
+ */
+int op_link_park(struct op *op, const char *ns, const char *ifname, struct nsnet_err *err);
+/* Remove what park mode parked (op_end() calls it; errors ignored: gc completes removals). */
+void op_parked_remove(struct op *op);
 int op_link_up(struct op *op, const char *ns, const char *ifname, struct nsnet_err *err);
 /*
  * `ip link set IF addrgenmode none` in @ns (NULL: the host), and with @hairpin `ip link set IF type

@@ -124,8 +124,9 @@ int op_guard(struct op *op, struct fw_guard_port *port, enum op_guard_mode mode,
 		json_decref(list);
 		goto out;
 	}
-	if (mode == GUARD_ADD) {
-		fw_guard_text(port, false, &undo);
+	/* Park mode: the port stays (parked) until the end, and so may its elements come back. */
+	if (mode == GUARD_ADD || op->park) {
+		fw_guard_text(port, mode != GUARD_ADD, &undo);
 		if (undo.oom) {
 			r = nsnet_err_set(err, ENOMEM, "out of memory");
 			goto out;
@@ -134,7 +135,7 @@ int op_guard(struct op *op, struct fw_guard_port *port, enum op_guard_mode mode,
 			goto out;
 	}
 	r = fw_guard_apply(port, 1, mode == GUARD_ADD, err);
-	if (r < 0 && mode == GUARD_ADD)
+	if (r < 0 && (mode == GUARD_ADD || op->park))
 		op_pop(op);
 	else if (r == 0)
 		op_applied(op);

@@ -86,6 +86,8 @@ int op_netns_del(struct op *op, const char *ns, struct nsnet_err *err)
 	op_echo(op, "ip netns del %s", ns);
 	if (op->opts->dry_run)
 		return 0;
+	if (op->park)
+		return op_park_netns(op, ns, err);
 	/* Our cached socket and fd would keep the namespace alive: drop them first. */
 	for (size_t i = 0; i < op->n_ns; i++) {
 		if (!strcmp(op->ns[i].name, ns)) {
@@ -282,6 +284,8 @@ int op_link_del(struct op *op, const char *ns, const char *ifname, struct nsnet_
 	struct nl *nl;
 	int r;
 
+	if (op->park && !op->opts->dry_run)
+		return op_link_park(op, ns, ifname, err);
 	op_echo(op, "%s link del %s", op_ip(ns, ip, sizeof(ip)), ifname);
 	if (op->opts->dry_run)
 		return 0;
@@ -638,6 +642,8 @@ int op_file_del(struct op *op, const char *dir, const char *path, struct nsnet_e
 	op_echo(op, "rmdir %s", dir);
 	if (op->opts->dry_run)
 		return 0;
+	if (op->park)
+		return op_park_file(op, dir, path, err);
 	if ((r = op_file_remove_ours(dir, path)) < 0)
 		return nsnet_err_set(err, -r, "remove %s: %s", path, strerror(-r));
 	return 0;

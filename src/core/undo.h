@@ -23,8 +23,9 @@ enum op_undo_kind {
 	UNDO_DNS_STOP = 9,	/* a: network, b: "PID:START" or "": stop its resolver, remove its folder (core/dns.c) */
 	UNDO_DNS_HOST = 10,	/* a: network, b: namespace: remove its hosts file of the network's resolver */
 	UNDO_ETCD_DEL = 11,	/* a: etcd endpoints, b: key under /nsnet/overlay/, text: its value: delete it if still that (core/overlay.c) */
+	UNDO_LINK_RENAME = 12,	/* link.ns ("" = host), link.name (a parked link): rename it back to text */
 };
-#define UNDO_KIND_LAST UNDO_ETCD_DEL
+#define UNDO_KIND_LAST UNDO_LINK_RENAME
 
 struct op_undo {
 	enum op_undo_kind kind;
@@ -91,6 +92,14 @@ bool limit_undo_text_ok(const char *text);
 /* Overlay networks (core/overlay.c): run an UNDO_ETCD_DEL; is it one that overlay.c writes? */
 void overlay_undo_run(struct op *op, const struct op_undo *u);
 bool overlay_undo_ok(const struct op_undo *u);
+
+/* Park mode (core/op.c, park mode). */
+int op_park_netns(struct op *op, const char *ns, struct nsnet_err *err);
+int op_park_file(struct op *op, const char *dir, const char *path, struct nsnet_err *err);
+void op_undo_rename(struct op *op, const struct op_undo *u);
+void op_parked_forget(struct op *op);
+/* Is @name a parked link's ("nsnet-p" and 8 hex digits)? */
+bool op_park_name_is(const char *name);
 
 /* Guard's stale-list (core/step_fw.c). */
 #endif

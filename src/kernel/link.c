@@ -177,6 +177,21 @@ int link_del(struct nl *nl, const char *name, struct nsnet_err *err)
 	return nl_request(nl, nlh, NULL, NULL, err);
 }
 
+int link_rename(struct nl *nl, const char *name, const char *new_name, struct nsnet_err *err)
+{
+	char buf[LINK_BUF] __attribute__((aligned(NLMSG_ALIGNTO)));
+	struct ifinfomsg *ifm;
+	struct nlmsghdr *nlh = link_msg(buf, RTM_NEWLINK, 0, &ifm);
+	struct link_info li;
+	int r;
+
+	if ((r = link_get(nl, name, &li, err)) < 0)
+		return r;
+	ifm->ifi_index = li.ifindex;
+	mnl_attr_put_strz(nlh, IFLA_IFNAME, new_name);
+	return nl_request(nl, nlh, NULL, NULL, err);
+}
+
 static int link_parse_info(const struct nlattr *attr, void *data)
 {
 	struct link_info *li = data;

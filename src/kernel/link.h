@@ -66,6 +66,8 @@ int link_del_index(struct nl *nl, int ifindex, struct nsnet_err *err);
 
 /* Delete link @name. Returns 0 or -errno (-ENODEV when it does not exist). */
 int link_del(struct nl *nl, const char *name, struct nsnet_err *err);
+/* `ip link set NAME name NEW` (live: the kernels nsnet supports rename a link that is up). */
+int link_rename(struct nl *nl, const char *name, const char *new_name, struct nsnet_err *err);
 
 /* Look up link @name. Returns 0, or -ENODEV when there is none, or -errno. */
 int link_get(struct nl *nl, const char *name, struct link_info *out, struct nsnet_err *err);

@@ -9,22 +9,7 @@
 # timeout: 300
 . "$(dirname "$0")/../lib/lib.sh"
 
-cat >"$T_TMP/lab1.yaml" <<'YAML'
-version: 1
-project: lab1
-networks:
-  lan: {subnet: [10.10.0.0/24, "fd00:10::/64"]}
-  db:  {subnet: 10.20.0.0/24, internal: true}
-namespaces:
-  web1: {networks: [lan]}
-  web2: {networks: [{network: lan, ip: 10.10.0.12}], dns: [192.0.2.53]}
-  app:  {networks: [db, lan]}
-vips:
-  - {vip: "10.100.0.1:80/tcp", backends: ["web1:8080", "web2:8080"], name: web}
-publish:
-  - {namespace: web1, port: "8080:8080/tcp"}
-YAML
-F=$T_TMP/lab1.yaml
+. "$(dirname "$0")/lab.sh"
 
 # 1. Plan of a fresh system: every object is a "+", exit status 2.
 rc=0; "$NSNET" plan "$F" >"$T_TMP/plan" 2>&1 || rc=$?

@@ -8,29 +8,8 @@
 . "$(dirname "$0")/../lib/lib.sh"
 require_fault_injection
 
-cat >"$T_TMP/lab1.yaml" <<'YAML'
-version: 1
-project: lab1
-networks:
-  lan: {subnet: [10.10.0.0/24, "fd00:10::/64"]}
-  db:  {subnet: 10.20.0.0/24, internal: true}
-namespaces:
-  web1: {networks: [lan]}
-  web2: {networks: [{network: lan, ip: 10.10.0.12}], dns: [192.0.2.53]}
-  app:  {networks: [db, lan]}
-vips:
-  - {vip: "10.100.0.1:80/tcp", backends: ["web1:8080", "web2:8080"], name: web}
-publish:
-  - {namespace: web1, port: "8080:8080/tcp"}
-YAML
-cat >"$T_TMP/other.yaml" <<'YAML'
-version: 1
-project: other
-networks: {side: {subnet: 10.30.0.0/24}}
-namespaces: {s1: {networks: [side]}}
-vips: [{vip: "10.100.0.9:53/udp", backends: ["s1:53"]}]
-YAML
-run_ok "$NSNET" apply "$T_TMP/other.yaml" >/dev/null
+. "$(dirname "$0")/lab.sh"
+lab_other
 # nsnet switches IPv6 forwarding on when a network needs it and never back off (docs/design.md):
 # on from the start, so the snapshots compare what apply must put back.
 sysctl -qw net.ipv6.conf.all.forwarding=1

@@ -4,8 +4,8 @@
 # unknown and duplicate keys, anchors, aliases, tags, wrong types, references to networks and
 # namespaces the file does not define, overlapping subnets, duplicate fixed addresses, clashing
 # ports (exit 2, as malformed values; plan: 1); and, against the records (exit 1): an object of
-# the same name made outside the project, an external one that does not exist, a host port
-# published by hand.
+# the same name made outside the project, a subnet overlapping a network made by hand, a VIP of
+# another project, an external one that does not exist, a host port published by hand.
 . "$(dirname "$0")/../lib/lib.sh"
 
 n=0
@@ -22,6 +22,8 @@ refused() {
 run_ok "$NSNET" network create byhand --subnet 10.50.0.0/24 >/dev/null
 run_ok "$NSNET" ns add solo --net byhand >/dev/null
 run_ok "$NSNET" publish solo 127.0.0.1:7070:70 >/dev/null
+printf 'version: 1\nproject: q\nvips: [{vip: "10.100.0.7:80", backends: ["10.50.0.9:80"]}]\n' >"$T_TMP/q.yaml"
+run_ok "$NSNET" apply "$T_TMP/q.yaml" >/dev/null
 before=$(snapshot)
 
 refused 2 4:30 'unknown key "nta" in a network' <<'Y'
@@ -110,6 +112,14 @@ refused 1 4:3 'namespace solo exists and is not part of project p' <<'Y'
 namespaces:
   solo: {}
 Y
+refused 1 4:3 'subnet 10.50.0.128/25 of network near overlaps subnet 10.50.0.0/24 of network byhand \(it was made outside any project\)' <<'Y'
+networks:
+  near: {subnet: 10.50.0.128/25}
+Y
+refused 1 4:5 'VIP 10.100.0.7:80/tcp exists and is not part of project p \(it belongs to project q\)' <<'Y'
+vips:
+  - {vip: "10.100.0.7:80", backends: ["10.50.0.8:80"]}
+Y
 refused 1 4:3 'external network nowhere does not exist' <<'Y'
 networks:
   nowhere: {external: true}
@@ -140,4 +150,5 @@ run_ok "$NSNET" down --project p >/dev/null
 assert_eq "$(json "$NSNET" ls --json)" "$ls_before" "nsnet ls after apply and down of a file with external objects"
 run_ok "$NSNET" unpublish solo 127.0.0.1:7070 >/dev/null
 run_ok "$NSNET" ns rm solo >/dev/null
+run_ok "$NSNET" down --project q >/dev/null
 run_ok "$NSNET" network rm byhand >/dev/null
