@@ -328,13 +328,13 @@ int check_op(struct op *op, struct nsnet_findings *fs, struct nsnet_err *err)
 		free(ids);
 	}
 	/* The index of attachment ends (core/ends.c) says what the records say. */
-	if ((r = rec_ends_sync(&op, nss, n_ns, false, fs, err)) < 0)
+	if ((r = rec_ends_sync(op, nss, n_ns, false, fs, err)) < 0)
 		goto out;
 	diffs += r;
-	if ((r = dns_audit(&op, nets, n_nets, nss, n_ns, false, fs, err)) < 0)
+	if ((r = dns_audit(op, nets, n_nets, nss, n_ns, false, fs, err)) < 0)
 		goto out;
 	diffs += r;
-	if ((r = overlay_agent_audit(&op, nets, n_nets, false, fs, err)) < 0)
+	if ((r = overlay_agent_audit(op, nets, n_nets, false, fs, err)) < 0)
 		goto out;
 	diffs += r;
 	if (n_nets == 0 && !foreign && fw_nft_guard_table_exists() == 1)

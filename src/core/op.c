@@ -486,7 +486,7 @@ int op_link_park(struct op *op, const char *ns, const char *ifname, struct nsnet
 	 * attachment that follows. Undone by bringing it up again (routes the kernel does not make
 	 * itself, and IPv6 addresses, do not come back: docs/topology.md).
 	 */
-	if (ns && ns[0] && (r = link_set_down(nl, li.ifindex, err)) < 0)
+	if (ns && ns[0] && (r = link_set_down(nl, li.ifindex, NULL, err)) < 0)
 		return r;
 	return park_add(op, PARK_LINK, ns, parked, NULL, err);
 }
