@@ -257,6 +257,8 @@ static const char *journal_entry_check(const struct op_undo *u, const char *cons
 	case UNDO_GUARD:
 		return u->text && fw_guard_text_ours(u->text) ? NULL : "nft text beyond table bridge nsnet";
 	case UNDO_FILE_DEL:
+		if (u->text && !op_file_text_ok(u->text))
+			return "file text to restore is not printable lines of at most 4096 bytes";
 		return journal_etc_netns(u->file.path, true) &&
 		       (!u->file.dir[0] || (journal_etc_netns(u->file.dir, false) &&
 					    !strncmp(u->file.path, u->file.dir, strlen(u->file.dir)) &&

@@ -124,7 +124,9 @@ void op_undo_run(struct op *op, const struct op_undo *u)
 			fw_guard_backend->apply(u->text, &ignored);
 		break;
 	case UNDO_FILE_DEL:
-		if (u->file.dir[0])
+		if (u->file.dir[0] && u->text)
+			op_file_restore_ours(u->file.dir, u->file.path, u->text);
+		else if (u->file.dir[0])
 			op_file_remove_ours(u->file.dir, u->file.path);
 		break;
 	case UNDO_SYSCTL:

@@ -546,6 +546,51 @@ int op_file_foreign(const char *dir, const char *path, struct nsnet_err *err)
 	return r < 0 ? nsnet_err_set(err, -r, "%s: %s", path, strerror(-r)) : 0;
 }
 
+/*
+ * The text (after the mark) of @path in @dir when nsnet wrote it, for the undo of a rewrite:
+ * NULL when there is none, it is not ours, or it is longer than FILE_RESTORE_MAX (the undo then
+ * removes the file, as after a first write). The caller frees it.
+ */
+#define FILE_RESTORE_MAX 4096
+static char *file_ours_text(const char *dir, const char *name)
+{
+	char *buf = NULL;
+	bool absent;
+	ssize_t got;
+	int dfd = file_dir_open(dir, false, NULL, NULL), fd = -1;
+
+	if (dfd < 0)
+		return NULL;
+	if (file_ours_at(dfd, name, &absent) == 1 &&
+	    (fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)) >= 0 &&
+	    (buf = calloc(1, strlen(FILE_MARK) + FILE_RESTORE_MAX + 2))) {
+		got = read(fd, buf, strlen(FILE_MARK) + FILE_RESTORE_MAX + 1);
+		if (got < (ssize_t)strlen(FILE_MARK) || got > (ssize_t)(strlen(FILE_MARK) + FILE_RESTORE_MAX)) {
+			free(buf);
+			buf = NULL;
+		} else {
+			buf[got] = 0;
+			memmove(buf, buf + strlen(FILE_MARK), (size_t)got - strlen(FILE_MARK) + 1);
+		}
+	}
+	if (fd >= 0)
+		close(fd);
+	close(dfd);
+	return buf;
+}
+
+/* Is @text what a restore may write back: printable ASCII lines, at most FILE_RESTORE_MAX bytes? */
+bool op_file_text_ok(const char *text)
+{
+	size_t n = 0;
+
+	for (; text[n]; n++)
+		if (n >= FILE_RESTORE_MAX || ((unsigned char)text[n] < 0x20 && text[n] != '\n' && text[n] != '\t') ||
+		    (unsigned char)text[n] > 0x7e)
+			return false;
+	return true;
+}
+
 int op_file_write(struct op *op, const char *dir, const char *path, const char *content,
 		  struct nsnet_err *err)
 {
@@ -566,8 +611,16 @@ int op_file_write(struct op *op, const char *dir, const char *path, const char *
 		return 0;
 	if (!dir)
 		return nsnet_err_set(err, EINVAL, "write %s: no directory given", path);
-	/* Undo removes the file (if it carries the mark), then the directory if it is empty. */
-	if ((r = op_push(op, UNDO_FILE_DEL, path, dir, NULL, NULL, err)) < 0)
+	/*
+	 * Undo removes the file (if it carries the mark), then the directory if it is empty; or, when
+	 * this rewrites a file of ours (resolv.conf of a namespace joining another network), puts
+	 * its old text back.
+	 */
+	char *old = file_ours_text(dir, name);
+
+	r = op_push(op, UNDO_FILE_DEL, path, dir, old && op_file_text_ok(old) ? old : NULL, NULL, err);
+	free(old);
+	if (r < 0)
 		return r;
 	if ((dfd = file_dir_open(dir, true, &made_dir, err)) < 0) {
 		op_pop(op);
@@ -604,6 +657,33 @@ int op_file_write(struct op *op, const char *dir, const char *path, const char *
 	close(dfd);
 	op_applied(op);
 	return 0;
+}
+
+int op_file_restore_ours(const char *dir, const char *path, const char *text)
+{
+	const char *name = strrchr(path, '/') + 1;
+	char tmp[NAME_MAX + 1];
+	bool absent;
+	int dfd = file_dir_open(dir, false, NULL, NULL), fd, r;
+
+	if (dfd < 0)
+		return dfd;
+	r = file_ours_at(dfd, name, &absent);
+	if (r == 1 || absent) {
+		snprintf(tmp, sizeof(tmp), "%s.nsnet-tmp", name);
+		unlinkat(dfd, tmp, 0);
+		fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+		r = fd >= 0 && write(fd, FILE_MARK, strlen(FILE_MARK)) == (ssize_t)strlen(FILE_MARK) &&
+		    write(fd, text, strlen(text)) == (ssize_t)strlen(text) ? 0 : -EIO;
+		if (fd >= 0 && close(fd) < 0)
+			r = -errno;
+		if (r == 0 && renameat(dfd, tmp, dfd, name) < 0)
+			r = -errno;
+		if (r < 0)
+			unlinkat(dfd, tmp, 0);
+	}
+	close(dfd);
+	return r < 0 ? r : 0;
 }
 
 int op_file_remove_ours(const char *dir, const char *path)

@@ -59,6 +59,10 @@ void op_undo_free(struct op_undo *u);
 
 /* Remove @path in @dir only if nsnet wrote it, then @dir if empty (core/step_kernel.c). 0 or -errno. */
 int op_file_remove_ours(const char *dir, const char *path);
+/* Write @text back to @path in @dir (with the mark) if the file is ours or absent. 0 or -errno. */
+int op_file_restore_ours(const char *dir, const char *path, const char *text);
+/* Is @text something an undo may write back to a file: printable lines, at most 4 KiB? */
+bool op_file_text_ok(const char *text);
 
 /* Journal (core/journal.c). */
 /* Append @u's push / a pop to the journal, opened at the first step. Returns 0 or -errno. */
