@@ -162,9 +162,9 @@ FUZZ_CFLAGS  := -g -O1 -std=c11 -D_GNU_SOURCE $(filter-out -Wno-format-truncatio
 FUZZ_TARGETS := inet names service records cni
 FUZZ_SRC_inet    := src/util/inet.c src/util/err.c src/ipam/ipam.c
 FUZZ_SRC_names   := src/util/names.c src/util/err.c
-FUZZ_SRC_service := src/model/service.c src/model/model.c src/model/rate.c src/util/inet.c src/util/names.c src/util/err.c src/util/strbuf.c
-FUZZ_SRC_records := src/model/model.c src/model/rate.c src/util/inet.c src/util/names.c src/util/err.c src/util/strbuf.c
-FUZZ_SRC_cni     := src/cni/conf.c src/cni/result.c src/model/model.c src/model/rate.c src/util/inet.c src/util/names.c src/util/err.c src/util/strbuf.c
+FUZZ_SRC_service := src/model/service.c src/model/model.c src/model/rate.c src/model/overlay_rec.c src/util/inet.c src/util/names.c src/util/err.c src/util/strbuf.c
+FUZZ_SRC_records := src/model/model.c src/model/rate.c src/model/overlay_rec.c src/util/inet.c src/util/names.c src/util/err.c src/util/strbuf.c
+FUZZ_SRC_cni     := src/cni/conf.c src/cni/result.c src/model/model.c src/model/rate.c src/model/overlay_rec.c src/util/inet.c src/util/names.c src/util/err.c src/util/strbuf.c
 FUZZ_DEF_service := -DFUZZ_SERVICE_STRICT
 
 $(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(wildcard src/*/*.c src/*/*.h)
