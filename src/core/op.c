@@ -506,7 +506,7 @@ int op_park_file(struct op *op, const char *dir, const char *path, struct nsnet_
 void op_undo_rename(struct op *op, const struct op_undo *u)
 {
 	struct nsnet_err ignored;
-	struct nl *nl;
+	struct nl *nl = NULL;
 
 	if (u->text && op_nl(op, u->link.ns, &nl, &ignored) == 0 && link_rename(nl, u->link.name, u->text, &ignored) == 0 &&
 	    u->link.ns[0])
