@@ -17,10 +17,10 @@
 # Environment: NSNET_BACKENDS (firewall backends the integration tests run on, default
 #              "nft iptables"; each test once per backend, exported as NSNET_BACKEND),
 #              NSNET_VALGRIND_DIR (with `all`: a few integration tests again under valgrind),
-#              NSNET_TEST_TIMEOUT (seconds per integration test, default 120),
+#              NSNET_TEST_TIMEOUT (seconds per integration test, default 300: a guard against hangs),
 #              NSNET_TEST_JOBS (integration tests run at once, default 1; each has its own sandbox;
 #              a test with a "# serial: REASON" line always runs alone, after the others),
-#              NSNET_CMD_TIMEOUT (seconds per command a test runs through run_ok/run_fail, 30).
+#              NSNET_CMD_TIMEOUT (seconds per command a test runs through run_ok/run_fail, 90).
 # Exit status: 1 if anything failed, 0 otherwise.
 set -u
 
@@ -35,7 +35,7 @@ fi
 BUILD_DIR=$(cd "$BUILD_DIR" && pwd)
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
-TIMEOUT=${NSNET_TEST_TIMEOUT:-120}
+TIMEOUT=${NSNET_TEST_TIMEOUT:-300}
 
 PASSED=0
 FAILED=0

@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "core/apply.h"
+#include "core/dns.h"
 #include "core/records.h"
 #include "core/services.h"
 
@@ -211,6 +212,21 @@ static int apply_fw_repair(const struct nsnet_opts *o, struct apply_result *res,
 	       ? nsnet_err_set(err, ENOMEM, "out of memory") : 0;
 }
 
+/*
+ * End an apply or down. A failure rolls everything back; a resolver its removals stopped (a
+ * network parked, core/dns.c) is started again from the records, as gc would.
+ */
+static int apply_end(struct op *op, int r)
+{
+	const struct nsnet_opts *o = op->opts;
+	struct nsnet_err ignored;
+
+	r = core_op_end(op, r, true);
+	if (r < 0)
+		dns_repair_all(o, &ignored);
+	return r;
+}
+
 int core_apply(const struct nsnet_opts *o, const struct topo *t, bool force, struct apply_result *res,
 	       struct nsnet_err *err)
 {
@@ -240,7 +256,7 @@ again:
 	if (r == 0 && res->changes)
 		r = apply_late(&op, t, &d, force, err);
 	apply_diff_free(&d);
-	return core_op_end(&op, r < 0 ? r : (int)res->changes, true);
+	return apply_end(&op, r < 0 ? r : (int)res->changes);
 }
 
 int core_down(const struct nsnet_opts *o, const char *project, bool force, struct apply_result *res,
@@ -266,7 +282,7 @@ int core_down(const struct nsnet_opts *o, const char *project, bool force, struc
 	if (r == 0 && res->changes)
 		r = apply_late(&op, &empty, &d, force, err);
 	apply_diff_free(&d);
-	return core_op_end(&op, r < 0 ? r : (int)res->changes, true);
+	return apply_end(&op, r < 0 ? r : (int)res->changes);
 }
 
 static bool mine(const char *rec_project, const char *project)

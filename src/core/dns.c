@@ -402,9 +402,24 @@ static void dns_echo_start(struct op *op, const struct nsnet_network *net, const
 		DNS_DNSMASQ, dir, dir);
 }
 
-int dns_start(struct op *op, const struct nsnet_network *net, struct nsnet_err *err)
+/* The resolver's folder, its hosts folder and its config, as the record says. 0 or -errno. */
+static int dns_prepare(struct op *op, const struct nsnet_network *net, const char *conf, struct nsnet_err *err)
 {
 	char dir[PATH_MAX], path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/%s", op->st.dir, DNS_DIR);
+	dns_dir(&op->st, net->name, NULL, dir, sizeof(dir));
+	if ((mkdir(path, 0700) < 0 && errno != EEXIST) || (mkdir(dir, 0700) < 0 && errno != EEXIST))
+		return nsnet_err_set(err, errno, "%s: %s", dir, strerror(errno));
+	dns_dir(&op->st, net->name, "hosts", path, sizeof(path));
+	if (mkdir(path, 0700) < 0 && errno != EEXIST)
+		return nsnet_err_set(err, errno, "%s: %s", path, strerror(errno));
+	dns_dir(&op->st, net->name, "dnsmasq.conf", path, sizeof(path));
+	return dns_write(dir, path, conf, err);
+}
+
+int dns_start(struct op *op, const struct nsnet_network *net, struct nsnet_err *err)
+{
 	struct strbuf conf = { 0 };
 	struct daemon_id id;
 	int r;
@@ -425,19 +440,7 @@ int dns_start(struct op *op, const struct nsnet_network *net, struct nsnet_err *
 		strbuf_free(&conf);
 		return r;
 	}
-	snprintf(path, sizeof(path), "%s/%s", op->st.dir, DNS_DIR);
-	dns_dir(&op->st, net->name, NULL, dir, sizeof(dir));
-	if ((mkdir(path, 0700) < 0 && errno != EEXIST) || (mkdir(dir, 0700) < 0 && errno != EEXIST)) {
-		r = nsnet_err_set(err, errno, "%s: %s", dir, strerror(errno));
-		goto fail;
-	}
-	dns_dir(&op->st, net->name, "hosts", path, sizeof(path));
-	if (mkdir(path, 0700) < 0 && errno != EEXIST) {
-		r = nsnet_err_set(err, errno, "%s: %s", path, strerror(errno));
-		goto fail;
-	}
-	dns_dir(&op->st, net->name, "dnsmasq.conf", path, sizeof(path));
-	if ((r = dns_write(dir, path, strbuf_str(&conf), err)) < 0 || (r = dns_run(op, net, &id, true, err)) < 0)
+	if ((r = dns_prepare(op, net, strbuf_str(&conf), err)) < 0 || (r = dns_run(op, net, &id, true, err)) < 0)
 		goto fail;
 	strbuf_free(&conf);
 	op_applied(op);
@@ -451,6 +454,7 @@ fail:
 
 int dns_ensure(struct op *op, const struct nsnet_network *net, struct nsnet_err *err)
 {
+	struct strbuf conf = { 0 };
 	struct daemon_id id;
 	int r;
 
@@ -461,7 +465,11 @@ int dns_ensure(struct op *op, const struct nsnet_network *net, struct nsnet_err 
 	op_note(op->opts, 1, "network %s: the resolver is not running; starting it again", net->name);
 	/* Whatever is left of the old one (found by its command line) goes first. */
 	dns_undo_stop_process(op, net->name, "");
-	if ((r = dns_run(op, net, &id, false, err)) < 0)
+	/* Its folder may be gone too (a removal rolled back): made again from the record. */
+	dns_conf_render(&op->st, net, &conf);
+	r = conf.oom ? nsnet_err_set(err, ENOMEM, "out of memory") : dns_prepare(op, net, strbuf_str(&conf), err);
+	strbuf_free(&conf);
+	if (r < 0 || (r = dns_run(op, net, &id, false, err)) < 0)
 		return r;
 	return 0;
 }

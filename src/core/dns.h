@@ -65,6 +65,13 @@ struct nsnet_findings;
 int dns_audit(struct op *op, const struct nsnet_network *nets, int n_nets, const struct nsnet_namespace *nss,
 	      int n_ns, bool fix, struct nsnet_findings *fs, struct nsnet_err *err);
 
+/*
+ * The same repair as gc's, alone, in an operation of its own: after a rolled-back apply, whose
+ * removals (park mode) stopped resolvers that the rollback's records bring back. 0 or -errno.
+ */
+struct nsnet_opts;
+int dns_repair_all(const struct nsnet_opts *o, struct nsnet_err *err);
+
 /* The recorded dnsmasq of @net: 0 and @id (alive or not), or -ENOENT. */
 int dns_pid(const struct state *st, const char *net, struct daemon_id *id);
 /* Read @owner's hosts file of @net into @out without its own name line. 0 or -errno. */

@@ -235,3 +235,26 @@ int dns_audit(struct op *op, const struct nsnet_network *nets, int n_nets, const
 	closedir(d);
 	return found;
 }
+
+int dns_repair_all(const struct nsnet_opts *o, struct nsnet_err *err)
+{
+	struct nsnet_findings fs = { 0 };
+	struct nsnet_network *nets = NULL;
+	struct nsnet_namespace *nss = NULL;
+	struct op op;
+	int n_nets = 0, n_ns = 0, r;
+
+	if (o->dry_run)
+		return 0;
+	if ((r = op_begin(&op, o, true, err)) == 0) {
+		op.skip_broken = true;
+		if ((n_nets = rec_networks_load(&op, &nets, err)) < 0 || (n_ns = rec_namespaces_load(&op, &nss, err)) < 0)
+			r = n_nets < 0 ? n_nets : n_ns;
+		else
+			r = dns_audit(&op, nets, n_nets, nss, n_ns, true, &fs, err);
+	}
+	free(nets);
+	free(nss);
+	findings_free(&fs);
+	return core_op_end(&op, r < 0 ? r : 0, true);
+}

@@ -168,6 +168,13 @@ int rec_ends_add(struct op *op, const char *ns, const struct nsnet_attachment *a
 	return ends_put(op, ns, att, err);
 }
 
+int rec_ends_forget(struct op *op, struct nsnet_err *err)
+{
+	if (op->opts->dry_run || !rec_ends_indexed(op))
+		return 0;
+	return op_state_del(op, STATE_ENDS, ENDS_MARK, err);
+}
+
 int rec_ends_del(struct op *op, const char *ns, const struct nsnet_attachment *att, struct nsnet_err *err)
 {
 	char owner[NSNET_NAME_MAX + 1], onet[NSNET_NAME_MAX + 1], kind[NSNET_NAME_MAX + 16], m[13];

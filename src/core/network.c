@@ -331,6 +331,8 @@ int network_rm_apply(struct op *op, const char *name, bool force, struct nsnet_e
 		goto out;
 	if (n_nets <= 1 && (r = op_guard_purge_stale(op)) < 0)	/* went with the bridge table */
 		goto out;
+	if (n_nets <= 1 && (r = rec_ends_forget(op, err)) < 0)
+		goto out;
 	/* Nothing of nsnet is left: the id counters start again, as with the last VIP or port. */
 	if (n_nets <= 1 && svcs == 0 &&
 	    ((r = op_state_del(op, STATE_IDS, "vip", err)) < 0 || (r = op_state_del(op, STATE_IDS, "port", err)) < 0))

@@ -82,6 +82,8 @@ bool rec_ends_indexed(struct op *op);
 bool rec_ends_taken(struct op *op, const char *ns, const char *net, const char *host, const unsigned char *mac);
 int rec_ends_add(struct op *op, const char *ns, const struct nsnet_attachment *att, struct nsnet_err *err);
 int rec_ends_del(struct op *op, const char *ns, const struct nsnet_attachment *att, struct nsnet_err *err);
+/* With the last network: no attachment is left, and the "complete" marker goes (the next attach writes it). */
+int rec_ends_forget(struct op *op, struct nsnet_err *err);
 int rec_ends_sync(struct op *op, const struct nsnet_namespace *nss, int n, bool repair, struct nsnet_findings *fs,
 		  struct nsnet_err *err);
 

@@ -5,7 +5,7 @@
 # in the last step, or a failing step in the middle, rolls all of them back: nothing is left, id
 # counters included. Killed at any step, the next command rolls the whole operation back. The same
 # sequence without a bad step works: traffic through the VIP and the published port.
-# timeout: 300
+# timeout: 900
 . "$(dirname "$0")/../lib/lib.sh"
 
 PROG=$(dirname "$NSNET")/tests/compose_prog

@@ -102,7 +102,7 @@ world() {
 	ip -n ctr route | sort
 	# nsnet's own rules (iptables-nft's empty built-in tables, which appear with use, are not).
 	echo "== fw"; { nft list table inet nsnet; nft list table bridge nsnet; ipt_nsnet; } 2>/dev/null | grep -c . || true
-	echo "== records"; find "$STATE_DIR" -name '*.json' ! -path '*/ids/*' | sort
+	echo "== records"; find "$STATE_DIR" -name '*.json' ! -path '*/ids/*' ! -path '*/ends/complete.json' | sort
 	for f in $(find "$STATE_DIR/leases" "$STATE_DIR/ports" -name '*.json' 2>/dev/null | sort); do cat "$f"; echo; done
 }
 same_as_before() {

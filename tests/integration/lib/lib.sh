@@ -28,7 +28,7 @@ STATE_DIR=${NSNET_STATE_DIR:-/run/nsnet}
 T_PIDS=
 # No single command may take longer than this (a hung nsnet fails its test with a clear message
 # instead of running into the runner's per-test timeout).
-T_CMD_TIMEOUT=${NSNET_CMD_TIMEOUT:-30}
+T_CMD_TIMEOUT=${NSNET_CMD_TIMEOUT:-90}
 
 fail() {
 	echo "FAIL: $T_NAME: $*" >&2

@@ -5,7 +5,7 @@
 # operation, `nsnet check` must find records and kernel in agreement, and the operation must
 # then succeed when run again. CI samples the steps (NSNET_CRASH_STRIDE, default 3); `make stress`
 # kills at every one.
-# timeout: 900
+# timeout: 1800
 . "$(dirname "$0")/../lib/lib.sh"
 
 require_fault_injection
