@@ -3,10 +3,6 @@
 #include "firewall/nftnl.h"
 
 #include <errno.h>
-#include <sched.h>
-#include <stdint.h>
-#include <sys/syscall.h>
-#include <unistd.h>
 #include <libmnl/libmnl.h>
 #include <libnftnl/batch.h>
 #include <libnftnl/chain.h>
@@ -36,7 +32,7 @@ struct nft_batch {
 	char table[64];
 	uint32_t seq, first;
 	int msgs;
-	bool oom, ended, deletes;
+	bool oom, ended;
 };
 
 struct nft_batch *nft_batch_new(uint8_t family, const char *table)
@@ -82,8 +78,6 @@ void nft_batch_free(struct nft_batch *b)
 static struct nlmsghdr *nft_batch_hdr(struct nft_batch *b, uint16_t type, uint16_t flags)
 {
 	b->msgs++;
-	b->deletes |= type == NFT_MSG_DELCHAIN || type == NFT_MSG_DELRULE || type == NFT_MSG_DELSETELEM ||
-		      type == NFT_MSG_DELSET || type == NFT_MSG_DELTABLE;
 	return nftnl_nlmsg_build_hdr(mnl_nlmsg_batch_current(b->batch), type, b->family, flags | NLM_F_ACK, b->seq++);
 }
 
@@ -254,34 +248,6 @@ static void nft_batch_sock_drop(void)
 	nft_batch_sock = NULL;
 }
 
-/*
- * After a batch that deleted something, the last close of the socket waits for the kernel to
- * free what it deleted (nf_tables flushes its destroy work on NETLINK_URELEASE: an RCU grace
- * period, 1-20 ms), and at exit that close is the process's own, so its caller waits too. Hand
- * the last reference to a child sharing this process's memory and file table (no copy: tens of
- * microseconds): it closes the socket and waits in our place, while this process exits at once.
- * The child touches nothing but its own stack; nobody reaps it (like the DEL's veth deleter).
- */
-static bool nft_batch_deleted;
-static char nft_handoff_stack[16384] __attribute__((aligned(64)));
-
-static int nft_handoff_close(void *fd)
-{
-	syscall(SYS_close, (int)(intptr_t)fd);
-	return 0;
-}
-
-static void nft_batch_sock_handoff(void)
-{
-	if (!nft_batch_sock)
-		return;
-	if (nft_batch_deleted &&
-	    clone(nft_handoff_close, nft_handoff_stack + sizeof(nft_handoff_stack), CLONE_VM | CLONE_FILES,
-		  (void *)(intptr_t)mnl_socket_get_fd(nft_batch_sock)) > 0)
-		return;	/* the socket's struct stays referenced until exit; the fd is the child's to close */
-	nft_batch_sock_drop();
-}
-
 const void *nft_batch_data(struct nft_batch *b, size_t *len)
 {
 	if (!b->ended) {
@@ -350,9 +316,5 @@ int nft_batch_commit(struct nft_batch *b, const char *what, struct nsnet_err *er
 	/* After a failure, answers to the rest of the batch may still come: the next batch starts afresh. */
 	if (r < 0)
 		nft_batch_sock_drop();
-	if (r == 0 && b->deletes && !nft_batch_deleted) {
-		nft_batch_deleted = true;
-		atexit(nft_batch_sock_handoff);
-	}
 	return r;
 }
