@@ -55,19 +55,10 @@ static void agent_path(const struct state *st, const char *file, char *out, size
 
 static int agent_pid(const struct state *st, struct daemon_id *id)
 {
-	char path[PATH_MAX], buf[DAEMON_ID_STRLEN + 2] = { 0 };
-	ssize_t n;
-	int fd;
+	char path[PATH_MAX];
 
 	agent_path(st, "agent.pid", path, sizeof(path));
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) < 0)
-		return -ENOENT;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return -ENOENT;
-	buf[strcspn(buf, "\n")] = '\0';
-	return daemon_id_parse(buf, id) < 0 ? -ENOENT : 0;
+	return daemon_id_read(path, id);
 }
 
 int overlay_agent_ensure(struct op *op, struct nsnet_err *err)

@@ -355,3 +355,19 @@ int daemon_port_holder(int family, const void *addr, int proto, unsigned int por
 	closedir(d);
 	return r;
 }
+
+int daemon_id_read(const char *path, struct daemon_id *id)
+{
+	char buf[DAEMON_ID_STRLEN + 2] = { 0 };
+	ssize_t n;
+	int fd;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) < 0)
+		return -ENOENT;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -ENOENT;
+	buf[strcspn(buf, "\n")] = '\0';
+	return daemon_id_parse(buf, id) < 0 ? -ENOENT : 0;
+}

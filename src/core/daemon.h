@@ -28,6 +28,8 @@ struct daemon_id {
 /* "PID:START" into @buf (DAEMON_ID_STRLEN); parse returns 0 or -EINVAL. */
 const char *daemon_id_str(const struct daemon_id *id, char *buf);
 int daemon_id_parse(const char *s, struct daemon_id *id);
+/* The identity recorded in file @path ("PID:START" and a newline; read as untrusted): 0, or -ENOENT. */
+int daemon_id_read(const char *path, struct daemon_id *id);
 
 /* Start time and state letter of @pid. Returns 0, or -ENOENT (no such process) / -errno. */
 int daemon_stat(pid_t pid, unsigned long long *start, char *state);

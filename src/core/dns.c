@@ -167,19 +167,10 @@ int dns_host_read(const struct state *st, const char *net, const char *owner, st
 
 int dns_pid(const struct state *st, const char *net, struct daemon_id *id)
 {
-	char path[PATH_MAX], buf[DAEMON_ID_STRLEN + 2] = { 0 };
-	int fd;
-	ssize_t n;
+	char path[PATH_MAX];
 
 	dns_dir(st, net, "pid", path, sizeof(path));
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) < 0)
-		return -ENOENT;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return -ENOENT;
-	buf[strcspn(buf, "\n")] = '\0';
-	return daemon_id_parse(buf, id) < 0 ? -ENOENT : 0;
+	return daemon_id_read(path, id);
 }
 
 /* --- Queries ----------------------------------------------------------------------------------- */
