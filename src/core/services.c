@@ -10,6 +10,7 @@
 #include "core/services.h"
 #include "firewall/fw.h"
 #include "kernel/netns.h"
+#include "util/mem.h"
 
 /*
  * Load the records of @kind whose name ends with @suffix (NULL: all): with it, a caller that
@@ -27,7 +28,8 @@ static int svc_load_all(struct op *op, const char *kind, const char *suffix, siz
 	*out = NULL;
 	if (n < 0)
 		return n;
-	if (n && !(v = calloc((size_t)n, size))) {
+	/* Not zeroed: each parser sets what it fills, and nothing reads past the k records parsed. */
+	if (n && !(v = mem_array((size_t)n, size))) {
 		state_names_free(names, n);
 		return nsnet_err_set(err, ENOMEM, "out of memory");
 	}

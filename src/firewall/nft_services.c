@@ -12,6 +12,7 @@
 #include "firewall/nft_change.h"
 #include "firewall/nft_schema.h"
 #include "firewall/nftnl.h"
+#include "util/mem.h"
 #include "model/service.h"
 
 static const uint8_t svc_protos[] = { IPPROTO_TCP, IPPROTO_UDP };
@@ -357,7 +358,7 @@ int fw_nft_vips_load(const struct nsnet_vip *v, size_t n, struct nsnet_err *err)
 			nft_describe_vip(&c, &v[i], true);
 	if (c.n == 0)
 		goto out;
-	if (c.oom || !(e = calloc(c.n, sizeof(*e))) || !(order = calloc(c.n, sizeof(*order))) ||
+	if (c.oom || !(e = mem_zarray(c.n, sizeof(*e))) || !(order = mem_zarray(c.n, sizeof(*order))) ||
 	    !(b = nft_batch_new_size(NFPROTO_INET, NSNET_NFT_TABLE, 64 * 1024 + c.n * 160))) {
 		r = nsnet_err_set(err, ENOMEM, "out of memory");
 		goto out;
