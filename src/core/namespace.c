@@ -172,7 +172,10 @@ static int ns_kill_all(const char *name, struct nsnet_err *err)
 /*
  * The host ends of @ns's veths go with the namespace, in the kernel's background cleanup: mark
  * them going (OP_MARK_GOING) first, so that a check right after `ns rm` does not take one still
- * there for a link no record owns. Best effort: a mark not set only makes such a check early.
+ * there for a link no record owns, and set them down in the same request, which takes the routes
+ * through them with it at once: a routed network's /32 (/128) route to an address that `ns rm`
+ * frees would otherwise outlive the command, and the next attach given that address would fail
+ * with "File exists" (as CNI DEL does). Best effort: a mark not set only makes such a check early.
  */
 static void ns_host_ends_going(struct op *op, const struct nsnet_namespace *ns)
 {
@@ -185,7 +188,7 @@ static void ns_host_ends_going(struct op *op, const struct nsnet_namespace *ns)
 	snprintf(going, sizeof(going), "%s%s", mark, OP_MARK_GOING);
 	for (size_t i = 0; i < ns->n_att; i++)
 		if (link_get(nl, ns->att[i].host_ifname, &li, NULL) == 0 && op_link_owner(&li, mark) == LINK_OURS)
-			link_set_alias_index(nl, li.ifindex, going, NULL);
+			link_set_down(nl, li.ifindex, going, NULL);
 }
 
 int ns_rm_apply(struct op *op, const char *name, bool force, struct nsnet_err *err)
