@@ -14,6 +14,7 @@
 # its state dir) the two hosts reach each other, the records hold paths and never the password,
 # the agents keep the hosts' leases alive through TLS past the TTL, and again after etcd
 # restarts (its tokens gone: the client authenticates again); teardown leaves no key or file.
+# Its subject (how nsnet reaches the store) does not depend on the firewall: one backend.
 # backends: nft
 # timeout: 120
 . "$(dirname "$0")/../lib/lib.sh"
