@@ -9,7 +9,8 @@ set -eu
 # iptables, containernetworking-plugins (the reference CNI plugins in /usr/lib/cni), podman, crun
 # and busybox-static (a static busybox for container rootfs) are for the CNI tests and bench/cni.
 # libcurl4-openssl-dev builds the etcd client (src/store/; libcurl itself is dlopen'ed), and etcd-server
-# and etcd-client (etcdctl) give the overlay tests a real etcd to talk to.
+# and etcd-client (etcdctl) give the overlay tests a real etcd to talk to; openssl makes the
+# certificates of t_overlay_tls (an etcd over https with client certificates).
 # iperf3 measures the bandwidth limits (t_bandwidth, t_cni_bandwidth).
 # debhelper, scdoc, lintian, man-db and bash-completion: make deb, make man and their tests.
 # containerd (containerd, ctr, the runc shim) is for t_cni_containerd.
@@ -41,6 +42,7 @@ libcurl4-openssl-dev
 curl:curl
 etcd-server:etcd
 etcd-client:etcdctl
+openssl:openssl
 iperf3:iperf3
 debhelper:dh
 scdoc:scdoc

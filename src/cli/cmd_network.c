@@ -29,7 +29,26 @@ static const char create_help[] =
 	"  --no-dns         no resolver: namespaces get the host's nameservers as before\n"
 	"  --domain NAME    the names' domain (default: the network's name)\n"
 	"  --dns-upstream IP  where the resolver forwards other names (up to 3; default: the\n"
-	"                   host's /etc/resolv.conf, re-read when it changes)\n";
+	"                   host's /etc/resolv.conf, re-read when it changes)\n"
+	"\n"
+	"usage: nsnet network create NAME --driver vxlan --subnet CIDR --store URL[,URL]...\n"
+	"                            [--vni N] [--port N] [--host-prefix N] [--ttl SECONDS]\n"
+	"                            [--underlay IP|IFNAME] [--mtu N]\n"
+	"                            [--store-cacert FILE] [--store-cert FILE --store-key FILE]\n"
+	"                            [--store-user USER[:PASSWORD]] [--store-password-file FILE]\n"
+	"\n"
+	"This host's part of an overlay spanning hosts, coordinated through etcd (docs/overlay.md).\n"
+	"\n"
+	"  --store URL,...  etcd endpoints, http:// or https://\n"
+	"  --vni N, --port N, --host-prefix N  the VXLAN id (1), UDP port (4789), block length (24)\n"
+	"  --ttl SECONDS    this host's liveness lease (default 10)\n"
+	"  --underlay IP|IFNAME  the local VXLAN address (default: source of the route to the store)\n"
+	"  --store-cacert FILE   CA certificate that signed the endpoints' (https)\n"
+	"  --store-cert FILE, --store-key FILE  client certificate and its key (https)\n"
+	"  --store-user USER[:PASSWORD]  etcd user, as with etcdctl; the password, if not\n"
+	"                   here (ps shows it), from --store-password-file FILE (its first line,\n"
+	"                   read again by every later operation) or $NSNET_STORE_PASSWORD (kept\n"
+	"                   in the state dir, mode 0600)\n";
 
 static const char rm_help[] =
 	"usage: nsnet network rm NAME [--force]\n"
@@ -169,9 +188,20 @@ static int network_create(struct cli *c, int argc, char **argv)
 	if (req.driver && !strcmp(req.driver, "vxlan")) {
 		if (!ov.store)
 			return cli_usage_error(c, "network %s: --driver vxlan needs --store http://HOST:PORT", req.name);
+		if (ov.user && ov.password && ov.password_file)
+			return cli_usage_error(c, "network %s: --store-user USER:PASSWORD and --store-password-file: give one password",
+					       req.name);
+		if (ov.user && !ov.password && !ov.password_file)
+			ov.password = getenv("NSNET_STORE_PASSWORD");
+		if (ov.user && !ov.password && !ov.password_file)
+			return cli_usage_error(c, "network %s: --store-user %s: no password (give USER:PASSWORD, --store-password-file FILE or NSNET_STORE_PASSWORD)",
+					       req.name, ov.user);
+		if (!ov.user && (ov.password || ov.password_file))
+			return cli_usage_error(c, "network %s: --store-password-file needs --store-user", req.name);
 		req.overlay = &ov;
-	} else if (ov.store || ov.vni || ov.port || ov.host_prefix || ov.ttl || ov.underlay) {
-		return cli_usage_error(c, "network %s: --store, --vni, --port, --host-prefix, --ttl and --underlay need --driver vxlan",
+	} else if (ov.store || ov.vni || ov.port || ov.host_prefix || ov.ttl || ov.underlay || ov.cacert || ov.cert ||
+		   ov.key || ov.user || ov.password_file) {
+		return cli_usage_error(c, "network %s: --store, --store-*, --vni, --port, --host-prefix, --ttl and --underlay need --driver vxlan",
 				       req.name);
 	}
 	if (core_network_create(&c->opts, &req, &err) < 0)

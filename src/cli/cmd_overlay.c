@@ -47,6 +47,30 @@ int cli_overlay_opt(struct cli *c, int argc, char **argv, int *i, struct overlay
 		o->store = val;
 		return 1;
 	}
+	{
+		/* The store's TLS files and credentials; core checks the files and the endpoints' scheme. */
+		static const char *const auth[] = { "--store-cacert", "--store-cert", "--store-key", "--store-user",
+						     "--store-password-file" };
+		const char **dst[] = { &o->cacert, &o->cert, &o->key, &o->user, &o->password_file };
+
+		for (size_t k = 0; k < sizeof(auth) / sizeof(auth[0]); k++) {
+			char *colon;
+
+			if ((r = cli_opt_value(c, argc, argv, i, auth[k], &val)) == 0)
+				continue;
+			if (r < 0)
+				return -EXIT_USAGE;
+			if (!val[0])
+				return -cli_usage_error(c, "%s: expected a value", auth[k]);
+			/* etcdctl's --user USER[:PASSWORD]: argv is ours to split (the password then shows in ps). */
+			if (dst[k] == &o->user && (colon = strchr(val, ':'))) {
+				*colon = '\0';
+				o->password = colon + 1;
+			}
+			*dst[k] = val;
+			return 1;
+		}
+	}
 	if ((r = cli_opt_value(c, argc, argv, i, "--underlay", &val)) != 0) {
 		if (r < 0)
 			return -EXIT_USAGE;

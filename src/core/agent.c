@@ -208,8 +208,9 @@ static int agent_watch_cb(void *ctx, const struct etcd_event *ev, int64_t revisi
 }
 
 /* One round for one network: leases, peers, then wait for a change (at most @wait_ms). */
-static int agent_round(const struct nsnet_opts *o, struct agent_net *a, const struct nsnet_network *net,
-		       unsigned int ttl, long wait_ms, struct nl *nl, struct nsnet_err *err)
+static int agent_round(const struct nsnet_opts *o, struct state *st, struct agent_net *a,
+		       const struct nsnet_network *net, unsigned int ttl, long wait_ms, struct nl *nl,
+		       struct nsnet_err *err)
 {
 	struct overlay_def d;
 	struct overlay_host *hosts = NULL;
@@ -220,7 +221,7 @@ static int agent_round(const struct nsnet_opts *o, struct agent_net *a, const st
 	int left, r;
 
 	overlay_def_of(net->name, &net->ov, &d);
-	if (!a->e && (r = overlay_store_open(net->ov.store, &a->e, err)) < 0)
+	if (!a->e && (r = overlay_store_open(st, net->name, &net->ov, &a->e, err)) < 0)
 		return r;
 	if (a->lease && (r = etcd_lease_keepalive(a->e, a->lease, &left, err)) < 0) {
 		if (r != -ENOENT)
@@ -249,6 +250,7 @@ static int agent_round(const struct nsnet_opts *o, struct agent_net *a, const st
 int core_agent_run(const struct nsnet_opts *o, unsigned int ttl_override, struct nsnet_err *err)
 {
 	struct agent_net nets[32] = { 0 };
+	struct state st = { .lock_fd = -1 };
 	size_t n_agent = 0;
 	struct nl nl;
 	int r;
@@ -268,6 +270,8 @@ int core_agent_run(const struct nsnet_opts *o, unsigned int ttl_override, struct
 			break;
 		op.skip_broken = true;
 		n = rec_networks_load(&op, &all, err);
+		/* Its dir only (no lock): where a store password nsnet keeps is read from. */
+		snprintf(st.dir, sizeof(st.dir), "%s", op.st.dir);
 		op_end(&op);
 		if (n < 0) {
 			r = n;
@@ -297,7 +301,7 @@ int core_agent_run(const struct nsnet_opts *o, unsigned int ttl_override, struct
 				skipped++;
 				continue;
 			}
-			if (agent_round(o, a, &all[i], ttl, (long)ttl * 1000 / 3 / (n > 0 ? n : 1), &nl, err) < 0) {
+			if (agent_round(o, &st, a, &all[i], ttl, (long)ttl * 1000 / 3 / (n > 0 ? n : 1), &nl, err) < 0) {
 				op_note(o, 0, "network %s: %s (keeping the last known peers, retrying)", all[i].name,
 					err->msg);
 				nsnet_err_clear(err);

@@ -21,6 +21,11 @@ struct overlay_req {
 	unsigned int host_prefix;	/* 0: 24 */
 	const char *underlay;		/* IP or IFNAME; NULL: the source address of the route to the store */
 	unsigned int ttl;		/* liveness lease, s; 0: 10 */
+	/* TLS to the store (https endpoints only) and etcd authentication; NULL: none. */
+	const char *cacert, *cert, *key;	/* files, recorded by their absolute paths */
+	const char *user;
+	const char *password;		/* kept in the state dir (0600), or ... */
+	const char *password_file;	/* ... read from this file by every later operation and the agent */
 };
 
 struct network_req {

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "core/daemon.h"
+#include "core/overlay.h"
 #include "core/undo.h"
 #include "firewall/fw.h"
 #include "firewall/guard.h"
@@ -215,7 +216,7 @@ static bool journal_sysctl_ok(const char *key, const char *value, const char *co
 static bool journal_record_kind_ok(const char *kind)
 {
 	static const char *const kinds[] = { STATE_NETWORKS, STATE_NAMESPACES, STATE_LEASES, STATE_VIPS,
-					     STATE_PORTS, STATE_POOLS, STATE_IDS, NULL };
+					     STATE_PORTS, STATE_POOLS, STATE_IDS, OVERLAY_DIR, NULL };
 
 	for (size_t i = 0; kinds[i]; i++)
 		if (!strcmp(kind, kinds[i]))

@@ -7,7 +7,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "core/undo.h"
@@ -50,11 +53,173 @@ void overlay_host_id(const struct nsnet_overlay *ov, char *out, size_t len)
 	snprintf(out, len, "%s", nsnet_addr_str(&ov->local, s));
 }
 
-int overlay_store_open(const char *store, struct etcd **e, struct nsnet_err *err)
+/* The first line of @path (a regular file) into @buf, at most @size - 1 bytes read: 0 or -errno. */
+static int overlay_file_line(const char *path, char *buf, size_t size)
 {
-	struct etcd_opts o = { .endpoints = store, .timeout_ms = OVERLAY_STORE_TIMEOUT_MS };
+	struct stat sb;
+	ssize_t got;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK), r = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &sb) < 0 || !S_ISREG(sb.st_mode))
+		r = -EINVAL;
+	else if ((got = read(fd, buf, size - 1)) < 0)
+		r = -errno;
+	else
+		buf[got] = '\0';
+	close(fd);
+	if (!r)
+		buf[strcspn(buf, "\r\n")] = '\0';
+	return r;
+}
+
+/* The store password of network @net into @pw (OVERLAY_PASSWORD_MAX + 1 bytes), read as untrusted input. */
+static int overlay_password_read(struct state *st, const char *net, const struct nsnet_overlay *ov, char *pw,
+				 struct nsnet_err *err)
+{
+	char buf[OVERLAY_PASSWORD_MAX + 2] = "";
+	const char *text = NULL;
+	json_t *rec = NULL;
+	size_t n;
+	int r;
+
+	if (ov->password_file[0]) {
+		/* The user's file, read again each time: a new password needs no nsnet command. */
+		if ((r = overlay_file_line(ov->password_file, buf, sizeof(buf))) < 0)
+			return nsnet_err_set(err, -r, "network %s: the store's password file %s: %s", net,
+					     ov->password_file, r == -EINVAL ? "not a regular file" : strerror(-r));
+		text = buf;
+	} else {
+		if ((r = state_read(st, OVERLAY_DIR, net, &rec, err)) < 0) {
+			nsnet_err_prefix(err, "network %s: the store's password", net);
+			return r;
+		}
+		text = json_string_value(json_object_get(rec, "password"));
+	}
+	n = text ? strlen(text) : 0;
+	r = n == 0 || n > OVERLAY_PASSWORD_MAX ? -EBADMSG : 0;
+	for (size_t i = 0; !r && i < n; i++)
+		if ((unsigned char)text[i] < 0x20 || (unsigned char)text[i] == 0x7f)
+			r = -EBADMSG;
+	if (!r)
+		memcpy(pw, text, n + 1);
+	explicit_bzero(buf, sizeof(buf));
+	json_decref(rec);
+	if (r < 0)
+		return nsnet_err_set(err, EBADMSG, "network %s: the store's password (%s): expected 1 to %d printable bytes",
+				     net, ov->password_file[0] ? ov->password_file : "in the state dir", OVERLAY_PASSWORD_MAX);
+	return 0;
+}
+
+/*
+ * The password network create was given (--store-user USER:PASSWORD, NSNET_STORE_PASSWORD), for
+ * this process's operations on network overlay_given_net until the state dir holds it (and in a
+ * dry run, where it never does).
+ */
+static char overlay_given_net[NSNET_NAME_MAX + 1];
+static char overlay_given_pw[OVERLAY_PASSWORD_MAX + 1];
+
+static int overlay_store_connect(const struct nsnet_overlay *ov, const char *password, struct etcd **e,
+				 struct nsnet_err *err)
+{
+	struct etcd_opts o = {
+		.endpoints = ov->store,
+		.timeout_ms = OVERLAY_STORE_TIMEOUT_MS,
+		.cacert = ov->cacert[0] ? ov->cacert : NULL,
+		.cert = ov->cert[0] ? ov->cert : NULL,
+		.key = ov->key[0] ? ov->key : NULL,
+		.user = ov->user[0] ? ov->user : NULL,
+		.password = password,
+	};
 
 	return etcd_open(e, &o, err);
+}
+
+int overlay_store_open(struct state *st, const char *net, const struct nsnet_overlay *ov, struct etcd **e,
+		       struct nsnet_err *err)
+{
+	char pw[OVERLAY_PASSWORD_MAX + 1];
+	int r;
+
+	*e = NULL;
+	if (!ov->user[0])
+		return overlay_store_connect(ov, NULL, e, err);
+	if (!ov->password_file[0] && overlay_given_pw[0] && !strcmp(net, overlay_given_net))
+		return overlay_store_connect(ov, overlay_given_pw, e, err);
+	if ((r = overlay_password_read(st, net, ov, pw, err)) < 0)
+		return r;
+	r = overlay_store_connect(ov, pw, e, err);
+	explicit_bzero(pw, sizeof(pw));
+	return r;
+}
+
+void overlay_etcdctl(const struct nsnet_overlay *ov, char *out, size_t len)
+{
+	int n = snprintf(out, len, "etcdctl --endpoints %s", ov->store);
+
+	if (n > 0 && (size_t)n < len && ov->cacert[0])
+		n += snprintf(out + n, len - (size_t)n, " --cacert %s", ov->cacert);
+	if (n > 0 && (size_t)n < len && ov->cert[0])
+		n += snprintf(out + n, len - (size_t)n, " --cert %s --key %s", ov->cert, ov->key);
+	if (n > 0 && (size_t)n < len && ov->user[0])
+		snprintf(out + n, len - (size_t)n, " --user %s:***", ov->user);
+}
+
+/* The undo's "a": the endpoints alone, or with TLS and user as JSON ({"store","net",...}: overlay_undo_ok). */
+static char *overlay_store_ref(const char *net, const struct nsnet_overlay *ov)
+{
+	json_t *j;
+	char *s;
+
+	if (!overlay_auth_any(ov))
+		return strdup(ov->store);
+	j = json_pack("{s:s, s:s}", "store", ov->store, "net", net);
+	s = j && overlay_auth_to_json(j, ov) == 0 ? json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+	json_decref(j);
+	return s;
+}
+
+int overlay_push_key(struct op *op, const char *net, const struct nsnet_overlay *ov, const char *key,
+		     const char *value, struct nsnet_err *err)
+{
+	char *ref = overlay_store_ref(net, ov);
+	int r;
+
+	if (!ref)
+		return nsnet_err_set(err, ENOMEM, "out of memory");
+	r = op_push(op, UNDO_ETCD_DEL, ref, key, value, NULL, err);
+	free(ref);
+	return r;
+}
+
+/* An undo's "a" back into the network's name and @ov's store and credentials: 0 or -EBADMSG. */
+static int overlay_store_ref_parse(const char *a, char *net, size_t net_len, struct nsnet_overlay *ov)
+{
+	struct nsnet_err ignored = { 0 };
+	const char *store = a, *name = "";
+	json_t *j = NULL;
+	int r = 0;
+
+	memset(ov, 0, sizeof(*ov));
+	if (a[0] == '{') {
+		j = json_loads(a, JSON_REJECT_DUPLICATES, NULL);
+		store = json_string_value(json_object_get(j, "store"));
+		name = json_string_value(json_object_get(j, "net"));
+		if (!store || !name || names_check("network", name, NULL) < 0)
+			r = -EBADMSG;
+	}
+	if (!r && ((strncmp(store, "http://", 7) && strncmp(store, "https://", 8)) || strlen(store) > NSNET_STORE_MAX ||
+		   strpbrk(store, " \t\r\n'\"")))
+		r = -EBADMSG;
+	if (!r) {
+		snprintf(ov->store, sizeof(ov->store), "%s", store);
+		snprintf(net, net_len, "%s", name);
+		if (j && overlay_auth_from_json(j, ov, &ignored) < 0)
+			r = -EBADMSG;
+	}
+	json_decref(j);
+	return r;
 }
 
 /* The link holding address @a: its index and MTU. */
@@ -158,17 +323,13 @@ static int overlay_underlay(struct op *op, const struct overlay_req *o, struct n
 	return 0;
 }
 
-/* Write-ahead: how to take back key @key (value @value; "" any; @key ending in '/': every key under it holding @value). */
-static int overlay_push_key(struct op *op, const char *store, const char *key, const char *value, struct nsnet_err *err)
-{
-	return op_push(op, UNDO_ETCD_DEL, store, key, value, NULL, err);
-}
-
 bool overlay_undo_ok(const struct op_undo *u)
 {
-	const char *store = u->arg[0], *key = u->arg[1];
+	const char *key = u->arg[1];
+	struct nsnet_overlay ov;
+	char net[NSNET_NAME_MAX + 1];
 
-	return (!strncmp(store, "http://", 7) || !strncmp(store, "https://", 8)) && !strpbrk(store, " \t\r\n'\"") &&
+	return overlay_store_ref_parse(u->arg[0], net, sizeof(net), &ov) == 0 &&
 	       !strncmp(key, "/nsnet/overlay/", 15) && !strstr(key, "..") && strlen(key) < OVERLAY_KEY_MAX;
 }
 
@@ -176,11 +337,13 @@ void overlay_undo_run(struct op *op, const struct op_undo *u)
 {
 	struct nsnet_err ignored = { 0 };
 	const char *key = u->arg[1], *value = u->text ? u->text : "";
+	char net[NSNET_NAME_MAX + 1];
+	struct nsnet_overlay ov;
 	struct etcd_kvs kvs;
 	struct etcd *e;
 
-	(void)op;
-	if (overlay_store_open(u->arg[0], &e, &ignored) < 0)
+	if (overlay_store_ref_parse(u->arg[0], net, sizeof(net), &ov) < 0 ||
+	    overlay_store_open(&op->st, net, &ov, &e, &ignored) < 0)
 		return;
 	if (key[0] && key[strlen(key) - 1] == '/') {
 		if (etcd_get_prefix(e, key, &kvs, &ignored) == 0) {
@@ -195,6 +358,102 @@ void overlay_undo_run(struct op *op, const struct op_undo *u)
 		etcd_delete_if(e, key, value, &ignored);
 	}
 	etcd_close(e);
+}
+
+/* Is @s printable ASCII without spaces, quotes or backslashes (safe on a --dry-run line)? */
+static bool overlay_word_ok(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x21 || (unsigned char)*s > 0x7e || strchr("'\"\\", *s))
+			return false;
+	return true;
+}
+
+/*
+ * The store's TLS files, user and password of @req into @ov, checked before anything changes:
+ * each file a readable regular file (recorded by its absolute path), TLS files with https
+ * endpoints only, a certificate with its key, a user with a password.
+ */
+static int overlay_auth_plan(const struct network_req *req, struct nsnet_overlay *ov, struct nsnet_err *err)
+{
+	const struct overlay_req *o = req->overlay;
+	const struct {
+		const char *flag, *in;
+		char *out;
+	} f[] = { { "--store-cacert", o->cacert, ov->cacert }, { "--store-cert", o->cert, ov->cert },
+		  { "--store-key", o->key, ov->key }, { "--store-password-file", o->password_file, ov->password_file } };
+	char real[PATH_MAX], line[OVERLAY_PASSWORD_MAX + 2];
+	const char *pw = o->password;
+	int r;
+
+	for (size_t i = 0; i < sizeof(f) / sizeof(f[0]); i++) {
+		if (!f[i].in)
+			continue;
+		r = realpath(f[i].in, real) ? overlay_file_line(real, line, 2) : -errno;
+		if (r < 0)
+			return nsnet_err_set(err, -r, "network %s: %s %s: %s", req->name, f[i].flag, f[i].in,
+					     r == -EINVAL ? "not a regular file" : strerror(-r));
+		if (strlen(real) > NSNET_STORE_PATH_MAX || !overlay_word_ok(real))
+			return nsnet_err_set(err, EINVAL, "network %s: %s %s: expected a path of at most %d bytes without spaces or quotes",
+					     req->name, f[i].flag, real, NSNET_STORE_PATH_MAX);
+		snprintf(f[i].out, NSNET_STORE_PATH_MAX + 1, "%s", real);
+	}
+	if (!o->cert != !o->key)
+		return nsnet_err_set(err, EINVAL, "network %s: %s without %s: a client certificate needs its key", req->name,
+				     o->cert ? "--store-cert" : "--store-key", o->cert ? "--store-key" : "--store-cert");
+	if (o->cacert || o->cert) {
+		for (const char *p = ov->store; *p; p += strcspn(p, ",") + (p[strcspn(p, ",")] == ',')) {
+			if (strncmp(p, "https://", 8))
+				return nsnet_err_set(err, EINVAL, "network %s: --store %.*s: TLS files (--store-cacert, --store-cert) need https:// endpoints",
+						     req->name, (int)strcspn(p, ","), p);
+		}
+	}
+	if (!o->user)
+		return o->password || o->password_file ? nsnet_err_set(err, EINVAL, "network %s: a store password needs --store-user", req->name) : 0;
+	if (!o->user[0] || strlen(o->user) > NSNET_STORE_USER_MAX || !overlay_word_ok(o->user) || strchr(o->user, ':'))
+		return nsnet_err_set(err, EINVAL, "network %s: --store-user %s: expected a name of 1 to %d printable bytes without spaces, quotes or ':'",
+				     req->name, o->user, NSNET_STORE_USER_MAX);
+	snprintf(ov->user, sizeof(ov->user), "%s", o->user);
+	if (ov->password_file[0]) {
+		overlay_file_line(ov->password_file, line, sizeof(line));
+		pw = line;
+	}
+	r = pw && pw[0] && strlen(pw) <= OVERLAY_PASSWORD_MAX ? 0 : -EINVAL;
+	for (const char *p = pw; !r && *p; p++)
+		if ((unsigned char)*p < 0x20 || (unsigned char)*p == 0x7f)
+			r = -EINVAL;
+	explicit_bzero(line, sizeof(line));
+	if (r < 0)
+		return nsnet_err_set(err, EINVAL, "network %s: the store password%s%s: expected 1 to %d printable bytes",
+				     req->name, ov->password_file[0] ? " in " : "", ov->password_file, OVERLAY_PASSWORD_MAX);
+	if (!ov->password_file[0]) {
+		snprintf(overlay_given_net, sizeof(overlay_given_net), "%s", req->name);
+		snprintf(overlay_given_pw, sizeof(overlay_given_pw), "%s", o->password);
+	}
+	return 0;
+}
+
+/* A password not in a file of the user's: kept in the state dir (record overlay/NET, 0600), undone with the join. */
+static int overlay_password_keep(struct op *op, const char *net, const struct nsnet_overlay *ov, struct nsnet_err *err)
+{
+	char dir[PATH_MAX];
+	json_t *rec;
+	int r;
+
+	if (!ov->user[0] || ov->password_file[0])
+		return 0;
+	op_echo(op, "install -m 0600 /dev/null %s/%s/%s.json  # {\"password\": \"***\"}: the store password",
+		op->st.dir, OVERLAY_DIR, net);
+	if (op->opts->dry_run)
+		return 0;
+	snprintf(dir, sizeof(dir), "%s/%s", op->st.dir, OVERLAY_DIR);
+	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+		return nsnet_err_set(err, errno, "%s: %s", dir, strerror(errno));
+	if (!(rec = json_pack("{s:s}", "password", overlay_given_pw)))
+		return nsnet_err_set(err, ENOMEM, "out of memory");
+	r = op_state_put(op, OVERLAY_DIR, net, rec, err);
+	json_decref(rec);
+	return r;
 }
 
 /* The first block nobody holds (dry-run: what a claim would take). */
@@ -229,7 +488,7 @@ int overlay_join_plan(struct op *op, const struct network_req *req, struct netwo
 		      struct nsnet_overlay *ov, struct nsnet_err *err)
 {
 	const struct overlay_req *o = req->overlay;
-	char k[OVERLAY_KEY_MAX], id[64], sub[NSNET_PREFIX_STRLEN], *text = NULL;
+	char k[OVERLAY_KEY_MAX], id[64], sub[NSNET_PREFIX_STRLEN], *text = NULL, ctl[OVERLAY_CTL_MAX];
 	struct overlay_def d;
 	struct nsnet_prefix block;
 	struct etcd_kvs cur;
@@ -250,6 +509,9 @@ int overlay_join_plan(struct op *op, const struct network_req *req, struct netwo
 		return nsnet_err_set(err, EINVAL, "network %s: --gateway, --bridge and --internal do not apply to --driver vxlan",
 				     req->name);
 	snprintf(ov->store, sizeof(ov->store), "%s", o->store);
+	if ((r = overlay_auth_plan(req, ov, err)) < 0)
+		return r;
+	overlay_etcdctl(ov, ctl, sizeof(ctl));
 	ov->subnet = req->subnet[0];
 	ov->host_prefix = o->host_prefix ? o->host_prefix : OVERLAY_HOST_PREFIX_DEFAULT;
 	ov->vni = o->vni ? o->vni : 1;
@@ -266,14 +528,15 @@ int overlay_join_plan(struct op *op, const struct network_req *req, struct netwo
 		mtu = req->mtu;
 	overlay_def_of(req->name, ov, &d);
 	overlay_host_id(ov, id, sizeof(id));
-	if ((r = overlay_store_open(ov->store, &e, err)) < 0)
-		return r;
-	/* The definition: written by the first host (and taken back if this join fails), compared by the others. */
+	/* The store refusing this host (TLS, user) is reported like an unreachable one: nothing changed. */
 	overlay_key(k, &d, "config");
-	if ((r = etcd_get(e, k, &cur, err)) < 0) {
-		nsnet_err_prefix(err, "network %s: the store is unreachable, nothing changed", req->name);
+	if ((r = overlay_store_open(&op->st, req->name, ov, &e, err)) < 0 || (r = etcd_get(e, k, &cur, err)) < 0) {
+		nsnet_err_prefix(err, "network %s: the store %s, nothing changed", req->name,
+				 r == -EHOSTUNREACH ? "is unreachable" : "refused this host");
 		goto out;
 	}
+	if ((r = overlay_password_keep(op, req->name, ov, err)) < 0)
+		goto out;
 	held = cur.n > 0;
 	etcd_kvs_free(&cur);
 	if (!(text = overlay_def_text(&d))) {
@@ -281,8 +544,8 @@ int overlay_join_plan(struct op *op, const struct network_req *req, struct netwo
 		goto out;
 	}
 	if (!held) {
-		op_echo(op, "etcdctl --endpoints %s txn  # if create(%s) = 0: put %s '%s'", ov->store, k, k, text);
-		if (!op->opts->dry_run && (r = overlay_push_key(op, ov->store, k, text, err)) < 0)
+		op_echo(op, "%s txn  # if create(%s) = 0: put %s '%s'", ctl, k, k, text);
+		if (!op->opts->dry_run && (r = overlay_push_key(op, req->name, ov, k, text, err)) < 0)
 			goto out;
 	}
 	if ((held || !op->opts->dry_run) && (r = overlay_def_publish(e, &d, err)) < 0)
@@ -298,11 +561,11 @@ int overlay_join_plan(struct op *op, const struct network_req *req, struct netwo
 		if (!held && (r = overlay_block_guess(e, &d, &block, err)) < 0)
 			goto out;
 		overlay_block_key(k, &d, &block);
-		op_echo(op, "etcdctl --endpoints %s lease grant %d", ov->store, OVERLAY_BLOCK_TTL);
-		op_echo(op, "etcdctl --endpoints %s txn  # if create(%s) = 0: put %s %s --lease=LEASE", ov->store, k, k, id);
+		op_echo(op, "%s lease grant %d", ctl, OVERLAY_BLOCK_TTL);
+		op_echo(op, "%s txn  # if create(%s) = 0: put %s %s --lease=LEASE", ctl, k, k, id);
 	} else {
 		overlay_key(k, &d, "blocks/");
-		if (!held && (r = overlay_push_key(op, ov->store, k, id, err)) < 0)
+		if (!held && (r = overlay_push_key(op, req->name, ov, k, id, err)) < 0)
 			goto out;
 		if ((r = etcd_lease_grant(e, OVERLAY_BLOCK_TTL, &lease, err)) < 0 ||
 		    (r = overlay_block_claim(e, &d, id, lease, &block, err)) < 0)

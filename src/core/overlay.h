@@ -19,8 +19,23 @@ void overlay_def_of(const char *name, const struct nsnet_overlay *ov, struct ove
 void overlay_mac(const struct nsnet_addr *vtep_ip, uint8_t mac[6]);
 /* This host's id in the store: its underlay address. */
 void overlay_host_id(const struct nsnet_overlay *ov, char *out, size_t len);
-/* Connect to @store (endpoints): 0 or -errno with @err saying which endpoint failed and why. */
-int overlay_store_open(const char *store, struct etcd **e, struct nsnet_err *err);
+#define OVERLAY_PASSWORD_MAX 255
+#define OVERLAY_CTL_MAX (NSNET_STORE_MAX + 4 * NSNET_STORE_PATH_MAX + 128)
+/*
+ * Connect to the store of network @net as its record @ov says (endpoints, TLS files, user; the
+ * password from its file or the state dir @st): 0 or -errno with @err saying which endpoint
+ * failed and why.
+ */
+int overlay_store_open(struct state *st, const char *net, const struct nsnet_overlay *ov, struct etcd **e,
+		       struct nsnet_err *err);
+/* "etcdctl --endpoints ... [--cacert F] [--cert F --key F] [--user U:***]" for --dry-run (OVERLAY_CTL_MAX bytes). */
+void overlay_etcdctl(const struct nsnet_overlay *ov, char *out, size_t len);
+/*
+ * Write-ahead: how to take back key @key of network @net (value @value; "" any; @key ending in
+ * '/': every key under it holding @value), with the store reached as @ov says.
+ */
+int overlay_push_key(struct op *op, const char *net, const struct nsnet_overlay *ov, const char *key,
+		     const char *value, struct nsnet_err *err);
 
 /*
  * network create --driver vxlan, before network_plan(): contact the store, publish or compare the

@@ -165,7 +165,7 @@ int overlay_join_apply(struct op *op, const struct nsnet_network *net, struct ns
 	const struct nsnet_overlay *ov = &net->ov;
 	struct overlay_def d;
 	struct overlay_host self = { .vtep = ov->local, .block = net->subnet[0] }, *hosts = NULL;
-	char k[OVERLAY_KEY_MAX], what[96];
+	char k[OVERLAY_KEY_MAX], what[96], ctl[OVERLAY_CTL_MAX];
 	struct etcd *e = NULL;
 	struct nl *nl = NULL;
 	size_t n = 0, skipped = 0;
@@ -179,7 +179,7 @@ int overlay_join_apply(struct op *op, const struct nsnet_network *net, struct ns
 	    (r = op_addr_add(op, NULL, ov->vxlan, &net->subnet[0].addr, 32, err)) < 0 ||
 	    (r = op_link_up(op, NULL, ov->vxlan, err)) < 0)
 		return r;
-	if ((r = overlay_store_open(ov->store, &e, err)) < 0)
+	if ((r = overlay_store_open(&op->st, net->name, ov, &e, err)) < 0)
 		return r;
 	if ((r = overlay_hosts_list(e, &d, &hosts, &n, &skipped, &rev, err)) < 0)
 		goto out;
@@ -190,12 +190,13 @@ int overlay_join_apply(struct op *op, const struct nsnet_network *net, struct ns
 	/* This host, live under a short lease that the agent keeps alive. */
 	snprintf(what, sizeof(what), "hosts/%s", self.id);
 	overlay_key(k, &d, what);
-	op_echo(op, "etcdctl --endpoints %s lease grant %u", ov->store, ov->ttl);
-	op_echo(op, "etcdctl --endpoints %s put %s '{\"block\":...,\"mac\":...,\"vtep\":...}' --lease=LEASE", ov->store, k);
+	overlay_etcdctl(ov, ctl, sizeof(ctl));
+	op_echo(op, "%s lease grant %u", ctl, ov->ttl);
+	op_echo(op, "%s put %s '{\"block\":...,\"mac\":...,\"vtep\":...}' --lease=LEASE", ctl, k);
 	r = 0;
 	if (op->opts->dry_run)
 		goto out;
-	if ((r = op_push(op, UNDO_ETCD_DEL, ov->store, k, "", NULL, err)) < 0)
+	if ((r = overlay_push_key(op, net->name, ov, k, "", err)) < 0)
 		goto out;
 	if ((r = etcd_lease_grant(e, (int)ov->ttl, &lease, err)) < 0 ||
 	    (r = overlay_host_announce(e, &d, &self, lease, err)) < 0) {
@@ -212,7 +213,7 @@ out:
 int overlay_leave(struct op *op, const struct nsnet_network *net, struct nsnet_err *err)
 {
 	const struct nsnet_overlay *ov = &net->ov;
-	char id[64], k[OVERLAY_KEY_MAX], what[96];
+	char id[64], k[OVERLAY_KEY_MAX], what[96], ctl[OVERLAY_CTL_MAX];
 	struct overlay_def d;
 	struct etcd_kvs blocks;
 	struct etcd *e = NULL;
@@ -222,14 +223,15 @@ int overlay_leave(struct op *op, const struct nsnet_network *net, struct nsnet_e
 	overlay_host_id(ov, id, sizeof(id));
 	snprintf(what, sizeof(what), "hosts/%s", id);
 	overlay_key(k, &d, what);
-	op_echo(op, "etcdctl --endpoints %s del %s", ov->store, k);
+	overlay_etcdctl(ov, ctl, sizeof(ctl));
+	op_echo(op, "%s del %s", ctl, k);
 	overlay_block_key(k, &d, &net->subnet[0]);
-	op_echo(op, "etcdctl --endpoints %s txn  # if value(%s) = %s: del %s", ov->store, k, id, k);
+	op_echo(op, "%s txn  # if value(%s) = %s: del %s", ctl, k, id, k);
 	overlay_key(k, &d, "config");
-	op_echo(op, "etcdctl --endpoints %s del %s  # with the last block", ov->store, k);
+	op_echo(op, "%s del %s  # with the last block", ctl, k);
 	if (op->opts->dry_run)
 		return 0;
-	if ((r = overlay_store_open(ov->store, &e, err)) < 0 || (r = overlay_host_withdraw(e, &d, id, err)) < 0 ||
+	if ((r = overlay_store_open(&op->st, net->name, ov, &e, err)) < 0 || (r = overlay_host_withdraw(e, &d, id, err)) < 0 ||
 	    (r = overlay_block_release(e, &d, id, &net->subnet[0], err)) < 0)
 		goto out;
 	overlay_key(k, &d, "blocks/");
@@ -246,6 +248,11 @@ out:
 		/* Best effort: the host key expires with its lease, the block after OVERLAY_BLOCK_TTL. */
 		op_note(op->opts, 0, "warning: network %s: the store: %s (this host's keys expire with their leases)",
 			net->name, err->msg);
+		nsnet_err_clear(err);
+	}
+	/* The store password nsnet kept (core/overlay.c), after its last use. */
+	if (ov->user[0] && !ov->password_file[0] && op_state_del(op, OVERLAY_DIR, net->name, err) < 0) {
+		op_note(op->opts, 0, "warning: network %s: %s", net->name, err->msg);
 		nsnet_err_clear(err);
 	}
 	return 0;

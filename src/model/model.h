@@ -26,6 +26,8 @@
 #define NSNET_DOMAIN_MAX 253		/* a network's DNS domain, bytes */
 #define NSNET_DRIVER_VXLAN "vxlan"	/* a host's part of an overlay spanning hosts (docs/overlay.md) */
 #define NSNET_STORE_MAX 511		/* an overlay's etcd endpoints, comma-separated, bytes */
+#define NSNET_STORE_PATH_MAX 255	/* a TLS file or password file of the store, absolute path, bytes */
+#define NSNET_STORE_USER_MAX 63		/* an etcd user name, bytes */
 
 /*
  * Driver vxlan (core/drivers/vxlan.c): the overlay a network is this host's part of. The
@@ -40,6 +42,14 @@ struct nsnet_overlay {
 	unsigned int ttl;		/* liveness lease, seconds */
 	char vxlan[IFNAMSIZ];		/* the VXLAN device ("": not an overlay network) */
 	struct nsnet_addr local;	/* this host's underlay address: its VTEP and its id in the store */
+	/*
+	 * How to reach the store: TLS files and the password file are absolute paths, never their
+	 * contents ("": none). A @user without @password_file has its password in the state dir
+	 * (record overlay/NET, 0600: core/overlay.c).
+	 */
+	char cacert[NSNET_STORE_PATH_MAX + 1], cert[NSNET_STORE_PATH_MAX + 1], key[NSNET_STORE_PATH_MAX + 1];
+	char user[NSNET_STORE_USER_MAX + 1];
+	char password_file[NSNET_STORE_PATH_MAX + 1];
 };
 
 struct nsnet_network {
@@ -131,6 +141,11 @@ json_t *network_to_json(const struct nsnet_network *net);
 /* The "overlay" object of a vxlan network's record (model/overlay_rec.c); from_json validates it. */
 json_t *overlay_rec_to_json(const struct nsnet_overlay *ov);
 int overlay_rec_from_json(const json_t *j, struct nsnet_overlay *ov, struct nsnet_err *err);
+/* Its store's TLS files and user (absent when unset), added to @j / read back and validated into @ov. */
+int overlay_auth_to_json(json_t *j, const struct nsnet_overlay *ov);
+int overlay_auth_from_json(const json_t *j, struct nsnet_overlay *ov, struct nsnet_err *err);
+/* Does @ov reach its store with TLS files or a user? */
+bool overlay_auth_any(const struct nsnet_overlay *ov);
 int network_from_json(const json_t *j, struct nsnet_network *net, struct nsnet_err *err);
 json_t *namespace_to_json(const struct nsnet_namespace *ns);
 int namespace_from_json(const json_t *j, struct nsnet_namespace *ns, struct nsnet_err *err);

@@ -239,27 +239,23 @@ struct curl_slist *etcd_headers(const struct etcd *e)
 	return h;
 }
 
-/* POSTs @req (consumed) to @path and parses the answer into *@resp; tries each endpoint in turn. */
-static int http_call(struct etcd *e, const char *path, json_t *req, json_t **resp, struct nsnet_err *err)
+/* POSTs @json to @path and parses the answer into *@resp; tries each endpoint in turn. */
+static int http_post(struct etcd *e, const char *path, const char *json, json_t **resp, struct nsnet_err *err)
 {
-	char *json = json_dumps(req, JSON_COMPACT);
 	struct curl_slist *h = etcd_headers(e);
 	CURLcode c = CURLE_OK;
 	long status = 0;
 	int r = 0;
 
-	json_decref(req);
 	*resp = NULL;
-	if (!json || !h) {
-		free(json);
-		etcd_curl->slist_free_all(h);
+	if (!h)
 		return nsnet_err_set(err, ENOMEM, "etcd: out of memory");
-	}
 	for (size_t k = 0; k < e->n_eps; k++) {
 		size_t i = (e->cur + k) % e->n_eps;
 		struct body b = { 0 };
 
 		etcd_http_setup(e, i, path, json, h, body_write, &b, e->timeout_ms);
+		e->errbuf[0] = '\0';
 		c = etcd_curl->easy_perform(e->curl);
 		if (c != CURLE_OK) {
 			free(b.buf);
@@ -269,7 +265,7 @@ static int http_call(struct etcd *e, const char *path, json_t *req, json_t **res
 				break;
 			}
 			r = nsnet_err_set(err, connect_failed(c) ? EHOSTUNREACH : EIO, "etcd %s: %s",
-					  e->eps[i], etcd_curl->easy_strerror(c));
+					  e->eps[i], e->errbuf[0] ? e->errbuf : etcd_curl->easy_strerror(c));
 			if (connect_failed(c))
 				continue;
 			break;
@@ -278,16 +274,23 @@ static int http_call(struct etcd *e, const char *path, json_t *req, json_t **res
 		etcd_curl->easy_getinfo(e->curl, CURLINFO_RESPONSE_CODE, &status);
 		json_error_t je;
 		json_t *j = b.buf ? json_loads(b.buf, 0, &je) : NULL;
-		free(b.buf);
 		if (status != 200) {
 			const char *m = json_string_value(json_object_get(j, "message"));
 			if (!m)
 				m = json_string_value(json_object_get(j, "error"));
+			/* Not the gateway's JSON: the answer's first bytes (the message formatter escapes them). */
+			if (!m && b.buf)
+				b.buf[strcspn(b.buf, "\r\n")] = '\0';
 			r = nsnet_err_set(err, status == 401 || status == 403 ? EACCES : EIO,
-					  "etcd %s: %s: HTTP %ld: %s", e->eps[i], path, status, m ? m : "no message");
+					  "etcd %s: %s: HTTP %ld: %.200s%s", e->eps[i], path, status,
+					  m ? m : b.buf && b.buf[0] ? b.buf : "no message",
+					  b.buf && strstr(b.buf, "CommonName of client") ?
+					  " (etcd's JSON gateway takes client certificates without a Common Name only)" : "");
+			free(b.buf);
 			json_decref(j);
 			break;
 		}
+		free(b.buf);
 		if (!json_is_object(j)) {
 			json_decref(j);
 			r = nsnet_err_set(err, EPROTO, "etcd %s: %s: the answer is not a JSON object", e->eps[i], path);
@@ -297,8 +300,53 @@ static int http_call(struct etcd *e, const char *path, json_t *req, json_t **res
 		r = 0;
 		break;
 	}
-	free(json);
 	etcd_curl->slist_free_all(h);
+	return r;
+}
+
+/* Trades the user and password for a token (etcd's simple tokens live in the server's memory). */
+static int authenticate(struct etcd *e, struct nsnet_err *err)
+{
+	json_t *req = json_pack("{s:s, s:s}", "name", e->user, "password", e->password ? e->password : ""), *resp;
+	char *json = req ? json_dumps(req, JSON_COMPACT) : NULL;
+	int r;
+
+	json_decref(req);
+	free(e->token);
+	e->token = NULL;
+	if (!json)
+		return nsnet_err_set(err, ENOMEM, "etcd: out of memory");
+	r = http_post(e, "/v3/auth/authenticate", json, &resp, err);
+	explicit_bzero(json, strlen(json));
+	free(json);
+	if (r < 0)
+		return r;
+	const char *t = json_string_value(json_object_get(resp, "token"));
+	e->token = t ? strdup(t) : NULL;
+	json_decref(resp);
+	return e->token ? 0 : nsnet_err_set(err, EACCES, "etcd %s: user %s: no token in the answer", etcd_endpoint(e), e->user);
+}
+
+/*
+ * POSTs @req (consumed) to @path; with a user, a token etcd no longer knows (it restarted, or the
+ * token's TTL passed) is traded for a new one and the request sent once more.
+ */
+static int http_call(struct etcd *e, const char *path, json_t *req, json_t **resp, struct nsnet_err *err)
+{
+	char *json = json_dumps(req, JSON_COMPACT);
+	int r;
+
+	json_decref(req);
+	*resp = NULL;
+	if (!json)
+		return nsnet_err_set(err, ENOMEM, "etcd: out of memory");
+	r = http_post(e, path, json, resp, err);
+	if (r == -EACCES && e->user && e->token) {
+		struct nsnet_err first = *err;
+
+		r = authenticate(e, err) < 0 ? (*err = first, -EACCES) : http_post(e, path, json, resp, err);
+	}
+	free(json);
 	return r;
 }
 
@@ -363,19 +411,13 @@ int etcd_open(struct etcd **out, const struct etcd_opts *o, struct nsnet_err *er
 		etcd_curl->easy_setopt(e->curl, CURLOPT_SSLCERT, o->cert);
 	if (o->key)
 		etcd_curl->easy_setopt(e->curl, CURLOPT_SSLKEY, o->key);
+	etcd_curl->easy_setopt(e->curl, CURLOPT_ERRORBUFFER, e->errbuf);
+	/* HTTP/1.1 over https too: the protocol the watch's streamed answer is read and tested with over http. */
+	etcd_curl->easy_setopt(e->curl, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1);
 	if (o->user) {
-		json_t *req = json_pack("{s:s, s:s}", "name", o->user, "password", o->password ? o->password : "");
-		json_t *resp;
-
-		r = req ? http_call(e, "/v3/auth/authenticate", req, &resp, err) : -ENOMEM;
-		if (r == 0) {
-			const char *t = json_string_value(json_object_get(resp, "token"));
-			e->token = t ? strdup(t) : NULL;
-			json_decref(resp);
-			if (!e->token)
-				r = nsnet_err_set(err, EACCES, "etcd %s: user %s: no token in the answer",
-						  etcd_endpoint(e), o->user);
-		}
+		e->user = strdup(o->user);
+		e->password = strdup(o->password ? o->password : "");
+		r = e->user && e->password ? authenticate(e, err) : nsnet_err_set(err, ENOMEM, "etcd: out of memory");
 		if (r < 0) {
 			etcd_close(e);
 			return r;
@@ -395,6 +437,10 @@ void etcd_close(struct etcd *e)
 		free(e->eps[i]);
 	free(e->eps);
 	free(e->token);
+	free(e->user);
+	if (e->password)
+		explicit_bzero(e->password, strlen(e->password));
+	free(e->password);
 	free(e);
 }
 

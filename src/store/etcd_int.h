@@ -17,7 +17,9 @@ struct etcd {
 	char **eps;
 	size_t n_eps, cur;
 	char *token;
+	char *user, *password;	/* to authenticate again when etcd forgets the token (a restart) */
 	long timeout_ms;
+	char errbuf[CURL_ERROR_SIZE];	/* libcurl's detail of the last failure ("SSL certificate problem: ...") */
 };
 
 struct etcd_curl {

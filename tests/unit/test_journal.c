@@ -249,6 +249,29 @@ TEST(test_journal_netns_identity)
 			   &v, &n, why, sizeof(why)), -EBADMSG);
 }
 
+/*
+ * An overlay key's undo (core/overlay.c): "a" is the endpoints, or with TLS and a user a JSON object
+ * naming the network and the files' absolute paths, checked as the record's "overlay" is.
+ */
+#define ETCD_LINE(a) "{\"do\":\"push\",\"kind\":11,\"a\":" a ",\"b\":\"/nsnet/overlay/ov/config\",\"text\":\"x\"}\n"
+TEST(test_journal_etcd_keys)
+{
+	CHECK_ACCEPTED(ETCD_LINE("\"http://10.0.0.2:2379,http://10.0.0.3:2379\""));
+	CHECK_ACCEPTED(ETCD_LINE("\"{\\\"store\\\":\\\"https://10.0.0.2:2379\\\",\\\"net\\\":\\\"ov\\\","
+				 "\\\"cacert\\\":\\\"/etc/ca.pem\\\",\\\"cert\\\":\\\"/etc/c.pem\\\","
+				 "\\\"key\\\":\\\"/etc/c.key\\\",\\\"user\\\":\\\"root\\\"}\""));
+	/* A store password kept in the state dir: record overlay/NET. */
+	CHECK_ACCEPTED("{\"do\":\"push\",\"kind\":4,\"a\":\"overlay\",\"b\":\"ov\"}\n");
+	CHECK_REFUSED(ETCD_LINE("\"ftp://10.0.0.2\""));
+	CHECK_REFUSED("{\"do\":\"push\",\"kind\":11,\"a\":\"http://10.0.0.2:2379\",\"b\":\"/etc/passwd\",\"text\":\"x\"}\n");
+	/* TLS files over http, a relative path, a certificate without its key, no network, a bad user. */
+	CHECK_REFUSED(ETCD_LINE("\"{\\\"store\\\":\\\"http://10.0.0.2:2379\\\",\\\"net\\\":\\\"ov\\\",\\\"cacert\\\":\\\"/etc/ca.pem\\\"}\""));
+	CHECK_REFUSED(ETCD_LINE("\"{\\\"store\\\":\\\"https://10.0.0.2:2379\\\",\\\"net\\\":\\\"ov\\\",\\\"cacert\\\":\\\"ca.pem\\\"}\""));
+	CHECK_REFUSED(ETCD_LINE("\"{\\\"store\\\":\\\"https://10.0.0.2:2379\\\",\\\"net\\\":\\\"ov\\\",\\\"cert\\\":\\\"/etc/c.pem\\\"}\""));
+	CHECK_REFUSED(ETCD_LINE("\"{\\\"store\\\":\\\"https://10.0.0.2:2379\\\",\\\"cacert\\\":\\\"/etc/ca.pem\\\"}\""));
+	CHECK_REFUSED(ETCD_LINE("\"{\\\"store\\\":\\\"https://10.0.0.2:2379\\\",\\\"net\\\":\\\"ov\\\",\\\"user\\\":\\\"a:b\\\"}\""));
+}
+
 int main(void)
 {
 	RUN(test_journal_parse_push_pop);
@@ -260,5 +283,6 @@ int main(void)
 	RUN(test_journal_qdisc);
 	RUN(test_journal_firewall_text);
 	RUN(test_journal_netns_identity);
+	RUN(test_journal_etcd_keys);
 	return unit_done();
 }
