@@ -74,6 +74,7 @@ struct cni_conf {
 	struct sandbox_req sb;		/* CNI_MODE_PLUGIN; sb.cid/ifname/netns from the environment */
 	struct nsnet_port ports[SANDBOX_MAX_PORTS];
 	char bridge[IFNAMSIZ];
+	char pod_name[NSNET_NAME_MAX + 1];	/* CNI_ARGS K8S_POD_NAME when a valid name ("": none) */
 	struct pool_req pool;		/* CNI_MODE_IPAM */
 	json_t *dns;			/* for the result (owned), NULL: none */
 	json_t *ipam_routes;		/* CNI_MODE_IPAM: "ipam.routes" given back (borrowed from root) */

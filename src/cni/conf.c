@@ -188,8 +188,14 @@ static int conf_mac(const char *s, const char *what, struct sandbox_req *sb, str
 	return 0;
 }
 
-/* CNI_ARGS "K=V;K=V": IP=addr[,addr] and MAC=mac; other keys belong to others (K8S_POD_NAME...). */
-static int conf_cni_args(const char *args, struct sandbox_req *sb, bool want_ips, struct cni_error *e)
+/*
+ * CNI_ARGS "K=V;K=V": IP=addr[,addr] and MAC=mac. K8S_POD_NAME goes to @pod_name (NULL: not
+ * wanted) when it is a valid name: Podman puts its container name there, which is where the old
+ * dnsname plugin took the container's name from. That key is Kubernetes', so a value that is no
+ * valid name is left alone rather than refused, as are all other keys.
+ */
+static int conf_cni_args(const char *args, struct sandbox_req *sb, bool want_ips, char pod_name[NSNET_NAME_MAX + 1],
+			 struct cni_error *e)
 {
 	char buf[4096];
 
@@ -216,6 +222,11 @@ static int conf_cni_args(const char *args, struct sandbox_req *sb, bool want_ips
 				e->code = CNI_ERR_ENV;
 				return -1;
 			}
+		} else if (!strcmp(kv, "K8S_POD_NAME") && pod_name) {
+			struct nsnet_err nerr;
+
+			if (names_check("alias", val, &nerr) == 0)
+				snprintf(pod_name, NSNET_NAME_MAX + 1, "%s", val);
 		}
 	}
 	return 0;
@@ -417,6 +428,30 @@ static int conf_bandwidth(const json_t *obj, const char *where, struct nsnet_lim
 	return 0;
 }
 
+/*
+ * The container's name from CNI_ARGS K8S_POD_NAME becomes its first name on the resolver (the one
+ * PTR answers): moved to the front when the aliases capability has it too, left out when that
+ * holds as many names as fit.
+ */
+static void conf_pod_name(struct cni_conf *c)
+{
+	struct sandbox_req *sb = &c->sb;
+	size_t at = sb->n_aliases;
+
+	if (!c->pod_name[0])
+		return;
+	for (size_t i = 0; i < sb->n_aliases; i++)
+		if (!strcmp(sb->aliases[i], c->pod_name))
+			at = i;
+	if (at == sb->n_aliases) {
+		if (sb->n_aliases == NSNET_MAX_ALIASES)
+			return;
+		sb->n_aliases++;
+	}
+	memmove(&sb->aliases[1], &sb->aliases[0], at * sizeof(sb->aliases[0]));
+	sb->aliases[0] = c->pod_name;
+}
+
 /* nsnet as the interface plugin: the network and the attachment. */
 static int conf_plugin(struct cni_conf *c, const struct cni_env *env, struct cni_error *e)
 {
@@ -531,7 +566,7 @@ static int conf_plugin(struct cni_conf *c, const struct cni_env *env, struct cni
 		if (!m || conf_mac(m, "runtimeConfig.mac", sb, e) < 0)
 			return m ? -1 : cni_fail(e, CNI_ERR_CONFIG, "runtimeConfig.mac: expected a string");
 	}
-	if (env->cmd == CNI_CMD_ADD && conf_cni_args(env->args, sb, sb->n_ips == 0, e) < 0)
+	if (env->cmd == CNI_CMD_ADD && conf_cni_args(env->args, sb, sb->n_ips == 0, c->pod_name, e) < 0)
 		return -1;
 	if (sb->n_ips && c->ipam_type)
 		return cni_fail(e, CNI_ERR_CONFIG, "static addresses go to the IPAM plugin %s, not to nsnet", c->ipam_type);
@@ -553,6 +588,7 @@ static int conf_plugin(struct cni_conf *c, const struct cni_env *env, struct cni
 			sb->aliases[sb->n_aliases++] = json_string_value(v);
 		}
 	}
+	conf_pod_name(c);
 	return conf_dns(c, json_object_get(root, "dns"), json_object_get(rt, "dns"), e);
 }
 
@@ -572,7 +608,7 @@ static int conf_ipam(struct cni_conf *c, const struct cni_env *env, const json_t
 	if (!tmp.n_ips && json_object_get(json_object_get(args, "cni"), "ips") &&
 	    conf_ips(json_object_get(json_object_get(args, "cni"), "ips"), "args.cni.ips", &tmp, e) < 0)
 		return -1;
-	if (env->cmd == CNI_CMD_ADD && conf_cni_args(env->args, &tmp, tmp.n_ips == 0, e) < 0)
+	if (env->cmd == CNI_CMD_ADD && conf_cni_args(env->args, &tmp, tmp.n_ips == 0, NULL, e) < 0)
 		return -1;
 	c->pool.n_ips = tmp.n_ips;
 	memcpy(c->pool.ip, tmp.ip, sizeof(c->pool.ip));

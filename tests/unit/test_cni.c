@@ -198,6 +198,58 @@ TEST(test_static_ips)
 				"{\"cniVersion\":\"1.0.0\",\"name\":\"n\",\"type\":\"nsnet\"}"), CNI_ERR_ENV);
 }
 
+/* ADD with CNI_ARGS @args and runtimeConfig @rt (may be ""): the aliases, space-separated ("-": not parsed). */
+static void pod_names(const char *args, const char *rt, const char *type, char *out, size_t len)
+{
+	char conf[512], env_args[256];
+	struct cni_conf c;
+	struct cni_error e;
+
+	snprintf(env_args, sizeof(env_args), "CNI_ARGS=%s", args);
+	snprintf(conf, sizeof(conf), "{\"cniVersion\":\"1.0.0\",\"name\":\"n\",%s%s%s}", type,
+		 rt[0] ? ",\"runtimeConfig\":" : "", rt);
+	out[0] = '\0';
+	if (parse((const char *const[]){ "CNI_COMMAND=ADD", "CNI_CONTAINERID=c1", "CNI_NETNS=/n", "CNI_IFNAME=eth0",
+					 "CNI_PATH=/p", env_args, NULL }, conf, &c, &e) != 0) {
+		snprintf(out, len, "-");
+		return;
+	}
+	for (size_t i = 0; i < c.sb.n_aliases; i++)
+		snprintf(out + strlen(out), len - strlen(out), "%s%s", i ? " " : "", c.sb.aliases[i]);
+	cni_conf_free(&c);
+}
+
+TEST(test_pod_name)
+{
+	const char *plugin = "\"type\":\"nsnet\"";
+	char got[256];
+
+	/* Podman's CNI_ARGS: the container's name is its first name on the resolver. */
+	pod_names("IgnoreUnknown=1;K8S_POD_NAME=web1", "", plugin, got, sizeof(got));
+	CHECK_EQ_STR(got, "web1");
+	pod_names("IgnoreUnknown=1;K8S_POD_NAME=web1", "{\"aliases\":{\"n\":[\"www\",\"x\",\"web1\",\"y\"]}}", plugin, got,
+		  sizeof(got));
+	CHECK_EQ_STR(got, "web1 www x y");
+	pod_names("K8S_POD_NAME=web1", "{\"aliases\":{\"n\":[\"www\"],\"other\":[\"x\"]}}", plugin, got, sizeof(got));
+	CHECK_EQ_STR(got, "web1 www");
+	/* Not a valid name: someone else's key, ignored, not refused. */
+	pod_names("K8S_POD_NAME=a/b;K8S_POD_NAMESPACE=default", "", plugin, got, sizeof(got));
+	CHECK_EQ_STR(got, "");
+	pod_names("K8S_POD_NAME=-x", "", plugin, got, sizeof(got));
+	CHECK_EQ_STR(got, "");
+	pod_names("K8S_POD_NAME=", "", plugin, got, sizeof(got));
+	CHECK_EQ_STR(got, "");
+	/* Eight aliases already: no room, the aliases stay as given. */
+	pod_names("K8S_POD_NAME=p",
+		  "{\"aliases\":{\"n\":[\"a1\",\"a2\",\"a3\",\"a4\",\"a5\",\"a6\",\"a7\",\"a8\"]}}", plugin, got,
+		  sizeof(got));
+	CHECK_EQ_STR(got, "a1 a2 a3 a4 a5 a6 a7 a8");
+	/* nsnet as an IPAM plugin serves no names. */
+	pod_names("K8S_POD_NAME=web1", "", "\"type\":\"bridge\",\"ipam\":{\"type\":\"nsnet\",\"subnet\":\"10.5.0.0/16\"}",
+		  got, sizeof(got));
+	CHECK_EQ_STR(got, "");
+}
+
 TEST(test_ipam_mode_and_gc)
 {
 	struct cni_conf c;
@@ -370,6 +422,7 @@ int main(void)
 	RUN(test_decode);
 	RUN(test_config_values);
 	RUN(test_static_ips);
+	RUN(test_pod_name);
 	RUN(test_ipam_mode_and_gc);
 	RUN(test_results);
 	RUN(test_check_prev_routes);

@@ -4,8 +4,11 @@
 # whose conflist uses nsnet (CNI_MAIN=bridge: the reference bridge + host-local + portmap, which
 # is how this test is proven). Rootfs from Debian's busybox-static (podman run --rootfs), each
 # container an httpd serving its own name. Checks: each container got an address of the subnet,
-# container-to-container HTTP, a container reaches wan (masqueraded), each published port (-p)
-# is reached from wan and from the host's 127.0.0.1 and lands in its container; after podman
+# container-to-container HTTP, names (nsnet only: Podman's resolv.conf names the gateway and the
+# domain of the CNI result, and busybox nslookup in one container finds the other by its
+# container name, which Podman passes as CNI_ARGS K8S_POD_NAME, and by its --network-alias, which
+# comes in the aliases capability), a container reaches wan (masqueraded), each published port
+# (-p) is reached from wan and from the host's 127.0.0.1 and lands in its container; after podman
 # rm -f and podman network rm no link, namespace, rule, lease or nsnet record is left, and no
 # conmon or container process.
 # Podman's configuration, storage, CNI config dir and plugin dir are all temporary (below).
@@ -77,13 +80,13 @@ export CONTAINERS_CONF="$P/containers.conf" CONTAINERS_STORAGE_CONF="$P/storage.
 mkdir -p "$P/rootfs/bin" "$P/rootfs/etc" "$P/rootfs/proc" "$P/rootfs/sys" "$P/rootfs/dev" \
 	"$P/rootfs/tmp" "$P/rootfs/www/web1" "$P/rootfs/www/web2"
 cp "$BUSYBOX" "$P/rootfs/bin/busybox"
-for a in sh httpd wget timeout cat; do ln -s busybox "$P/rootfs/bin/$a"; done
+for a in sh httpd wget timeout cat nslookup; do ln -s busybox "$P/rootfs/bin/$a"; done
 echo web1 >"$P/rootfs/www/web1/index.html"
 echo web2 >"$P/rootfs/www/web2/index.html"
 
 # The network: a conflist podman reads from its CNI config dir (network rm deletes it).
 if [ "$MAIN" = nsnet ]; then
-	cni_conflist "$NET" "$(cni_main_plugin nsnet "$BR" "$SUBNET" "$GW" | jq -c '. + {capabilities: {portMappings: true}}')"
+	cni_conflist "$NET" "$(cni_main_plugin nsnet "$BR" "$SUBNET" "$GW" | jq -c '. + {capabilities: {portMappings: true, aliases: true}}')"
 else
 	cni_conflist "$NET" "$(cni_main_plugin "$MAIN" "$BR" "$SUBNET" "$GW")" \
 		'{"type": "portmap", "capabilities": {"portMappings": true}, "snat": true}'
@@ -122,7 +125,8 @@ track_pid $!
 wait_listen wan 80
 
 assert_match "$(pod network ls --format '{{.Name}}')" "^$NET\$" "podman network ls"
-pod run -d --name web1 --network "$NET" -p 8080:80 --rootfs "$P/rootfs" /bin/httpd -f -p 80 -h /www/web1 >/dev/null
+# --network-alias: Podman 4.3 passes it (and the container's short ID) in the aliases capability.
+pod run -d --name web1 --network "$NET" --network-alias www1 -p 8080:80 --rootfs "$P/rootfs" /bin/httpd -f -p 80 -h /www/web1 >/dev/null
 remember_pids web1
 pod run -d --name web2 --network "$NET" -p 8081:80 --rootfs "$P/rootfs" /bin/httpd -f -p 80 -h /www/web2 >/dev/null
 remember_pids web2
@@ -152,6 +156,20 @@ http_ok() {
 }
 
 http_ok web2 "http://$ip1/" web1                     # container to container
+if [ "$MAIN" = nsnet ]; then
+	# Names: Podman gives the container name as CNI_ARGS K8S_POD_NAME, nsnet's resolver answers it;
+	# Podman writes the result's dns (the gateway, the domain) into the container's resolv.conf.
+	resolv=$(pod exec web2 cat /etc/resolv.conf)
+	assert_match "$resolv" "^nameserver $GW\$" "resolv.conf of web2 (podman, from the CNI result)"
+	assert_match "$resolv" "^search .*\b$NET\b" "search domain in resolv.conf of web2"
+	out=$(pod exec web2 nslookup web1)
+	assert_match "$out" "^Address[^:]*: *$ip1( |\$)" "nslookup web1 in web2 (podman exec)"
+	out=$(pod exec web1 nslookup web2.$NET)
+	assert_match "$out" "^Address[^:]*: *$ip2( |\$)" "nslookup web2.$NET in web1"
+	out=$(pod exec web2 nslookup www1)
+	assert_match "$out" "^Address[^:]*: *$ip1( |\$)" "nslookup www1 (--network-alias) in web2"
+	http_ok web2 http://web1/ web1                    # by name, through the system resolver
+fi
 http_ok web1 "http://$ip2/" web2
 http_ok web1 http://198.51.100.1/ wan                 # out to wan,
 assert_match "$(cat "$T_TMP/wan.http.log")" '^192\.0\.2\.1:[0-9]+: url:/$' "client seen by wan (masqueraded)"

@@ -3,8 +3,8 @@
 # Names outside the network are forwarded: to the host's nameservers as its /etc/resolv.conf lists
 # them, or to --dns-upstream. The upstream is a second dnsmasq in the wan namespace answering a
 # test name; the host's resolv.conf is the sandbox's own file (lib.sh bind-mounts it over
-# /etc/resolv.conf), rewritten here. (dnsmasq notices a changed resolv.conf by inotify on its
-# folder; a write to a bind-mounted file reaches no watch on /etc, so that part is not tested here.)
+# /etc/resolv.conf), rewritten here before each network is made. (A resolv.conf changed under a
+# running resolver is t_dns_resolv_watch.)
 . "$(dirname "$0")/../lib/lib.sh"
 . "$(dirname "$0")/../lib/dns_lib.sh"
 
