@@ -15,6 +15,7 @@
 #include "core/overlay.h"
 #include "core/records.h"
 #include "kernel/link.h"
+#include "util/names.h"
 
 /*
  * Theory of operation (docs/overlay.md). One agent per state dir serves every overlay network in
@@ -38,6 +39,8 @@ struct agent_net {
 	time_t block_renewed;
 	int failures;
 	bool seen;
+	bool filtered;	/* its VXLAN filter was written since this agent started, */
+	unsigned int filter_hash;	/* with these peers */
 };
 
 static volatile sig_atomic_t agent_quit;
@@ -215,9 +218,13 @@ static int agent_round(const struct nsnet_opts *o, struct agent_net *a, const st
 	struct overlay_host *hosts = NULL;
 	char prefix[OVERLAY_KEY_MAX];
 	struct link_info li;
+	struct op op;
+	struct nsnet_err ef = { 0 };
+	struct nsnet_addr *peers;
+	bool locked;
 	size_t n = 0, skipped = 0;
 	int64_t rev, next;
-	int left, r;
+	int left, r, rf = 0;
 
 	overlay_def_of(net->name, &net->ov, &d);
 	if (!a->e && (r = overlay_store_open(net->ov.store, &a->e, err)) < 0)
@@ -235,9 +242,40 @@ static int agent_round(const struct nsnet_opts *o, struct agent_net *a, const st
 		a->block_renewed = time(NULL);
 	if ((r = overlay_hosts_list(a->e, &d, &hosts, &n, &skipped, &rev, err)) < 0)
 		return r;
+	/*
+	 * The VXLAN filter and the kernel's peers change under the state dir's lock, so gc (which
+	 * rebuilds the filter from the FDB) and operations see them agree. The filter goes first,
+	 * so a new peer is accepted by the time this host sends to it; it is written whole when the
+	 * peers differ from what this agent last wrote, and once at start: whatever a crash or kill
+	 * left, it converges. Without the lock (an operation holds it too long) the peers still
+	 * follow the store and the filter waits for a later round.
+	 */
+	locked = op_begin(&op, o, true, err) == 0;
+	if (!locked) {
+		op_note(o, 0, "network %s: %s (the VXLAN filter waits for the next round)", net->name, err->msg);
+		nsnet_err_clear(err);
+	} else if ((peers = calloc(OVERLAY_PEERS_MAX, sizeof(*peers)))) {
+		size_t np = overlay_hosts_peers(&net->ov, &net->subnet[0], hosts, n, peers);
+		unsigned int h = names_hash(NAMES_FNV_INIT, peers, np * sizeof(*peers));
+
+		if (!a->filtered || h != a->filter_hash) {
+			a->filtered = false;
+			if ((rf = overlay_filter_write(&op, net, peers, np, &ef)) == 0) {
+				a->filtered = true;
+				a->filter_hash = h;
+			}
+		}
+		free(peers);
+	}
 	r = link_get(nl, net->ov.vxlan, &li, err);
 	if (r == 0 && (r = overlay_peers_sync(nl, li.ifindex, &net->ov, &net->subnet[0], hosts, n, err)) > 0)
 		op_note(o, 0, "network %s: %d peer change(s), %zu live host(s)", net->name, r, n);
+	if (locked)
+		op_end(&op);
+	if (r >= 0 && rf < 0) {
+		*err = ef;
+		r = rf;
+	}
 	free(hosts);
 	if (r < 0)
 		return r;
