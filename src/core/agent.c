@@ -100,6 +100,30 @@ int overlay_agent_ensure(struct op *op, struct nsnet_err *err)
 	return 0;
 }
 
+int overlay_agent_keep(struct op *op, const struct nsnet_network *net, struct nsnet_err *err)
+{
+	struct daemon_id id;
+
+	if (!net->ov.vxlan[0] || op->opts->dry_run || (agent_pid(&op->st, &id) == 0 && daemon_alive(&id)))
+		return 0;
+	op_note(op->opts, 1, "network %s: the overlay agent is not running; starting it again", net->name);
+	return overlay_agent_ensure(op, err);
+}
+
+int overlay_agent_keep_named(struct op *op, const char *name, struct nsnet_err *err)
+{
+	struct nsnet_network net;
+	struct daemon_id id;
+	int r;
+
+	/* No pid file: no overlay was ever joined from this state dir (or gc's to judge). */
+	if (op->opts->dry_run || (r = agent_pid(&op->st, &id)) == -ENOENT || (r == 0 && daemon_alive(&id)))
+		return 0;
+	if (rec_network_load(op, name, &net, NULL) < 0)
+		return 0;
+	return overlay_agent_keep(op, &net, err);
+}
+
 void overlay_agent_stop(struct op *op)
 {
 	char path[PATH_MAX];

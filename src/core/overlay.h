@@ -66,6 +66,13 @@ int overlay_filter_audit(struct op *op, const struct nsnet_network *nets, int n,
 
 /* The agent (core/agent.c): start it if it is not running (after the network's record exists). */
 int overlay_agent_ensure(struct op *op, struct nsnet_err *err);
+/*
+ * Every operation on overlay network @net (a namespace attached or detached, a VIP or port on it)
+ * restarts a dead agent: only the recorded PID is looked at, no store. No-op for other networks.
+ */
+int overlay_agent_keep(struct op *op, const struct nsnet_network *net, struct nsnet_err *err);
+/* The same for the network named @name (its record is read only when the agent is not running). */
+int overlay_agent_keep_named(struct op *op, const char *name, struct nsnet_err *err);
 /* Stop it (the last overlay network is gone). */
 void overlay_agent_stop(struct op *op);
 /* check (@fix false) / gc: a finding when the agent is dead with overlays recorded, or runs with none; restarted or stopped with @fix. Returns the number of findings or -errno. */
