@@ -92,7 +92,9 @@ int overlay_peers_sync_op(struct op *op, struct nl *nl, int ifindex, const struc
 
 		if (self && prefix_equal(&h[k].block, self))
 			continue;
-		if (!nsnet_prefix_contains(&ov->subnet, &h[k].block.addr) || h[k].block.len != ov->host_prefix)
+		/* A host on the other underlay family cannot be reached through this device. */
+		if (!nsnet_prefix_contains(&ov->subnet, &h[k].block.addr) || h[k].block.len != ov->host_prefix ||
+		    h[k].vtep.family != ov->local.family)
 			continue;
 		for (size_t i = 0; i < cur->n && !known; i++)
 			known = prefix_equal(&h[k].block, &cur->r[i].dst);
@@ -125,6 +127,7 @@ int overlay_peers_sync(struct nl *nl, int ifindex, const struct nsnet_overlay *o
 /* --- the VXLAN filter: UDP to this host's VTEP from known peers only ---------------------------- */
 
 struct fdb_peers {
+	int family;	/* the underlay's */
 	size_t n;
 	struct nsnet_addr v[OVERLAY_PEERS_MAX];
 };
@@ -134,7 +137,7 @@ static void fdb_peer_cb(const uint8_t mac[6], const struct nsnet_addr *dst, void
 	struct fdb_peers *p = data;
 
 	(void)mac;
-	if (dst->family != AF_INET || p->n >= OVERLAY_PEERS_MAX)
+	if (dst->family != p->family || p->n >= OVERLAY_PEERS_MAX)
 		return;
 	for (size_t i = 0; i < p->n; i++)
 		if (nsnet_addr_equal(&p->v[i], dst))
@@ -144,7 +147,7 @@ static void fdb_peer_cb(const uint8_t mac[6], const struct nsnet_addr *dst, void
 
 static int addr_cmp(const void *a, const void *b)
 {
-	return memcmp(((const struct nsnet_addr *)a)->b, ((const struct nsnet_addr *)b)->b, 4);
+	return memcmp(((const struct nsnet_addr *)a)->b, ((const struct nsnet_addr *)b)->b, 16);
 }
 
 /* The underlay addresses programmed in the FDB of @net's VXLAN device, sorted (none without the device). */
@@ -154,6 +157,7 @@ static int overlay_fdb_peers(struct nl *nl, const struct nsnet_network *net, str
 	int r;
 
 	p->n = 0;
+	p->family = net->ov.local.family;
 	if (!nl || link_get(nl, net->ov.vxlan, &li, NULL) < 0)
 		return 0;
 	if ((r = vxlan_fdb_dump(nl, li.ifindex, fdb_peer_cb, p, err)) < 0)
@@ -188,7 +192,7 @@ size_t overlay_hosts_peers(const struct nsnet_overlay *ov, const struct nsnet_pr
 
 		/* The hosts overlay_peers_sync() programs. */
 		if ((self && prefix_equal(&h[i].block, self)) || !nsnet_prefix_contains(&ov->subnet, &h[i].block.addr) ||
-		    h[i].block.len != ov->host_prefix || h[i].vtep.family != AF_INET)
+		    h[i].block.len != ov->host_prefix || h[i].vtep.family != ov->local.family)
 			continue;
 		for (size_t j = 0; j < k && !dup; j++)
 			dup = nsnet_addr_equal(&out[j], &h[i].vtep);

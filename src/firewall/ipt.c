@@ -171,42 +171,47 @@ void fw_ipt_vxlan_chain(const struct nsnet_network *net, char *buf, size_t len)
 static void ipt_vxlan_jump(const struct nsnet_network *net, char *buf, size_t len)
 {
 	char local[INET6_ADDRSTRLEN], vx[32];
+	int f = fam_of(net->ov.local.family);
 
 	fw_ipt_vxlan_chain(net, vx, sizeof(vx));
-	snprintf(buf, len, "-d %s/32 -p udp -m udp --dport %u -m u32 --u32 \"0x0>>0x16&0x3c@0xc>>0x8=0x%x\" -j %s",
-		 nsnet_addr_str(&net->ov.local, local), net->ov.port, net->ov.vni, vx);
+	/* IPv6: the UDP header follows the fixed 40-byte header (nsnet's peers send no extension headers). */
+	snprintf(buf, len, "-d %s/%s -p udp -m udp --dport %u -m u32 --u32 \"%s>>0x8=0x%x\" -j %s",
+		 nsnet_addr_str(&net->ov.local, local), host_mask(f), net->ov.port, f == 6 ? "0x34" : "0x0>>0x16&0x3c@0xc",
+		 net->ov.vni, vx);
 }
 
 static void ipt_network_vxlan(const struct nsnet_network *net, char op, struct strbuf *o)
 {
 	char vx[32], jump[256];
+	int f = fam_of(net->ov.local.family);
 
 	if (!net->ov.vxlan[0])
 		return;
 	fw_ipt_vxlan_chain(net, vx, sizeof(vx));
 	ipt_vxlan_jump(net, jump, sizeof(jump));
 	if (op == 'D') {
-		ipt_line(o, 4, "filter", 'D', "NSNET-INPUT", "%s", jump);
-		ipt_line(o, 4, "filter", 'X', vx, NULL);
+		ipt_line(o, f, "filter", 'D', "NSNET-INPUT", "%s", jump);
+		ipt_line(o, f, "filter", 'X', vx, NULL);
 		return;
 	}
-	ipt_line(o, 4, "filter", 'N', "NSNET-INPUT", NULL);
-	ipt_line(o, 4, "filter", 'I', "INPUT", "-j NSNET-INPUT");
+	ipt_line(o, f, "filter", 'N', "NSNET-INPUT", NULL);
+	ipt_line(o, f, "filter", 'I', "INPUT", "-j NSNET-INPUT");
 	/* No peer yet: nothing passes until core fills the chain. */
-	ipt_line(o, 4, "filter", 'N', vx, NULL);
-	ipt_line(o, 4, "filter", 'A', vx, "-j DROP");
-	ipt_line(o, 4, "filter", 'A', "NSNET-INPUT", "%s", jump);
+	ipt_line(o, f, "filter", 'N', vx, NULL);
+	ipt_line(o, f, "filter", 'A', vx, "-j DROP");
+	ipt_line(o, f, "filter", 'A', "NSNET-INPUT", "%s", jump);
 }
 
 void fw_ipt_vxlan_peers(const struct nsnet_network *net, const struct nsnet_addr *peers, size_t n, struct strbuf *o)
 {
 	char vx[32], a[INET6_ADDRSTRLEN];
+	int f = fam_of(net->ov.local.family);
 
 	fw_ipt_vxlan_chain(net, vx, sizeof(vx));
-	ipt_line(o, 4, "filter", 'F', vx, NULL);
+	ipt_line(o, f, "filter", 'F', vx, NULL);
 	for (size_t i = 0; i < n; i++)
-		ipt_line(o, 4, "filter", 'A', vx, "-s %s/32 -j RETURN", nsnet_addr_str(&peers[i], a));
-	ipt_line(o, 4, "filter", 'A', vx, "-j DROP");
+		ipt_line(o, f, "filter", 'A', vx, "-s %s/%s -j RETURN", nsnet_addr_str(&peers[i], a), host_mask(f));
+	ipt_line(o, f, "filter", 'A', vx, "-j DROP");
 }
 
 /* Is @line one of the lines of @text? */
@@ -229,14 +234,15 @@ int fw_ipt_vxlan_peers_get(const struct nsnet_network *net, struct nsnet_addr *p
 {
 	struct strbuf input = { 0 }, rules = { 0 };
 	char vx[32], jump[256], a[INET6_ADDRSTRLEN + 8];
+	int f = fam_of(net->ov.local.family);
 	bool dropped = false;
 	size_t n = 0;
 	int r;
 
 	fw_ipt_vxlan_chain(net, vx, sizeof(vx));
 	ipt_vxlan_jump(net, jump, sizeof(jump));
-	if ((r = fw_ipt_chain_rules(4, "filter", "NSNET-INPUT", &input, err)) < 0 ||
-	    (r = r ? fw_ipt_chain_rules(4, "filter", vx, &rules, err) : 0) < 0)
+	if ((r = fw_ipt_chain_rules(f, "filter", "NSNET-INPUT", &input, err)) < 0 ||
+	    (r = r ? fw_ipt_chain_rules(f, "filter", vx, &rules, err) : 0) < 0)
 		goto out;
 	if (!r || !text_has_line(&input, jump)) {
 		r = nsnet_err_set(err, ENOENT, "chain %s or the jump to it is missing", vx);
@@ -252,8 +258,9 @@ int fw_ipt_vxlan_peers_get(const struct nsnet_network *net, struct nsnet_addr *p
 		}
 		if (len == 7 && !strncmp(p, "-j DROP", 7))
 			dropped = true;
-		else if (sscanf(p, "-s %45[0-9.]/32", a) == 1 &&
-			 (size_t)snprintf(want, sizeof(want), "-s %s/32 -j RETURN", a) == len && !strncmp(p, want, len) &&
+		else if (sscanf(p, "-s %45[0-9a-f.:]/", a) == 1 &&
+			 (size_t)snprintf(want, sizeof(want), "-s %s/%s -j RETURN", a, host_mask(f)) == len &&
+			 !strncmp(p, want, len) &&
 			 n < max && nsnet_addr_parse(a, &peers[n], NULL) == 0)
 			n++;
 		p += len + (p[len] == '\n');

@@ -146,6 +146,7 @@ static void nft_network_vxlan(const struct nsnet_network *net, bool add, struct 
 {
 	struct nft_name c = nft_chain_net(NFT_NET_VX, net->name), set = nft_chain_net(NFT_NET_VXPEERS, net->name);
 	char local[INET6_ADDRSTRLEN];
+	const char *ip;
 
 	if (!net->ov.vxlan[0])
 		return;
@@ -155,11 +156,12 @@ static void nft_network_vxlan(const struct nsnet_network *net, bool add, struct 
 		strbuf_printf(o, "delete set " T " %s\n", set.s);
 		return;
 	}
-	strbuf_printf(o, "add set " T " %s { type ipv4_addr ; }\n", set.s);
+	ip = nft_family_of(net->ov.local.family)->ip;
+	strbuf_printf(o, "add set " T " %s { type %s ; }\n", set.s, net->ov.local.family == AF_INET6 ? "ipv6_addr" : "ipv4_addr");
 	strbuf_printf(o, "add chain " T " %s { type filter hook input priority -10 ; policy accept ; }\n", c.s);
 	strbuf_printf(o, "flush chain " T " %s\n", c.s);
-	strbuf_printf(o, "add rule " T " %s ip daddr %s udp dport %u @th,96,24 %u ip saddr != @%s counter drop\n", c.s,
-		      nsnet_addr_str(&net->ov.local, local), net->ov.port, net->ov.vni, set.s);
+	strbuf_printf(o, "add rule " T " %s %s daddr %s udp dport %u @th,96,24 %u %s saddr != @%s counter drop\n", c.s, ip,
+		      nsnet_addr_str(&net->ov.local, local), net->ov.port, net->ov.vni, ip, set.s);
 }
 
 void fw_nft_vxlan_peers(const struct nsnet_network *net, const struct nsnet_addr *peers, size_t n, struct strbuf *o)

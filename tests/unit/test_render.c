@@ -515,6 +515,23 @@ TEST(test_vxlan_filter)
 	CHECK(has_line(strbuf_str(&o), "4 filter X NSNET-VX-nsnet-ov"));
 	CHECK_EQ_INT(count_lines(strbuf_str(&o), "4 filter D NSNET-INPUT -d 172.31.0.11/32 -p udp"), 1);
 	strbuf_free(&o);
+
+	/* An IPv6 underlay: the set, the rule and the chain follow the VTEP's family. */
+	net.ov.local = fd00(11);
+	peers[0] = fd00(12);
+	fw_nft_network_add(&net, &o);
+	CHECK(has_line(strbuf_str(&o), "add set inet nsnet vxpeers-ov { type ipv6_addr ; }"));
+	CHECK(has_line(strbuf_str(&o), "add rule inet nsnet vx-ov ip6 daddr fd00::b udp dport 4789 @th,96,24 7 ip6 saddr != @vxpeers-ov counter drop"));
+	strbuf_free(&o);
+	fw_ipt_network_add(&net, &o);
+	CHECK(has_line(strbuf_str(&o), "6 filter A NSNET-INPUT -d fd00::b/128 -p udp -m udp --dport 4789 -m u32 --u32 \"0x34>>0x8=0x7\" -j NSNET-VX-nsnet-ov"));
+	CHECK_EQ_INT(count_lines(strbuf_str(&o), "4 filter A NSNET-INPUT -d"), 0);
+	strbuf_free(&o);
+	fw_ipt_vxlan_peers(&net, peers, 1, &o);
+	CHECK_EQ_STR(strbuf_str(&o), "6 filter F NSNET-VX-nsnet-ov\n"
+				     "6 filter A NSNET-VX-nsnet-ov -s fd00::c/128 -j RETURN\n"
+				     "6 filter A NSNET-VX-nsnet-ov -j DROP\n");
+	strbuf_free(&o);
 }
 
 int main(void)
