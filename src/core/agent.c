@@ -15,6 +15,7 @@
 #include "core/overlay.h"
 #include "core/records.h"
 #include "kernel/link.h"
+#include "util/names.h"
 
 /*
  * Theory of operation (docs/overlay.md). One agent per state dir serves every overlay network in
@@ -38,6 +39,8 @@ struct agent_net {
 	time_t block_renewed;
 	int failures;
 	bool seen;
+	bool filtered;	/* its VXLAN filter was written since this agent started, */
+	unsigned int filter_hash;	/* with these peers */
 };
 
 static volatile sig_atomic_t agent_quit;
@@ -95,6 +98,30 @@ int overlay_agent_ensure(struct op *op, struct nsnet_err *err)
 	close(fd);
 	op_note(op->opts, 1, "overlay agent started (pid %d)", (int)id.pid);
 	return 0;
+}
+
+int overlay_agent_keep(struct op *op, const struct nsnet_network *net, struct nsnet_err *err)
+{
+	struct daemon_id id;
+
+	if (!net->ov.vxlan[0] || op->opts->dry_run || (agent_pid(&op->st, &id) == 0 && daemon_alive(&id)))
+		return 0;
+	op_note(op->opts, 1, "network %s: the overlay agent is not running; starting it again", net->name);
+	return overlay_agent_ensure(op, err);
+}
+
+int overlay_agent_keep_named(struct op *op, const char *name, struct nsnet_err *err)
+{
+	struct nsnet_network net;
+	struct daemon_id id;
+	int r;
+
+	/* No pid file: no overlay was ever joined from this state dir (or gc's to judge). */
+	if (op->opts->dry_run || (r = agent_pid(&op->st, &id)) == -ENOENT || (r == 0 && daemon_alive(&id)))
+		return 0;
+	if (rec_network_load(op, name, &net, NULL) < 0)
+		return 0;
+	return overlay_agent_keep(op, &net, err);
 }
 
 void overlay_agent_stop(struct op *op)
@@ -216,9 +243,13 @@ static int agent_round(const struct nsnet_opts *o, struct state *st, struct agen
 	struct overlay_host *hosts = NULL;
 	char prefix[OVERLAY_KEY_MAX];
 	struct link_info li;
+	struct op op;
+	struct nsnet_err ef = { 0 };
+	struct nsnet_addr *peers;
+	bool locked;
 	size_t n = 0, skipped = 0;
 	int64_t rev, next;
-	int left, r;
+	int left, r, rf = 0;
 
 	overlay_def_of(net->name, &net->ov, &d);
 	if (!a->e && (r = overlay_store_open(st, net->name, &net->ov, &a->e, err)) < 0)
@@ -236,9 +267,40 @@ static int agent_round(const struct nsnet_opts *o, struct state *st, struct agen
 		a->block_renewed = time(NULL);
 	if ((r = overlay_hosts_list(a->e, &d, &hosts, &n, &skipped, &rev, err)) < 0)
 		return r;
+	/*
+	 * The VXLAN filter and the kernel's peers change under the state dir's lock, so gc (which
+	 * rebuilds the filter from the FDB) and operations see them agree. The filter goes first,
+	 * so a new peer is accepted by the time this host sends to it; it is written whole when the
+	 * peers differ from what this agent last wrote, and once at start: whatever a crash or kill
+	 * left, it converges. Without the lock (an operation holds it too long) the peers still
+	 * follow the store and the filter waits for a later round.
+	 */
+	locked = op_begin(&op, o, true, err) == 0;
+	if (!locked) {
+		op_note(o, 0, "network %s: %s (the VXLAN filter waits for the next round)", net->name, err->msg);
+		nsnet_err_clear(err);
+	} else if ((peers = calloc(OVERLAY_PEERS_MAX, sizeof(*peers)))) {
+		size_t np = overlay_hosts_peers(&net->ov, &net->subnet[0], hosts, n, peers);
+		unsigned int h = names_hash(NAMES_FNV_INIT, peers, np * sizeof(*peers));
+
+		if (!a->filtered || h != a->filter_hash) {
+			a->filtered = false;
+			if ((rf = overlay_filter_write(&op, net, peers, np, &ef)) == 0) {
+				a->filtered = true;
+				a->filter_hash = h;
+			}
+		}
+		free(peers);
+	}
 	r = link_get(nl, net->ov.vxlan, &li, err);
 	if (r == 0 && (r = overlay_peers_sync(nl, li.ifindex, &net->ov, &net->subnet[0], hosts, n, err)) > 0)
 		op_note(o, 0, "network %s: %d peer change(s), %zu live host(s)", net->name, r, n);
+	if (locked)
+		op_end(&op);
+	if (r >= 0 && rf < 0) {
+		*err = ef;
+		r = rf;
+	}
 	free(hosts);
 	if (r < 0)
 		return r;

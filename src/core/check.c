@@ -337,6 +337,9 @@ int check_op(struct op *op, struct nsnet_findings *fs, struct nsnet_err *err)
 	if ((r = overlay_agent_audit(op, nets, n_nets, false, fs, err)) < 0)
 		goto out;
 	diffs += r;
+	if ((r = overlay_filter_audit(op, nets, n_nets, fs, err)) < 0)
+		goto out;
+	diffs += r;
 	if (n_nets == 0 && !foreign && fw_nft_guard_table_exists() == 1)
 		DIFF("table-stray", "table/bridge " NSNET_NFT_TABLE, "nft table bridge %s exists with no network recorded",
 		     NSNET_NFT_TABLE);

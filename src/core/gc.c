@@ -489,8 +489,13 @@ int core_gc(const struct nsnet_opts *o, struct nsnet_findings *fs, struct nsnet_
 		if (op.fw->rebuild_begin)
 			op.fw->rebuild_begin(&fw);
 		op.fw->base(&fw);
-		for (int i = 0; i < n_nets; i++)
+		for (int i = 0; i < n_nets && r >= 0; i++) {
 			op.fw->network_add(&nets[i], &fw);
+			/* An overlay's VXLAN filter accepts the peers on its device (the agent keeps them current). */
+			r = overlay_filter_text(op.fw, nl, &nets[i], &fw, err);
+		}
+		if (r < 0)
+			goto out;
 		for (int i = 0; i < n_v; i++)
 			if (!op.fw->vips_load || vips[i].affinity)
 				op.fw->vip_add(&vips[i], &fw);

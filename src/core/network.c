@@ -218,6 +218,10 @@ int network_create_apply(struct op *op, const struct network_req *req, struct ns
 	}
 	if ((r = drv->create(op, &net, err)) < 0)
 		goto out;
+	/* An overlay's VXLAN filter accepts the peers just programmed, in the same transaction. */
+	if (net.ov.vxlan[0] && ((r = overlay_filter_text(op->fw, op->opts->dry_run ? NULL : nl, &net, &add, err)) < 0 ||
+				(add.oom && (r = nsnet_err_set(err, ENOMEM, "out of memory")) < 0)))
+		goto out;
 	if (network_subnet(&net, AF_INET, NULL) && (r = op_sysctl(op, "net.ipv4.ip_forward", "1", false, err)) < 0)
 		goto out;
 	if (network_subnet(&net, AF_INET6, NULL) &&

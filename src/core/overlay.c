@@ -226,7 +226,7 @@ static int overlay_store_ref_parse(const char *a, char *net, size_t net_len, str
 struct addr_find {
 	const struct nsnet_addr *want;
 	int ifindex;
-	struct nsnet_addr first;	/* the first IPv4 address of link ifindex (by name) */
+	struct nsnet_addr first, first6;	/* the first IPv4 / global IPv6 address of link ifindex (by name) */
 };
 
 static void addr_find_cb(const struct addr_info *ai, void *data)
@@ -235,8 +235,12 @@ static void addr_find_cb(const struct addr_info *ai, void *data)
 
 	if (f->want && nsnet_addr_equal(&ai->addr, f->want))
 		f->ifindex = ai->ifindex;
-	if (!f->want && ai->ifindex == f->ifindex && !f->first.family && ai->addr.family == AF_INET)
+	if (f->want || ai->ifindex != f->ifindex)
+		return;
+	if (!f->first.family && ai->addr.family == AF_INET)
 		f->first = ai->addr;
+	if (!f->first6.family && ai->addr.family == AF_INET6 && !(ai->addr.b[0] == 0xfe && (ai->addr.b[1] & 0xc0) == 0x80))
+		f->first6 = ai->addr;
 }
 
 static void link_mtu_cb(const struct link_info *li, void *data)
@@ -252,23 +256,30 @@ static int overlay_route_source(const char *store, struct nsnet_addr *out, struc
 {
 	char host[256], port[16] = "2379";
 	const char *p = strstr(store, "://");
-	struct addrinfo hints = { .ai_family = AF_INET, .ai_socktype = SOCK_DGRAM }, *ai = NULL;
-	struct sockaddr_in sin;
-	socklen_t sl = sizeof(sin);
+	struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_DGRAM }, *ai = NULL;
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof(ss);
 	size_t n;
 	int fd, r;
 
 	p = p ? p + 3 : store;
-	n = strcspn(p, ":/,");
+	if (*p == '[') {	/* http://[fd00::2]:2379 */
+		n = strcspn(++p, "]");
+		if (p[n] != ']')
+			n = 0;
+	} else {
+		n = strcspn(p, ":/,");
+	}
 	if (n == 0 || n >= sizeof(host))
 		return nsnet_err_set(err, EINVAL, "--store %s: expected http://HOST:PORT", store);
 	snprintf(host, sizeof(host), "%.*s", (int)n, p);
-	if (p[n] == ':')
-		snprintf(port, sizeof(port), "%.*s", (int)strcspn(p + n + 1, "/,"), p + n + 1);
+	p += n + (p[n] == ']');
+	if (*p == ':')
+		snprintf(port, sizeof(port), "%.*s", (int)strcspn(p + 1, "/,"), p + 1);
 	if ((r = getaddrinfo(host, port, &hints, &ai)) != 0)
 		return nsnet_err_set(err, EHOSTUNREACH, "--store %s: %s: %s", store, host, gai_strerror(r));
-	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	r = fd < 0 || connect(fd, ai->ai_addr, ai->ai_addrlen) < 0 || getsockname(fd, (struct sockaddr *)&sin, &sl) < 0
+	fd = socket(ai->ai_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	r = fd < 0 || connect(fd, ai->ai_addr, ai->ai_addrlen) < 0 || getsockname(fd, (struct sockaddr *)&ss, &sl) < 0
 		    ? -errno : 0;
 	if (fd >= 0)
 		close(fd);
@@ -276,8 +287,11 @@ static int overlay_route_source(const char *store, struct nsnet_addr *out, struc
 	if (r < 0)
 		return nsnet_err_set(err, -r, "no route to the store %s: %s (give --underlay)", host, strerror(-r));
 	memset(out, 0, sizeof(*out));
-	out->family = AF_INET;
-	memcpy(out->b, &sin.sin_addr, 4);
+	out->family = ss.ss_family;
+	if (ss.ss_family == AF_INET6)
+		memcpy(out->b, &((struct sockaddr_in6 *)&ss)->sin6_addr, 16);
+	else
+		memcpy(out->b, &((struct sockaddr_in *)&ss)->sin_addr, 4);
 	return 0;
 }
 
@@ -288,6 +302,7 @@ static int overlay_underlay(struct op *op, const struct overlay_req *o, struct n
 	struct addr_find f = { 0 };
 	struct link_info li = { .ifindex = 0 };
 	char s[INET6_ADDRSTRLEN];
+	unsigned int overhead;
 	struct nl *nl;
 	int r;
 
@@ -295,23 +310,21 @@ static int overlay_underlay(struct op *op, const struct overlay_req *o, struct n
 		return r;
 	if (o->underlay && nsnet_addr_parse(o->underlay, local, NULL) < 0) {
 		if ((r = link_get(nl, o->underlay, &li, NULL)) < 0)
-			return nsnet_err_set(err, EINVAL, "--underlay %s: expected an IPv4 address or the name of a link",
+			return nsnet_err_set(err, EINVAL, "--underlay %s: expected an IP address or the name of a link",
 					     o->underlay);
 		f.ifindex = li.ifindex;
-		if ((r = addr_dump(nl, AF_INET, addr_find_cb, &f, err)) < 0)
+		if ((r = addr_dump(nl, AF_UNSPEC, addr_find_cb, &f, err)) < 0)
 			return r;
-		if (!f.first.family)
-			return nsnet_err_set(err, EADDRNOTAVAIL, "--underlay %s: the link has no IPv4 address",
+		if (!f.first.family && !f.first6.family)
+			return nsnet_err_set(err, EADDRNOTAVAIL, "--underlay %s: the link has no IPv4 or global IPv6 address",
 					     o->underlay);
-		*local = f.first;
+		*local = f.first.family ? f.first : f.first6;	/* IPv4 first: 20 bytes less per packet */
 	} else if (!o->underlay && (r = overlay_route_source(o->store, local, err)) < 0) {
 		return r;
 	}
-	if (local->family != AF_INET)
-		return nsnet_err_set(err, EINVAL, "--underlay %s: expected an IPv4 address", nsnet_addr_str(local, s));
 	f.want = local;
 	f.ifindex = 0;
-	if ((r = addr_dump(nl, AF_INET, addr_find_cb, &f, err)) < 0)
+	if ((r = addr_dump(nl, AF_UNSPEC, addr_find_cb, &f, err)) < 0)
 		return r;
 	if (!f.ifindex)
 		return nsnet_err_set(err, EADDRNOTAVAIL, "--underlay %s: no link of this host holds that address",
@@ -319,7 +332,9 @@ static int overlay_underlay(struct op *op, const struct overlay_req *o, struct n
 	li.ifindex = f.ifindex;
 	if ((r = link_dump(nl, link_mtu_cb, &li, err)) < 0)
 		return r;
-	*mtu = li.mtu > 50 ? li.mtu - 50 : 0;	/* 20 IPv4 + 8 UDP + 8 VXLAN + 14 Ethernet */
+	/* 20 IPv4 (40 IPv6) + 8 UDP + 8 VXLAN + 14 Ethernet */
+	overhead = local->family == AF_INET6 ? 70 : 50;
+	*mtu = li.mtu > overhead ? li.mtu - overhead : 0;
 	return 0;
 }
 

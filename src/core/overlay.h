@@ -57,8 +57,37 @@ int overlay_leave(struct op *op, const struct nsnet_network *net, struct nsnet_e
 int overlay_peers_sync(struct nl *nl, int ifindex, const struct nsnet_overlay *ov,
 		       const struct nsnet_prefix *self, const struct overlay_host *h, size_t n, struct nsnet_err *err);
 
+/*
+ * The VXLAN filter (docs/overlay.md, Security): the firewall accepts VXLAN UDP to this host only
+ * from the underlay addresses in the FDB of the network's VXLAN device, the peers. Append the
+ * backend's text making it so to @out (@nl NULL or no device: no peer): network create, gc.
+ * overlay_filter_audit() for check: findings vxlan-filter-missing and vxlan-filter-drift, their
+ * count or -errno.
+ */
+#define OVERLAY_PEERS_MAX 256
+int overlay_filter_text(const struct fw_backend *be, struct nl *nl, const struct nsnet_network *net,
+			struct strbuf *out, struct nsnet_err *err);
+/*
+ * The agent's form: the underlay addresses of the hosts @h that overlay_peers_sync() programs
+ * (sorted, at most OVERLAY_PEERS_MAX, into @out; returns how many), written to the filter before
+ * the peers are, so a new peer's traffic is accepted by the time this host sends to it.
+ */
+size_t overlay_hosts_peers(const struct nsnet_overlay *ov, const struct nsnet_prefix *self, const struct overlay_host *h,
+			   size_t n, struct nsnet_addr *out);
+int overlay_filter_write(struct op *op, const struct nsnet_network *net, const struct nsnet_addr *peers, size_t n,
+			 struct nsnet_err *err);
+int overlay_filter_audit(struct op *op, const struct nsnet_network *nets, int n, struct nsnet_findings *fs,
+			 struct nsnet_err *err);
+
 /* The agent (core/agent.c): start it if it is not running (after the network's record exists). */
 int overlay_agent_ensure(struct op *op, struct nsnet_err *err);
+/*
+ * Every operation on overlay network @net (a namespace attached or detached, a VIP or port on it)
+ * restarts a dead agent: only the recorded PID is looked at, no store. No-op for other networks.
+ */
+int overlay_agent_keep(struct op *op, const struct nsnet_network *net, struct nsnet_err *err);
+/* The same for the network named @name (its record is read only when the agent is not running). */
+int overlay_agent_keep_named(struct op *op, const char *name, struct nsnet_err *err);
 /* Stop it (the last overlay network is gone). */
 void overlay_agent_stop(struct op *op);
 /* check (@fix false) / gc: a finding when the agent is dead with overlays recorded, or runs with none; restarted or stopped with @fix. Returns the number of findings or -errno. */

@@ -92,7 +92,9 @@ int overlay_peers_sync_op(struct op *op, struct nl *nl, int ifindex, const struc
 
 		if (self && prefix_equal(&h[k].block, self))
 			continue;
-		if (!nsnet_prefix_contains(&ov->subnet, &h[k].block.addr) || h[k].block.len != ov->host_prefix)
+		/* A host on the other underlay family cannot be reached through this device. */
+		if (!nsnet_prefix_contains(&ov->subnet, &h[k].block.addr) || h[k].block.len != ov->host_prefix ||
+		    h[k].vtep.family != ov->local.family)
 			continue;
 		for (size_t i = 0; i < cur->n && !known; i++)
 			known = prefix_equal(&h[k].block, &cur->r[i].dst);
@@ -120,6 +122,151 @@ int overlay_peers_sync(struct nl *nl, int ifindex, const struct nsnet_overlay *o
 		       const struct overlay_host *h, size_t n, struct nsnet_err *err)
 {
 	return overlay_peers_sync_op(NULL, nl, ifindex, ov, self, h, n, err);
+}
+
+/* --- the VXLAN filter: UDP to this host's VTEP from known peers only ---------------------------- */
+
+struct fdb_peers {
+	int family;	/* the underlay's */
+	size_t n;
+	struct nsnet_addr v[OVERLAY_PEERS_MAX];
+};
+
+static void fdb_peer_cb(const uint8_t mac[6], const struct nsnet_addr *dst, void *data)
+{
+	struct fdb_peers *p = data;
+
+	(void)mac;
+	if (dst->family != p->family || p->n >= OVERLAY_PEERS_MAX)
+		return;
+	for (size_t i = 0; i < p->n; i++)
+		if (nsnet_addr_equal(&p->v[i], dst))
+			return;
+	p->v[p->n++] = *dst;
+}
+
+static int addr_cmp(const void *a, const void *b)
+{
+	return memcmp(((const struct nsnet_addr *)a)->b, ((const struct nsnet_addr *)b)->b, 16);
+}
+
+/* The underlay addresses programmed in the FDB of @net's VXLAN device, sorted (none without the device). */
+static int overlay_fdb_peers(struct nl *nl, const struct nsnet_network *net, struct fdb_peers *p, struct nsnet_err *err)
+{
+	struct link_info li;
+	int r;
+
+	p->n = 0;
+	p->family = net->ov.local.family;
+	if (!nl || link_get(nl, net->ov.vxlan, &li, NULL) < 0)
+		return 0;
+	if ((r = vxlan_fdb_dump(nl, li.ifindex, fdb_peer_cb, p, err)) < 0)
+		return r;
+	qsort(p->v, p->n, sizeof(p->v[0]), addr_cmp);
+	return 0;
+}
+
+int overlay_filter_text(const struct fw_backend *be, struct nl *nl, const struct nsnet_network *net,
+			struct strbuf *out, struct nsnet_err *err)
+{
+	struct fdb_peers *p;
+	int r;
+
+	if (!net->ov.vxlan[0])
+		return 0;
+	if (!(p = calloc(1, sizeof(*p))))
+		return nsnet_err_set(err, ENOMEM, "out of memory");
+	if ((r = overlay_fdb_peers(nl, net, p, err)) == 0)
+		be->vxlan_peers(net, p->v, p->n, out);
+	free(p);
+	return r;
+}
+
+size_t overlay_hosts_peers(const struct nsnet_overlay *ov, const struct nsnet_prefix *self, const struct overlay_host *h,
+			   size_t n, struct nsnet_addr *out)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		bool dup = false;
+
+		/* The hosts overlay_peers_sync() programs. */
+		if ((self && prefix_equal(&h[i].block, self)) || !nsnet_prefix_contains(&ov->subnet, &h[i].block.addr) ||
+		    h[i].block.len != ov->host_prefix || h[i].vtep.family != ov->local.family)
+			continue;
+		for (size_t j = 0; j < k && !dup; j++)
+			dup = nsnet_addr_equal(&out[j], &h[i].vtep);
+		if (!dup && k < OVERLAY_PEERS_MAX)
+			out[k++] = h[i].vtep;
+	}
+	qsort(out, k, sizeof(out[0]), addr_cmp);
+	return k;
+}
+
+int overlay_filter_write(struct op *op, const struct nsnet_network *net, const struct nsnet_addr *peers, size_t n,
+			 struct nsnet_err *err)
+{
+	struct strbuf text = { 0 };
+	int r = 0;
+
+	op->fw->vxlan_peers(net, peers, n, &text);
+	if (text.oom)
+		r = nsnet_err_set(err, ENOMEM, "out of memory");
+	/* One atomic change and no undo: the agent's next start (or gc) makes it exact again. */
+	else if (text.len)
+		r = op_fw(op, strbuf_str(&text), NULL, false, err);
+	strbuf_free(&text);
+	if (r < 0)
+		nsnet_err_prefix(err, "network %s: the VXLAN filter", net->name);
+	return r;
+}
+
+int overlay_filter_audit(struct op *op, const struct nsnet_network *nets, int n, struct nsnet_findings *fs,
+			 struct nsnet_err *err)
+{
+	struct fdb_peers *want = calloc(1, sizeof(*want));
+	struct nsnet_addr *got = calloc(OVERLAY_PEERS_MAX, sizeof(*got));
+	struct nl *nl;
+	int found = 0, r = 0;
+
+	if (!want || !got) {
+		r = nsnet_err_set(err, ENOMEM, "out of memory");
+		goto out;
+	}
+	for (int i = 0; i < n && r >= 0; i++) {
+		struct nsnet_err e = { 0 };
+		char obj[NSNET_NAME_MAX + 16];
+		int k;
+
+		if (!nets[i].ov.vxlan[0])
+			continue;
+		if ((r = op_nl(op, NULL, &nl, err)) < 0 || (r = overlay_fdb_peers(nl, &nets[i], want, err)) < 0)
+			break;
+		snprintf(obj, sizeof(obj), "network/%s", nets[i].name);
+		k = op->fw->vxlan_peers_get(&nets[i], got, OVERLAY_PEERS_MAX, &e);
+		if (k == -ENOENT) {
+			findings_add(fs, "vxlan-filter-missing", NULL, obj, NULL,
+				     "network %s: the %s VXLAN filter is missing (%s): VXLAN from anyone reaches the overlay",
+				     nets[i].name, op->fw->name, e.msg);
+			found++;
+			continue;
+		}
+		if (k < 0) {
+			r = nsnet_err_set(err, -k, "%s", e.msg);
+			break;
+		}
+		qsort(got, (size_t)k, sizeof(got[0]), addr_cmp);
+		if ((size_t)k != want->n || (k && memcmp(got, want->v, (size_t)k * sizeof(got[0])))) {
+			findings_add(fs, "vxlan-filter-drift", NULL, obj, NULL,
+				     "network %s: the VXLAN filter accepts %d underlay address(es), the FDB has %zu peer(s)",
+				     nets[i].name, k, want->n);
+			found++;
+		}
+	}
+out:
+	free(want);
+	free(got);
+	return r < 0 ? r : found;
 }
 
 /* The VXLAN device, made down and marked as nsnet's; its removal is the undo (peers go with it). */

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "core/core.h"
+#include "core/overlay.h"
 #include "core/records.h"
 #include "core/services.h"
 #include "firewall/fw.h"
@@ -109,7 +110,7 @@ int publish_apply(struct op *op, const char *ns, const char *net, const struct n
 		goto out;
 	}
 	snprintf(p.ns, sizeof(p.ns), "%s", ns);
-	if ((r = rec_network_load(op, p.net, &network, err)) < 0)
+	if ((r = rec_network_load(op, p.net, &network, err)) < 0 || (r = overlay_agent_keep(op, &network, err)) < 0)
 		goto out;
 	if (p.host_ip.family == AF_INET && p.host_ip.b[0] == 127 && network_group(&network)) {
 		/* route_localnet is per link, and a routed network has one per namespace: docs/networks.md. */

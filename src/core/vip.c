@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "core/core.h"
+#include "core/overlay.h"
 #include "core/records.h"
 #include "core/services.h"
 #include "firewall/fw.h"
@@ -21,10 +22,14 @@ static int vip_resolve(struct op *op, struct nsnet_vip *v, struct nsnet_err *err
 		struct nsnet_backend *be = &v->backend[i];
 
 		if (be->ns[0]) {
-			if ((r = svc_ns_addr(op, be->ns, NULL, v->vip.addr.family, &be->ep.addr, NULL, err)) < 0) {
+			char net[NSNET_NAME_MAX + 1];
+
+			if ((r = svc_ns_addr(op, be->ns, NULL, v->vip.addr.family, &be->ep.addr, net, err)) < 0) {
 				nsnet_err_prefix(err, "backend %s:%u", be->ns, be->ep.port);
 				return r;
 			}
+			if ((r = overlay_agent_keep_named(op, net, err)) < 0)
+				return r;
 		} else if (be->ep.addr.family != v->vip.addr.family) {
 			return nsnet_err_set(err, EINVAL, "backend %s: not of the VIP's address family (%s)",
 					     endpoint_str(&be->ep, a), endpoint_str(&v->vip, b));

@@ -109,6 +109,11 @@ int fw_nft_chain_names(char ***names, struct nsnet_err *err);
  */
 int fw_nft_foreign_drops(struct strbuf *out, struct nsnet_err *err);
 
+/* An overlay network's VXLAN filter (fw_backend.vxlan_peers): the set's text and its listing. */
+void fw_nft_vxlan_peers(const struct nsnet_network *net, const struct nsnet_addr *peers, size_t n, struct strbuf *out);
+int fw_nft_vxlan_peers_get(const struct nsnet_network *net, struct nsnet_addr *peers, size_t max,
+			   struct nsnet_err *err);
+
 /* Does table bridge nsnet (anti-spoofing, firewall/guard.h) exist? (1 yes, 0 no, -errno) */
 int fw_nft_guard_table_exists(void);
 
@@ -172,6 +177,13 @@ void fw_ipt_txn_free(struct fw_ipt_txn *txn);
 int fw_ipt_apply(const char *steps, struct nsnet_err *err);
 /* Names of the NSNET-* chains of both families. Returns count (free with dir_names_free) or -errno. */
 int fw_ipt_chain_names(char ***names, struct nsnet_err *err);
+/* The rules of @chain (family @fam, @table) appended to @out, as iptables-save prints them after "-A CHAIN ". 1 (the chain exists), 0 or -errno. */
+int fw_ipt_chain_rules(int fam, const char *table, const char *chain, struct strbuf *out, struct nsnet_err *err);
+/* An overlay network's VXLAN filter chain, NSNET-VX-BR. */
+void fw_ipt_vxlan_chain(const struct nsnet_network *net, char *buf, size_t len);
+void fw_ipt_vxlan_peers(const struct nsnet_network *net, const struct nsnet_addr *peers, size_t n, struct strbuf *out);
+int fw_ipt_vxlan_peers_get(const struct nsnet_network *net, struct nsnet_addr *peers, size_t max,
+			   struct nsnet_err *err);
 
 /* A change planned by a backend: what --dry-run and -v echo, and what commit() applies. */
 struct fw_txn {
@@ -205,6 +217,17 @@ struct fw_backend {
 	 * chains and their jumps after @out's own steps.
 	 */
 	void (*teardown)(struct strbuf *out);
+
+	/*
+	 * An overlay network's VXLAN filter (docs/overlay.md, Security): network_add() makes it
+	 * with no peer accepted; vxlan_peers() renders text making the accepted underlay addresses
+	 * exactly @peers (IPv4), one atomic change; vxlan_peers_get() lists them (at most @max):
+	 * count, -ENOENT when the filter is missing or incomplete, or -errno.
+	 */
+	void (*vxlan_peers)(const struct nsnet_network *net, const struct nsnet_addr *peers, size_t n,
+			    struct strbuf *out);
+	int (*vxlan_peers_get)(const struct nsnet_network *net, struct nsnet_addr *peers, size_t max,
+			       struct nsnet_err *err);
 
 	/* Queries of the live ruleset. */
 	/* Does anything of nsnet's exist in this backend's ruleset? (1 yes, 0 no, -errno) */

@@ -156,6 +156,122 @@ static void ipt_network_dns(const struct nsnet_network *net, char op, struct str
 	}
 }
 
+void fw_ipt_vxlan_chain(const struct nsnet_network *net, char *buf, size_t len)
+{
+	snprintf(buf, len, "NSNET-VX-%s", net->bridge);
+}
+
+/*
+ * An overlay's VXLAN filter (see nft_network_vxlan in nft.c): NSNET-INPUT sends UDP to this
+ * host's VTEP carrying the network's VNI to NSNET-VX-BR, which returns for each known peer and
+ * drops the rest; core rewrites that chain whole (fw_ipt_vxlan_peers). The VNI, with u32: skip
+ * the IP header (its length from the first word), then the word at 12 bytes into the UDP header
+ * is the VXLAN header's second, the VNI in its top 24 bits. The jump as iptables-save prints it.
+ */
+static void ipt_vxlan_jump(const struct nsnet_network *net, char *buf, size_t len)
+{
+	char local[INET6_ADDRSTRLEN], vx[32];
+	int f = fam_of(net->ov.local.family);
+
+	fw_ipt_vxlan_chain(net, vx, sizeof(vx));
+	/* IPv6: the UDP header follows the fixed 40-byte header (nsnet's peers send no extension headers). */
+	snprintf(buf, len, "-d %s/%s -p udp -m udp --dport %u -m u32 --u32 \"%s>>0x8=0x%x\" -j %s",
+		 nsnet_addr_str(&net->ov.local, local), host_mask(f), net->ov.port, f == 6 ? "0x34" : "0x0>>0x16&0x3c@0xc",
+		 net->ov.vni, vx);
+}
+
+static void ipt_network_vxlan(const struct nsnet_network *net, char op, struct strbuf *o)
+{
+	char vx[32], jump[256];
+	int f = fam_of(net->ov.local.family);
+
+	if (!net->ov.vxlan[0])
+		return;
+	fw_ipt_vxlan_chain(net, vx, sizeof(vx));
+	ipt_vxlan_jump(net, jump, sizeof(jump));
+	if (op == 'D') {
+		ipt_line(o, f, "filter", 'D', "NSNET-INPUT", "%s", jump);
+		ipt_line(o, f, "filter", 'X', vx, NULL);
+		return;
+	}
+	ipt_line(o, f, "filter", 'N', "NSNET-INPUT", NULL);
+	ipt_line(o, f, "filter", 'I', "INPUT", "-j NSNET-INPUT");
+	/* No peer yet: nothing passes until core fills the chain. */
+	ipt_line(o, f, "filter", 'N', vx, NULL);
+	ipt_line(o, f, "filter", 'A', vx, "-j DROP");
+	ipt_line(o, f, "filter", 'A', "NSNET-INPUT", "%s", jump);
+}
+
+void fw_ipt_vxlan_peers(const struct nsnet_network *net, const struct nsnet_addr *peers, size_t n, struct strbuf *o)
+{
+	char vx[32], a[INET6_ADDRSTRLEN];
+	int f = fam_of(net->ov.local.family);
+
+	fw_ipt_vxlan_chain(net, vx, sizeof(vx));
+	ipt_line(o, f, "filter", 'F', vx, NULL);
+	for (size_t i = 0; i < n; i++)
+		ipt_line(o, f, "filter", 'A', vx, "-s %s/%s -j RETURN", nsnet_addr_str(&peers[i], a), host_mask(f));
+	ipt_line(o, f, "filter", 'A', vx, "-j DROP");
+}
+
+/* Is @line one of the lines of @text? */
+static bool text_has_line(const struct strbuf *text, const char *line)
+{
+	size_t len = strlen(line);
+
+	for (const char *p = strbuf_str(text); *p;) {
+		size_t l = strcspn(p, "\n");
+
+		if (l == len && !strncmp(p, line, len))
+			return true;
+		p += l + (p[l] == '\n');
+	}
+	return false;
+}
+
+int fw_ipt_vxlan_peers_get(const struct nsnet_network *net, struct nsnet_addr *peers, size_t max,
+			   struct nsnet_err *err)
+{
+	struct strbuf input = { 0 }, rules = { 0 };
+	char vx[32], jump[256], a[INET6_ADDRSTRLEN + 8];
+	int f = fam_of(net->ov.local.family);
+	bool dropped = false;
+	size_t n = 0;
+	int r;
+
+	fw_ipt_vxlan_chain(net, vx, sizeof(vx));
+	ipt_vxlan_jump(net, jump, sizeof(jump));
+	if ((r = fw_ipt_chain_rules(f, "filter", "NSNET-INPUT", &input, err)) < 0 ||
+	    (r = r ? fw_ipt_chain_rules(f, "filter", vx, &rules, err) : 0) < 0)
+		goto out;
+	if (!r || !text_has_line(&input, jump)) {
+		r = nsnet_err_set(err, ENOENT, "chain %s or the jump to it is missing", vx);
+		goto out;
+	}
+	for (const char *p = strbuf_str(&rules); *p;) {
+		size_t len = strcspn(p, "\n");
+		char want[96];
+
+		if (dropped) {	/* a line after the drop: not what core wrote */
+			dropped = false;
+			break;
+		}
+		if (len == 7 && !strncmp(p, "-j DROP", 7))
+			dropped = true;
+		else if (sscanf(p, "-s %45[0-9a-f.:]/", a) == 1 &&
+			 (size_t)snprintf(want, sizeof(want), "-s %s/%s -j RETURN", a, host_mask(f)) == len &&
+			 !strncmp(p, want, len) &&
+			 n < max && nsnet_addr_parse(a, &peers[n], NULL) == 0)
+			n++;
+		p += len + (p[len] == '\n');
+	}
+	r = dropped ? (int)n : nsnet_err_set(err, ENOENT, "chain %s does not end with its drop", vx);
+out:
+	strbuf_free(&input);
+	strbuf_free(&rules);
+	return r;
+}
+
 void fw_ipt_network_chain(const struct nsnet_network *net, bool in, char *buf, size_t len)
 {
 	/* Chain names are limited to 28 bytes: named by the bridge (15 at most), not the network. */
@@ -258,6 +374,7 @@ void fw_ipt_network_add(const struct nsnet_network *net, struct strbuf *o)
 	}
 	ipt_network_shared(net, 'A', o);
 	ipt_network_dns(net, 'A', o);
+	ipt_network_vxlan(net, 'A', o);
 }
 
 void fw_ipt_network_del(const struct nsnet_network *net, bool last, struct strbuf *o)
@@ -266,6 +383,7 @@ void fw_ipt_network_del(const struct nsnet_network *net, bool last, struct strbu
 
 	ipt_network_shared(net, 'D', o);
 	ipt_network_dns(net, 'D', o);
+	ipt_network_vxlan(net, 'D', o);
 	fw_ipt_network_chain(net, true, in, sizeof(in));
 	fw_ipt_network_chain(net, false, out, sizeof(out));
 	FAMS(f) {

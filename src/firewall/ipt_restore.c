@@ -590,6 +590,33 @@ int fw_ipt_apply(const char *steps, struct nsnet_err *err)
 	return r;
 }
 
+int fw_ipt_chain_rules(int fam, const char *table, const char *chain, struct strbuf *out, struct nsnet_err *err)
+{
+	struct strbuf save = { 0 }, errout = { 0 };
+	char *argv[] = { (char *)ipt_cmd(fam, "-save"), "-t", (char *)table, NULL }, decl[64], rule[64];
+	int r = spawn_run(argv, NULL, &save, &errout, err), found = 0;
+
+	if (r > 0)
+		r = nsnet_err_set(err, EPROTO, "iptables backend: %s failed: %.*s", argv[0],
+				  (int)strcspn(strbuf_str(&errout), "\n"), strbuf_str(&errout));
+	snprintf(decl, sizeof(decl), ":%s ", chain);
+	snprintf(rule, sizeof(rule), "-A %s ", chain);
+	for (const char *p = strbuf_str(&save); r == 0 && *p;) {
+		size_t len = strcspn(p, "\n");
+
+		if (!strncmp(p, decl, strlen(decl)))
+			found = 1;
+		else if (!strncmp(p, rule, strlen(rule)) && len > strlen(rule))
+			strbuf_printf(out, "%.*s\n", (int)(len - strlen(rule)), p + strlen(rule));
+		p += len + (p[len] == '\n');
+	}
+	strbuf_free(&save);
+	strbuf_free(&errout);
+	if (r == 0 && out->oom)
+		r = nsnet_err_set(err, ENOMEM, "out of memory");
+	return r < 0 ? r : found;
+}
+
 int fw_ipt_chain_names(char ***names, struct nsnet_err *err)
 {
 	struct ipt_view v[2] = { 0 };

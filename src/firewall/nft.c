@@ -133,6 +133,51 @@ static void nft_network_dns(const struct nsnet_network *net, bool add, struct st
 			      nsnet_addr_str(&net->gateway[i], buf), c.s);
 }
 
+/*
+ * An overlay's VXLAN filter (docs/overlay.md, Security). VXLAN carries no authentication, so UDP
+ * to this host's VTEP (its underlay address, port and the network's VNI) is dropped unless its
+ * source is in set vxpeers-NET, which core keeps equal to the peers programmed on the VXLAN
+ * device (core/overlay_peers.c). A base chain of its own: chain `input` is the resolvers', and
+ * they rewrite it whole. Made with no peer, so nothing passes until core fills the set (in the
+ * same transaction at network create, in the rebuild at gc). The VNI match keeps two overlays
+ * sharing an address and port apart: it is bits 32-55 of the VXLAN header, after 8 bytes of UDP.
+ */
+static void nft_network_vxlan(const struct nsnet_network *net, bool add, struct strbuf *o)
+{
+	struct nft_name c = nft_chain_net(NFT_NET_VX, net->name), set = nft_chain_net(NFT_NET_VXPEERS, net->name);
+	char local[INET6_ADDRSTRLEN];
+	const char *ip;
+
+	if (!net->ov.vxlan[0])
+		return;
+	if (!add) {
+		strbuf_printf(o, "flush chain " T " %s\n", c.s);
+		strbuf_printf(o, "delete chain " T " %s\n", c.s);
+		strbuf_printf(o, "delete set " T " %s\n", set.s);
+		return;
+	}
+	ip = nft_family_of(net->ov.local.family)->ip;
+	strbuf_printf(o, "add set " T " %s { type %s ; }\n", set.s, net->ov.local.family == AF_INET6 ? "ipv6_addr" : "ipv4_addr");
+	strbuf_printf(o, "add chain " T " %s { type filter hook input priority -10 ; policy accept ; }\n", c.s);
+	strbuf_printf(o, "flush chain " T " %s\n", c.s);
+	strbuf_printf(o, "add rule " T " %s %s daddr %s udp dport %u @th,96,24 %u %s saddr != @%s counter drop\n", c.s, ip,
+		      nsnet_addr_str(&net->ov.local, local), net->ov.port, net->ov.vni, ip, set.s);
+}
+
+void fw_nft_vxlan_peers(const struct nsnet_network *net, const struct nsnet_addr *peers, size_t n, struct strbuf *o)
+{
+	struct nft_name set = nft_chain_net(NFT_NET_VXPEERS, net->name);
+	char a[INET6_ADDRSTRLEN];
+
+	strbuf_printf(o, "flush set " T " %s\n", set.s);
+	if (!n)
+		return;
+	strbuf_printf(o, "add element " T " %s { ", set.s);
+	for (size_t i = 0; i < n; i++)
+		strbuf_printf(o, "%s%s", i ? ", " : "", nsnet_addr_str(&peers[i], a));
+	strbuf_printf(o, " }\n");
+}
+
 void fw_nft_network_add(const struct nsnet_network *net, struct strbuf *o)
 {
 	const char *br = net->bridge;
@@ -192,6 +237,7 @@ void fw_nft_network_add(const struct nsnet_network *net, struct strbuf *o)
 			      nft_family_of(net->subnet[i].addr.family)->ip, nsnet_prefix_str(&net->subnet[i], buf));
 	nft_network_elems(net, true, o);
 	nft_network_dns(net, true, o);
+	nft_network_vxlan(net, true, o);
 }
 
 void fw_nft_network_del(const struct nsnet_network *net, bool last, struct strbuf *o)
@@ -204,6 +250,7 @@ void fw_nft_network_del(const struct nsnet_network *net, bool last, struct strbu
 	}
 	nft_network_elems(net, false, o);
 	nft_network_dns(net, false, o);
+	nft_network_vxlan(net, false, o);
 	for (size_t i = 0; i < 4; i++) {
 		struct nft_name c = nft_chain_net(order[i], net->name);
 
@@ -412,6 +459,41 @@ int fw_nft_svc_elements(char ***elems, struct nsnet_err *err)
 		qsort(v, (size_t)n, sizeof(*v), strp_cmp);
 	*elems = v;
 	return n;
+}
+
+int fw_nft_vxlan_peers_get(const struct nsnet_network *net, struct nsnet_addr *peers, size_t max,
+			   struct nsnet_err *err)
+{
+	struct nft_name c = nft_chain_net(NFT_NET_VX, net->name), set = nft_chain_net(NFT_NET_VXPEERS, net->name);
+	struct nft_ctx *ctx;
+	json_t *root, *o, *el;
+	char line[NSNET_NAME_MAX + 64];
+	size_t i, j, n = 0;
+	int r;
+
+	snprintf(line, sizeof(line), "list chain " T " %s", c.s);
+	if ((r = nft_table_listed(line, err)) <= 0)
+		return r < 0 ? r : nsnet_err_set(err, ENOENT, "chain %s is missing", c.s);
+	if (!(ctx = nft_open(err)))
+		return err ? -err->code : -ENOMEM;
+	nftlib.set_output_flags(ctx, NFT_CTX_OUTPUT_JSON);
+	snprintf(line, sizeof(line), "list set " T " %s", set.s);
+	if (nftlib.run(ctx, line) != 0) {
+		nftlib.ctx_free(ctx);
+		return nsnet_err_set(err, ENOENT, "set %s is missing", set.s);
+	}
+	root = json_loads(nftlib.get_output(ctx), 0, NULL);
+	nftlib.ctx_free(ctx);
+	json_array_foreach(json_object_get(root, "nftables"), i, o) {
+		json_array_foreach(json_object_get(json_object_get(o, "set"), "elem"), j, el) {
+			const char *s = json_string_value(el);
+
+			if (s && n < max && nsnet_addr_parse(s, &peers[n], NULL) == 0)
+				n++;
+		}
+	}
+	json_decref(root);
+	return (int)n;
 }
 
 int fw_nft_guard_table_exists(void)

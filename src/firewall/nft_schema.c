@@ -88,7 +88,7 @@ struct nft_name nft_chain_net(enum nft_net_chain c, const char *net)
 {
 	static const char *const prefix[] = {
 		[NFT_NET_IN] = "in", [NFT_NET_OUT] = "out", [NFT_NET_NAT] = "nat", [NFT_NET_NATOUT] = "natout",
-		[NFT_NET_DNS] = "dns",
+		[NFT_NET_DNS] = "dns", [NFT_NET_VX] = "vx", [NFT_NET_VXPEERS] = "vxpeers",
 	};
 	struct nft_name n;
 

@@ -64,6 +64,8 @@ enum nft_net_chain {
 	NFT_NET_NAT,
 	NFT_NET_NATOUT,
 	NFT_NET_DNS,		/* who may query the network's resolver (chain `input` dispatches to it) */
+	NFT_NET_VX,		/* an overlay's VXLAN filter: UDP from its known peers only (hook input) */
+	NFT_NET_VXPEERS,	/* the set of those peers' underlay addresses (a set, not a chain) */
 };
 
 const char *nft_base_chain_name(enum nft_base_chain c);

@@ -75,6 +75,53 @@ int vxlan_fdb_set(struct nl *nl, int ifindex, const uint8_t mac[6], const struct
 	return nl_request(nl, nlh, NULL, NULL, err);
 }
 
+struct fdb_dump_ctx {
+	int ifindex;
+	void (*fn)(const uint8_t mac[6], const struct nsnet_addr *dst, void *data);
+	void *data;
+};
+
+static int fdb_dump_cb(const struct nlmsghdr *nlh, void *data)
+{
+	const struct ndmsg *nd = mnl_nlmsg_get_payload(nlh);
+	struct fdb_dump_ctx *ctx = data;
+	const struct nlattr *a;
+	const uint8_t *mac = NULL;
+	struct nsnet_addr dst = { 0 };
+
+	if (nlh->nlmsg_type != RTM_NEWNEIGH || nd->ndm_family != AF_BRIDGE || nd->ndm_ifindex != ctx->ifindex)
+		return MNL_CB_OK;
+	mnl_attr_for_each(a, nlh, sizeof(*nd)) {
+		uint16_t len = mnl_attr_get_payload_len(a);
+
+		if (mnl_attr_get_type(a) == NDA_LLADDR && len == 6)
+			mac = mnl_attr_get_payload(a);
+		else if (mnl_attr_get_type(a) == NDA_DST && (len == 4 || len == 16)) {
+			dst.family = len == 4 ? AF_INET : AF_INET6;
+			memcpy(dst.b, mnl_attr_get_payload(a), len);
+		}
+	}
+	if (mac && dst.family)
+		ctx->fn(mac, &dst, ctx->data);
+	return MNL_CB_OK;
+}
+
+int vxlan_fdb_dump(struct nl *nl, int ifindex, void (*fn)(const uint8_t mac[6], const struct nsnet_addr *dst, void *data),
+		   void *data, struct nsnet_err *err)
+{
+	char buf[VXLAN_BUF] __attribute__((aligned(NLMSG_ALIGNTO))) = { 0 };
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct fdb_dump_ctx ctx = { ifindex, fn, data };
+	struct ndmsg *nd;
+
+	nlh->nlmsg_type = RTM_GETNEIGH;
+	nlh->nlmsg_flags = NLM_F_DUMP;
+	nd = mnl_nlmsg_put_extra_header(nlh, sizeof(*nd));
+	nd->ndm_family = AF_BRIDGE;
+	nd->ndm_ifindex = ifindex;	/* with strict checking: only this device's table */
+	return nl_request(nl, nlh, fdb_dump_cb, &ctx, err);
+}
+
 int vxlan_neigh_set(struct nl *nl, int ifindex, const struct nsnet_addr *ip, const uint8_t mac[6], bool add,
 		    struct nsnet_err *err)
 {

@@ -35,6 +35,13 @@ int vxlan_add(struct nl *nl, const struct vxlan_conf *c, struct nsnet_err *err);
 int vxlan_fdb_set(struct nl *nl, int ifindex, const uint8_t mac[6], const struct nsnet_addr *dst, bool add,
 		  struct nsnet_err *err);
 
+/*
+ * `bridge fdb show dev IFINDEX`: @fn sees each entry of the VXLAN device's own table that has a
+ * destination (MAC, underlay address). Returns 0 or -errno.
+ */
+int vxlan_fdb_dump(struct nl *nl, int ifindex, void (*fn)(const uint8_t mac[6], const struct nsnet_addr *dst, void *data),
+		   void *data, struct nsnet_err *err);
+
 /* `ip neigh replace IP lladdr MAC dev IFINDEX nud permanent` (@add) or `ip neigh del IP dev IFINDEX`. */
 int vxlan_neigh_set(struct nl *nl, int ifindex, const struct nsnet_addr *ip, const uint8_t mac[6], bool add,
 		    struct nsnet_err *err);

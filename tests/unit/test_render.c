@@ -454,6 +454,86 @@ TEST(test_chain_names)
 	CHECK_EQ_STR(buf, "NSNET-PUB-3");
 }
 
+/* "ov": an overlay's local part (block 10.50.0.0/24) with VTEP 172.31.0.11, port 4789, VNI 7. */
+static struct nsnet_network ov(void)
+{
+	struct nsnet_network net = { .name = "ov", .bridge = "nsnet-ov", .n_subnets = 1, .nat = true };
+
+	net.subnet[0].addr = v4(10, 50, 0, 0);
+	net.subnet[0].len = 24;
+	net.gateway[0] = v4(10, 50, 0, 1);
+	net.ov.subnet.addr = v4(10, 50, 0, 0);
+	net.ov.subnet.len = 16;
+	net.ov.vni = 7;
+	net.ov.port = 4789;
+	net.ov.local = v4(172, 31, 0, 11);
+	snprintf(net.ov.vxlan, sizeof(net.ov.vxlan), "nsnet-x0000abcd");
+	return net;
+}
+
+/* The VXLAN filter: made with the network accepting nobody, filled with exactly the peers, gone with it. */
+TEST(test_vxlan_filter)
+{
+	struct nsnet_network net = ov(), plain = lan();
+	struct nsnet_addr peers[2] = { v4(172, 31, 0, 12), v4(172, 31, 0, 13) };
+	struct strbuf o = { 0 };
+
+	fw_nft_network_add(&net, &o);
+	CHECK(has_line(strbuf_str(&o), "add set inet nsnet vxpeers-ov { type ipv4_addr ; }"));
+	CHECK(has_line(strbuf_str(&o), "add chain inet nsnet vx-ov { type filter hook input priority -10 ; policy accept ; }"));
+	CHECK(has_line(strbuf_str(&o), "add rule inet nsnet vx-ov ip daddr 172.31.0.11 udp dport 4789 @th,96,24 7 ip saddr != @vxpeers-ov counter drop"));
+	CHECK(fw_nft_text_ours(strbuf_str(&o), false));
+	strbuf_free(&o);
+	fw_nft_vxlan_peers(&net, peers, 2, &o);
+	CHECK_EQ_STR(strbuf_str(&o), "flush set inet nsnet vxpeers-ov\n"
+				     "add element inet nsnet vxpeers-ov { 172.31.0.12, 172.31.0.13 }\n");
+	strbuf_free(&o);
+	fw_nft_vxlan_peers(&net, peers, 0, &o);
+	CHECK_EQ_STR(strbuf_str(&o), "flush set inet nsnet vxpeers-ov\n");
+	strbuf_free(&o);
+	fw_nft_network_del(&net, false, &o);
+	CHECK(has_line(strbuf_str(&o), "delete chain inet nsnet vx-ov"));
+	CHECK(has_line(strbuf_str(&o), "delete set inet nsnet vxpeers-ov"));
+	strbuf_free(&o);
+	fw_nft_network_add(&plain, &o);
+	CHECK_EQ_INT(count_lines(strbuf_str(&o), "add chain inet nsnet vx-"), 0);
+	strbuf_free(&o);
+
+	fw_ipt_network_add(&net, &o);
+	CHECK(has_line(strbuf_str(&o), "4 filter I INPUT -j NSNET-INPUT"));
+	CHECK(has_line(strbuf_str(&o), "4 filter N NSNET-VX-nsnet-ov"));
+	CHECK(has_line(strbuf_str(&o), "4 filter A NSNET-VX-nsnet-ov -j DROP"));
+	CHECK(has_line(strbuf_str(&o), "4 filter A NSNET-INPUT -d 172.31.0.11/32 -p udp -m udp --dport 4789 -m u32 --u32 \"0x0>>0x16&0x3c@0xc>>0x8=0x7\" -j NSNET-VX-nsnet-ov"));
+	strbuf_free(&o);
+	fw_ipt_vxlan_peers(&net, peers, 2, &o);
+	CHECK_EQ_STR(strbuf_str(&o), "4 filter F NSNET-VX-nsnet-ov\n"
+				     "4 filter A NSNET-VX-nsnet-ov -s 172.31.0.12/32 -j RETURN\n"
+				     "4 filter A NSNET-VX-nsnet-ov -s 172.31.0.13/32 -j RETURN\n"
+				     "4 filter A NSNET-VX-nsnet-ov -j DROP\n");
+	strbuf_free(&o);
+	fw_ipt_network_del(&net, false, &o);
+	CHECK(has_line(strbuf_str(&o), "4 filter X NSNET-VX-nsnet-ov"));
+	CHECK_EQ_INT(count_lines(strbuf_str(&o), "4 filter D NSNET-INPUT -d 172.31.0.11/32 -p udp"), 1);
+	strbuf_free(&o);
+
+	/* An IPv6 underlay: the set, the rule and the chain follow the VTEP's family. */
+	net.ov.local = fd00(11);
+	peers[0] = fd00(12);
+	fw_nft_network_add(&net, &o);
+	CHECK(has_line(strbuf_str(&o), "add set inet nsnet vxpeers-ov { type ipv6_addr ; }"));
+	CHECK(has_line(strbuf_str(&o), "add rule inet nsnet vx-ov ip6 daddr fd00::b udp dport 4789 @th,96,24 7 ip6 saddr != @vxpeers-ov counter drop"));
+	strbuf_free(&o);
+	fw_ipt_network_add(&net, &o);
+	CHECK(has_line(strbuf_str(&o), "6 filter A NSNET-INPUT -d fd00::b/128 -p udp -m udp --dport 4789 -m u32 --u32 \"0x34>>0x8=0x7\" -j NSNET-VX-nsnet-ov"));
+	CHECK_EQ_INT(count_lines(strbuf_str(&o), "4 filter A NSNET-INPUT -d"), 0);
+	strbuf_free(&o);
+	fw_ipt_vxlan_peers(&net, peers, 1, &o);
+	CHECK_EQ_STR(strbuf_str(&o), "6 filter F NSNET-VX-nsnet-ov\n"
+				     "6 filter A NSNET-VX-nsnet-ov -s fd00::c/128 -j RETURN\n"
+				     "6 filter A NSNET-VX-nsnet-ov -j DROP\n");
+	strbuf_free(&o);
+}
+
 int main(void)
 {
 	RUN(test_nft_network_add);
@@ -469,5 +549,6 @@ int main(void)
 	RUN(test_ipt_vip);
 	RUN(test_ipt_port);
 	RUN(test_chain_names);
+	RUN(test_vxlan_filter);
 	return unit_done();
 }

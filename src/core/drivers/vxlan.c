@@ -46,16 +46,25 @@ static int vxlan_remove(struct op *op, const struct nsnet_network *net, struct n
 	return 0;
 }
 
-/* Ports are the bridge driver's. */
+/* Ports are the bridge driver's; attaching or detaching also restarts a dead agent (as dns_ensure does the resolver). */
 static int vxlan_port_add(struct op *op, const struct nsnet_network *net, const struct net_port *port,
 			  struct nsnet_err *err)
 {
+	int r;
+
+	if ((r = overlay_agent_keep(op, net, err)) < 0)
+		return r;
 	return net_driver_bridge.port_add(op, net, port, err);
 }
 
 static int vxlan_port_del(struct op *op, const struct nsnet_network *net, const char *host_ifname,
 			  struct nsnet_err *err)
 {
+	if (overlay_agent_keep(op, net, err) < 0) {
+		/* Detaching goes on all the same. */
+		op_note(op->opts, 0, "warning: %s", err->msg);
+		nsnet_err_clear(err);
+	}
 	return net_driver_bridge.port_del(op, net, host_ifname, err);
 }
 

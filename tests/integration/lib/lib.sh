@@ -26,6 +26,7 @@ case $NSNET in /*) ;; *) NSNET=$T_ROOT/$NSNET ;; esac
 export NSNET
 STATE_DIR=${NSNET_STATE_DIR:-/run/nsnet}
 T_PIDS=
+T_STATE_DIRS=
 # No single command may take longer than this (a hung nsnet fails its test with a clear message
 # instead of running into the runner's per-test timeout).
 T_CMD_TIMEOUT=${NSNET_CMD_TIMEOUT:-90}
@@ -449,14 +450,25 @@ dns_procs() {
 # dns_pid NET: the PID nsnet recorded for network NET's resolver (empty if none).
 dns_pid() { cut -d: -f1 "$STATE_DIR/dns/$1/pid" 2>/dev/null; }
 
-# dns_stop_recorded: stop the resolvers whose PID (and start time) nsnet recorded in this state
-# dir: processes this test started. Used at the end of a failed test.
+# pid_stop_recorded FILE: kill the process whose "PID:START" nsnet recorded in FILE, if that PID
+# still has that start time (so only the process nsnet started, never a reused PID).
+pid_stop_recorded() {
+	[ -f "$1" ] || return 0
+	IFS=: read -r _rec_p _rec_start <"$1" || return 0
+	_rec_now=$(sed 's/.*) //' "/proc/$_rec_p/stat" 2>/dev/null | cut -d' ' -f20)
+	[ -n "$_rec_now" ] && [ "$_rec_now" = "$_rec_start" ] && kill -9 "$_rec_p" 2>/dev/null
+	return 0
+}
+
+# dns_stop_recorded: stop the resolvers and the overlay agent whose PID (and start time) nsnet
+# recorded in this state dir and in each of T_STATE_DIRS (state dirs of a test's own "hosts",
+# as seen from the sandbox, e.g. /proc/PID/root/run/nsnet): processes this test started. Used
+# at the end of a failed test.
 dns_stop_recorded() {
-	for f in "$STATE_DIR"/dns/*/pid; do
-		[ -f "$f" ] || continue
-		IFS=: read -r _dns_p _dns_start <"$f" || continue
-		_dns_now=$(sed 's/.*) //' "/proc/$_dns_p/stat" 2>/dev/null | cut -d' ' -f20)
-		[ -n "$_dns_now" ] && [ "$_dns_now" = "$_dns_start" ] && kill -9 "$_dns_p" 2>/dev/null
+	for _rec_dir in "$STATE_DIR" $T_STATE_DIRS; do
+		for f in "$_rec_dir"/dns/*/pid "$_rec_dir"/overlay/agent.pid; do
+			pid_stop_recorded "$f"
+		done
 	done
 	return 0
 }
@@ -485,6 +497,8 @@ t_on_exit() {
 	status=$?
 	set +e
 	trap - EXIT
+	# First, while the processes holding the hosts' mount namespaces (T_STATE_DIRS) still run.
+	[ -z "$T_STATE_DIRS" ] || dns_stop_recorded
 	stop_servers
 	if [ "$status" = 0 ]; then
 		# leak_check fails by exiting; run it in a subshell to keep control here.

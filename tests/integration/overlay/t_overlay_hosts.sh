@@ -49,6 +49,7 @@ host_up() { # N
 	track_pid $!
 	eval "HPID$1=$!"
 	HPIDS="$HPIDS $!"
+	T_STATE_DIRS="$T_STATE_DIRS /proc/$!/root/run/nsnet"	# a failed run stops its agent and resolvers
 	wait_until 10 nsenter -t "$!" -m test -f /run/ready || fail "host h$1 did not start"
 }
 on() { # N CMD...: run CMD on host N (its network and mount namespaces)
