@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: MIT
 # Run a command in a private sandbox: new network + mount namespace, tmpfs over /run (so
 # /run/netns and the default state dir /run/nsnet are private) and over /etc/netns, loopback up.
-# Nothing done inside can reach the machine's real network.
+# Nothing done inside can reach the machine's real network. At the end, daemons nsnet started inside
+# (resolvers, overlay agents) and left running are stopped by their recorded PIDs.
 # Usage: tests/sandbox.sh CMD [ARG]...
 set -eu
 [ "$(id -u)" = 0 ] || { echo "sandbox: must run as root (uses unshare --net --mount)" >&2; exit 77; }
@@ -21,4 +22,19 @@ exec unshare --net --mount --propagation private -- sh -c '
 	# A fresh sysfs so /sys/class/net shows this namespace, as "ip netns exec" does.
 	mount -t sysfs nsnet-sandbox-sys /sys 2>/dev/null || true
 	ip link set lo up
-	exec "$@"' nsnet-sandbox "$@"
+	set +e
+	"$@"
+	st=$?
+	# The resolvers and overlay agents nsnet started here outlive a sandbox that ends without
+	# network rm (a bench, a failed test): each is stopped by its recorded PID, if that process
+	# still has the recorded start time and runs in this network namespace.
+	for f in /run/nsnet/dns/*/pid /run/nsnet/overlay/agent.pid; do
+		[ -f "$f" ] || continue
+		IFS=: read -r pid start <"$f" || continue
+		case "$pid:$start" in *[!0-9:]* | :* | *:) continue ;; esac
+		[ -r "/proc/$pid/stat" ] || continue
+		now=$(sed "s/.*) //" "/proc/$pid/stat" | cut -d" " -f20)
+		[ "$now" = "$start" ] && [ "$(readlink "/proc/$pid/ns/net")" = "$(readlink /proc/self/ns/net)" ] &&
+			kill "$pid" 2>/dev/null
+	done
+	exit $st' nsnet-sandbox "$@"
