@@ -490,7 +490,7 @@ int core_gc(const struct nsnet_opts *o, struct nsnet_findings *fs, struct nsnet_
 			op.fw->rebuild_begin(&fw);
 		op.fw->base(&fw);
 		for (int i = 0; i < n_nets; i++)
-			op.fw->network_add(&nets[i], &fw);
+			op.fw->network_add(&nets[i], true, &fw);
 		for (int i = 0; i < n_v; i++)
 			if (!op.fw->vips_load || vips[i].affinity)
 				op.fw->vip_add(&vips[i], &fw);

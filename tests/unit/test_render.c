@@ -92,7 +92,7 @@ TEST(test_nft_network_add)
 	struct strbuf o = { 0 };
 	const char *t;
 
-	fw_nft_network_add(&net, &o);
+	fw_nft_network_add(&net, true, &o);
 	t = strbuf_str(&o);
 	CHECK_EQ_STR(from_line(t, "add chain inet nsnet in-lan"), nft_lan_add);
 	/* The base comes first: table, sets and maps, base chains and their re-asserted rules. */
@@ -127,7 +127,7 @@ TEST(test_nft_network_internal_no_nat)
 
 	net.internal = true;
 	net.nat = false;
-	fw_nft_network_add(&net, &o);
+	fw_nft_network_add(&net, true, &o);
 	t = strbuf_str(&o);
 	/* Nothing leaves an internal network; its nat chain is empty, replies to DNAT still work. */
 	CHECK(has_line(t, "add rule inet nsnet in-lan drop"));
@@ -306,7 +306,7 @@ TEST(test_ipt_network_add)
 	struct strbuf o = { 0 };
 	const char *t;
 
-	fw_ipt_network_add(&net, &o);
+	fw_ipt_network_add(&net, true, &o);
 	t = strbuf_str(&o);
 	CHECK_EQ_STR(from_line(t, "4 filter N NSNET-IN-nsnet-lan"), ipt_lan_add);
 	/* The base: nsnet's chains, each reached by one jump from a built-in chain, both families. */
@@ -335,7 +335,7 @@ TEST(test_ipt_network_internal_no_nat)
 
 	net.internal = true;
 	net.nat = false;
-	fw_ipt_network_add(&net, &o);
+	fw_ipt_network_add(&net, true, &o);
 	t = strbuf_str(&o);
 	CHECK(has_line(t, "4 filter A NSNET-IN-nsnet-lan -j DROP"));
 	CHECK(!has_line(t, "4 filter A NSNET-IN-nsnet-lan -j ACCEPT"));
