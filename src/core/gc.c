@@ -490,7 +490,7 @@ int core_gc(const struct nsnet_opts *o, struct nsnet_findings *fs, struct nsnet_
 			op.fw->rebuild_begin(&fw);
 		op.fw->base(&fw);
 		for (int i = 0; i < n_nets && r >= 0; i++) {
-			op.fw->network_add(&nets[i], &fw);
+			op.fw->network_add(&nets[i], true, &fw);
 			/* An overlay's VXLAN filter accepts the peers on its device (the agent keeps them current). */
 			r = overlay_filter_text(op.fw, nl, &nets[i], &fw, err);
 		}

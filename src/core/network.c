@@ -204,7 +204,8 @@ int network_create_apply(struct op *op, const struct network_req *req, struct ns
 			r = nets < 0 ? nets : svcs;
 			goto out;
 		}
-		op->fw->network_add(&net, &add);
+		/* The base rules: left out when this operation's last firewall step asserted them (apply). */
+		op->fw->network_add(&net, !op->fw_base_ok, &add);
 		op->fw->network_del(&net, nets == 0 && svcs == 0, &undo);
 		/* The anti-spoofing table comes with the first network (op_fw_guarded: how it is applied). */
 		if (nets == 0) {
@@ -230,6 +231,7 @@ int network_create_apply(struct op *op, const struct network_req *req, struct ns
 	if ((r = op_fw_guarded(op, strbuf_str(&add), strbuf_str(&undo), strbuf_str(&guard), strbuf_str(&guard_undo),
 				 false, err)) < 0)
 		goto out;
+	op->fw_base_ok = true;
 	if ((r = dns_start(op, &net, err)) < 0)
 		goto out;
 	r = rec_network_put(op, &net, err);
@@ -316,7 +318,7 @@ int network_rm_apply(struct op *op, const char *name, bool force, struct nsnet_e
 	 * except in park mode (apply): the bridge stays until the end, and its rules come back.
 	 */
 	if (op->park) {
-		op->fw->network_add(&net, &add);
+		op->fw->network_add(&net, true, &add);
 		r = op_fw(op, strbuf_str(&del), strbuf_str(&add), false, err);
 		if (r == 0 && guard.len)
 			r = op_nft(op, strbuf_str(&guard), NULL, err);

@@ -119,6 +119,12 @@ struct op {
 	 * removes what was parked, after the journal is gone; op_rollback() forgets it.
 	 */
 	bool park;
+	/*
+	 * The backend's base ruleset (fw->base()) is in place, asserted by this operation's last
+	 * firewall commit (a network creation's): the next network creation leaves it out of its
+	 * text (apply creates many). Every firewall commit clears it first (step_fw.c).
+	 */
+	bool fw_base_ok;
 	size_t n_parked, cap_parked;
 	struct op_parked *parked;
 };

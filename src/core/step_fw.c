@@ -194,6 +194,7 @@ static int op_fw_with(struct op *op, const struct fw_backend *be, enum op_undo_k
 	struct fw_txn txn;
 	int r;
 
+	op->fw_base_ok = false;	/* this text may remove the base (a teardown): the caller sets it again */
 	/* The plan may read the live ruleset, so even a dry run shows exactly what would run. */
 	if ((r = be->plan(cmds, rebuild, op->opts->dry_run || op->opts->verbose > 0, &txn, err)) < 0)
 		return r;

@@ -24,15 +24,16 @@ struct nsnet_port;
  *   postrouting (nat hook): `iifname vmap @nat_in` -> nat-NET: masquerade the subnet's traffic
  *            leaving by any other interface (omitted with --no-nat / --internal).
  * Adding or removing a network is one transaction touching only its chains and map elements; the
- * base chains' few rules are re-asserted (flushed and re-added) each time, so a run converges.
+ * base chains' few rules are re-asserted (flushed and re-added) each time, so a run converges
+ * (networks one operation creates in a row, as apply does, leave it to the first of them).
  * Policies stay `accept`: nsnet never changes what other tables decide.
  */
 
 /* Lines that create the table, its sets, maps and base chains if missing, and re-assert base rules. */
 void fw_nft_base(struct strbuf *out);
 
-/* Lines (one nft command each) that add @net's rules, creating the table if needed. */
-void fw_nft_network_add(const struct nsnet_network *net, struct strbuf *out);
+/* Lines (one nft command each) that add @net's rules, after fw_nft_base()'s if @base. */
+void fw_nft_network_add(const struct nsnet_network *net, bool base, struct strbuf *out);
 /* Lines that remove @net's rules; @last: no other network remains, so remove the whole table. */
 void fw_nft_network_del(const struct nsnet_network *net, bool last, struct strbuf *out);
 
@@ -148,7 +149,7 @@ int fw_nft_table_exists(struct nsnet_err *err);
  */
 void fw_ipt_base(struct strbuf *out);
 void fw_ipt_teardown(struct strbuf *out);
-void fw_ipt_network_add(const struct nsnet_network *net, struct strbuf *out);
+void fw_ipt_network_add(const struct nsnet_network *net, bool base, struct strbuf *out);
 void fw_ipt_network_del(const struct nsnet_network *net, bool last, struct strbuf *out);
 void fw_ipt_vip_add(const struct nsnet_vip *v, struct strbuf *out);
 void fw_ipt_vip_del(const struct nsnet_vip *v, struct strbuf *out);
@@ -204,7 +205,11 @@ struct fw_backend {
 
 	/* Renderers: text of the backend's own form (nft lines, or iptables steps) appended to @out. */
 	void (*base)(struct strbuf *out);
-	void (*network_add)(const struct nsnet_network *net, struct strbuf *out);
+	/*
+	 * @base: with base()'s text first, so the network's text stands alone; false when the
+	 * caller knows the base is in place (asserted by the same operation just before).
+	 */
+	void (*network_add)(const struct nsnet_network *net, bool base, struct strbuf *out);
 	/* @last: no other network, VIP or port remains, so everything of nsnet goes. */
 	void (*network_del)(const struct nsnet_network *net, bool last, struct strbuf *out);
 	void (*vip_add)(const struct nsnet_vip *v, struct strbuf *out);

@@ -344,11 +344,12 @@ static void ipt_network_shared(const struct nsnet_network *net, char op, struct 
 	ipt_line(o, 4, "raw", op, "NSNET-GUARD", "-s 127.0.0.0/8 -i %s -j DROP", br);
 }
 
-void fw_ipt_network_add(const struct nsnet_network *net, struct strbuf *o)
+void fw_ipt_network_add(const struct nsnet_network *net, bool base, struct strbuf *o)
 {
 	char in[32], out[32], dout[64];
 
-	fw_ipt_base(o);
+	if (base)
+		fw_ipt_base(o);
 	fw_ipt_network_chain(net, true, in, sizeof(in));
 	fw_ipt_network_chain(net, false, out, sizeof(out));
 	ipt_dev(net, 'o', dout, sizeof(dout));

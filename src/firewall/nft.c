@@ -178,7 +178,7 @@ void fw_nft_vxlan_peers(const struct nsnet_network *net, const struct nsnet_addr
 	strbuf_printf(o, " }\n");
 }
 
-void fw_nft_network_add(const struct nsnet_network *net, struct strbuf *o)
+void fw_nft_network_add(const struct nsnet_network *net, bool base, struct strbuf *o)
 {
 	const char *br = net->bridge;
 	unsigned int group = network_group(net);
@@ -186,7 +186,8 @@ void fw_nft_network_add(const struct nsnet_network *net, struct strbuf *o)
 	struct nft_name c_in = nft_chain_net(NFT_NET_IN, net->name), c_out = nft_chain_net(NFT_NET_OUT, net->name);
 	struct nft_name c_nat = nft_chain_net(NFT_NET_NAT, net->name), c_natout = nft_chain_net(NFT_NET_NATOUT, net->name);
 
-	fw_nft_base(o);
+	if (base)
+		fw_nft_base(o);
 	strbuf_printf(o, "add chain " T " %s\n", c_in.s);
 	strbuf_printf(o, "flush chain " T " %s\n", c_in.s);
 	if (group)

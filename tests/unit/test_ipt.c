@@ -89,7 +89,7 @@ TEST(test_network)
 	net.subnet[1].addr.family = AF_INET6;
 	net.subnet[1].addr.b[0] = 0xfd;
 	net.subnet[1].len = 64;
-	fw_ipt_network_add(&net, &o);
+	fw_ipt_network_add(&net, true, &o);
 	t = strbuf_str(&o);
 	fw_ipt_network_chain(&net, true, chain, sizeof(chain));
 	CHECK_EQ_STR(chain, "NSNET-IN-nsnet-lan");
@@ -103,7 +103,7 @@ TEST(test_network)
 	CHECK_EQ_INT(count_lines(t, "6 raw A"), 0);
 	o.len = 0;
 	net.internal = true;
-	fw_ipt_network_add(&net, &o);
+	fw_ipt_network_add(&net, true, &o);
 	CHECK(has_line(strbuf_str(&o), "4 filter A NSNET-IN-nsnet-lan -j DROP"));
 	CHECK_EQ_INT(count_lines(strbuf_str(&o), "4 nat A NSNET-POSTROUTING -s 10.0.0.0/24 ! -o"), 0);
 	strbuf_free(&o);

@@ -92,7 +92,7 @@ TEST(test_nft_network_add)
 	struct strbuf o = { 0 };
 	const char *t;
 
-	fw_nft_network_add(&net, &o);
+	fw_nft_network_add(&net, true, &o);
 	t = strbuf_str(&o);
 	CHECK_EQ_STR(from_line(t, "add chain inet nsnet in-lan"), nft_lan_add);
 	/* The base comes first: table, sets and maps, base chains and their re-asserted rules. */
@@ -127,7 +127,7 @@ TEST(test_nft_network_internal_no_nat)
 
 	net.internal = true;
 	net.nat = false;
-	fw_nft_network_add(&net, &o);
+	fw_nft_network_add(&net, true, &o);
 	t = strbuf_str(&o);
 	/* Nothing leaves an internal network; its nat chain is empty, replies to DNAT still work. */
 	CHECK(has_line(t, "add rule inet nsnet in-lan drop"));
@@ -306,7 +306,7 @@ TEST(test_ipt_network_add)
 	struct strbuf o = { 0 };
 	const char *t;
 
-	fw_ipt_network_add(&net, &o);
+	fw_ipt_network_add(&net, true, &o);
 	t = strbuf_str(&o);
 	CHECK_EQ_STR(from_line(t, "4 filter N NSNET-IN-nsnet-lan"), ipt_lan_add);
 	/* The base: nsnet's chains, each reached by one jump from a built-in chain, both families. */
@@ -335,7 +335,7 @@ TEST(test_ipt_network_internal_no_nat)
 
 	net.internal = true;
 	net.nat = false;
-	fw_ipt_network_add(&net, &o);
+	fw_ipt_network_add(&net, true, &o);
 	t = strbuf_str(&o);
 	CHECK(has_line(t, "4 filter A NSNET-IN-nsnet-lan -j DROP"));
 	CHECK(!has_line(t, "4 filter A NSNET-IN-nsnet-lan -j ACCEPT"));
@@ -478,7 +478,7 @@ TEST(test_vxlan_filter)
 	struct nsnet_addr peers[2] = { v4(172, 31, 0, 12), v4(172, 31, 0, 13) };
 	struct strbuf o = { 0 };
 
-	fw_nft_network_add(&net, &o);
+	fw_nft_network_add(&net, true, &o);
 	CHECK(has_line(strbuf_str(&o), "add set inet nsnet vxpeers-ov { type ipv4_addr ; }"));
 	CHECK(has_line(strbuf_str(&o), "add chain inet nsnet vx-ov { type filter hook input priority -10 ; policy accept ; }"));
 	CHECK(has_line(strbuf_str(&o), "add rule inet nsnet vx-ov ip daddr 172.31.0.11 udp dport 4789 @th,96,24 7 ip saddr != @vxpeers-ov counter drop"));
@@ -495,11 +495,11 @@ TEST(test_vxlan_filter)
 	CHECK(has_line(strbuf_str(&o), "delete chain inet nsnet vx-ov"));
 	CHECK(has_line(strbuf_str(&o), "delete set inet nsnet vxpeers-ov"));
 	strbuf_free(&o);
-	fw_nft_network_add(&plain, &o);
+	fw_nft_network_add(&plain, true, &o);
 	CHECK_EQ_INT(count_lines(strbuf_str(&o), "add chain inet nsnet vx-"), 0);
 	strbuf_free(&o);
 
-	fw_ipt_network_add(&net, &o);
+	fw_ipt_network_add(&net, true, &o);
 	CHECK(has_line(strbuf_str(&o), "4 filter I INPUT -j NSNET-INPUT"));
 	CHECK(has_line(strbuf_str(&o), "4 filter N NSNET-VX-nsnet-ov"));
 	CHECK(has_line(strbuf_str(&o), "4 filter A NSNET-VX-nsnet-ov -j DROP"));
@@ -519,11 +519,11 @@ TEST(test_vxlan_filter)
 	/* An IPv6 underlay: the set, the rule and the chain follow the VTEP's family. */
 	net.ov.local = fd00(11);
 	peers[0] = fd00(12);
-	fw_nft_network_add(&net, &o);
+	fw_nft_network_add(&net, true, &o);
 	CHECK(has_line(strbuf_str(&o), "add set inet nsnet vxpeers-ov { type ipv6_addr ; }"));
 	CHECK(has_line(strbuf_str(&o), "add rule inet nsnet vx-ov ip6 daddr fd00::b udp dport 4789 @th,96,24 7 ip6 saddr != @vxpeers-ov counter drop"));
 	strbuf_free(&o);
-	fw_ipt_network_add(&net, &o);
+	fw_ipt_network_add(&net, true, &o);
 	CHECK(has_line(strbuf_str(&o), "6 filter A NSNET-INPUT -d fd00::b/128 -p udp -m udp --dport 4789 -m u32 --u32 \"0x34>>0x8=0x7\" -j NSNET-VX-nsnet-ov"));
 	CHECK_EQ_INT(count_lines(strbuf_str(&o), "4 filter A NSNET-INPUT -d"), 0);
 	strbuf_free(&o);

@@ -60,7 +60,7 @@ TEST(test_nft_routed)
 	unsigned int g = network_group(&net);
 	const char *t;
 
-	fw_nft_network_add(&net, &o);
+	fw_nft_network_add(&net, true, &o);
 	t = strbuf_str(&o);
 	snprintf(line, sizeof(line), "add rule inet nsnet in-rt meta oifgroup %u accept", g);
 	CHECK(has(t, line));
@@ -94,7 +94,7 @@ TEST(test_ipt_routed)
 	unsigned int g = network_group(&net);
 	const char *t;
 
-	fw_ipt_network_add(&net, &o);
+	fw_ipt_network_add(&net, true, &o);
 	t = strbuf_str(&o);
 	snprintf(line, sizeof(line), "4 filter A NSNET-FORWARD -m devgroup --src-group 0x%x -j NSNET-IN-nsnet-rt", g);
 	CHECK(has(t, line));
