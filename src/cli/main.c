@@ -168,6 +168,11 @@ int main(int argc, char **argv)
 		free(args);
 		return cni_main(&c.opts);
 	}
+	/* Hidden: a CNI DEL's veth deletion, in a process of its own (core/sandbox.c). */
+	if (argc == 5 && !strcmp(argv[1], "__link-del")) {
+		free(args);
+		return core_link_del_going(argv[2], argv[3], argv[4]) < 0 ? EXIT_FAIL : EXIT_OK;
+	}
 	/* Hidden: the shell completion's helper (completion/nsnet.bash), before any option is read. */
 	if (argc > 1 && !strcmp(argv[1], "__complete")) {
 		free(args);
