@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: MIT
 // nsnet's entry point: global options, then a table of subcommands (which also makes the help).
+#include <jansson.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 
 #include "cli/cli.h"
 #include "firewall/fw.h"
@@ -139,6 +141,16 @@ int main(int argc, char **argv)
 
 	if (!args)
 		return EXIT_FAIL;
+	/*
+	 * jansson seeds its hash tables (against collisions chosen by whoever wrote the JSON) from
+	 * /dev/urandom at the first object: open, read, close. One getrandom() gives the same.
+	 */
+	{
+		size_t seed = 0;
+
+		if (getrandom(&seed, sizeof(seed), GRND_NONBLOCK) == (ssize_t)sizeof(seed) && seed)
+			json_object_seed(seed);
+	}
 	c.opts.state_dir = getenv("NSNET_STATE_DIR");
 	if (!c.opts.state_dir || !*c.opts.state_dir)
 		c.opts.state_dir = NSNET_STATE_DIR_DEFAULT;
@@ -155,6 +167,11 @@ int main(int argc, char **argv)
 	if (argc == 1 && getenv("CNI_COMMAND")) {
 		free(args);
 		return cni_main(&c.opts);
+	}
+	/* Hidden: a CNI DEL's veth deletion, in a process of its own (core/sandbox.c). */
+	if (argc == 5 && !strcmp(argv[1], "__link-del")) {
+		free(args);
+		return core_link_del_going(argv[2], argv[3], argv[4]) < 0 ? EXIT_FAIL : EXIT_OK;
 	}
 	/* Hidden: the shell completion's helper (completion/nsnet.bash), before any option is read. */
 	if (argc > 1 && !strcmp(argv[1], "__complete")) {

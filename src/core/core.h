@@ -214,6 +214,11 @@ int core_sandbox_add(const struct nsnet_opts *o, const struct sandbox_req *req, 
  * DEL: release everything of (@cid, @ifname); fine when nothing (or only part) is left. Then
  * network @net (may be NULL) goes if a CNI ADD made it and nothing uses it any more.
  */
+/*
+ * `nsnet __link-del NAME IFINDEX ALIAS` (hidden), the process a CNI DEL leaves its veth's deletion
+ * to: delete host link NAME if it still has that index and alias and is down. 0 or -errno.
+ */
+int core_link_del_going(const char *name, const char *ifindex, const char *alias);
 int core_sandbox_del(const struct nsnet_opts *o, const char *cid, const char *ifname, const char *net,
 		     struct nsnet_err *err);
 /*

@@ -176,6 +176,7 @@ static int gc_quarantine(struct op *op, struct nsnet_findings *fs, const char *w
 			     what, strerror(errno));
 		return 0;
 	}
+	state_cache_drop(&op->st);	/* moved behind the store's back */
 	findings_add(fs, "record-broken", NULL, what, NULL, "record %s cannot be read: moved to %s/%s", what,
 		     STATE_QUARANTINE, strrchr(to, '/') + 1);
 	return 1;

@@ -712,10 +712,13 @@ int op_file_del(struct op *op, const char *dir, const char *path, struct nsnet_e
 	bool absent;
 	int dfd = file_dir_open(dir, false, NULL, NULL), r;
 
+	char tmp[NAME_MAX + 1];
+
 	if (dfd < 0)
 		return 0;	/* no directory (or a symlink: not ours) */
 	r = file_ours_at(dfd, name, &absent);
-	close(dfd);
+	if (r != 1 || op->opts->dry_run || op->park)
+		close(dfd);
 	if (r != 1)
 		return 0;	/* absent, or a file nsnet did not write: kept */
 	op_echo(op, "rm -f %s", path);
@@ -724,8 +727,14 @@ int op_file_del(struct op *op, const char *dir, const char *path, struct nsnet_e
 		return 0;
 	if (op->park)
 		return op_park_file(op, dir, path, err);
-	if ((r = op_file_remove_ours(dir, path)) < 0)
+	/* As op_file_remove_ours(), through the directory just opened and the file just judged ours. */
+	snprintf(tmp, sizeof(tmp), "%s.nsnet-tmp", name);
+	unlinkat(dfd, tmp, 0);	/* a write cut short */
+	r = unlinkat(dfd, name, 0) < 0 && errno != ENOENT ? -errno : 0;
+	close(dfd);
+	if (r < 0)
 		return nsnet_err_set(err, -r, "remove %s: %s", path, strerror(-r));
+	rmdir(dir);	/* fine to fail: someone else put files there (or it is a symlink) */
 	return 0;
 }
 

@@ -67,7 +67,7 @@ static int state_trust_one(const char *dir, const char *path, const struct stat 
  * its directory is the previous component). A component that does not exist ends the walk
  * (@missing_ok) or is an error. Returns 0, -ENOENT at a missing component, or -errno.
  */
-static int state_trust_walk(const char *dir, const char *path, struct nsnet_err *err)
+static int state_trust_walk(const char *dir, const char *path, bool *plain, struct nsnet_err *err)
 {
 	char buf[PATH_MAX];
 	size_t len = strlen(path);
@@ -90,6 +90,8 @@ static int state_trust_walk(const char *dir, const char *path, struct nsnet_err 
 		}
 		if (i < len && !S_ISDIR(st.st_mode) && !S_ISLNK(st.st_mode))
 			return nsnet_err_set(err, ENOTDIR, "state dir %s: %s is not a directory", dir, buf);
+		if (S_ISLNK(st.st_mode))
+			*plain = false;
 		if ((r = state_trust_one(dir, buf, &st, err)) < 0)
 			return r;
 	}
@@ -98,9 +100,24 @@ static int state_trust_walk(const char *dir, const char *path, struct nsnet_err 
 	return 0;
 }
 
+/* Has @path a "." or ".." component? */
+static bool state_path_dots(const char *path)
+{
+	for (const char *p = path; *p;) {
+		size_t n = strcspn(p, "/");
+
+		if ((n == 1 && p[0] == '.') || (n == 2 && p[0] == '.' && p[1] == '.'))
+			return true;
+		p += n;
+		p += strspn(p, "/");
+	}
+	return false;
+}
+
 int state_dir_trust(const char *dir, struct nsnet_err *err)
 {
 	char abs[PATH_MAX], real[PATH_MAX];
+	bool plain = true;
 	int r;
 
 	if (dir[0] != '/') {
@@ -111,13 +128,19 @@ int state_dir_trust(const char *dir, struct nsnet_err *err)
 	} else {
 		snprintf(abs, sizeof(abs), "%s", dir);
 	}
-	r = state_trust_walk(dir, abs, err);
+	r = state_trust_walk(dir, abs, &plain, err);
 	if (r < 0)
 		return r;
+	/*
+	 * Neither a symlink nor a "." or ".." on the way: the walk judged the resolved path itself
+	 * (realpath() would only readlink() each component again).
+	 */
+	if (plain && !state_path_dots(abs))
+		return 0;
 	/* The same for the path the symlinks lead to: each directory on it must be trusted too. */
 	if (!realpath(abs, real))
 		return errno == ENOENT ? -ENOENT : nsnet_err_set(err, errno, "state dir %s: %s", dir, strerror(errno));
-	return strcmp(real, abs) ? state_trust_walk(dir, real, err) : 0;
+	return strcmp(real, abs) ? state_trust_walk(dir, real, &plain, err) : 0;
 }
 
 static int state_mkdir(const char *path, struct nsnet_err *err)
@@ -186,8 +209,14 @@ int state_open(struct state *st, const char *dir, bool write, struct nsnet_err *
 		if (made && (r = state_dir_trust(st->dir, err)) < 0)
 			return r;
 		for (size_t i = 0; i < sizeof(state_kinds) / sizeof(state_kinds[0]); i++) {
+			struct stat sb;
+
 			snprintf(path, sizeof(path), "%s/%s", st->dir, state_kinds[i]);
-			r = state_mkdir(path, err);
+			/* There already (every operation but the first): judged as state_mkdir() would, one syscall. */
+			if (lstat(path, &sb) == 0 && !S_ISLNK(sb.st_mode))
+				r = state_trust_one(path, path, &sb, err);
+			else
+				r = state_mkdir(path, err);
 			if (r < 0)
 				return r;
 		}
@@ -208,9 +237,101 @@ int state_open(struct state *st, const char *dir, bool write, struct nsnet_err *
 
 void state_close(struct state *st)
 {
+	state_cache_drop(st);
+	free(st->cache);
+	st->cache = NULL;
 	if (st->lock_fd >= 0)
 		close(st->lock_fd);	/* releases the flock */
 	st->lock_fd = -1;
+}
+
+/* --- the record cache (struct state's cache) ----------------------------------------------------- */
+
+#define STATE_CACHE_MAX 32
+
+struct state_cached {
+	char *key;	/* "KIND/NAME"; NULL: a free slot */
+	char *text;	/* the record's bytes, NUL-terminated; NULL: there is no such record */
+	size_t len;
+};
+
+struct state_cache {
+	struct state_cached e[STATE_CACHE_MAX];
+	size_t next;	/* the slot the next new entry takes when all are used */
+};
+
+void state_cache_drop(struct state *st)
+{
+	if (!st->cache)
+		return;
+	for (size_t i = 0; i < STATE_CACHE_MAX; i++) {
+		free(st->cache->e[i].key);
+		free(st->cache->e[i].text);
+	}
+	memset(st->cache, 0, sizeof(*st->cache));
+}
+
+static struct state_cached *state_cache_find(struct state *st, const char *kind, const char *name)
+{
+	size_t kl = strlen(kind);
+
+	if (!st->cache)
+		return NULL;
+	for (size_t i = 0; i < STATE_CACHE_MAX; i++) {
+		const char *k = st->cache->e[i].key;
+
+		if (k && !strncmp(k, kind, kl) && k[kl] == '/' && !strcmp(k + kl + 1, name))
+			return &st->cache->e[i];
+	}
+	return NULL;
+}
+
+/* Remember @kind/@name as @len bytes of @text (NULL: absent). Only under the lock; out of memory: not at all. */
+static void state_cache_put(struct state *st, const char *kind, const char *name, const char *text, size_t len)
+{
+	struct state_cached *c = state_cache_find(st, kind, name);
+	char *copy = NULL;
+
+	if (st->lock_fd < 0)
+		return;
+	if (!st->cache && !(st->cache = calloc(1, sizeof(*st->cache))))
+		return;
+	if (text && (copy = malloc(len + 1))) {
+		memcpy(copy, text, len);
+		copy[len] = 0;
+	}
+	if (!c) {
+		for (size_t i = 0; i < STATE_CACHE_MAX && !c; i++)
+			if (!st->cache->e[i].key)
+				c = &st->cache->e[i];
+		if (!c) {
+			c = &st->cache->e[st->cache->next];
+			st->cache->next = (st->cache->next + 1) % STATE_CACHE_MAX;
+			free(c->key);
+			c->key = NULL;
+		}
+		if (asprintf(&c->key, "%s/%s", kind, name) < 0)
+			c->key = NULL;
+	}
+	free(c->text);
+	c->text = copy;
+	c->len = len;
+	if (!c->key || (text && !copy)) {
+		free(c->key);
+		free(c->text);
+		memset(c, 0, sizeof(*c));	/* not remembered: read from the file next time */
+	}
+}
+
+static void state_cache_forget(struct state *st, const char *kind, const char *name)
+{
+	struct state_cached *c = state_cache_find(st, kind, name);
+
+	if (c) {
+		free(c->key);
+		free(c->text);
+		memset(c, 0, sizeof(*c));
+	}
 }
 
 static void state_path(struct state *st, const char *kind, const char *name, char *buf, size_t len)
@@ -241,19 +362,32 @@ int state_read(struct state *st, const char *kind, const char *name, json_t **ou
 
 int state_read_text(struct state *st, const char *kind, const char *name, char **text, struct nsnet_err *err)
 {
+	struct state_cached *c;
 	char path[PATH_MAX * 2], *buf = NULL;
 	size_t len = 0, cap = 0;
 	ssize_t got = 0;
 	int fd, e = 0;
 
 	*text = NULL;
+	if ((c = state_cache_find(st, kind, name)) != NULL) {
+		if (!c->text)
+			return -ENOENT;
+		if ((*text = malloc(c->len + 1)) != NULL) {
+			memcpy(*text, c->text, c->len + 1);
+			return 0;
+		}
+	}
 	state_path(st, kind, name, path, sizeof(path));
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
-		if (errno == ENOENT)
+		if (errno == ENOENT) {
+			state_cache_put(st, kind, name, NULL, 0);
 			return -ENOENT;
+		}
 		return nsnet_err_set(err, errno, "read %s: %s", path, strerror(errno));
 	}
 	do {
+		size_t want;
+
 		if (len + 1 >= cap) {
 			char *nb = realloc(buf, cap = cap ? cap * 2 : 4096);
 
@@ -263,10 +397,17 @@ int state_read_text(struct state *st, const char *kind, const char *name, char *
 			}
 			buf = nb;
 		}
-		if ((got = read(fd, buf + len, cap - len - 1)) < 0)
+		want = cap - len - 1;
+		if ((got = read(fd, buf + len, want)) < 0)
 			e = errno;
 		else
 			len += (size_t)got;
+		/*
+		 * A regular file reads short only at its end (a record is replaced by a rename, never
+		 * rewritten in place): no second read() to see 0, a syscall less per record.
+		 */
+		if (got >= 0 && (size_t)got < want)
+			break;
 	} while (!e && got > 0);
 	close(fd);
 	if (e) {
@@ -275,6 +416,7 @@ int state_read_text(struct state *st, const char *kind, const char *name, char *
 	}
 	buf[len] = '\0';
 	*text = buf;
+	state_cache_put(st, kind, name, buf, len);
 	return 0;
 }
 
@@ -307,8 +449,11 @@ int state_write_text(struct state *st, const char *kind, const char *name, const
 		if (e)
 			unlink(tmp);
 	}
-	if (e)
+	if (e) {
+		state_cache_forget(st, kind, name);
 		return nsnet_err_set(err, e, "write %s: %s", path, strerror(e));
+	}
+	state_cache_put(st, kind, name, text, len);
 	return 0;
 }
 
@@ -330,8 +475,11 @@ int state_write(struct state *st, const char *kind, const char *name, const json
 
 bool state_has(struct state *st, const char *kind, const char *name)
 {
+	const struct state_cached *c = state_cache_find(st, kind, name);
 	char path[PATH_MAX * 2];
 
+	if (c)
+		return c->text != NULL;
 	state_path(st, kind, name, path, sizeof(path));
 	return access(path, F_OK) == 0;
 }
@@ -341,8 +489,11 @@ int state_remove(struct state *st, const char *kind, const char *name, struct ns
 	char path[PATH_MAX * 2];
 
 	state_path(st, kind, name, path, sizeof(path));
-	if (unlink(path) < 0 && errno != ENOENT)
+	if (unlink(path) < 0 && errno != ENOENT) {
+		state_cache_forget(st, kind, name);
 		return nsnet_err_set(err, errno, "remove %s: %s", path, strerror(errno));
+	}
+	state_cache_put(st, kind, name, NULL, 0);
 	return 0;
 }
 

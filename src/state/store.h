@@ -28,10 +28,18 @@
 #define STATE_WAIT_CNI 10
 #define STATE_WAIT_MAX 86400
 
+struct state_cache;
+
 struct state {
 	char dir[PATH_MAX];
 	int lock_fd;
 	bool writable;
+	/*
+	 * The records read or written while the lock is held, as their bytes (or their absence):
+	 * nobody else changes them until state_close(), and an operation reads most of them more
+	 * than once (its undo keeps a record's previous bytes). NULL: nothing cached yet.
+	 */
+	struct state_cache *cache;
 };
 
 /*
@@ -74,6 +82,8 @@ int state_write_text(struct state *st, const char *kind, const char *name, const
 		     struct nsnet_err *err);
 /* Does record @kind/@name exist? (A stat, no read.) */
 bool state_has(struct state *st, const char *kind, const char *name);
+/* Forget every cached record (after changing the state dir other than through this file). */
+void state_cache_drop(struct state *st);
 /* Remove record @kind/@name; a missing record is fine. Returns 0 or -errno. */
 int state_remove(struct state *st, const char *kind, const char *name, struct nsnet_err *err);
 /*

@@ -2,6 +2,7 @@
 // Unit tests for state/store: the id allocator that cannot repeat (issue 18, item 9) and the
 // --wait parser.
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -103,6 +104,87 @@ TEST(test_id_next_exhausted)
 	st_gone();
 }
 
+/* The text of @kind/@name as state_read_text() gives it, or "-" when there is none. */
+static void check_text(struct state *st, const char *kind, const char *name, const char *want)
+{
+	char *text = NULL;
+	int r = state_read_text(st, kind, name, &text, NULL);
+
+	CHECK_EQ_INT(r, !strcmp(want, "-") ? -ENOENT : 0);
+	if (r == 0)
+		CHECK_EQ_STR(text, want);
+	CHECK_EQ_INT(state_has(st, kind, name), strcmp(want, "-") != 0);
+	free(text);
+}
+
+/* Under the lock, records are cached: what is read is what this process last wrote or removed. */
+TEST(test_cache_follows_writes)
+{
+	char path[PATH_MAX + 64];
+	struct state st;
+	FILE *f;
+
+	st_fresh(&st);
+	st.lock_fd = open(tmpdir, O_RDONLY | O_CLOEXEC);	/* "locked": the cache is on */
+	check_text(&st, STATE_IDS, "a", "-");
+	st_put(&st, STATE_IDS, "a", "{\"x\":1}\n");
+	check_text(&st, STATE_IDS, "a", "{\"x\":1}\n");
+	CHECK_EQ_INT(state_remove(&st, STATE_IDS, "a", NULL), 0);
+	check_text(&st, STATE_IDS, "a", "-");
+	st_put(&st, STATE_IDS, "a", "2");
+	check_text(&st, STATE_IDS, "a", "2");
+	/* Exactly a page, and more: read whole. */
+	{
+		char big[9000];
+
+		memset(big, 'x', sizeof(big) - 1);
+		big[sizeof(big) - 1] = 0;
+		big[4095] = 0;
+		st_put(&st, STATE_IDS, "b", big);
+		state_cache_drop(&st);
+		check_text(&st, STATE_IDS, "b", big);
+		big[4095] = 'x';
+		st_put(&st, STATE_IDS, "b", big);
+		state_cache_drop(&st);
+		check_text(&st, STATE_IDS, "b", big);
+	}
+	/* A change behind the store's back is seen once the cache is dropped (gc's quarantine does that). */
+	check_text(&st, STATE_IDS, "a", "2");	/* cached again */
+	snprintf(path, sizeof(path), "%s/%s/a.json", tmpdir, STATE_IDS);
+	CHECK((f = fopen(path, "w")) != NULL);
+	if (f) {
+		fputs("3", f);
+		fclose(f);
+	}
+	check_text(&st, STATE_IDS, "a", "2");
+	state_cache_drop(&st);
+	check_text(&st, STATE_IDS, "a", "3");
+	/* More records than the cache holds: each still reads right. */
+	for (int i = 0; i < 40; i++) {
+		char name[16], text[16];
+
+		snprintf(name, sizeof(name), "n%d", i);
+		snprintf(text, sizeof(text), "%d", i);
+		st_put(&st, STATE_VIPS, name, text);
+	}
+	for (int i = 39; i >= 0; i--) {
+		char name[16], text[16];
+
+		snprintf(name, sizeof(name), "n%d", i);
+		snprintf(text, sizeof(text), "%d", i);
+		check_text(&st, STATE_VIPS, name, text);
+	}
+	state_close(&st);
+	/* Without the lock nothing is cached: the file is the answer. */
+	CHECK((f = fopen(path, "w")) != NULL);
+	if (f) {
+		fputs("4", f);
+		fclose(f);
+	}
+	check_text(&st, STATE_IDS, "a", "4");
+	st_gone();
+}
+
 TEST(test_wait_parse)
 {
 	struct nsnet_err e = { 0 };
@@ -125,6 +207,7 @@ int main(void)
 	RUN(test_id_next_empty);
 	RUN(test_id_next_corrupt_counter);
 	RUN(test_id_next_exhausted);
+	RUN(test_cache_follows_writes);
 	RUN(test_wait_parse);
 	return unit_done();
 }

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: MIT
 # What ns rm and a CNI DEL leave to later is exact at once and done in the end: check is clean
 # right after each of them, even while a host veth is still there (its namespace held open, or
-# its deletion left to the DEL's child, both marked going); the veths go, gc deletes one still
+# its deletion left to a process the DEL starts, both marked going); the veths go, gc deletes one still
 # there, and the anti-spoofing elements listed stale are removed by gc.
 . "$(dirname "$0")/../lib/lib.sh"
 . "$(dirname "$0")/../lib/cni_lib.sh"
@@ -45,7 +45,7 @@ run_ok "$NSNET" ns rm brief >/dev/null
 out=$("$NSNET" check 2>&1) || fail "check right after ns rm brief: $out"
 wait_until 10 link_gone "$host" || fail "$host still there 10 s after ns rm"
 
-# CNI DEL: the veth is set down and marked going in one request, deleted by a child process.
+# CNI DEL: the veth is set down and marked going in one request, deleted by `nsnet __link-del`.
 conf=$(cni_conf 1.0.0 cnet '"subnet":"10.21.0.0/24"')
 ip netns add keep
 cni_ok ADD "$conf" CNI_CONTAINERID=keep CNI_NETNS=/run/netns/keep >/dev/null	# the network stays
