@@ -183,7 +183,9 @@ static void ns_host_ends_going(struct op *op, const struct nsnet_namespace *ns)
 	struct link_info li;
 	struct nl *nl;
 
-	if (op->opts->dry_run || !ns->n_att || op_owner_mark(op, false, mark, NULL) < 0 || op_nl(op, NULL, &nl, NULL) < 0)
+	/* Park mode (apply) removes the namespace only once the operation has ended well: not yet. */
+	if (op->opts->dry_run || op->park || !ns->n_att || op_owner_mark(op, false, mark, NULL) < 0 ||
+	    op_nl(op, NULL, &nl, NULL) < 0)
 		return;
 	snprintf(going, sizeof(going), "%s%s", mark, OP_MARK_GOING);
 	for (size_t i = 0; i < ns->n_att; i++)
