@@ -170,7 +170,10 @@ static void cpl_syn_opts(struct cpl_help *h, char **w, int n)
 	}
 }
 
-/* An option line "  -v, --verbose   text" or "  --mtu N   text": the words before two spaces. */
+/*
+ * An option line "  -v, --verbose   text", "  --mtu N   text" or "  --vni N, --port N   text":
+ * the words before two spaces, each option with the value placeholder after it, if any.
+ */
 static void cpl_opt_line(struct cpl_help *h, char *line)
 {
 	char *end = strstr(line, "  "), *save, *w, *last = NULL;
@@ -181,9 +184,10 @@ static void cpl_opt_line(struct cpl_help *h, char *line)
 		if (cpl_is_opt(w)) {
 			cpl_opt_add(h, w, NULL);
 			last = w;
+		} else if (last && cpl_is_value(w)) {
+			cpl_opt_add(h, last, w);
+			last = NULL;
 		} else {
-			if (last && cpl_is_value(w))
-				cpl_opt_add(h, last, w);
 			break;
 		}
 	}
@@ -227,6 +231,9 @@ static int cpl_help_load(struct cpl *k, char **path, int n, struct cpl_help *h)
 			usage = false;
 			continue;
 		}
+		/* A help may hold several usage blocks ("network create" has one per kind of network). */
+		if (!strncmp(line, "usage:", 6))
+			usage = true;
 		if (usage) {
 			char *p = line, *w;
 
