@@ -11,6 +11,7 @@
 # stays on IPv4), with the MTU minus 70 instead of 50.
 # timeout: 180
 . "$(dirname "$0")/../lib/lib.sh"
+. "$(dirname "$0")/../lib/overlay_hosts.sh"
 
 command -v etcd >/dev/null 2>&1 || skip "etcd is not installed (tests/deps.sh installs etcd-server)"
 command -v etcdctl >/dev/null 2>&1 || skip "etcdctl is not installed (tests/deps.sh installs etcd-client)"
@@ -26,42 +27,13 @@ else
 fi
 
 # The underlay: bridge ul; etcd's namespace st (172.31.0.2), the rogue (172.31.0.66), hosts h1, h2.
-ip link add ul type bridge
-ip link set ul up
-plug() { # NS ADDR
-	ip link add "u-$1" type veth peer name eth0 netns "$1"
-	ip link set "u-$1" master ul up
-	ip -n "$1" addr add "$2/24" dev eth0
-	[ "${UNDERLAY:-4}" != 6 ] || ip -n "$1" addr add "fd31::${2##*.}/64" dev eth0 nodad
-	ip -n "$1" link set eth0 up
-	ip -n "$1" link set lo up
-}
+ov_underlay
 ip netns add st
 plug st 172.31.0.2
 ip netns add rogue
 plug rogue 172.31.0.66
 
-HPIDS=
-host_up() { # N
-	ip netns add "h$1"
-	plug "h$1" "172.31.0.1$1"
-	ip netns exec "h$1" unshare --mount --propagation private sh -c '
-		mount -t tmpfs -o mode=0755 ov-run /run && mkdir -p /run/netns /run/nsnet &&
-		mount -t tmpfs -o mode=0755 ov-etc /etc/netns && touch /run/ready && exec sleep 100000' &
-	track_pid $!
-	eval "HPID$1=$!"
-	HPIDS="$HPIDS $!"
-	T_STATE_DIRS="$T_STATE_DIRS /proc/$!/root/run/nsnet"	# a failed run stops its agent
-	wait_until 10 nsenter -t "$!" -m test -f /run/ready || fail "host h$1 did not start"
-}
-on() { # N CMD...: run CMD on host N (its network and mount namespaces)
-	n=$1; shift
-	eval "p=\$HPID$n"
-	nsenter -t "$p" -m -n -- "$@"
-}
-nsn() { n=$1; shift; on "$n" timeout "$T_CMD_TIMEOUT" "$NSNET" "$@"; }
 nsn_ok() { _out=$(nsn "$@" 2>&1) || fail "on h$1: nsnet $*: $_out"; }
-vx_of() { on "$1" sh -c "ip -o link show type vxlan | awk -F': ' '{ sub(/@.*/, \"\", \$2); print \$2 }'"; }
 ctl() { ip netns exec st etcdctl --endpoints $E "$@"; }
 agent_pid() { on "$1" sh -c 'cut -d: -f1 /run/nsnet/overlay/agent.pid 2>/dev/null'; }
 alive() { [ -d "/proc/$1" ] && [ "$(awk '{ print $3 }' "/proc/$1/stat" 2>/dev/null)" != Z ]; }
@@ -113,12 +85,7 @@ while True:
 
 host_up 1
 host_up 2
-ip netns exec st etcd --data-dir "$T_TMP/etcd" --name st --listen-client-urls $E --advertise-client-urls $E \
-	--listen-peer-urls http://127.0.0.1:2380 --initial-advertise-peer-urls http://127.0.0.1:2380 \
-	--initial-cluster st=http://127.0.0.1:2380 >>"$T_TMP/etcd.log" 2>&1 </dev/null &
-ETCD=$!
-track_pid $ETCD
-wait_until 30 ctl endpoint health || { tail -5 "$T_TMP/etcd.log" >&2; fail "etcd did not become healthy"; }
+etcd_start
 
 nsn 1 network create $NET --underlay $U1 || fail "network create on h1"
 nsn 2 network create $NET --underlay $U2 || fail "network create on h2"

@@ -10,6 +10,7 @@
 # fails and changes nothing; teardown leaves no link, rule, process or key.
 # timeout: 180
 . "$(dirname "$0")/../lib/lib.sh"
+. "$(dirname "$0")/../lib/overlay_hosts.sh"
 
 command -v etcd >/dev/null 2>&1 || skip "etcd is not installed (tests/deps.sh installs etcd-server)"
 command -v etcdctl >/dev/null 2>&1 || skip "etcdctl is not installed (tests/deps.sh installs etcd-client)"
@@ -22,61 +23,14 @@ NET="ov --driver vxlan --subnet 10.50.0.0/16 --store $E --ttl $TTL"
 
 # The underlay: bridge ul in the sandbox, etcd's namespace st (172.31.0.2), wan (172.31.0.100,
 # holding the internet server 198.51.100.1), hosts h1..h3 (172.31.0.11..13).
-ip link add ul type bridge
-ip link set ul up
-plug() { # NS ADDR
-	ip link add "u-$1" type veth peer name eth0 netns "$1"
-	ip link set "u-$1" master ul up
-	ip -n "$1" addr add "$2/24" dev eth0
-	ip -n "$1" link set eth0 up
-	ip -n "$1" link set lo up
-}
+ov_underlay
 ip netns add st
 plug st 172.31.0.2
 ip netns add wan
 plug wan 172.31.0.100
 ip -n wan addr add 198.51.100.1/32 dev lo
-
-# A host: netns hN plus a process holding a private mount namespace with fresh /run and /etc/netns.
-HPIDS=
-host_up() { # N
-	ip netns add "h$1"
-	plug "h$1" "172.31.0.1$1"
-	ip -n "h$1" route add default via 172.31.0.100
-	ip netns exec "h$1" unshare --mount --propagation private sh -c '
-		mount -t tmpfs -o mode=0755 ov-run /run && mkdir -p /run/netns /run/nsnet &&
-		mount -t tmpfs -o mode=0755 ov-etc /etc/netns && touch /run/ready && exec sleep 100000' &
-	track_pid $!
-	eval "HPID$1=$!"
-	HPIDS="$HPIDS $!"
-	T_STATE_DIRS="$T_STATE_DIRS /proc/$!/root/run/nsnet"	# a failed run stops its agent and resolvers
-	wait_until 10 nsenter -t "$!" -m test -f /run/ready || fail "host h$1 did not start"
-}
-on() { # N CMD...: run CMD on host N (its network and mount namespaces)
-	n=$1; shift
-	eval "p=\$HPID$n"
-	nsenter -t "$p" -m -n -- "$@"
-}
-nsn() { n=$1; shift; on "$n" timeout "$T_CMD_TIMEOUT" "$NSNET" "$@"; }
-addr_of() { on "$1" ip -n "$2" -4 -o addr show dev eth0 | awk '{ sub(/\/.*/, "", $4); print $4 }'; }
-vx_of() { on "$1" sh -c "ip -o link show type vxlan | awk -F': ' '{ sub(/@.*/, \"\", \$2); print \$2 }'"; }
-fdb_has() { on "$1" bridge fdb show dev "$(vx_of "$1")" | grep -q "dst $2 "; }
-fdb_lacks() { ! fdb_has "$@"; }
+OV_GATEWAY=172.31.0.100
 ctl() { ip netns exec st etcdctl --endpoints $E "$@"; }
-
-etcd_start() {
-	ip netns exec st etcd --data-dir "$T_TMP/etcd" --name st --listen-client-urls $E --advertise-client-urls $E \
-		--listen-peer-urls http://127.0.0.1:2380 --initial-advertise-peer-urls http://127.0.0.1:2380 \
-		--initial-cluster st=http://127.0.0.1:2380 >>"$T_TMP/etcd.log" 2>&1 </dev/null &
-	ETCD=$!
-	track_pid $ETCD
-	wait_until 30 ctl endpoint health || { tail -5 "$T_TMP/etcd.log" >&2; fail "etcd did not become healthy"; }
-}
-etcd_stop() {
-	kill "$ETCD"
-	wait "$ETCD" 2>/dev/null || true
-	untrack_pid "$ETCD"
-}
 
 host_up 1
 host_up 2

@@ -18,6 +18,7 @@
 # backends: nft
 # timeout: 120
 . "$(dirname "$0")/../lib/lib.sh"
+. "$(dirname "$0")/../lib/overlay_hosts.sh"
 
 command -v etcd >/dev/null 2>&1 || skip "etcd is not installed (tests/deps.sh installs etcd-server)"
 command -v etcdctl >/dev/null 2>&1 || skip "etcdctl is not installed (tests/deps.sh installs etcd-client)"
@@ -60,59 +61,15 @@ printf '%s\n' "$PW" >"$TD/pw"
 chmod 600 "$TD/pw" "$P"/*.key
 
 # --- Underlay, etcd's namespace st (172.31.0.2), hosts h1, h2 (172.31.0.11, .12) ---------------
-ip link add ul type bridge
-ip link set ul up
-plug() { # NS ADDR
-	ip link add "u-$1" type veth peer name eth0 netns "$1"
-	ip link set "u-$1" master ul up
-	ip -n "$1" addr add "$2/24" dev eth0
-	ip -n "$1" link set eth0 up
-	ip -n "$1" link set lo up
-}
+ov_underlay
 ip netns add st
 plug st 172.31.0.2
-HPIDS=
-host_up() { # N
-	ip netns add "h$1"
-	plug "h$1" "172.31.0.1$1"
-	# $TD (certificates, password file) is under the sandbox's /run: bound back over the new one.
-	ip netns exec "h$1" unshare --mount --propagation private sh -c '
-		mount --bind "$1" /mnt && mount -t tmpfs -o mode=0755 ov-run /run && mkdir -p /run/netns /run/nsnet "$1" &&
-		mount --move /mnt "$1" &&
-		mount -t tmpfs -o mode=0755 ov-etc /etc/netns && touch /run/ready && exec sleep 100000' sh "$TD" &
-	track_pid $!
-	eval "HPID$1=$!"
-	HPIDS="$HPIDS $!"
-	wait_until 10 nsenter -t "$!" -m test -f /run/ready || fail "host h$1 did not start"
-}
-on() { # N CMD...: run CMD on host N (its network and mount namespaces)
-	n=$1; shift
-	eval "p=\$HPID$n"
-	nsenter -t "$p" -m -n -- "$@"
-}
-nsn() { n=$1; shift; on "$n" timeout "$T_CMD_TIMEOUT" "$NSNET" "$@"; }
-addr_of() { on "$1" ip -n "$2" -4 -o addr show dev eth0 | awk '{ sub(/\/.*/, "", $4); print $4 }'; }
-vx_of() { on "$1" sh -c "ip -o link show type vxlan | awk -F': ' '{ sub(/@.*/, \"\", \$2); print \$2 }'"; }
-fdb_has() { on "$1" bridge fdb show dev "$(vx_of "$1")" | grep -q "dst $2 "; }
+OV_CARRY=$TD	# the certificates and the password file
+OV_ETCD_ARGS="--cert-file $P/server.pem --key-file $P/server.key --client-cert-auth --trusted-ca-file $P/ca.pem"
 TLS="--cacert $P/ca.pem --cert $P/client.pem --key $P/client.key"
 ctl() { ip netns exec st etcdctl --endpoints $E $TLS --user "root:$PW" "$@"; }
 # Before auth is on, etcdctl with --user is refused: health is asked without it then.
 healthy() { ctl endpoint health || ip netns exec st etcdctl --endpoints $E $TLS endpoint health; }
-
-etcd_start() {
-	ip netns exec st etcd --data-dir "$T_TMP/etcd" --name st --listen-client-urls $E --advertise-client-urls $E \
-		--cert-file "$P/server.pem" --key-file "$P/server.key" --client-cert-auth --trusted-ca-file "$P/ca.pem" \
-		--listen-peer-urls http://127.0.0.1:2380 --initial-advertise-peer-urls http://127.0.0.1:2380 \
-		--initial-cluster st=http://127.0.0.1:2380 >>"$T_TMP/etcd.log" 2>&1 </dev/null &
-	ETCD=$!
-	track_pid $ETCD
-	wait_until 30 healthy || { tail -5 "$T_TMP/etcd.log" >&2; fail "etcd did not become healthy"; }
-}
-etcd_stop() {
-	kill "$ETCD"
-	wait "$ETCD" 2>/dev/null || true
-	untrack_pid "$ETCD"
-}
 
 host_up 1
 host_up 2
