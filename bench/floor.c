@@ -9,6 +9,12 @@
  * and builds its own bridge and nft sets, shaped as nsnet's (table bridge nsfloor).
  *
  * Usage: floor COUNT   (prints one line per operation: median, p10, p90 in ms over COUNT runs)
+ *        floor --routed COUNT   (a routed network's `ns add`, COUNT of them, then `ns rm` newest
+ *                                first: the median of the 15 operations that end at 10, 1,000,
+ *                                5,000 and 10,000 namespaces, as bench/scale reports nsnet's)
+ *        floor --routed-one N   (15 routed `ns add`, then their `ns rm`: namespaces fo<N>.., addresses
+ *                                 10.1.0.0/16 + N..; prints the median of each in ms: bench/scale runs it
+ *                                among nsnet's namespaces, for the kernel's part at each count)
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -25,6 +31,7 @@
 #include <linux/veth.h>
 #include <net/if.h>
 #include <sched.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -186,7 +193,10 @@ static void resolv_remove(const char *name)
 		die(file);
 }
 
-/* veth HOST (bridge port, up) with peer eth0 (MAC, in the namespace); returns the host ifindex. */
+/*
+ * veth HOST (up; a port of @bridge when > 0, else in interface group -@bridge) with peer eth0
+ * (MAC, in the namespace); returns the host ifindex.
+ */
 static int veth_create(struct mnl_socket *nl, const char *host, int ns_fd, const unsigned char *mac,
 		       int bridge)
 {
@@ -200,7 +210,10 @@ static int veth_create(struct mnl_socket *nl, const char *host, int ns_fd, const
 	ifi->ifi_flags = ifi->ifi_change = IFF_UP;
 	mnl_attr_put_strz(h, IFLA_IFNAME, host);
 	mnl_attr_put_u32(h, IFLA_MTU, 1500);
-	mnl_attr_put_u32(h, IFLA_MASTER, (uint32_t)bridge);
+	if (bridge > 0)
+		mnl_attr_put_u32(h, IFLA_MASTER, (uint32_t)bridge);
+	else
+		mnl_attr_put_u32(h, IFLA_GROUP, (uint32_t)-bridge);
 	info = mnl_attr_nest_start(h, IFLA_LINKINFO);
 	mnl_attr_put_strz(h, IFLA_INFO_KIND, "veth");
 	data = mnl_attr_nest_start(h, IFLA_INFO_DATA);
@@ -383,9 +396,219 @@ static void port_add(struct port *p, struct mnl_socket *nl, struct mnl_socket *n
 	nft_elems(nf, 1, e, 3);
 }
 
+/* An address of @len bits on @ifindex (@ns_nl's namespace). */
+static void addr_add(struct mnl_socket *nl, int ifindex, uint32_t addr, unsigned int len)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nlmsghdr *h = rt_msg(buf, RTM_NEWADDR, NLM_F_CREATE | NLM_F_EXCL);
+	struct ifaddrmsg *ifa = mnl_nlmsg_put_extra_header(h, sizeof(*ifa));
+
+	ifa->ifa_family = AF_INET;
+	ifa->ifa_prefixlen = (unsigned char)len;
+	ifa->ifa_index = (unsigned int)ifindex;
+	mnl_attr_put_u32(h, IFA_LOCAL, addr);
+	mnl_attr_put_u32(h, IFA_ADDRESS, addr);
+	if (rt_send(nl, h) < 0)
+		die("address add");
+}
+
+/* A route to @dst/@len out of @ifindex, via @gw (onlink) when not 0. */
+static void route_add(struct mnl_socket *nl, int ifindex, uint32_t dst, unsigned int len, uint32_t gw)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nlmsghdr *h = rt_msg(buf, RTM_NEWROUTE, NLM_F_CREATE | NLM_F_EXCL);
+	struct rtmsg *rt = mnl_nlmsg_put_extra_header(h, sizeof(*rt));
+
+	rt->rtm_family = AF_INET;
+	rt->rtm_dst_len = (unsigned char)len;
+	rt->rtm_table = RT_TABLE_MAIN;
+	rt->rtm_protocol = RTPROT_BOOT;
+	rt->rtm_scope = gw ? RT_SCOPE_UNIVERSE : RT_SCOPE_LINK;
+	rt->rtm_type = RTN_UNICAST;
+	if (len)
+		mnl_attr_put_u32(h, RTA_DST, dst);
+	if (gw) {
+		mnl_attr_put_u32(h, RTA_GATEWAY, gw);
+		rt->rtm_flags |= RTNH_F_ONLINK;
+	}
+	mnl_attr_put_u32(h, RTA_OIF, (uint32_t)ifindex);
+	if (rt_send(nl, h) < 0)
+		die("route add");
+}
+
+/* The host end's alias mark and no IPv6 link-local address, in one request. */
+static void host_end_tune(struct mnl_socket *nl, int ifindex, const char *alias)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nlmsghdr *h = rt_msg(buf, RTM_NEWLINK, 0);
+	struct ifinfomsg *ifi = mnl_nlmsg_put_extra_header(h, sizeof(*ifi));
+	struct nlattr *spec, *in6;
+
+	ifi->ifi_family = AF_UNSPEC;
+	ifi->ifi_index = ifindex;
+	mnl_attr_put_strz(h, IFLA_IFALIAS, alias);
+	spec = mnl_attr_nest_start(h, IFLA_AF_SPEC);
+	in6 = mnl_attr_nest_start(h, AF_INET6);
+	mnl_attr_put_u8(h, IFLA_INET6_ADDR_GEN_MODE, IN6_ADDR_GEN_MODE_NONE);
+	mnl_attr_nest_end(h, in6);
+	mnl_attr_nest_end(h, spec);
+	if (rt_send(nl, h) < 0)
+		die("host end settings");
+}
+
+/* No IPv6 on host end @host (what nsnet does on a routed network without an IPv6 subnet). */
+static void host_end_no_ipv6(const char *host)
+{
+	char path[96];
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/sys/net/ipv6/conf/%s/disable_ipv6", host);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0 || write(fd, "1", 1) != 1 || close(fd) < 0)
+		die(path);
+}
+
+#define ROUTED_GROUP 7
+#define ROUTED_GW 0xa9fe0101u /* 169.254.1.1 */
+
+/*
+ * Everything a routed network's `ns add` asks of the kernel: the namespace (lo up, resolv.conf),
+ * the veth in the network's group, the link-local gateway on the host end, the namespace's
+ * address as /32 with a host route to it and its default route via the gateway.
+ */
+static void routed_add(struct port *p, struct mnl_socket *nl, int self_fd)
+{
+	ns_create(&p->ns, self_fd);
+	link_up(p->ns.nl, 1, 0);
+	resolv_write(p->ns.name);
+	p->ifindex = veth_create(nl, p->host, p->ns.fd, p->mac, -ROUTED_GROUP);
+	host_end_tune(nl, p->ifindex, "nsnet:floor");
+	host_end_no_ipv6(p->host);
+	addr_add(nl, p->ifindex, htonl(ROUTED_GW), 32);
+	link_up(p->ns.nl, 2, 1);
+	addr_add(p->ns.nl, 2, p->addr, 32);
+	route_add(nl, p->ifindex, p->addr, 32, 0);
+	route_add(p->ns.nl, 2, 0, 0, htonl(ROUTED_GW));
+	/* Not kept (10,000 namespaces would need 20,000 descriptors); nsnet keeps none either. */
+	mnl_socket_close(p->ns.nl);
+	close(p->ns.fd);
+}
+
+/* A routed `ns rm`: the host end down (its route goes now), resolv.conf, the namespace. */
+static void routed_rm(struct port *p, struct mnl_socket *nl)
+{
+	link_down(nl, p->ifindex);
+	resolv_remove(p->ns.name);
+	if (umount2(p->ns.path, MNT_DETACH) < 0 || unlink(p->ns.path) < 0)
+		die("netns delete");
+}
+
+/* bench/scale's window: the operations that end at each count. */
+#define WINDOW 15
+
+/* The median of the WINDOW timings in @t that end at index @end (exclusive), as bench/scale reports. */
+static double window_median(const double *t, int end)
+{
+	double w[WINDOW];
+	int n = 0;
+
+	for (int i = end - WINDOW; i < end; i++)
+		if (i >= 0)
+			w[n++] = t[i];
+	qsort(w, (size_t)n, sizeof(*w), cmp_double);
+	return n ? w[n / 2] : 0;
+}
+
+/*
+ * WINDOW routed adds (namespaces fo<@n>.., addresses 10.1.0.0/16 + index), then their removals
+ * newest first, as nsnet's run does them: "ADD_MS RM_MS", the medians.
+ */
+static int routed_one(int n, struct mnl_socket *nl, int self_fd)
+{
+	struct port p[WINDOW];
+	double add[WINDOW], rm[WINDOW];
+
+	memset(p, 0, sizeof(p));
+	for (int i = 0; i < WINDOW; i++) {
+		int k = n + i;
+		double t0;
+
+		snprintf(p[i].ns.name, sizeof(p[i].ns.name), "fo%d", k);
+		snprintf(p[i].host, sizeof(p[i].host), "fo%d", k);
+		p[i].mac[0] = 0x02, p[i].mac[1] = 0xf0, p[i].mac[4] = (unsigned char)(k >> 8);
+		p[i].mac[5] = (unsigned char)k;
+		p[i].addr = htonl(0x0a010000u + (uint32_t)k);
+		t0 = now_ms();
+		routed_add(&p[i], nl, self_fd);
+		add[i] = now_ms() - t0;
+	}
+	for (int i = WINDOW - 1; i >= 0; i--) {
+		double t0 = now_ms();
+
+		routed_rm(&p[i], nl);
+		rm[i] = now_ms() - t0;
+	}
+	printf("%.3f %.3f\n", window_median(add, WINDOW), window_median(rm, WINDOW));
+	return 0;
+}
+
+static int routed_main(int count, struct mnl_socket *nl, int self_fd)
+{
+	static const int marks[] = { 10, 1000, 5000, 10000 };
+	struct port *p = calloc((size_t)count, sizeof(*p));
+	double *add = calloc((size_t)count, sizeof(*add)), *rm = calloc((size_t)count, sizeof(*rm));
+	char cmd[128];
+
+	if (!p || !add || !rm)
+		die("memory");
+	for (int i = 0; i < count; i++) {
+		uint32_t a = 0x0a000002u + (uint32_t)i;
+
+		snprintf(p[i].ns.name, sizeof(p[i].ns.name), "fl%d", i);
+		snprintf(p[i].host, sizeof(p[i].host), "fv%d", i);
+		p[i].mac[0] = 0x02;
+		p[i].mac[3] = (unsigned char)(i >> 16);
+		p[i].mac[4] = (unsigned char)(i >> 8);
+		p[i].mac[5] = (unsigned char)i;
+		p[i].addr = htonl(a);
+	}
+	for (int i = 0; i < count; i++) {
+		double t0 = now_ms();
+
+		routed_add(&p[i], nl, self_fd);
+		add[i] = now_ms() - t0;
+	}
+	/* The work was real: the last namespace reaches the first through the host. */
+	snprintf(cmd, sizeof(cmd), "sysctl -qw net.ipv4.ip_forward=1 && ip netns exec %s ping -q -c 1 -W 2 10.0.0.2 >/dev/null",
+		 p[count - 1].ns.name);
+	if (system(cmd) != 0) {
+		fprintf(stderr, "floor: %s failed: the ns add work is not complete\n", cmd);
+		return 1;
+	}
+	/* Newest first, as bench/scale removes: rm[i] is the removal that starts from i + 1. */
+	for (int i = count - 1; i >= 0; i--) {
+		double t0 = now_ms();
+
+		routed_rm(&p[i], nl);
+		rm[i] = now_ms() - t0;
+	}
+	printf("namespaces | floor add ms | floor rm ms\n");
+	for (size_t m = 0; m < sizeof(marks) / sizeof(marks[0]); m++) {
+		if (marks[m] > count)
+			break;
+		/* The adds that bring the network to marks[m], the removals that start from up to that many. */
+		printf("%-10d | %12.3f | %11.3f\n", marks[m], window_median(add, marks[m]), window_median(rm, marks[m]));
+	}
+	free(p);
+	free(add);
+	free(rm);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
-	int count = argc > 1 ? atoi(argv[1]) : 200;
+	bool routed = argc > 2 && !strcmp(argv[1], "--routed"), one = argc > 2 && !strcmp(argv[1], "--routed-one");
+	int count = argc > 1 ? atoi(argv[routed || one ? 2 : 1]) : 200;
 	struct mnl_socket *nl = mnl_socket_open(NETLINK_ROUTE), *nf = mnl_socket_open(NETLINK_NETFILTER);
 	int self_fd = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
 	int bridge = (int)if_nametoindex(BRIDGE);
@@ -393,13 +616,17 @@ int main(int argc, char **argv)
 	double *t;
 
 	if (count < 1 || count > 60000) {
-		fprintf(stderr, "floor: COUNT %s: expected a number of runs from 1 to 60000\n", argv[1]);
+		fprintf(stderr, "floor: COUNT %s: expected a number of runs from 1 to 60000\n", argv[argc - 1]);
 		return 2;
 	}
 	if (!nl || !nf || mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0 ||
 	    mnl_socket_bind(nf, 0, MNL_SOCKET_AUTOPID) < 0 || self_fd < 0)
 		die("netlink sockets");
-	if (!bridge)
+	if (one)
+		return routed_one(count, nl, self_fd);
+	if (routed)
+		return routed_main(count, nl, self_fd);
+	if (!bridge && !routed && !one)
 		die("bridge " BRIDGE " (made by bench/floor's setup)");
 	p = calloc((size_t)count, sizeof(*p));
 	t = calloc((size_t)count, sizeof(*t));

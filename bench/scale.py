@@ -10,6 +10,13 @@ every checkpoint, since the cost of a fork grows with the machine's load, not wi
 At each checkpoint (10, 1000, 5000, 10000, COUNT) the figures are the median of the WINDOW commands
 that end there: the adds that bring the network to that many namespaces, the removals that leave
 it with that many.
+
+On a routed network, with bench/floor built (NSNET_FLOOR, set by bench/scale), each checkpoint also
+runs `floor --routed-one`: the same kernel work as WINDOW `ns add` and `ns rm` (namespace,
+veth, addresses, routes, resolv.conf) done by one C process among nsnet's namespaces (its adds
+count at the adds' checkpoints, its removals at the removals'), so the kernel's part at that
+count is measured in the same state, and "above floor" (own - floor) is
+what nsnet itself adds.
 """
 import os
 import shutil
@@ -20,7 +27,7 @@ import time
 from benchlib import die, machine_line, machine_start, print_table, require_sandbox
 
 CHECKPOINTS = (10, 1000, 5000, 10000)
-WINDOW = 5
+WINDOW = 15  # bench/floor.c's WINDOW too
 TRUE_RUNS = 21
 
 
@@ -87,6 +94,13 @@ def progress(what, i, n, last, t_run):
               f"{time.perf_counter() - t_run:.0f} s so far", file=sys.stderr, flush=True)
 
 
+def floor_at(floor, serial):
+    """(add ms, rm ms): medians of `floor --routed-one`'s WINDOW adds and removals."""
+    out = subprocess.run([floor, "--routed-one", str(serial + 1)], check=True, capture_output=True,
+                         text=True).stdout.split()
+    return float(out[0]), float(out[1])
+
+
 def median(xs):
     s = sorted(xs)
     return s[len(s) // 2]
@@ -107,12 +121,15 @@ def main():
         create += ["--driver", o["driver"]]
     run_timed(create)
     points = sorted({c for c in CHECKPOINTS if c <= n} | {n})
-    adds, rms, base = {}, {}, {}
+    floor = os.environ.get("NSNET_FLOOR") if o["driver"] == "routed" else None
+    adds, rms, base, fl = {}, {}, {}, {}
     for i in range(1, n + 1):
         adds[i] = run_timed([nsnet, "ns", "add", f"s{i}", "--net", "lan"])
         progress("add", i, n, adds[i], t_run)
         if i in points:
             base[i, "add"] = true_ms()
+            if floor:
+                fl[i, "add"] = floor_at(floor, len(fl) * WINDOW)[0]
     # The last one must work before the removals are timed.
     # (A routed network's namespaces reach the host at the link-local gateway, not at 10.0.0.1.)
     gw = "169.254.1.1" if o["driver"] == "routed" else "10.0.0.1"
@@ -121,12 +138,16 @@ def main():
     for i in range(n, 0, -1):
         if i in points:
             base[i, "rm"] = true_ms()
+            if floor:
+                fl[i, "rm"] = floor_at(floor, len(fl) * WINDOW)[1]
         rms[i] = run_timed([nsnet, "ns", "rm", f"s{i}"])
         progress("rm", i, n, rms[i], t_run)
     wall_run = time.perf_counter() - t_run
 
     rows = [["namespaces", "add wall ms", "add own ms", "add user ms", "add sys ms", "add peak RSS KiB",
              "rm wall ms", "rm own ms", "rm user ms", "rm sys ms", "exec /bin/true ms"]]
+    if fl:
+        rows[0] += ["floor add ms", "floor rm ms", "add above floor", "rm above floor"]
     for c in points:
         wa = [adds[i] for i in range(max(1, c - WINDOW + 1), c + 1)]
         wr = [rms[i] for i in range(max(1, c - WINDOW + 1), c + 1)]
@@ -136,12 +157,19 @@ def main():
                      f"{median([x[2] for x in wa]):.1f}", str(max(x[3] for x in wa)), f"{rw:.1f}",
                      f"{rw - base[c, 'rm']:.1f}", f"{median([x[1] for x in wr]):.1f}",
                      f"{median([x[2] for x in wr]):.1f}", f"{tb:.2f}"])
+        if fl:
+            fa, fr = fl[c, "add"], fl[c, "rm"]
+            rows[-1] += [f"{fa:.2f}", f"{fr:.2f}", f"{aw - base[c, 'add'] - fa:.1f}",
+                         f"{rw - base[c, 'rm'] - fr:.1f}"]
     print(f"bench/scale: {n} namespaces on one {o['driver']} network ({o['backend']} backend), "
           f"nsnet {o['bin']} (copied at the start)")
     print_table(rows)
     print(f"figures: median of the {WINDOW} commands ending at each count; own = wall - exec of /bin/true "
           f"(median of {TRUE_RUNS}); user = nsnet's own CPU in user space; sys = the kernel's CPU on its "
           f"behalf (netlink, nf_tables, the namespace, file system); peak RSS = the largest ru_maxrss of those adds")
+    if fl:
+        print(f"floor = the same kernel work in one C process (bench/floor --routed-one, median of its {WINDOW} adds and removals, "
+              f"no process start); above floor = own - floor: what nsnet adds to the kernel's work")
     print(f"whole run (create, {n} adds, ping, {n} removals): {wall_run:.1f} s")
     print(machine_line(start))
 

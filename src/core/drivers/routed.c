@@ -6,6 +6,7 @@
 
 #include "core/drivers/drivers.h"
 #include "kernel/addr.h"
+#include "kernel/sysctl.h"
 
 /*
  * Theory of operation (docs/networks.md). A routed network has no link of its own on the host.
@@ -21,6 +22,11 @@
  * 169.254.1.1, and it needs no per-link sysctl. Anti-spoofing is a strict reverse-path check in
  * the network's firewall rules: a packet from a host end must come from an address routed to
  * that host end, which only the namespace's leases are.
+ *
+ * On a network without an IPv6 subnet the host ends take no part in IPv6 (disable_ipv6): a link
+ * with IPv6 on holds at least its ff00::/8 route in the host's table, and the kernel walks every
+ * IPv6 route of the namespace on each link that comes or goes, so with thousands of namespaces
+ * each `ns add` and `ns rm` paid for all the others' host ends.
  */
 
 /* The gateway every namespace of a routed network uses, for @family. */
@@ -92,6 +98,33 @@ static int routed_route(struct op *op, const char *ns, const char *ifname, const
 	return r;
 }
 
+/* Host end @ifname takes no part in IPv6 (see the theory above); a kernel without IPv6 is fine. */
+static int routed_no_ipv6(struct op *op, const char *ifname, struct nsnet_err *err)
+{
+	char key[IFNAMSIZ + 32];
+	int r;
+
+	snprintf(key, sizeof(key), "net.ipv6.conf.%s.disable_ipv6", ifname);
+	op_echo(op, "sysctl -qw %s=1", key);
+	if (op->opts->dry_run)
+		return 0;
+	r = sysctl_set(key, "1", err);
+	if (r == -ENOENT)
+		return 0;
+	if (r < 0)
+		nsnet_err_prefix(err, "%s: no IPv6", ifname);
+	return r;
+}
+
+/* Whether @net has an IPv6 subnet. */
+static bool routed_has_ipv6(const struct nsnet_network *net)
+{
+	for (size_t i = 0; i < net->n_subnets; i++)
+		if (net->subnet[i].addr.family == AF_INET6)
+			return true;
+	return false;
+}
+
 /*
  * The veth pair, its host end in the network's group and a port of nothing, with the gateway
  * addresses of the network's families and no IPv6 address of the kernel's making.
@@ -104,6 +137,8 @@ static int routed_port_add(struct op *op, const struct nsnet_network *net, const
 
 	if (r == 0)
 		r = op_link_configure(op, NULL, port->host_ifname, false, err);
+	if (r == 0 && !routed_has_ipv6(net))
+		r = routed_no_ipv6(op, port->host_ifname, err);
 	for (size_t i = 0; r == 0 && i < net->n_subnets; i++) {
 		struct nsnet_addr gw;
 		unsigned int plen;
