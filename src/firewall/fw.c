@@ -8,6 +8,7 @@
 #include "firewall/fw.h"
 #include "firewall/guard.h"
 #include "firewall/nft_schema.h"
+#include "firewall/nftnl.h"
 #include "model/service.h"
 
 /*
@@ -339,4 +340,9 @@ bool fw_backend_jumps_from(const struct fw_backend *be, const char *chain, size_
 		if (strlen(be->jumps_first_from[i]) == len && !strncmp(be->jumps_first_from[i], chain, len))
 			return true;
 	return false;
+}
+
+int fw_release_fd(void)
+{
+	return nft_batch_fd();
 }

@@ -305,4 +305,11 @@ const struct fw_backend *fw_backend_find(const char *name);
 /* Is @chain ("family table chain") one of @be's jumps_first_from? */
 bool fw_backend_jumps_from(const struct fw_backend *be, const char *chain, size_t len);
 
+/*
+ * A descriptor of this process whose last close waits for the kernel (the netfilter socket its
+ * transactions went through: closing it waits for the freeing of what they deleted, an RCU grace
+ * period), or -1. A process about to exit may hand it to a longer-lived child instead.
+ */
+int fw_release_fd(void);
+
 #endif

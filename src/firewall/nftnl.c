@@ -249,6 +249,11 @@ static void nft_batch_sock_drop(void)
 	nft_batch_sock = NULL;
 }
 
+int nft_batch_fd(void)
+{
+	return nft_batch_sock ? mnl_socket_get_fd(nft_batch_sock) : -1;
+}
+
 const void *nft_batch_data(struct nft_batch *b, size_t *len)
 {
 	if (!b->ended) {

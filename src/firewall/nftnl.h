@@ -70,4 +70,11 @@ void nft_batch_elems(struct nft_batch *b, const char *set, const struct nft_elem
  */
 int nft_batch_commit(struct nft_batch *b, const char *what, struct nsnet_err *err);
 
+/*
+ * The netfilter socket the batches of this process went through, or -1 when none was opened. Its
+ * last close waits for the kernel's freeing of what the transactions deleted (an RCU grace
+ * period): a process that hands it to a longer-lived child before exiting does not wait.
+ */
+int nft_batch_fd(void);
+
 #endif
