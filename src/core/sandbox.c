@@ -1,9 +1,6 @@
 // SPDX-License-Identifier: MIT
 // CNI sandboxes: a runtime's namespace, given by path, attached to a network and keyed by (container ID, ifname);
 // their records, ADD and DEL (CHECK, GC and STATUS: sandbox_check.c).
-#include <fcntl.h>
-#include <limits.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +17,7 @@
 #include "kernel/addr.h"
 #include "kernel/link.h"
 #include "kernel/netns.h"
+#include "util/spawn.h"
 
 /*
  * Theory of operation. A sandbox is an ordinary namespace record, not managed (nsnet never
@@ -162,46 +160,20 @@ static bool sandbox_has_default(struct nl *nl, int family)
  * not copied. A fork() copied the page tables and took copy-on-write faults after it: measured on
  * this project's VMs, 3 ms of CPU of a DEL's 12 (under load 9), its largest part after the exec.
  * Its file descriptors are all close-on-exec but one: the netfilter socket the DEL's transactions
- * went through (fw_release_fd()) is its fd 3. The last close of that socket waits for the kernel
+ * went through (fw_release_take()) is its fd 3. The last close of that socket waits for the kernel
  * to free what they deleted (an RCU grace period: a published port's chain and rules made a DEL
  * 2.6 -> 12 ms); held by the child, it is the child's exit that waits, not the runtime.
  */
 static void sandbox_link_del_later(const struct link_info *li)
 {
-	char exe[PATH_MAX], idx[16], *argv[6];
-	posix_spawn_file_actions_t fa;
-	posix_spawnattr_t at;
-	int r = -1, keep = fw_release_fd();
-	ssize_t n;
+	const char *argv[6];
+	char idx[16];
 	struct nl nl;
-	pid_t pid;
 
-	/* Handed over as fd 3; one that is 3 already is first copied (dup2 onto itself keeps close-on-exec). */
-	if (keep == 3)
-		keep = fcntl(keep, F_DUPFD_CLOEXEC, 4);
-
-	/* The path, not /proc/self/exe itself: under valgrind that is valgrind's own binary. */
-	if ((n = readlink("/proc/self/exe", exe, sizeof(exe) - 1)) > 0 && posix_spawn_file_actions_init(&fa) == 0) {
-		exe[n] = 0;
-		snprintf(idx, sizeof(idx), "%d", li->ifindex);
-		argv[0] = "nsnet", argv[1] = "__link-del", argv[2] = (char *)li->name, argv[3] = idx;
-		argv[4] = (char *)li->alias, argv[5] = NULL;
-		if (posix_spawnattr_init(&at) == 0) {
-			/* Detached from the runtime: it waits for EOF on our stdout, not for this. */
-			posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSID);
-			posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDWR, 0);
-			posix_spawn_file_actions_adddup2(&fa, 0, 1);
-			posix_spawn_file_actions_adddup2(&fa, 0, 2);
-			if (keep >= 0)
-				posix_spawn_file_actions_adddup2(&fa, keep, 3);
-			/* What the runtime left open. */
-			posix_spawn_file_actions_addclosefrom_np(&fa, keep >= 0 ? 4 : 3);
-			r = posix_spawn(&pid, exe, &fa, &at, argv, environ);
-			posix_spawnattr_destroy(&at);
-		}
-		posix_spawn_file_actions_destroy(&fa);
-	}
-	if (r == 0)
+	snprintf(idx, sizeof(idx), "%d", li->ifindex);
+	argv[0] = "nsnet", argv[1] = "__link-del", argv[2] = li->name, argv[3] = idx;
+	argv[4] = li->alias, argv[5] = NULL;
+	if (spawn_self_detached(argv, fw_release_take()) == 0)
 		return;
 	/* Could not start it: deleted right here instead. */
 	if (nl_open(&nl, -1, NULL) == 0) {

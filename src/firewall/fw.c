@@ -342,7 +342,7 @@ bool fw_backend_jumps_from(const struct fw_backend *be, const char *chain, size_
 	return false;
 }
 
-int fw_release_fd(void)
+int fw_release_take(void)
 {
-	return nft_batch_fd();
+	return nft_batch_take();
 }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // libnftnl batches: build nf_tables messages and send them as one transaction (theory in nftnl.h).
 #include "firewall/nftnl.h"
+#include "util/spawn.h"
 #include "util/mem.h"
 
 #include <errno.h>
@@ -33,7 +34,7 @@ struct nft_batch {
 	char table[64];
 	uint32_t seq, first;
 	int msgs;
-	bool oom, ended;
+	bool oom, ended, deletes;
 };
 
 struct nft_batch *nft_batch_new(uint8_t family, const char *table)
@@ -79,6 +80,8 @@ void nft_batch_free(struct nft_batch *b)
 static struct nlmsghdr *nft_batch_hdr(struct nft_batch *b, uint16_t type, uint16_t flags)
 {
 	b->msgs++;
+	if (type == NFT_MSG_DELCHAIN || type == NFT_MSG_DELRULE || type == NFT_MSG_DELSETELEM)
+		b->deletes = true;
 	return nftnl_nlmsg_build_hdr(mnl_nlmsg_batch_current(b->batch), type, b->family, flags | NLM_F_ACK, b->seq++);
 }
 
@@ -234,13 +237,15 @@ void nft_batch_elems(struct nft_batch *b, const char *set, const struct nft_elem
 }
 
 /*
- * One netfilter socket for every batch of the process, left open until it exits. Closing a
- * netfilter socket waits for the kernel's deferred freeing of what a transaction deleted (an RCU
- * grace period, 10-20 ms on the test machines). Closed at exit, that wait overlaps with the rest
- * of the command instead of following each batch: a CNI DEL removes the published ports first,
- * then does everything else while the kernel frees them.
+ * One netfilter socket for every batch of the process, left open until it exits. The kernel frees
+ * what a transaction deleted (chains, rules, set elements) after an RCU grace period, and the last
+ * close of the socket waits for that (1-20 ms on the test machines, longer under load). So the
+ * socket is never closed on the way: a process whose batches deleted something hands it, when it
+ * exits, to a detached child (`nsnet __release`, which exits at once: its exit waits, not the
+ * caller's), or a CNI DEL hands it to its veth's deleter (nft_batch_take()).
  */
 static struct mnl_socket *nft_batch_sock;
+static bool nft_batch_freeing;	/* a committed batch deleted something */
 
 static void nft_batch_sock_drop(void)
 {
@@ -249,9 +254,20 @@ static void nft_batch_sock_drop(void)
 	nft_batch_sock = NULL;
 }
 
-int nft_batch_fd(void)
+static void nft_batch_release_at_exit(void)
 {
-	return nft_batch_sock ? mnl_socket_get_fd(nft_batch_sock) : -1;
+	static const char *const argv[] = { "nsnet", "__release", NULL };
+
+	if (nft_batch_sock && nft_batch_freeing)
+		spawn_self_detached(argv, mnl_socket_get_fd(nft_batch_sock));
+}
+
+int nft_batch_take(void)
+{
+	if (!nft_batch_sock || !nft_batch_freeing)
+		return -1;
+	nft_batch_freeing = false;	/* the taker's child waits: nothing left for the exit */
+	return mnl_socket_get_fd(nft_batch_sock);
 }
 
 const void *nft_batch_data(struct nft_batch *b, size_t *len)
@@ -320,7 +336,16 @@ int nft_batch_commit(struct nft_batch *b, const char *what, struct nsnet_err *er
 		}
 	}
 	/* After a failure, answers to the rest of the batch may still come: the next batch starts afresh. */
-	if (r < 0)
+	if (r < 0) {
 		nft_batch_sock_drop();
+		return r;
+	}
+	if (b->deletes && !nft_batch_freeing) {
+		static bool registered;
+
+		nft_batch_freeing = true;
+		if (!registered)
+			registered = atexit(nft_batch_release_at_exit) == 0;
+	}
 	return r;
 }

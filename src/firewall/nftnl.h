@@ -71,10 +71,11 @@ void nft_batch_elems(struct nft_batch *b, const char *set, const struct nft_elem
 int nft_batch_commit(struct nft_batch *b, const char *what, struct nsnet_err *err);
 
 /*
- * The netfilter socket the batches of this process went through, or -1 when none was opened. Its
- * last close waits for the kernel's freeing of what the transactions deleted (an RCU grace
- * period): a process that hands it to a longer-lived child before exiting does not wait.
+ * The netfilter socket the batches of this process went through, when one of them deleted
+ * something (its last close waits for the kernel to free that, an RCU grace period), else -1.
+ * The caller hands it to a child that outlives the process; otherwise the process hands it to
+ * one of its own at exit (nftnl.c).
  */
-int nft_batch_fd(void);
+int nft_batch_take(void);
 
 #endif

@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: MIT
-// Run a helper program with stdin text and captured stdout/stderr (poll loop, no threads).
+// Run a helper program with stdin text and captured stdout/stderr (poll loop, no threads); start
+// nsnet itself again, detached.
 #include "util/spawn.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
@@ -113,4 +115,42 @@ close:
 		if (fd[i] >= 0)
 			close(fd[i]);
 	return r;
+}
+
+int spawn_self_detached(const char *const argv[], int keep_fd)
+{
+	posix_spawn_file_actions_t fa;
+	posix_spawnattr_t at;
+	char exe[PATH_MAX];
+	int r, copy = -1;
+	ssize_t n;
+	pid_t pid;
+
+	/* The path, not /proc/self/exe itself: under valgrind that is valgrind's own binary. */
+	if ((n = readlink("/proc/self/exe", exe, sizeof(exe) - 1)) <= 0)
+		return -errno;
+	exe[n] = 0;
+	/* dup2 of a descriptor onto itself would keep it close-on-exec: 3 is handed over as a copy. */
+	if (keep_fd == 3 && (keep_fd = copy = fcntl(3, F_DUPFD_CLOEXEC, 4)) < 0)
+		return -errno;
+	if ((r = posix_spawn_file_actions_init(&fa)) != 0)
+		goto out;
+	if ((r = posix_spawnattr_init(&at)) == 0) {
+		/* Detached from whoever started us: it may wait for EOF on our stdout, not for this. */
+		posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSID);
+		posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDWR, 0);
+		posix_spawn_file_actions_adddup2(&fa, 0, 1);
+		posix_spawn_file_actions_adddup2(&fa, 0, 2);
+		if (keep_fd >= 0)
+			posix_spawn_file_actions_adddup2(&fa, keep_fd, 3);
+		/* And what our own caller left open without close-on-exec. */
+		posix_spawn_file_actions_addclosefrom_np(&fa, keep_fd >= 0 ? 4 : 3);
+		r = posix_spawn(&pid, exe, &fa, &at, (char *const *)argv, environ);
+		posix_spawnattr_destroy(&at);
+	}
+	posix_spawn_file_actions_destroy(&fa);
+out:
+	if (copy >= 0)
+		close(copy);
+	return -r;
 }
