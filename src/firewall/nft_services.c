@@ -12,7 +12,6 @@
 #include "firewall/nft_change.h"
 #include "firewall/nft_schema.h"
 #include "firewall/nftnl.h"
-#include "util/mem.h"
 #include "model/service.h"
 
 static const uint8_t svc_protos[] = { IPPROTO_TCP, IPPROTO_UDP };
@@ -345,7 +344,7 @@ int fw_nft_ports_del(const struct nsnet_port *p, size_t n, struct nsnet_err *err
  * per message. libnftables would parse and evaluate each element's text: most of a 10,000-VIP
  * rebuild went there (bench/README.md, "vip").
  */
-int fw_nft_vips_load(const struct nsnet_vip *v, size_t n, struct nsnet_err *err)
+int fw_nft_vips_load(struct nsnet_vip *const *v, size_t n, struct nsnet_err *err)
 {
 	struct nft_change c = { 0 };
 	struct nft_elem_bytes *e = NULL;
@@ -354,11 +353,11 @@ int fw_nft_vips_load(const struct nsnet_vip *v, size_t n, struct nsnet_err *err)
 	int r = 0;
 
 	for (size_t i = 0; i < n; i++)
-		if (!v[i].affinity)
-			nft_describe_vip(&c, &v[i], true);
+		if (!v[i]->affinity)
+			nft_describe_vip(&c, v[i], true);
 	if (c.n == 0)
 		goto out;
-	if (c.oom || !(e = mem_zarray(c.n, sizeof(*e))) || !(order = mem_zarray(c.n, sizeof(*order))) ||
+	if (c.oom || !(e = calloc(c.n, sizeof(*e))) || !(order = calloc(c.n, sizeof(*order))) ||
 	    !(b = nft_batch_new_size(NFPROTO_INET, NSNET_NFT_TABLE, 64 * 1024 + c.n * 160))) {
 		r = nsnet_err_set(err, ENOMEM, "out of memory");
 		goto out;
