@@ -113,7 +113,7 @@ static int apply_early(struct op *op, const struct topo *t, struct apply_diff *d
 
 		for (size_t i = 0; i < t->n_vips; i++)
 			redo |= d->vip_rec[i] == k && d->vip_act[i] == APPLY_REPLACE;
-		if (redo && (r = vip_rm_apply(op, d->vips[k].proto, &d->vips[k].vip, err)) < 0)
+		if (redo && (r = vip_rm_apply(op, d->vips[k]->proto, &d->vips[k]->vip, err)) < 0)
 			return r;
 	}
 	for (size_t i = 0; i < t->n_nets; i++) {
@@ -302,7 +302,9 @@ static int by_name_ns(const void *a, const void *b)
 
 static int by_id_vip(const void *a, const void *b)
 {
-	return (int)((const struct nsnet_vip *)a)->id - (int)((const struct nsnet_vip *)b)->id;
+	const struct nsnet_vip *x = *(struct nsnet_vip *const *)a, *y = *(struct nsnet_vip *const *)b;
+
+	return (int)x->id - (int)y->id;
 }
 
 static int by_id_port(const void *a, const void *b)
@@ -401,13 +403,13 @@ int core_export(const struct nsnet_opts *o, const char *project, struct topo *t,
 	for (int k = 0; k < d.n_vips && r == 0; k++) {
 		struct topo_vip *v;
 
-		if (!mine(d.vips[k].project, project))
+		if (!mine(d.vips[k]->project, project))
 			continue;
 		if (!(v = topo_vip_new(t))) {
 			r = nsnet_err_set(err, ENOMEM, "out of memory");
 			break;
 		}
-		v->v = d.vips[k];
+		vip_copy(&v->v, d.vips[k]);
 		v->v.id = 0;
 		v->v.project[0] = '\0';
 	}
@@ -468,9 +470,9 @@ static bool fw_object_mine(const struct apply_diff *d, const char *obj, const ch
 	if (!strncmp(obj, "vip/", 4) || !strncmp(obj, "port/", 5))
 		id = strtoul(strchr(obj, '/') + 1, NULL, 10);
 	for (int k = 0; k < d->n_vips; k++) {
-		any |= !strcmp(d->vips[k].project, project);
-		if (!strncmp(obj, "vip/", 4) && d->vips[k].id == id)
-			return !strcmp(d->vips[k].project, project);
+		any |= !strcmp(d->vips[k]->project, project);
+		if (!strncmp(obj, "vip/", 4) && d->vips[k]->id == id)
+			return !strcmp(d->vips[k]->project, project);
 	}
 	for (int k = 0; k < d->n_ports; k++) {
 		any |= !strcmp(d->ports[k].project, project);

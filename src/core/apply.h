@@ -60,7 +60,7 @@ struct apply_diff {
 	const struct topo *t;
 	struct nsnet_network *nets;
 	struct nsnet_namespace *nss;
-	struct nsnet_vip *vips;
+	struct nsnet_vip **vips;	/* svc_vips_load() */
 	struct nsnet_port *ports;
 	int n_nets, n_nss, n_vips, n_ports;
 	/* Per object of the file: its action, its record's index (-1: none), whether it runs late. */

@@ -60,7 +60,7 @@ void apply_diff_free(struct apply_diff *d)
 {
 	free(d->nets);
 	free(d->nss);
-	free(d->vips);
+	svc_vips_free(d->vips, d->n_vips);
 	free(d->ports);
 	free(d->net_act);
 	free(d->ns_act);
@@ -459,9 +459,9 @@ static int diff_svc(const struct topo *t, struct apply_diff *d, struct apply_res
 		d->vip_rec[i] = -1;
 		vip_name(f, name);
 		for (int k = 0; k < d->n_vips; k++)
-			if (d->vips[k].proto == f->proto && d->vips[k].vip.port == f->vip.port &&
-			    nsnet_addr_equal(&d->vips[k].vip.addr, &f->vip.addr))
-				rec = &d->vips[d->vip_rec[i] = k];
+			if (d->vips[k]->proto == f->proto && d->vips[k]->vip.port == f->vip.port &&
+			    nsnet_addr_equal(&d->vips[k]->vip.addr, &f->vip.addr))
+				rec = d->vips[d->vip_rec[i] = k];
 		for (size_t k = 0; k < f->n_backends; k++)
 			moves |= f->backend[k].ns[0] && ns_moves(t, d, f->backend[k].ns);
 		d->vip_late[i] = moves;
@@ -493,9 +493,9 @@ static int diff_svc(const struct topo *t, struct apply_diff *d, struct apply_res
 
 		for (size_t i = 0; i < t->n_vips; i++)
 			in |= d->vip_rec[i] == k;
-		if (!in && !strcmp(d->vips[k].project, t->project)) {
+		if (!in && !strcmp(d->vips[k]->project, t->project)) {
 			d->rvip_rm[k] = true;
-			vip_name(&d->vips[k], name);
+			vip_name(d->vips[k], name);
 			apply_line_add(res, APPLY_REMOVE, "vip", name, "no longer in the file");
 		}
 	}
@@ -551,7 +551,8 @@ int apply_records_load(struct op *op, struct apply_diff *d, struct nsnet_err *er
 	if ((d->n_nets = rec_networks_load(op, &d->nets, err)) < 0 || (d->n_nss = rec_namespaces_load(op, &d->nss, err)) < 0 ||
 	    (d->n_vips = svc_vips_load(op, &d->vips, err)) < 0 || (d->n_ports = svc_ports_load(op, &d->ports, err)) < 0) {
 		r = d->n_nets < 0 ? d->n_nets : d->n_nss < 0 ? d->n_nss : d->n_vips < 0 ? d->n_vips : d->n_ports;
-		d->n_nets = d->n_nss = d->n_vips = d->n_ports = 0;
+		d->n_nets = d->n_nss = d->n_ports = 0;
+		d->n_vips = d->n_vips < 0 ? 0 : d->n_vips;	/* the VIPs loaded, for svc_vips_free() */
 		return r;
 	}
 	return 0;

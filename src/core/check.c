@@ -132,7 +132,7 @@ int check_op(struct op *op, struct nsnet_findings *fs, struct nsnet_err *err)
 {
 	struct nsnet_network *nets = NULL;
 	struct nsnet_namespace *nss = NULL;
-	struct nsnet_vip *vips = NULL;
+	struct nsnet_vip **vips = NULL;
 	struct nsnet_port *ports = NULL;
 	struct link_list links = { 0 };
 	char **chains = NULL, **journals = NULL, **elems = NULL, path[PATH_MAX + 16];
@@ -144,7 +144,8 @@ int check_op(struct op *op, struct nsnet_findings *fs, struct nsnet_err *err)
 	if ((n_nets = rec_networks_load(op, &nets, err)) < 0 || (n_ns = rec_namespaces_load(op, &nss, err)) < 0 ||
 	    (n_v = svc_vips_load(op, &vips, err)) < 0 || (n_p = svc_ports_load(op, &ports, err)) < 0) {
 		r = n_nets < 0 ? n_nets : n_ns < 0 ? n_ns : n_v < 0 ? n_v : n_p;
-		n_nets = n_ns = n_v = n_p = 0;
+		n_nets = n_ns = n_p = 0;
+		n_v = n_v < 0 ? 0 : n_v;	/* the VIPs loaded, for svc_vips_free() */
 		goto out;
 	}
 	if ((r = op_nl(op, NULL, &nl, err)) < 0 || (r = link_list_dump(nl, &links, err)) < 0)
@@ -292,17 +293,17 @@ int check_op(struct op *op, struct nsnet_findings *fs, struct nsnet_err *err)
 	for (int i = 0; i < n_v; i++) {
 		char want[NSNET_KEY_MAX + 64], *key = want;
 
-		if (!vips[i].n_backends)
+		if (!vips[i]->n_backends)
 			continue;
-		if (op->fw->vip_chain(&vips[i], want, sizeof(want)) && !check_chain(chains, n_ch, "%s", want))
-			DIFF("chain-missing", check_obj("vip", "%u", vips[i].id), "VIP id %u: %s chain %s is missing", vips[i].id,
+		if (op->fw->vip_chain(vips[i], want, sizeof(want)) && !check_chain(chains, n_ch, "%s", want))
+			DIFF("chain-missing", check_obj("vip", "%u", vips[i]->id), "VIP id %u: %s chain %s is missing", vips[i]->id,
 			     op->fw->name, want);
 		if (!op->fw->svc_elements)
 			continue;
-		op->fw->vip_element(&vips[i], want, sizeof(want));
+		op->fw->vip_element(vips[i], want, sizeof(want));
 		if (n_el == 0 || !bsearch(&key, elems, (size_t)n_el, sizeof(*elems), check_strp_cmp))
-			DIFF("element-missing", check_obj("vip", "%u", vips[i].id), "VIP id %u: nft map svc%c has no element %s",
-			     vips[i].id, vips[i].vip.addr.family == AF_INET6 ? '6' : '4', want);
+			DIFF("element-missing", check_obj("vip", "%u", vips[i]->id), "VIP id %u: nft map svc%c has no element %s",
+			     vips[i]->id, vips[i]->vip.addr.family == AF_INET6 ? '6' : '4', want);
 	}
 	for (int i = 0; i < n_p; i++) {
 		char want[32];
@@ -320,7 +321,7 @@ int check_op(struct op *op, struct nsnet_findings *fs, struct nsnet_err *err)
 			goto out;
 		}
 		for (int i = 0; i < n_v; i++)
-			ids[i] = vips[i].id;
+			ids[i] = vips[i]->id;
 		diffs += check_dup_ids(fs, "vip", "VIP", ids, n_v);
 		for (int i = 0; i < n_p; i++)
 			ids[i] = ports[i].id;
@@ -366,7 +367,7 @@ out:
 	link_list_free(&links);
 	free(nets);
 	free(nss);
-	free(vips);
+	svc_vips_free(vips, n_v);
 	free(ports);
 	dir_names_free(chains, n_ch);
 	dir_names_free(elems, n_el);

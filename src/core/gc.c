@@ -188,15 +188,15 @@ static int gc_quarantine(struct op *op, struct nsnet_findings *fs, const char *w
  * commits those VIPs do not answer; an interrupted gc leaves them out, which check reports and
  * the next gc repairs.
  */
-static int gc_vips_load(struct op *op, const struct nsnet_vip *vips, int n_v, struct nsnet_err *err)
+static int gc_vips_load(struct op *op, struct nsnet_vip *const *vips, int n_v, struct nsnet_err *err)
 {
 	struct strbuf text = { 0 };
 	int r = 0;
 
 	if (op->opts->dry_run || op->opts->verbose > 0) {
 		for (int i = 0; i < n_v; i++)
-			if (!vips[i].affinity)
-				op->fw->vip_add(&vips[i], &text);
+			if (!vips[i]->affinity)
+				op->fw->vip_add(vips[i], &text);
 		if (text.oom)
 			r = nsnet_err_set(err, ENOMEM, "out of memory");
 		else if (text.len)
@@ -221,7 +221,7 @@ int core_gc(const struct nsnet_opts *o, struct nsnet_findings *fs, struct nsnet_
 	struct link_list links = { 0 };
 	struct strbuf fw = { 0 };
 	char **lease_nets = NULL;
-	struct nsnet_vip *vips = NULL;
+	struct nsnet_vip **vips = NULL;
 	struct nsnet_port *ports = NULL;
 	int n_nets = 0, n_ns = 0, n_ln = 0, n_v = 0, n_p = 0, r, repairs = 0;
 	char mark[OP_MARK_MAX] = "";
@@ -379,7 +379,8 @@ int core_gc(const struct nsnet_opts *o, struct nsnet_findings *fs, struct nsnet_
 	/* 4. Services of namespaces that are gone. */
 	if ((n_v = svc_vips_load(&op, &vips, err)) < 0 || (n_p = svc_ports_load(&op, &ports, err)) < 0) {
 		r = n_v < 0 ? n_v : n_p;
-		n_v = n_p = 0;
+		n_v = n_v < 0 ? 0 : n_v;	/* the VIPs loaded, for svc_vips_free() */
+		n_p = 0;
 		goto out;
 	}
 	for (int i = 0; i < n_p; i++) {
@@ -401,18 +402,18 @@ int core_gc(const struct nsnet_opts *o, struct nsnet_findings *fs, struct nsnet_
 		size_t k = 0;
 		json_t *j;
 
-		for (size_t b = 0; b < vips[i].n_backends; b++)
-			if (!vips[i].backend[b].ns[0] || gc_ns_known(nss, n_ns, vips[i].backend[b].ns))
-				vips[i].backend[k++] = vips[i].backend[b];
-		if (k == vips[i].n_backends)
+		for (size_t b = 0; b < vips[i]->n_backends; b++)
+			if (!vips[i]->backend[b].ns[0] || gc_ns_known(nss, n_ns, vips[i]->backend[b].ns))
+				vips[i]->backend[k++] = vips[i]->backend[b];
+		if (k == vips[i]->n_backends)
 			continue;
-		snprintf(obj, sizeof(obj), "vip/%u", vips[i].id);
+		snprintf(obj, sizeof(obj), "vip/%u", vips[i]->id);
 		findings_add(fs, "vip-backend-orphan", NULL, obj, NULL,
-			     "dropping %zu backend(s) of missing namespaces from VIP id %u", vips[i].n_backends - k,
-			     vips[i].id);
-		vips[i].n_backends = k;
-		vip_key(&vips[i], key);
-		j = vip_to_json(&vips[i]);
+			     "dropping %zu backend(s) of missing namespaces from VIP id %u", vips[i]->n_backends - k,
+			     vips[i]->id);
+		vips[i]->n_backends = k;
+		vip_key(vips[i], key);
+		j = vip_to_json(vips[i]);
 		r = j ? op_state_put(&op, STATE_VIPS, key, j, err) : nsnet_err_set(err, ENOMEM, "out of memory");
 		json_decref(j);
 		if (r < 0)
@@ -427,7 +428,7 @@ int core_gc(const struct nsnet_opts *o, struct nsnet_findings *fs, struct nsnet_
 		json_int_t next = 1;
 
 		for (int i = 0; i < (kind ? n_p : n_v); i++) {
-			unsigned int id = kind ? ports[i].id : vips[i].id;
+			unsigned int id = kind ? ports[i].id : vips[i]->id;
 
 			max = id > max ? id : max;
 		}
@@ -498,8 +499,8 @@ int core_gc(const struct nsnet_opts *o, struct nsnet_findings *fs, struct nsnet_
 		if (r < 0)
 			goto out;
 		for (int i = 0; i < n_v; i++)
-			if (!op.fw->vips_load || vips[i].affinity)
-				op.fw->vip_add(&vips[i], &fw);
+			if (!op.fw->vips_load || vips[i]->affinity)
+				op.fw->vip_add(vips[i], &fw);
 		for (int i = 0; i < n_p; i++)
 			op.fw->port_add(&ports[i], &fw);
 		if (n_nets > 0 && (r = gc_guard(&op, nss, n_ns, &links, &guard, err)) < 0) {
@@ -533,7 +534,7 @@ done:
 		r = nsnet_err_set(err, ENOMEM, "gc: out of memory listing its repairs");
 out:
 	link_list_free(&links);
-	free(vips);
+	svc_vips_free(vips, n_v);
 	free(ports);
 	free(nets);
 	free(nss);

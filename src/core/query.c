@@ -146,16 +146,16 @@ int core_query(const struct nsnet_opts *o, json_t **out, struct nsnet_err *err)
 		json_array_append_new(jnss, j);
 	}
 	{
-		struct nsnet_vip *vips = NULL;
+		struct nsnet_vip **vips = NULL;
 		struct nsnet_port *ports = NULL;
 		int nv = svc_vips_load(&op, &vips, err), np = nv < 0 ? 0 : svc_ports_load(&op, &ports, err);
 		json_t *jv = json_array(), *jp = json_array();
 
 		for (int i = 0; i < nv; i++)
-			json_array_append_new(jv, vip_to_json(&vips[i]));
+			json_array_append_new(jv, vip_to_json(vips[i]));
 		for (int i = 0; i < np; i++)
 			json_array_append_new(jp, port_to_json(&ports[i]));
-		free(vips);
+		svc_vips_free(vips, nv);
 		free(ports);
 		if (nv < 0 || np < 0) {
 			json_decref(jv);

@@ -10,7 +10,6 @@
 #include "core/services.h"
 #include "firewall/fw.h"
 #include "kernel/netns.h"
-#include "util/mem.h"
 
 /*
  * Could record text @text name namespace @ns? A record that does holds the JSON string "NS"; names
@@ -33,7 +32,8 @@ static bool svc_text_mentions(const char *text, const char *ns)
  * 10,000 of them cost 0.6 s of CPU per `ns rm`.
  */
 static int svc_load_all(struct op *op, const char *kind, const char *suffix, const char *ns, size_t size,
-			void **out, int (*parse)(const json_t *, void *, struct nsnet_err *), struct nsnet_err *err)
+			void **out, int (*parse)(const json_t *, void *, struct nsnet_err *),
+			void (*drop)(void *, int), struct nsnet_err *err)
 {
 	char **names;
 	char *v = NULL;
@@ -44,7 +44,7 @@ static int svc_load_all(struct op *op, const char *kind, const char *suffix, con
 	if (n < 0)
 		return n;
 	/* Not zeroed: each parser sets what it fills, and nothing reads past the k records parsed. */
-	if (n && !(v = mem_array((size_t)n, size))) {
+	if (n && !(v = malloc((size_t)n * size))) {
 		state_names_free(names, n);
 		return nsnet_err_set(err, ENOMEM, "out of memory");
 	}
@@ -85,6 +85,8 @@ static int svc_load_all(struct op *op, const char *kind, const char *suffix, con
 	}
 	state_names_free(names, n);
 	if (r < 0) {
+		if (drop)
+			drop(v, k);
 		free(v);
 		return r;
 	}
@@ -92,9 +94,23 @@ static int svc_load_all(struct op *op, const char *kind, const char *suffix, con
 	return k;
 }
 
+/* A slot of the VIP loader's array is a pointer to a VIP holding just its backends. */
 static int svc_vip_parse(const json_t *j, void *p, struct nsnet_err *err)
 {
-	return vip_from_json(j, p, err);
+	return vip_from_json_new(j, p, err);
+}
+
+static void svc_vip_drop(void *v, int n)
+{
+	for (int i = 0; i < n; i++)
+		free(((struct nsnet_vip **)v)[i]);
+}
+
+void svc_vips_free(struct nsnet_vip **v, int n)
+{
+	if (v)
+		svc_vip_drop(v, n);
+	free(v);
 }
 
 static int svc_port_parse(const json_t *j, void *p, struct nsnet_err *err)
@@ -102,14 +118,14 @@ static int svc_port_parse(const json_t *j, void *p, struct nsnet_err *err)
 	return port_from_json(j, p, err);
 }
 
-int svc_vips_load(struct op *op, struct nsnet_vip **out, struct nsnet_err *err)
+int svc_vips_load(struct op *op, struct nsnet_vip ***out, struct nsnet_err *err)
 {
-	return svc_load_all(op, STATE_VIPS, NULL, NULL, sizeof(**out), (void **)out, svc_vip_parse, err);
+	return svc_load_all(op, STATE_VIPS, NULL, NULL, sizeof(**out), (void **)out, svc_vip_parse, svc_vip_drop, err);
 }
 
 int svc_ports_load(struct op *op, struct nsnet_port **out, struct nsnet_err *err)
 {
-	return svc_load_all(op, STATE_PORTS, NULL, NULL, sizeof(**out), (void **)out, svc_port_parse, err);
+	return svc_load_all(op, STATE_PORTS, NULL, NULL, sizeof(**out), (void **)out, svc_port_parse, NULL, err);
 }
 
 int svc_ports_load_port(struct op *op, uint16_t port, struct nsnet_port **out, struct nsnet_err *err)
@@ -117,7 +133,7 @@ int svc_ports_load_port(struct op *op, uint16_t port, struct nsnet_port **out, s
 	char suffix[16];
 
 	snprintf(suffix, sizeof(suffix), "-%u", port);
-	return svc_load_all(op, STATE_PORTS, suffix, NULL, sizeof(**out), (void **)out, svc_port_parse, err);
+	return svc_load_all(op, STATE_PORTS, suffix, NULL, sizeof(**out), (void **)out, svc_port_parse, NULL, err);
 }
 
 int svc_count(struct op *op, int limit, struct nsnet_err *err)
@@ -232,9 +248,10 @@ int svc_table_gone_if_last(struct op *op, const char *kind, int removing, struct
 /* UDP flows of VIP @v still pinned to backends of namespace @ns. */
 static void vip_flush_gone_ns(struct op *op, const struct nsnet_vip *v, const char *ns)
 {
-	struct nsnet_vip rest = *v;
+	struct nsnet_vip rest;
 	size_t k = 0;
 
+	vip_copy(&rest, v);
 	for (size_t b = 0; b < v->n_backends; b++)
 		if (strcmp(v->backend[b].ns, ns))
 			rest.backend[k++] = v->backend[b];
@@ -246,7 +263,7 @@ static void vip_flush_gone_ns(struct op *op, const struct nsnet_vip *v, const ch
 int svc_forget(struct op *op, const char *ns, const char *net, struct nsnet_err *err)
 {
 	struct strbuf change = { 0 }, undo = { 0 };
-	struct nsnet_vip *vips = NULL;
+	struct nsnet_vip **vips = NULL, *v = NULL;
 	struct nsnet_port *ports = NULL;
 	int nv = 0, np = 0, r = 0;
 	char key[NSNET_KEY_MAX];
@@ -257,8 +274,10 @@ int svc_forget(struct op *op, const char *ns, const char *net, struct nsnet_err 
 	if (net && (r = rec_network_load(op, net, &network, err)) < 0)
 		return r;
 	/* Only the records that may name @ns: the others keep their backends and ports. */
-	if ((nv = svc_load_all(op, STATE_VIPS, NULL, ns, sizeof(*vips), (void **)&vips, svc_vip_parse, err)) < 0 ||
-	    (np = svc_load_all(op, STATE_PORTS, NULL, ns, sizeof(*ports), (void **)&ports, svc_port_parse, err)) < 0) {
+	if ((nv = svc_load_all(op, STATE_VIPS, NULL, ns, sizeof(*vips), (void **)&vips, svc_vip_parse, svc_vip_drop,
+			       err)) < 0 ||
+	    (np = svc_load_all(op, STATE_PORTS, NULL, ns, sizeof(*ports), (void **)&ports, svc_port_parse, NULL,
+			       err)) < 0) {
 		r = nv < 0 ? nv : np;
 		nv = np = 0;
 		goto out;
@@ -274,31 +293,36 @@ int svc_forget(struct op *op, const char *ns, const char *net, struct nsnet_err 
 		any = true;
 	}
 	only_ports = n_gone > 0;
+	/* The VIP as it stays: a whole one, since the loaded ones hold just their backends. */
+	if (nv > 0 && !(v = malloc(sizeof(*v)))) {
+		r = nsnet_err_set(err, ENOMEM, "out of memory");
+		goto out;
+	}
 	for (int i = 0; i < nv && r == 0; i++) {
-		struct nsnet_vip v = vips[i];
 		size_t k = 0;
 
-		for (size_t b = 0; b < v.n_backends; b++) {
-			bool gone = !strcmp(v.backend[b].ns, ns);
+		vip_copy(v, vips[i]);
+		for (size_t b = 0; b < v->n_backends; b++) {
+			bool gone = !strcmp(v->backend[b].ns, ns);
 
 			if (gone && net) {
 				size_t idx;
-				const struct nsnet_prefix *sub = network_subnet(&network, v.backend[b].ep.addr.family, &idx);
+				const struct nsnet_prefix *sub = network_subnet(&network, v->backend[b].ep.addr.family, &idx);
 
-				gone = sub && nsnet_prefix_contains(sub, &v.backend[b].ep.addr);
+				gone = sub && nsnet_prefix_contains(sub, &v->backend[b].ep.addr);
 			}
 			if (!gone)
-				v.backend[k++] = v.backend[b];
+				v->backend[k++] = v->backend[b];
 		}
-		if (k == v.n_backends)
+		if (k == v->n_backends)
 			continue;
-		v.n_backends = k;
-		op->fw->vip_del(&vips[i], &change);
-		op->fw->vip_add(&v, &change);
-		op->fw->vip_del(&v, &undo);
-		op->fw->vip_add(&vips[i], &undo);
-		vip_key(&v, key);
-		json_t *j = vip_to_json(&v);
+		v->n_backends = k;
+		op->fw->vip_del(vips[i], &change);
+		op->fw->vip_add(v, &change);
+		op->fw->vip_del(v, &undo);
+		op->fw->vip_add(vips[i], &undo);
+		vip_key(v, key);
+		json_t *j = vip_to_json(v);
 
 		r = j ? op_state_put(op, STATE_VIPS, key, j, err) : nsnet_err_set(err, ENOMEM, "out of memory");
 		json_decref(j);
@@ -324,10 +348,11 @@ int svc_forget(struct op *op, const char *ns, const char *net, struct nsnet_err 
 			r = port_localnet_release(op, ports[i].net, ports, n_gone, err);
 	}
 	for (int i = 0; r == 0 && i < nv; i++)
-		if (vips[i].proto == IPPROTO_UDP)
-			vip_flush_gone_ns(op, &vips[i], ns);
+		if (vips[i]->proto == IPPROTO_UDP)
+			vip_flush_gone_ns(op, vips[i], ns);
 out:
-	free(vips);
+	free(v);
+	svc_vips_free(vips, nv);
 	free(ports);
 	strbuf_free(&change);
 	strbuf_free(&undo);

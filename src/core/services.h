@@ -7,8 +7,13 @@
 #include "model/service.h"
 #include "util/strbuf.h"
 
-/* Load every VIP / published port record; *out is malloc'd. Returns the count or -errno. */
-int svc_vips_load(struct op *op, struct nsnet_vip **out, struct nsnet_err *err);
+/*
+ * Load every VIP / published port record; *out is malloc'd. Returns the count or -errno. A VIP is
+ * loaded into memory of its own that holds only its backends (vip_from_json_new()): never copy
+ * one whole, and free them with svc_vips_free().
+ */
+int svc_vips_load(struct op *op, struct nsnet_vip ***out, struct nsnet_err *err);
+void svc_vips_free(struct nsnet_vip **v, int n);
 int svc_ports_load(struct op *op, struct nsnet_port **out, struct nsnet_err *err);
 /* The published ports on host port @port (any protocol and address): only those records are read. */
 int svc_ports_load_port(struct op *op, uint16_t port, struct nsnet_port **out, struct nsnet_err *err);

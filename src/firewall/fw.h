@@ -85,7 +85,7 @@ void fw_nft_port_add(const struct nsnet_port *p, struct strbuf *out);
  * for what it does not build (VIPs with affinity: apply the text instead), or -errno.
  */
 int fw_nft_vip_change(const struct nsnet_vip *old, const struct nsnet_vip *new, struct nsnet_err *err);
-int fw_nft_vips_load(const struct nsnet_vip *v, size_t n, struct nsnet_err *err);
+int fw_nft_vips_load(struct nsnet_vip *const *v, size_t n, struct nsnet_err *err);
 /* The libnftnl form of fw_nft_port_del() for @n ports, one batch (a CNI DEL, a namespace going). */
 int fw_nft_ports_del(const struct nsnet_port *p, size_t n, struct nsnet_err *err);
 /* The libnftnl form of fw_nft_port_add() for @n ports, one batch (publish, CNI ADD with ports). */
@@ -288,7 +288,7 @@ struct fw_backend {
 	 * Optional (nft): the full load's fast path. After the rebuild's text (which then leaves out
 	 * vip_add() of every VIP without affinity), add those VIPs' elements in one batch.
 	 */
-	int (*vips_load)(const struct nsnet_vip *v, size_t n, struct nsnet_err *err);
+	int (*vips_load)(struct nsnet_vip *const *v, size_t n, struct nsnet_err *err);
 
 	/* For doctor: "family table chain" of built-in chains whose first rule is this backend's jump (NULL-terminated). */
 	const char *const *jumps_first_from;

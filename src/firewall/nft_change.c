@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: MIT
 // A described change of table inet nsnet and its two encoders, text and libnftnl (theory in nft_change.h).
 #include "firewall/nft_change.h"
-#include "util/mem.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
 #include <linux/netfilter/nf_tables.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,16 +27,12 @@ static struct nft_step *nft_change_push(struct nft_change *c, enum nft_verb verb
 
 	if (c->n == c->cap) {
 		size_t cap = c->cap ? c->cap * 2 : 16;
-		/* Not realloc: a 10,000-VIP full load grows this to 10 MiB, which mem_array puts in huge pages. */
-		struct nft_step *v = mem_array(cap, sizeof(*v));
+		struct nft_step *v = cap <= SIZE_MAX / sizeof(*v) ? realloc(c->step, cap * sizeof(*v)) : NULL;
 
 		if (!v) {
 			c->oom = true;
 			return NULL;
 		}
-		if (c->n)
-			memcpy(v, c->step, c->n * sizeof(*v));
-		free(c->step);
 		c->step = v;
 		c->cap = cap;
 	}

@@ -12,7 +12,6 @@
 #include "firewall/nft_change.h"
 #include "firewall/nft_schema.h"
 #include "firewall/nftnl.h"
-#include "util/mem.h"
 #include "model/service.h"
 
 static const uint8_t svc_protos[] = { IPPROTO_TCP, IPPROTO_UDP };
@@ -341,69 +340,99 @@ int fw_nft_ports_del(const struct nsnet_port *p, size_t n, struct nsnet_err *err
 
 /*
  * The full load of VIPs without affinity (the gc rebuild, after the text that made the table): only
- * set and map elements, so one libnftnl batch holds them all, grouped by set, NFT_ELEMS_PER_MSG
- * per message. libnftables would parse and evaluate each element's text: most of a 10,000-VIP
- * rebuild went there (bench/README.md, "vip").
+ * set and map elements, so one libnftnl batch holds them all, NFT_ELEMS_PER_MSG of one set per
+ * message. libnftables would parse and evaluate each element's text: most of a 10,000-VIP
+ * rebuild went there (bench/README.md, "vip"). Each VIP is described and encoded on its own, so
+ * memory holds one VIP's steps and, per set, the elements of the message being filled; a VIP
+ * without affinity has elements in at most SVC_LOAD_SETS sets (svc, empty, backends: per family,
+ * and per protocol for the backends).
  */
-int fw_nft_vips_load(const struct nsnet_vip *v, size_t n, struct nsnet_err *err)
+#define SVC_LOAD_SETS 8
+
+struct svc_load_set {
+	struct nft_set_ref ref;
+	struct nft_name name;
+	size_t n;
+	struct nft_elem_bytes e[NFT_ELEMS_PER_MSG];
+	struct nft_name chain[NFT_ELEMS_PER_MSG];	/* e[i].chain points here */
+};
+
+/* The set of @ref among @sets (a new one while there is room), or NULL. */
+static struct svc_load_set *svc_load_set_of(struct svc_load_set *sets, size_t *n, const struct nft_set_ref *ref)
+{
+	for (size_t i = 0; i < *n; i++)
+		if (sets[i].ref.kind == ref->kind && sets[i].ref.family == ref->family && sets[i].ref.proto == ref->proto)
+			return &sets[i];
+	if (*n == SVC_LOAD_SETS)
+		return NULL;
+	sets[*n].ref = *ref;
+	sets[*n].name = nft_set_name(ref);
+	sets[*n].n = 0;
+	return &sets[(*n)++];
+}
+
+int fw_nft_vips_load(struct nsnet_vip *const *v, size_t n, struct nsnet_err *err)
 {
 	struct nft_change c = { 0 };
-	struct nft_elem_bytes *e = NULL;
+	struct svc_load_set *sets = NULL;
 	struct nft_batch *b = NULL;
-	size_t *order = NULL, done = 0;
+	size_t n_sets = 0, n_elems = 0;
 	int r = 0;
 
 	for (size_t i = 0; i < n; i++)
-		if (!v[i].affinity)
-			nft_describe_vip(&c, &v[i], true);
-	if (c.n == 0)
-		goto out;
-	if (c.oom || !(e = mem_zarray(c.n, sizeof(*e))) || !(order = mem_zarray(c.n, sizeof(*order))) ||
-	    !(b = nft_batch_new_size(NFPROTO_INET, NSNET_NFT_TABLE, 64 * 1024 + c.n * 160))) {
+		if (!v[i]->affinity)
+			n_elems += 1 + v[i]->n_backends;
+	if (n_elems == 0)
+		return 0;
+	if (!(sets = calloc(SVC_LOAD_SETS, sizeof(*sets))) ||
+	    !(b = nft_batch_new_size(NFPROTO_INET, NSNET_NFT_TABLE, 64 * 1024 + n_elems * 160))) {
 		r = nsnet_err_set(err, ENOMEM, "out of memory");
 		goto out;
 	}
-	/* Set by set, in the order each first appears; within a set, in the VIPs' order. */
-	while (done < c.n) {
-		const struct nft_step *first = NULL;
-		struct nft_name set;
-		size_t k = 0;
-
-		for (size_t i = 0; i < c.n; i++) {
-			const struct nft_step *s = &c.step[i];
-
-			if (s->kind != NFT_STEP_ELEM || s->verb != NFT_VERB_ADD) {
-				r = nsnet_err_set(err, EINVAL, "VIP full load: a step other than an element");
-				goto out;
-			}
-			if (order[i])
-				continue;
-			if (!first) {
-				first = s;
-				set = nft_set_name(&s->set);
-			} else if (strcmp(nft_set_name(&s->set).s, set.s)) {
-				continue;
-			}
-			order[i] = 1;
-			e[k].klen = (uint32_t)nft_value_bytes(nft_set_key(&s->set), &s->key, e[k].key);
-			e[k].dlen = 0;
-			e[k].chain = NULL;
-			if (nft_set_data(&s->set) == NFT_LAYOUT_VERDICT) {
-				e[k].verdict = s->verdict;
-				e[k].chain = s->target.s;
-			} else if (nft_set_data(&s->set) != NFT_LAYOUT_NONE) {
-				e[k].dlen = (uint32_t)nft_value_bytes(nft_set_data(&s->set), &s->data, e[k].data);
-			}
-			k++;
+	for (size_t i = 0; i < n && r == 0; i++) {
+		if (v[i]->affinity)
+			continue;
+		c.n = 0;	/* element steps own no text */
+		nft_describe_vip(&c, v[i], true);
+		if (c.oom) {
+			r = nsnet_err_set(err, ENOMEM, "out of memory");
+			break;
 		}
-		nft_batch_elems(b, set.s, e, k);
-		done += k;
+		for (size_t k = 0; k < c.n; k++) {
+			const struct nft_step *st = &c.step[k];
+			struct svc_load_set *set;
+			struct nft_elem_bytes *e;
+
+			if (st->kind != NFT_STEP_ELEM || st->verb != NFT_VERB_ADD ||
+			    !(set = svc_load_set_of(sets, &n_sets, &st->set))) {
+				r = nsnet_err_set(err, EINVAL, "VIP full load: a step other than an element of a VIP's sets");
+				break;
+			}
+			e = &set->e[set->n];
+			e->klen = (uint32_t)nft_value_bytes(nft_set_key(&st->set), &st->key, e->key);
+			e->dlen = 0;
+			e->chain = NULL;
+			if (nft_set_data(&st->set) == NFT_LAYOUT_VERDICT) {
+				set->chain[set->n] = st->target;
+				e->verdict = st->verdict;
+				e->chain = set->chain[set->n].s;
+			} else if (nft_set_data(&st->set) != NFT_LAYOUT_NONE) {
+				e->dlen = (uint32_t)nft_value_bytes(nft_set_data(&st->set), &st->data, e->data);
+			}
+			if (++set->n == NFT_ELEMS_PER_MSG) {
+				nft_batch_elems(b, set->name.s, set->e, set->n);
+				set->n = 0;
+			}
+		}
 	}
-	r = nft_batch_commit(b, "nftables: VIP full load", err);
+	for (size_t i = 0; i < n_sets && r == 0; i++)
+		if (sets[i].n)
+			nft_batch_elems(b, sets[i].name.s, sets[i].e, sets[i].n);
+	if (r == 0)
+		r = nft_batch_commit(b, "nftables: VIP full load", err);
 out:
 	nft_batch_free(b);
-	free(order);
-	free(e);
+	free(sets);
 	nft_change_free(&c);
 	return r;
 }

@@ -2,7 +2,6 @@
 // libnftnl batches: build nf_tables messages and send them as one transaction (theory in nftnl.h).
 #include "firewall/nftnl.h"
 #include "util/spawn.h"
-#include "util/mem.h"
 
 #include <errno.h>
 #include <libmnl/libmnl.h>
@@ -51,7 +50,7 @@ struct nft_batch *nft_batch_new_size(uint8_t family, const char *table, size_t b
 	if (bytes < NFT_BATCH_BUF)
 		bytes = NFT_BATCH_BUF;
 	/* libmnl lets the message that crosses the limit complete past it: twice the room. */
-	b->buf = mem_zarray(2, bytes);
+	b->buf = calloc(2, bytes);	/* large: fresh pages from mmap, touched only as far as written */
 	b->batch = b->buf ? mnl_nlmsg_batch_start(b->buf, bytes) : NULL;
 	if (!b->batch) {
 		free(b->buf);

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <jansson.h>
 #include <netinet/in.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -264,6 +265,60 @@ TEST(test_vip_from_json_backend_limit)
 	json_decref(j);
 }
 
+/* A loaded VIP holds just its backends (under ASan a write past them would stop the test). */
+TEST(test_vip_from_json_new)
+{
+	struct nsnet_err e = { 0 };
+	struct nsnet_vip *v = NULL, *whole = calloc(1, sizeof(*whole));
+	json_t *j = json_loads(VIP_GOOD, 0, NULL), *bs;
+
+	CHECK_EQ_INT(vip_size(0), offsetof(struct nsnet_vip, backend));
+	CHECK_EQ_INT(vip_size(2), offsetof(struct nsnet_vip, backend) + 2 * sizeof(struct nsnet_backend));
+	CHECK_EQ_INT(vip_from_json_new(j, &v, &e), 0);
+	CHECK(v != NULL);
+	CHECK_EQ_INT(v->id, 7);
+	CHECK_EQ_INT(v->n_backends, 2);
+	CHECK_EQ_INT(v->backend[1].ep.port, 8080);
+	CHECK_EQ_STR(v->backend[1].ns, "http2");
+	vip_copy(whole, v);
+	CHECK_EQ_INT(whole->n_backends, 2);
+	CHECK_EQ_STR(whole->backend[1].ns, "http2");
+	CHECK_EQ_STR(whole->name, "web");
+	free(v);
+
+	/* No backends: the header alone. */
+	json_object_set_new(j, "backends", json_array());
+	CHECK_EQ_INT(vip_from_json_new(j, &v, &e), 0);
+	CHECK_EQ_INT(v->n_backends, 0);
+	free(v);
+
+	/* 64 backends fit, 65 are refused before anything is allocated; *out is NULL on refusal. */
+	bs = json_array();
+	for (size_t i = 0; i < NSNET_MAX_BACKENDS; i++)
+		json_array_append_new(bs, json_pack("{s:s, s:i}", "address", "10.0.0.2", "port", (int)(1000 + i)));
+	json_object_set_new(j, "backends", bs);
+	CHECK_EQ_INT(vip_from_json_new(j, &v, &e), 0);
+	CHECK_EQ_INT(v->backend[63].ep.port, 1063);
+	free(v);
+	json_array_append_new(bs, json_pack("{s:s, s:i}", "address", "10.0.0.2", "port", 2000));
+	CHECK_EQ_INT(vip_from_json_new(j, &v, &e), -EBADMSG);
+	CHECK(v == NULL);
+	CHECK_EQ_STR(e.msg, "vip record: malformed");
+
+	/* A bad backend or field: refused, nothing returned. */
+	json_object_set_new(j, "backends", json_loads("[{\"address\":\"nope\",\"port\":80}]", 0, NULL));
+	v = whole;
+	CHECK_EQ_INT(vip_from_json_new(j, &v, &e), -EBADMSG);
+	CHECK(v == NULL);
+	CHECK_EQ_STR(e.msg, "vip record: malformed backend 0");
+	json_object_set_new(j, "backends", json_string("x"));
+	CHECK_EQ_INT(vip_from_json_new(j, &v, &e), -EBADMSG);
+	CHECK(v == NULL);
+	CHECK_EQ_INT(vip_from_json_new(NULL, &v, &e), -EBADMSG);
+	json_decref(j);
+	free(whole);
+}
+
 #define PORT_GOOD                                                                                  \
 	"{\"id\":3,\"namespace\":\"http2\",\"network\":\"lan\",\"host_ip\":\"\",\"host_port\":8080," \
 	"\"port\":80,\"protocol\":\"tcp\",\"target\":\"10.0.0.2\"}"
@@ -325,6 +380,7 @@ int main(void)
 	RUN(test_port_json_round_trip);
 	RUN(test_vip_from_json_refuses);
 	RUN(test_vip_from_json_backend_limit);
+	RUN(test_vip_from_json_new);
 	RUN(test_port_from_json_refuses);
 	return unit_done();
 }
