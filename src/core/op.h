@@ -190,7 +190,8 @@ enum op_link_owner op_link_owner(const struct link_info *li, const char *mine);
 int op_netns_add(struct op *op, const char *ns, unsigned long long *dev, unsigned long long *ino,
 		 struct nsnet_err *err);
 int op_netns_del(struct op *op, const char *ns, struct nsnet_err *err);
-int op_bridge_add(struct op *op, const struct nsnet_network *net, struct nsnet_err *err);
+/* @net's own link, named net->bridge, of @kind ("bridge"; "dummy": a routed network's gateway). */
+int op_bridge_add(struct op *op, const struct nsnet_network *net, const char *kind, struct nsnet_err *err);
 /* @bridge NULL: the host end is a port of nothing, in interface group @group (routed networks). */
 int op_veth_add(struct op *op, const char *host_if, const char *bridge, unsigned int group, const char *ns,
 		const char *peer_if, const uint8_t *peer_mac, unsigned int mtu, struct nsnet_err *err);

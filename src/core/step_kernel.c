@@ -195,7 +195,7 @@ static int op_link_mark(struct nl *nl, const char *name, const char *mark, struc
 	return r;
 }
 
-int op_bridge_add(struct op *op, const struct nsnet_network *net, struct nsnet_err *err)
+int op_bridge_add(struct op *op, const struct nsnet_network *net, const char *kind, struct nsnet_err *err)
 {
 	char mark[OP_MARK_MAX];
 	unsigned int h = names_hash(NAMES_FNV_INIT, net->bridge, strlen(net->bridge));
@@ -205,8 +205,8 @@ int op_bridge_add(struct op *op, const struct nsnet_network *net, struct nsnet_e
 	struct nl *nl;
 	int r;
 
-	op_echo(op, "ip link add %s mtu %u address %02x:%02x:%02x:%02x:%02x:%02x up type bridge",
-		net->bridge, net->mtu, mac[0], mac[1], mac[2], mac[3], mac[4], mac[5]);
+	op_echo(op, "ip link add %s mtu %u address %02x:%02x:%02x:%02x:%02x:%02x up type %s",
+		net->bridge, net->mtu, mac[0], mac[1], mac[2], mac[3], mac[4], mac[5], kind);
 	if (op->opts->dry_run)
 		return 0;
 	if ((r = op_nl(op, NULL, &nl, err)) < 0 || (r = op_owner_mark(op, true, mark, err)) < 0 ||
@@ -214,12 +214,12 @@ int op_bridge_add(struct op *op, const struct nsnet_network *net, struct nsnet_e
 		return r;
 	if ((r = op_push(op, UNDO_LINK_DEL, "", net->bridge, NULL, NULL, err)) < 0)
 		return r;
-	r = link_add_bridge(nl, net->bridge, net->mtu, mac, err);
+	r = link_add_kind(nl, net->bridge, kind, net->mtu, mac, err);
 	if (r < 0) {
 		op_pop(op);
 		if (r == -EEXIST)
-			return nsnet_err_set(err, EEXIST, "bridge %s already exists", net->bridge);
-		nsnet_err_prefix(err, "create bridge %s", net->bridge);
+			return nsnet_err_set(err, EEXIST, "%s %s already exists", kind, net->bridge);
+		nsnet_err_prefix(err, "create %s %s", kind, net->bridge);
 		return r;
 	}
 	op_applied(op);

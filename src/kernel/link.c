@@ -26,8 +26,8 @@ static struct nlmsghdr *link_msg(char *buf, uint16_t type, uint16_t flags, struc
 	return nlh;
 }
 
-int link_add_bridge(struct nl *nl, const char *name, unsigned int mtu, const uint8_t mac[6],
-		    struct nsnet_err *err)
+int link_add_kind(struct nl *nl, const char *name, const char *kind, unsigned int mtu, const uint8_t mac[6],
+		  struct nsnet_err *err)
 {
 	char buf[LINK_BUF] __attribute__((aligned(NLMSG_ALIGNTO)));
 	struct ifinfomsg *ifm;
@@ -42,7 +42,7 @@ int link_add_bridge(struct nl *nl, const char *name, unsigned int mtu, const uin
 	if (mac)
 		mnl_attr_put(nlh, IFLA_ADDRESS, 6, mac);
 	linkinfo = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
-	mnl_attr_put_strz(nlh, IFLA_INFO_KIND, "bridge");
+	mnl_attr_put_strz(nlh, IFLA_INFO_KIND, kind);
 	mnl_attr_nest_end(nlh, linkinfo);
 	return nl_request(nl, nlh, NULL, NULL, err);
 }

@@ -22,13 +22,14 @@ struct link_info {
 };
 
 /*
- * Create bridge @name with @mtu (0: kernel default) and the fixed MAC @mac (NULL: random by the
- * kernel). A fixed MAC keeps the gateway's address stable: a bridge otherwise takes the lowest
- * MAC of its ports and changes it as ports come and go, which stales every neighbour cache.
- * The bridge is created up. Returns 0 or -errno (-EEXIST when the name is taken).
+ * Create link @name of @kind ("bridge", "dummy") with @mtu (0: kernel default) and the fixed MAC
+ * @mac (NULL: random by the kernel). A fixed MAC keeps the gateway's address stable: a bridge
+ * otherwise takes the lowest MAC of its ports and changes it as ports come and go, which stales
+ * every neighbour cache. The link is created up. Returns 0 or -errno (-EEXIST when the name is
+ * taken).
  */
-int link_add_bridge(struct nl *nl, const char *name, unsigned int mtu, const uint8_t mac[6],
-		    struct nsnet_err *err);
+int link_add_kind(struct nl *nl, const char *name, const char *kind, unsigned int mtu, const uint8_t mac[6],
+		  struct nsnet_err *err);
 
 /*
  * Create a veth pair in one request: @name here, up, enslaved to @master_ifindex (0: none), in

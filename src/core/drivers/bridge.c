@@ -13,7 +13,7 @@ static int bridge_create(struct op *op, const struct nsnet_network *net, struct 
 {
 	int r;
 
-	if ((r = op_bridge_add(op, net, err)) < 0)
+	if ((r = op_bridge_add(op, net, "bridge", err)) < 0)
 		return r;
 	for (size_t i = 0; i < net->n_subnets; i++)
 		if ((r = op_addr_add(op, NULL, net->bridge, &net->gateway[i], net->subnet[i].len, err)) < 0)

@@ -55,8 +55,8 @@ struct net_driver {
 	 */
 	bool bridge_guard;
 	/*
-	 * The gateway address is on a host link (the bridge), so the network's resolver can listen on
-	 * it (core/dns.c). false (routed: every host end holds 169.254.1.1): no resolver.
+	 * The gateway address is on a host link (the bridge; a routed network's dummy), so the
+	 * network's resolver can listen on it (core/dns.c). false: no resolver.
 	 */
 	bool gateway_local;
 	/* Remove the host end @host_ifname (and so its peer); missing is fine. */

@@ -9,7 +9,11 @@
 #include "kernel/sysctl.h"
 
 /*
- * Theory of operation (docs/networks.md). A routed network has no link of its own on the host.
+ * Theory of operation (docs/networks.md). A routed network's own link on the host is a bridge
+ * without ports (a dummy would do, but not every kernel has the dummy driver), holding the
+ * network's gateway addresses as /32 and /128: no namespace is behind it; it gives the network an
+ * address of the host for its resolver (core/dns.c listens there, reached through the host ends
+ * like any address of the host) and a gateway address to ping.
  * Each attachment is a veth pair whose host end is in the network's interface group
  * (network_group(), IFLA_GROUP: how the firewall tells the network's traffic from any other, as
  * a bridge's name does) and holds no address of the subnet: only the link-local gateway,
@@ -52,17 +56,29 @@ static void routed_ns_view(const struct nsnet_network *net, size_t i, struct nsn
 	*plen = family == AF_INET ? 32 : 128;
 }
 
-/* Nothing of the network itself exists in the kernel: the firewall rules are network.c's. */
+/* The kind of a routed network's gateway link. */
+#define ROUTED_GW_KIND "bridge"
+
+/*
+ * The portless bridge with the gateway addresses as host addresses: no subnet route through it, the
+ * namespaces' /32 (/128) routes through their host ends stay the only ones.
+ */
 static int routed_create(struct op *op, const struct nsnet_network *net, struct nsnet_err *err)
 {
-	(void)op, (void)net, (void)err;
+	int r;
+
+	if ((r = op_bridge_add(op, net, ROUTED_GW_KIND, err)) < 0)
+		return r;
+	for (size_t i = 0; i < net->n_subnets; i++)
+		if ((r = op_addr_add(op, NULL, net->bridge, &net->gateway[i],
+				     net->gateway[i].family == AF_INET ? 32 : 128, err)) < 0)
+			return r;
 	return 0;
 }
 
 static int routed_remove(struct op *op, const struct nsnet_network *net, struct nsnet_err *err)
 {
-	(void)op, (void)net, (void)err;
-	return 0;
+	return op_link_del(op, NULL, net->bridge, err);
 }
 
 /*
@@ -190,10 +206,18 @@ static int routed_port_del(struct op *op, const struct nsnet_network *net, const
 static int routed_check(const struct nsnet_network *net, const char *host_ifname, const struct link_list *links,
 			struct nsnet_err *err)
 {
-	const struct link_info *port;
+	const struct link_info *port, *dummy;
 
-	if (!host_ifname)
+	if (!host_ifname) {
+		dummy = link_list_find(links, net->bridge);
+		if (!dummy || strcmp(dummy->kind, ROUTED_GW_KIND))
+			return nsnet_err_set(err, ENOENT, "network %s: its gateway link %s is missing", net->name,
+					     net->bridge);
+		if (!dummy->up)
+			return nsnet_err_set(err, ENETDOWN, "network %s: its gateway link %s is down", net->name,
+					     net->bridge);
 		return 0;
+	}
 	port = link_list_find(links, host_ifname);
 	if (port && port->master)
 		return nsnet_err_set(err, EPROTO, "%s of routed network %s is a port of another link", host_ifname,
@@ -204,7 +228,7 @@ static int routed_check(const struct nsnet_network *net, const char *host_ifname
 	return 0;
 }
 
-/* A routed network has no link of its own: nothing of it is ever a leftover link. */
+/* A routed network's gateway link is a bridge of nsnet's name: the bridge driver's gc knows it. */
 static bool routed_gc(const struct link_info *li, const struct nsnet_network *nets, size_t n, bool *owned)
 {
 	(void)li, (void)nets, (void)n;
@@ -220,7 +244,7 @@ const struct net_driver net_driver_routed = {
 	.port_addrs = routed_port_addrs,
 	.ns_view = routed_ns_view,
 	.bridge_guard = false,
-	.gateway_local = false,
+	.gateway_local = true,
 	.port_del = routed_port_del,
 	.check = routed_check,
 	.gc = routed_gc,
