@@ -16,8 +16,10 @@ run_ok "$NSNET" network create rt --driver routed --subnet 10.7.0.0/24 --subnet 
 assert_eq "$(json "$NSNET" network ls --json | jq -r '.[0].driver')" "routed" "driver in network ls --json"
 for ns in a b c; do run_ok "$NSNET" ns add "$ns" --net rt >/dev/null; done
 
-# No bridge; the namespace's addresses are host addresses, its routes go via the link-local gateway.
-! ip -o link show type bridge | grep -q . || fail "a routed network made a bridge: $(ip -o link show type bridge)"
+# No bridge ports: the only bridge is the network's portless gateway link (the resolver's address);
+# the namespace's addresses are host addresses, its routes go via the link-local gateway.
+assert_eq "$(ip -o link show type bridge | awk -F': ' '{ print $2 }')" "nsnet-rt" "the bridges of a routed network"
+assert_eq "$(ip -o link show master nsnet-rt)" "" "ports of the gateway link"
 assert_eq "$(ip -n a -4 -o addr show dev eth0 | awk '{print $4}')" "10.7.0.2/32" "a's IPv4 address"
 assert_match "$(ip -n a -6 -o addr show dev eth0 scope global)" 'fd00:7::2/128' "a's IPv6 address"
 assert_eq "$(default_route a 4)" "169.254.1.1 eth0" "a's IPv4 default route"

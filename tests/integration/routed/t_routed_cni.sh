@@ -18,7 +18,8 @@ assert_eq "$(jq -r '[.ips[].address] | join(" ")' "$T_TMP/res.json")" "10.89.0.2
 assert_eq "$(jq -r '[.ips[].gateway] | join(" ")' "$T_TMP/res.json")" "169.254.1.1 fe80::1" "gateways"
 assert_eq "$(jq -c '.routes' "$T_TMP/res.json")" \
 	'[{"dst":"0.0.0.0/0","gw":"169.254.1.1"},{"dst":"::/0","gw":"fe80::1"}]' "routes of the result"
-! ip -o link show type bridge | grep -q . || fail "a routed CNI network made a bridge"
+assert_eq "$(ip -o link show master "$(ip -o link show type bridge | awk -F': ' '{ print $2 }')")" "" \
+	"a routed CNI network has a bridge port"
 assert_eq "$(json "$NSNET" network ls --json | jq -r '.[0].driver')" "routed" "driver of the network"
 cni_ok ADD "$conf" CNI_NETNS=/run/netns/ctr2 CNI_CONTAINERID=c2 >/dev/null
 ping_ok ctr 10.89.0.3

@@ -12,7 +12,8 @@ make_wan
 before=$(snapshot)
 plan=$(run_ok "$NSNET" --dry-run network create rt --driver routed --subnet 10.7.0.0/24)
 assert_unchanged "$before" "state after --dry-run network create --driver routed"
-assert_no_match "$plan" 'type bridge' "dry-run of a routed network makes no bridge"
+assert_no_match "$plan" 'master' "dry-run of a routed network makes a bridge port"
+assert_match "$plan" 'ip addr add 10\.7\.0\.1/32 dev nsnet-rt' "dry-run: the gateway, a host address on the gateway link"
 
 run_ok "$NSNET" network create lan --subnet 10.0.0.0/24 --subnet fd00:10::/64 >/dev/null
 run_ok "$NSNET" network create rt --driver routed --subnet 10.7.0.0/24 --subnet fd00:7::/64 >/dev/null
