@@ -214,6 +214,9 @@ static int veth_create(struct mnl_socket *nl, const char *host, int ns_fd, const
 		mnl_attr_put_u32(h, IFLA_MASTER, (uint32_t)bridge);
 	else
 		mnl_attr_put_u32(h, IFLA_GROUP, (uint32_t)-bridge);
+	/* One queue each way, as nsnet asks: otherwise an RCU grace period per end (veth_init_queues). */
+	mnl_attr_put_u32(h, IFLA_NUM_TX_QUEUES, 1);
+	mnl_attr_put_u32(h, IFLA_NUM_RX_QUEUES, 1);
 	info = mnl_attr_nest_start(h, IFLA_LINKINFO);
 	mnl_attr_put_strz(h, IFLA_INFO_KIND, "veth");
 	data = mnl_attr_nest_start(h, IFLA_INFO_DATA);
@@ -225,6 +228,8 @@ static int veth_create(struct mnl_socket *nl, const char *host, int ns_fd, const
 	mnl_attr_put(h, IFLA_ADDRESS, 6, mac);
 	mnl_attr_put_u32(h, IFLA_MTU, 1500);
 	mnl_attr_put_u32(h, IFLA_NET_NS_FD, (uint32_t)ns_fd);
+	mnl_attr_put_u32(h, IFLA_NUM_TX_QUEUES, 1);
+	mnl_attr_put_u32(h, IFLA_NUM_RX_QUEUES, 1);
 	mnl_attr_nest_end(h, peer);
 	mnl_attr_nest_end(h, data);
 	mnl_attr_nest_end(h, info);

@@ -64,6 +64,13 @@ int link_add_veth(struct nl *nl, const char *name, int master_ifindex, uint32_t 
 		mnl_attr_put_u32(nlh, IFLA_MASTER, (uint32_t)master_ifindex);
 	if (group)
 		mnl_attr_put_u32(nlh, IFLA_GROUP, group);
+	/*
+	 * One queue each way, asked for: a veth is made with a queue per CPU and then cut to one in
+	 * use (veth_init_queues), and cutting a registered device's queues waits for an RCU grace
+	 * period, once per end (netif_set_real_num_tx_queues: synchronize_net). Same one queue in use.
+	 */
+	mnl_attr_put_u32(nlh, IFLA_NUM_TX_QUEUES, 1);
+	mnl_attr_put_u32(nlh, IFLA_NUM_RX_QUEUES, 1);
 	linkinfo = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
 	mnl_attr_put_strz(nlh, IFLA_INFO_KIND, "veth");
 	data = mnl_attr_nest_start(nlh, IFLA_INFO_DATA);
@@ -79,6 +86,8 @@ int link_add_veth(struct nl *nl, const char *name, int master_ifindex, uint32_t 
 		mnl_attr_put(nlh, IFLA_ADDRESS, 6, peer_mac);
 	if (peer_netns_fd >= 0)
 		mnl_attr_put_u32(nlh, IFLA_NET_NS_FD, (uint32_t)peer_netns_fd);
+	mnl_attr_put_u32(nlh, IFLA_NUM_TX_QUEUES, 1);
+	mnl_attr_put_u32(nlh, IFLA_NUM_RX_QUEUES, 1);
 	mnl_attr_nest_end(nlh, pinfo);
 	mnl_attr_nest_end(nlh, data);
 	mnl_attr_nest_end(nlh, linkinfo);

@@ -186,13 +186,18 @@ int netns_pids(const char *name, pid_t *pids, size_t max, struct nsnet_err *err)
 		return nsnet_err_set(err, errno, "open /proc: %s", strerror(errno));
 	fd = dirfd(proc);
 	while ((de = readdir(proc))) {
-		char *end;
-		long pid = strtol(de->d_name, &end, 10);
+		size_t digits = strspn(de->d_name, "0123456789");
 		ssize_t len;
+		long pid;
 
-		if (*end || pid <= 0)
+		/* "PID/ns/net" built by hand: a formatted print per process showed in the profile. */
+		if (!digits || de->d_name[digits] || digits > 10)
 			continue;
-		snprintf(path, sizeof(path), "%ld/ns/net", pid);
+		memcpy(path, de->d_name, digits);
+		memcpy(path + digits, "/ns/net", sizeof("/ns/net"));
+		pid = strtol(de->d_name, NULL, 10);
+		if (pid <= 0)
+			continue;
 		if ((len = readlinkat(fd, path, link, sizeof(link) - 1)) < 0)
 			continue;	/* gone, or a zombie */
 		link[len] = 0;
