@@ -15,6 +15,10 @@ import time
 from benchlib import die, machine_line, machine_start, pct, print_table, require_sandbox
 
 BR_NSNET, NET_NSNET, GW_NSNET = "nsnet-lan", "lan", "10.0.0.1"
+# The same adds on a network made with --no-dns, alternating with lan's (issue 12: DNS may cost an
+# attach at most 0.5 ms).
+BR_PLAIN, NET_PLAIN, GW_PLAIN = "nsnet-plain", "plain", "10.2.0.1"
+DNS_LIMIT_MS = 0.5
 BR_IP, GW_IP = "ipbench", "10.1.0.1"
 HERE = os.path.dirname(os.path.abspath(__file__))
 IP_SCRIPT = os.path.join(HERE, "attach-ip.sh")
@@ -94,9 +98,10 @@ def wait_drained(bridge, timeout=60.0):
         time.sleep(0.05)
 
 
-def check_added(side, names, bridge, gw):
-    if netns_count() != len(names) or links_on(bridge) != len(names):
-        die(f"{side}: expected {len(names)} namespaces and veths, found {netns_count()} and {links_on(bridge)}")
+def check_added(side, names, bridge, gw, total=None):
+    total = len(names) if total is None else total
+    if netns_count() != total or links_on(bridge) != len(names):
+        die(f"{side}: expected {total} namespaces and {len(names)} veths, found {netns_count()} and {links_on(bridge)}")
     last = names[-1]
     if not run(["ip", "-n", last, "route", "show", "default"]).strip():
         die(f"{side}: {last} has no default route")
@@ -123,12 +128,29 @@ def timed_own(cmds):
     return out
 
 
+PLAIN = {"add": [], "rm": [], "lan_add": [], "lan_rm": []}  # per round: plain's times, and lan's of the same run
+
+
+def alternating(o, cmd):
+    """cmd(net, name) for each name on lan and on plain, lan first on even turns, plain first on odd ones."""
+    t = {NET_NSNET: [], NET_PLAIN: []}
+    for i in range(1, o["count"] + 1):
+        for net in ((NET_NSNET, NET_PLAIN) if i % 2 == 0 else (NET_PLAIN, NET_NSNET)):
+            t[net] += timed_own([cmd(net, ("b" if net == NET_NSNET else "p") + str(i))])
+    return t[NET_NSNET], t[NET_PLAIN]
+
+
 def side_nsnet(o):
     names = [f"b{i}" for i in range(1, o["count"] + 1)]
-    add = timed_own([[o["bin"], "ns", "add", n, "--net", NET_NSNET] for n in names])
-    check_added("nsnet", names, BR_NSNET, GW_NSNET)
-    rm = timed_own([[o["bin"], "ns", "rm", n] for n in names])
+    plain = [f"p{i}" for i in range(1, o["count"] + 1)]
+    add, padd = alternating(o, lambda net, n: [o["bin"], "ns", "add", n, "--net", net])
+    check_added("nsnet", names, BR_NSNET, GW_NSNET, 2 * len(names))
+    check_added("nsnet (--no-dns)", plain, BR_PLAIN, GW_PLAIN, 2 * len(names))
+    rm, prm = alternating(o, lambda net, n: [o["bin"], "ns", "rm", n])
     check_removed("nsnet", BR_NSNET)
+    wait_drained(BR_PLAIN)
+    PLAIN["add"].append(padd)
+    PLAIN["rm"].append(prm)
     return add, rm, rm
 
 
@@ -152,6 +174,7 @@ def main():
     machine = machine_start()
 
     run([o["bin"], "network", "create", NET_NSNET, "--subnet", "10.0.0.0/16"])
+    run([o["bin"], "network", "create", NET_PLAIN, "--subnet", "10.2.0.0/16", "--no-dns"])
     run(["sh", IP_SCRIPT, "setup"])
     res = {s: {"add": [], "rm": [], "rmveth": []} for s in ("nsnet", "ip")}
     sides = {"nsnet": side_nsnet, "ip": side_ip}
@@ -162,6 +185,7 @@ def main():
             res[s]["rm"].append(rm)
             res[s]["rmveth"].append(rmveth)
     run([o["bin"], "network", "rm", NET_NSNET])
+    run([o["bin"], "network", "rm", NET_PLAIN])
     run(["sh", IP_SCRIPT, "teardown"])
     machine = machine_line(machine)
 
@@ -171,7 +195,8 @@ def main():
     print(f"attach benchmark: {o['count']} namespaces added one after another, then removed; "
           f"{o['rounds']} rounds per side, sides alternating")
     print(machine)
-    print(f"nsnet:     {o['bin']} ns add NAME --net lan / ns rm NAME  (lan = 10.0.0.0/16, {o['backend']} backend)")
+    print(f"nsnet:     {o['bin']} ns add NAME --net lan / ns rm NAME  (lan = 10.0.0.0/16 with its resolver, "
+          f"{o['backend']} backend)")
     print(f"ip-script: {os.path.relpath(IP_SCRIPT)} add NAME INDEX / rm NAME  (bridge {BR_IP}, 10.1.0.0/16)")
     print()
     rows = [("op", "nsnet median ms", "ip-script median ms", "ratio (ip/nsnet)")]
@@ -206,6 +231,15 @@ def main():
         meds = [pct(rnd, 50) - ex for rnd in res["nsnet"][op]]
         print(f"  ns {op:<3} own {pct(allof('nsnet', op), 50) - ex:6.2f} ms   rounds "
               + " ".join(f"{m:.2f}" for m in meds) + " ms")
+    print(f"DNS: the same nsnet adds and removals on plain (10.2.0.0/16, --no-dns), alternating one by one with lan's")
+    for op in ("add", "rm"):
+        lan, plain = allof("nsnet", op), [x for rnd in PLAIN[op] for x in rnd]
+        d = [pct(a, 50) - pct(b, 50) for a, b in zip(res["nsnet"][op], PLAIN[op])]
+        verdict = "" if op == "rm" else (f"  (issue 12: at most +{DNS_LIMIT_MS} ms: "
+                                         f"{'met' if pct(lan, 50) - pct(plain, 50) <= DNS_LIMIT_MS else 'NOT met'})")
+        print(f"  ns {op:<3} median lan (DNS) {pct(lan, 50):.2f} ms, plain (--no-dns) {pct(plain, 50):.2f} ms: "
+              f"DNS costs {pct(lan, 50) - pct(plain, 50):+.2f} ms; rounds " + " ".join(f"{x:+.2f}" for x in d)
+              + verdict)
 
 
 if __name__ == "__main__":

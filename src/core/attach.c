@@ -260,10 +260,18 @@ int attach_apply(struct op *op, const char *ns, const struct attach_plan *p, str
 	struct fw_guard_port port = { .ifname = p->att.host_ifname, .n_addrs = p->n_addrs, .addrs = p->addr };
 	struct net_port np = { .host_ifname = p->att.host_ifname, .ns = ns, .ifname = p->att.ifname,
 			       .mac = port.mac, .hairpin = !p->no_hairpin };
+	struct dns_pending names = { .fd = -1 };
 	int r;
 
 	attach_mac(ns, &p->att, port.mac);
-	r = p->drv->port_add(op, &p->net, &np, err);
+	/*
+	 * The names first, their answer checked last: dnsmasq reads the new hosts file and answers the
+	 * query for it while the kernel makes the port, instead of nsnet waiting for it at the end.
+	 * Until the command returns, a name may answer an address that is not up yet.
+	 */
+	r = dns_host_put(op, &p->net, ns, p->cni, &p->att, p->addr, p->n_addrs, &names, err);
+	if (r == 0)
+		r = p->drv->port_add(op, &p->net, &np, err);
 	/*
 	 * IPv6 link-local addresses only where they serve: in the namespace only on a network with an
 	 * IPv6 subnet (the driver keeps them off its host end). Each one would send duplicate address
@@ -298,7 +306,8 @@ int attach_apply(struct op *op, const char *ns, const struct attach_plan *p, str
 	if (r == 0)
 		r = rec_ends_add(op, ns, &p->att, err);
 	if (r == 0)
-		r = dns_host_put(op, &p->net, ns, p->cni, &p->att, p->addr, p->n_addrs, err);
+		r = dns_host_confirm(&names, err);
+	dns_pending_drop(&names);
 	return r;
 }
 

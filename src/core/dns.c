@@ -176,31 +176,17 @@ int dns_pid(const struct state *st, const char *net, struct daemon_id *id)
 
 /* --- Queries ----------------------------------------------------------------------------------- */
 
-int dns_query(const struct nsnet_addr *server, const char *name, unsigned int type, int timeout_ms)
+/*
+ * A UDP socket connected to @server port 53. nsnet asks its own resolver, on a gateway address of
+ * this host: from that same address, which is in the network's subnet, whatever source the kernel
+ * would pick (the resolver's firewall rule accepts the subnet only). The socket or -errno.
+ */
+static int dns_socket(const struct nsnet_addr *server)
 {
-	unsigned char q[512], a[1500];
-	struct sockaddr_storage ss = { 0 };
+	struct sockaddr_storage ss = { 0 }, src;
 	socklen_t sl;
-	size_t len = 12;
-	uint16_t id;
 	int fd, r;
 
-	if (getrandom(&id, sizeof(id), 0) != sizeof(id))
-		id = (uint16_t)getpid();
-	memset(q, 0, 12);
-	q[0] = (unsigned char)(id >> 8), q[1] = (unsigned char)id, q[2] = 0x01, q[5] = 1;
-	for (const char *p = name; *p;) {
-		size_t l = strcspn(p, ".");
-
-		if (l == 0 || l > 63 || len + l + 6 > sizeof(q))
-			return -EINVAL;
-		q[len++] = (unsigned char)l;
-		memcpy(q + len, p, l);
-		len += l;
-		p += l + (p[l] == '.');
-	}
-	q[len++] = 0;
-	q[len++] = (unsigned char)(type >> 8), q[len++] = (unsigned char)type, q[len++] = 0, q[len++] = 1;
 	if (server->family == AF_INET) {
 		struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
 
@@ -216,56 +202,99 @@ int dns_query(const struct nsnet_addr *server, const char *name, unsigned int ty
 	}
 	if ((fd = socket(server->family, SOCK_DGRAM | SOCK_CLOEXEC, 0)) < 0)
 		return -errno;
-	/*
-	 * nsnet asks its own resolver, on a gateway address of this host: from that same address, which
-	 * is in the network's subnet, whatever source the kernel would pick (the resolver's firewall
-	 * rule accepts the subnet only).
-	 */
-	{
-		struct sockaddr_storage src = ss;
-
-		((struct sockaddr_in *)&src)->sin_port = 0;	/* sin_port and sin6_port share their place */
-		if (bind(fd, (struct sockaddr *)&src, sl) < 0) {
-			r = -errno;
-			close(fd);
-			return r;
-		}
-	}
-	if (connect(fd, (struct sockaddr *)&ss, sl) < 0 || send(fd, q, len, 0) != (ssize_t)len) {
+	src = ss;
+	((struct sockaddr_in *)&src)->sin_port = 0;	/* sin_port and sin6_port share their place */
+	if (bind(fd, (struct sockaddr *)&src, sl) < 0 || connect(fd, (struct sockaddr *)&ss, sl) < 0) {
 		r = -errno;
 		close(fd);
 		return r;
 	}
+	return fd;
+}
+
+/*
+ * Send an A (@type 1) or AAAA (28) query for @name on @fd; its ID into @id. The ID only tells this
+ * query's answer from a late one to an earlier query on the same port: the clock's low bits do
+ * (no getrandom() call per query). 0 or -errno.
+ */
+static int dns_send(int fd, const char *name, unsigned int type, uint16_t *id)
+{
+	unsigned char q[512];
+	struct timespec now;
+	size_t len = 12;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	*id = (uint16_t)(now.tv_nsec ^ (now.tv_nsec >> 16));
+	memset(q, 0, 12);
+	q[0] = (unsigned char)(*id >> 8), q[1] = (unsigned char)*id, q[2] = 0x01, q[5] = 1;
+	for (const char *p = name; *p;) {
+		size_t l = strcspn(p, ".");
+
+		if (l == 0 || l > 63 || len + l + 6 > sizeof(q))
+			return -EINVAL;
+		q[len++] = (unsigned char)l;
+		memcpy(q + len, p, l);
+		len += l;
+		p += l + (p[l] == '.');
+	}
+	q[len++] = 0;
+	q[len++] = (unsigned char)(type >> 8), q[len++] = (unsigned char)type, q[len++] = 0, q[len++] = 1;
+	return send(fd, q, len, 0) == (ssize_t)len ? 0 : -errno;
+}
+
+/*
+ * The answer to query @id on @fd, waiting at most @timeout_ms; with @ready, a recv() first that
+ * does not wait (the answer is often there already). Returns the number of answers (0: NODATA),
+ * -ENOENT (NXDOMAIN), -ETIMEDOUT or -errno.
+ */
+static int dns_answer(int fd, uint16_t id, int timeout_ms, bool ready)
+{
+	unsigned char a[1500];
+	int r;
+
 	for (;;) {
 		struct pollfd pfd = { .fd = fd, .events = POLLIN };
 		ssize_t n;
 
-		if ((r = poll(&pfd, 1, timeout_ms)) <= 0) {
-			r = r == 0 ? -ETIMEDOUT : -errno;
-			break;
+		if (!ready && (r = poll(&pfd, 1, timeout_ms)) <= 0)
+			return r == 0 ? -ETIMEDOUT : -errno;
+		if ((n = recv(fd, a, sizeof(a), ready ? MSG_DONTWAIT : 0)) < 0) {
+			if (ready && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+				ready = false;
+				continue;
+			}
+			return -errno;	/* ECONNREFUSED: nothing listens */
 		}
-		if ((n = recv(fd, a, sizeof(a), 0)) < 0) {
-			r = -errno;	/* ECONNREFUSED: nothing listens */
-			break;
-		}
-		if (n < 12 || a[0] != q[0] || a[1] != q[1] || !(a[2] & 0x80))
+		ready = false;
+		if (n < 12 || a[0] != (unsigned char)(id >> 8) || a[1] != (unsigned char)id || !(a[2] & 0x80))
 			continue;
-		r = (a[3] & 0xf) == 3 ? -ENOENT : (a[3] & 0xf) ? -EPROTO : (a[6] << 8 | a[7]);
-		break;
+		return (a[3] & 0xf) == 3 ? -ENOENT : (a[3] & 0xf) ? -EPROTO : (a[6] << 8 | a[7]);
 	}
+}
+
+int dns_query(const struct nsnet_addr *server, const char *name, unsigned int type, int timeout_ms)
+{
+	uint16_t id;
+	int fd = dns_socket(server), r;
+
+	if (fd < 0)
+		return fd;
+	if ((r = dns_send(fd, name, type, &id)) == 0)
+		r = dns_answer(fd, id, timeout_ms, false);
 	close(fd);
 	return r;
 }
 
-/* Query @net's resolver for @own until it answers (@present) or says NXDOMAIN; bounded. 0 or -errno. */
-static int dns_confirm(const struct nsnet_network *net, const char *own, bool present, const struct daemon_id *id)
+/* Query the resolver at @server for @own until it answers (@present) or says NXDOMAIN; bounded. 0 or -errno. */
+static int dns_confirm_name(const struct nsnet_addr *server, const char *own, bool present,
+			    const struct daemon_id *id)
 {
 	struct timespec t0, now, pause = { 0, 50 * 1000 };
 	int r;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (;;) {
-		r = dns_query(&net->gateway[0], own, 1, 200);
+		r = dns_query(server, own, 1, 200);
 		if (present ? r > 0 : r == -ENOENT)
 			return 0;
 		if (id && !daemon_alive(id))
@@ -281,6 +310,11 @@ static int dns_confirm(const struct nsnet_network *net, const char *own, bool pr
 		if (pause.tv_nsec < 2 * 1000 * 1000)
 			pause.tv_nsec *= 2;
 	}
+}
+
+static int dns_confirm(const struct nsnet_network *net, const char *own, bool present, const struct daemon_id *id)
+{
+	return dns_confirm_name(&net->gateway[0], own, present, id);
 }
 
 /* --- Start and stop ---------------------------------------------------------------------------- */
@@ -573,9 +607,10 @@ int dns_host_write(struct op *op, const struct nsnet_network *net, const char *o
 
 int dns_host_put(struct op *op, const struct nsnet_network *net, const char *owner, bool cni,
 		 const struct nsnet_attachment *att, const struct nsnet_addr *addrs, size_t n_addrs,
-		 struct nsnet_err *err)
+		 struct dns_pending *pend, struct nsnet_err *err)
 {
-	char path[PATH_MAX], own[64];
+	struct dns_pending now = { .fd = -1 };
+	char path[PATH_MAX];
 	struct strbuf body = { 0 };
 	int r;
 
@@ -594,17 +629,57 @@ int dns_host_put(struct op *op, const struct nsnet_network *net, const char *own
 		goto out;
 	if ((r = op_push(op, UNDO_DNS_HOST, net->name, owner, NULL, NULL, err)) < 0)
 		goto out;
-	if ((r = dns_host_write(op, net, owner, strbuf_str(&body), own, err)) < 0) {
+	if (!pend)
+		pend = &now;
+	/*
+	 * When the command returns, the name resolves: the query for the file's own name goes out as
+	 * soon as the file is in place (its socket is made before, so that dnsmasq, woken by the
+	 * rename, mostly finds the query there too and wakes once), its answer is read by
+	 * dns_host_confirm() (at once without @pend).
+	 */
+	pend->server = net->gateway[0];
+	snprintf(pend->net, sizeof(pend->net), "%s", net->name);
+	snprintf(pend->owner, sizeof(pend->owner), "%s", owner);
+	pend->fd = dns_socket(&pend->server);
+	if ((r = dns_host_write(op, net, owner, strbuf_str(&body), pend->own, err)) < 0) {
+		dns_pending_drop(pend);
 		op_pop(op);
 		goto out;
 	}
 	op_applied(op);
-	/* When the command returns, the name resolves. */
-	if ((r = dns_confirm(net, own, true, NULL)) < 0)
-		r = nsnet_err_set(err, -r, "network %s: the resolver does not answer the names of %s", net->name, owner);
+	if (pend->fd >= 0 && dns_send(pend->fd, pend->own, 1, &pend->id) < 0) {
+		close(pend->fd);
+		pend->fd = -1;
+	}
+	if (pend == &now)
+		r = dns_host_confirm(&now, err);
 out:
 	strbuf_free(&body);
 	return r;
+}
+
+int dns_host_confirm(struct dns_pending *pend, struct nsnet_err *err)
+{
+	int r = -EAGAIN;
+
+	if (!pend->own[0])
+		return 0;
+	if (pend->fd >= 0)
+		r = dns_answer(pend->fd, pend->id, 200, true);
+	/* No answer with the name yet (dnsmasq answered before it read the file): ask until it does. */
+	if (r <= 0)
+		r = dns_confirm_name(&pend->server, pend->own, true, NULL);
+	dns_pending_drop(pend);
+	return r < 0 ? nsnet_err_set(err, -r, "network %s: the resolver does not answer the names of %s", pend->net,
+				     pend->owner) : 0;
+}
+
+void dns_pending_drop(struct dns_pending *pend)
+{
+	if (pend->fd >= 0)
+		close(pend->fd);
+	pend->fd = -1;
+	pend->own[0] = '\0';
 }
 
 void dns_undo_host(struct op *op, const char *net, const char *owner)

@@ -33,12 +33,30 @@ int dns_stop(struct op *op, const char *net, struct nsnet_err *err);
 /* Make sure the resolver of @net runs (restarted from its files when dead). No-op without DNS. */
 int dns_ensure(struct op *op, const struct nsnet_network *net, struct nsnet_err *err);
 /*
+ * The confirming query of a name step: sent as soon as the hosts file is in place, its answer read
+ * once the operation's other steps are done, so that dnsmasq reads the file and answers while
+ * nsnet goes on instead of nsnet waiting for it. Start with { .fd = -1 }.
+ */
+struct dns_pending {
+	int fd;				/* the query's socket, -1: none (then asked again when confirming) */
+	uint16_t id;
+	char own[64];			/* the file's own name; "": nothing to confirm */
+	struct nsnet_addr server;
+	char net[NSNET_NAME_MAX + 1], owner[NSNET_NAME_MAX + 1];
+};
+
+/*
  * Write the names of namespace @owner on @net: each of @addrs answers @owner (unless @cni) and
- * each of @aliases, each bare and under the network's domain. Undone by removing the file.
+ * each of @aliases, each bare and under the network's domain. Undone by removing the file. With
+ * @pend, the query that confirms them is only sent: dns_host_confirm(@pend) must follow before
+ * the command returns (or dns_pending_drop() on failure); without, it is confirmed at once.
  */
 int dns_host_put(struct op *op, const struct nsnet_network *net, const char *owner, bool cni,
 		 const struct nsnet_attachment *att, const struct nsnet_addr *addrs, size_t n_addrs,
-		 struct nsnet_err *err);
+		 struct dns_pending *pend, struct nsnet_err *err);
+/* Wait until the resolver answers the names dns_host_put() wrote (bounded), then drop @pend. 0 or -errno. */
+int dns_host_confirm(struct dns_pending *pend, struct nsnet_err *err);
+void dns_pending_drop(struct dns_pending *pend);
 /* Remove @owner's names from @net (detach; missing is fine). */
 int dns_host_del(struct op *op, const struct nsnet_network *net, const char *owner, struct nsnet_err *err);
 
