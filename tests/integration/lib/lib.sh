@@ -436,10 +436,12 @@ no_leaks() { [ -z "$(leaks)" ]; }
 
 # dns_procs: PIDs of live dnsmasq processes in this sandbox's network namespace (other sandboxes
 # run their own; a zombie, state Z, is a dead one that PID 1 has not reaped).
+# One find picks the dnsmasq processes out of /proc: a readlink per process, a fork each, took
+# 0.3 s a call with 150 processes on the machine, and every leak check makes such a call.
 dns_procs() {
 	self=$(readlink /proc/self/ns/net)
-	for d in /proc/[0-9]*; do
-		[ "$(readlink "$d/exe" 2>/dev/null)" = /usr/sbin/dnsmasq ] || continue
+	for d in $(find /proc/[0-9]*/exe -maxdepth 0 -lname /usr/sbin/dnsmasq 2>/dev/null); do
+		d=${d%/exe}
 		[ "$(readlink "$d/ns/net" 2>/dev/null)" = "$self" ] || continue
 		st=$(sed 's/.*) //' "$d/stat" 2>/dev/null | cut -d' ' -f1)
 		case "$st" in Z|X|'') continue ;; esac
