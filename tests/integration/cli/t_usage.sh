@@ -2,6 +2,9 @@
 # SPDX-License-Identifier: MIT
 # Usage errors exit 2 with one line naming the problem; --help and --version exit 0; missing
 # objects exit 1 naming them. Nothing is changed by any of them.
+# One backend: its subject (usage errors, help and exit codes) does not depend on the firewall
+# backend.
+# backends: nft
 . "$(dirname "$0")/../lib/lib.sh"
 
 before=$(snapshot)

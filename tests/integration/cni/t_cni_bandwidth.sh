@@ -6,6 +6,10 @@
 # leaves nothing; bad values are CNI errors (code 7). CNI_MAIN=bridge runs the same traffic checks
 # with the reference bridge followed by the reference bandwidth plugin (an ifb device), which is
 # how the harness is proven.
+# One backend: the plugin runs with a runtime's environment only (cni_exec: env -i, no
+# NSNET_BACKEND), so it takes the default backend, nft, on the iptables pass too: a second run
+# repeats this one.
+# backends: nft
 # serial: measures shaped rates with iperf3; other tests running at once would skew them
 . "$(dirname "$0")/../lib/lib.sh"
 . "$(dirname "$0")/../lib/cni_conflist.sh"

@@ -6,6 +6,10 @@
 # host-local) followed by the reference portmap, which is how the harness is proven; the reference
 # bridge does not answer the dns capability, so that check is nsnet's only. DEL removes the
 # published ports and leaves nothing.
+# One backend: the plugin runs with a runtime's environment only (cni_exec: env -i, no
+# NSNET_BACKEND), so it takes the default backend, nft, on the iptables pass too: a second run
+# repeats this one.
+# backends: nft
 . "$(dirname "$0")/../lib/lib.sh"
 . "$(dirname "$0")/../lib/cni_conflist.sh"
 

@@ -7,6 +7,10 @@
 # out an address (a route host-local asks for cannot be installed) returns a CNI error and
 # releases that address (the spec: DEL the delegate when ADD fails); the runtime's DEL that
 # follows leaves nothing. DEL releases the leases; afterwards no lease, link or rule is left.
+# One backend: the plugin runs with a runtime's environment only (cni_exec: env -i, no
+# NSNET_BACKEND), so it takes the default backend, nft, on the iptables pass too: a second run
+# repeats this one.
+# backends: nft
 . "$(dirname "$0")/../lib/lib.sh"
 . "$(dirname "$0")/../lib/cni_conflist.sh"
 

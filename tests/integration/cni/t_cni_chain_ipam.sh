@@ -7,6 +7,10 @@
 # is honoured; a container reaches its gateway, another container and wan; each lease is
 # recorded with the container's ID; DEL releases it (the address is handed out again), and
 # after the DELs no lease, link or rule is left.
+# One backend: the plugin runs with a runtime's environment only (cni_exec: env -i, no
+# NSNET_BACKEND), so it takes the default backend, nft, on the iptables pass too: a second run
+# repeats this one.
+# backends: nft
 . "$(dirname "$0")/../lib/lib.sh"
 . "$(dirname "$0")/../lib/cni_conflist.sh"
 

@@ -9,6 +9,10 @@
 # is reached from wan with the client address kept and lands in the right container; DEL of one
 # leaves the other working; DEL with the namespace already gone and a second DEL succeed; after
 # the DELs no link, rule, chain or lease of the containers is left.
+# One backend: the plugin runs with a runtime's environment only (cni_exec: env -i, no
+# NSNET_BACKEND), so it takes the default backend, nft, on the iptables pass too: a second run
+# repeats this one.
+# backends: nft
 . "$(dirname "$0")/../lib/lib.sh"
 . "$(dirname "$0")/../lib/cni_conflist.sh"
 

@@ -4,6 +4,10 @@
 # and 8 new ADDs at once, then the remaining DELs at once. Every call succeeds, every container
 # has its own address and reaches its gateway, and at the end nothing is left. The main plugin is
 # a variable (CNI_MAIN=bridge: the reference bridge + host-local, which proves the harness).
+# One backend: the plugin runs with a runtime's environment only (cni_exec: env -i, no
+# NSNET_BACKEND), so it takes the default backend, nft, on the iptables pass too: a second run
+# repeats this one.
+# backends: nft
 . "$(dirname "$0")/../lib/lib.sh"
 . "$(dirname "$0")/../lib/cni_conflist.sh"
 

@@ -5,6 +5,10 @@
 # networks do not reach each other; a container of one still reaches wan). The main plugin is a
 # variable: CNI_MAIN=bridge proves the mtu part and the wan check with the reference bridge; it
 # has no `internal` or `isolate`, so those parts are nsnet's only. DEL leaves nothing.
+# One backend: the plugin runs with a runtime's environment only (cni_exec: env -i, no
+# NSNET_BACKEND), so it takes the default backend, nft, on the iptables pass too: a second run
+# repeats this one.
+# backends: nft
 . "$(dirname "$0")/../lib/lib.sh"
 . "$(dirname "$0")/../lib/cni_conflist.sh"
 

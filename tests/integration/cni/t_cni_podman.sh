@@ -12,6 +12,10 @@
 # rm -f and podman network rm no link, namespace, rule, lease or nsnet record is left, and no
 # conmon or container process.
 # Podman's configuration, storage, CNI config dir and plugin dir are all temporary (below).
+# One backend: the plugin runs with a runtime's environment only (cni_exec: env -i, no
+# NSNET_BACKEND), so it takes the default backend, nft, on the iptables pass too: a second run
+# repeats this one.
+# backends: nft
 
 # conmon double-forks away from podman: make this shell a child subreaper (kept across exec) so
 # that conmon is reparented to it and reaped here when it exits, not left as a zombie for PID 1.

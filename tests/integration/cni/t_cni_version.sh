@@ -3,6 +3,9 @@
 # CNI VERSION: lists every supported version and answers in the requested one (the newest for
 # one it does not know, so a runtime can still negotiate); needs no CNI_PATH, no container, and
 # touches no state (engines call it before every ADD and DEL: it must stay cheap).
+# One backend: its subject (the VERSION answer; no state, no rule) does not depend on the firewall
+# backend.
+# backends: nft
 . "$(dirname "$0")/../lib/lib.sh"
 . "$(dirname "$0")/../lib/cni_lib.sh"
 

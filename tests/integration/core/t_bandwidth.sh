@@ -3,6 +3,9 @@
 # Bandwidth limits: ns add / attach --rate-in/--rate-out shape real traffic (iperf3, 2 s, within
 # 20% of the limit in both directions), `nsnet limit` changes and clears them, ls and check show
 # them, bad values are refused (exit 2), and an interrupted `nsnet limit` is rolled back by gc.
+# One backend: shaping is tc qdiscs, no firewall rule, so its subject does not depend on the
+# backend (and a serial test's second run costs CI its whole time).
+# backends: nft
 # serial: measures shaped rates with iperf3; other tests running at once would skew them
 . "$(dirname "$0")/../lib/lib.sh"
 

@@ -4,6 +4,9 @@
 # resolver (the gateway, search domain), or on a network made with --no-dns the host's
 # nameservers except 127.x (the host's stub resolver is unreachable from a namespace). It is at
 # /etc/netns/NAME/resolv.conf (so ip netns exec uses it too) and goes with ns rm.
+# One backend: its subject (the resolv.conf written for a namespace) does not depend on the firewall
+# backend.
+# backends: nft
 . "$(dirname "$0")/../lib/lib.sh"
 
 run_ok "$NSNET" network create lan --subnet 10.0.0.0/24 >/dev/null

@@ -2,6 +2,8 @@
 # SPDX-License-Identifier: MIT
 # nsnet exec runs the command inside the namespace, passes its arguments untouched, returns its
 # exit status, and shows the namespace's resolv.conf at /etc/resolv.conf (only to the command).
+# One backend: its subject (nsnet exec) does not depend on the firewall backend.
+# backends: nft
 . "$(dirname "$0")/../lib/lib.sh"
 
 run_ok "$NSNET" network create lan --subnet 10.0.0.0/24 >/dev/null

@@ -2,6 +2,9 @@
 # SPDX-License-Identifier: MIT
 # nsnet exec hands the command no file descriptor of its own (netlink sockets, namespace files,
 # the state dir lock): only what the caller passed.
+# One backend: its subject (the file descriptors nsnet exec passes) does not depend on the firewall
+# backend.
+# backends: nft
 . "$(dirname "$0")/../lib/lib.sh"
 
 run_ok "$NSNET" network create lan --subnet 10.0.0.0/24 >/dev/null

@@ -2,6 +2,8 @@
 # SPDX-License-Identifier: MIT
 # Namespaces made by nsnet are ordinary persistent namespaces: `ip netns list` shows them and
 # `ip netns exec` works in them, with traffic.
+# One backend: its subject (namespaces usable by ip netns) does not depend on the firewall backend.
+# backends: nft
 . "$(dirname "$0")/../lib/lib.sh"
 
 run_ok "$NSNET" network create lan --subnet 10.0.0.0/24 >/dev/null

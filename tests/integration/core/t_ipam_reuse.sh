@@ -2,6 +2,9 @@
 # SPDX-License-Identifier: MIT
 # IPAM: addresses are handed out lowest first, a released address is handed out again, and the
 # lease record goes with the network.
+# One backend: its subject (IPAM's order and reuse of addresses) does not depend on the firewall
+# backend.
+# backends: nft
 . "$(dirname "$0")/../lib/lib.sh"
 
 run_ok "$NSNET" network create lan --subnet 10.0.0.0/24 >/dev/null

@@ -3,6 +3,9 @@
 # IPv6 link-local addresses only where they serve: none on the host end of a veth (a bridge port),
 # none on the namespace's end on an IPv4-only network, fe80:: kept on a network with an IPv6
 # subnet (docs/design.md). Neither end of an IPv4-only attachment sends IPv6 at all.
+# One backend: its subject (the link-local addresses of links) does not depend on the firewall
+# backend.
+# backends: nft
 . "$(dirname "$0")/../lib/lib.sh"
 need_ipv6
 

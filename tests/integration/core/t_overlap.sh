@@ -2,6 +2,9 @@
 # SPDX-License-Identifier: MIT
 # A subnet overlapping another network's (equal, inside, around; IPv4 and IPv6) is refused with one
 # line naming it, and nothing is created.
+# One backend: its subject (subnets refused before anything is made) does not depend on the firewall
+# backend.
+# backends: nft
 . "$(dirname "$0")/../lib/lib.sh"
 need_ipv6
 

@@ -4,6 +4,9 @@
 # back: x is on network a (its resolv.conf names a's resolver), `attach x b` (which rewrites it
 # for both networks) is killed at every step, and after each kill gc leaves the file byte for byte
 # as before; the attach that completes names both resolvers, detach goes back to a's only.
+# One backend: its subject (a resolv.conf rolled back; attach killed at each step on both backends
+# is t_crash's) does not depend on the firewall backend.
+# backends: nft
 . "$(dirname "$0")/../lib/lib.sh"
 require_fault_injection
 

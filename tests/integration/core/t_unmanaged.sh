@@ -2,6 +2,8 @@
 # SPDX-License-Identifier: MIT
 # A namespace nsnet did not create is listed as not managed, ns rm refuses it (and leaves it
 # intact), and attach/detach work on it.
+# One backend: its subject (namespaces nsnet did not make) does not depend on the firewall backend.
+# backends: nft
 . "$(dirname "$0")/../lib/lib.sh"
 
 ip netns add foo

@@ -2,6 +2,9 @@
 # SPDX-License-Identifier: MIT
 # Port 53 of the gateway taken (here a server on the wildcard address): network create fails
 # naming the process that holds it, and nothing is changed. --no-dns still works.
+# One backend: its subject (port 53 held by another process) does not depend on the firewall
+# backend.
+# backends: nft
 . "$(dirname "$0")/../lib/lib.sh"
 
 python3 -c '

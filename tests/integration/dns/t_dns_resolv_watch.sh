@@ -11,6 +11,9 @@
 # /etc (the real /etc as its read-only lower layer, the writable layer in the sandbox's tmpfs;
 # nothing reaches the disk) on which /etc/resolv.conf is a plain file, puts the sandbox's tmpfs
 # back on /etc/netns (the overlay hides it), and only then starts the resolver.
+# One backend: its subject (dnsmasq watching the host's resolv.conf) does not depend on the firewall
+# backend.
+# backends: nft
 . "$(dirname "$0")/../lib/lib.sh"
 . "$(dirname "$0")/../lib/dns_lib.sh"
 

@@ -5,6 +5,9 @@
 # records (a hosts file removed behind nsnet's back) is reported and reloaded by gc. A dnsmasq of
 # another network namespace with the same command line (another sandbox or container using the
 # same state dir path) is not nsnet's: neither gc's restart nor network rm stops it.
+# One backend: its subject (the resolver processes, reported and restarted) does not depend on the
+# firewall backend.
+# backends: nft
 . "$(dirname "$0")/../lib/lib.sh"
 . "$(dirname "$0")/../lib/dns_lib.sh"
 

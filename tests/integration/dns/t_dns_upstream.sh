@@ -5,6 +5,8 @@
 # test name; the host's resolv.conf is the sandbox's own file (lib.sh bind-mounts it over
 # /etc/resolv.conf), rewritten here before each network is made. (A resolv.conf changed under a
 # running resolver is t_dns_resolv_watch.)
+# One backend: its subject (the resolver's upstreams) does not depend on the firewall backend.
+# backends: nft
 . "$(dirname "$0")/../lib/lib.sh"
 . "$(dirname "$0")/../lib/dns_lib.sh"
 

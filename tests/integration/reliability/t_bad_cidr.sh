@@ -2,6 +2,9 @@
 # SPDX-License-Identifier: MIT
 # Malformed subnets, gateways and MTUs are refused with one line naming the value, and nothing is
 # created (no bridge, no table, no record; `nsnet ls --json` unchanged).
+# One backend: its subject (values refused before anything is made) does not depend on the firewall
+# backend.
+# backends: nft
 . "$(dirname "$0")/../lib/lib.sh"
 
 before=$(snapshot)

@@ -5,6 +5,9 @@
 # namespace gets the lowest free address, a released address below the hint is the next one
 # picked, and gc still reads the whole folder (it releases the 3,000 leases nobody holds). An old
 # single leases/NET.json record is converted by the first attach to that network.
+# One backend: its subject (the lease records and the files opened) does not depend on the firewall
+# backend.
+# backends: nft
 . "$(dirname "$0")/../lib/lib.sh"
 
 command -v strace >/dev/null || skip "strace is not installed"

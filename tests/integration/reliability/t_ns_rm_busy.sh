@@ -2,6 +2,8 @@
 # SPDX-License-Identifier: MIT
 # ns rm refuses while a process runs in the namespace (naming its PID) and changes nothing;
 # ns rm --force kills the processes first and removes the namespace.
+# One backend: its subject (processes in a namespace) does not depend on the firewall backend.
+# backends: nft
 . "$(dirname "$0")/../lib/lib.sh"
 
 run_ok "$NSNET" network create lan --subnet 10.0.0.0/24 >/dev/null

@@ -2,6 +2,8 @@
 # SPDX-License-Identifier: MIT
 # --state-dir and NSNET_STATE_DIR choose where records live (option over variable); records are
 # networks/NAME.json, namespaces/NAME.json and leases/NET.json there, and nothing under the default.
+# One backend: its subject (where records live) does not depend on the firewall backend.
+# backends: nft
 . "$(dirname "$0")/../lib/lib.sh"
 
 alt=/run/alt-state

@@ -3,6 +3,9 @@
 # Issue 18 item 6: files nsnet did not write. An admin's own /etc/netns/NS/resolv.conf is never
 # overwritten (ns add refuses), deleted by the rollback of a failed ns add, or deleted by ns rm;
 # nsnet never writes through a symlink (/etc/netns/NS itself, or resolv.conf.nsnet-tmp).
+# One backend: its subject (resolv.conf files nsnet did not write) does not depend on the firewall
+# backend.
+# backends: nft
 . "$(dirname "$0")/../lib/lib.sh"
 
 # --no-dns: the nameservers written are the host's (the sandbox's test resolv.conf), not a resolver's.

@@ -3,6 +3,9 @@
 # Issue 18 item 7: a namespace replaced behind nsnet's back (ip netns del w; ip netns add w) is not
 # nsnet's: ns rm refuses and keeps it, ns rm --force forgets the record only, gc drops the record
 # and keeps the namespace, check reports it. A namespace nsnet made is still removed as before.
+# One backend: its subject (a namespace replaced behind nsnet's back) does not depend on the
+# firewall backend.
+# backends: nft
 . "$(dirname "$0")/../lib/lib.sh"
 
 run_ok "$NSNET" network create lan --subnet 10.0.0.0/24 >/dev/null

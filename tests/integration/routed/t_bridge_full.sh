@@ -6,6 +6,9 @@
 # path as a bridge full of namespaces. nsnet says the network is full and what to do, exits 1 and
 # leaves nothing behind (namespace, veth, records, anti-spoofing elements). A routed network has
 # no such limit (its veths are ports of nothing).
+# One backend: its subject (the kernel's limit of bridge ports and nsnet's message) does not depend
+# on the firewall backend.
+# backends: nft
 . "$(dirname "$0")/../lib/lib.sh"
 
 run_ok "$NSNET" network create lan --subnet 10.0.0.0/20 >/dev/null

@@ -5,6 +5,8 @@
 # uid wrote it (checked by ownership) or it sits root-owned in the journal dir (checked by its
 # contents); a group-writable journal is refused too. Each is moved to journal/rejected/ and
 # reported, the command itself goes on, and nothing the journal asked for happens.
+# One backend: its subject (journals nsnet did not write) does not depend on the firewall backend.
+# backends: nft
 . "$(dirname "$0")/../lib/lib.sh"
 
 SD=/run/hostile-state

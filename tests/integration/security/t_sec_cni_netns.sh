@@ -4,6 +4,9 @@
 # (/proc/self/ns/net, or any path to it) is refused with error 4 before anything is made (nsnet as
 # the interface plugin; as an IPAM plugin it touches no namespace and CNI_NETNS is not used). On the
 # old code the ADD succeeded and put eth0, an address and a default route into the host.
+# One backend: its subject (a CNI namespace refused before anything is made) does not depend on the
+# firewall backend.
+# backends: nft
 . "$(dirname "$0")/../lib/lib.sh"
 . "$(dirname "$0")/../lib/cni_lib.sh"
 

@@ -3,6 +3,8 @@
 # Issue 18, "exec": a file in /etc/netns/NS with no twin in /etc is skipped with a warning on
 # stderr, as `ip netns exec` does, and the command runs with the other files bound. On the old
 # code the bind mount failed and the command did not run.
+# One backend: its subject (the files nsnet exec binds) does not depend on the firewall backend.
+# backends: nft
 . "$(dirname "$0")/../lib/lib.sh"
 
 twin=nsnet-test-no-twin-$$

@@ -4,6 +4,9 @@
 # --wait SECONDS (NSNET_WAIT; default 30 for the command line, 10 for CNI) and then fails with one
 # line naming the state dir and the seconds; a CNI request fails with error 11 ("try again
 # later"). On the old code `nsnet ls` and a CNI ADD waited without limit.
+# One backend: its subject (the bounded wait for the state lock) does not depend on the firewall
+# backend.
+# backends: nft
 . "$(dirname "$0")/../lib/lib.sh"
 . "$(dirname "$0")/../lib/cni_lib.sh"
 

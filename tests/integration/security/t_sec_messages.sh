@@ -4,6 +4,8 @@
 # "…" when long; malformed values exit 2, refusals 1 (docs/cli.md), bad names and gateways
 # included; --ifname lo|all|default, --net lan:, and --dns 0.0.0.0|255.255.255.255|ff02::1 are
 # caught by nsnet's validation, not the kernel. Each failed, or was accepted, on the old code.
+# One backend: its subject (how refused values are echoed) does not depend on the firewall backend.
+# backends: nft
 . "$(dirname "$0")/../lib/lib.sh"
 
 esc=$(printf '\033')

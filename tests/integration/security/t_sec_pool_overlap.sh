@@ -4,6 +4,9 @@
 # of them on one address range would hand out the same addresses. An IPAM pool on a network's
 # subnet, a network on a pool's, and two pools that overlap are refused, naming both; the pool or
 # network that was first keeps working.
+# One backend: its subject (IPAM pools and subnets overlapping) does not depend on the firewall
+# backend.
+# backends: nft
 . "$(dirname "$0")/../lib/lib.sh"
 . "$(dirname "$0")/../lib/cni_lib.sh"
 

@@ -5,6 +5,9 @@
 # group or others, sticky or not; a symlink leading through one) is refused by every command, with
 # one line naming the path and why, before anything is read, replayed or made. On the old code a
 # journal planted by uid 1234 under a 1777 directory was replayed as root.
+# One backend: its subject (the state dir's owners and modes) does not depend on the firewall
+# backend.
+# backends: nft
 . "$(dirname "$0")/../lib/lib.sh"
 
 command -v setpriv >/dev/null 2>&1 || skip "setpriv is not installed (util-linux)"

@@ -5,6 +5,9 @@
 # On the old code `vip add 10.100.0.4:80 127.0.0.1:9999` was accepted: with a publish on 127.0.0.1
 # (route_localnet=1 on the bridge) a namespace reached a service listening only on the host's
 # loopback (CVE-2020-8558).
+# One backend: its subject (VIP backends refused before anything is made) does not depend on the
+# firewall backend.
+# backends: nft
 . "$(dirname "$0")/../lib/lib.sh"
 need_ipv6
 

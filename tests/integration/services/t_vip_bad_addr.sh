@@ -3,6 +3,9 @@
 # vip add with an address that cannot be a VIP (unspecified, broadcast, multicast, loopback,
 # IPv4-mapped IPv6): exits 1 or 2 with one line naming the address, and changes nothing. (Such a
 # VIP never works: one on 127.0.0.1 only makes the host's connections to it time out.)
+# One backend: its subject (VIP addresses refused before anything is made) does not depend on the
+# firewall backend.
+# backends: nft
 . "$(dirname "$0")/../lib/lib.sh"
 need_ipv6
 

@@ -2,6 +2,9 @@
 # SPDX-License-Identifier: MIT
 # nsnet graph: dot that Graphviz parses, holding every namespace and VIP and the published port;
 # mermaid text; svg through dot; bad formats are usage errors.
+# One backend: its subject (the graph drawn from the records) does not depend on the firewall
+# backend.
+# backends: nft
 . "$(dirname "$0")/../lib/lib.sh"
 command -v dot >/dev/null 2>&1 || skip "graphviz (dot) is not installed (tests/deps.sh installs it)"
 

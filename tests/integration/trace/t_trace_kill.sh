@@ -2,6 +2,9 @@
 # SPDX-License-Identifier: MIT
 # nsnet trace killed mid-probe (SIGKILL: no cleanup of its own runs) leaves no trace table in any
 # namespace: the tables belong to its netlink sockets (NFT_TABLE_F_OWNER) and go with them.
+# One backend: its subject (trace's own nft tables, whatever nsnet's backend) does not depend on the
+# firewall backend.
+# backends: nft
 . "$(dirname "$0")/../lib/lib.sh"
 
 make_wan
