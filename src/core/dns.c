@@ -257,15 +257,15 @@ int dns_query(const struct nsnet_addr *server, const char *name, unsigned int ty
 	return r;
 }
 
-/* Query @net's resolver for @own until it answers (@present) or says NXDOMAIN; bounded. 0 or -errno. */
-static int dns_confirm(const struct nsnet_network *net, const char *own, bool present, const struct daemon_id *id)
+/* Query the resolver at @server for @own until it answers (@present) or says NXDOMAIN; bounded. 0 or -errno. */
+static int dns_confirm(const struct nsnet_addr *server, const char *own, bool present, const struct daemon_id *id)
 {
 	struct timespec t0, now, pause = { 0, 50 * 1000 };
 	int r;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (;;) {
-		r = dns_query(&net->gateway[0], own, 1, 200);
+		r = dns_query(server, own, 1, 200);
 		if (present ? r > 0 : r == -ENOENT)
 			return 0;
 		if (id && !daemon_alive(id))
@@ -349,12 +349,101 @@ static void dns_log_tail(const struct state *st, const char *net, char *out, siz
 	strbuf_free(&sb);
 }
 
-/* Write @start and run dnsmasq from the files in place, until it answers. Fills @id. */
-static int dns_run(struct op *op, const struct nsnet_network *net, struct daemon_id *id, bool journal,
+/* The resolver's failure to start, as an error (it is stopped). */
+static int dns_start_failed(struct op *op, const char *net, const struct daemon_id *id, int r, struct nsnet_err *err)
+{
+	char why[256];
+
+	dns_log_tail(&op->st, net, why, sizeof(why));
+	daemon_stop(id, DNS_STOP_GRACE_MS);
+	return nsnet_err_set(err, -r, "network %s: the resolver (%s) did not start (%s): %s", net, DNS_DNSMASQ,
+			     r == -ESRCH ? "it exited" : strerror(-r), why);
+}
+
+/* --- Batch mode: waits gathered, then asked in turn (struct op's batch) ------------------------- */
+
+/* A wait the operation owes: the resolver of @net answering @own (a start: @owner ""). */
+struct dns_wait {
+	char net[NSNET_NAME_MAX + 1];
+	struct nsnet_addr server;	/* its first gateway */
+	char own[64];
+	char owner[NAME_MAX + 1];
+	struct daemon_id id;
+};
+
+static int dns_wait_add(struct op *op, const struct nsnet_network *net, const char *owner, const char *own,
+			const struct daemon_id *id, struct nsnet_err *err)
+{
+	struct dns_wait *w;
+
+	if (op->n_dns_wait == op->cap_dns_wait) {
+		size_t cap = op->cap_dns_wait ? 2 * op->cap_dns_wait : 64;
+
+		if (!(w = realloc(op->dns_wait, cap * sizeof(*w))))
+			return nsnet_err_set(err, ENOMEM, "out of memory");
+		op->dns_wait = w;
+		op->cap_dns_wait = cap;
+	}
+	w = &op->dns_wait[op->n_dns_wait++];
+	memset(w, 0, sizeof(*w));
+	snprintf(w->net, sizeof(w->net), "%s", net->name);
+	w->server = net->gateway[0];
+	snprintf(w->own, sizeof(w->own), "%s", own);
+	snprintf(w->owner, sizeof(w->owner), "%s", owner);
+	if (id)
+		w->id = *id;
+	return 0;
+}
+
+/* Has this operation started @net's resolver, its wait still to come? */
+static bool dns_wait_started(const struct op *op, const char *net)
+{
+	for (size_t i = 0; i < op->n_dns_wait; i++)
+		if (!op->dns_wait[i].owner[0] && !strcmp(op->dns_wait[i].net, net))
+			return true;
+	return false;
+}
+
+/*
+ * Every wait in the order it was made: the resolvers started by the operation all start at once
+ * (the first wait takes the longest, the others have had that time), and by the time the hosts
+ * files are asked for, the resolvers have long read them: each is one round trip.
+ */
+int dns_wait_flush(struct op *op, struct nsnet_err *err)
+{
+	int r = 0;
+
+	for (size_t i = 0; i < op->n_dns_wait && r == 0; i++) {
+		const struct dns_wait *w = &op->dns_wait[i];
+
+		if ((r = dns_confirm(&w->server, w->own, true, w->owner[0] ? NULL : &w->id)) >= 0)
+			continue;
+		if (!w->owner[0])
+			r = dns_start_failed(op, w->net, &w->id, r, err);
+		else
+			r = nsnet_err_set(err, -r, "network %s: the resolver does not answer the names of %s", w->net,
+					  w->owner);
+	}
+	op->n_dns_wait = 0;
+	return r;
+}
+
+void dns_wait_free(struct op *op)
+{
+	free(op->dns_wait);
+	op->dns_wait = NULL;
+	op->n_dns_wait = op->cap_dns_wait = 0;
+}
+
+/*
+ * Write @start and run dnsmasq from the files in place, until it answers (in batch mode with
+ * @batch: the operation waits at its end). Fills @id.
+ */
+static int dns_run(struct op *op, const struct nsnet_network *net, struct daemon_id *id, bool journal, bool batch,
 		   struct nsnet_err *err)
 {
 	char dir[PATH_MAX], conf[PATH_MAX + 16], log[PATH_MAX], path[PATH_MAX], own[64], text[128];
-	char idstr[DAEMON_ID_STRLEN], why[256];
+	char idstr[DAEMON_ID_STRLEN];
 	char *argv[] = { DNS_DNSMASQ, "--keep-in-foreground", conf, NULL };
 	int r;
 
@@ -380,12 +469,10 @@ static int dns_run(struct op *op, const struct nsnet_network *net, struct daemon
 	snprintf(text, sizeof(text), "%s\n", daemon_id_str(id, idstr));
 	if ((r = dns_write(dir, path, text, err)) < 0)
 		return r;
-	if ((r = dns_confirm(net, own, true, id)) < 0) {
-		dns_log_tail(&op->st, net->name, why, sizeof(why));
-		daemon_stop(id, DNS_STOP_GRACE_MS);
-		return nsnet_err_set(err, -r, "network %s: the resolver (%s) did not start (%s): %s", net->name,
-				     DNS_DNSMASQ, r == -ESRCH ? "it exited" : strerror(-r), why);
-	}
+	if (batch && op->batch)
+		return dns_wait_add(op, net, "", own, id, err);
+	if ((r = dns_confirm(&net->gateway[0], own, true, id)) < 0)
+		return dns_start_failed(op, net->name, id, r, err);
 	return 0;
 }
 
@@ -438,7 +525,7 @@ int dns_start(struct op *op, const struct nsnet_network *net, struct nsnet_err *
 		strbuf_free(&conf);
 		return r;
 	}
-	if ((r = dns_prepare(op, net, strbuf_str(&conf), err)) < 0 || (r = dns_run(op, net, &id, true, err)) < 0)
+	if ((r = dns_prepare(op, net, strbuf_str(&conf), err)) < 0 || (r = dns_run(op, net, &id, true, true, err)) < 0)
 		goto fail;
 	strbuf_free(&conf);
 	op_applied(op);
@@ -467,7 +554,7 @@ int dns_ensure(struct op *op, const struct nsnet_network *net, struct nsnet_err 
 	dns_conf_render(&op->st, net, &conf);
 	r = conf.oom ? nsnet_err_set(err, ENOMEM, "out of memory") : dns_prepare(op, net, strbuf_str(&conf), err);
 	strbuf_free(&conf);
-	if (r < 0 || (r = dns_run(op, net, &id, false, err)) < 0)
+	if (r < 0 || (r = dns_run(op, net, &id, false, false, err)) < 0)
 		return r;
 	return 0;
 }
@@ -537,8 +624,11 @@ int dns_stop(struct op *op, const char *net, struct nsnet_err *err)
 	char dir[PATH_MAX];
 	struct daemon_id id;
 	struct stat sb;
+	int r;
 
-	(void)err;
+	/* Batch mode: what was started or written answers before anything goes. */
+	if (!op->opts->dry_run && (r = dns_wait_flush(op, err)) < 0)
+		return r;
 	dns_dir(&op->st, net, NULL, dir, sizeof(dir));
 	if (lstat(dir, &sb) < 0)
 		return 0;
@@ -577,11 +667,12 @@ int dns_host_put(struct op *op, const struct nsnet_network *net, const char *own
 {
 	char path[PATH_MAX], own[64];
 	struct strbuf body = { 0 };
-	int r;
+	int r = 0;
 
 	if (!net->dns)
 		return 0;
-	if ((r = dns_ensure(op, net, err)) < 0)
+	/* A resolver this operation started (batch mode) runs: its wait is still to come. */
+	if (!dns_wait_started(op, net->name) && (r = dns_ensure(op, net, err)) < 0)
 		return r;
 	dns_host_render(net, owner, cni, att, addrs, n_addrs, &body);
 	if (body.oom) {
@@ -599,8 +690,10 @@ int dns_host_put(struct op *op, const struct nsnet_network *net, const char *own
 		goto out;
 	}
 	op_applied(op);
-	/* When the command returns, the name resolves. */
-	if ((r = dns_confirm(net, own, true, NULL)) < 0)
+	/* When the command returns, the name resolves (batch mode: asked when the operation ends). */
+	if (op->batch)
+		r = dns_wait_add(op, net, owner, own, NULL, err);
+	else if ((r = dns_confirm(&net->gateway[0], own, true, NULL)) < 0)
 		r = nsnet_err_set(err, -r, "network %s: the resolver does not answer the names of %s", net->name, owner);
 out:
 	strbuf_free(&body);
@@ -624,6 +717,8 @@ int dns_host_del(struct op *op, const struct nsnet_network *net, const char *own
 
 	if (!net->dns)
 		return 0;
+	if (!op->opts->dry_run && (r = dns_wait_flush(op, err)) < 0)
+		return r;
 	dns_host_path(&op->st, net->name, owner, path, sizeof(path));
 	if (dns_slurp(path, &text) < 0) {
 		strbuf_free(&text);
@@ -641,7 +736,7 @@ int dns_host_del(struct op *op, const struct nsnet_network *net, const char *own
 		confirm = false;
 	}
 	unlink(path);
-	if (confirm && (r = dns_confirm(net, own, false, NULL)) < 0)
+	if (confirm && (r = dns_confirm(&net->gateway[0], own, false, NULL)) < 0)
 		op_note(op->opts, 0, "warning: network %s: the resolver still answers the names of %s", net->name, owner);
 	return 0;
 }
