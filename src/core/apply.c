@@ -12,6 +12,9 @@
  * An apply that replaces or removes nothing never reaches 3, so any failure leaves the system as
  * it was. One that does is still one operation: a failure in 3 or 4 rolls back every record and
  * rule, but not the kernel objects step 3 deleted (docs/topology.md).
+ * The operation runs in batch mode (core/op.h): the anti-spoofing elements of every new port go
+ * in one commit, and the resolvers started and the names written are waited for once, at the end
+ * (op_flush), as steps of the same operation: a failure there rolls everything back too.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -251,10 +254,14 @@ again:
 	}
 	/* Removals wait for the end: every step, removals too, is undone on failure (core/op.c, park mode). */
 	op.park = !o->dry_run;
+	/* So do the anti-spoofing elements (one commit) and the resolvers' waits (core/op.h, batch mode). */
+	op.batch = !o->dry_run;
 	if (r == 0 && res->changes)
 		r = apply_early(&op, t, &d, err);
 	if (r == 0 && res->changes)
 		r = apply_late(&op, t, &d, force, err);
+	if (r == 0)
+		r = op_flush(&op, err);
 	apply_diff_free(&d);
 	return apply_end(&op, r < 0 ? r : (int)res->changes);
 }

@@ -286,8 +286,7 @@ int dns_query(const struct nsnet_addr *server, const char *name, unsigned int ty
 }
 
 /* Query the resolver at @server for @own until it answers (@present) or says NXDOMAIN; bounded. 0 or -errno. */
-static int dns_confirm_name(const struct nsnet_addr *server, const char *own, bool present,
-			    const struct daemon_id *id)
+static int dns_confirm(const struct nsnet_addr *server, const char *own, bool present, const struct daemon_id *id)
 {
 	struct timespec t0, now, pause = { 0, 50 * 1000 };
 	int r;
@@ -310,11 +309,6 @@ static int dns_confirm_name(const struct nsnet_addr *server, const char *own, bo
 		if (pause.tv_nsec < 2 * 1000 * 1000)
 			pause.tv_nsec *= 2;
 	}
-}
-
-static int dns_confirm(const struct nsnet_network *net, const char *own, bool present, const struct daemon_id *id)
-{
-	return dns_confirm_name(&net->gateway[0], own, present, id);
 }
 
 /* --- Start and stop ---------------------------------------------------------------------------- */
@@ -383,12 +377,101 @@ static void dns_log_tail(const struct state *st, const char *net, char *out, siz
 	strbuf_free(&sb);
 }
 
-/* Write @start and run dnsmasq from the files in place, until it answers. Fills @id. */
-static int dns_run(struct op *op, const struct nsnet_network *net, struct daemon_id *id, bool journal,
+/* The resolver's failure to start, as an error (it is stopped). */
+static int dns_start_failed(struct op *op, const char *net, const struct daemon_id *id, int r, struct nsnet_err *err)
+{
+	char why[256];
+
+	dns_log_tail(&op->st, net, why, sizeof(why));
+	daemon_stop(id, DNS_STOP_GRACE_MS);
+	return nsnet_err_set(err, -r, "network %s: the resolver (%s) did not start (%s): %s", net, DNS_DNSMASQ,
+			     r == -ESRCH ? "it exited" : strerror(-r), why);
+}
+
+/* --- Batch mode: waits gathered, then asked in turn (struct op's batch) ------------------------- */
+
+/* A wait the operation owes: the resolver of @net answering @own (a start: @owner ""). */
+struct dns_wait {
+	char net[NSNET_NAME_MAX + 1];
+	struct nsnet_addr server;	/* its first gateway */
+	char own[64];
+	char owner[NAME_MAX + 1];
+	struct daemon_id id;
+};
+
+static int dns_wait_add(struct op *op, const struct nsnet_network *net, const char *owner, const char *own,
+			const struct daemon_id *id, struct nsnet_err *err)
+{
+	struct dns_wait *w;
+
+	if (op->n_dns_wait == op->cap_dns_wait) {
+		size_t cap = op->cap_dns_wait ? 2 * op->cap_dns_wait : 64;
+
+		if (!(w = realloc(op->dns_wait, cap * sizeof(*w))))
+			return nsnet_err_set(err, ENOMEM, "out of memory");
+		op->dns_wait = w;
+		op->cap_dns_wait = cap;
+	}
+	w = &op->dns_wait[op->n_dns_wait++];
+	memset(w, 0, sizeof(*w));
+	snprintf(w->net, sizeof(w->net), "%s", net->name);
+	w->server = net->gateway[0];
+	snprintf(w->own, sizeof(w->own), "%s", own);
+	snprintf(w->owner, sizeof(w->owner), "%s", owner);
+	if (id)
+		w->id = *id;
+	return 0;
+}
+
+/* Has this operation started @net's resolver, its wait still to come? */
+static bool dns_wait_started(const struct op *op, const char *net)
+{
+	for (size_t i = 0; i < op->n_dns_wait; i++)
+		if (!op->dns_wait[i].owner[0] && !strcmp(op->dns_wait[i].net, net))
+			return true;
+	return false;
+}
+
+/*
+ * Every wait in the order it was made: the resolvers started by the operation all start at once
+ * (the first wait takes the longest, the others have had that time), and by the time the hosts
+ * files are asked for, the resolvers have long read them: each is one round trip.
+ */
+int dns_wait_flush(struct op *op, struct nsnet_err *err)
+{
+	int r = 0;
+
+	for (size_t i = 0; i < op->n_dns_wait && r == 0; i++) {
+		const struct dns_wait *w = &op->dns_wait[i];
+
+		if ((r = dns_confirm(&w->server, w->own, true, w->owner[0] ? NULL : &w->id)) >= 0)
+			continue;
+		if (!w->owner[0])
+			r = dns_start_failed(op, w->net, &w->id, r, err);
+		else
+			r = nsnet_err_set(err, -r, "network %s: the resolver does not answer the names of %s", w->net,
+					  w->owner);
+	}
+	op->n_dns_wait = 0;
+	return r;
+}
+
+void dns_wait_free(struct op *op)
+{
+	free(op->dns_wait);
+	op->dns_wait = NULL;
+	op->n_dns_wait = op->cap_dns_wait = 0;
+}
+
+/*
+ * Write @start and run dnsmasq from the files in place, until it answers (in batch mode with
+ * @batch: the operation waits at its end). Fills @id.
+ */
+static int dns_run(struct op *op, const struct nsnet_network *net, struct daemon_id *id, bool journal, bool batch,
 		   struct nsnet_err *err)
 {
 	char dir[PATH_MAX], conf[PATH_MAX + 16], log[PATH_MAX], path[PATH_MAX], own[64], text[128];
-	char idstr[DAEMON_ID_STRLEN], why[256];
+	char idstr[DAEMON_ID_STRLEN];
 	char *argv[] = { DNS_DNSMASQ, "--keep-in-foreground", conf, NULL };
 	int r;
 
@@ -414,12 +497,10 @@ static int dns_run(struct op *op, const struct nsnet_network *net, struct daemon
 	snprintf(text, sizeof(text), "%s\n", daemon_id_str(id, idstr));
 	if ((r = dns_write(dir, path, text, err)) < 0)
 		return r;
-	if ((r = dns_confirm(net, own, true, id)) < 0) {
-		dns_log_tail(&op->st, net->name, why, sizeof(why));
-		daemon_stop(id, DNS_STOP_GRACE_MS);
-		return nsnet_err_set(err, -r, "network %s: the resolver (%s) did not start (%s): %s", net->name,
-				     DNS_DNSMASQ, r == -ESRCH ? "it exited" : strerror(-r), why);
-	}
+	if (batch && op->batch)
+		return dns_wait_add(op, net, "", own, id, err);
+	if ((r = dns_confirm(&net->gateway[0], own, true, id)) < 0)
+		return dns_start_failed(op, net->name, id, r, err);
 	return 0;
 }
 
@@ -472,7 +553,7 @@ int dns_start(struct op *op, const struct nsnet_network *net, struct nsnet_err *
 		strbuf_free(&conf);
 		return r;
 	}
-	if ((r = dns_prepare(op, net, strbuf_str(&conf), err)) < 0 || (r = dns_run(op, net, &id, true, err)) < 0)
+	if ((r = dns_prepare(op, net, strbuf_str(&conf), err)) < 0 || (r = dns_run(op, net, &id, true, true, err)) < 0)
 		goto fail;
 	strbuf_free(&conf);
 	op_applied(op);
@@ -501,7 +582,7 @@ int dns_ensure(struct op *op, const struct nsnet_network *net, struct nsnet_err 
 	dns_conf_render(&op->st, net, &conf);
 	r = conf.oom ? nsnet_err_set(err, ENOMEM, "out of memory") : dns_prepare(op, net, strbuf_str(&conf), err);
 	strbuf_free(&conf);
-	if (r < 0 || (r = dns_run(op, net, &id, false, err)) < 0)
+	if (r < 0 || (r = dns_run(op, net, &id, false, false, err)) < 0)
 		return r;
 	return 0;
 }
@@ -571,8 +652,11 @@ int dns_stop(struct op *op, const char *net, struct nsnet_err *err)
 	char dir[PATH_MAX];
 	struct daemon_id id;
 	struct stat sb;
+	int r;
 
-	(void)err;
+	/* Batch mode: what was started or written answers before anything goes. */
+	if (!op->opts->dry_run && (r = dns_wait_flush(op, err)) < 0)
+		return r;
 	dns_dir(&op->st, net, NULL, dir, sizeof(dir));
 	if (lstat(dir, &sb) < 0)
 		return 0;
@@ -612,11 +696,12 @@ int dns_host_put(struct op *op, const struct nsnet_network *net, const char *own
 	struct dns_pending now = { .fd = -1 };
 	char path[PATH_MAX];
 	struct strbuf body = { 0 };
-	int r;
+	int r = 0;
 
 	if (!net->dns)
 		return 0;
-	if ((r = dns_ensure(op, net, err)) < 0)
+	/* A resolver this operation started (batch mode) runs: its wait is still to come. */
+	if (!dns_wait_started(op, net->name) && (r = dns_ensure(op, net, err)) < 0)
 		return r;
 	dns_host_render(net, owner, cni, att, addrs, n_addrs, &body);
 	if (body.oom) {
@@ -647,12 +732,18 @@ int dns_host_put(struct op *op, const struct nsnet_network *net, const char *own
 		goto out;
 	}
 	op_applied(op);
-	if (pend->fd >= 0 && dns_send(pend->fd, pend->own, 1, &pend->id) < 0) {
-		close(pend->fd);
-		pend->fd = -1;
+	/* When the command returns, the name resolves (batch mode: asked when the operation ends). */
+	if (op->batch) {
+		r = dns_wait_add(op, net, owner, pend->own, NULL, err);
+		dns_pending_drop(pend);
+	} else {
+		if (pend->fd >= 0 && dns_send(pend->fd, pend->own, 1, &pend->id) < 0) {
+			close(pend->fd);
+			pend->fd = -1;
+		}
+		if (pend == &now)
+			r = dns_host_confirm(&now, err);
 	}
-	if (pend == &now)
-		r = dns_host_confirm(&now, err);
 out:
 	strbuf_free(&body);
 	return r;
@@ -668,7 +759,7 @@ int dns_host_confirm(struct dns_pending *pend, struct nsnet_err *err)
 		r = dns_answer(pend->fd, pend->id, 200, true);
 	/* No answer with the name yet (dnsmasq answered before it read the file): ask until it does. */
 	if (r <= 0)
-		r = dns_confirm_name(&pend->server, pend->own, true, NULL);
+		r = dns_confirm(&pend->server, pend->own, true, NULL);
 	dns_pending_drop(pend);
 	return r < 0 ? nsnet_err_set(err, -r, "network %s: the resolver does not answer the names of %s", pend->net,
 				     pend->owner) : 0;
@@ -699,6 +790,8 @@ int dns_host_del(struct op *op, const struct nsnet_network *net, const char *own
 
 	if (!net->dns)
 		return 0;
+	if (!op->opts->dry_run && (r = dns_wait_flush(op, err)) < 0)
+		return r;
 	dns_host_path(&op->st, net->name, owner, path, sizeof(path));
 	if (dns_slurp(path, &text) < 0) {
 		strbuf_free(&text);
@@ -716,7 +809,7 @@ int dns_host_del(struct op *op, const struct nsnet_network *net, const char *own
 		confirm = false;
 	}
 	unlink(path);
-	if (confirm && (r = dns_confirm(net, own, false, NULL)) < 0)
+	if (confirm && (r = dns_confirm(&net->gateway[0], own, false, NULL)) < 0)
 		op_note(op->opts, 0, "warning: network %s: the resolver still answers the names of %s", net->name, owner);
 	return 0;
 }

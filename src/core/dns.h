@@ -28,6 +28,13 @@
 int dns_start(struct op *op, const struct nsnet_network *net, struct nsnet_err *err);
 /* Is port 53 of every gateway of @net free (checked before anything changes)? 0, or -EADDRINUSE naming the holder. */
 int dns_port_check(const struct nsnet_network *net, struct nsnet_err *err);
+/*
+ * Batch mode (struct op's batch): dns_start and dns_host_put leave their waits to the end of the
+ * operation; dns_wait_flush() does them in order (0, or -errno as the step's own wait would have
+ * failed), dns_wait_free() forgets them (rollback: the undo stops the resolvers).
+ */
+int dns_wait_flush(struct op *op, struct nsnet_err *err);
+void dns_wait_free(struct op *op);
 /* Stop it and remove its folder (network rm; best effort, missing is fine). */
 int dns_stop(struct op *op, const char *net, struct nsnet_err *err);
 /* Make sure the resolver of @net runs (restarted from its files when dead). No-op without DNS. */

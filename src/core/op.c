@@ -157,8 +157,25 @@ void op_undo_run(struct op *op, const struct op_undo *u)
 	}
 }
 
+int op_flush(struct op *op, struct nsnet_err *err)
+{
+	int r = op_guard_flush(op, err);
+
+	return r < 0 ? r : dns_wait_flush(op, err);
+}
+
+/* Batch mode's gathered work, forgotten (rollback, end). */
+static void op_waits_free(struct op *op)
+{
+	free(op->guard_wait);
+	op->guard_wait = NULL;
+	op->n_guard_wait = op->cap_guard_wait = 0;
+	dns_wait_free(op);
+}
+
 void op_rollback(struct op *op)
 {
+	op_waits_free(op);
 	while (op->n_undo) {
 		struct op_undo *u = &op->undo[--op->n_undo];
 
@@ -173,6 +190,7 @@ void op_end(struct op *op)
 	while (op->n_undo)
 		op_undo_free(&op->undo[--op->n_undo]);
 	rec_cache_free(op);
+	op_waits_free(op);
 	/* Finished (or rolled back): nothing is left to undo after a crash from here on. */
 	journal_end(op);
 	op_parked_remove(op);

@@ -63,6 +63,8 @@ struct nsnet_opts {
 
 struct op_undo;		/* core/undo.h */
 struct op_parked;	/* core/op.c, park mode */
+struct op_guard_wait;	/* core/step_fw.c, batch mode */
+struct dns_wait;	/* core/dns.c, batch mode */
 struct rec_cache;	/* core/records.h */
 
 /*
@@ -127,6 +129,19 @@ struct op {
 	bool fw_base_ok;
 	size_t n_parked, cap_parked;
 	struct op_parked *parked;
+	/*
+	 * Batch mode (set by apply; never in dry-run mode): two kinds of work that no later step of
+	 * the operation needs are gathered and done once, by op_flush(): the anti-spoofing elements
+	 * of new ports (one nft commit for all, step_fw.c) and the waits for the resolvers (every
+	 * resolver started and every hosts file written, asked in turn once all are under way:
+	 * core/dns.c). Every other firewall commit, and every guard removal, flushes the elements
+	 * first; a resolver's stop or a name's removal flushes the waits first.
+	 */
+	bool batch;
+	size_t n_guard_wait, cap_guard_wait;
+	struct op_guard_wait *guard_wait;
+	size_t n_dns_wait, cap_dns_wait;
+	struct dns_wait *dns_wait;
 };
 
 /*
@@ -143,6 +158,14 @@ int op_begin(struct op *op, const struct nsnet_opts *opts, bool write, struct ns
 void op_rollback(struct op *op);
 /* End the operation: forget the undo stack, close sockets and the state dir. */
 void op_end(struct op *op);
+
+/*
+ * Batch mode: do what it gathered (struct op's batch) -- the anti-spoofing elements in one commit
+ * (one undoable step), then the resolvers' waits. 0 or -errno (the operation then rolls back).
+ */
+int op_flush(struct op *op, struct nsnet_err *err);
+/* Batch mode: the anti-spoofing part of op_flush() alone (before any other firewall commit). */
+int op_guard_flush(struct op *op, struct nsnet_err *err);
 
 /* Hand a step's command to opts->echo (in dry-run mode or with -v only). */
 void op_echo(struct op *op, const char *fmt, ...) NSNET_PRINTF(2, 3);

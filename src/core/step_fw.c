@@ -79,6 +79,109 @@ static int guard_stale_purge(const json_t *list, struct nsnet_err *err)
 	return r;
 }
 
+/* Batch mode: a new port's elements, kept for op_guard_flush(). */
+struct op_guard_wait {
+	char ifname[IFNAMSIZ];
+	int ifindex;
+	uint8_t mac[6];
+	size_t n_addrs;
+	struct nsnet_addr addrs[NSNET_MAX_SUBNETS];
+};
+
+static int guard_wait_add(struct op *op, const struct fw_guard_port *port, struct nsnet_err *err)
+{
+	struct op_guard_wait *w;
+
+	if (port->n_addrs > NSNET_MAX_SUBNETS)
+		return nsnet_err_set(err, E2BIG, "port %s: more than %d addresses", port->ifname, NSNET_MAX_SUBNETS);
+	if (op->n_guard_wait == op->cap_guard_wait) {
+		size_t cap = op->cap_guard_wait ? 2 * op->cap_guard_wait : 64;
+
+		if (!(w = realloc(op->guard_wait, cap * sizeof(*w))))
+			return nsnet_err_set(err, ENOMEM, "out of memory");
+		op->guard_wait = w;
+		op->cap_guard_wait = cap;
+	}
+	w = &op->guard_wait[op->n_guard_wait++];
+	memset(w, 0, sizeof(*w));
+	snprintf(w->ifname, sizeof(w->ifname), "%s", port->ifname);
+	w->ifindex = port->ifindex;
+	memcpy(w->mac, port->mac, 6);
+	w->n_addrs = port->n_addrs;
+	memcpy(w->addrs, port->addrs, port->n_addrs * sizeof(*port->addrs));
+	return 0;
+}
+
+/* The indexes of the first @n ports gathered without one: one dump of the host's links. */
+static int guard_wait_ifindex(struct op *op, size_t n, struct nsnet_err *err)
+{
+	struct link_list links = { 0 };
+	bool dumped = false;
+	struct nl *nl;
+	int r = 0;
+
+	for (size_t i = 0; i < n && r == 0; i++) {
+		struct op_guard_wait *w = &op->guard_wait[i];
+		const struct link_info *li;
+
+		if (w->ifindex)
+			continue;
+		if (!dumped && ((r = op_nl(op, NULL, &nl, err)) < 0 || (r = link_list_dump(nl, &links, err)) < 0))
+			break;
+		dumped = true;
+		if ((li = link_list_find(&links, w->ifname)))
+			w->ifindex = li->ifindex;
+		else
+			r = nsnet_err_set(err, ENODEV, "link %s: no such device", w->ifname);
+	}
+	if (dumped)
+		link_list_free(&links);
+	return r;
+}
+
+/*
+ * The elements gathered, in one commit: one step, whose undo deletes them all (by the ports'
+ * names, which exist as long as the undo may run: the veths' own undo entries come earlier on
+ * the stack). Before the commit nothing of them is in the kernel or the journal, so a kill before
+ * it leaves nothing to undo.
+ */
+int op_guard_flush(struct op *op, struct nsnet_err *err)
+{
+	size_t n = op->n_guard_wait;
+	struct strbuf undo = { 0 };
+	struct fw_guard_port *ports;
+	int r;
+
+	if (!n)
+		return 0;
+	op->n_guard_wait = 0;	/* done now, or the operation fails and rolls back */
+	if ((r = guard_wait_ifindex(op, n, err)) < 0)
+		return r;
+	if (!(ports = calloc(n, sizeof(*ports))))
+		return nsnet_err_set(err, ENOMEM, "out of memory");
+	for (size_t i = 0; i < n; i++) {
+		const struct op_guard_wait *w = &op->guard_wait[i];
+
+		ports[i].ifname = w->ifname;
+		ports[i].ifindex = w->ifindex;
+		memcpy(ports[i].mac, w->mac, 6);
+		ports[i].n_addrs = w->n_addrs;
+		ports[i].addrs = w->addrs;
+		fw_guard_text(&ports[i], false, &undo);
+	}
+	if (undo.oom)
+		r = nsnet_err_set(err, ENOMEM, "out of memory");
+	else if ((r = op_push(op, UNDO_GUARD, NULL, NULL, strbuf_str(&undo), NULL, err)) == 0) {
+		if ((r = fw_guard_apply(ports, n, true, err)) < 0)
+			op_pop(op);
+		else
+			op_applied(op);
+	}
+	free(ports);
+	strbuf_free(&undo);
+	return r;
+}
+
 int op_guard(struct op *op, struct fw_guard_port *port, enum op_guard_mode mode, struct nsnet_err *err)
 {
 	struct strbuf text = { 0 }, undo = { 0 };
@@ -95,6 +198,14 @@ int op_guard(struct op *op, struct fw_guard_port *port, enum op_guard_mode mode,
 	}
 	if (op->opts->dry_run)
 		goto out;
+	/* Elements gathered in batch mode go in before any are removed. */
+	if (mode != GUARD_ADD && (r = op_guard_flush(op, err)) < 0)
+		goto out;
+	/* Batch mode: kept, and the port's index found with all the others' (op_guard_flush). */
+	if (mode == GUARD_ADD && op->batch) {
+		r = guard_wait_add(op, port, err);
+		goto out;
+	}
 	if (!port->ifindex) {
 		if ((r = op_nl(op, NULL, &nl, err)) < 0)
 			goto out;
@@ -195,6 +306,9 @@ static int op_fw_with(struct op *op, const struct fw_backend *be, enum op_undo_k
 	int r;
 
 	op->fw_base_ok = false;	/* this text may remove the base (a teardown): the caller sets it again */
+	/* Batch mode: the elements gathered go first (this text may create or remove their table). */
+	if (!op->opts->dry_run && (r = op_guard_flush(op, err)) < 0)
+		return r;
 	/* The plan may read the live ruleset, so even a dry run shows exactly what would run. */
 	if ((r = be->plan(cmds, rebuild, op->opts->dry_run || op->opts->verbose > 0, &txn, err)) < 0)
 		return r;

@@ -304,6 +304,17 @@ int nft_batch_commit(struct nft_batch *b, const char *what, struct nsnet_err *er
 		if (setsockopt(mnl_socket_get_fd(nft_batch_sock), SOL_SOCKET, SO_SNDBUFFORCE, &sz, sizeof(sz)) < 0)
 			setsockopt(mnl_socket_get_fd(nft_batch_sock), SOL_SOCKET, SO_SNDBUF, &sz, sizeof(sz));
 	}
+	/*
+	 * The kernel answers each message with an ack before we read any: hundreds of them (apply's
+	 * anti-spoofing elements of every port) overflow a default receive buffer (ENOBUFS). Each
+	 * costs about a small skb's true size.
+	 */
+	if (b->msgs > 128) {
+		int sz = b->msgs * 2048 + 65536;
+
+		if (setsockopt(mnl_socket_get_fd(nft_batch_sock), SOL_SOCKET, SO_RCVBUFFORCE, &sz, sizeof(sz)) < 0)
+			setsockopt(mnl_socket_get_fd(nft_batch_sock), SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz));
+	}
 	portid = mnl_socket_get_portid(nft_batch_sock);
 	if (mnl_socket_sendto(nft_batch_sock, data, size) < 0) {
 		r = nsnet_err_set(err, errno, "nf_tables netlink send: %s", strerror(errno));
