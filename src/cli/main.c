@@ -168,14 +168,6 @@ int main(int argc, char **argv)
 		free(args);
 		return cni_main(&c.opts);
 	}
-	/*
-	 * Hidden: holds the netfilter socket of a command that deleted rules or elements until the
-	 * kernel has freed them (firewall/nftnl.c): its exit waits, not the command's caller.
-	 */
-	if (argc == 2 && !strcmp(argv[1], "__release")) {
-		free(args);
-		return EXIT_OK;
-	}
 	/* Hidden: a CNI DEL's veth deletion, in a process of its own (core/sandbox.c). */
 	if (argc == 5 && !strcmp(argv[1], "__link-del")) {
 		free(args);

@@ -308,8 +308,7 @@ bool fw_backend_jumps_from(const struct fw_backend *be, const char *chain, size_
 /*
  * A descriptor of this process whose last close waits for the kernel (the netfilter socket its
  * transactions went through: closing it waits for the freeing of what they deleted, an RCU grace
- * period), or -1. The caller hands it to a child that outlives the process (which otherwise
- * starts one at exit for it: firewall/nftnl.c).
+ * period), or -1. The caller may hand it to a child that outlives the process.
  */
 int fw_release_take(void);
 

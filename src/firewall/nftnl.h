@@ -73,8 +73,7 @@ int nft_batch_commit(struct nft_batch *b, const char *what, struct nsnet_err *er
 /*
  * The netfilter socket the batches of this process went through, when one of them deleted
  * something (its last close waits for the kernel to free that, an RCU grace period), else -1.
- * The caller hands it to a child that outlives the process; otherwise the process hands it to
- * one of its own at exit (nftnl.c).
+ * The caller may hand it to a child that outlives the process (nftnl.c).
  */
 int nft_batch_take(void);
 
