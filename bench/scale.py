@@ -33,10 +33,13 @@ TRUE_RUNS = 21
 
 def parse(argv):
     if not argv:
-        die("usage: scale NSNET_BINARY [--driver bridge|routed] [--count N] [--backend nft|iptables]")
-    opts = {"bin": argv[0], "count": 1000, "driver": "bridge", "backend": "nft"}
+        die("usage: scale NSNET_BINARY [--driver bridge|routed] [--count N] [--backend nft|iptables] [--no-dns]")
+    opts = {"bin": argv[0], "count": 1000, "driver": "bridge", "backend": "nft", "dns": True}
     args = iter(argv[1:])
     for a in args:
+        if a == "--no-dns":
+            opts["dns"] = False
+            continue
         key, eq, val = a[2:].partition("=")
         if not a.startswith("--") or key not in ("driver", "count", "backend"):
             die(f"unknown argument {a!r}")
@@ -119,6 +122,8 @@ def main():
     create = [nsnet, "network", "create", "lan", "--subnet", "10.0.0.0/16"]
     if o["driver"] != "bridge":
         create += ["--driver", o["driver"]]
+    if not o["dns"]:
+        create += ["--no-dns"]
     run_timed(create)
     points = sorted({c for c in CHECKPOINTS if c <= n} | {n})
     floor = os.environ.get("NSNET_FLOOR") if o["driver"] == "routed" else None
@@ -161,7 +166,8 @@ def main():
             fa, fr = fl[c, "add"], fl[c, "rm"]
             rows[-1] += [f"{fa:.2f}", f"{fr:.2f}", f"{aw - base[c, 'add'] - fa:.1f}",
                          f"{rw - base[c, 'rm'] - fr:.1f}"]
-    print(f"bench/scale: {n} namespaces on one {o['driver']} network ({o['backend']} backend), "
+    print(f"bench/scale: {n} namespaces on one {o['driver']} network ({o['backend']} backend, "
+          f"{'with its resolver' if o['dns'] else '--no-dns'}), "
           f"nsnet {o['bin']} (copied at the start)")
     print_table(rows)
     print(f"figures: median of the {WINDOW} commands ending at each count; own = wall - exec of /bin/true "
