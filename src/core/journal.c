@@ -278,6 +278,11 @@ static const char *journal_entry_check(const struct op_undo *u, const char *cons
 		if (u->link.ns[0])
 			return names_check("namespace", u->link.ns, NULL) == 0 ? NULL : "namespace name not one nsnet makes";
 		return journal_link_ours(u->text, bridges) ? NULL : "link that is not nsnet's";
+	case UNDO_LINK_RESTORE:
+		/* What a link park mode set down inside a namespace had (core/op.c): addresses and routes only. */
+		if (names_check("namespace", u->link.ns, NULL) < 0 || names_check_ifname(u->link.name, NULL) < 0)
+			return "addresses of a link that is not in a namespace of nsnet's";
+		return op_link_restore_ok(u->text) ? NULL : "addresses and routes that are not lines nsnet writes";
 	case UNDO_QDISC:
 		/* A host end of nsnet's, or an interface inside a namespace by a valid name. */
 		if (u->link.ns[0] ? names_check("namespace", u->link.ns, NULL) < 0 || names_check_ifname(u->link.name, NULL) < 0

@@ -18,6 +18,7 @@
 #include "core/undo.h"
 #include "firewall/fw.h"
 #include "firewall/guard.h"
+#include "kernel/addr.h"
 #include "kernel/link.h"
 #include "kernel/netns.h"
 #include "kernel/sysctl.h"
@@ -146,6 +147,9 @@ void op_undo_run(struct op *op, const struct op_undo *u)
 		break;
 	case UNDO_LINK_RENAME:
 		op_undo_rename(op, u);
+		break;
+	case UNDO_LINK_RESTORE:
+		op_undo_restore(op, u);
 		break;
 	case UNDO_STATE:
 		rec_cache_forget(op, u->state.kind, u->state.name);
@@ -470,6 +474,97 @@ bool op_park_name_is(const char *name)
 	       strspn(name + 7, "0123456789abcdef") == 8;
 }
 
+/* What a parked link inside a namespace loses when it goes down: its IPv6 addresses, its routes through gateways. */
+struct park_keep {
+	int ifindex;
+	struct strbuf *text;
+};
+
+static void park_keep_addr(const struct addr_info *ai, void *data)
+{
+	struct park_keep *k = data;
+	char a[INET6_ADDRSTRLEN];
+
+	/* The kernel's link-local address comes back by itself with the link. */
+	if (ai->ifindex != k->ifindex || ai->addr.family != AF_INET6 || (ai->addr.b[0] == 0xfe && (ai->addr.b[1] & 0xc0) == 0x80))
+		return;
+	strbuf_printf(k->text, "a %s %u\n", nsnet_addr_str(&ai->addr, a), ai->len);
+}
+
+static void park_keep_route(const struct route_info *ri, void *data)
+{
+	struct park_keep *k = data;
+	char d[NSNET_PREFIX_STRLEN], g[INET6_ADDRSTRLEN];
+
+	if (ri->oif != k->ifindex || !ri->gw.family)
+		return;
+	strbuf_printf(k->text, "r %s %s\n", nsnet_prefix_str(&ri->dst, d), nsnet_addr_str(&ri->gw, g));
+}
+
+bool op_link_restore_ok(const char *text)
+{
+	const char *p = text;
+
+	if (!text || strlen(text) > 4096)
+		return false;
+	while (*p) {
+		char line[160], w1[NSNET_PREFIX_STRLEN + 8], w2[INET6_ADDRSTRLEN + 8], extra;
+		const char *nl = strchr(p, '\n');
+		size_t n = nl ? (size_t)(nl - p) : strlen(p);
+		struct nsnet_prefix dst;
+		struct nsnet_addr a;
+		unsigned int len;
+
+		if (!nl || n >= sizeof(line))
+			return false;
+		memcpy(line, p, n);
+		line[n] = 0;
+		p = nl + 1;
+		if (line[0] == 'a' && sscanf(line, "a %47s %u %c", w2, &len, &extra) == 2) {
+			if (nsnet_addr_parse(w2, &a, NULL) < 0 || a.family != AF_INET6 || len > 128)
+				return false;
+		} else if (line[0] == 'r' && sscanf(line, "r %55s %47s %c", w1, w2, &extra) == 2) {
+			if (nsnet_prefix_parse(w1, &dst, NULL) < 0 || nsnet_addr_parse(w2, &a, NULL) < 0 ||
+			    a.family != dst.addr.family)
+				return false;
+		} else {
+			return false;
+		}
+	}
+	return true;
+}
+
+void op_undo_restore(struct op *op, const struct op_undo *u)
+{
+	struct nsnet_err ignored;
+	struct link_info li;
+	struct nl *nl = NULL;
+	const char *p = u->text;
+
+	if (!op_link_restore_ok(u->text) || op_nl(op, u->link.ns, &nl, &ignored) < 0 ||
+	    link_get(nl, u->link.name, &li, &ignored) < 0)
+		return;
+	/* Addresses first: a route's gateway is reached through them. */
+	for (int pass = 0; pass < 2; pass++, p = u->text) {
+		while (*p) {
+			char w1[NSNET_PREFIX_STRLEN + 8], w2[INET6_ADDRSTRLEN + 8];
+			const char *nl_end = strchr(p, '\n');
+			struct nsnet_prefix dst;
+			struct nsnet_addr a;
+			unsigned int len;
+
+			if (pass == 0 && sscanf(p, "a %47s %u", w2, &len) == 2 && nsnet_addr_parse(w2, &a, NULL) == 0)
+				addr_add(nl, li.ifindex, &a, len, &ignored);
+			if (pass == 1 && sscanf(p, "r %55s %47s", w1, w2) == 2 && nsnet_prefix_parse(w1, &dst, NULL) == 0 &&
+			    nsnet_addr_parse(w2, &a, NULL) == 0 &&
+			    route_add_onlink(nl, &dst, &a, li.ifindex, false, &ignored) == -ENETUNREACH)
+				/* A gateway no route leads to (a routed network's 169.254.1.1): it was onlink. */
+				route_add_onlink(nl, &dst, &a, li.ifindex, true, &ignored);
+			p = nl_end ? nl_end + 1 : p + strlen(p);
+		}
+	}
+}
+
 int op_link_park(struct op *op, const char *ns, const char *ifname, struct nsnet_err *err)
 {
 	struct link_info li;
@@ -492,6 +587,30 @@ int op_link_park(struct op *op, const char *ns, const char *ifname, struct nsnet
 		return r;
 	if (getrandom(&rnd, sizeof(rnd), 0) != sizeof(rnd))
 		return nsnet_err_set(err, EIO, "no random bytes for a parked link's name");
+	/*
+	 * Inside a namespace the link goes down below, and takes its IPv6 addresses and its routes
+	 * through gateways (a default route) with it: pushed first, their undo runs after the link
+	 * is renamed back and up.
+	 */
+	if (ns && ns[0]) {
+		struct strbuf keep = { 0 };
+		struct park_keep k = { .ifindex = li.ifindex, .text = &keep };
+
+		if ((r = addr_dump(nl, AF_INET6, park_keep_addr, &k, err)) == 0 &&
+		    (r = route_dump(nl, AF_INET, park_keep_route, &k, err)) == 0)
+			r = route_dump(nl, AF_INET6, park_keep_route, &k, err);
+		if (r == 0 && keep.oom)
+			r = nsnet_err_set(err, ENOMEM, "out of memory");
+		/* (Text that would not read back, never expected from the kernel's dump, is not kept.) */
+		if (r == 0 && strbuf_str(&keep)[0] && op_link_restore_ok(strbuf_str(&keep)) &&
+		    (r = op_push(op, UNDO_LINK_RESTORE, ns, ifname, strbuf_str(&keep), NULL, err)) == 0)
+			op_applied(op);
+		strbuf_free(&keep);
+		if (r < 0) {
+			nsnet_err_prefix(err, "park link %s", ifname);
+			return r;
+		}
+	}
 	snprintf(parked, sizeof(parked), NSNET_BRIDGE_PREFIX "p%08x", (unsigned)rnd);
 	if ((r = op_push(op, UNDO_LINK_RENAME, ns, parked, ifname, NULL, err)) < 0)
 		return r;
@@ -503,8 +622,7 @@ int op_link_park(struct op *op, const char *ns, const char *ifname, struct nsnet
 	op_applied(op);
 	/*
 	 * Inside a namespace, down too: its routes (a default route) leave the way free for the
-	 * attachment that follows. Undone by bringing it up again (routes the kernel does not make
-	 * itself, and IPv6 addresses, do not come back: docs/topology.md).
+	 * attachment that follows. Undone by bringing it up again, then UNDO_LINK_RESTORE.
 	 */
 	if (ns && ns[0] && (r = link_set_down(nl, li.ifindex, NULL, err)) < 0)
 		return r;

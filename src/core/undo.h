@@ -24,8 +24,9 @@ enum op_undo_kind {
 	UNDO_DNS_HOST = 10,	/* a: network, b: namespace: remove its hosts file of the network's resolver */
 	UNDO_ETCD_DEL = 11,	/* a: etcd endpoints, b: key under /nsnet/overlay/, text: its value: delete it if still that (core/overlay.c) */
 	UNDO_LINK_RENAME = 12,	/* link.ns ("" = host), link.name (a parked link): rename it back to text */
+	UNDO_LINK_RESTORE = 13,	/* link.ns, link.name: put back text's IPv6 addresses and routes (core/op.c) */
 };
-#define UNDO_KIND_LAST UNDO_LINK_RENAME
+#define UNDO_KIND_LAST UNDO_LINK_RESTORE
 
 struct op_undo {
 	enum op_undo_kind kind;
@@ -101,6 +102,12 @@ bool overlay_undo_ok(const struct op_undo *u);
 int op_park_netns(struct op *op, const char *ns, struct nsnet_err *err);
 int op_park_file(struct op *op, const char *dir, const char *path, struct nsnet_err *err);
 void op_undo_rename(struct op *op, const struct op_undo *u);
+/*
+ * UNDO_LINK_RESTORE's text: lines "a ADDR LEN" (an IPv6 address) and "r DST/LEN GW" (a route
+ * through a gateway), at most 4 KiB. Is @text one? Run it: put them back on the link.
+ */
+bool op_link_restore_ok(const char *text);
+void op_undo_restore(struct op *op, const struct op_undo *u);
 void op_parked_forget(struct op *op);
 /* Is @name a parked link's ("nsnet-p" and 8 hex digits)? */
 bool op_park_name_is(const char *name);

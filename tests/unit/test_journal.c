@@ -205,6 +205,23 @@ TEST(test_journal_qdisc)
 	CHECK_REFUSED("{\"do\":\"push\",\"kind\":8,\"a\":\"web\",\"b\":\"eth0\",\"text\":\"tbf -8000000 16384\"}\n");
 }
 
+/* What park mode puts back on a link inside a namespace: IPv6 addresses and routes, nothing else. */
+TEST(test_journal_link_restore)
+{
+	CHECK_ACCEPTED("{\"do\":\"push\",\"kind\":13,\"a\":\"web\",\"b\":\"eth0\",\"text\":"
+		       "\"a fd00:10::2 64\\nr 0.0.0.0/0 10.10.0.1\\nr ::/0 fd00:10::1\\n\"}\n");
+	CHECK_ACCEPTED("{\"do\":\"push\",\"kind\":13,\"a\":\"web\",\"b\":\"eth1\",\"text\":\"r 0.0.0.0/0 169.254.1.1\\n\"}\n");
+	CHECK_REFUSED("{\"do\":\"push\",\"kind\":13,\"a\":\"\",\"b\":\"eth0\",\"text\":\"r 0.0.0.0/0 10.0.0.1\\n\"}\n");
+	CHECK_REFUSED("{\"do\":\"push\",\"kind\":13,\"a\":\"web\",\"b\":\"a/b\",\"text\":\"r 0.0.0.0/0 10.0.0.1\\n\"}\n");
+	CHECK_REFUSED("{\"do\":\"push\",\"kind\":13,\"a\":\"web\",\"b\":\"eth0\"}\n");
+	/* An IPv4 address (park mode keeps only IPv6 ones), a family mix, a word too many, no newline. */
+	CHECK_REFUSED("{\"do\":\"push\",\"kind\":13,\"a\":\"web\",\"b\":\"eth0\",\"text\":\"a 10.0.0.2 24\\n\"}\n");
+	CHECK_REFUSED("{\"do\":\"push\",\"kind\":13,\"a\":\"web\",\"b\":\"eth0\",\"text\":\"r ::/0 10.0.0.1\\n\"}\n");
+	CHECK_REFUSED("{\"do\":\"push\",\"kind\":13,\"a\":\"web\",\"b\":\"eth0\",\"text\":\"r 0.0.0.0/0 10.0.0.1 x\\n\"}\n");
+	CHECK_REFUSED("{\"do\":\"push\",\"kind\":13,\"a\":\"web\",\"b\":\"eth0\",\"text\":\"a fd00::2 64\"}\n");
+	CHECK_REFUSED("{\"do\":\"push\",\"kind\":13,\"a\":\"web\",\"b\":\"eth0\",\"text\":\"ip link del eth0\\n\"}\n");
+}
+
 TEST(test_journal_firewall_text)
 {
 	CHECK_ACCEPTED("{\"do\":\"push\",\"kind\":2,\"text\":\"add chain inet nsnet forward { type filter hook forward priority 0; policy accept; }\\n\"}\n");
@@ -281,6 +298,7 @@ int main(void)
 	RUN(test_journal_kinds_and_names);
 	RUN(test_journal_files_and_sysctls);
 	RUN(test_journal_qdisc);
+	RUN(test_journal_link_restore);
 	RUN(test_journal_firewall_text);
 	RUN(test_journal_netns_identity);
 	RUN(test_journal_etcd_keys);

@@ -49,6 +49,23 @@ assert_eq "$(ip -n web2 -o link show eth0 | cut -d: -f1)" "$w2" "web2's eth0 (th
 ip link del taken0
 run_ok "$NSNET" check >/dev/null
 
+# 1b. A namespace parked inside (lan replaced: its bridge name taken) gets back what its link had:
+# IPv6 addresses and default routes go when a link goes down, the rollback puts them back.
+inner() { for ns in web1 app; do echo "== $ns"; ip -n "$ns" -o addr show | awk '$4 !~ /^fe80/ { print $2, $4 }' | sort
+	ip -n "$ns" route show table all | grep -v 'fe80::' | sort; done; }
+sed 's|  lan: {subnet: \[10.10.0.0/24, "fd00:10::/64"\]}|  lan: {subnet: [10.10.0.0/24, "fd00:10::/64"], bridge: taken0}|' "$F" >"$T_TMP/lan-taken.yaml"
+grep -q 'bridge: taken0' "$T_TMP/lan-taken.yaml" || fail "the edit of lan did not apply to the file"
+ip link add taken0 type veth peer name taken1
+before=$(world); inner_before=$(inner)
+assert_match "$inner_before" 'default via fd00:10::1' "web1's IPv6 default route before"
+out=$("$NSNET" -v apply --force "$T_TMP/lan-taken.yaml" 2>&1) && fail "apply with lan's bridge name taken succeeded: $out"
+printf '%s\n' "$out" | grep -qF 'link set eth0 name (parked' || fail "the apply failed before it parked a namespace's link: $out"
+# (iptables: lan's rules, put back by the rollback, come after the others: check says they agree.)
+[ "$NSNET_BACKEND" != nft ] || assert_world "$before" "an apply that failed after parking the namespaces' links"
+assert_eq "$(inner)" "$inner_before" "addresses and routes inside the namespaces after the rollback"
+ip link del taken0
+run_ok "$NSNET" check >/dev/null
+
 # 2. Killed at a sample of its steps (the removals, the replacement, the re-attach): gc rolls
 # the whole apply back.
 lab_edit nsnet-db
