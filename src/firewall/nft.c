@@ -331,16 +331,25 @@ static int nft_fail(struct nft_ctx *ctx, struct nsnet_err *err)
 	return nsnet_err_set(err, EPROTO, "nftables: %.*s", (int)len, len ? e : "transaction failed");
 }
 
+/*
+ * The context changes go through, one per process, left open until it exits: closing a netfilter
+ * socket waits for the kernel to free what earlier transactions deleted (an RCU grace period,
+ * 10-20 ms here), so a context per change made an operation that removes several networks wait
+ * once per network (nftnl.c keeps its batch socket open for the same reason).
+ */
+static struct nft_ctx *nft_apply_ctx;
+
 int fw_nft_apply(const char *cmds, struct nsnet_err *err)
 {
-	struct nft_ctx *ctx = nft_open(err);
 	int r = 0;
 
-	if (!ctx)
+	if (!nft_apply_ctx && !(nft_apply_ctx = nft_open(err)))
 		return err ? -err->code : -ENOMEM;
-	if (nftlib.run(ctx, cmds) != 0)
-		r = nft_fail(ctx, err);
-	nftlib.ctx_free(ctx);
+	/* Whatever an earlier run left in the buffers (warnings) is not this run's. */
+	(void)nftlib.get_output(nft_apply_ctx);
+	(void)nftlib.get_error(nft_apply_ctx);
+	if (nftlib.run(nft_apply_ctx, cmds) != 0)
+		r = nft_fail(nft_apply_ctx, err);
 	return r;
 }
 
