@@ -238,8 +238,8 @@ static int veth_create(struct mnl_socket *nl, const char *host, int ns_fd, const
 	return (int)if_nametoindex(host);
 }
 
-/* One request on the host end: hairpin on, no IPv6 link-local address, the owner's alias mark. */
-static void port_tune(struct mnl_socket *nl, int ifindex, const char *alias)
+/* One request on the host end: the owner's alias mark, no IPv6 link-local address, hairpin on (a bridge port). */
+static void port_tune(struct mnl_socket *nl, int ifindex, const char *alias, int bridge_port)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	struct nlmsghdr *h = rt_msg(buf, RTM_NEWLINK, 0);
@@ -249,46 +249,67 @@ static void port_tune(struct mnl_socket *nl, int ifindex, const char *alias)
 	ifi->ifi_family = AF_UNSPEC;
 	ifi->ifi_index = ifindex;
 	mnl_attr_put_strz(h, IFLA_IFALIAS, alias);
-	info = mnl_attr_nest_start(h, IFLA_LINKINFO);
-	mnl_attr_put_strz(h, IFLA_INFO_SLAVE_KIND, "bridge");
-	data = mnl_attr_nest_start(h, IFLA_INFO_SLAVE_DATA);
-	mnl_attr_put_u8(h, IFLA_BRPORT_MODE, 1);
-	mnl_attr_nest_end(h, data);
-	mnl_attr_nest_end(h, info);
+	if (bridge_port) {
+		info = mnl_attr_nest_start(h, IFLA_LINKINFO);
+		mnl_attr_put_strz(h, IFLA_INFO_SLAVE_KIND, "bridge");
+		data = mnl_attr_nest_start(h, IFLA_INFO_SLAVE_DATA);
+		mnl_attr_put_u8(h, IFLA_BRPORT_MODE, 1);
+		mnl_attr_nest_end(h, data);
+		mnl_attr_nest_end(h, info);
+	}
 	spec = mnl_attr_nest_start(h, IFLA_AF_SPEC);
 	in6 = mnl_attr_nest_start(h, AF_INET6);
 	mnl_attr_put_u8(h, IFLA_INET6_ADDR_GEN_MODE, IN6_ADDR_GEN_MODE_NONE);
 	mnl_attr_nest_end(h, in6);
 	mnl_attr_nest_end(h, spec);
 	if (rt_send(nl, h) < 0)
-		die("bridge port settings");
+		die("host end settings");
 }
 
-static void addr_route_add(struct mnl_socket *nl, int ifindex, uint32_t addr, uint32_t gw)
+/* An address of @len bits on @ifindex (of @nl's namespace). */
+static void addr_add(struct mnl_socket *nl, int ifindex, uint32_t addr, unsigned int len)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	struct nlmsghdr *h = rt_msg(buf, RTM_NEWADDR, NLM_F_CREATE | NLM_F_EXCL);
 	struct ifaddrmsg *ifa = mnl_nlmsg_put_extra_header(h, sizeof(*ifa));
-	struct rtmsg *rt;
 
 	ifa->ifa_family = AF_INET;
-	ifa->ifa_prefixlen = 16;
+	ifa->ifa_prefixlen = (unsigned char)len;
 	ifa->ifa_index = (unsigned int)ifindex;
 	mnl_attr_put_u32(h, IFA_LOCAL, addr);
 	mnl_attr_put_u32(h, IFA_ADDRESS, addr);
 	if (rt_send(nl, h) < 0)
 		die("address add");
-	h = rt_msg(buf, RTM_NEWROUTE, NLM_F_CREATE | NLM_F_EXCL);
-	rt = mnl_nlmsg_put_extra_header(h, sizeof(*rt));
+}
+
+/* A route to @dst/@len out of @ifindex, via @gw when not 0 (@onlink: no route of the namespace leads to it). */
+static void route_add(struct mnl_socket *nl, int ifindex, uint32_t dst, unsigned int len, uint32_t gw, int onlink)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nlmsghdr *h = rt_msg(buf, RTM_NEWROUTE, NLM_F_CREATE | NLM_F_EXCL);
+	struct rtmsg *rt = mnl_nlmsg_put_extra_header(h, sizeof(*rt));
+
 	rt->rtm_family = AF_INET;
+	rt->rtm_dst_len = (unsigned char)len;
 	rt->rtm_table = RT_TABLE_MAIN;
 	rt->rtm_protocol = RTPROT_BOOT;
-	rt->rtm_scope = RT_SCOPE_UNIVERSE;
+	rt->rtm_scope = gw ? RT_SCOPE_UNIVERSE : RT_SCOPE_LINK;
 	rt->rtm_type = RTN_UNICAST;
-	mnl_attr_put_u32(h, RTA_GATEWAY, gw);
+	if (len)
+		mnl_attr_put_u32(h, RTA_DST, dst);
+	if (gw)
+		mnl_attr_put_u32(h, RTA_GATEWAY, gw);
+	if (onlink)
+		rt->rtm_flags |= RTNH_F_ONLINK;
 	mnl_attr_put_u32(h, RTA_OIF, (uint32_t)ifindex);
 	if (rt_send(nl, h) < 0)
-		die("default route add");
+		die("route add");
+}
+
+static void addr_route_add(struct mnl_socket *nl, int ifindex, uint32_t addr, uint32_t gw)
+{
+	addr_add(nl, ifindex, addr, 16);
+	route_add(nl, ifindex, 0, 0, gw, 0);
 }
 
 static void link_delete(struct mnl_socket *nl, int ifindex)
@@ -394,71 +415,11 @@ static void port_add(struct port *p, struct mnl_socket *nl, struct mnl_socket *n
 		resolv_write(p->ns.name);
 	}
 	p->ifindex = veth_create(nl, p->host, p->ns.fd, p->mac, bridge);
-	port_tune(nl, p->ifindex, "nsnet:floor");
+	port_tune(nl, p->ifindex, "nsnet:floor", 1);
 	link_up(p->ns.nl, 2, 1);
 	addr_route_add(p->ns.nl, 2, p->addr, htonl(0x0a020001));
 	port_elems(e, p->ifindex, p->mac, p->addr);
 	nft_elems(nf, 1, e, 3);
-}
-
-/* An address of @len bits on @ifindex (@ns_nl's namespace). */
-static void addr_add(struct mnl_socket *nl, int ifindex, uint32_t addr, unsigned int len)
-{
-	char buf[MNL_SOCKET_BUFFER_SIZE];
-	struct nlmsghdr *h = rt_msg(buf, RTM_NEWADDR, NLM_F_CREATE | NLM_F_EXCL);
-	struct ifaddrmsg *ifa = mnl_nlmsg_put_extra_header(h, sizeof(*ifa));
-
-	ifa->ifa_family = AF_INET;
-	ifa->ifa_prefixlen = (unsigned char)len;
-	ifa->ifa_index = (unsigned int)ifindex;
-	mnl_attr_put_u32(h, IFA_LOCAL, addr);
-	mnl_attr_put_u32(h, IFA_ADDRESS, addr);
-	if (rt_send(nl, h) < 0)
-		die("address add");
-}
-
-/* A route to @dst/@len out of @ifindex, via @gw (onlink) when not 0. */
-static void route_add(struct mnl_socket *nl, int ifindex, uint32_t dst, unsigned int len, uint32_t gw)
-{
-	char buf[MNL_SOCKET_BUFFER_SIZE];
-	struct nlmsghdr *h = rt_msg(buf, RTM_NEWROUTE, NLM_F_CREATE | NLM_F_EXCL);
-	struct rtmsg *rt = mnl_nlmsg_put_extra_header(h, sizeof(*rt));
-
-	rt->rtm_family = AF_INET;
-	rt->rtm_dst_len = (unsigned char)len;
-	rt->rtm_table = RT_TABLE_MAIN;
-	rt->rtm_protocol = RTPROT_BOOT;
-	rt->rtm_scope = gw ? RT_SCOPE_UNIVERSE : RT_SCOPE_LINK;
-	rt->rtm_type = RTN_UNICAST;
-	if (len)
-		mnl_attr_put_u32(h, RTA_DST, dst);
-	if (gw) {
-		mnl_attr_put_u32(h, RTA_GATEWAY, gw);
-		rt->rtm_flags |= RTNH_F_ONLINK;
-	}
-	mnl_attr_put_u32(h, RTA_OIF, (uint32_t)ifindex);
-	if (rt_send(nl, h) < 0)
-		die("route add");
-}
-
-/* The host end's alias mark and no IPv6 link-local address, in one request. */
-static void host_end_tune(struct mnl_socket *nl, int ifindex, const char *alias)
-{
-	char buf[MNL_SOCKET_BUFFER_SIZE];
-	struct nlmsghdr *h = rt_msg(buf, RTM_NEWLINK, 0);
-	struct ifinfomsg *ifi = mnl_nlmsg_put_extra_header(h, sizeof(*ifi));
-	struct nlattr *spec, *in6;
-
-	ifi->ifi_family = AF_UNSPEC;
-	ifi->ifi_index = ifindex;
-	mnl_attr_put_strz(h, IFLA_IFALIAS, alias);
-	spec = mnl_attr_nest_start(h, IFLA_AF_SPEC);
-	in6 = mnl_attr_nest_start(h, AF_INET6);
-	mnl_attr_put_u8(h, IFLA_INET6_ADDR_GEN_MODE, IN6_ADDR_GEN_MODE_NONE);
-	mnl_attr_nest_end(h, in6);
-	mnl_attr_nest_end(h, spec);
-	if (rt_send(nl, h) < 0)
-		die("host end settings");
 }
 
 /* No IPv6 on host end @host (what nsnet does on a routed network without an IPv6 subnet). */
@@ -487,13 +448,13 @@ static void routed_add(struct port *p, struct mnl_socket *nl, int self_fd)
 	link_up(p->ns.nl, 1, 0);
 	resolv_write(p->ns.name);
 	p->ifindex = veth_create(nl, p->host, p->ns.fd, p->mac, -ROUTED_GROUP);
-	host_end_tune(nl, p->ifindex, "nsnet:floor");
+	port_tune(nl, p->ifindex, "nsnet:floor", 0);
 	host_end_no_ipv6(p->host);
 	addr_add(nl, p->ifindex, htonl(ROUTED_GW), 32);
 	link_up(p->ns.nl, 2, 1);
 	addr_add(p->ns.nl, 2, p->addr, 32);
-	route_add(nl, p->ifindex, p->addr, 32, 0);
-	route_add(p->ns.nl, 2, 0, 0, htonl(ROUTED_GW));
+	route_add(nl, p->ifindex, p->addr, 32, 0, 0);
+	route_add(p->ns.nl, 2, 0, 0, htonl(ROUTED_GW), 1);
 	/* Not kept (10,000 namespaces would need 20,000 descriptors); nsnet keeps none either. */
 	mnl_socket_close(p->ns.nl);
 	close(p->ns.fd);

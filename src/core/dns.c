@@ -402,18 +402,10 @@ struct dns_wait {
 static int dns_wait_add(struct op *op, const struct nsnet_network *net, const char *owner, const char *own,
 			const struct daemon_id *id, struct nsnet_err *err)
 {
-	struct dns_wait *w;
+	struct dns_wait *w = op_array_add(&op->dns_wait, &op->n_dns_wait, &op->cap_dns_wait, sizeof(*w), 64, err);
 
-	if (op->n_dns_wait == op->cap_dns_wait) {
-		size_t cap = op->cap_dns_wait ? 2 * op->cap_dns_wait : 64;
-
-		if (!(w = realloc(op->dns_wait, cap * sizeof(*w))))
-			return nsnet_err_set(err, ENOMEM, "out of memory");
-		op->dns_wait = w;
-		op->cap_dns_wait = cap;
-	}
-	w = &op->dns_wait[op->n_dns_wait++];
-	memset(w, 0, sizeof(*w));
+	if (!w)
+		return -ENOMEM;
 	snprintf(w->net, sizeof(w->net), "%s", net->name);
 	w->server = net->gateway[0];
 	snprintf(w->own, sizeof(w->own), "%s", own);
@@ -725,7 +717,7 @@ int dns_host_put(struct op *op, const struct nsnet_network *net, const char *own
 	pend->server = net->gateway[0];
 	snprintf(pend->net, sizeof(pend->net), "%s", net->name);
 	snprintf(pend->owner, sizeof(pend->owner), "%s", owner);
-	pend->fd = dns_socket(&pend->server);
+	pend->fd = op->batch ? -1 : dns_socket(&pend->server);	/* batch mode asks at the end */
 	if ((r = dns_host_write(op, net, owner, strbuf_str(&body), pend->own, err)) < 0) {
 		dns_pending_drop(pend);
 		op_pop(op);

@@ -446,21 +446,36 @@ struct op_parked {
 	char dir[PATH_MAX];		/* PARK_FILE: its directory */
 };
 
+void *op_array_add(void *arrayp, size_t *n, size_t *cap, size_t size, size_t first, struct nsnet_err *err)
+{
+	char *v;
+
+	/* The pointer is read and written as bytes: it is a T *, not a void *. */
+	memcpy(&v, arrayp, sizeof(v));
+	if (*n == *cap) {
+		size_t c = *cap ? 2 * *cap : first;
+		char *grown = c <= SIZE_MAX / size ? realloc(v, c * size) : NULL;
+
+		if (!grown) {
+			nsnet_err_set(err, ENOMEM, "out of memory");
+			return NULL;
+		}
+		v = grown;
+		memcpy(arrayp, &v, sizeof(v));
+		*cap = c;
+	}
+	v += (*n)++ * size;
+	memset(v, 0, size);
+	return v;
+}
+
 static int park_add(struct op *op, enum park_kind kind, const char *ns, const char *name, const char *dir,
 		    struct nsnet_err *err)
 {
-	struct op_parked *p;
+	struct op_parked *p = op_array_add(&op->parked, &op->n_parked, &op->cap_parked, sizeof(*p), 16, err);
 
-	if (op->n_parked == op->cap_parked) {
-		size_t cap = op->cap_parked ? 2 * op->cap_parked : 16;
-
-		if (!(p = realloc(op->parked, cap * sizeof(*p))))
-			return nsnet_err_set(err, ENOMEM, "out of memory");
-		op->parked = p;
-		op->cap_parked = cap;
-	}
-	p = &op->parked[op->n_parked++];
-	memset(p, 0, sizeof(*p));
+	if (!p)
+		return -ENOMEM;
 	p->kind = kind;
 	snprintf(p->ns, sizeof(p->ns), "%s", ns ? ns : "");
 	snprintf(p->name, sizeof(p->name), "%s", name ? name : "");

@@ -166,6 +166,12 @@ void op_end(struct op *op);
 int op_flush(struct op *op, struct nsnet_err *err);
 /* Batch mode: the anti-spoofing part of op_flush() alone (before any other firewall commit). */
 int op_guard_flush(struct op *op, struct nsnet_err *err);
+/*
+ * Append one zeroed element of @size to the array whose pointer is at @arrayp (a T **) holding
+ * *@n of *@cap (doubled when full, from @first): the operation's gathered lists (parked objects,
+ * batch mode's waits). The new element, or NULL with @err set (ENOMEM).
+ */
+void *op_array_add(void *arrayp, size_t *n, size_t *cap, size_t size, size_t first, struct nsnet_err *err);
 
 /* Hand a step's command to opts->echo (in dry-run mode or with -v only). */
 void op_echo(struct op *op, const char *fmt, ...) NSNET_PRINTF(2, 3);

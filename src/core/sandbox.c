@@ -160,7 +160,7 @@ static bool sandbox_has_default(struct nl *nl, int family)
  * not copied. A fork() copied the page tables and took copy-on-write faults after it: measured on
  * this project's VMs, 3 ms of CPU of a DEL's 12 (under load 9), its largest part after the exec.
  * Its file descriptors are all close-on-exec but one: the netfilter socket the DEL's transactions
- * went through (fw_release_take()) is its fd 3. The last close of that socket waits for the kernel
+ * went through (fw_release_fd()) is its fd 3. The last close of that socket waits for the kernel
  * to free what they deleted (an RCU grace period: a published port's chain and rules made a DEL
  * 2.6 -> 12 ms); held by the child, it is the child's exit that waits, not the runtime.
  */
@@ -173,7 +173,7 @@ static void sandbox_link_del_later(const struct link_info *li)
 	snprintf(idx, sizeof(idx), "%d", li->ifindex);
 	argv[0] = "nsnet", argv[1] = "__link-del", argv[2] = li->name, argv[3] = idx;
 	argv[4] = li->alias, argv[5] = NULL;
-	if (spawn_self_detached(argv, fw_release_take()) == 0)
+	if (spawn_self_detached(argv, fw_release_fd()) == 0)
 		return;
 	/* Could not start it: deleted right here instead. */
 	if (nl_open(&nl, -1, NULL) == 0) {

@@ -94,16 +94,8 @@ static int guard_wait_add(struct op *op, const struct fw_guard_port *port, struc
 
 	if (port->n_addrs > NSNET_MAX_SUBNETS)
 		return nsnet_err_set(err, E2BIG, "port %s: more than %d addresses", port->ifname, NSNET_MAX_SUBNETS);
-	if (op->n_guard_wait == op->cap_guard_wait) {
-		size_t cap = op->cap_guard_wait ? 2 * op->cap_guard_wait : 64;
-
-		if (!(w = realloc(op->guard_wait, cap * sizeof(*w))))
-			return nsnet_err_set(err, ENOMEM, "out of memory");
-		op->guard_wait = w;
-		op->cap_guard_wait = cap;
-	}
-	w = &op->guard_wait[op->n_guard_wait++];
-	memset(w, 0, sizeof(*w));
+	if (!(w = op_array_add(&op->guard_wait, &op->n_guard_wait, &op->cap_guard_wait, sizeof(*w), 64, err)))
+		return -ENOMEM;
 	snprintf(w->ifname, sizeof(w->ifname), "%s", port->ifname);
 	w->ifindex = port->ifindex;
 	memcpy(w->mac, port->mac, 6);

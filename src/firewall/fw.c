@@ -342,7 +342,7 @@ bool fw_backend_jumps_from(const struct fw_backend *be, const char *chain, size_
 	return false;
 }
 
-int fw_release_take(void)
+int fw_release_fd(void)
 {
-	return nft_batch_take();
+	return nft_batch_fd();
 }

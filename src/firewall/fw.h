@@ -310,6 +310,6 @@ bool fw_backend_jumps_from(const struct fw_backend *be, const char *chain, size_
  * transactions went through: closing it waits for the freeing of what they deleted, an RCU grace
  * period), or -1. The caller may hand it to a child that outlives the process.
  */
-int fw_release_take(void);
+int fw_release_fd(void);
 
 #endif

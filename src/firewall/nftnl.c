@@ -239,7 +239,7 @@ void nft_batch_elems(struct nft_batch *b, const char *set, const struct nft_elem
  * what a transaction deleted (chains, rules, set elements) after an RCU grace period, and the last
  * close of the socket waits for that (1-20 ms on the test machines, longer under load); closed at
  * exit, the wait overlaps with nothing else of the command but is not paid twice. A CNI DEL hands
- * the socket to the child that deletes its veth (nft_batch_take()), whose exit waits instead.
+ * the socket to the child that deletes its veth (nft_batch_fd()), whose exit waits instead.
  * Handing it to a child at every command's exit does not help: the next transaction on the
  * same map waits for the freeing instead (measured: `vip rm` 14.6 -> 1.5 ms, the next `vip add`
  * 1.5 -> 14.6 ms).
@@ -254,7 +254,7 @@ static void nft_batch_sock_drop(void)
 	nft_batch_sock = NULL;
 }
 
-int nft_batch_take(void)
+int nft_batch_fd(void)
 {
 	if (!nft_batch_sock || !nft_batch_freeing)
 		return -1;

@@ -75,6 +75,6 @@ int nft_batch_commit(struct nft_batch *b, const char *what, struct nsnet_err *er
  * something (its last close waits for the kernel to free that, an RCU grace period), else -1.
  * The caller may hand it to a child that outlives the process (nftnl.c).
  */
-int nft_batch_take(void);
+int nft_batch_fd(void);
 
 #endif
