@@ -286,7 +286,8 @@ int op_fw(struct op *op, const char *cmds, const char *undo, bool rebuild, struc
 int op_fw_guarded(struct op *op, const char *cmds, const char *undo, const char *guard, const char *guard_undo,
 		  bool rebuild, struct nsnet_err *err);
 /*
- * op_fw() for @cmds that are exactly vip_del(@old) + vip_add(@new) (either may be NULL): a backend
+ * op_fw() for @cmds that are exactly vip_del(@old) + vip_add(@new) (either may be NULL;
+ * vip_rm(@old) when @new is NULL): a backend
  * with the vip_change capability applies them its own fast way (nft: one libnftnl batch), the
  * text still being what --dry-run prints and the undo what the journal keeps.
  */

@@ -64,8 +64,8 @@ void vip_flush_removed(struct op *op, const struct nsnet_vip *old, const struct 
 /*
  * Apply firewall text @do_ (undone by @undo) and store @rec as record @kind/@key, or remove it
  * (@rec json_null(); NULL is a record that could not be built: out of memory).
- * @fast: @do_ is exactly fw_vip_del(@old) + fw_vip_add(@new), which op_fw_vip() may apply
- * without libnftables.
+ * @fast: @do_ is exactly fw_vip_del(@old) + fw_vip_add(@new), or fw_vip_rm(@old) alone, which
+ * op_fw_vip() may apply without libnftables.
  */
 static int svc_commit_vip(struct op *op, struct strbuf *do_, struct strbuf *undo, const char *kind,
 			  const char *key, json_t *rec, bool fast, const struct nsnet_vip *old,
@@ -225,7 +225,7 @@ int vip_rm_apply(struct op *op, uint8_t proto, const struct nsnet_endpoint *endp
 
 	if ((r = vip_load(op, proto, endpoint, &v, key, err)) < 0)
 		goto out;
-	op->fw->vip_del(&v, &del);
+	op->fw->vip_rm(&v, &del);
 	op->fw->vip_add(&v, &undo);
 	if ((r = svc_table_gone_if_last(op, STATE_VIPS, 1, &del, err)) < 0)
 		goto out;

@@ -78,9 +78,12 @@ void fw_nft_svc_reject_rules(const char *chain, struct strbuf *out);
  */
 void fw_nft_vip_add(const struct nsnet_vip *v, struct strbuf *out);
 void fw_nft_vip_del(const struct nsnet_vip *v, struct strbuf *out);
+/* @v removed with nothing in its place: its elements expire (nft_change.h, NFT_VERB_EXPIRE). */
+void fw_nft_vip_rm(const struct nsnet_vip *v, struct strbuf *out);
 void fw_nft_port_add(const struct nsnet_port *p, struct strbuf *out);
 /*
- * Apply fw_nft_vip_del(@old) then fw_nft_vip_add(@new) (either may be NULL) as one libnftnl batch,
+ * Apply fw_nft_vip_del(@old) then fw_nft_vip_add(@new) (either may be NULL; fw_nft_vip_rm(@old)
+ * when @new is NULL) as one libnftnl batch,
  * without libnftables' ruleset cache: the fast path of vip add/set/rm. Returns 0, -EOPNOTSUPP
  * for what it does not build (VIPs with affinity: apply the text instead), or -errno.
  */
@@ -214,6 +217,12 @@ struct fw_backend {
 	void (*network_del)(const struct nsnet_network *net, bool last, struct strbuf *out);
 	void (*vip_add)(const struct nsnet_vip *v, struct strbuf *out);
 	void (*vip_del)(const struct nsnet_vip *v, struct strbuf *out);
+	/*
+	 * @v removed with nothing in its place (`vip rm`): nft lets its elements expire at the next
+	 * clock tick rather than deleting them (no wait for the kernel's freeing); iptables: vip_del.
+	 * vip_del() stays for a VIP that another replaces in the same transaction.
+	 */
+	void (*vip_rm)(const struct nsnet_vip *v, struct strbuf *out);
 	void (*port_add)(const struct nsnet_port *p, struct strbuf *out);
 	void (*port_del)(const struct nsnet_port *p, struct strbuf *out);
 	/*
@@ -271,7 +280,8 @@ struct fw_backend {
 	void (*guard_join)(struct strbuf *text, const char *guard);
 	/*
 	 * Optional fast paths (nft: libnftnl batches without libnftables' ruleset cache), used for
-	 * text that is exactly vip_del(@old) + vip_add(@new) (either may be NULL), port_add() or
+	 * text that is exactly vip_del(@old) + vip_add(@new) (either may be NULL; vip_rm(@old) when
+	 * @new is NULL), port_add() or
 	 * port_del() of @n ports. They return 0, -EOPNOTSUPP for what they do not build (apply the
 	 * text instead), or -errno.
 	 */

@@ -54,7 +54,7 @@ static void guard_elem(struct nft_batch *b, bool add, const char *set, int ifind
 	/* Concatenations are laid out in 32-bit registers: the index takes 4 bytes, a MAC 8. */
 	memcpy(key, &idx, 4);
 	memcpy(key + 4, data, len);
-	nft_batch_elem(b, add, set, key, 4 + padded, NULL, 0, 0, NULL);
+	nft_batch_elem(b, add ? NFT_ELEM_ADD : NFT_ELEM_DEL, set, key, 4 + padded, NULL, 0, 0, NULL);
 }
 
 static int guard_batch(const struct fw_guard_port *p, size_t n, bool add, bool with_port,

@@ -116,10 +116,13 @@ void nft_dnat_text(const struct nsnet_endpoint *to, struct strbuf *out)
 
 static const char *const nft_verb_text[] = {
 	[NFT_VERB_ADD] = "add", [NFT_VERB_FLUSH] = "flush", [NFT_VERB_DELETE] = "delete",
+	[NFT_VERB_EXPIRE] = "add", [NFT_VERB_DESTROY] = "destroy",
 };
 
 static void nft_step_text(const struct nft_step *s, struct strbuf *o)
 {
+	bool with_data = s->verb == NFT_VERB_ADD || s->verb == NFT_VERB_EXPIRE;
+
 	switch (s->kind) {
 	case NFT_STEP_CHAIN:
 		strbuf_printf(o, "%s chain " NFT_TABLE " %s\n", nft_verb_text[s->verb], s->chain.s);
@@ -133,9 +136,11 @@ static void nft_step_text(const struct nft_step *s, struct strbuf *o)
 	case NFT_STEP_ELEM:
 		strbuf_printf(o, "%s element " NFT_TABLE " %s { ", nft_verb_text[s->verb], nft_set_name(&s->set).s);
 		nft_value_text(nft_set_key(&s->set), &s->key, o);
-		if (s->verb == NFT_VERB_ADD && nft_set_data(&s->set) == NFT_LAYOUT_VERDICT) {
+		if (s->verb == NFT_VERB_EXPIRE)
+			strbuf_printf(o, " timeout 1ms");
+		if (with_data && nft_set_data(&s->set) == NFT_LAYOUT_VERDICT) {
 			strbuf_printf(o, " : %s %s", s->verdict == NFT_GOTO ? "goto" : "jump", s->target.s);
-		} else if (s->verb == NFT_VERB_ADD && nft_set_data(&s->set) != NFT_LAYOUT_NONE) {
+		} else if (with_data && nft_set_data(&s->set) != NFT_LAYOUT_NONE) {
 			strbuf_printf(o, " : ");
 			nft_value_text(nft_set_data(&s->set), &s->data, o);
 		}
@@ -165,8 +170,15 @@ void nft_change_text(const struct nft_change *c, struct strbuf *out)
 /* Has step @s a libnftnl form here? */
 static bool nft_step_encodable(const struct nft_step *s)
 {
-	return s->kind == NFT_STEP_CHAIN || s->kind == NFT_STEP_ELEM || s->kind == NFT_STEP_RULE_DNAT;
+	if (s->kind == NFT_STEP_CHAIN)
+		return s->verb == NFT_VERB_ADD || s->verb == NFT_VERB_FLUSH || s->verb == NFT_VERB_DELETE;
+	return s->kind == NFT_STEP_ELEM || s->kind == NFT_STEP_RULE_DNAT;
 }
+
+static const enum nft_elem_op nft_elem_ops[] = {
+	[NFT_VERB_ADD] = NFT_ELEM_ADD, [NFT_VERB_FLUSH] = NFT_ELEM_DEL, [NFT_VERB_DELETE] = NFT_ELEM_DEL,
+	[NFT_VERB_EXPIRE] = NFT_ELEM_EXPIRE, [NFT_VERB_DESTROY] = NFT_ELEM_DESTROY,
+};
 
 int nft_change_batch(const struct nft_change *c, struct nft_batch *b)
 {
@@ -180,6 +192,7 @@ int nft_change_batch(const struct nft_change *c, struct nft_batch *b)
 		uint8_t key[NFT_VALUE_MAX], data[NFT_VALUE_MAX];
 		size_t klen, dlen = 0;
 		enum nft_layout dl;
+		bool with_data;
 
 		switch (s->kind) {
 		case NFT_STEP_CHAIN:
@@ -193,11 +206,11 @@ int nft_change_batch(const struct nft_change *c, struct nft_batch *b)
 		case NFT_STEP_ELEM:
 			klen = nft_value_bytes(nft_set_key(&s->set), &s->key, key);
 			dl = nft_set_data(&s->set);
-			if (s->verb == NFT_VERB_ADD && dl != NFT_LAYOUT_NONE && dl != NFT_LAYOUT_VERDICT)
+			with_data = s->verb == NFT_VERB_ADD || s->verb == NFT_VERB_EXPIRE;
+			if (with_data && dl != NFT_LAYOUT_NONE && dl != NFT_LAYOUT_VERDICT)
 				dlen = nft_value_bytes(dl, &s->data, data);
-			nft_batch_elem(b, s->verb == NFT_VERB_ADD, nft_set_name(&s->set).s, key, klen, dlen ? data : NULL,
-				       dlen, s->verdict,
-				       s->verb == NFT_VERB_ADD && dl == NFT_LAYOUT_VERDICT ? s->target.s : NULL);
+			nft_batch_elem(b, nft_elem_ops[s->verb], nft_set_name(&s->set).s, key, klen, dlen ? data : NULL, dlen,
+				       s->verdict, with_data && dl == NFT_LAYOUT_VERDICT ? s->target.s : NULL);
 			break;
 		case NFT_STEP_RULE_DNAT:
 			nft_batch_rule_dnat(b, s->chain.s, s->l4proto, nft_family_of(s->to.addr.family)->nfproto_num,

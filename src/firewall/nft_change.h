@@ -27,6 +27,20 @@ enum nft_verb {
 	NFT_VERB_ADD,
 	NFT_VERB_FLUSH,		/* chains only: delete every rule */
 	NFT_VERB_DELETE,
+	/*
+	 * Elements of a set with "flags timeout" only (nft_set_expiring()): added again with the data
+	 * they have and a timeout of 1 ms, so the kernel stops matching them at its next clock tick
+	 * and frees them later on its own. A deletion instead leaves the kernel something to free
+	 * after an RCU grace period, which the process's exit then waits for (13-14 ms at 10,000
+	 * VIPs). `vip rm` removes a VIP without affinity this way.
+	 */
+	NFT_VERB_EXPIRE,
+	/*
+	 * Elements: delete if present, no error if absent. The batch of a new VIP starts with these
+	 * for its keys, so that the elements of a VIP of the same address that `vip rm` expired less
+	 * than a tick ago cannot clash with it.
+	 */
+	NFT_VERB_DESTROY,
 };
 
 enum nft_step_kind {
@@ -85,7 +99,14 @@ int nft_change_batch(const struct nft_change *c, struct nft_batch *b);
  * The services, described (nft_services.c): a VIP's objects added or removed, a published port's.
  * They expect the table and base chains to exist (fw_nft_base()).
  */
-void nft_describe_vip(struct nft_change *c, const struct nsnet_vip *v, bool add);
+enum nft_vip_how {
+	NFT_VIP_ADD,
+	NFT_VIP_ADD_FRESH,	/* destroy its keys first (NFT_VERB_DESTROY), then add */
+	NFT_VIP_DELETE,
+	NFT_VIP_EXPIRE,		/* its elements expire (NFT_VERB_EXPIRE); deleted when it has affinity */
+};
+
+void nft_describe_vip(struct nft_change *c, const struct nsnet_vip *v, enum nft_vip_how how);
 void nft_describe_port(struct nft_change *c, const struct nsnet_port *p, bool add);
 
 #endif

@@ -205,12 +205,13 @@ static const struct {
 	bool per_family, per_proto;
 	enum nft_layout key, data;
 	bool typeof_decl;
+	bool expiring;	/* flags timeout: a removed VIP's elements expire instead (nft_change.h, NFT_VERB_EXPIRE) */
 } nft_sets[] = {
-	[NFT_SET_SVC] = { "svc", true, false, NFT_LAYOUT_ADDR_PROTO_PORT, NFT_LAYOUT_VERDICT, false },
+	[NFT_SET_SVC] = { "svc", true, false, NFT_LAYOUT_ADDR_PROTO_PORT, NFT_LAYOUT_VERDICT, false, true },
 	[NFT_SET_PUBANY] = { "pubany", true, false, NFT_LAYOUT_PROTO_PORT, NFT_LAYOUT_VERDICT, false },
-	[NFT_SET_BACKENDS] = { "bk", true, true, NFT_LAYOUT_ADDR_PORT_INDEX, NFT_LAYOUT_ADDR_PORT, true },
+	[NFT_SET_BACKENDS] = { "bk", true, true, NFT_LAYOUT_ADDR_PORT_INDEX, NFT_LAYOUT_ADDR_PORT, true, true },
 	[NFT_SET_SEPS] = { "sep", true, true, NFT_LAYOUT_ADDR_PORT_INDEX, NFT_LAYOUT_VERDICT, true },
-	[NFT_SET_EMPTY] = { "empty", true, false, NFT_LAYOUT_ADDR_PROTO_PORT, NFT_LAYOUT_NONE, false },
+	[NFT_SET_EMPTY] = { "empty", true, false, NFT_LAYOUT_ADDR_PROTO_PORT, NFT_LAYOUT_NONE, false, true },
 	[NFT_SET_AFFINITY] = { "aff", false, false, NFT_LAYOUT_ADDR, NFT_LAYOUT_NONE, false },
 	[NFT_SET_BRIDGES] = { "bridges", false, false, NFT_LAYOUT_IFNAME, NFT_LAYOUT_NONE, false },
 	[NFT_SET_FWD_IN] = { "fwd_in", false, false, NFT_LAYOUT_IFNAME, NFT_LAYOUT_VERDICT, false },
@@ -245,6 +246,11 @@ enum nft_layout nft_set_key(const struct nft_set_ref *s)
 enum nft_layout nft_set_data(const struct nft_set_ref *s)
 {
 	return nft_sets[s->kind].data;
+}
+
+bool nft_set_expiring(const struct nft_set_ref *s)
+{
+	return nft_sets[s->kind].expiring;
 }
 
 /* The declaration of layout @l's fields: by type, or by expression for family @f and protocol @proto. */
@@ -304,5 +310,7 @@ void nft_set_decl(const struct nft_set_ref *s, struct strbuf *out)
 	strbuf_printf(out, " ;");
 	if (s->kind == NFT_SET_AFFINITY)
 		strbuf_printf(out, " flags dynamic,timeout ; timeout %us ;", s->timeout);
+	else if (nft_sets[s->kind].expiring)
+		strbuf_printf(out, " flags timeout ;");
 	strbuf_printf(out, " }\n");
 }

@@ -186,22 +186,35 @@ static void svc_describe_affinity(struct nft_change *c, const struct nsnet_vip *
 	}
 }
 
-void nft_describe_vip(struct nft_change *c, const struct nsnet_vip *v, bool add)
+void nft_describe_vip(struct nft_change *c, const struct nsnet_vip *v, enum nft_vip_how how)
 {
-	enum nft_verb verb = add ? NFT_VERB_ADD : NFT_VERB_DELETE;
+	bool add = how == NFT_VIP_ADD || how == NFT_VIP_ADD_FRESH;
+	/* A VIP with affinity has chains and timeout sets of its own to delete: no expiry for it. */
+	enum nft_verb gone = how == NFT_VIP_EXPIRE && !v->affinity ? NFT_VERB_EXPIRE : NFT_VERB_DELETE;
+	enum nft_verb verb = add ? NFT_VERB_ADD : gone;
 	int fam = v->vip.addr.family;
 	struct nft_set_ref svc = { .kind = NFT_SET_SVC, .family = fam };
 	struct nft_set_ref bk = { .kind = NFT_SET_BACKENDS, .family = fam, .proto = v->proto };
+	struct nft_set_ref empty = { .kind = NFT_SET_EMPTY, .family = fam };
 	struct nft_value key = svc_vip_key(v);
 	struct nft_name target = svc_vip_target(v);
 
+	/* Keys that a `vip rm` of the same address may have left expiring, with other data. */
+	if (how == NFT_VIP_ADD_FRESH) {
+		nft_change_elem(c, NFT_VERB_DESTROY, v->n_backends ? &svc : &empty, &key, NULL, 0, NULL);
+		for (size_t i = 0; i < v->n_backends && !v->affinity; i++) {
+			struct nft_value bkey = { .addr = v->vip.addr, .port = v->vip.port, .index = (uint32_t)i };
+
+			nft_change_elem(c, NFT_VERB_DESTROY, &bk, &bkey, NULL, 0, NULL);
+		}
+	}
 	if (v->n_backends == 0) {
-		nft_change_elem(c, verb, &(struct nft_set_ref){ .kind = NFT_SET_EMPTY, .family = fam }, &key, NULL, 0, NULL);
+		nft_change_elem(c, verb, &empty, &key, NULL, 0, NULL);
 		return;
 	}
 	/* Removal takes the entry point away first, addition puts it last: no packet meets half a VIP. */
 	if (!add)
-		nft_change_elem(c, NFT_VERB_DELETE, &svc, &key, NULL, 0, NULL);
+		nft_change_elem(c, gone, &svc, &key, NULL, NFT_JUMP, &target);
 	if (v->affinity) {
 		svc_describe_affinity(c, v, add);
 	} else {
@@ -237,11 +250,11 @@ void nft_describe_port(struct nft_change *c, const struct nsnet_port *p, bool ad
 }
 
 /* Encoder 1 for one VIP or port: the description, written as text. */
-static void svc_text_vip(const struct nsnet_vip *v, bool add, struct strbuf *o)
+static void svc_text_vip(const struct nsnet_vip *v, enum nft_vip_how how, struct strbuf *o)
 {
 	struct nft_change c = { 0 };
 
-	nft_describe_vip(&c, v, add);
+	nft_describe_vip(&c, v, how);
 	nft_change_text(&c, o);
 	nft_change_free(&c);
 }
@@ -257,12 +270,17 @@ static void svc_text_port(const struct nsnet_port *p, bool add, struct strbuf *o
 
 void fw_nft_vip_add(const struct nsnet_vip *v, struct strbuf *o)
 {
-	svc_text_vip(v, true, o);
+	svc_text_vip(v, NFT_VIP_ADD, o);
 }
 
 void fw_nft_vip_del(const struct nsnet_vip *v, struct strbuf *o)
 {
-	svc_text_vip(v, false, o);
+	svc_text_vip(v, NFT_VIP_DELETE, o);
+}
+
+void fw_nft_vip_rm(const struct nsnet_vip *v, struct strbuf *o)
+{
+	svc_text_vip(v, nft_kernel_expires_in_place() ? NFT_VIP_EXPIRE : NFT_VIP_DELETE, o);
 }
 
 void fw_nft_port_add(const struct nsnet_port *p, struct strbuf *o)
@@ -305,12 +323,18 @@ static int svc_commit(const struct nft_change *c, const char *what, struct nsnet
 int fw_nft_vip_change(const struct nsnet_vip *old, const struct nsnet_vip *new, struct nsnet_err *err)
 {
 	struct nft_change c = { 0 };
+	bool expire = nft_kernel_expires_in_place();
 	int r;
 
+	/*
+	 * A VIP removed alone expires (its keys are free a tick later); one that a new VIP replaces
+	 * is deleted, since the new elements take the same keys in the same transaction. A new VIP
+	 * alone first destroys its keys, in case a `vip rm` expired them less than a tick ago.
+	 */
 	if (old)
-		nft_describe_vip(&c, old, false);
+		nft_describe_vip(&c, old, new || !expire ? NFT_VIP_DELETE : NFT_VIP_EXPIRE);
 	if (new)
-		nft_describe_vip(&c, new, true);
+		nft_describe_vip(&c, new, old || !expire ? NFT_VIP_ADD : NFT_VIP_ADD_FRESH);
 	r = svc_commit(&c, "nftables: VIP rules", err);
 	nft_change_free(&c);
 	return r;
@@ -393,7 +417,7 @@ int fw_nft_vips_load(struct nsnet_vip *const *v, size_t n, struct nsnet_err *err
 		if (v[i]->affinity)
 			continue;
 		c.n = 0;	/* element steps own no text */
-		nft_describe_vip(&c, v[i], true);
+		nft_describe_vip(&c, v[i], NFT_VIP_ADD);
 		if (c.oom) {
 			r = nsnet_err_set(err, ENOMEM, "out of memory");
 			break;

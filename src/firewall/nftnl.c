@@ -15,7 +15,9 @@
 #include <linux/netfilter/nf_tables.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdio.h>
 #include <sys/socket.h>
+#include <sys/utsname.h>
 #include <time.h>
 
 /*
@@ -24,6 +26,9 @@
  * with 64 backends on each side, 64 published ports of a CNI ADD, or 64 stale anti-spoofing ports.
  */
 #define NFT_BATCH_BUF (256 * 1024)
+
+/* Linux 6.3's message type; the build's headers (linux-libc-dev 6.1) may predate it. */
+#define NSNET_NFT_MSG_DESTROYSETELEM 30
 
 struct nft_batch {
 	char *buf;
@@ -78,7 +83,8 @@ void nft_batch_free(struct nft_batch *b)
 static struct nlmsghdr *nft_batch_hdr(struct nft_batch *b, uint16_t type, uint16_t flags)
 {
 	b->msgs++;
-	if (type == NFT_MSG_DELCHAIN || type == NFT_MSG_DELRULE || type == NFT_MSG_DELSETELEM)
+	if (type == NFT_MSG_DELCHAIN || type == NFT_MSG_DELRULE || type == NFT_MSG_DELSETELEM ||
+	    type == NSNET_NFT_MSG_DESTROYSETELEM)
 		b->deletes = true;
 	return nftnl_nlmsg_build_hdr(mnl_nlmsg_batch_current(b->batch), type, b->family, flags | NLM_F_ACK, b->seq++);
 }
@@ -171,11 +177,28 @@ void nft_batch_rule_dnat(struct nft_batch *b, const char *chain, uint8_t l4proto
 	nft_batch_next(b);
 }
 
-void nft_batch_elem(struct nft_batch *b, bool add, const char *set, const void *key, size_t klen, const void *data, size_t dlen,
-	     int verdict, const char *chain)
+bool nft_kernel_expires_in_place(void)
+{
+	static int known = -1;
+	struct utsname u;
+	unsigned int major = 0, minor = 0;
+
+	if (known < 0)
+		known = uname(&u) == 0 && sscanf(u.release, "%u.%u", &major, &minor) == 2 &&
+			(major > 6 || (major == 6 && minor >= 12));
+	return known == 1;
+}
+
+void nft_batch_elem(struct nft_batch *b, enum nft_elem_op op, const char *set, const void *key, size_t klen,
+		    const void *data, size_t dlen, int verdict, const char *chain)
 {
 	struct nftnl_set *s = nftnl_set_alloc();
 	struct nftnl_set_elem *e = nftnl_set_elem_alloc();
+	bool with_data = op == NFT_ELEM_ADD || op == NFT_ELEM_EXPIRE;
+	static const uint16_t type[] = {
+		[NFT_ELEM_ADD] = NFT_MSG_NEWSETELEM, [NFT_ELEM_DEL] = NFT_MSG_DELSETELEM,
+		[NFT_ELEM_EXPIRE] = NFT_MSG_NEWSETELEM, [NFT_ELEM_DESTROY] = NSNET_NFT_MSG_DESTROYSETELEM,
+	};
 
 	if (!s || !e) {
 		nftnl_set_free(s);
@@ -186,15 +209,17 @@ void nft_batch_elem(struct nft_batch *b, bool add, const char *set, const void *
 	nftnl_set_set_str(s, NFTNL_SET_TABLE, b->table);
 	nftnl_set_set_str(s, NFTNL_SET_NAME, set);
 	nftnl_set_elem_set(e, NFTNL_SET_ELEM_KEY, key, (uint32_t)klen);
-	if (add && data)
+	if (with_data && data)
 		nftnl_set_elem_set(e, NFTNL_SET_ELEM_DATA, data, (uint32_t)dlen);
-	if (add && chain) {
+	if (with_data && chain) {
 		nftnl_set_elem_set_u32(e, NFTNL_SET_ELEM_VERDICT, (uint32_t)verdict);
 		nftnl_set_elem_set_str(e, NFTNL_SET_ELEM_CHAIN, chain);
 	}
+	if (op == NFT_ELEM_EXPIRE)
+		nftnl_set_elem_set_u64(e, NFTNL_SET_ELEM_TIMEOUT, 1);	/* ms; the kernel rounds up to a tick */
 	nftnl_set_elem_add(s, e);
-	nftnl_set_elems_nlmsg_build_payload(nft_batch_hdr(b, add ? NFT_MSG_NEWSETELEM : NFT_MSG_DELSETELEM,
-						   add ? NLM_F_CREATE : 0), s);
+	/* No NLM_F_EXCL: an existing element with the same data is updated (EXPIRE), not refused. */
+	nftnl_set_elems_nlmsg_build_payload(nft_batch_hdr(b, type[op], with_data ? NLM_F_CREATE : 0), s);
 	nftnl_set_free(s);
 	nft_batch_next(b);
 }

@@ -35,12 +35,34 @@ void nft_batch_chain_del(struct nft_batch *b, const char *chain);
  */
 void nft_batch_rule_dnat(struct nft_batch *b, const char *chain, uint8_t l4proto, uint32_t nfproto, const void *addr, size_t alen,
 		  uint16_t port_be);
+enum nft_elem_op {
+	NFT_ELEM_ADD,
+	NFT_ELEM_DEL,
+	/*
+	 * add with a timeout of 1 ms, the same data as the element has: an element of a set with
+	 * "flags timeout" gets the timeout (one clock tick), or is made with it if absent. Unlike a
+	 * deletion, nothing is left for the kernel to free after an RCU grace period, which the
+	 * socket's close would wait for. Linux 6.10 or later (an element's timeout set afterwards).
+	 */
+	NFT_ELEM_EXPIRE,
+	/* delete if present (NFT_MSG_DESTROYSETELEM, Linux 6.3): no error when absent or expired */
+	NFT_ELEM_DESTROY,
+};
+
 /*
- * add / delete element KEY of set @set; with data @data (@dlen bytes) for a map, or a verdict
- * (@verdict NFT_JUMP/NFT_GOTO to @chain) for a verdict map; neither for a plain set.
+ * Does this kernel update the timeout of an existing element that is added again (Linux 6.12)?
+ * Earlier kernels accept such an add and change nothing, so NFT_ELEM_EXPIRE would leave the
+ * element in place: callers delete instead there.
  */
-void nft_batch_elem(struct nft_batch *b, bool add, const char *set, const void *key, size_t klen, const void *data, size_t dlen,
-	     int verdict, const char *chain);
+bool nft_kernel_expires_in_place(void);
+
+/*
+ * Element KEY of set @set, added, deleted, expired or destroyed (@op); when added or expired,
+ * with data @data (@dlen bytes) for a map, or a verdict (@verdict NFT_JUMP/NFT_GOTO to @chain)
+ * for a verdict map; neither for a plain set.
+ */
+void nft_batch_elem(struct nft_batch *b, enum nft_elem_op op, const char *set, const void *key, size_t klen,
+		    const void *data, size_t dlen, int verdict, const char *chain);
 
 /*
  * Close the batch (no message may be added afterwards) and return its bytes, BEGIN to END, for a

@@ -3,6 +3,7 @@
 // service change, decoded back to nft text by this test's own reader, says what the text says.
 #include <arpa/inet.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <stdarg.h>
 #include <libmnl/libmnl.h>
 #include <libnftnl/chain.h>
@@ -95,8 +96,8 @@ static uint16_t port_at(const uint8_t *k)
 }
 
 /* Key (and data) of an element of set @set, as nft writes it. */
-static void elem_text(const char *set, const uint8_t *k, uint32_t klen, const uint8_t *d, uint32_t dlen,
-		      char **o, size_t *left)
+static void elem_text(const char *set, const uint8_t *k, uint32_t klen, const char *mid, const uint8_t *d,
+		      uint32_t dlen, char **o, size_t *left)
 {
 	int fam = strpbrk(set, "46") && *strpbrk(set, "46") == '6' ? AF_INET6 : AF_INET;
 	size_t alen = fam == AF_INET ? 4 : 16;
@@ -117,6 +118,7 @@ static void elem_text(const char *set, const uint8_t *k, uint32_t klen, const ui
 	} else {
 		put(o, left, "<key of unknown set %s>", set);
 	}
+	put(o, left, "%s", mid);
 	if (d) {
 		CHECK_EQ_INT(dlen, alen + 4);
 		put(o, left, " : ");
@@ -129,7 +131,7 @@ struct reader {
 	char *o;
 	size_t left;
 	const char *set;
-	bool add;
+	const char *verb;	/* add, delete or destroy */
 	struct {
 		bool meta, v6, unknown;
 		uint8_t proto;
@@ -147,8 +149,12 @@ static int read_elem(struct nftnl_set_elem *e, void *data)
 	const uint8_t *k = nftnl_set_elem_get(e, NFTNL_SET_ELEM_KEY, &klen);
 	const uint8_t *d = nftnl_set_elem_is_set(e, NFTNL_SET_ELEM_DATA) ? nftnl_set_elem_get(e, NFTNL_SET_ELEM_DATA, &dlen) : NULL;
 
-	put(&r->o, &r->left, "%s element inet nsnet %s { ", r->add ? "add" : "delete", r->set);
-	elem_text(r->set, k, klen, d, dlen, &r->o, &r->left);
+	char mid[32] = "";
+
+	if (nftnl_set_elem_is_set(e, NFTNL_SET_ELEM_TIMEOUT))
+		snprintf(mid, sizeof(mid), " timeout %" PRIu64 "ms", nftnl_set_elem_get_u64(e, NFTNL_SET_ELEM_TIMEOUT));
+	put(&r->o, &r->left, "%s element inet nsnet %s { ", r->verb, r->set);
+	elem_text(r->set, k, klen, mid, d, dlen, &r->o, &r->left);
 	if (nftnl_set_elem_is_set(e, NFTNL_SET_ELEM_CHAIN)) {
 		uint32_t verdict = nftnl_set_elem_get_u32(e, NFTNL_SET_ELEM_VERDICT);
 
@@ -230,13 +236,13 @@ static char *batch_text(struct nft_batch *b)
 				    r.rule.v6 ? "[" : "", r.rule.addr, r.rule.v6 ? "]" : "", r.rule.port);
 			}
 			nftnl_rule_free(ru);
-		} else if (type == NFT_MSG_NEWSETELEM || type == NFT_MSG_DELSETELEM) {
+		} else if (type == NFT_MSG_NEWSETELEM || type == NFT_MSG_DELSETELEM || type == 30 /* DESTROYSETELEM */) {
 			struct nftnl_set *s = nftnl_set_alloc();
 
 			CHECK(nftnl_set_elems_nlmsg_parse(m, s) == 0);
 			CHECK_EQ_STR(nftnl_set_get_str(s, NFTNL_SET_TABLE), "nsnet");
 			r.set = nftnl_set_get_str(s, NFTNL_SET_NAME);
-			r.add = type == NFT_MSG_NEWSETELEM;
+			r.verb = type == NFT_MSG_NEWSETELEM ? "add" : type == NFT_MSG_DELSETELEM ? "delete" : "destroy";
 			nftnl_set_elem_foreach(s, read_elem, &r);
 			nftnl_set_free(s);
 		} else {
@@ -274,11 +280,51 @@ TEST(test_vip_change_v4)
 	struct nsnet_vip new = vip(3, v4(10, 100, 0, 1), IPPROTO_TCP, 3, 8081);
 	struct nft_change c = { 0 };
 
-	nft_describe_vip(&c, &old, false);
-	nft_describe_vip(&c, &new, true);
+	nft_describe_vip(&c, &old, NFT_VIP_DELETE);
+	nft_describe_vip(&c, &new, NFT_VIP_ADD);
 	check_same(&c, "vip set");
 	/* What `vip set` applies: the old VIP's elements out, the new one's in, jumping to pick4t-3. */
 	CHECK_EQ_INT(c.n, 1 + 2 + 3 + 1);
+	nft_change_free(&c);
+}
+
+TEST(test_vip_rm_expires_and_add_destroys_first)
+{
+	struct nsnet_vip v = vip(5, v4(10, 100, 0, 5), IPPROTO_TCP, 2, 8080);
+	struct nsnet_vip none = vip(6, v6(0x66), IPPROTO_UDP, 0, 53);
+	struct nft_change c = { 0 };
+	struct strbuf t = { 0 };
+
+	/* `vip rm`: every element added again with the same data and a timeout; nothing deleted. */
+	nft_describe_vip(&c, &v, NFT_VIP_EXPIRE);
+	check_same(&c, "vip rm");
+	nft_change_text(&c, &t);
+	CHECK_EQ_STR(strbuf_str(&t), "add element inet nsnet svc4 { 10.100.0.5 . tcp . 80 timeout 1ms : jump pick4t-2 }\n"
+				     "add element inet nsnet bk4t { 10.100.0.5 . 80 . 0 timeout 1ms : 10.0.0.2 . 8080 }\n"
+				     "add element inet nsnet bk4t { 10.100.0.5 . 80 . 1 timeout 1ms : 10.0.0.3 . 8080 }\n");
+	nft_change_free(&c);
+	/* `vip add` alone: the same keys destroyed first (a VIP that expires this tick), then added. */
+	nft_describe_vip(&c, &v, NFT_VIP_ADD_FRESH);
+	check_same(&c, "vip add");
+	t.len = 0;
+	nft_change_text(&c, &t);
+	CHECK_EQ_STR(strbuf_str(&t), "destroy element inet nsnet svc4 { 10.100.0.5 . tcp . 80 }\n"
+				     "destroy element inet nsnet bk4t { 10.100.0.5 . 80 . 0 }\n"
+				     "destroy element inet nsnet bk4t { 10.100.0.5 . 80 . 1 }\n"
+				     "add element inet nsnet bk4t { 10.100.0.5 . 80 . 0 : 10.0.0.2 . 8080 }\n"
+				     "add element inet nsnet bk4t { 10.100.0.5 . 80 . 1 : 10.0.0.3 . 8080 }\n"
+				     "add element inet nsnet svc4 { 10.100.0.5 . tcp . 80 : jump pick4t-2 }\n");
+	nft_change_free(&c);
+	/* Without backends the VIP is an element of empty6, expired and destroyed the same way. */
+	nft_describe_vip(&c, &none, NFT_VIP_EXPIRE);
+	nft_describe_vip(&c, &none, NFT_VIP_ADD_FRESH);
+	check_same(&c, "empty vip");
+	t.len = 0;
+	nft_change_text(&c, &t);
+	CHECK_EQ_STR(strbuf_str(&t), "add element inet nsnet empty6 { fd00::66 . udp . 80 timeout 1ms }\n"
+				     "destroy element inet nsnet empty6 { fd00::66 . udp . 80 }\n"
+				     "add element inet nsnet empty6 { fd00::66 . udp . 80 }\n");
+	strbuf_free(&t);
 	nft_change_free(&c);
 }
 
@@ -289,8 +335,8 @@ TEST(test_vip_change_v6_udp_from_empty)
 	struct nft_change c = { 0 };
 	struct strbuf t = { 0 };
 
-	nft_describe_vip(&c, &old, false);
-	nft_describe_vip(&c, &new, true);
+	nft_describe_vip(&c, &old, NFT_VIP_DELETE);
+	nft_describe_vip(&c, &new, NFT_VIP_ADD);
 	check_same(&c, "vip set v6");
 	nft_change_text(&c, &t);
 	CHECK(strstr(strbuf_str(&t), "delete element inet nsnet empty6 { fd00::64 . udp . 80 }\n") != NULL);
@@ -343,8 +389,8 @@ TEST(test_reader_sees_a_difference)
 	struct strbuf t = { 0 };
 	char *decoded;
 
-	nft_describe_vip(&ca, &a, true);
-	nft_describe_vip(&cb, &b, true);
+	nft_describe_vip(&ca, &a, NFT_VIP_ADD);
+	nft_describe_vip(&cb, &b, NFT_VIP_ADD);
 	nft_change_text(&cb, &t);
 	CHECK(batch && nft_change_batch(&ca, batch) == 0);
 	decoded = batch ? batch_text(batch) : NULL;
@@ -366,7 +412,7 @@ TEST(test_affinity_refused_by_batch)
 	char *decoded;
 
 	v.affinity = 600;
-	nft_describe_vip(&c, &v, true);
+	nft_describe_vip(&c, &v, NFT_VIP_ADD);
 	CHECK(b != NULL);
 	CHECK_EQ_INT(nft_change_batch(&c, b), -EOPNOTSUPP);
 	decoded = b ? batch_text(b) : NULL;
@@ -383,6 +429,7 @@ TEST(test_affinity_refused_by_batch)
 int main(void)
 {
 	RUN(test_vip_change_v4);
+	RUN(test_vip_rm_expires_and_add_destroys_first);
 	RUN(test_vip_change_v6_udp_from_empty);
 	RUN(test_ports);
 	RUN(test_reader_sees_a_difference);

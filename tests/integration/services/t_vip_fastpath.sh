@@ -48,10 +48,30 @@ run_ok "$NSNET" vip set 10.100.0.3:80 b:80 >/dev/null
 same_after_gc "vip set"
 assert_match "$(nft list map inet nsnet svc4)" '10\.100\.0\.2 \. udp \. 53 : jump pick4u-2' "VIP element after vip set"
 
+# vip rm deletes nothing: the VIP's elements get a timeout of one tick and expire (docs/services.md).
+# Right after it, no element of the VIP may be left without a timeout; then they are gone.
+vip_elems() { nft list map inet nsnet svc4; nft list map inet nsnet bk4t; }
 run_ok "$NSNET" vip rm 10.100.0.1:80 >/dev/null
+vip_elems | grep '10\.100\.0\.1 ' | grep -v 'timeout' >&2 && fail "an element of the removed VIP does not expire"
+i=0
+while vip_elems | grep -q '10\.100\.0\.1 '; do
+	[ $i -lt 500 ] || fail "the removed VIP's elements did not expire within 5 s"
+	i=$((i + 1))
+	sleep 0.01
+done
 same_after_gc "vip rm"
 assert_no_match "$(nft list map inet nsnet svc4)" '10\.100\.0\.1 ' "svc4 element of the removed VIP"
 assert_no_match "$(nft list map inet nsnet bk4t)" '10\.100\.0\.1 ' "bk4t elements of the removed VIP"
+# A VIP added while an element of its key is still expiring (a vip rm less than a tick ago, here
+# made to last 60 s with other data) replaces it: the expiring keys are destroyed first.
+nft add element inet nsnet svc4 '{ 10.100.0.9 . tcp . 80 timeout 60s : jump pick4t-1 }'
+nft add element inet nsnet bk4t '{ 10.100.0.9 . 80 . 0 timeout 60s : 10.0.0.99 . 80 }'
+run_ok "$NSNET" vip add 10.100.0.9:80 a:80 b:80 >/dev/null
+assert_match "$(nft list map inet nsnet svc4)" '10\.100\.0\.9 \. tcp \. 80 : jump pick4t-2' "VIP added over an expiring element"
+vip_elems | grep '10\.100\.0\.9 ' | grep 'timeout' >&2 && fail "the new VIP kept an expiring element"
+assert_no_match "$(nft list map inet nsnet bk4t)" '10\.0\.0\.99' "the expiring backend element is gone"
+run_ok "$NSNET" check >/dev/null
+run_ok "$NSNET" vip rm 10.100.0.9:80 >/dev/null
 
 # Ports are published through libnftnl, and a namespace going takes them with it in one batch:
 # the table is then what it was before they were published.
