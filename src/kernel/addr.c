@@ -80,6 +80,24 @@ int route_add_onlink(struct nl *nl, const struct nsnet_prefix *dst, const struct
 	return nl_request(nl, nlh, NULL, NULL, err);
 }
 
+int route_del(struct nl *nl, const struct nsnet_prefix *dst, int ifindex, struct nsnet_err *err)
+{
+	char buf[ADDR_BUF] __attribute__((aligned(NLMSG_ALIGNTO))) = { 0 };
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct rtmsg *rtm;
+
+	nlh->nlmsg_type = RTM_DELROUTE;
+	rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
+	rtm->rtm_family = (uint8_t)dst->addr.family;
+	rtm->rtm_dst_len = (uint8_t)dst->len;
+	rtm->rtm_table = RT_TABLE_MAIN;
+	rtm->rtm_scope = RT_SCOPE_NOWHERE;	/* any scope */
+	if (dst->len)
+		mnl_attr_put(nlh, RTA_DST, nsnet_addr_len(dst->addr.family), dst->addr.b);
+	mnl_attr_put_u32(nlh, RTA_OIF, (uint32_t)ifindex);
+	return nl_request(nl, nlh, NULL, NULL, err);
+}
+
 struct addr_dump_ctx {
 	void (*fn)(const struct addr_info *ai, void *data);
 	void *data;

@@ -23,6 +23,12 @@ int route_add(struct nl *nl, const struct nsnet_prefix *dst, const struct nsnet_
 int route_add_onlink(struct nl *nl, const struct nsnet_prefix *dst, const struct nsnet_addr *gw, int ifindex,
 		     bool onlink, struct nsnet_err *err);
 
+/*
+ * Delete the route to @dst out of @ifindex in the main table, whatever its scope, protocol and
+ * metric. Returns 0 or -errno (-ESRCH / -ENOENT when there is none).
+ */
+int route_del(struct nl *nl, const struct nsnet_prefix *dst, int ifindex, struct nsnet_err *err);
+
 /* An address as the kernel shows it: its link, the address itself and its prefix length. */
 struct addr_info {
 	int ifindex;

@@ -2,8 +2,8 @@
 # SPDX-License-Identifier: MIT
 # An address freed by `ns rm` on a routed network can be given again at once, even while the old
 # namespace (and so its veth, and the host's /32 and /128 routes through it) outlives the
-# command: ns rm sets the host end down, which takes its routes with it, so the next attach that
-# gets the address does not fail with "File exists" and its traffic goes to the new namespace.
+# command: ns rm deletes those routes, so the next attach that gets the address does not fail with
+# "File exists" and its traffic goes to the new namespace.
 . "$(dirname "$0")/../lib/lib.sh"
 need_ipv6
 
