@@ -24,6 +24,7 @@
 #include <libnftnl/table.h>
 #include <linux/if_link.h>
 #include <linux/if_addr.h>
+#include <linux/neighbour.h>
 #include <linux/netfilter.h>
 #include <linux/netfilter/nf_tables.h>
 #include <linux/netfilter/nfnetlink.h>
@@ -194,11 +195,11 @@ static void resolv_remove(const char *name)
 }
 
 /*
- * veth HOST (up; a port of @bridge when > 0, else in interface group -@bridge) with peer eth0
- * (MAC, in the namespace); returns the host ifindex.
+ * veth HOST (up, with @host_mac unless NULL; a port of @bridge when > 0, else in interface group
+ * -@bridge) with peer eth0 (MAC, in the namespace); returns the host ifindex.
  */
-static int veth_create(struct mnl_socket *nl, const char *host, int ns_fd, const unsigned char *mac,
-		       int bridge)
+static int veth_create(struct mnl_socket *nl, const char *host, const unsigned char *host_mac, int ns_fd,
+		       const unsigned char *mac, int bridge)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	struct nlmsghdr *h = rt_msg(buf, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL);
@@ -210,6 +211,8 @@ static int veth_create(struct mnl_socket *nl, const char *host, int ns_fd, const
 	ifi->ifi_flags = ifi->ifi_change = IFF_UP;
 	mnl_attr_put_strz(h, IFLA_IFNAME, host);
 	mnl_attr_put_u32(h, IFLA_MTU, 1500);
+	if (host_mac)
+		mnl_attr_put(h, IFLA_ADDRESS, 6, host_mac);
 	if (bridge > 0)
 		mnl_attr_put_u32(h, IFLA_MASTER, (uint32_t)bridge);
 	else
@@ -304,6 +307,22 @@ static void route_add(struct mnl_socket *nl, int ifindex, uint32_t dst, unsigned
 	mnl_attr_put_u32(h, RTA_OIF, (uint32_t)ifindex);
 	if (rt_send(nl, h) < 0)
 		die("route add");
+}
+
+/* `ip neigh add ADDR lladdr MAC dev IFINDEX nud permanent` (of @nl's namespace). */
+static void neigh_add(struct mnl_socket *nl, int ifindex, uint32_t addr, const unsigned char *mac)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nlmsghdr *h = rt_msg(buf, RTM_NEWNEIGH, NLM_F_CREATE | NLM_F_EXCL);
+	struct ndmsg *nd = mnl_nlmsg_put_extra_header(h, sizeof(*nd));
+
+	nd->ndm_family = AF_INET;
+	nd->ndm_ifindex = ifindex;
+	nd->ndm_state = NUD_PERMANENT;
+	mnl_attr_put_u32(h, NDA_DST, addr);
+	mnl_attr_put(h, NDA_LLADDR, 6, mac);
+	if (rt_send(nl, h) < 0)
+		die("neighbour add");
 }
 
 static void addr_route_add(struct mnl_socket *nl, int ifindex, uint32_t addr, uint32_t gw)
@@ -414,7 +433,7 @@ static void port_add(struct port *p, struct mnl_socket *nl, struct mnl_socket *n
 		link_up(p->ns.nl, 1, 0);
 		resolv_write(p->ns.name);
 	}
-	p->ifindex = veth_create(nl, p->host, p->ns.fd, p->mac, bridge);
+	p->ifindex = veth_create(nl, p->host, NULL, p->ns.fd, p->mac, bridge);
 	port_tune(nl, p->ifindex, "nsnet:floor", 1);
 	link_up(p->ns.nl, 2, 1);
 	addr_route_add(p->ns.nl, 2, p->addr, htonl(0x0a020001));
@@ -436,24 +455,28 @@ static void host_end_no_ipv6(const char *host)
 
 #define ROUTED_GROUP 7
 #define ROUTED_GW 0xa9fe0101u /* 169.254.1.1 */
+/* Every host end's MAC, the namespaces' entry for the gateway (src/core/drivers/routed.c). */
+static const unsigned char routed_host_mac[6] = { 0xee, 0xee, 0xee, 0xee, 0xee, 0xee };
 
 /*
  * Everything a routed network's `ns add` asks of the kernel: the namespace (lo up, resolv.conf),
- * the veth in the network's group, the link-local gateway on the host end, the namespace's
- * address as /32 with a host route to it and its default route via the gateway.
+ * the veth in the network's group with the fixed host MAC, the namespace's address as /32, the
+ * host's permanent neighbour entry for it and a host route to it, the namespace's permanent entry
+ * for the link-local gateway and its default route via the gateway.
  */
 static void routed_add(struct port *p, struct mnl_socket *nl, int self_fd)
 {
 	ns_create(&p->ns, self_fd);
 	link_up(p->ns.nl, 1, 0);
 	resolv_write(p->ns.name);
-	p->ifindex = veth_create(nl, p->host, p->ns.fd, p->mac, -ROUTED_GROUP);
+	p->ifindex = veth_create(nl, p->host, routed_host_mac, p->ns.fd, p->mac, -ROUTED_GROUP);
 	port_tune(nl, p->ifindex, "nsnet:floor", 0);
 	host_end_no_ipv6(p->host);
-	addr_add(nl, p->ifindex, htonl(ROUTED_GW), 32);
 	link_up(p->ns.nl, 2, 1);
 	addr_add(p->ns.nl, 2, p->addr, 32);
+	neigh_add(nl, p->ifindex, p->addr, p->mac);
 	route_add(nl, p->ifindex, p->addr, 32, 0, 0);
+	neigh_add(p->ns.nl, 2, htonl(ROUTED_GW), routed_host_mac);
 	route_add(p->ns.nl, 2, 0, 0, htonl(ROUTED_GW), 1);
 	/* Not kept (10,000 namespaces would need 20,000 descriptors); nsnet keeps none either. */
 	mnl_socket_close(p->ns.nl);
