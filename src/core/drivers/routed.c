@@ -234,6 +234,13 @@ static int routed_port_del(struct op *op, const struct nsnet_network *net, const
 	return op_link_del(op, NULL, host_ifname, err);
 }
 
+/* "ee:ee:ee:ee:ee:ee" */
+static const char *routed_mac_str(const uint8_t *mac, char buf[18])
+{
+	snprintf(buf, 18, "%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1], mac[2], mac[3], mac[4], mac[5]);
+	return buf;
+}
+
 static int routed_check(const struct nsnet_network *net, const char *host_ifname, const struct link_list *links,
 			struct nsnet_err *err)
 {
@@ -256,14 +263,13 @@ static int routed_check(const struct nsnet_network *net, const char *host_ifname
 	if (port && port->group != network_group(net))
 		return nsnet_err_set(err, EPROTO, "%s is in interface group %u, not %u of network %s: its traffic is not the network's",
 				     host_ifname, port->group, network_group(net), net->name);
-	return 0;
-}
+	if (port && memcmp(port->mac, routed_host_mac, 6)) {
+		char has[18], want[18];
 
-/* "ee:ee:ee:ee:ee:ee" */
-static const char *routed_mac_str(const uint8_t *mac, char buf[18])
-{
-	snprintf(buf, 18, "%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1], mac[2], mac[3], mac[4], mac[5]);
-	return buf;
+		return nsnet_err_set(err, EPROTO, "%s has MAC %s, not %s: the namespace's entry for its gateway leads elsewhere",
+				     host_ifname, routed_mac_str(port->mac, has), routed_mac_str(routed_host_mac, want));
+	}
+	return 0;
 }
 
 /* Link @ifindex of @nl holds the permanent entry @ip -> @mac, or -ENOENT saying what is there instead. */

@@ -62,6 +62,16 @@ assert_match "$out" "host: neighbour entry 10.7.0.4 lladdr .* is not on $host_c"
 ip neigh replace 10.7.0.4 lladdr "$(ip netns exec c cat /sys/class/net/eth0/address)" dev "$host_c" nud permanent
 run_ok "$NSNET" check >/dev/null
 ping_ok c 10.7.0.1
+# A host end with another MAC: c's entry for its gateway leads nowhere, and check says so.
+ip link set "$host_c" address 02:00:00:00:00:99
+out=$("$NSNET" check 2>&1) && fail "check passed with $host_c's MAC changed"
+assert_match "$out" "$host_c has MAC 02:00:00:00:00:99, not ee:ee:ee:ee:ee:ee" "check: the host end's MAC"
+ping_fails c 10.7.0.1
+ip link set "$host_c" address ee:ee:ee:ee:ee:ee
+# (A link's new MAC drops its neighbour entries, permanent ones too.)
+ip neigh replace 10.7.0.4 lladdr "$(ip netns exec c cat /sys/class/net/eth0/address)" dev "$host_c" nud permanent
+run_ok "$NSNET" check >/dev/null
+ping_ok c 10.7.0.1
 assert_eq "$(tcp_get a 198.51.100.1 80)" "192.0.2.1" "a's address seen by wan (NAT)"
 start_server b 8080
 assert_eq "$(tcp_get a 10.7.0.3 8080)" "10.7.0.2" "a's address seen by b (no NAT inside the network)"
