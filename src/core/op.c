@@ -525,7 +525,7 @@ static void park_keep_neigh(const struct neigh_info *ni, void *data)
 	char a[INET6_ADDRSTRLEN];
 	const uint8_t *m = ni->mac;
 
-	/* Only entries made on purpose (a routed network's gateway): the kernel learns the others again. */
+	/* Only entries made on purpose (a routed network's gateways): the kernel learns the others again. */
 	if (ni->ifindex != k->ifindex || !(ni->state & NUD_PERMANENT))
 		return;
 	strbuf_printf(k->text, "n %s %02x:%02x:%02x:%02x:%02x:%02x\n", nsnet_addr_str(&ni->addr, a), m[0], m[1], m[2],
@@ -539,7 +539,7 @@ static bool op_restore_neigh(const char *line, struct nsnet_addr *a, uint8_t mac
 	unsigned int b[6];
 
 	if (sscanf(line, "n %47s %2x:%2x:%2x:%2x:%2x:%2x %c", w, &b[0], &b[1], &b[2], &b[3], &b[4], &b[5], &extra) != 7 ||
-	    nsnet_addr_parse(w, a, NULL) < 0 || a->family != AF_INET)
+	    nsnet_addr_parse(w, a, NULL) < 0)
 		return false;
 	for (int i = 0; i < 6; i++)
 		mac[i] = (uint8_t)b[i];
@@ -654,6 +654,7 @@ int op_link_park(struct op *op, const char *ns, const char *ifname, struct nsnet
 
 		if ((r = addr_dump(nl, AF_INET6, park_keep_addr, &k, err)) == 0 &&
 		    (r = neigh_dump(nl, AF_INET, li.ifindex, park_keep_neigh, &k, err)) == 0 &&
+		    (r = neigh_dump(nl, AF_INET6, li.ifindex, park_keep_neigh, &k, err)) == 0 &&
 		    (r = route_dump(nl, AF_INET, park_keep_route, &k, err)) == 0)
 			r = route_dump(nl, AF_INET6, park_keep_route, &k, err);
 		if (r == 0 && keep.oom)

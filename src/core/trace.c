@@ -228,8 +228,8 @@ static const char *topo_driver(const json_t *topo, const char *ns, const char *i
 }
 
 /*
- * A routed network's source: nothing answers ARP for its gateway 169.254.1.1, the namespace's
- * permanent neighbour entry leads to the host end (routed.c).
+ * A routed network's source: nothing answers ARP or neighbour solicitations for its gateway
+ * (169.254.1.1, fe80::1), the namespace's permanent neighbour entry leads to the host end (routed.c).
  */
 static void trace_gw_neigh(struct trace_ctx *c, const struct trace_route *rt, json_t *checks)
 {
@@ -249,7 +249,7 @@ static void trace_gw_neigh(struct trace_ctx *c, const struct trace_route *rt, js
 	else
 		check_add(checks, "neighbour", r == 1, "%s on %s in %s: %s", g, rt->oif_name, c->ns[0].name,
 			  r == 1 ? "permanent entry to the host end's MAC"
-				 : "no permanent entry to the host end's MAC; nothing answers ARP for it (nsnet check)");
+				 : "no permanent entry to the host end's MAC; nothing else resolves it (nsnet check)");
 }
 
 /* The pre-send checks. Returns false when there is no route (nothing to send). */
@@ -286,7 +286,7 @@ static bool trace_checks(struct trace_ctx *c, const struct nsnet_addr *dst, json
 	host_end = strcmp(src, "host") ? topo_host_end(c->topo, src, rt.oif_name) : NULL;
 	if (host_end && !strcmp(topo_driver(c->topo, src, rt.oif_name), NSNET_DRIVER_ROUTED)) {
 		/* No bridge: the host end is the other end of a point-to-point link. */
-		if (rt.gw.family == AF_INET)
+		if (rt.gw.family)
 			trace_gw_neigh(c, &rt, checks);
 	} else if (host_end) {
 		FILE *f;

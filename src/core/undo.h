@@ -103,7 +103,7 @@ int op_park_netns(struct op *op, const char *ns, struct nsnet_err *err);
 int op_park_file(struct op *op, const char *dir, const char *path, struct nsnet_err *err);
 void op_undo_rename(struct op *op, const struct op_undo *u);
 /*
- * UNDO_LINK_RESTORE's text: lines "a ADDR LEN" (an IPv6 address), "n ADDR MAC" (a permanent IPv4
+ * UNDO_LINK_RESTORE's text: lines "a ADDR LEN" (an IPv6 address), "n ADDR MAC" (a permanent
  * neighbour entry: a routed network's gateway) and "r DST/LEN GW" (a route through a gateway),
  * at most 4 KiB. Is @text one? Run it: put them back on the link.
  */

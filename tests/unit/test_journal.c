@@ -206,8 +206,8 @@ TEST(test_journal_qdisc)
 }
 
 /*
- * What park mode puts back on a link inside a namespace: IPv6 addresses, permanent IPv4 neighbour
- * entries (a routed network's gateway) and routes, nothing else.
+ * What park mode puts back on a link inside a namespace: IPv6 addresses, permanent neighbour
+ * entries (a routed network's gateways) and routes, nothing else.
  */
 TEST(test_journal_link_restore)
 {
@@ -215,8 +215,9 @@ TEST(test_journal_link_restore)
 		       "\"a fd00:10::2 64\\nr 0.0.0.0/0 10.10.0.1\\nr ::/0 fd00:10::1\\n\"}\n");
 	CHECK_ACCEPTED("{\"do\":\"push\",\"kind\":13,\"a\":\"web\",\"b\":\"eth1\",\"text\":"
 		       "\"n 169.254.1.1 ee:ee:ee:ee:ee:ee\\nr 0.0.0.0/0 169.254.1.1\\n\"}\n");
-	/* A neighbour entry: IPv4, a MAC of six bytes, nothing after it. */
-	CHECK_REFUSED("{\"do\":\"push\",\"kind\":13,\"a\":\"web\",\"b\":\"eth1\",\"text\":\"n fe80::1 ee:ee:ee:ee:ee:ee\\n\"}\n");
+	CHECK_ACCEPTED("{\"do\":\"push\",\"kind\":13,\"a\":\"web\",\"b\":\"eth1\",\"text\":\"n fe80::1 ee:ee:ee:ee:ee:ee\\n\"}\n");
+	/* A neighbour entry: an address, a MAC of six bytes, nothing after it. */
+	CHECK_REFUSED("{\"do\":\"push\",\"kind\":13,\"a\":\"web\",\"b\":\"eth1\",\"text\":\"n fe80::1%eth0 ee:ee:ee:ee:ee:ee\\n\"}\n");
 	CHECK_REFUSED("{\"do\":\"push\",\"kind\":13,\"a\":\"web\",\"b\":\"eth1\",\"text\":\"n 169.254.1.1 ee:ee:ee:ee:ee\\n\"}\n");
 	CHECK_REFUSED("{\"do\":\"push\",\"kind\":13,\"a\":\"web\",\"b\":\"eth1\",\"text\":\"n 169.254.1.1 ee:ee:ee:ee:ee:ee x\\n\"}\n");
 	CHECK_REFUSED("{\"do\":\"push\",\"kind\":13,\"a\":\"web\",\"b\":\"eth1\",\"text\":\"n 169.254.1.1\\n\"}\n");

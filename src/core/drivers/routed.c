@@ -18,21 +18,23 @@
  * like any address of the host) and a gateway address to ping.
  * Each attachment is a veth pair whose host end is in the network's interface group
  * (network_group(), IFLA_GROUP: how the firewall tells the network's traffic from any other, as
- * a bridge's name does) and holds no IPv4 address at all. The namespace end gets its leased
+ * a bridge's name does) and holds no address at all. The namespace end gets its leased
  * addresses as /32 and /128 and routes via a link-local gateway, 169.254.1.1 (fe80::1), so
  * everything it sends goes to the host, which routes it on by one /32 (/128) route per
  * namespace address out of its host end; two namespaces of one network talk through the host's
  * forwarding and its firewall.
  *
- * IPv4 needs no address resolution on these links, either way: every host end has the same
- * fixed MAC, routed_host_mac (as Calico's host ends, which have no IPv4 address either and
- * answer the namespace's ARP by proxy ARP), and the namespace holds a permanent neighbour entry
- * 169.254.1.1 -> that MAC; the host holds one for each namespace address -> the namespace end's
- * MAC, which nsnet chose when it made the veth. 169.254.1.1 is no address of the host: an
- * address on every host end cost each `ns add` and `ns rm` a walk over all of them (one key of
- * the local table 10,000 long, the address hash, the address-lifetime worker that walks every
- * IPv4 address after each new one: 1.43 ms at 10,000 namespaces, bench/README.md, "scale").
- * Without it the host's ARP for a namespace would take its source address from another link, and
+ * No address resolution happens on these links, either way: every host end has the same fixed
+ * MAC, routed_host_mac (as Calico's host ends, which have no IPv4 address either and answer the
+ * namespace's ARP by proxy ARP), and the namespace holds a permanent neighbour entry for each
+ * gateway, 169.254.1.1 and fe80::1 -> that MAC; the host holds one for each namespace address
+ * -> the namespace end's MAC, which nsnet chose when it made the veth. The gateways are no
+ * addresses of the host: one on every host end cost each `ns add` and `ns rm` a walk over all of
+ * them (169.254.1.1: one key of the local table 10,000 long, the address hash, the
+ * address-lifetime worker that walks every IPv4 address after each new one, 1.43 ms at 10,000
+ * namespaces; fe80::1: the IPv6 address hash and the local and prefix routes of each, 39 -> 18
+ * ms for bench/floor's dual-stack add at 10,000; bench/README.md, "scale"). Without an address
+ * the host's ARP for a namespace would take its source address from another link, and
  * answers would depend on the namespace's arp_ignore and rp_filter; and entries the kernel
  * learns count against the neighbour table's gc_thresh3 (1,024, for all namespaces together),
  * which permanent entries do not. One MAC for every host end is enough: each is one end of a
@@ -40,8 +42,7 @@
  * and lets check compare the namespace's entry with the link without reading it back. Neighbour
  * entries go with their link and with its going down, as its routes do.
  *
- * IPv6 keeps fe80::1/64 on the host end of a dual-stack network, answered by neighbour discovery
- * like any address of the host. Anti-spoofing is a strict reverse-path check in the network's
+ * Anti-spoofing is a strict reverse-path check in the network's
  * firewall rules: a packet from a host end must come from an address routed to that host end,
  * which only the namespace's leases are.
  *
@@ -163,9 +164,8 @@ static bool routed_has_ipv6(const struct nsnet_network *net)
 }
 
 /*
- * The veth pair, its host end in the network's group, a port of nothing, with the fixed MAC; fe80::1
- * on a dual-stack network, no IPv6 at all on an IPv4-only one, and no IPv6 address of the kernel's
- * making.
+ * The veth pair, its host end in the network's group, a port of nothing, with the fixed MAC, no
+ * address, and no IPv6 at all on an IPv4-only network.
  */
 static int routed_port_add(struct op *op, const struct nsnet_network *net, const struct net_port *port,
 			   struct nsnet_err *err)
@@ -177,22 +177,13 @@ static int routed_port_add(struct op *op, const struct nsnet_network *net, const
 		r = op_link_configure(op, NULL, port->host_ifname, false, err);
 	if (r == 0 && !routed_has_ipv6(net))
 		r = routed_no_ipv6(op, port->host_ifname, err);
-	for (size_t i = 0; r == 0 && i < net->n_subnets; i++) {
-		struct nsnet_addr gw;
-		unsigned int plen;
-
-		if (net->subnet[i].addr.family != AF_INET6)
-			continue;
-		routed_gateway(AF_INET6, &gw, &plen);
-		r = op_addr_add(op, NULL, port->host_ifname, &gw, plen, err);
-	}
 	return r;
 }
 
 /*
- * Each address as a host address in the namespace and a host route to it on the host, an IPv4
- * one with the host's neighbour entry first (no packet to it is ever sent unresolved); then the
- * namespace's neighbour entry for 169.254.1.1 and its routes via the link-local gateway: the
+ * Each address as a host address in the namespace and a host route to it on the host, with the
+ * host's neighbour entry first (no packet to it is ever sent unresolved); then the namespace's
+ * neighbour entry for each gateway and its routes via the link-local gateway: the
  * default route, or (a second attachment, an internal network) only the network's subnet, so
  * its neighbours stay reachable.
  */
@@ -205,7 +196,7 @@ static int routed_port_addrs(struct op *op, const struct nsnet_network *net, con
 		struct nsnet_prefix host = { .addr = addr[i], .len = addr[i].family == AF_INET ? 32 : 128 };
 
 		r = op_addr_add(op, port->ns, port->ifname, &addr[i], host.len, err);
-		if (r == 0 && addr[i].family == AF_INET)
+		if (r == 0)
 			r = op_neigh_add(op, NULL, port->host_ifname, &addr[i], port->mac, err);
 		if (r == 0)
 			r = routed_route(op, NULL, port->host_ifname, &host, NULL, false, err);
@@ -217,8 +208,7 @@ static int routed_port_addrs(struct op *op, const struct nsnet_network *net, con
 		unsigned int plen;
 
 		routed_gateway(family, &gw, &plen);
-		if (family == AF_INET)
-			r = op_neigh_add(op, port->ns, port->ifname, &gw, routed_host_mac, err);
+		r = op_neigh_add(op, port->ns, port->ifname, &gw, routed_host_mac, err);
 		if (r == 0)
 			r = routed_route(op, port->ns, port->ifname, default_route ? &any : &net->subnet[i], &gw,
 					 family == AF_INET, err);
@@ -298,29 +288,24 @@ static int routed_neigh_check(struct nl *nl, int ifindex, const char *where, con
 }
 
 /*
- * The neighbour entries of one attachment: 169.254.1.1 -> ROUTED_HOST_MAC in the namespace (when it
- * has an IPv4 address), each IPv4 address -> the namespace end's MAC on its host end.
+ * The neighbour entries of one attachment: each address's gateway (169.254.1.1, fe80::1) ->
+ * routed_host_mac in the namespace, each address -> the namespace end's MAC on its host end.
  */
 static int routed_port_check(const struct nsnet_network *net, const struct net_port_seen *seen,
 			     struct nsnet_err *err)
 {
 	char ns[NSNET_NAME_MAX + 16];
-	bool gw_checked = false;
 	struct nsnet_addr gw;
 	unsigned int plen;
 	int r = 0;
 
 	(void)net;
-	routed_gateway(AF_INET, &gw, &plen);
 	snprintf(ns, sizeof(ns), "namespace %s", seen->ns);
 	for (size_t i = 0; r == 0 && i < seen->n_addrs; i++) {
 		const struct nsnet_addr *a = &seen->addr[i];
 
-		if (a->family != AF_INET)
-			continue;
-		if (!gw_checked)
-			r = routed_neigh_check(seen->inner, seen->ifindex, ns, seen->ifname, &gw, routed_host_mac, err);
-		gw_checked = true;
+		routed_gateway(a->family, &gw, &plen);
+		r = routed_neigh_check(seen->inner, seen->ifindex, ns, seen->ifname, &gw, routed_host_mac, err);
 		if (r == 0)
 			r = routed_neigh_check(seen->host, seen->host_ifindex, "host", seen->host_ifname, a, seen->mac, err);
 	}

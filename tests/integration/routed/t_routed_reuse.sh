@@ -36,7 +36,7 @@ wait_until 10 sh -c "! ip link show $old >/dev/null 2>&1" || fail "the host end 
 run_ok "$NSNET" ns rm b >/dev/null
 
 # An IPv4-only routed network's host ends take no part in IPv6 (each one's ff00::/8 route made
-# every link change walk all the others'); a dual-stack one's keep it (fe80::1 is their gateway).
+# every link change walk all the others'); a dual-stack one's keep it (IPv6 is forwarded to them).
 run_ok "$NSNET" network create r4 --driver routed --subnet 10.8.0.0/24 >/dev/null
 run_ok "$NSNET" ns add c --net r4 >/dev/null
 h4=$(ns_host_ifname c r4)
@@ -45,7 +45,7 @@ assert_eq "$(ip -6 route show table all dev "$h4")" "" "IPv6 routes through $h4"
 ping_ok c 10.8.0.1
 run_ok "$NSNET" ns add d --net rt >/dev/null
 assert_eq "$(cat /proc/sys/net/ipv6/conf/$(ns_host_ifname d rt)/disable_ipv6)" 0 "IPv6 on a dual-stack host end"
-ping_ok d fe80::1%eth0
+ping_ok d fd00:7::1
 run_ok "$NSNET" check >/dev/null
 run_ok "$NSNET" ns rm c >/dev/null
 run_ok "$NSNET" ns rm d >/dev/null
