@@ -15,6 +15,8 @@
  *        floor --routed-one N   (15 routed `ns add`, then their `ns rm`: namespaces fo<N>.., addresses
  *                                 10.1.0.0/16 + N..; prints the median of each in ms: bench/scale runs it
  *                                among nsnet's namespaces, for the kernel's part at each count)
+ *        FLOOR_V6=addr|neigh floor --routed COUNT   (dual stack: the IPv6 gateway fe80::1 as an
+ *                                address of the host end, or as permanent neighbour entries)
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -24,6 +26,7 @@
 #include <libnftnl/table.h>
 #include <linux/if_link.h>
 #include <linux/if_addr.h>
+#include <linux/neighbour.h>
 #include <linux/netfilter.h>
 #include <linux/netfilter/nf_tables.h>
 #include <linux/netfilter/nfnetlink.h>
@@ -194,11 +197,11 @@ static void resolv_remove(const char *name)
 }
 
 /*
- * veth HOST (up; a port of @bridge when > 0, else in interface group -@bridge) with peer eth0
- * (MAC, in the namespace); returns the host ifindex.
+ * veth HOST (up, with @host_mac unless NULL; a port of @bridge when > 0, else in interface group
+ * -@bridge) with peer eth0 (MAC, in the namespace); returns the host ifindex.
  */
-static int veth_create(struct mnl_socket *nl, const char *host, int ns_fd, const unsigned char *mac,
-		       int bridge)
+static int veth_create(struct mnl_socket *nl, const char *host, const unsigned char *host_mac, int ns_fd,
+		       const unsigned char *mac, int bridge)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	struct nlmsghdr *h = rt_msg(buf, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL);
@@ -210,6 +213,8 @@ static int veth_create(struct mnl_socket *nl, const char *host, int ns_fd, const
 	ifi->ifi_flags = ifi->ifi_change = IFF_UP;
 	mnl_attr_put_strz(h, IFLA_IFNAME, host);
 	mnl_attr_put_u32(h, IFLA_MTU, 1500);
+	if (host_mac)
+		mnl_attr_put(h, IFLA_ADDRESS, 6, host_mac);
 	if (bridge > 0)
 		mnl_attr_put_u32(h, IFLA_MASTER, (uint32_t)bridge);
 	else
@@ -282,23 +287,28 @@ static void addr_add(struct mnl_socket *nl, int ifindex, uint32_t addr, unsigned
 		die("address add");
 }
 
-/* A route to @dst/@len out of @ifindex, via @gw when not 0 (@onlink: no route of the namespace leads to it). */
-static void route_add(struct mnl_socket *nl, int ifindex, uint32_t dst, unsigned int len, uint32_t gw, int onlink)
+/*
+ * A route of @family to @dst/@len (@dst NULL: the default route) out of @ifindex, via @gw unless
+ * NULL (@onlink: no route of the namespace leads to it).
+ */
+static void route_add(struct mnl_socket *nl, int ifindex, int family, const void *dst, unsigned int len,
+		      const void *gw, int onlink)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	struct nlmsghdr *h = rt_msg(buf, RTM_NEWROUTE, NLM_F_CREATE | NLM_F_EXCL);
 	struct rtmsg *rt = mnl_nlmsg_put_extra_header(h, sizeof(*rt));
+	size_t alen = family == AF_INET ? 4 : 16;
 
-	rt->rtm_family = AF_INET;
+	rt->rtm_family = (unsigned char)family;
 	rt->rtm_dst_len = (unsigned char)len;
 	rt->rtm_table = RT_TABLE_MAIN;
 	rt->rtm_protocol = RTPROT_BOOT;
-	rt->rtm_scope = gw ? RT_SCOPE_UNIVERSE : RT_SCOPE_LINK;
+	rt->rtm_scope = gw || family == AF_INET6 ? RT_SCOPE_UNIVERSE : RT_SCOPE_LINK;
 	rt->rtm_type = RTN_UNICAST;
-	if (len)
-		mnl_attr_put_u32(h, RTA_DST, dst);
+	if (dst)
+		mnl_attr_put(h, RTA_DST, alen, dst);
 	if (gw)
-		mnl_attr_put_u32(h, RTA_GATEWAY, gw);
+		mnl_attr_put(h, RTA_GATEWAY, alen, gw);
 	if (onlink)
 		rt->rtm_flags |= RTNH_F_ONLINK;
 	mnl_attr_put_u32(h, RTA_OIF, (uint32_t)ifindex);
@@ -306,10 +316,43 @@ static void route_add(struct mnl_socket *nl, int ifindex, uint32_t dst, unsigned
 		die("route add");
 }
 
+/* `ip neigh add ADDR lladdr MAC dev IFINDEX nud permanent` (of @nl's namespace), @addr of @family. */
+static void neigh_add(struct mnl_socket *nl, int ifindex, int family, const void *addr, const unsigned char *mac)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nlmsghdr *h = rt_msg(buf, RTM_NEWNEIGH, NLM_F_CREATE | NLM_F_EXCL);
+	struct ndmsg *nd = mnl_nlmsg_put_extra_header(h, sizeof(*nd));
+
+	nd->ndm_family = (unsigned char)family;
+	nd->ndm_ifindex = ifindex;
+	nd->ndm_state = NUD_PERMANENT;
+	mnl_attr_put(h, NDA_DST, family == AF_INET ? 4 : 16, addr);
+	mnl_attr_put(h, NDA_LLADDR, 6, mac);
+	if (rt_send(nl, h) < 0)
+		die("neighbour add");
+}
+
+/* IPv6 address @a/@len on @ifindex, without duplicate address detection (as nsnet adds them). */
+static void addr6_add(struct mnl_socket *nl, int ifindex, const unsigned char *a, unsigned int len)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nlmsghdr *h = rt_msg(buf, RTM_NEWADDR, NLM_F_CREATE | NLM_F_EXCL);
+	struct ifaddrmsg *ifa = mnl_nlmsg_put_extra_header(h, sizeof(*ifa));
+
+	ifa->ifa_family = AF_INET6;
+	ifa->ifa_prefixlen = (unsigned char)len;
+	ifa->ifa_flags = IFA_F_NODAD;
+	ifa->ifa_index = (unsigned int)ifindex;
+	mnl_attr_put(h, IFA_LOCAL, 16, a);
+	mnl_attr_put(h, IFA_ADDRESS, 16, a);
+	if (rt_send(nl, h) < 0)
+		die("IPv6 address add");
+}
+
 static void addr_route_add(struct mnl_socket *nl, int ifindex, uint32_t addr, uint32_t gw)
 {
 	addr_add(nl, ifindex, addr, 16);
-	route_add(nl, ifindex, 0, 0, gw, 0);
+	route_add(nl, ifindex, AF_INET, NULL, 0, &gw, 0);
 }
 
 static void link_delete(struct mnl_socket *nl, int ifindex)
@@ -414,7 +457,7 @@ static void port_add(struct port *p, struct mnl_socket *nl, struct mnl_socket *n
 		link_up(p->ns.nl, 1, 0);
 		resolv_write(p->ns.name);
 	}
-	p->ifindex = veth_create(nl, p->host, p->ns.fd, p->mac, bridge);
+	p->ifindex = veth_create(nl, p->host, NULL, p->ns.fd, p->mac, bridge);
 	port_tune(nl, p->ifindex, "nsnet:floor", 1);
 	link_up(p->ns.nl, 2, 1);
 	addr_route_add(p->ns.nl, 2, p->addr, htonl(0x0a020001));
@@ -436,25 +479,62 @@ static void host_end_no_ipv6(const char *host)
 
 #define ROUTED_GROUP 7
 #define ROUTED_GW 0xa9fe0101u /* 169.254.1.1 */
+/* Every host end's MAC, the namespaces' entry for the gateway (src/core/drivers/routed.c). */
+static const unsigned char routed_host_mac[6] = { 0xee, 0xee, 0xee, 0xee, 0xee, 0xee };
+
+/*
+ * FLOOR_V6, an experiment for IPv6 (bench/README.md, "scale"): unset, IPv4 only (IPv6 off on the
+ * host end, as nsnet on an IPv4-only network); "addr", dual stack as nsnet does it: fe80::1/64 on
+ * the host end, fd00::N/128 in the namespace, a host route to it, the default route via fe80::1;
+ * "neigh", the same without fe80::1 on the host end: a permanent entry fe80::1 -> the host end's
+ * MAC in the namespace and one for fd00::N -> the namespace's MAC on the host end, as for IPv4.
+ */
+static const char *v6_mode;
+
+/* The IPv6 part of a routed `ns add` (FLOOR_V6), the namespace's address fd00::@n. */
+static void routed_add6(struct port *p, struct mnl_socket *nl, unsigned int n)
+{
+	static const unsigned char gw6[16] = { 0xfe, 0x80, [15] = 1 };
+	unsigned char a[16] = { 0xfd, 0x00, [12] = (unsigned char)(n >> 24), (unsigned char)(n >> 16),
+				(unsigned char)(n >> 8), (unsigned char)n };
+
+	if (!strcmp(v6_mode, "addr"))
+		addr6_add(nl, p->ifindex, gw6, 64);
+	addr6_add(p->ns.nl, 2, a, 128);
+	if (strcmp(v6_mode, "addr"))
+		neigh_add(nl, p->ifindex, AF_INET6, a, p->mac);
+	route_add(nl, p->ifindex, AF_INET6, a, 128, NULL, 0);
+	if (strcmp(v6_mode, "addr"))
+		neigh_add(p->ns.nl, 2, AF_INET6, gw6, routed_host_mac);
+	route_add(p->ns.nl, 2, AF_INET6, NULL, 0, gw6, 0);
+}
 
 /*
  * Everything a routed network's `ns add` asks of the kernel: the namespace (lo up, resolv.conf),
- * the veth in the network's group, the link-local gateway on the host end, the namespace's
- * address as /32 with a host route to it and its default route via the gateway.
+ * the veth in the network's group with the fixed host MAC, the namespace's address as /32, the
+ * host's permanent neighbour entry for it and a host route to it, the namespace's permanent entry
+ * for the link-local gateway and its default route via the gateway.
  */
 static void routed_add(struct port *p, struct mnl_socket *nl, int self_fd)
 {
+	uint32_t gw;
+
 	ns_create(&p->ns, self_fd);
 	link_up(p->ns.nl, 1, 0);
 	resolv_write(p->ns.name);
-	p->ifindex = veth_create(nl, p->host, p->ns.fd, p->mac, -ROUTED_GROUP);
+	p->ifindex = veth_create(nl, p->host, routed_host_mac, p->ns.fd, p->mac, -ROUTED_GROUP);
 	port_tune(nl, p->ifindex, "nsnet:floor", 0);
-	host_end_no_ipv6(p->host);
-	addr_add(nl, p->ifindex, htonl(ROUTED_GW), 32);
-	link_up(p->ns.nl, 2, 1);
+	if (!v6_mode)
+		host_end_no_ipv6(p->host);
+	link_up(p->ns.nl, 2, !v6_mode);
 	addr_add(p->ns.nl, 2, p->addr, 32);
-	route_add(nl, p->ifindex, p->addr, 32, 0, 0);
-	route_add(p->ns.nl, 2, 0, 0, htonl(ROUTED_GW), 1);
+	neigh_add(nl, p->ifindex, AF_INET, &p->addr, p->mac);
+	route_add(nl, p->ifindex, AF_INET, &p->addr, 32, NULL, 0);
+	gw = htonl(ROUTED_GW);
+	neigh_add(p->ns.nl, 2, AF_INET, &gw, routed_host_mac);
+	route_add(p->ns.nl, 2, AF_INET, NULL, 0, &gw, 1);
+	if (v6_mode)
+		routed_add6(p, nl, ntohl(p->addr));
 	/* Not kept (10,000 namespaces would need 20,000 descriptors); nsnet keeps none either. */
 	mnl_socket_close(p->ns.nl);
 	close(p->ns.fd);
@@ -523,7 +603,7 @@ static int routed_main(int count, struct mnl_socket *nl, int self_fd)
 	static const int marks[] = { 10, 1000, 5000, 10000 };
 	struct port *p = calloc((size_t)count, sizeof(*p));
 	double *add = calloc((size_t)count, sizeof(*add)), *rm = calloc((size_t)count, sizeof(*rm));
-	char cmd[128];
+	char cmd[160];
 
 	if (!p || !add || !rm)
 		die("memory");
@@ -548,6 +628,12 @@ static int routed_main(int count, struct mnl_socket *nl, int self_fd)
 	snprintf(cmd, sizeof(cmd), "sysctl -qw net.ipv4.ip_forward=1 && ip netns exec %s ping -q -c 1 -W 2 10.0.0.2 >/dev/null",
 		 p[count - 1].ns.name);
 	if (system(cmd) != 0) {
+		fprintf(stderr, "floor: %s failed: the ns add work is not complete\n", cmd);
+		return 1;
+	}
+	snprintf(cmd, sizeof(cmd), "sysctl -qw net.ipv6.conf.all.forwarding=1 && ip netns exec %s ping -q -c 1 -W 2 fd00::a00:2 >/dev/null",
+		 p[count - 1].ns.name);
+	if (v6_mode && system(cmd) != 0) {
 		fprintf(stderr, "floor: %s failed: the ns add work is not complete\n", cmd);
 		return 1;
 	}
@@ -588,6 +674,11 @@ int main(int argc, char **argv)
 	if (!nl || !nf || mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0 ||
 	    mnl_socket_bind(nf, 0, MNL_SOCKET_AUTOPID) < 0 || self_fd < 0)
 		die("netlink sockets");
+	v6_mode = getenv("FLOOR_V6");
+	if (v6_mode && strcmp(v6_mode, "addr") && strcmp(v6_mode, "neigh")) {
+		fprintf(stderr, "floor: FLOOR_V6=%s: expected addr or neigh\n", v6_mode);
+		return 2;
+	}
 	if (one)
 		return routed_one(count, nl, self_fd);
 	if (routed)

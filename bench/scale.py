@@ -135,11 +135,11 @@ def main():
             base[i, "add"] = true_ms()
             if floor:
                 fl[i, "add"] = floor_at(floor, len(fl) * WINDOW)[0]
-    # The last one must work before the removals are timed.
-    # (A routed network's namespaces reach the host at the link-local gateway, not at 10.0.0.1.)
-    gw = "169.254.1.1" if o["driver"] == "routed" else "10.0.0.1"
-    subprocess.run(["ip", "netns", "exec", f"s{n}", "ping", "-c1", "-W2", gw], check=True,
-                   stdout=subprocess.DEVNULL)
+    # The last one must work before the removals are timed: it reaches the network's gateway (on
+    # a routed network an address of its gateway link, through the host end) and the first one.
+    for dst in ("10.0.0.1", "10.0.0.2"):
+        subprocess.run(["ip", "netns", "exec", f"s{n}", "ping", "-c1", "-W2", dst], check=True,
+                       stdout=subprocess.DEVNULL)
     for i in range(n, 0, -1):
         if i in points:
             base[i, "rm"] = true_ms()

@@ -445,9 +445,10 @@ out:
 /*
  * Theory of operation: apply_drift_find() runs the check machinery (core/check.c, check_op())
  * inside the plan's operation and keeps the findings about objects of the file's project:
- *   - a namespace whose interface is missing, unbridged, misplaced or lacks a recorded address:
- *     ns_drift; the diff then detaches and attaches that attachment again (all of them when the
- *     finding does not say which), the others untouched (a "~" line);
+ *   - a namespace whose interface is missing, unbridged, misplaced or lacks a recorded address
+ *     (or, on a routed network, a neighbour entry): ns_drift; the diff then detaches and
+ *     attaches that attachment again (all of them when the finding does not say which), the
+ *     others untouched (a "~" line);
  *   - a missing chain or map element of a VIP, published port or network of the project, or all
  *     of nsnet's rules missing: fw_drift; apply then rebuilds the rules from the records after
  *     its operation, the way `nsnet gc` does (a "~ rules" line; core/apply.c).
@@ -457,7 +458,7 @@ out:
 
 
 static const char *const ns_kinds[] = { "veth-missing", "veth-unbridged", "veth-misplaced", "iface-missing",
-					"address-missing", NULL };
+					"address-missing", "neighbour-missing", NULL };
 static const char *const fw_kinds[] = { "chain-missing", "element-missing", "rules-missing", "table-missing", NULL };
 
 static bool kind_in(const char *kind, const char *const *kinds)

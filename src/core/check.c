@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/attach.h"
 #include "core/core.h"
 #include "core/limit.h"
 #include "core/drivers/drivers.h"
@@ -83,10 +84,17 @@ static void check_addr_one(const struct addr_info *ai, void *data)
 			c->found |= 1u << i;
 }
 
-/* The inner end of attachment @a in @ns: there, with the addresses the attachment records? */
+/*
+ * The inner end of attachment @a in @ns: there, with the addresses the attachment records? And
+ * what @net's driver needs beyond them (port_check: a routed network's neighbour entries), with
+ * @host the host's socket and @veth the host end.
+ */
 static int check_addrs(struct op *op, const struct nsnet_namespace *ns, const struct nsnet_attachment *a,
+		       const struct nsnet_network *net, struct nl *host, const struct link_info *veth,
 		       struct nsnet_findings *fs)
 {
+	const struct net_driver *drv;
+	unsigned char mac[6];
 	struct check_addrs c = { .a = a };
 	struct nsnet_err e = { 0 };
 	struct link_info li;
@@ -110,6 +118,16 @@ static int check_addrs(struct op *op, const struct nsnet_namespace *ns, const st
 			DIFF("address-missing", check_obj("namespace", "%s", ns->name),
 			     "namespace %s: address %s of its %s attachment is not on %s", ns->name,
 			     nsnet_addr_str(&a->addr[i], s), a->net, a->ifname);
+	}
+	if (net_driver_of(net, &drv, NULL) == 0 && drv->port_check) {
+		struct net_port_seen seen = { .host = host, .inner = nl, .host_ifindex = veth->ifindex,
+					      .ifindex = li.ifindex, .host_ifname = veth->name, .ns = ns->name,
+					      .ifname = a->ifname, .mac = mac, .addr = a->addr, .n_addrs = a->n_addrs };
+
+		attach_mac(ns->name, a, mac);
+		if (drv->port_check(net, &seen, &e) == -ENOENT)
+			DIFF("neighbour-missing", check_obj("namespace", "%s", ns->name), "%s (its %s attachment)",
+			     e.msg, a->net);
 	}
 	return diffs;
 }
@@ -239,7 +257,7 @@ int check_op(struct op *op, struct nsnet_findings *fs, struct nsnet_err *err)
 				DIFF("lease-missing", check_obj("namespace", "%s", ns->name),
 				     "namespace %s: no address leased for its %s attachment", ns->name, a->net);
 			if (veth && !ns->cid[0])
-				diffs += check_addrs(op, ns, a, fs);
+				diffs += check_addrs(op, ns, a, &net, nl, veth, fs);
 			diffs += limit_check(nl, ns, a, veth ? veth->ifindex : 0, fs);
 		}
 	}

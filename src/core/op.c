@@ -3,7 +3,9 @@
 #include "core/op.h"
 
 #include <errno.h>
+#include <linux/neighbour.h>
 #include <limits.h>
+#include <stddef.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdarg.h>
@@ -20,6 +22,7 @@
 #include "firewall/guard.h"
 #include "kernel/addr.h"
 #include "kernel/link.h"
+#include "kernel/neigh.h"
 #include "kernel/netns.h"
 #include "kernel/sysctl.h"
 
@@ -516,6 +519,33 @@ static void park_keep_route(const struct route_info *ri, void *data)
 	strbuf_printf(k->text, "r %s %s\n", nsnet_prefix_str(&ri->dst, d), nsnet_addr_str(&ri->gw, g));
 }
 
+static void park_keep_neigh(const struct neigh_info *ni, void *data)
+{
+	struct park_keep *k = data;
+	char a[INET6_ADDRSTRLEN];
+	const uint8_t *m = ni->mac;
+
+	/* Only entries made on purpose (a routed network's gateways): the kernel learns the others again. */
+	if (ni->ifindex != k->ifindex || !(ni->state & NUD_PERMANENT))
+		return;
+	strbuf_printf(k->text, "n %s %02x:%02x:%02x:%02x:%02x:%02x\n", nsnet_addr_str(&ni->addr, a), m[0], m[1], m[2],
+		      m[3], m[4], m[5]);
+}
+
+/* "n ADDR MAC": @line's address and MAC, or false. */
+static bool op_restore_neigh(const char *line, struct nsnet_addr *a, uint8_t mac[6])
+{
+	char w[INET6_ADDRSTRLEN + 8], extra;
+	unsigned int b[6];
+
+	if (sscanf(line, "n %47s %2x:%2x:%2x:%2x:%2x:%2x %c", w, &b[0], &b[1], &b[2], &b[3], &b[4], &b[5], &extra) != 7 ||
+	    nsnet_addr_parse(w, a, NULL) < 0)
+		return false;
+	for (int i = 0; i < 6; i++)
+		mac[i] = (uint8_t)b[i];
+	return true;
+}
+
 bool op_link_restore_ok(const char *text)
 {
 	const char *p = text;
@@ -541,6 +571,11 @@ bool op_link_restore_ok(const char *text)
 		} else if (line[0] == 'r' && sscanf(line, "r %55s %47s %c", w1, w2, &extra) == 2) {
 			if (nsnet_prefix_parse(w1, &dst, NULL) < 0 || nsnet_addr_parse(w2, &a, NULL) < 0 ||
 			    a.family != dst.addr.family)
+				return false;
+		} else if (line[0] == 'n') {
+			uint8_t mac[6];
+
+			if (!op_restore_neigh(line, &a, mac))
 				return false;
 		} else {
 			return false;
@@ -568,8 +603,14 @@ void op_undo_restore(struct op *op, const struct op_undo *u)
 			struct nsnet_addr a;
 			unsigned int len;
 
+			char line[160];
+			uint8_t mac[6];
+
+			snprintf(line, sizeof(line), "%.*s", (int)(nl_end ? nl_end - p : (ptrdiff_t)strlen(p)), p);
 			if (pass == 0 && sscanf(p, "a %47s %u", w2, &len) == 2 && nsnet_addr_parse(w2, &a, NULL) == 0)
 				addr_add(nl, li.ifindex, &a, len, &ignored);
+			if (pass == 0 && op_restore_neigh(line, &a, mac))
+				neigh_set(nl, li.ifindex, &a, mac, true, true, &ignored);
 			if (pass == 1 && sscanf(p, "r %55s %47s", w1, w2) == 2 && nsnet_prefix_parse(w1, &dst, NULL) == 0 &&
 			    nsnet_addr_parse(w2, &a, NULL) == 0 &&
 			    route_add_onlink(nl, &dst, &a, li.ifindex, false, &ignored) == -ENETUNREACH)
@@ -612,6 +653,8 @@ int op_link_park(struct op *op, const char *ns, const char *ifname, struct nsnet
 		struct park_keep k = { .ifindex = li.ifindex, .text = &keep };
 
 		if ((r = addr_dump(nl, AF_INET6, park_keep_addr, &k, err)) == 0 &&
+		    (r = neigh_dump(nl, AF_INET, li.ifindex, park_keep_neigh, &k, err)) == 0 &&
+		    (r = neigh_dump(nl, AF_INET6, li.ifindex, park_keep_neigh, &k, err)) == 0 &&
 		    (r = route_dump(nl, AF_INET, park_keep_route, &k, err)) == 0)
 			r = route_dump(nl, AF_INET6, park_keep_route, &k, err);
 		if (r == 0 && keep.oom)

@@ -221,9 +221,12 @@ int op_netns_add(struct op *op, const char *ns, unsigned long long *dev, unsigne
 int op_netns_del(struct op *op, const char *ns, struct nsnet_err *err);
 /* @net's own link, named net->bridge, of @kind ("bridge"; "dummy": a routed network's gateway). */
 int op_bridge_add(struct op *op, const struct nsnet_network *net, const char *kind, struct nsnet_err *err);
-/* @bridge NULL: the host end is a port of nothing, in interface group @group (routed networks). */
-int op_veth_add(struct op *op, const char *host_if, const char *bridge, unsigned int group, const char *ns,
-		const char *peer_if, const uint8_t *peer_mac, unsigned int mtu, struct nsnet_err *err);
+/*
+ * @bridge NULL: the host end is a port of nothing, in interface group @group (routed networks).
+ * @host_mac: the host end's MAC (NULL: the kernel's random one).
+ */
+int op_veth_add(struct op *op, const char *host_if, const uint8_t *host_mac, const char *bridge, unsigned int group,
+		const char *ns, const char *peer_if, const uint8_t *peer_mac, unsigned int mtu, struct nsnet_err *err);
 struct fw_guard_port;
 enum op_guard_mode {
 	GUARD_ADD,	/* add the port's anti-spoofing elements (undone on rollback) */
@@ -252,6 +255,12 @@ int op_addr_add(struct op *op, const char *ns, const char *ifname, const struct 
 		unsigned int len, struct nsnet_err *err);
 int op_route_default(struct op *op, const char *ns, const char *ifname, const struct nsnet_addr *gw,
 		     struct nsnet_err *err);
+/*
+ * `ip neigh add IP lladdr MAC dev IFNAME nud permanent` in @ns (NULL: the host): a neighbour
+ * entry that needs no address resolution; nothing to undo, it goes with the link.
+ */
+int op_neigh_add(struct op *op, const char *ns, const char *ifname, const struct nsnet_addr *ip, const uint8_t mac[6],
+		 struct nsnet_err *err);
 /* Route to @dst via @gw (NULL or family 0: on the link) out of @ifname in @ns (goes with the link). */
 int op_route_add(struct op *op, const char *ns, const char *ifname, const struct nsnet_prefix *dst,
 		 const struct nsnet_addr *gw, struct nsnet_err *err);

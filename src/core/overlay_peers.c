@@ -8,6 +8,7 @@
 #include "core/undo.h"
 #include "kernel/addr.h"
 #include "kernel/link.h"
+#include "kernel/neigh.h"
 #include "kernel/vxlan.h"
 
 /* One peer's three commands, as a person would type them. */
@@ -82,7 +83,7 @@ int overlay_peers_sync_op(struct op *op, struct nl *nl, int ifindex, const struc
 		overlay_mac(&cur->r[i].gw, gone.mac);
 		peer_echo(op, ov->vxlan, &gone, false);
 		vxlan_route_set(nl, &cur->r[i].dst, &cur->r[i].gw, ifindex, false, NULL);
-		vxlan_neigh_set(nl, ifindex, &cur->r[i].gw, gone.mac, false, NULL);
+		neigh_set(nl, ifindex, &cur->r[i].gw, gone.mac, false, false, NULL);
 		vxlan_fdb_set(nl, ifindex, gone.mac, NULL, false, NULL);
 		changed++;
 	}
@@ -105,7 +106,7 @@ int overlay_peers_sync_op(struct op *op, struct nl *nl, int ifindex, const struc
 		if (!nl)
 			continue;
 		vxlan_fdb_set(nl, ifindex, h[k].mac, NULL, false, NULL);	/* a host that came back from elsewhere */
-		if ((r = vxlan_neigh_set(nl, ifindex, &h[k].block.addr, h[k].mac, true, err)) < 0 ||
+		if ((r = neigh_set(nl, ifindex, &h[k].block.addr, h[k].mac, true, true, err)) < 0 ||
 		    (r = vxlan_fdb_set(nl, ifindex, h[k].mac, &h[k].vtep, true, err)) < 0 ||
 		    (r = vxlan_route_set(nl, &h[k].block, &h[k].block.addr, ifindex, true, err)) < 0) {
 			nsnet_err_prefix(err, "peer %s", h[k].id);

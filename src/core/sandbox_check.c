@@ -173,6 +173,17 @@ int core_sandbox_check(const struct nsnet_opts *o, const char *cid, const char *
 				  nsnet_prefix_str(&network.subnet[0], b), ifname);
 	else
 		r = sandbox_check_kernel(nl, cid, ifname, in.ifindex, ns.att[0].default_route, res, err);
+	/* What else the driver needs there (a routed network's neighbour entries, both sides). */
+	if (r == 0 && drv->port_check) {
+		struct net_port_seen seen = { .inner = nl, .host_ifindex = host.ifindex, .ifindex = in.ifindex,
+					      .host_ifname = host.name, .ns = name, .ifname = ifname, .mac = mac,
+					      .addr = res->addr, .n_addrs = res->n_addrs };
+
+		if ((r = op_nl(&op, NULL, &seen.host, err)) == 0 && (r = drv->port_check(&network, &seen, err)) < 0) {
+			r = -EPROTO;
+			nsnet_err_prefix(err, "container %s", cid);
+		}
+	}
 out:
 	leases_free(&l);
 	op_end(&op);

@@ -18,6 +18,7 @@
 #include "kernel/addr.h"
 #include "kernel/conntrack.h"
 #include "kernel/link.h"
+#include "kernel/neigh.h"
 #include "kernel/netns.h"
 #include "kernel/sysctl.h"
 #include "util/names.h"
@@ -226,11 +227,11 @@ int op_bridge_add(struct op *op, const struct nsnet_network *net, const char *ki
 	return op_link_mark(nl, net->bridge, mark, err);
 }
 
-int op_veth_add(struct op *op, const char *host_if, const char *bridge, unsigned int group, const char *ns,
-		const char *peer_if, const uint8_t *peer_mac, unsigned int mtu, struct nsnet_err *err)
+int op_veth_add(struct op *op, const char *host_if, const uint8_t *host_mac, const char *bridge, unsigned int group,
+		const char *ns, const char *peer_if, const uint8_t *peer_mac, unsigned int mtu, struct nsnet_err *err)
 {
 	struct link_info br = { .ifindex = 0 }, old;
-	char mark[OP_MARK_MAX], where[IFNAMSIZ + 32];
+	char mark[OP_MARK_MAX], where[IFNAMSIZ + 32], addr[32] = "";
 	struct nl *nl;
 	int r, fd;
 
@@ -238,8 +239,11 @@ int op_veth_add(struct op *op, const char *host_if, const char *bridge, unsigned
 		snprintf(where, sizeof(where), "master %s", bridge);
 	else
 		snprintf(where, sizeof(where), "group %u", group);
-	op_echo(op, "ip link add %s mtu %u %s up type veth peer name %s address %02x:%02x:%02x:%02x:%02x:%02x mtu %u netns %s",
-		host_if, mtu, where, peer_if, peer_mac[0], peer_mac[1], peer_mac[2], peer_mac[3], peer_mac[4],
+	if (host_mac)
+		snprintf(addr, sizeof(addr), " address %02x:%02x:%02x:%02x:%02x:%02x", host_mac[0], host_mac[1],
+			 host_mac[2], host_mac[3], host_mac[4], host_mac[5]);
+	op_echo(op, "ip link add %s%s mtu %u %s up type veth peer name %s address %02x:%02x:%02x:%02x:%02x:%02x mtu %u netns %s",
+		host_if, addr, mtu, where, peer_if, peer_mac[0], peer_mac[1], peer_mac[2], peer_mac[3], peer_mac[4],
 		peer_mac[5], mtu, ns);
 	if (op->opts->dry_run)
 		return 0;
@@ -268,7 +272,7 @@ int op_veth_add(struct op *op, const char *host_if, const char *bridge, unsigned
 	}
 	if ((r = op_push(op, UNDO_LINK_DEL, "", host_if, NULL, NULL, err)) < 0)
 		return r;
-	r = link_add_veth(nl, host_if, br.ifindex, bridge ? 0 : group, peer_if, peer_mac, fd, mtu, err);
+	r = link_add_veth(nl, host_if, host_mac, br.ifindex, bridge ? 0 : group, peer_if, peer_mac, fd, mtu, err);
 	if (r < 0) {
 		op_pop(op);
 		nsnet_err_prefix(err, "create veth %s (peer %s in %s)", host_if, peer_if, ns);
@@ -367,6 +371,26 @@ int op_addr_add(struct op *op, const char *ns, const char *ifname, const struct 
 	r = addr_add(nl, idx, a, len, err);
 	if (r < 0)
 		nsnet_err_prefix(err, "add address %s/%u to %s", buf, len, ifname);
+	return r;
+}
+
+int op_neigh_add(struct op *op, const char *ns, const char *ifname, const struct nsnet_addr *ip, const uint8_t mac[6],
+		 struct nsnet_err *err)
+{
+	char pre[NSNET_NAME_MAX + 16], buf[INET6_ADDRSTRLEN];
+	struct nl *nl;
+	int r, idx;
+
+	op_echo(op, "%s neigh add %s lladdr %02x:%02x:%02x:%02x:%02x:%02x dev %s nud permanent",
+		op_ip(ns, pre, sizeof(pre)), nsnet_addr_str(ip, buf), mac[0], mac[1], mac[2], mac[3], mac[4], mac[5],
+		ifname);
+	if (op->opts->dry_run)
+		return 0;
+	if ((idx = op_ifindex(op, ns, ifname, &nl, err)) < 0)
+		return idx;
+	r = neigh_set(nl, idx, ip, mac, true, false, err);
+	if (r < 0)
+		nsnet_err_prefix(err, "add neighbour entry %s on %s", buf, ifname);
 	return r;
 }
 

@@ -10,8 +10,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/drivers/drivers.h"
 #include "core/trace.h"
 #include "firewall/nftrace.h"
+#include "kernel/neigh.h"
 #include "kernel/netns.h"
 #include "kernel/sysctl.h"
 #include "util/spawn.h"
@@ -190,8 +192,8 @@ static void host_sysctl(const char *key, char *buf, size_t len)
 		buf[0] = 0;
 }
 
-/* Where the source's route leaves: the bridge port behind its interface, from the records. */
-static const char *topo_host_end(const json_t *topo, const char *ns, const char *ifname)
+/* Attachment @ifname of namespace @ns in the records, NULL if none. */
+static json_t *topo_att(const json_t *topo, const char *ns, const char *ifname)
 {
 	size_t i, k;
 	json_t *n, *att;
@@ -201,9 +203,53 @@ static const char *topo_host_end(const json_t *topo, const char *ns, const char 
 			continue;
 		json_array_foreach(json_object_get(n, "attachments"), k, att)
 			if (!strcmp(json_string_value(json_object_get(att, "ifname")) ?: "", ifname))
-				return json_string_value(json_object_get(att, "host_ifname"));
+				return att;
 	}
 	return NULL;
+}
+
+/* Where the source's route leaves: the bridge port behind its interface, from the records. */
+static const char *topo_host_end(const json_t *topo, const char *ns, const char *ifname)
+{
+	return json_string_value(json_object_get(topo_att(topo, ns, ifname), "host_ifname"));
+}
+
+/* The driver of the network behind attachment @ifname of namespace @ns ("" when unknown). */
+static const char *topo_driver(const json_t *topo, const char *ns, const char *ifname)
+{
+	const char *net = json_string_value(json_object_get(topo_att(topo, ns, ifname), "network"));
+	size_t i;
+	json_t *n;
+
+	json_array_foreach(json_object_get(topo, "networks"), i, n)
+		if (net && !strcmp(json_string_value(json_object_get(n, "name")) ?: "", net))
+			return json_string_value(json_object_get(n, "driver")) ?: "";
+	return "";
+}
+
+/*
+ * A routed network's source: nothing answers ARP or neighbour solicitations for its gateway
+ * (169.254.1.1, fe80::1), the namespace's permanent neighbour entry leads to the host end (routed.c).
+ */
+static void trace_gw_neigh(struct trace_ctx *c, const struct trace_route *rt, json_t *checks)
+{
+	char g[INET6_ADDRSTRLEN];
+	struct nsnet_err err = { 0 };
+	struct neigh_info ni;
+	struct nl nl;
+	int r;
+
+	nsnet_addr_str(&rt->gw, g);
+	if ((r = nl_open(&nl, c->ns[0].fd, &err)) == 0) {
+		r = neigh_has_permanent(&nl, (int)rt->oif, &rt->gw, routed_host_mac, &ni, &err);
+		nl_close(&nl);
+	}
+	if (r < 0)
+		check_add(checks, "neighbour", false, "%s on %s in %s: %s", g, rt->oif_name, c->ns[0].name, err.msg);
+	else
+		check_add(checks, "neighbour", r == 1, "%s on %s in %s: %s", g, rt->oif_name, c->ns[0].name,
+			  r == 1 ? "permanent entry to the host end's MAC"
+				 : "no permanent entry to the host end's MAC; nothing else resolves it (nsnet check)");
 }
 
 /* The pre-send checks. Returns false when there is no route (nothing to send). */
@@ -238,7 +284,11 @@ static bool trace_checks(struct trace_ctx *c, const struct nsnet_addr *dst, json
 					      "verdict", "route", "detail", detail));
 	check_add(checks, "link", rt.oif_up, "%s in %s is %s", rt.oif_name, src, rt.oif_up ? "up" : "down");
 	host_end = strcmp(src, "host") ? topo_host_end(c->topo, src, rt.oif_name) : NULL;
-	if (host_end) {
+	if (host_end && !strcmp(topo_driver(c->topo, src, rt.oif_name), NSNET_DRIVER_ROUTED)) {
+		/* No bridge: the host end is the other end of a point-to-point link. */
+		if (rt.gw.family)
+			trace_gw_neigh(c, &rt, checks);
+	} else if (host_end) {
 		FILE *f;
 		int state = -1;
 

@@ -24,7 +24,7 @@ enum op_undo_kind {
 	UNDO_DNS_HOST = 10,	/* a: network, b: namespace: remove its hosts file of the network's resolver */
 	UNDO_ETCD_DEL = 11,	/* a: etcd endpoints, b: key under /nsnet/overlay/, text: its value: delete it if still that (core/overlay.c) */
 	UNDO_LINK_RENAME = 12,	/* link.ns ("" = host), link.name (a parked link): rename it back to text */
-	UNDO_LINK_RESTORE = 13,	/* link.ns, link.name: put back text's IPv6 addresses and routes (core/op.c) */
+	UNDO_LINK_RESTORE = 13,	/* link.ns, link.name: put back text's IPv6 addresses, neighbours, routes (core/op.c) */
 };
 #define UNDO_KIND_LAST UNDO_LINK_RESTORE
 
@@ -103,8 +103,9 @@ int op_park_netns(struct op *op, const char *ns, struct nsnet_err *err);
 int op_park_file(struct op *op, const char *dir, const char *path, struct nsnet_err *err);
 void op_undo_rename(struct op *op, const struct op_undo *u);
 /*
- * UNDO_LINK_RESTORE's text: lines "a ADDR LEN" (an IPv6 address) and "r DST/LEN GW" (a route
- * through a gateway), at most 4 KiB. Is @text one? Run it: put them back on the link.
+ * UNDO_LINK_RESTORE's text: lines "a ADDR LEN" (an IPv6 address), "n ADDR MAC" (a permanent
+ * neighbour entry: a routed network's gateway) and "r DST/LEN GW" (a route through a gateway),
+ * at most 4 KiB. Is @text one? Run it: put them back on the link.
  */
 bool op_link_restore_ok(const char *text);
 void op_undo_restore(struct op *op, const struct op_undo *u);

@@ -47,8 +47,9 @@ int link_add_kind(struct nl *nl, const char *name, const char *kind, unsigned in
 	return nl_request(nl, nlh, NULL, NULL, err);
 }
 
-int link_add_veth(struct nl *nl, const char *name, int master_ifindex, uint32_t group, const char *peer_name,
-		  const uint8_t *peer_mac, int peer_netns_fd, unsigned int mtu, struct nsnet_err *err)
+int link_add_veth(struct nl *nl, const char *name, const uint8_t *mac, int master_ifindex, uint32_t group,
+		  const char *peer_name, const uint8_t *peer_mac, int peer_netns_fd, unsigned int mtu,
+		  struct nsnet_err *err)
 {
 	char buf[LINK_BUF] __attribute__((aligned(NLMSG_ALIGNTO)));
 	struct ifinfomsg *ifm, *peer;
@@ -60,6 +61,8 @@ int link_add_veth(struct nl *nl, const char *name, int master_ifindex, uint32_t 
 	mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
 	if (mtu)
 		mnl_attr_put_u32(nlh, IFLA_MTU, mtu);
+	if (mac)
+		mnl_attr_put(nlh, IFLA_ADDRESS, 6, mac);
 	if (master_ifindex > 0)
 		mnl_attr_put_u32(nlh, IFLA_MASTER, (uint32_t)master_ifindex);
 	if (group)

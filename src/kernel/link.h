@@ -32,13 +32,14 @@ int link_add_kind(struct nl *nl, const char *name, const char *kind, unsigned in
 		  struct nsnet_err *err);
 
 /*
- * Create a veth pair in one request: @name here, up, enslaved to @master_ifindex (0: none), in
- * interface group @group (0: the default); its peer @peer_name created directly inside the namespace @peer_netns_fd, down (the caller sets
- * it up from inside), with MAC @peer_mac (NULL: random). Both get @mtu.
- * Returns 0 or -errno.
+ * Create a veth pair in one request: @name here, up, with MAC @mac (NULL: random), enslaved to
+ * @master_ifindex (0: none), in interface group @group (0: the default); its peer @peer_name
+ * created directly inside the namespace @peer_netns_fd, down (the caller sets it up from inside),
+ * with MAC @peer_mac (NULL: random). Both get @mtu. Returns 0 or -errno.
  */
-int link_add_veth(struct nl *nl, const char *name, int master_ifindex, uint32_t group, const char *peer_name,
-		  const uint8_t *peer_mac, int peer_netns_fd, unsigned int mtu, struct nsnet_err *err);
+int link_add_veth(struct nl *nl, const char *name, const uint8_t *mac, int master_ifindex, uint32_t group,
+		  const char *peer_name, const uint8_t *peer_mac, int peer_netns_fd, unsigned int mtu,
+		  struct nsnet_err *err);
 
 /*
  * One request for link @name: no IPv6 address of its own (addrgenmode none: no link-local

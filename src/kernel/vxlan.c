@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// VXLAN devices, FDB and neighbour entries and onlink routes over rtnetlink (see vxlan.h).
+// VXLAN devices, FDB entries and onlink routes over rtnetlink (see vxlan.h).
 #include "kernel/vxlan.h"
 
 #include <arpa/inet.h>
@@ -120,18 +120,6 @@ int vxlan_fdb_dump(struct nl *nl, int ifindex, void (*fn)(const uint8_t mac[6], 
 	nd->ndm_family = AF_BRIDGE;
 	nd->ndm_ifindex = ifindex;	/* with strict checking: only this device's table */
 	return nl_request(nl, nlh, fdb_dump_cb, &ctx, err);
-}
-
-int vxlan_neigh_set(struct nl *nl, int ifindex, const struct nsnet_addr *ip, const uint8_t mac[6], bool add,
-		    struct nsnet_err *err)
-{
-	char buf[VXLAN_BUF] __attribute__((aligned(NLMSG_ALIGNTO))) = { 0 };
-	struct nlmsghdr *nlh = neigh_msg(buf, add, NLM_F_CREATE | NLM_F_REPLACE, ip->family, ifindex, 0);
-
-	mnl_attr_put(nlh, NDA_DST, nsnet_addr_len(ip->family), ip->b);
-	if (add)
-		mnl_attr_put(nlh, NDA_LLADDR, 6, mac);
-	return nl_request(nl, nlh, NULL, NULL, err);
 }
 
 int vxlan_route_set(struct nl *nl, const struct nsnet_prefix *dst, const struct nsnet_addr *gw, int ifindex,

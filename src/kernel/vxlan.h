@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* The data plane of overlay networks over rtnetlink: VXLAN devices, FDB and neighbour entries, onlink routes. */
+/* The data plane of overlay networks over rtnetlink: VXLAN devices, FDB entries, onlink routes. */
 #ifndef NSNET_KERNEL_VXLAN_H
 #define NSNET_KERNEL_VXLAN_H
 
@@ -14,7 +14,8 @@
  * device has a fixed MAC and the first address of the host's block; for every other host, one
  * permanent neighbour entry (its device's address -> its MAC), one FDB entry (its MAC -> its
  * underlay address) and one route (its block via its device's address, onlink). No learning, no
- * multicast, no miss notifications: everything the kernel needs is programmed.
+ * multicast, no miss notifications: everything the kernel needs is programmed (the neighbour
+ * entries with kernel/neigh.h).
  */
 struct vxlan_conf {
 	const char *name;
@@ -41,10 +42,6 @@ int vxlan_fdb_set(struct nl *nl, int ifindex, const uint8_t mac[6], const struct
  */
 int vxlan_fdb_dump(struct nl *nl, int ifindex, void (*fn)(const uint8_t mac[6], const struct nsnet_addr *dst, void *data),
 		   void *data, struct nsnet_err *err);
-
-/* `ip neigh replace IP lladdr MAC dev IFINDEX nud permanent` (@add) or `ip neigh del IP dev IFINDEX`. */
-int vxlan_neigh_set(struct nl *nl, int ifindex, const struct nsnet_addr *ip, const uint8_t mac[6], bool add,
-		    struct nsnet_err *err);
 
 /* `ip route replace DST via GW dev IFINDEX onlink` (@add) or `ip route del DST via GW dev IFINDEX`. */
 int vxlan_route_set(struct nl *nl, const struct nsnet_prefix *dst, const struct nsnet_addr *gw, int ifindex,

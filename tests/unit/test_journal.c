@@ -205,11 +205,22 @@ TEST(test_journal_qdisc)
 	CHECK_REFUSED("{\"do\":\"push\",\"kind\":8,\"a\":\"web\",\"b\":\"eth0\",\"text\":\"tbf -8000000 16384\"}\n");
 }
 
-/* What park mode puts back on a link inside a namespace: IPv6 addresses and routes, nothing else. */
+/*
+ * What park mode puts back on a link inside a namespace: IPv6 addresses, permanent neighbour
+ * entries (a routed network's gateways) and routes, nothing else.
+ */
 TEST(test_journal_link_restore)
 {
 	CHECK_ACCEPTED("{\"do\":\"push\",\"kind\":13,\"a\":\"web\",\"b\":\"eth0\",\"text\":"
 		       "\"a fd00:10::2 64\\nr 0.0.0.0/0 10.10.0.1\\nr ::/0 fd00:10::1\\n\"}\n");
+	CHECK_ACCEPTED("{\"do\":\"push\",\"kind\":13,\"a\":\"web\",\"b\":\"eth1\",\"text\":"
+		       "\"n 169.254.1.1 ee:ee:ee:ee:ee:ee\\nr 0.0.0.0/0 169.254.1.1\\n\"}\n");
+	CHECK_ACCEPTED("{\"do\":\"push\",\"kind\":13,\"a\":\"web\",\"b\":\"eth1\",\"text\":\"n fe80::1 ee:ee:ee:ee:ee:ee\\n\"}\n");
+	/* A neighbour entry: an address, a MAC of six bytes, nothing after it. */
+	CHECK_REFUSED("{\"do\":\"push\",\"kind\":13,\"a\":\"web\",\"b\":\"eth1\",\"text\":\"n fe80::1%eth0 ee:ee:ee:ee:ee:ee\\n\"}\n");
+	CHECK_REFUSED("{\"do\":\"push\",\"kind\":13,\"a\":\"web\",\"b\":\"eth1\",\"text\":\"n 169.254.1.1 ee:ee:ee:ee:ee\\n\"}\n");
+	CHECK_REFUSED("{\"do\":\"push\",\"kind\":13,\"a\":\"web\",\"b\":\"eth1\",\"text\":\"n 169.254.1.1 ee:ee:ee:ee:ee:ee x\\n\"}\n");
+	CHECK_REFUSED("{\"do\":\"push\",\"kind\":13,\"a\":\"web\",\"b\":\"eth1\",\"text\":\"n 169.254.1.1\\n\"}\n");
 	CHECK_ACCEPTED("{\"do\":\"push\",\"kind\":13,\"a\":\"web\",\"b\":\"eth1\",\"text\":\"r 0.0.0.0/0 169.254.1.1\\n\"}\n");
 	CHECK_REFUSED("{\"do\":\"push\",\"kind\":13,\"a\":\"\",\"b\":\"eth0\",\"text\":\"r 0.0.0.0/0 10.0.0.1\\n\"}\n");
 	CHECK_REFUSED("{\"do\":\"push\",\"kind\":13,\"a\":\"web\",\"b\":\"a/b\",\"text\":\"r 0.0.0.0/0 10.0.0.1\\n\"}\n");

@@ -36,7 +36,8 @@ static int bridge_remove(struct op *op, const struct nsnet_network *net, struct 
 static int bridge_port_add(struct op *op, const struct nsnet_network *net, const struct net_port *port,
 			   struct nsnet_err *err)
 {
-	int r = op_veth_add(op, port->host_ifname, net->bridge, 0, port->ns, port->ifname, port->mac, net->mtu, err);
+	int r = op_veth_add(op, port->host_ifname, NULL, net->bridge, 0, port->ns, port->ifname, port->mac, net->mtu,
+			    err);
 
 	/*
 	 * The kernel refuses a bridge's 1,024th port (BR_MAX_PORTS) with EXFULL while enslaving, and

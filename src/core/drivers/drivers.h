@@ -28,6 +28,16 @@ struct net_port {
 	bool hairpin;			/* traffic may leave through the port it came in by */
 };
 
+/* One attachment as check finds it in the kernel (net_driver.port_check). */
+struct net_port_seen {
+	struct nl *host, *inner;	/* sockets in the host's namespace and in the attachment's */
+	int host_ifindex, ifindex;	/* its host end there, its other end here */
+	const char *host_ifname, *ns, *ifname;	/* names, for messages */
+	const unsigned char *mac;	/* the other end's MAC, as nsnet chose it */
+	const struct nsnet_addr *addr;	/* the addresses the attachment records */
+	size_t n_addrs;
+};
+
 struct net_driver {
 	const char *name;
 	/* Create @net's link with its gateway addresses (undone on rollback). */
@@ -70,6 +80,12 @@ struct net_driver {
 	int (*check)(const struct nsnet_network *net, const char *host_ifname, const struct link_list *links,
 		     struct nsnet_err *err);
 	/*
+	 * Optional, check: what one attachment needs in the kernel beyond links and addresses (routed:
+	 * the permanent neighbour entries). Returns 0, -ENOENT with @err naming the first thing
+	 * missing, or another -errno when the kernel cannot be asked.
+	 */
+	int (*port_check)(const struct nsnet_network *net, const struct net_port_seen *seen, struct nsnet_err *err);
+	/*
 	 * gc: does host link @li carry this driver's marks (so a missing owner makes it a leftover)?
 	 * *@owned tells whether one of the @n networks @nets owns it.
 	 */
@@ -77,6 +93,8 @@ struct net_driver {
 };
 
 extern const struct net_driver net_driver_bridge, net_driver_routed, net_driver_vxlan;
+/* The MAC of every host end of a routed network, the namespaces' gateway entry (routed.c). */
+extern const uint8_t routed_host_mac[6];
 
 /* The driver called @name, or NULL. */
 const struct net_driver *net_driver_find(const char *name);

@@ -13,6 +13,7 @@
 
 #include "kernel/addr.h"
 #include "kernel/link.h"
+#include "kernel/neigh.h"
 #include "kernel/vxlan.h"
 
 static int mac_parse(const char *s, uint8_t mac[6])
@@ -64,7 +65,7 @@ int main(int argc, char **argv)
 			goto bad;
 		/* Neighbour and FDB first, route last (removed in the opposite order). */
 		if (add) {
-			r = vxlan_neigh_set(&nl, ifindex, &vtep, mac, true, &err);
+			r = neigh_set(&nl, ifindex, &vtep, mac, true, true, &err);
 			if (r == 0)
 				r = vxlan_fdb_set(&nl, ifindex, mac, &under, true, &err);
 			if (r == 0)
@@ -74,7 +75,7 @@ int main(int argc, char **argv)
 			if (r == 0)
 				r = vxlan_fdb_set(&nl, ifindex, mac, &under, false, &err);
 			if (r == 0)
-				r = vxlan_neigh_set(&nl, ifindex, &vtep, mac, false, &err);
+				r = neigh_set(&nl, ifindex, &vtep, mac, false, false, &err);
 		}
 	} else {
 		fprintf(stderr, "vxlan_prog: see the usage at the top of vxlan_prog.c\n");

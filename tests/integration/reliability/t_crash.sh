@@ -117,7 +117,10 @@ crash_each "network create --driver routed" "$NSNET" network create rt --driver 
 crash_each "ns add (routed)" "$NSNET" ns add r --net rt
 run_ok "$NSNET" network create rt2 --driver routed --subnet 10.8.0.0/24 >/dev/null
 crash_each "attach (routed)" "$NSNET" attach r rt2
-ping_ok r 169.254.1.1
+# Through the namespace's permanent entry for 169.254.1.1 to the gateway links' addresses.
+ping_ok r 10.7.0.1
+ping_ok r 10.8.0.1
+run_ok "$NSNET" check >/dev/null
 
 run_ok "$NSNET" ns rm r >/dev/null
 run_ok "$NSNET" network rm rt2 >/dev/null

@@ -1,7 +1,10 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
 # A routed network (--driver routed): no bridge, each namespace's veth a point-to-point link with
-# its address as /32 (/128) and a default route via the link-local gateway 169.254.1.1 (fe80::1).
+# its address as /32 (/128) and a default route via the link-local gateway 169.254.1.1 (fe80::1),
+# which is no address of the host: a permanent neighbour entry in the namespace leads to the host
+# end's fixed MAC, and one on the host end leads to the namespace's MAC (no ARP or neighbour
+# discovery either way).
 # Dual stack: namespaces reach each other through the host, the gateway, the outside through
 # NAT (wan sees the uplink address), a VIP and a published port; the kernel objects are what
 # docs/networks.md says; check is clean; rm leaves nothing.
@@ -25,12 +28,56 @@ assert_match "$(ip -n a -6 -o addr show dev eth0 scope global)" 'fd00:7::2/128' 
 assert_eq "$(default_route a 4)" "169.254.1.1 eth0" "a's IPv4 default route"
 assert_eq "$(default_route a 6)" "fe80::1 eth0" "a's IPv6 default route"
 host_a=$(ns_host_ifname a rt)
-assert_eq "$(ip -4 -o addr show dev "$host_a" | awk '{print $4}')" "169.254.1.1/32" "host end's IPv4 address"
+assert_eq "$(ip -o addr show dev "$host_a")" "" "host end's addresses"
+assert_eq "$(cat /sys/class/net/$host_a/address)" "ee:ee:ee:ee:ee:ee" "host end's MAC"
+assert_eq "$(ip -n a -4 neigh show dev eth0 169.254.1.1 | xargs)" "169.254.1.1 lladdr ee:ee:ee:ee:ee:ee PERMANENT" \
+	"a's neighbour entry for its gateway"
+assert_eq "$(ip -4 neigh show dev "$host_a" 10.7.0.2 | xargs)" "10.7.0.2 lladdr $(ip netns exec a cat /sys/class/net/eth0/address) PERMANENT" \
+	"the host's neighbour entry for a"
+assert_eq "$(ip -n a -6 neigh show dev eth0 fe80::1 | xargs)" "fe80::1 lladdr ee:ee:ee:ee:ee:ee PERMANENT" \
+	"a's neighbour entry for its IPv6 gateway"
+assert_eq "$(ip -6 neigh show dev "$host_a" fd00:7::2 | xargs)" "fd00:7::2 lladdr $(ip netns exec a cat /sys/class/net/eth0/address) PERMANENT" \
+	"the host's neighbour entry for a (IPv6)"
+assert_eq "$(ip -4 route show table local | grep -c 169.254.1.1)" 0 "169.254.1.1 in the host's local table"
 assert_match "$(ip route show 10.7.0.2)" "10.7.0.2 dev $host_a" "host route to a"
 assert_match "$(ip -6 route show fd00:7::2)" "fd00:7::2 dev $host_a" "host route to a (IPv6)"
 
-# Each other (through the host), the gateway, the outside.
-for dst in 10.7.0.3 fd00:7::3 169.254.1.1 fe80::1%eth0 198.51.100.1; do ping_ok a "$dst"; done
+# Each other (through the host), the gateway, the outside; the host reaches a.
+for dst in 10.7.0.3 fd00:7::3 10.7.0.1 fd00:7::1 198.51.100.1; do ping_ok a "$dst"; done
+ping_ok host 10.7.0.2
+ping_ok host fd00:7::2
+# Not one ARP request or neighbour solicitation on a's link for all that: nothing learnt.
+assert_eq "$(ip -n a neigh show dev eth0 | grep -vc PERMANENT)" 0 "neighbour entries a learnt"
+assert_eq "$(ip neigh show dev "$host_a" | grep -vc PERMANENT)" 0 "neighbour entries the host learnt on $host_a"
+
+# check reports a missing neighbour entry, either side; the namespace's has no other way to its gateway.
+ping_ok c 10.7.0.1
+ip -n c neigh del 169.254.1.1 dev eth0
+out=$("$NSNET" check 2>&1) && fail "check passed without c's gateway entry"
+assert_match "$out" "namespace c: neighbour entry 169.254.1.1 lladdr ee:ee:ee:ee:ee:ee is not on eth0" "check: c's gateway entry"
+ping_fails c 10.7.0.1
+out=$("$NSNET" check 2>&1) && fail "check passed with c's gateway entry unresolved"
+assert_match "$out" "namespace c: neighbour entry 169.254.1.1 on eth0 is unresolved, not lladdr ee:ee:ee:ee:ee:ee permanent" \
+	"check: c's gateway entry, unresolved"
+ip -n c neigh replace 169.254.1.1 lladdr ee:ee:ee:ee:ee:ee dev eth0 nud permanent
+host_c=$(ns_host_ifname c rt)
+ip neigh del 10.7.0.4 dev "$host_c"
+out=$("$NSNET" check 2>&1) && fail "check passed without the host's entry for c"
+assert_match "$out" "host: neighbour entry 10.7.0.4 lladdr .* is not on $host_c" "check: the host's entry for c"
+ip neigh replace 10.7.0.4 lladdr "$(ip netns exec c cat /sys/class/net/eth0/address)" dev "$host_c" nud permanent
+run_ok "$NSNET" check >/dev/null
+ping_ok c 10.7.0.1
+# A host end with another MAC: c's entry for its gateway leads nowhere, and check says so.
+ip link set "$host_c" address 02:00:00:00:00:99
+out=$("$NSNET" check 2>&1) && fail "check passed with $host_c's MAC changed"
+assert_match "$out" "$host_c has MAC 02:00:00:00:00:99, not ee:ee:ee:ee:ee:ee" "check: the host end's MAC"
+ping_fails c 10.7.0.1
+ip link set "$host_c" address ee:ee:ee:ee:ee:ee
+# (A link's new MAC drops its neighbour entries, permanent ones too.)
+ip neigh replace 10.7.0.4 lladdr "$(ip netns exec c cat /sys/class/net/eth0/address)" dev "$host_c" nud permanent
+ip neigh replace fd00:7::4 lladdr "$(ip netns exec c cat /sys/class/net/eth0/address)" dev "$host_c" nud permanent
+run_ok "$NSNET" check >/dev/null
+ping_ok c 10.7.0.1
 assert_eq "$(tcp_get a 198.51.100.1 80)" "192.0.2.1" "a's address seen by wan (NAT)"
 start_server b 8080
 assert_eq "$(tcp_get a 10.7.0.3 8080)" "10.7.0.2" "a's address seen by b (no NAT inside the network)"

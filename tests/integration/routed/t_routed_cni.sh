@@ -3,7 +3,8 @@
 # CNI on a routed network ("driver": "routed"): ADD makes the network without a bridge and gives
 # the container host addresses (/32, /128) with routes via 169.254.1.1 and fe80::1, which the
 # result says; two containers reach each other through the host; CHECK passes, and fails when the
-# host end leaves the network's interface group or the address is gone; DEL removes the container
+# host end leaves the network's interface group, a neighbour entry (the container's for its gateway,
+# the host's for the container) or the address is gone; DEL removes the container
 # and, with the last one, the network. A conf asking for the bridge driver on it is a conflict;
 # an unknown driver is a configuration error.
 . "$(dirname "$0")/../lib/lib.sh"
@@ -33,6 +34,20 @@ ip link set "$host" group default
 cni_err 999 CHECK "$prev" CNI_NETNS=/run/netns/ctr
 assert_match "$(cni_msg)" "interface group" "CHECK message: host end out of the group"
 ip link set "$host" group "$group"
+cni_ok CHECK "$prev" CNI_NETNS=/run/netns/ctr >/dev/null
+# The gateway is a permanent neighbour entry in the container, the container's address one on
+# the host end (no ARP either way): CHECK fails without either.
+assert_eq "$(ip -n ctr -4 neigh show dev eth0 169.254.1.1 | xargs)" "169.254.1.1 lladdr ee:ee:ee:ee:ee:ee PERMANENT" \
+	"the container's entry for its gateway"
+assert_match "$(ip -4 neigh show dev "$host" 10.89.0.2)" "PERMANENT" "the host's entry for the container"
+ip -n ctr neigh del 169.254.1.1 dev eth0
+cni_err 999 CHECK "$prev" CNI_NETNS=/run/netns/ctr
+assert_match "$(cni_msg)" 'neighbour entry 169\.254\.1\.1 lladdr ee:ee:ee:ee:ee:ee is not on eth0' "CHECK message: gateway entry gone"
+ip -n ctr neigh replace 169.254.1.1 lladdr ee:ee:ee:ee:ee:ee dev eth0 nud permanent
+ip neigh del 10.89.0.2 dev "$host"
+cni_err 999 CHECK "$prev" CNI_NETNS=/run/netns/ctr
+assert_match "$(cni_msg)" "neighbour entry 10\.89\.0\.2 lladdr .* is not on $host" "CHECK message: host's entry gone"
+ip neigh replace 10.89.0.2 lladdr "$(ip netns exec ctr cat /sys/class/net/eth0/address)" dev "$host" nud permanent
 cni_ok CHECK "$prev" CNI_NETNS=/run/netns/ctr >/dev/null
 ip -n ctr addr del 10.89.0.2/32 dev eth0
 cni_err 999 CHECK "$prev" CNI_NETNS=/run/netns/ctr

@@ -24,7 +24,13 @@ run_ok "$NSNET" ns add b --net rt >/dev/null
 run_ok "$NSNET" ns add c --net rt2 >/dev/null
 
 plan=$(run_ok "$NSNET" --dry-run ns add d --net rt)
-assert_match "$plan" 'ip link add nv[0-9a-f]* mtu 1500 group [0-9]+ up type veth' "dry-run: the host end in the network's group"
+assert_match "$plan" 'ip link add nv[0-9a-f]* address ee:ee:ee:ee:ee:ee mtu 1500 group [0-9]+ up type veth' \
+	"dry-run: the host end in the network's group, with the fixed MAC"
+assert_match "$plan" 'ip -n d neigh add 169.254.1.1 lladdr ee:ee:ee:ee:ee:ee dev eth0 nud permanent' \
+	"dry-run: the gateway's neighbour entry"
+assert_match "$plan" 'ip neigh add 10.7.0.4 lladdr ([0-9a-f]{2}:){5}[0-9a-f]{2} dev nv[0-9a-f]* nud permanent' \
+	"dry-run: the host's neighbour entry"
+assert_no_match "$plan" 'addr add 169.254.1.1' "dry-run: 169.254.1.1 as an address"
 assert_match "$plan" 'ip -n d route add default via 169.254.1.1 dev eth0 onlink' "dry-run: the default route"
 assert_match "$plan" 'ip route add 10.7.0.4/32 dev nv' "dry-run: the host route"
 

@@ -10,7 +10,7 @@ need_ipv6
 run_ok "$NSNET" network create rt --driver routed --subnet 10.7.0.0/24 --subnet fd00:7::/64 >/dev/null
 run_ok "$NSNET" ns add a >/dev/null
 run_ok "$NSNET" attach a rt --ip 10.7.0.50 --ip fd00:7::50 >/dev/null
-ping_ok a 169.254.1.1
+ping_ok a 10.7.0.1
 old=$(ns_host_ifname a rt)
 [ -n "$old" ] || fail "no host end for a"
 assert_match "$(ip -4 route show 10.7.0.50)" "dev $old" "the host route to a"
@@ -27,7 +27,7 @@ run_ok "$NSNET" attach b rt --ip 10.7.0.50 --ip fd00:7::50 >/dev/null
 new=$(ns_host_ifname b rt)
 assert_match "$(ip -4 route show 10.7.0.50)" "dev $new" "the host route to b"
 assert_match "$(ip -6 route show fd00:7::50)" "dev $new" "the host route (IPv6) to b"
-ping_ok b 169.254.1.1
+ping_ok b 10.7.0.1
 ping_ok host 10.7.0.50
 run_ok "$NSNET" check >/dev/null
 
@@ -36,16 +36,16 @@ wait_until 10 sh -c "! ip link show $old >/dev/null 2>&1" || fail "the host end 
 run_ok "$NSNET" ns rm b >/dev/null
 
 # An IPv4-only routed network's host ends take no part in IPv6 (each one's ff00::/8 route made
-# every link change walk all the others'); a dual-stack one's keep it (fe80::1 is their gateway).
+# every link change walk all the others'); a dual-stack one's keep it (IPv6 is forwarded to them).
 run_ok "$NSNET" network create r4 --driver routed --subnet 10.8.0.0/24 >/dev/null
 run_ok "$NSNET" ns add c --net r4 >/dev/null
 h4=$(ns_host_ifname c r4)
 assert_eq "$(cat /proc/sys/net/ipv6/conf/$h4/disable_ipv6)" 1 "IPv6 on the host end of an IPv4-only network"
 assert_eq "$(ip -6 route show table all dev "$h4")" "" "IPv6 routes through $h4"
-ping_ok c 169.254.1.1
+ping_ok c 10.8.0.1
 run_ok "$NSNET" ns add d --net rt >/dev/null
 assert_eq "$(cat /proc/sys/net/ipv6/conf/$(ns_host_ifname d rt)/disable_ipv6)" 0 "IPv6 on a dual-stack host end"
-ping_ok d fe80::1%eth0
+ping_ok d fd00:7::1
 run_ok "$NSNET" check >/dev/null
 run_ok "$NSNET" ns rm c >/dev/null
 run_ok "$NSNET" ns rm d >/dev/null

@@ -3,7 +3,8 @@
 # nsnet trace, one sandbox for every path of issue 15: across a bridge (connected, with the bridge
 # hop), a VIP (the DNAT hop names the backend), a published port from wan, isolated networks
 # (dropped by nsnet's isolation rule, named so), a foreign table with policy drop on forward
-# (dropped, the table named), no route, nobody listening (refused, exit 0); --json's shape.
+# (dropped, the table named), no route, nobody listening (refused, exit 0); --json's shape; a
+# routed network's source (its gateway's neighbour entry checked instead of a bridge port).
 . "$(dirname "$0")/../lib/lib.sh"
 
 make_wan
@@ -79,6 +80,26 @@ nft delete table inet filter
 assert_eq "$(printf '%s' "$j" | jq -r .result)" dropped "a -> wan with the foreign table"
 assert_eq "$(printf '%s' "$j" | jq -r '.dropped_by | [.family, .table, .chain, .kind] | join(" ")')" "inet filter forward policy" "dropped by"
 assert_match "$(printf '%s' "$j" | jq -r .dropped_by.rule)" "not nsnet's" "foreign table named as such"
+
+# A routed network: no bridge port behind the source; its gateway 169.254.1.1 is a permanent
+# neighbour entry, shown as the "neighbour" check, which fails (and says so) when it is gone.
+run_ok "$NSNET" network create rt --driver routed --subnet 10.7.0.0/24 >/dev/null
+run_ok "$NSNET" ns add r1 --net rt >/dev/null
+run_ok "$NSNET" ns add r2 --net rt >/dev/null
+start_server r2 8080
+j=$(trace_json r1 r2:8080 0)
+assert_eq "$(printf '%s' "$j" | jq -r .result)" connected "r1 -> r2:8080"
+assert_eq "$(printf '%s' "$j" | jq -r '.checks | map(select(.ok | not)) | length')" 0 "failed checks on a routed path"
+assert_eq "$(printf '%s' "$j" | jq -r '[.checks[] | select(.check == "bridge-port")] | length')" 0 "bridge-port check on a routed path"
+assert_eq "$(printf '%s' "$j" | jq -r '.checks[] | select(.check == "neighbour") | .detail')" \
+	"169.254.1.1 on eth0 in r1: permanent entry to the host end's MAC" "neighbour check"
+ip -n r1 neigh del 169.254.1.1 dev eth0
+j=$(trace_json r1 r2:8080 1)
+assert_eq "$(printf '%s' "$j" | jq -r '.checks[] | select(.check == "neighbour") | .ok')" false "neighbour check without the entry"
+stop_servers
+start_server b 8080
+for ns in r1 r2; do run_ok "$NSNET" ns rm $ns >/dev/null; done
+run_ok "$NSNET" network rm rt >/dev/null
 
 # Usage errors.
 run_fail_status 2 'destination b:0: port 0: expected 1-65535' "$NSNET" trace a b:0
