@@ -336,6 +336,8 @@ static void ipt_network_shared(const struct nsnet_network *net, char op, struct 
 		 */
 		FAMS(f)
 			ipt_line(o, f, "raw", op, "NSNET-GUARD", "%s -m rpfilter --invert -j DROP", di);
+		/* The gateway 169.254.1.1 is no address of the host's: not routed on to the uplink. */
+		ipt_line(o, 4, "raw", op, "NSNET-GUARD", "%s -d 169.254.1.1 -j DROP", di);
 		return;
 	}
 	/* Published on 127.0.0.1: the host's loopback source must not reach a namespace. */

@@ -86,6 +86,11 @@ void fw_nft_svc_base(struct strbuf *o)
 			      guard, br.s);
 		strbuf_printf(o, "add rule " NFT_TABLE " %s meta iifgroup @%s ip6 saddr != { ::, fe80::/10 } fib saddr . iif oif missing drop\n",
 			      guard, br.s);
+		/*
+		 * The routed gateway 169.254.1.1 is only a neighbour entry in the namespaces, no
+		 * address of the host's: a packet sent to it would be routed on toward the uplink.
+		 */
+		strbuf_printf(o, "add rule " NFT_TABLE " %s meta iifgroup @%s ip daddr 169.254.1.1 drop\n", guard, br.s);
 	}
 	for (enum nft_base_chain c = NFT_CHAIN_SVC_PRE; c <= NFT_CHAIN_SVC_OUT; c++) {
 		strbuf_printf(o, "flush chain " NFT_TABLE " %s\n", nft_base_chain_name(c));

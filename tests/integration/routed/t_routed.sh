@@ -79,6 +79,11 @@ ip neigh replace fd00:7::4 lladdr "$(ip netns exec c cat /sys/class/net/eth0/add
 run_ok "$NSNET" check >/dev/null
 ping_ok c 10.7.0.1
 assert_eq "$(tcp_get a 198.51.100.1 80)" "192.0.2.1" "a's address seen by wan (NAT)"
+# The gateway 169.254.1.1 is no address of the host's: a packet to it is dropped, not routed on to
+# the uplink (where wan, holding that address here, would answer it).
+ip -n wan addr add 169.254.1.1/32 dev lo
+ping_fails a 169.254.1.1
+ip -n wan addr del 169.254.1.1/32 dev lo
 start_server b 8080
 assert_eq "$(tcp_get a 10.7.0.3 8080)" "10.7.0.2" "a's address seen by b (no NAT inside the network)"
 assert_eq "$(tcp_get a fd00:7::3 8080)" "fd00:7::2" "a's address seen by b over IPv6"
