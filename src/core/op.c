@@ -179,6 +179,7 @@ static void op_waits_free(struct op *op)
 
 void op_rollback(struct op *op)
 {
+	op_netns_pool_stop(op);
 	op_waits_free(op);
 	while (op->n_undo) {
 		struct op_undo *u = &op->undo[--op->n_undo];
@@ -194,6 +195,7 @@ void op_end(struct op *op)
 	while (op->n_undo)
 		op_undo_free(&op->undo[--op->n_undo]);
 	rec_cache_free(op);
+	op_netns_pool_stop(op);
 	op_waits_free(op);
 	/* Finished (or rolled back): nothing is left to undo after a crash from here on. */
 	journal_end(op);
@@ -339,12 +341,15 @@ static bool op_ns_evict(struct op *op)
 	return true;
 }
 
-static struct op_ns *op_ns_register(struct op *op, const char *ns, int fd, struct nsnet_err *err)
+/* @nl: a socket already open in the namespace (taken over), else NULL: one is opened. */
+static struct op_ns *op_ns_register(struct op *op, const char *ns, int fd, struct nl *nl, struct nsnet_err *err)
 {
 	struct op_ns *e;
 
 	if (op->n_ns == OP_MAX_NS && !op_ns_evict(op)) {
 		close(fd);
+		if (nl)
+			nl_close(nl);
 		nsnet_err_set(err, E2BIG, "too many namespaces in one operation");
 		return NULL;
 	}
@@ -352,13 +357,33 @@ static struct op_ns *op_ns_register(struct op *op, const char *ns, int fd, struc
 	memset(e, 0, sizeof(*e));
 	snprintf(e->name, sizeof(e->name), "%s", ns);
 	e->fd = fd;
-	if (nl_open(&e->nl, fd, err) < 0) {
+	if (nl) {
+		e->nl = *nl;
+	} else if (nl_open(&e->nl, fd, err) < 0) {
 		close(fd);
 		return NULL;
 	}
 	e->used = ++op_ns_clock;
 	op->n_ns++;
 	return e;
+}
+
+int op_ns_adopt(struct op *op, const char *ns, int fd, struct nl *nl, struct nsnet_err *err)
+{
+	struct op_ns *e = op_ns_register(op, ns, fd, nl, err);
+
+	if (!e)
+		return err ? -err->code : -EINVAL;
+	e->lo_up = true;
+	return 0;
+}
+
+bool op_ns_lo_up(const struct op *op, const char *ns)
+{
+	for (size_t i = 0; i < op->n_ns; i++)
+		if (!strcmp(op->ns[i].name, ns))
+			return op->ns[i].lo_up;
+	return false;
 }
 
 int op_netns_path(struct op *op, const char *ns, const char *path, unsigned long long *dev,
@@ -373,7 +398,7 @@ int op_netns_path(struct op *op, const char *ns, const char *path, unsigned long
 	fd = netns_open_path(path, dev, ino, err);
 	if (fd < 0)
 		return fd;
-	if (!(e = op_ns_register(op, ns, fd, err)))
+	if (!(e = op_ns_register(op, ns, fd, NULL, err)))
 		return err ? -err->code : -EINVAL;
 	e->pinned = true;
 	return 0;
@@ -391,7 +416,7 @@ static struct op_ns *op_ns_get(struct op *op, const char *ns, struct nsnet_err *
 	fd = netns_open(ns, err);
 	if (fd < 0)
 		return NULL;
-	return op_ns_register(op, ns, fd, err);
+	return op_ns_register(op, ns, fd, NULL, err);
 }
 
 int op_nl(struct op *op, const char *ns, struct nl **out, struct nsnet_err *err)

@@ -65,6 +65,7 @@ struct op_undo;		/* core/undo.h */
 struct op_parked;	/* core/op.c, park mode */
 struct op_guard_wait;	/* core/step_fw.c, batch mode */
 struct dns_wait;	/* core/dns.c, batch mode */
+struct netns_pool;	/* core/netns_pool.c, batch mode */
 struct rec_cache;	/* core/records.h */
 
 /*
@@ -77,6 +78,7 @@ struct op_ns {
 	int fd;
 	struct nl nl;
 	bool pinned;			/* opened by path */
+	bool lo_up;			/* made by the namespace pool, lo up already */
 	unsigned long used;		/* when last asked for (LRU) */
 };
 
@@ -142,6 +144,7 @@ struct op {
 	struct op_guard_wait *guard_wait;
 	size_t n_dns_wait, cap_dns_wait;
 	struct dns_wait *dns_wait;
+	struct netns_pool *pool;	/* batch mode: namespaces made ahead (op_netns_pool_start) */
 };
 
 /*
@@ -172,6 +175,16 @@ int op_guard_flush(struct op *op, struct nsnet_err *err);
  * batch mode's waits). The new element, or NULL with @err set (ENOMEM).
  */
 void *op_array_add(void *arrayp, size_t *n, size_t *cap, size_t size, size_t first, struct nsnet_err *err);
+
+/*
+ * Batch mode: make @n network namespaces ahead, on a thread of their own, for op_netns_add() to
+ * name in turn (core/netns_pool.c). Best effort: without them op_netns_add() makes its own.
+ * op_netns_pool_take() hands over the next one (its fd and a netlink socket inside it, lo up;
+ * false: none left or the thread failed); op_netns_pool_stop() closes what was not taken.
+ */
+void op_netns_pool_start(struct op *op, size_t n);
+bool op_netns_pool_take(struct op *op, int *fd, struct nl *nl);
+void op_netns_pool_stop(struct op *op);
 
 /* Hand a step's command to opts->echo (in dry-run mode or with -v only). */
 void op_echo(struct op *op, const char *fmt, ...) NSNET_PRINTF(2, 3);

@@ -89,6 +89,42 @@ fail:
 	return r;
 }
 
+int netns_new_unnamed(struct nsnet_err *err)
+{
+	int fd;
+
+	if (unshare(CLONE_NEWNET) < 0)
+		return nsnet_err_set(err, errno, "new network namespace: %s", strerror(errno));
+	/* This thread's namespace: /proc/self would name the main thread's. */
+	fd = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return nsnet_err_set(err, errno, "open /proc/thread-self/ns/net: %s", strerror(errno));
+	return fd;
+}
+
+int netns_name(const char *name, int nsfd, struct nsnet_err *err)
+{
+	char path[PATH_MAX], src[64];
+	int fd, r;
+
+	if ((r = netns_run_dir_prepare(err)) < 0)
+		return r;
+	netns_path(name, path, sizeof(path));
+	fd = open(path, O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0);
+	if (fd < 0) {
+		if (errno == EEXIST)
+			return nsnet_err_set(err, EEXIST, "namespace %s already exists", name);
+		return nsnet_err_set(err, errno, "create %s: %s", path, strerror(errno));
+	}
+	close(fd);
+	snprintf(src, sizeof(src), "/proc/self/fd/%d", nsfd);
+	if (mount(src, path, "none", MS_BIND, NULL) == 0)
+		return 0;
+	r = nsnet_err_set(err, errno, "bind namespace to %s: %s", path, strerror(errno));
+	unlink(path);
+	return r;
+}
+
 int netns_del(const char *name, struct nsnet_err *err)
 {
 	char path[PATH_MAX];
