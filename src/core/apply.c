@@ -526,7 +526,11 @@ int apply_drift_find(struct op *op, const struct topo *t, struct apply_diff *d, 
 	int r;
 
 	res->fw_repair = false;
-	if ((r = check_op(op, &fs, err)) < 0)
+	/* Only the findings below count: the other backend's rules (two execs with nft) are not looked for. */
+	op->drift_only = true;
+	r = check_op(op, &fs, err);
+	op->drift_only = false;
+	if (r < 0)
 		goto out;
 	r = 0;
 	for (size_t i = 0; i < fs.n && r == 0; i++) {

@@ -113,6 +113,11 @@ struct op {
 	 * here ("KIND/NAME"; n_broken may exceed OP_MAX_BROKEN) instead of failing.
 	 */
 	bool skip_broken;
+	/*
+	 * Set by apply and plan around their drift check (check_op): what they never act on is not
+	 * looked for (the other backend's rules: with nft, an iptables-save and an ip6tables-save run).
+	 */
+	bool drift_only;
 	int n_broken;
 	char broken[OP_MAX_BROKEN][NAME_MAX + 16];
 	/*
