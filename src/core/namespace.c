@@ -11,6 +11,7 @@
 #include "core/core.h"
 #include "core/drivers/drivers.h"
 #include "core/records.h"
+#include "core/undo.h"
 #include "kernel/link.h"
 #include "kernel/netns.h"
 #include "util/strbuf.h"
@@ -187,10 +188,9 @@ static void ns_host_ends_going(struct op *op, const struct nsnet_namespace *ns)
 	char mark[OP_MARK_MAX], going[OP_MARK_MAX + sizeof(OP_MARK_GOING)];
 	struct link_info li;
 	struct nl *nl;
+	bool port;
 
-	/* Park mode (apply) removes the namespace only once the operation has ended well: not yet. */
-	if (op->opts->dry_run || op->park || !ns->n_att || op_owner_mark(op, false, mark, NULL) < 0 ||
-	    op_nl(op, NULL, &nl, NULL) < 0)
+	if (op->opts->dry_run || !ns->n_att || op_owner_mark(op, false, mark, NULL) < 0 || op_nl(op, NULL, &nl, NULL) < 0)
 		return;
 	snprintf(going, sizeof(going), "%s%s", mark, OP_MARK_GOING);
 	for (size_t i = 0; i < ns->n_att; i++) {
@@ -200,11 +200,17 @@ static void ns_host_ends_going(struct op *op, const struct nsnet_namespace *ns)
 		if (link_get(nl, ns->att[i].host_ifname, &li, NULL) < 0 || op_link_owner(&li, mark) != LINK_OURS)
 			continue;
 		/* A bridge port (the record cache makes the network's load free: detach reads it too). */
-		if (li.master && rec_network_load(op, ns->att[i].net, &net, NULL) == 0 &&
-		    net_driver_of(&net, &drv, NULL) == 0 && drv->bridge_guard &&
-		    link_set_alias_index(nl, li.ifindex, going, NULL) == 0)
-			continue;
-		link_set_down(nl, li.ifindex, going, NULL);
+		port = li.master && rec_network_load(op, ns->att[i].net, &net, NULL) == 0 &&
+		       net_driver_of(&net, &drv, NULL) == 0 && drv->bridge_guard;
+		/*
+		 * Park mode (apply) removes the namespace only once the operation has ended well: the
+		 * mark waits for then too (core/op.c), so that a check right after apply does not see
+		 * the host end either.
+		 */
+		if (op->park)
+			op_park_going(op, li.name, !port, NULL);
+		else if (!port || link_set_alias_index(nl, li.ifindex, going, NULL) < 0)
+			link_set_down(nl, li.ifindex, going, NULL);
 	}
 }
 

@@ -462,12 +462,12 @@ int op_netns_fd(struct op *op, const char *ns, struct nsnet_err *err)
  */
 
 
-enum park_kind { PARK_LINK, PARK_NETNS, PARK_FILE };
+enum park_kind { PARK_LINK, PARK_NETNS, PARK_FILE, PARK_GOING, PARK_GOING_DOWN };
 
 struct op_parked {
 	enum park_kind kind;
 	char ns[NSNET_NAME_MAX + 1];	/* PARK_LINK: "" = host; PARK_NETNS: the namespace */
-	char name[PATH_MAX];		/* PARK_LINK: the parked name; PARK_FILE: the path */
+	char name[PATH_MAX];		/* PARK_LINK: the parked name; PARK_FILE: the path; PARK_GOING*: the host link */
 	char dir[PATH_MAX];		/* PARK_FILE: its directory */
 };
 
@@ -679,6 +679,28 @@ int op_park_file(struct op *op, const char *dir, const char *path, struct nsnet_
 	return park_add(op, PARK_FILE, NULL, path, dir, err);
 }
 
+int op_park_going(struct op *op, const char *ifname, bool down, struct nsnet_err *err)
+{
+	return park_add(op, down ? PARK_GOING_DOWN : PARK_GOING, NULL, ifname, NULL, err);
+}
+
+/* Mark host link @name going (and set it down with @down), if it is still this state dir's. */
+static void park_going_mark(struct op *op, const char *name, bool down)
+{
+	char mark[OP_MARK_MAX], going[OP_MARK_MAX + sizeof(OP_MARK_GOING)];
+	struct link_info li;
+	struct nl *nl;
+
+	if (op_owner_mark(op, false, mark, NULL) < 0 || op_nl(op, NULL, &nl, NULL) < 0 ||
+	    link_get(nl, name, &li, NULL) < 0 || op_link_owner(&li, mark) != LINK_OURS)
+		return;
+	snprintf(going, sizeof(going), "%s%s", mark, OP_MARK_GOING);
+	if (down)
+		link_set_down(nl, li.ifindex, going, NULL);
+	else
+		link_set_alias_index(nl, li.ifindex, going, NULL);
+}
+
 void op_undo_rename(struct op *op, const struct op_undo *u)
 {
 	struct nsnet_err ignored;
@@ -709,6 +731,10 @@ void op_parked_remove(struct op *op)
 			break;
 		case PARK_FILE:
 			op_file_remove_ours(p->dir, p->name);
+			break;
+		case PARK_GOING:
+		case PARK_GOING_DOWN:
+			park_going_mark(op, p->name, p->kind == PARK_GOING_DOWN);
 			break;
 		}
 	}

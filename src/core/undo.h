@@ -101,6 +101,11 @@ bool overlay_undo_ok(const struct op_undo *u);
 /* Park mode (core/op.c, park mode). */
 int op_park_netns(struct op *op, const char *ns, struct nsnet_err *err);
 int op_park_file(struct op *op, const char *dir, const char *path, struct nsnet_err *err);
+/*
+ * Host end @ifname goes with a namespace park mode removes at the end: marked going there, before
+ * the namespace (as `ns rm` marks it at once), and with @down also set down (namespace.c says when).
+ */
+int op_park_going(struct op *op, const char *ifname, bool down, struct nsnet_err *err);
 void op_undo_rename(struct op *op, const struct op_undo *u);
 /*
  * UNDO_LINK_RESTORE's text: lines "a ADDR LEN" (an IPv6 address) and "r DST/LEN GW" (a route
