@@ -217,16 +217,25 @@ static int dns_socket(const struct nsnet_addr *server)
  * query's answer from a late one to an earlier query on the same port: the clock's low bits do
  * (no getrandom() call per query). 0 or -errno.
  */
+static int dns_send_id(int fd, const char *name, unsigned int type, uint16_t id);
+
 static int dns_send(int fd, const char *name, unsigned int type, uint16_t *id)
 {
-	unsigned char q[512];
 	struct timespec now;
-	size_t len = 12;
 
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	*id = (uint16_t)(now.tv_nsec ^ (now.tv_nsec >> 16));
+	return dns_send_id(fd, name, type, *id);
+}
+
+/* dns_send() with the ID given. */
+static int dns_send_id(int fd, const char *name, unsigned int type, uint16_t id)
+{
+	unsigned char q[512];
+	size_t len = 12;
+
 	memset(q, 0, 12);
-	q[0] = (unsigned char)(*id >> 8), q[1] = (unsigned char)*id, q[2] = 0x01, q[5] = 1;
+	q[0] = (unsigned char)(id >> 8), q[1] = (unsigned char)id, q[2] = 0x01, q[5] = 1;
 	for (const char *p = name; *p;) {
 		size_t l = strcspn(p, ".");
 
@@ -425,25 +434,86 @@ static bool dns_wait_started(const struct op *op, const char *net)
 }
 
 /*
- * Every wait in the order it was made: the resolvers started by the operation all start at once
- * (the first wait takes the longest, the others have had that time), and by the time the hosts
- * files are asked for, the resolvers have long read them: each is one round trip.
+ * The names of one resolver (@w[0..@n), one network's), asked together: one socket, every query
+ * sent, then the answers read (a round trip for all instead of one per name). A name whose answer
+ * does not have it yet (dnsmasq answered before it read the file), or that got none within 200
+ * ms, is asked again alone until it answers, as dns_confirm() does. 0 or -errno.
+ */
+static int dns_wait_names(const struct dns_wait *const *w, size_t n, struct nsnet_err *err)
+{
+	bool *ok = calloc(n, sizeof(*ok));
+	struct timespec now;
+	uint16_t base;
+	size_t left = n;
+	int fd = -1, r = 0;
+
+	if (!ok)
+		return nsnet_err_set(err, ENOMEM, "out of memory");
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	base = (uint16_t)(now.tv_nsec ^ (now.tv_nsec >> 16));
+	/* At most 65,536 queries in flight on one socket: their IDs stay distinct. */
+	if (n <= 65536 && (fd = dns_socket(&w[0]->server)) >= 0)
+		for (size_t i = 0; i < n; i++)
+			if (dns_send_id(fd, w[i]->own, 1, (uint16_t)(base + i)) < 0)
+				left--;	/* asked again below */
+	while (fd >= 0 && left > 0) {
+		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+		unsigned char a[1500];
+		ssize_t len;
+		size_t i;
+
+		if (poll(&pfd, 1, 200) <= 0 || (len = recv(fd, a, sizeof(a), 0)) < 0)
+			break;	/* the rest are asked again below */
+		i = (uint16_t)((a[0] << 8 | a[1]) - base);
+		if (len < 12 || !(a[2] & 0x80) || i >= n || ok[i])
+			continue;
+		left--;
+		ok[i] = (a[3] & 0xf) == 0 && (a[6] << 8 | a[7]) > 0;
+	}
+	if (fd >= 0)
+		close(fd);
+	for (size_t i = 0; i < n && r == 0; i++)
+		if (!ok[i] && (r = dns_confirm(&w[i]->server, w[i]->own, true, NULL)) < 0)
+			r = nsnet_err_set(err, -r, "network %s: the resolver does not answer the names of %s", w[i]->net,
+					  w[i]->owner);
+	free(ok);
+	return r;
+}
+
+/*
+ * The resolvers the operation started, in turn (they all start at once: the first wait takes the
+ * longest, the others have had that time), then the names, one batch per network
+ * (dns_wait_names()): by the time they are asked for, the resolvers have long read their files.
  */
 int dns_wait_flush(struct op *op, struct nsnet_err *err)
 {
+	const struct dns_wait **batch = NULL;
+	bool *asked = NULL;
+	size_t n = op->n_dns_wait;
 	int r = 0;
 
-	for (size_t i = 0; i < op->n_dns_wait && r == 0; i++) {
+	for (size_t i = 0; i < n && r == 0; i++) {
 		const struct dns_wait *w = &op->dns_wait[i];
 
-		if ((r = dns_confirm(&w->server, w->own, true, w->owner[0] ? NULL : &w->id)) >= 0)
-			continue;
-		if (!w->owner[0])
+		if (!w->owner[0] && (r = dns_confirm(&w->server, w->own, true, &w->id)) < 0)
 			r = dns_start_failed(op, w->net, &w->id, r, err);
-		else
-			r = nsnet_err_set(err, -r, "network %s: the resolver does not answer the names of %s", w->net,
-					  w->owner);
 	}
+	if (r == 0 && n && (!(batch = calloc(n, sizeof(*batch))) || !(asked = calloc(n, sizeof(*asked)))))
+		r = nsnet_err_set(err, ENOMEM, "out of memory");
+	for (size_t i = 0; i < n && r == 0; i++) {
+		size_t k = 0;
+
+		if (!op->dns_wait[i].owner[0] || asked[i])
+			continue;
+		for (size_t j = i; j < n; j++)
+			if (op->dns_wait[j].owner[0] && !asked[j] && !strcmp(op->dns_wait[j].net, op->dns_wait[i].net)) {
+				asked[j] = true;
+				batch[k++] = &op->dns_wait[j];
+			}
+		r = dns_wait_names(batch, k, err);
+	}
+	free(batch);
+	free(asked);
 	op->n_dns_wait = 0;
 	return r;
 }
