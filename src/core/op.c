@@ -171,6 +171,7 @@ int op_flush(struct op *op, struct nsnet_err *err)
 /* Batch mode's gathered work, forgotten (rollback, end). */
 static void op_waits_free(struct op *op)
 {
+	op_net_fw_forget(op);
 	free(op->guard_wait);
 	op->guard_wait = NULL;
 	op->n_guard_wait = op->cap_guard_wait = 0;

@@ -150,6 +150,7 @@ struct op {
 	size_t n_dns_wait, cap_dns_wait;
 	struct dns_wait *dns_wait;
 	struct netns_pool *pool;	/* batch mode: namespaces made ahead (op_netns_pool_start) */
+	char *net_fw, *net_fw_undo;	/* batch mode: the networks' rules gathered (op_fw_network) */
 };
 
 /*
@@ -172,7 +173,10 @@ void op_end(struct op *op);
  * (one undoable step), then the resolvers' waits. 0 or -errno (the operation then rolls back).
  */
 int op_flush(struct op *op, struct nsnet_err *err);
-/* Batch mode: the anti-spoofing part of op_flush() alone (before any other firewall commit). */
+/*
+ * Batch mode: the anti-spoofing part of op_flush() alone (before any other firewall commit),
+ * after the networks' rules gathered by op_fw_network().
+ */
 int op_guard_flush(struct op *op, struct nsnet_err *err);
 /*
  * Append one zeroed element of @size to the array whose pointer is at @arrayp (a T **) holding
@@ -303,6 +307,15 @@ int op_fw(struct op *op, const char *cmds, const char *undo, bool rebuild, struc
  */
 int op_fw_guarded(struct op *op, const char *cmds, const char *undo, const char *guard, const char *guard_undo,
 		  bool rebuild, struct nsnet_err *err);
+/*
+ * A network's rules: op_fw_guarded() (not @rebuild), except in batch mode with a backend whose
+ * texts join (guard_join: nft), where they are gathered, and the rules of all the networks an
+ * operation makes go in as one step, before its next firewall commit or at op_flush(): one
+ * transaction instead of one per network. op_net_fw_forget() drops what was not applied.
+ */
+int op_fw_network(struct op *op, const char *cmds, const char *undo, const char *guard, const char *guard_undo,
+		  struct nsnet_err *err);
+void op_net_fw_forget(struct op *op);
 /*
  * op_fw() for @cmds that are exactly vip_del(@old) + vip_add(@new) (either may be NULL): a backend
  * with the vip_change capability applies them its own fast way (nft: one libnftnl batch), the
