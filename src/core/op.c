@@ -163,8 +163,11 @@ void op_undo_run(struct op *op, const struct op_undo *u)
 
 int op_flush(struct op *op, struct nsnet_err *err)
 {
-	int r = op_guard_flush(op, err);
+	/* The resolvers start first: they get ready while the elements go in. */
+	int r = dns_start_pending(op, err);
 
+	if (r == 0)
+		r = op_guard_flush(op, err);
 	return r < 0 ? r : dns_wait_flush(op, err);
 }
 
