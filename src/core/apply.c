@@ -138,6 +138,9 @@ static int apply_early(struct op *op, const struct topo *t, struct apply_diff *d
 		if (d->ns_act[i] == APPLY_CHANGE && (r = ns_attach_all(op, &t->ns[i], d->ns_attach[i], err)) < 0)
 			return r;
 	}
+	/* The namespaces' links are made: the resolvers start now (batch mode), ready by the end. */
+	if (op->batch && (r = dns_start_pending(op, err)) < 0)
+		return r;
 	for (size_t i = 0; i < t->n_vips; i++)
 		if (!d->vip_late[i] && (r = vip_do(op, t, d, i, err)) < 0)
 			return r;
