@@ -39,7 +39,8 @@
  *
  * Layout: op.c (this lifecycle, the undo stack, the netns socket cache), journal.c (journal
  * write, validation, replay), step_kernel.c (namespaces, links, addresses, routes, sysctl,
- * conntrack, files, records), step_fw.c (firewall text through the op's backend, anti-spoofing).
+ * conntrack, files, records), step_fw.c (firewall text through the op's backend, anti-spoofing),
+ * netns_pool.c (batch mode: namespaces made ahead on a thread of their own).
  */
 
 struct nsnet_opts {
