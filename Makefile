@@ -13,7 +13,7 @@ LINK_PKGS := libmnl libnftnl jansson yaml-0.1
 
 WARN     := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 -Werror -Wno-format-truncation
 CFLAGS   ?= -O2 -g
-CFLAGS   += -std=c11 -D_GNU_SOURCE $(WARN) -fstack-protector-strong -Isrc
+CFLAGS   += -std=c11 -D_GNU_SOURCE $(WARN) -fstack-protector-strong -pthread -Isrc
 # FAULT=1: NSNET_FAULT=N kills an operation at its Nth step (crash tests); never in release builds.
 ifeq ($(FAULT),1)
 CFLAGS   += -DNSNET_FAULT_INJECTION
@@ -38,7 +38,7 @@ STATIC_A := $(if $(filter 1,$(STATIC)),$(foreach l,nftnl jansson yaml,$(if $(fil
 ifneq ($(strip $(STATIC_A)),)
 LDLIBS   += -Wl,-Bstatic $(addprefix -l,$(STATIC_A)) -Wl,-Bdynamic
 endif
-LDLIBS   += $(filter-out $(addprefix -l,$(STATIC_A)),$(shell pkg-config --libs $(LINK_PKGS) 2>/dev/null)) -ldl
+LDLIBS   += $(filter-out $(addprefix -l,$(STATIC_A)),$(shell pkg-config --libs $(LINK_PKGS) 2>/dev/null)) -ldl -pthread
 
 LIB_SRC  := $(wildcard src/util/*.c src/model/*.c src/state/*.c src/ipam/*.c src/kernel/*.c src/firewall/*.c src/core/*.c src/core/drivers/*.c src/store/*.c src/cni/*.c src/topology/*.c)
 CLI_SRC  := $(wildcard src/cli/*.c)

@@ -14,7 +14,9 @@
  * rule, but not the kernel objects step 3 deleted (docs/topology.md).
  * The operation runs in batch mode (core/op.h): the anti-spoofing elements of every new port go
  * in one commit, and the resolvers started and the names written are waited for once, at the end
- * (op_flush), as steps of the same operation: a failure there rolls everything back too.
+ * (op_flush), as steps of the same operation: a failure there rolls everything back too. The
+ * namespaces it makes are made ahead by a thread of their own and only named by the steps
+ * (core/netns_pool.c): nothing of them persists before their step is journaled.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -136,6 +138,9 @@ static int apply_early(struct op *op, const struct topo *t, struct apply_diff *d
 		if (d->ns_act[i] == APPLY_CHANGE && (r = ns_attach_all(op, &t->ns[i], d->ns_attach[i], err)) < 0)
 			return r;
 	}
+	/* The namespaces' links are made: the resolvers start now (batch mode), ready by the end. */
+	if (op->batch && (r = dns_start_pending(op, err)) < 0)
+		return r;
 	for (size_t i = 0; i < t->n_vips; i++)
 		if (!d->vip_late[i] && (r = vip_do(op, t, d, i, err)) < 0)
 			return r;
@@ -256,6 +261,14 @@ again:
 	op.park = !o->dry_run;
 	/* So do the anti-spoofing elements (one commit) and the resolvers' waits (core/op.h, batch mode). */
 	op.batch = !o->dry_run;
+	/* The namespaces to make come from a thread that makes them ahead (core/netns_pool.c). */
+	if (r == 0 && res->changes) {
+		size_t n = 0;
+
+		for (size_t i = 0; i < t->n_ns; i++)
+			n += d.ns_act[i] == APPLY_CREATE || d.ns_act[i] == APPLY_REPLACE;
+		op_netns_pool_start(&op, n);
+	}
 	if (r == 0 && res->changes)
 		r = apply_early(&op, t, &d, err);
 	if (r == 0 && res->changes)
@@ -517,7 +530,11 @@ int apply_drift_find(struct op *op, const struct topo *t, struct apply_diff *d, 
 	int r;
 
 	res->fw_repair = false;
-	if ((r = check_op(op, &fs, err)) < 0)
+	/* Only the findings below count: the other backend's rules (two execs with nft) are not looked for. */
+	op->drift_only = true;
+	r = check_op(op, &fs, err);
+	op->drift_only = false;
+	if (r < 0)
 		goto out;
 	r = 0;
 	for (size_t i = 0; i < fs.n && r == 0; i++) {

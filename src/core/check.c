@@ -373,7 +373,7 @@ int check_op(struct op *op, struct nsnet_findings *fs, struct nsnet_err *err)
 		DIFF("rules-missing", check_obj("rules", "%s", op->fw->name), "%s rules of nsnet are missing",
 		     op->fw->name);
 	/* Rules of the other backend left behind (say, by a switch after a crash). */
-	for (size_t b = 0; fw_backends[b]; b++)
+	for (size_t b = 0; fw_backends[b] && !op->drift_only; b++)
 		if (fw_backends[b] != op->fw && !foreign && fw_backends[b]->exists(NULL) == 1)
 			DIFF("rules-other-backend", "rules/other-backend",
 			     "%s rules of nsnet exist, but this state dir uses %s (nsnet gc removes them)",

@@ -35,6 +35,12 @@ int dns_port_check(const struct nsnet_network *net, struct nsnet_err *err);
  */
 int dns_wait_flush(struct op *op, struct nsnet_err *err);
 void dns_wait_free(struct op *op);
+/*
+ * Batch mode: dns_start() prepares the resolver's files and leaves dnsmasq's start to the end of
+ * the operation; dns_start_pending() starts those (each a step, undone by stopping it), without
+ * waiting (dns_wait_flush() starts them first too). 0 or -errno.
+ */
+int dns_start_pending(struct op *op, struct nsnet_err *err);
 /* Stop it and remove its folder (network rm; best effort, missing is fine). */
 int dns_stop(struct op *op, const char *net, struct nsnet_err *err);
 /* Make sure the resolver of @net runs (restarted from its files when dead). No-op without DNS. */

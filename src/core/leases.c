@@ -218,6 +218,23 @@ bool rec_lease_taken(struct op *op, const char *net, const struct nsnet_addr *a)
 	return state_has(&op->st, kind, nsnet_addr_str(a, buf));
 }
 
+bool rec_lease_held(struct op *op, const char *net, const struct nsnet_addr *a, const char *owner,
+		    const char *ifname)
+{
+	char kind[NSNET_NAME_MAX + 16], buf[INET6_ADDRSTRLEN];
+	struct nsnet_lease cur;
+	json_t *j;
+	bool held;
+
+	lease_kind(net, kind, sizeof(kind));
+	if (state_read(&op->st, kind, nsnet_addr_str(a, buf), &j, NULL) < 0)
+		return false;
+	held = lease_from_json(buf, j, &cur, NULL) == 0 && nsnet_addr_equal(&cur.addr, a) && !strcmp(cur.owner, owner) &&
+	       !strcmp(cur.ifname, ifname);
+	json_decref(j);
+	return held;
+}
+
 int rec_leases_migrate(struct op *op, const char *net, struct nsnet_err *err)
 {
 	struct nsnet_leases l;

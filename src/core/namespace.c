@@ -11,6 +11,7 @@
 #include "core/core.h"
 #include "core/drivers/drivers.h"
 #include "core/records.h"
+#include "core/undo.h"
 #include "kernel/addr.h"
 #include "kernel/link.h"
 #include "kernel/netns.h"
@@ -171,19 +172,7 @@ static int ns_kill_all(const char *name, struct nsnet_err *err)
 	return nsnet_err_set(err, EBUSY, "namespace %s: processes survive SIGKILL", name);
 }
 
-/*
- * The host ends of @ns's veths go with the namespace, in the kernel's background cleanup: mark
- * them going (OP_MARK_GOING) first, so that a check right after `ns rm` does not take one still
- * there for a link no record owns. A bridge port (bridge and vxlan drivers) is only marked. A
- * routed network's host end also carries the /32 (/128) routes to the namespace's addresses,
- * which would outlive the command, and the next attach given such an address would fail with
- * "File exists": they are deleted one by one (the attachment's record lists its addresses).
- * Setting the link down would take them too, but waits for an RCU grace period (dev_deactivate,
- * 0.6-0.8 ms in strace -T) and makes the kernel walk every route of the host (fib_table_flush:
- * 2-3 ms at 10,000 routed namespaces); a record without the addresses still gets the down.
- * (A bridge port's state cannot stand in for a down: with STP off the bridge sets a disabled
- * port forwarding again at once.) Best effort: a mark not set only makes such a check early.
- */
+/* Delete the /32 (/128) routes to attachment @a's addresses out of host end @ifindex. */
 static int ns_host_routes_del(struct nl *nl, int ifindex, const struct nsnet_attachment *a)
 {
 	int r = a->n_addrs ? 0 : -ENOENT;
@@ -198,15 +187,27 @@ static int ns_host_routes_del(struct nl *nl, int ifindex, const struct nsnet_att
 	return r;
 }
 
+/*
+ * The host ends of @ns's veths go with the namespace, in the kernel's background cleanup: mark
+ * them going (OP_MARK_GOING) first, so that a check right after `ns rm` does not take one still
+ * there for a link no record owns. A bridge port (bridge and vxlan drivers) is only marked. A
+ * routed network's host end also carries the /32 (/128) routes to the namespace's addresses,
+ * which would outlive the command, and the next attach given such an address would fail with
+ * "File exists": they are deleted one by one (the attachment's record lists its addresses).
+ * Setting the link down would take them too, but waits for an RCU grace period (dev_deactivate,
+ * 0.6-0.8 ms in strace -T) and makes the kernel walk every route of the host (fib_table_flush:
+ * 2-3 ms at 10,000 routed namespaces); a record without the addresses still gets the down.
+ * (A bridge port's state cannot stand in for a down: with STP off the bridge sets a disabled
+ * port forwarding again at once.) Best effort: a mark not set only makes such a check early.
+ */
 static void ns_host_ends_going(struct op *op, const struct nsnet_namespace *ns)
 {
 	char mark[OP_MARK_MAX], going[OP_MARK_MAX + sizeof(OP_MARK_GOING)];
 	struct link_info li;
 	struct nl *nl;
+	bool port;
 
-	/* Park mode (apply) removes the namespace only once the operation has ended well: not yet. */
-	if (op->opts->dry_run || op->park || !ns->n_att || op_owner_mark(op, false, mark, NULL) < 0 ||
-	    op_nl(op, NULL, &nl, NULL) < 0)
+	if (op->opts->dry_run || !ns->n_att || op_owner_mark(op, false, mark, NULL) < 0 || op_nl(op, NULL, &nl, NULL) < 0)
 		return;
 	snprintf(going, sizeof(going), "%s%s", mark, OP_MARK_GOING);
 	for (size_t i = 0; i < ns->n_att; i++) {
@@ -216,12 +217,21 @@ static void ns_host_ends_going(struct op *op, const struct nsnet_namespace *ns)
 		if (link_get(nl, ns->att[i].host_ifname, &li, NULL) < 0 || op_link_owner(&li, mark) != LINK_OURS)
 			continue;
 		/* A bridge port (the record cache makes the network's load free: detach reads it too). */
-		if (li.master && rec_network_load(op, ns->att[i].net, &net, NULL) == 0 &&
-		    net_driver_of(&net, &drv, NULL) == 0 && drv->bridge_guard &&
-		    link_set_alias_index(nl, li.ifindex, going, NULL) == 0)
+		port = li.master && rec_network_load(op, ns->att[i].net, &net, NULL) == 0 &&
+		       net_driver_of(&net, &drv, NULL) == 0 && drv->bridge_guard;
+		/*
+		 * Park mode (apply) removes the namespace only once the operation has ended well: the
+		 * mark waits for then too (core/op.c), so that a check right after apply does not see
+		 * the host end either.
+		 */
+		if (op->park) {
+			op_park_going(op, li.name, !port, NULL);
+			continue;
+		}
+		if (port && link_set_alias_index(nl, li.ifindex, going, NULL) == 0)
 			continue;
 		/* A routed host end: its routes deleted, or the link down when they cannot be. */
-		if (!li.master && link_set_alias_index(nl, li.ifindex, going, NULL) == 0 &&
+		if (!port && !li.master && link_set_alias_index(nl, li.ifindex, going, NULL) == 0 &&
 		    ns_host_routes_del(nl, li.ifindex, &ns->att[i]) == 0)
 			continue;
 		link_set_down(nl, li.ifindex, going, NULL);

@@ -228,8 +228,9 @@ int network_create_apply(struct op *op, const struct network_req *req, struct ns
 	if (network_subnet(&net, AF_INET6, NULL) &&
 	    (r = op_sysctl(op, "net.ipv6.conf.all.forwarding", "1", false, err)) < 0)
 		goto out;
-	if ((r = op_fw_guarded(op, strbuf_str(&add), strbuf_str(&undo), strbuf_str(&guard), strbuf_str(&guard_undo),
-				 false, err)) < 0)
+	/* (Batch mode gathers the rules of all the networks the operation makes: one step, op_fw_network.) */
+	if ((r = op_fw_network(op, strbuf_str(&add), strbuf_str(&undo), strbuf_str(&guard), strbuf_str(&guard_undo),
+				 err)) < 0)
 		goto out;
 	op->fw_base_ok = true;
 	if ((r = dns_start(op, &net, err)) < 0)

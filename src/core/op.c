@@ -166,14 +166,18 @@ void op_undo_run(struct op *op, const struct op_undo *u)
 
 int op_flush(struct op *op, struct nsnet_err *err)
 {
-	int r = op_guard_flush(op, err);
+	/* The resolvers start first: they get ready while the elements go in. */
+	int r = dns_start_pending(op, err);
 
+	if (r == 0)
+		r = op_guard_flush(op, err);
 	return r < 0 ? r : dns_wait_flush(op, err);
 }
 
 /* Batch mode's gathered work, forgotten (rollback, end). */
 static void op_waits_free(struct op *op)
 {
+	op_net_fw_forget(op);
 	free(op->guard_wait);
 	op->guard_wait = NULL;
 	op->n_guard_wait = op->cap_guard_wait = 0;
@@ -182,6 +186,7 @@ static void op_waits_free(struct op *op)
 
 void op_rollback(struct op *op)
 {
+	op_netns_pool_stop(op);
 	op_waits_free(op);
 	while (op->n_undo) {
 		struct op_undo *u = &op->undo[--op->n_undo];
@@ -197,6 +202,7 @@ void op_end(struct op *op)
 	while (op->n_undo)
 		op_undo_free(&op->undo[--op->n_undo]);
 	rec_cache_free(op);
+	op_netns_pool_stop(op);
 	op_waits_free(op);
 	/* Finished (or rolled back): nothing is left to undo after a crash from here on. */
 	journal_end(op);
@@ -342,12 +348,15 @@ static bool op_ns_evict(struct op *op)
 	return true;
 }
 
-static struct op_ns *op_ns_register(struct op *op, const char *ns, int fd, struct nsnet_err *err)
+/* @nl: a socket already open in the namespace (taken over), else NULL: one is opened. */
+static struct op_ns *op_ns_register(struct op *op, const char *ns, int fd, struct nl *nl, struct nsnet_err *err)
 {
 	struct op_ns *e;
 
 	if (op->n_ns == OP_MAX_NS && !op_ns_evict(op)) {
 		close(fd);
+		if (nl)
+			nl_close(nl);
 		nsnet_err_set(err, E2BIG, "too many namespaces in one operation");
 		return NULL;
 	}
@@ -355,13 +364,33 @@ static struct op_ns *op_ns_register(struct op *op, const char *ns, int fd, struc
 	memset(e, 0, sizeof(*e));
 	snprintf(e->name, sizeof(e->name), "%s", ns);
 	e->fd = fd;
-	if (nl_open(&e->nl, fd, err) < 0) {
+	if (nl) {
+		e->nl = *nl;
+	} else if (nl_open(&e->nl, fd, err) < 0) {
 		close(fd);
 		return NULL;
 	}
 	e->used = ++op_ns_clock;
 	op->n_ns++;
 	return e;
+}
+
+int op_ns_adopt(struct op *op, const char *ns, int fd, struct nl *nl, struct nsnet_err *err)
+{
+	struct op_ns *e = op_ns_register(op, ns, fd, nl, err);
+
+	if (!e)
+		return err ? -err->code : -EINVAL;
+	e->lo_up = true;
+	return 0;
+}
+
+bool op_ns_lo_up(const struct op *op, const char *ns)
+{
+	for (size_t i = 0; i < op->n_ns; i++)
+		if (!strcmp(op->ns[i].name, ns))
+			return op->ns[i].lo_up;
+	return false;
 }
 
 int op_netns_path(struct op *op, const char *ns, const char *path, unsigned long long *dev,
@@ -376,7 +405,7 @@ int op_netns_path(struct op *op, const char *ns, const char *path, unsigned long
 	fd = netns_open_path(path, dev, ino, err);
 	if (fd < 0)
 		return fd;
-	if (!(e = op_ns_register(op, ns, fd, err)))
+	if (!(e = op_ns_register(op, ns, fd, NULL, err)))
 		return err ? -err->code : -EINVAL;
 	e->pinned = true;
 	return 0;
@@ -394,7 +423,7 @@ static struct op_ns *op_ns_get(struct op *op, const char *ns, struct nsnet_err *
 	fd = netns_open(ns, err);
 	if (fd < 0)
 		return NULL;
-	return op_ns_register(op, ns, fd, err);
+	return op_ns_register(op, ns, fd, NULL, err);
 }
 
 int op_nl(struct op *op, const char *ns, struct nl **out, struct nsnet_err *err)
@@ -440,12 +469,12 @@ int op_netns_fd(struct op *op, const char *ns, struct nsnet_err *err)
  */
 
 
-enum park_kind { PARK_LINK, PARK_NETNS, PARK_FILE };
+enum park_kind { PARK_LINK, PARK_NETNS, PARK_FILE, PARK_GOING, PARK_GOING_DOWN };
 
 struct op_parked {
 	enum park_kind kind;
 	char ns[NSNET_NAME_MAX + 1];	/* PARK_LINK: "" = host; PARK_NETNS: the namespace */
-	char name[PATH_MAX];		/* PARK_LINK: the parked name; PARK_FILE: the path */
+	char name[PATH_MAX];		/* PARK_LINK: the parked name; PARK_FILE: the path; PARK_GOING*: the host link */
 	char dir[PATH_MAX];		/* PARK_FILE: its directory */
 };
 
@@ -697,6 +726,28 @@ int op_park_file(struct op *op, const char *dir, const char *path, struct nsnet_
 	return park_add(op, PARK_FILE, NULL, path, dir, err);
 }
 
+int op_park_going(struct op *op, const char *ifname, bool down, struct nsnet_err *err)
+{
+	return park_add(op, down ? PARK_GOING_DOWN : PARK_GOING, NULL, ifname, NULL, err);
+}
+
+/* Mark host link @name going (and set it down with @down), if it is still this state dir's. */
+static void park_going_mark(struct op *op, const char *name, bool down)
+{
+	char mark[OP_MARK_MAX], going[OP_MARK_MAX + sizeof(OP_MARK_GOING)];
+	struct link_info li;
+	struct nl *nl;
+
+	if (op_owner_mark(op, false, mark, NULL) < 0 || op_nl(op, NULL, &nl, NULL) < 0 ||
+	    link_get(nl, name, &li, NULL) < 0 || op_link_owner(&li, mark) != LINK_OURS)
+		return;
+	snprintf(going, sizeof(going), "%s%s", mark, OP_MARK_GOING);
+	if (down)
+		link_set_down(nl, li.ifindex, going, NULL);
+	else
+		link_set_alias_index(nl, li.ifindex, going, NULL);
+}
+
 void op_undo_rename(struct op *op, const struct op_undo *u)
 {
 	struct nsnet_err ignored;
@@ -727,6 +778,10 @@ void op_parked_remove(struct op *op)
 			break;
 		case PARK_FILE:
 			op_file_remove_ours(p->dir, p->name);
+			break;
+		case PARK_GOING:
+		case PARK_GOING_DOWN:
+			park_going_mark(op, p->name, p->kind == PARK_GOING_DOWN);
 			break;
 		}
 	}

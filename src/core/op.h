@@ -39,7 +39,8 @@
  *
  * Layout: op.c (this lifecycle, the undo stack, the netns socket cache), journal.c (journal
  * write, validation, replay), step_kernel.c (namespaces, links, addresses, routes, sysctl,
- * conntrack, files, records), step_fw.c (firewall text through the op's backend, anti-spoofing).
+ * conntrack, files, records), step_fw.c (firewall text through the op's backend, anti-spoofing),
+ * netns_pool.c (batch mode: namespaces made ahead on a thread of their own).
  */
 
 struct nsnet_opts {
@@ -65,6 +66,7 @@ struct op_undo;		/* core/undo.h */
 struct op_parked;	/* core/op.c, park mode */
 struct op_guard_wait;	/* core/step_fw.c, batch mode */
 struct dns_wait;	/* core/dns.c, batch mode */
+struct netns_pool;	/* core/netns_pool.c, batch mode */
 struct rec_cache;	/* core/records.h */
 
 /*
@@ -77,6 +79,7 @@ struct op_ns {
 	int fd;
 	struct nl nl;
 	bool pinned;			/* opened by path */
+	bool lo_up;			/* made by the namespace pool, lo up already */
 	unsigned long used;		/* when last asked for (LRU) */
 };
 
@@ -111,6 +114,11 @@ struct op {
 	 * here ("KIND/NAME"; n_broken may exceed OP_MAX_BROKEN) instead of failing.
 	 */
 	bool skip_broken;
+	/*
+	 * Set by apply and plan around their drift check (check_op): what they never act on is not
+	 * looked for (the other backend's rules: with nft, an iptables-save and an ip6tables-save run).
+	 */
+	bool drift_only;
 	int n_broken;
 	char broken[OP_MAX_BROKEN][NAME_MAX + 16];
 	/*
@@ -142,6 +150,8 @@ struct op {
 	struct op_guard_wait *guard_wait;
 	size_t n_dns_wait, cap_dns_wait;
 	struct dns_wait *dns_wait;
+	struct netns_pool *pool;	/* batch mode: namespaces made ahead (op_netns_pool_start) */
+	char *net_fw, *net_fw_undo;	/* batch mode: the networks' rules gathered (op_fw_network) */
 };
 
 /*
@@ -164,7 +174,10 @@ void op_end(struct op *op);
  * (one undoable step), then the resolvers' waits. 0 or -errno (the operation then rolls back).
  */
 int op_flush(struct op *op, struct nsnet_err *err);
-/* Batch mode: the anti-spoofing part of op_flush() alone (before any other firewall commit). */
+/*
+ * Batch mode: the anti-spoofing part of op_flush() alone (before any other firewall commit),
+ * after the networks' rules gathered by op_fw_network().
+ */
 int op_guard_flush(struct op *op, struct nsnet_err *err);
 /*
  * Append one zeroed element of @size to the array whose pointer is at @arrayp (a T **) holding
@@ -172,6 +185,16 @@ int op_guard_flush(struct op *op, struct nsnet_err *err);
  * batch mode's waits). The new element, or NULL with @err set (ENOMEM).
  */
 void *op_array_add(void *arrayp, size_t *n, size_t *cap, size_t size, size_t first, struct nsnet_err *err);
+
+/*
+ * Batch mode: make @n network namespaces ahead, on a thread of their own, for op_netns_add() to
+ * name in turn (core/netns_pool.c). Best effort: without them op_netns_add() makes its own.
+ * op_netns_pool_take() hands over the next one (its fd and a netlink socket inside it, lo up;
+ * false: none left or the thread failed); op_netns_pool_stop() closes what was not taken.
+ */
+void op_netns_pool_start(struct op *op, size_t n);
+bool op_netns_pool_take(struct op *op, int *fd, struct nl *nl);
+void op_netns_pool_stop(struct op *op);
 
 /* Hand a step's command to opts->echo (in dry-run mode or with -v only). */
 void op_echo(struct op *op, const char *fmt, ...) NSNET_PRINTF(2, 3);
@@ -294,6 +317,15 @@ int op_fw(struct op *op, const char *cmds, const char *undo, bool rebuild, struc
  */
 int op_fw_guarded(struct op *op, const char *cmds, const char *undo, const char *guard, const char *guard_undo,
 		  bool rebuild, struct nsnet_err *err);
+/*
+ * A network's rules: op_fw_guarded() (not @rebuild), except in batch mode with a backend whose
+ * texts join (guard_join: nft), where they are gathered, and the rules of all the networks an
+ * operation makes go in as one step, before its next firewall commit or at op_flush(): one
+ * transaction instead of one per network. op_net_fw_forget() drops what was not applied.
+ */
+int op_fw_network(struct op *op, const char *cmds, const char *undo, const char *guard, const char *guard_undo,
+		  struct nsnet_err *err);
+void op_net_fw_forget(struct op *op);
 /*
  * op_fw() for @cmds that are exactly vip_del(@old) + vip_add(@new) (either may be NULL;
  * vip_rm(@old) when @new is NULL): a backend

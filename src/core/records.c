@@ -9,11 +9,17 @@
 
 #include "kernel/netns.h"
 
+static bool rec_network_cached(struct op *op, const char *name, struct nsnet_network *net);
+static void rec_network_cache(struct op *op, const struct nsnet_network *net);
+
 int rec_network_load(struct op *op, const char *name, struct nsnet_network *net, struct nsnet_err *err)
 {
 	json_t *j;
-	int r = state_read(&op->st, STATE_NETWORKS, name, &j, err);
+	int r;
 
+	if (rec_network_cached(op, name, net))
+		return 0;
+	r = state_read(&op->st, STATE_NETWORKS, name, &j, err);
 	if (r == -ENOENT)
 		return nsnet_err_set(err, ENOENT, "network %s does not exist", name);
 	if (r < 0)
@@ -22,6 +28,8 @@ int rec_network_load(struct op *op, const char *name, struct nsnet_network *net,
 	json_decref(j);
 	if (r < 0)
 		nsnet_err_prefix(err, "state record of network %s", name);
+	else
+		rec_network_cache(op, net);
 	return r;
 }
 
@@ -132,14 +140,20 @@ static int rec_leases_copy(struct nsnet_leases *to, const struct nsnet_leases *f
 
 /*
  * The per-operation cache of parsed records: one network's leases, parsed once per operation (an
- * attach plans with them, a publish looks its address up in them again). The op owns it
+ * attach plans with them, a publish looks its address up in them again), and the network records
+ * read (up to REC_CACHE_NETS: a VIP's checks read them all, each attach its network's). The op owns it
  * (op->cache); the steps that write, remove or roll back a record tell this layer through
  * rec_cache_forget(), so a cached copy is never older than the file.
  */
+#define REC_CACHE_NETS 16
+
 struct rec_cache {
 	char leases_net[NSNET_NAME_MAX + 1];
 	struct nsnet_leases leases;
 	bool leases_valid;
+	/* Network records as parsed (a VIP's checks read them all, an attach its network's, again). */
+	size_t n_nets;
+	struct nsnet_network nets[REC_CACHE_NETS];
 };
 
 void rec_cache_forget(struct op *op, const char *kind, const char *name)
@@ -148,12 +162,43 @@ void rec_cache_forget(struct op *op, const char *kind, const char *name)
 
 	size_t kl = strlen(STATE_LEASES);
 
+	if (c && !strcmp(kind, STATE_NETWORKS))
+		for (size_t i = 0; i < c->n_nets; i++)
+			if (!strcmp(c->nets[i].name, name)) {
+				c->nets[i] = c->nets[--c->n_nets];
+				break;
+			}
+
 	/* The old single record (leases/NET) or one lease of the folder (kind leases/NET). */
 	if (c && c->leases_valid && !strncmp(kind, STATE_LEASES, kl) &&
 	    ((!kind[kl] && !strcmp(name, c->leases_net)) || (kind[kl] == '/' && !strcmp(kind + kl + 1, c->leases_net)))) {
 		leases_free(&c->leases);
 		c->leases_valid = false;
 	}
+}
+
+static bool rec_network_cached(struct op *op, const char *name, struct nsnet_network *net)
+{
+	const struct rec_cache *c = op->cache;
+
+	for (size_t i = 0; c && i < c->n_nets; i++)
+		if (!strcmp(c->nets[i].name, name)) {
+			*net = c->nets[i];
+			return true;
+		}
+	return false;
+}
+
+/* Remember @net for the rest of the operation (when full, the oldest goes; no memory: not cached). */
+static void rec_network_cache(struct op *op, const struct nsnet_network *net)
+{
+	struct rec_cache *c = op->cache;
+
+	if (!c && !(c = op->cache = calloc(1, sizeof(*c))))
+		return;
+	if (c->n_nets == REC_CACHE_NETS)
+		memmove(&c->nets[0], &c->nets[1], --c->n_nets * sizeof(c->nets[0]));
+	c->nets[c->n_nets++] = *net;
 }
 
 void rec_cache_free(struct op *op)

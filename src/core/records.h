@@ -63,6 +63,9 @@ int rec_leases_migrate(struct op *op, const char *net, struct nsnet_err *err);
 int rec_lease_pick(struct op *op, const struct nsnet_network *net, size_t k, struct nsnet_addr *out,
 		   struct nsnet_err *err);
 bool rec_lease_taken(struct op *op, const char *net, const struct nsnet_addr *a);
+/* Does @owner/@ifname hold the lease of @a on @net (its own record says so; one read)? */
+bool rec_lease_held(struct op *op, const char *net, const struct nsnet_addr *a, const char *owner,
+		    const char *ifname);
 int rec_lease_take(struct op *op, const struct nsnet_network *net, const struct nsnet_lease *l, bool picked,
 		   struct nsnet_err *err);
 int rec_lease_release(struct op *op, const struct nsnet_network *net, const struct nsnet_addr *a,

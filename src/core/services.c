@@ -160,10 +160,23 @@ int svc_ns_addr(struct op *op, const char *ns, const char *net, int family, stru
 	if (r < 0)
 		return r;
 	for (size_t i = 0; i < rec.n_att; i++) {
+		const struct nsnet_attachment *att = &rec.att[i];
 		struct nsnet_leases l;
 
-		if (net && strcmp(rec.att[i].net, net))
+		if (net && strcmp(att->net, net))
 			continue;
+		/*
+		 * The address the attachment records, if its lease says it holds it: one record read
+		 * (a VIP's backends are often on different networks, and the network's whole lease
+		 * folder was read for each). Else, or with older records, the leases are searched.
+		 */
+		for (size_t k = 0; k < att->n_addrs; k++)
+			if (att->addr[k].family == family && rec_lease_held(op, att->net, &att->addr[k], ns, att->ifname)) {
+				*out = att->addr[k];
+				if (net_out)
+					snprintf(net_out, NSNET_NAME_MAX + 1, "%s", att->net);
+				return 0;
+			}
 		if ((r = rec_leases_load(op, rec.att[i].net, &l, err)) < 0)
 			return r;
 		for (size_t k = 0; k < l.n; k++) {

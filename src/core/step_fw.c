@@ -79,6 +79,8 @@ static int guard_stale_purge(const json_t *list, struct nsnet_err *err)
 	return r;
 }
 
+static int op_net_fw_flush(struct op *op, struct nsnet_err *err);
+
 /* Batch mode: a new port's elements, kept for op_guard_flush(). */
 struct op_guard_wait {
 	char ifname[IFNAMSIZ];
@@ -144,8 +146,9 @@ int op_guard_flush(struct op *op, struct nsnet_err *err)
 	struct fw_guard_port *ports;
 	int r;
 
-	if (!n)
-		return 0;
+	/* The networks' rules first: the first one brings the elements' table. */
+	if ((r = op_net_fw_flush(op, err)) < 0 || !n)
+		return r;
 	op->n_guard_wait = 0;	/* done now, or the operation fails and rolls back */
 	if ((r = guard_wait_ifindex(op, n, err)) < 0)
 		return r;
@@ -290,17 +293,76 @@ static void op_echo_lines(struct op *op, const char *text)
 	}
 }
 
+static int op_fw_do(struct op *op, const struct fw_backend *be, enum op_undo_kind kind, const char *cmds,
+		    const char *undo, bool rebuild, const struct op_fast *fast, struct nsnet_err *err);
+
+/* Batch mode: the networks' rules gathered by op_fw_network(), as one step (before anything else). */
+static int op_net_fw_flush(struct op *op, struct nsnet_err *err)
+{
+	char *text = op->net_fw, *undo = op->net_fw_undo;
+	int r;
+
+	if (!text)
+		return 0;
+	op->net_fw = op->net_fw_undo = NULL;
+	r = op_fw_do(op, op->fw, UNDO_FW, text, undo, false, NULL, err);
+	free(text);
+	free(undo);
+	return r;
+}
+
+void op_net_fw_forget(struct op *op)
+{
+	free(op->net_fw);
+	free(op->net_fw_undo);
+	op->net_fw = op->net_fw_undo = NULL;
+}
+
+int op_fw_network(struct op *op, const char *cmds, const char *undo, const char *guard, const char *guard_undo,
+		  struct nsnet_err *err)
+{
+	struct strbuf text = { 0 }, back = { 0 };
+
+	if (!op->batch || op->opts->dry_run || !op->fw->guard_join || !undo)
+		return op_fw_guarded(op, cmds, undo, guard, guard_undo, false, err);
+	/* The text in the order of the networks, its undo in reverse (the first one's takes the table away). */
+	strbuf_printf(&text, "%s%s", op->net_fw ? op->net_fw : "", cmds);
+	if (guard && *guard)
+		op->fw->guard_join(&text, guard);
+	strbuf_printf(&back, "%s", undo);
+	if (guard_undo && *guard_undo)
+		op->fw->guard_join(&back, guard_undo);
+	strbuf_printf(&back, "%s", op->net_fw_undo ? op->net_fw_undo : "");
+	if (text.oom || back.oom) {
+		strbuf_free(&text);
+		strbuf_free(&back);
+		return nsnet_err_set(err, ENOMEM, "out of memory");
+	}
+	op_net_fw_forget(op);
+	op->net_fw = text.s;
+	op->net_fw_undo = back.s;
+	return 0;
+}
+
 /* Apply @cmds with backend @be (undone by @undo, journaled as @kind), the fast way if @fast says how. */
 static int op_fw_with(struct op *op, const struct fw_backend *be, enum op_undo_kind kind, const char *cmds,
 		      const char *undo, bool rebuild, const struct op_fast *fast, struct nsnet_err *err)
 {
-	struct fw_txn txn;
 	int r;
 
 	op->fw_base_ok = false;	/* this text may remove the base (a teardown): the caller sets it again */
-	/* Batch mode: the elements gathered go first (this text may create or remove their table). */
+	/* Batch mode: the networks' rules and the elements gathered go first (this text may need them). */
 	if (!op->opts->dry_run && (r = op_guard_flush(op, err)) < 0)
 		return r;
+	return op_fw_do(op, be, kind, cmds, undo, rebuild, fast, err);
+}
+
+static int op_fw_do(struct op *op, const struct fw_backend *be, enum op_undo_kind kind, const char *cmds,
+		    const char *undo, bool rebuild, const struct op_fast *fast, struct nsnet_err *err)
+{
+	struct fw_txn txn;
+	int r;
+
 	/* The plan may read the live ruleset, so even a dry run shows exactly what would run. */
 	if ((r = be->plan(cmds, rebuild, op->opts->dry_run || op->opts->verbose > 0, &txn, err)) < 0)
 		return r;

@@ -44,7 +44,9 @@ int op_netns_add(struct op *op, const char *ns, unsigned long long *dev, unsigne
 {
 	char path[PATH_MAX], id[64];
 	struct op_undo *u;
-	int r, fd;
+	bool adopt = false;
+	struct nl nl;
+	int r, fd = -1, idfd;
 
 	*dev = *ino = 0;
 	op_echo(op, "ip netns add %s", ns);
@@ -52,7 +54,17 @@ int op_netns_add(struct op *op, const char *ns, unsigned long long *dev, unsigne
 		return 0;
 	if ((r = op_push(op, UNDO_NETNS_DEL, ns, NULL, NULL, NULL, err)) < 0)
 		return r;
-	r = netns_add(ns, err);
+	/* Batch mode: a namespace the pool made ahead gets the name (core/netns_pool.c). */
+	if (op_netns_pool_take(op, &fd, &nl)) {
+		if ((r = netns_name(ns, fd, err)) == 0)
+			adopt = true;
+		else {
+			nl_close(&nl);
+			close(fd);
+		}
+	} else {
+		r = netns_add(ns, err);
+	}
 	if (r < 0) {
 		op_pop(op);
 		return r;
@@ -63,8 +75,8 @@ int op_netns_add(struct op *op, const char *ns, unsigned long long *dev, unsigne
 	 * the undo removes by name, as before.
 	 */
 	snprintf(path, sizeof(path), "%s/%s", NETNS_RUN_DIR, ns);
-	if ((fd = netns_open_path(path, dev, ino, NULL)) >= 0) {
-		close(fd);
+	if ((idfd = netns_open_path(path, dev, ino, NULL)) >= 0) {
+		close(idfd);
 		snprintf(id, sizeof(id), "%llu:%llu", *dev, *ino);
 		u = &op->undo[op->n_undo - 1];
 		if (journal_set(op, id) == 0) {
@@ -77,6 +89,9 @@ int op_netns_add(struct op *op, const char *ns, unsigned long long *dev, unsigne
 		}
 	}
 	op_applied(op);
+	/* Its socket and fd serve the steps inside it (a failure here only costs opening them again). */
+	if (adopt)
+		op_ns_adopt(op, ns, fd, &nl, NULL);
 	return 0;
 }
 
@@ -330,6 +345,9 @@ int op_link_up(struct op *op, const char *ns, const char *ifname, struct nsnet_e
 
 	op_echo(op, "%s link set %s up", op_ip(ns, ip, sizeof(ip)), ifname);
 	if (op->opts->dry_run)
+		return 0;
+	/* A namespace of the pool (batch mode) has its lo up already. */
+	if (ns && *ns && !strcmp(ifname, "lo") && op_ns_lo_up(op, ns))
 		return 0;
 	if ((r = op_nl(op, ns, &nl, err)) < 0)
 		return r;

@@ -101,6 +101,11 @@ bool overlay_undo_ok(const struct op_undo *u);
 /* Park mode (core/op.c, park mode). */
 int op_park_netns(struct op *op, const char *ns, struct nsnet_err *err);
 int op_park_file(struct op *op, const char *dir, const char *path, struct nsnet_err *err);
+/*
+ * Host end @ifname goes with a namespace park mode removes at the end: marked going there, before
+ * the namespace (as `ns rm` marks it at once), and with @down also set down (namespace.c says when).
+ */
+int op_park_going(struct op *op, const char *ifname, bool down, struct nsnet_err *err);
 void op_undo_rename(struct op *op, const struct op_undo *u);
 /*
  * UNDO_LINK_RESTORE's text: lines "a ADDR LEN" (an IPv6 address), "n ADDR MAC" (a permanent
@@ -112,6 +117,14 @@ void op_undo_restore(struct op *op, const struct op_undo *u);
 void op_parked_forget(struct op *op);
 /* Is @name a parked link's ("nsnet-p" and 8 hex digits)? */
 bool op_park_name_is(const char *name);
+
+/*
+ * The netns socket cache (core/op.c): register namespace @ns, made by the namespace pool, with
+ * its fd and netlink socket @nl (both taken over, closed on failure), lo up already. 0 or -errno.
+ * Was @ns registered so (its lo needs no setting up)?
+ */
+int op_ns_adopt(struct op *op, const char *ns, int fd, struct nl *nl, struct nsnet_err *err);
+bool op_ns_lo_up(const struct op *op, const char *ns);
 
 /* Guard's stale-list (core/step_fw.c). */
 #endif

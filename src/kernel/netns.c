@@ -50,15 +50,14 @@ static int netns_run_dir_prepare(struct nsnet_err *err)
 	return 0;
 }
 
-int netns_add(const char *name, struct nsnet_err *err)
+/* The empty file /run/netns/@name (into @path) that a namespace is bind-mounted on. 0 or -errno. */
+static int netns_mount_point(const char *name, char *path, struct nsnet_err *err)
 {
-	char path[PATH_MAX];
-	int fd, self, r = 0;
+	int fd, r;
 
-	r = netns_run_dir_prepare(err);
-	if (r < 0)
+	if ((r = netns_run_dir_prepare(err)) < 0)
 		return r;
-	netns_path(name, path, sizeof(path));
+	netns_path(name, path, PATH_MAX);
 	fd = open(path, O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0);
 	if (fd < 0) {
 		if (errno == EEXIST)
@@ -66,6 +65,16 @@ int netns_add(const char *name, struct nsnet_err *err)
 		return nsnet_err_set(err, errno, "create %s: %s", path, strerror(errno));
 	}
 	close(fd);
+	return 0;
+}
+
+int netns_add(const char *name, struct nsnet_err *err)
+{
+	char path[PATH_MAX];
+	int self, r;
+
+	if ((r = netns_mount_point(name, path, err)) < 0)
+		return r;
 	self = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
 	if (self < 0) {
 		r = nsnet_err_set(err, errno, "open /proc/self/ns/net: %s", strerror(errno));
@@ -85,6 +94,34 @@ int netns_add(const char *name, struct nsnet_err *err)
 		return 0;
 	umount2(path, MNT_DETACH);
 fail:
+	unlink(path);
+	return r;
+}
+
+int netns_new_unnamed(struct nsnet_err *err)
+{
+	int fd;
+
+	if (unshare(CLONE_NEWNET) < 0)
+		return nsnet_err_set(err, errno, "new network namespace: %s", strerror(errno));
+	/* This thread's namespace: /proc/self would name the main thread's. */
+	fd = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return nsnet_err_set(err, errno, "open /proc/thread-self/ns/net: %s", strerror(errno));
+	return fd;
+}
+
+int netns_name(const char *name, int nsfd, struct nsnet_err *err)
+{
+	char path[PATH_MAX], src[64];
+	int r;
+
+	if ((r = netns_mount_point(name, path, err)) < 0)
+		return r;
+	snprintf(src, sizeof(src), "/proc/self/fd/%d", nsfd);
+	if (mount(src, path, "none", MS_BIND, NULL) == 0)
+		return 0;
+	r = nsnet_err_set(err, errno, "bind namespace to %s: %s", path, strerror(errno));
 	unlink(path);
 	return r;
 }

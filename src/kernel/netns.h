@@ -20,6 +20,20 @@
 int netns_add(const char *name, struct nsnet_err *err);
 
 /*
+ * A network namespace made ahead of its name (apply's namespace pool, core/netns_pool.c): moves
+ * the calling thread into a new network namespace and returns an fd of it (O_RDONLY|O_CLOEXEC).
+ * Nothing persistent: the namespace lives as long as that fd, the thread, or what is made in it
+ * (a socket) hold it. Meant for a thread of its own, which stays in the namespace. -errno.
+ */
+int netns_new_unnamed(struct nsnet_err *err);
+
+/*
+ * Name the namespace behind @fd /run/netns/@name (the bind mount netns_add() makes), so it
+ * persists. Returns 0, -EEXIST when the name is taken, or -errno; on failure nothing is left.
+ */
+int netns_name(const char *name, int fd, struct nsnet_err *err);
+
+/*
  * Unmount and remove /run/netns/@name. The kernel frees the namespace (and the links in it, such
  * as the inner end of a veth, which takes its host end with it) once nothing else holds it.
  * Returns 0, -ENOENT when absent, or -errno.
