@@ -57,7 +57,7 @@ static bool attach_has_default(struct op *op, const struct nsnet_namespace *ns, 
  * a state dir from before the index is read whole, once (attach_apply() then writes the index).
  */
 static int attach_names(struct op *op, const struct nsnet_namespace *ns, const char *net,
-			struct nsnet_attachment *att, struct nsnet_err *err)
+			struct nsnet_attachment *att, bool *absent, struct nsnet_err *err)
 {
 	struct nsnet_namespace *nss = NULL;
 	char mark[OP_MARK_MAX] = "", key[NSNET_NAME_MAX + 16];
@@ -92,9 +92,11 @@ static int attach_names(struct op *op, const struct nsnet_namespace *ns, const c
 			}
 		}
 		/* A leftover of this state dir (or one marked going) is replaced by the veth step. */
-		if (!taken && link_get(nl, att->host_ifname, &li, NULL) == 0 && op_link_owner(&li, mark) != LINK_OURS &&
+		*absent = false;
+		if (!taken && (r = link_get(nl, att->host_ifname, &li, NULL)) == 0 && op_link_owner(&li, mark) != LINK_OURS &&
 		    op_link_owner(&li, mark) != LINK_GOING)
 			taken = true;
+		*absent = !taken && r == -ENODEV;
 		if (taken)
 			continue;
 		if (k) {
@@ -142,7 +144,7 @@ int attach_plan(struct op *op, const struct nsnet_namespace *ns, const struct at
 	} else {
 		attach_next_ifname(ns, p->att.ifname);
 	}
-	if ((r = attach_names(op, ns, req->net, &p->att, err)) < 0)
+	if ((r = attach_names(op, ns, req->net, &p->att, &p->host_absent, err)) < 0)
 		return r;
 
 	/* Requested addresses: one per family, each in one of the network's subnets. */
@@ -259,7 +261,9 @@ int attach_apply(struct op *op, const char *ns, const struct attach_plan *p, str
 {
 	struct fw_guard_port port = { .ifname = p->att.host_ifname, .n_addrs = p->n_addrs, .addrs = p->addr };
 	struct net_port np = { .host_ifname = p->att.host_ifname, .ns = ns, .ifname = p->att.ifname,
-			       .mac = port.mac, .hairpin = !p->no_hairpin };
+			       .mac = port.mac, .hairpin = !p->no_hairpin, .host_absent = p->host_absent,
+			       .host_ifindex = op->batch ? NULL : &port.ifindex };
+	bool no_ll = !attach_has_ipv6(&p->net), one = no_ll && !p->att.limit.rate_out;
 	struct dns_pending names = { .fd = -1 };
 	int r;
 
@@ -279,11 +283,13 @@ int attach_apply(struct op *op, const char *ns, const struct attach_plan *p, str
 	 * per new namespace, work for every namespace already there (docs/design.md). Before the
 	 * namespace's end comes up, when no address exists yet.
 	 */
-	if (r == 0 && !attach_has_ipv6(&p->net))
+	if (r == 0 && one)
+		r = op_link_configure_up(op, ns, p->att.ifname, err);	/* the two in one request */
+	if (r == 0 && no_ll && !one)
 		r = op_link_configure(op, ns, p->att.ifname, false, err);
 	if (r == 0)
 		r = limit_attach_apply(op, ns, &p->att, err);
-	if (r == 0)
+	if (r == 0 && !one)
 		r = op_link_up(op, ns, p->att.ifname, err);
 	if (r == 0 && p->drv->port_addrs)
 		r = p->drv->port_addrs(op, &p->net, &np, p->addr, p->n_addrs, p->att.default_route, err);

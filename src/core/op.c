@@ -98,6 +98,8 @@ void op_undo_run(struct op *op, const struct op_undo *u)
 	struct nsnet_err ignored;
 	struct nl *nl;
 
+	op_links_forget(op);
+
 	switch (u->kind) {
 	case UNDO_NETNS_DEL: {
 		unsigned long long dev, ino;
@@ -339,12 +341,15 @@ static bool op_ns_evict(struct op *op)
 	return true;
 }
 
-static struct op_ns *op_ns_register(struct op *op, const char *ns, int fd, struct nsnet_err *err)
+/* @nl: a socket made inside the namespace already (taken over), or NULL: made here. */
+static struct op_ns *op_ns_register(struct op *op, const char *ns, int fd, struct nl *nl, struct nsnet_err *err)
 {
 	struct op_ns *e;
 
 	if (op->n_ns == OP_MAX_NS && !op_ns_evict(op)) {
 		close(fd);
+		if (nl)
+			nl_close(nl);
 		nsnet_err_set(err, E2BIG, "too many namespaces in one operation");
 		return NULL;
 	}
@@ -352,7 +357,9 @@ static struct op_ns *op_ns_register(struct op *op, const char *ns, int fd, struc
 	memset(e, 0, sizeof(*e));
 	snprintf(e->name, sizeof(e->name), "%s", ns);
 	e->fd = fd;
-	if (nl_open(&e->nl, fd, err) < 0) {
+	if (nl)
+		e->nl = *nl;
+	else if (nl_open(&e->nl, fd, err) < 0) {
 		close(fd);
 		return NULL;
 	}
@@ -373,7 +380,7 @@ int op_netns_path(struct op *op, const char *ns, const char *path, unsigned long
 	fd = netns_open_path(path, dev, ino, err);
 	if (fd < 0)
 		return fd;
-	if (!(e = op_ns_register(op, ns, fd, err)))
+	if (!(e = op_ns_register(op, ns, fd, NULL, err)))
 		return err ? -err->code : -EINVAL;
 	e->pinned = true;
 	return 0;
@@ -391,7 +398,18 @@ static struct op_ns *op_ns_get(struct op *op, const char *ns, struct nsnet_err *
 	fd = netns_open(ns, err);
 	if (fd < 0)
 		return NULL;
-	return op_ns_register(op, ns, fd, err);
+	return op_ns_register(op, ns, fd, NULL, err);
+}
+
+void op_netns_adopt(struct op *op, const char *ns, int fd, struct nl *nl)
+{
+	for (size_t i = 0; i < op->n_ns; i++)
+		if (!strcmp(op->ns[i].name, ns)) {
+			close(fd);
+			nl_close(nl);
+			return;
+		}
+	op_ns_register(op, ns, fd, nl, NULL);
 }
 
 int op_nl(struct op *op, const char *ns, struct nl **out, struct nsnet_err *err)
@@ -590,6 +608,7 @@ int op_link_park(struct op *op, const char *ns, const char *ifname, struct nsnet
 
 	if (!op->park || op->opts->dry_run)
 		return op_link_del(op, ns, ifname, err);
+	op_links_forget(op);
 	op_echo(op, "%s%s link set %s name (parked until the end)", ns && ns[0] ? "ip -n " : "ip", ns && ns[0] ? ns : "",
 		ifname);
 	if ((r = op_nl(op, ns, &nl, err)) < 0)

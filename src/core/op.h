@@ -107,6 +107,16 @@ struct op {
 	struct rec_cache *cache;	/* records parsed once per operation (core/records.c) */
 	char mark[OP_MARK_MAX];	/* this state dir's link mark, "" until op_owner_mark() read it */
 	/*
+	 * The links op_veth_add() made, by (namespace, name), with the indexes the kernel echoed: the
+	 * steps on them that follow need no RTM_GETLINK. Forgotten whenever a step deletes or renames
+	 * a link (op_links_forget()).
+	 */
+	struct op_link_known {
+		char ns[NSNET_NAME_MAX + 1];
+		char name[IFNAMSIZ];
+		int ifindex;
+	} known[2];
+	/*
 	 * Set by ls, check and gc: rec_*s_load() skip a record that cannot be parsed and list it
 	 * here ("KIND/NAME"; n_broken may exceed OP_MAX_BROKEN) instead of failing.
 	 */
@@ -219,11 +229,22 @@ enum op_link_owner op_link_owner(const struct link_info *li, const char *mine);
 int op_netns_add(struct op *op, const char *ns, unsigned long long *dev, unsigned long long *ino,
 		 struct nsnet_err *err);
 int op_netns_del(struct op *op, const char *ns, struct nsnet_err *err);
+/* Cache @fd and @nl (taken over) as namespace @ns's, as op_nl() would have opened them. */
+void op_netns_adopt(struct op *op, const char *ns, int fd, struct nl *nl);
 /* @net's own link, named net->bridge, of @kind ("bridge"; "dummy": a routed network's gateway). */
 int op_bridge_add(struct op *op, const struct nsnet_network *net, const char *kind, struct nsnet_err *err);
-/* @bridge NULL: the host end is a port of nothing, in interface group @group (routed networks). */
+/*
+ * @bridge NULL: the host end is a port of nothing, in interface group @group (routed networks).
+ * The host end gets no IPv6 address of its own (addrgenmode none) and, a bridge port with
+ * @hairpin, hairpin mode: in the request that marks it nsnet's. @host_absent: the caller just
+ * saw no link of that name (no leftover to look for). Its index into *@host_ifindex (may be
+ * NULL; 0 when the kernel did not say).
+ */
 int op_veth_add(struct op *op, const char *host_if, const char *bridge, unsigned int group, const char *ns,
-		const char *peer_if, const uint8_t *peer_mac, unsigned int mtu, struct nsnet_err *err);
+		const char *peer_if, const uint8_t *peer_mac, unsigned int mtu, bool hairpin, bool host_absent,
+		int *host_ifindex, struct nsnet_err *err);
+/* Forget the indexes of op->known (a link was deleted or renamed). */
+void op_links_forget(struct op *op);
 struct fw_guard_port;
 enum op_guard_mode {
 	GUARD_ADD,	/* add the port's anti-spoofing elements (undone on rollback) */
@@ -248,6 +269,8 @@ int op_link_up(struct op *op, const char *ns, const char *ifname, struct nsnet_e
  * bridge_slave hairpin on`, as one request; nothing to undo, the link goes whole.
  */
 int op_link_configure(struct op *op, const char *ns, const char *ifname, bool hairpin, struct nsnet_err *err);
+/* op_link_configure() without hairpin and op_link_up() as one request (nothing to undo either). */
+int op_link_configure_up(struct op *op, const char *ns, const char *ifname, struct nsnet_err *err);
 int op_addr_add(struct op *op, const char *ns, const char *ifname, const struct nsnet_addr *a,
 		unsigned int len, struct nsnet_err *err);
 int op_route_default(struct op *op, const char *ns, const char *ifname, const struct nsnet_addr *gw,

@@ -149,10 +149,8 @@ static int routed_port_add(struct op *op, const struct nsnet_network *net, const
 			   struct nsnet_err *err)
 {
 	int r = op_veth_add(op, port->host_ifname, NULL, network_group(net), port->ns, port->ifname, port->mac,
-			    net->mtu, err);
+			    net->mtu, false, port->host_absent, port->host_ifindex, err);
 
-	if (r == 0)
-		r = op_link_configure(op, NULL, port->host_ifname, false, err);
 	if (r == 0 && !routed_has_ipv6(net))
 		r = routed_no_ipv6(op, port->host_ifname, err);
 	for (size_t i = 0; r == 0 && i < net->n_subnets; i++) {
