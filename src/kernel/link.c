@@ -2,6 +2,7 @@
 // Links over rtnetlink (see link.h).
 #include "kernel/link.h"
 
+#include <linux/if_bridge.h>
 #include <linux/if_link.h>
 #include <linux/rtnetlink.h>
 #include <linux/veth.h>
@@ -182,6 +183,25 @@ int link_set_down(struct nl *nl, int ifindex, const char *alias, struct nsnet_er
 	ifm->ifi_change = IFF_UP;
 	if (alias)
 		mnl_attr_put_strz(nlh, IFLA_IFALIAS, alias);
+	return nl_request(nl, nlh, NULL, NULL, err);
+}
+
+int link_port_disable(struct nl *nl, int ifindex, const char *alias, struct nsnet_err *err)
+{
+	char buf[LINK_BUF] __attribute__((aligned(NLMSG_ALIGNTO)));
+	struct ifinfomsg *ifm;
+	struct nlmsghdr *nlh = link_msg(buf, RTM_NEWLINK, 0, &ifm);
+	struct nlattr *info, *data;
+
+	ifm->ifi_index = ifindex;
+	if (alias)
+		mnl_attr_put_strz(nlh, IFLA_IFALIAS, alias);
+	info = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
+	mnl_attr_put_strz(nlh, IFLA_INFO_SLAVE_KIND, "bridge");
+	data = mnl_attr_nest_start(nlh, IFLA_INFO_SLAVE_DATA);
+	mnl_attr_put_u8(nlh, IFLA_BRPORT_STATE, BR_STATE_DISABLED);
+	mnl_attr_nest_end(nlh, data);
+	mnl_attr_nest_end(nlh, info);
 	return nl_request(nl, nlh, NULL, NULL, err);
 }
 

@@ -62,6 +62,15 @@ int link_configure(struct nl *nl, const char *name, const struct link_conf *c, s
 /* Set the alias (IFLA_IFALIAS, `ip link set NAME alias TEXT`) of link @name. Returns 0 or -errno. */
 int link_set_alias(struct nl *nl, const char *name, const char *alias, struct nsnet_err *err);
 
+/*
+ * Bridge port @ifindex passes no frame either way from now on (its port state disabled, as
+ * `bridge link set dev X state 0`), with alias @alias (NULL: unchanged), in one request. Unlike
+ * setting it down, nothing waits for an RCU grace period (dev_deactivate); the port stays
+ * disabled until its carrier changes (the bridge's own STP code then enables it again), so this
+ * is for a port about to be deleted. Returns 0 or -errno.
+ */
+int link_port_disable(struct nl *nl, int ifindex, const char *alias, struct nsnet_err *err);
+
 /* Set link @name up. Returns 0 or -errno. */
 int link_set_up(struct nl *nl, const char *name, struct nsnet_err *err);
 
