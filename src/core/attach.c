@@ -263,7 +263,6 @@ int attach_apply(struct op *op, const char *ns, const struct attach_plan *p, str
 	struct net_port np = { .host_ifname = p->att.host_ifname, .ns = ns, .ifname = p->att.ifname,
 			       .mac = port.mac, .hairpin = !p->no_hairpin, .host_absent = p->host_absent,
 			       .host_ifindex = op->batch ? NULL : &port.ifindex };
-	bool no_ll = !attach_has_ipv6(&p->net), one = no_ll && !p->att.limit.rate_out;
 	struct dns_pending names = { .fd = -1 };
 	int r;
 
@@ -283,13 +282,15 @@ int attach_apply(struct op *op, const char *ns, const struct attach_plan *p, str
 	 * per new namespace, work for every namespace already there (docs/design.md). Before the
 	 * namespace's end comes up, when no address exists yet.
 	 */
-	if (r == 0 && one)
-		r = op_link_configure_up(op, ns, p->att.ifname, err);	/* the two in one request */
-	if (r == 0 && no_ll && !one)
+	if (r == 0 && !attach_has_ipv6(&p->net))
 		r = op_link_configure(op, ns, p->att.ifname, false, err);
 	if (r == 0)
 		r = limit_attach_apply(op, ns, &p->att, err);
-	if (r == 0 && !one)
+	/*
+	 * A request of its own: in one RTM_NEWLINK the kernel applies IFF_UP before IFLA_AF_SPEC,
+	 * so the link would come up with its link-local address made before addrgenmode none.
+	 */
+	if (r == 0)
 		r = op_link_up(op, ns, p->att.ifname, err);
 	if (r == 0 && p->drv->port_addrs)
 		r = p->drv->port_addrs(op, &p->net, &np, p->addr, p->n_addrs, p->att.default_route, err);

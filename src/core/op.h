@@ -269,8 +269,6 @@ int op_link_up(struct op *op, const char *ns, const char *ifname, struct nsnet_e
  * bridge_slave hairpin on`, as one request; nothing to undo, the link goes whole.
  */
 int op_link_configure(struct op *op, const char *ns, const char *ifname, bool hairpin, struct nsnet_err *err);
-/* op_link_configure() without hairpin and op_link_up() as one request (nothing to undo either). */
-int op_link_configure_up(struct op *op, const char *ns, const char *ifname, struct nsnet_err *err);
 int op_addr_add(struct op *op, const char *ns, const char *ifname, const struct nsnet_addr *a,
 		unsigned int len, struct nsnet_err *err);
 int op_route_default(struct op *op, const char *ns, const char *ifname, const struct nsnet_addr *gw,

@@ -375,25 +375,6 @@ int op_link_configure(struct op *op, const char *ns, const char *ifname, bool ha
 	return r;
 }
 
-int op_link_configure_up(struct op *op, const char *ns, const char *ifname, struct nsnet_err *err)
-{
-	char ip[NSNET_NAME_MAX + 16];
-	struct link_conf conf = { .ifindex = op_link_known(op, ns, ifname), .up = true };
-	struct nl *nl;
-	int r;
-
-	op_echo(op, "%s link set %s addrgenmode none", op_ip(ns, ip, sizeof(ip)), ifname);
-	op_echo(op, "%s link set %s up", op_ip(ns, ip, sizeof(ip)), ifname);
-	if (op->opts->dry_run)
-		return 0;
-	if ((r = op_nl(op, ns, &nl, err)) < 0)
-		return r;
-	r = link_configure(nl, ifname, &conf, err);
-	if (r < 0)
-		nsnet_err_prefix(err, "set %s up, no IPv6 link-local address", ifname);
-	return r;
-}
-
 int op_link_up(struct op *op, const char *ns, const char *ifname, struct nsnet_err *err)
 {
 	char ip[NSNET_NAME_MAX + 16];

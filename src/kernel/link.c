@@ -129,8 +129,6 @@ int link_configure(struct nl *nl, const char *name, const struct link_conf *c, s
 		ifm->ifi_index = c->ifindex;
 	else
 		mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
-	if (c->up)
-		ifm->ifi_flags = ifm->ifi_change = IFF_UP;
 	if (c->alias)
 		mnl_attr_put_strz(nlh, IFLA_IFALIAS, c->alias);
 	if (c->hairpin) {

@@ -50,12 +50,13 @@ int link_add_veth(struct nl *nl, const char *name, int master_ifindex, uint32_t 
  * or router solicitations from it; set before the link gets its carrier, e.g. a veth before its
  * peer is up), with @c->hairpin hairpin mode as a bridge port (traffic may leave by the port it
  * came in by: what a namespace reaching itself through a VIP needs when the host bridges with
- * netfilter), with @c->alias that alias, with @c->up the link up. Returns 0 or -errno.
+ * netfilter), with @c->alias that alias. Returns 0 or -errno. (Not up in the same request: the
+ * kernel applies IFF_UP before IFLA_AF_SPEC, so the link-local address would come first.)
  */
 struct link_conf {
 	int ifindex;
 	const char *alias;
-	bool hairpin, up;
+	bool hairpin;
 };
 int link_configure(struct nl *nl, const char *name, const struct link_conf *c, struct nsnet_err *err);
 
