@@ -152,22 +152,25 @@ static void link_down(struct mnl_socket *nl, int ifindex)
 		die("link down");
 }
 
-/* A bridge port cut off as nsnet's DEL does it: disabled, marked going, in one request. */
+/* A bridge port cut off as nsnet's DEL does it: marked going, then disabled (bridge setlink). */
 static void port_disable(struct mnl_socket *nl, int ifindex)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	struct nlmsghdr *h = rt_msg(buf, RTM_NEWLINK, 0);
 	struct ifinfomsg *ifi = mnl_nlmsg_put_extra_header(h, sizeof(*ifi));
-	struct nlattr *info, *data;
+	struct nlattr *info;
 
 	ifi->ifi_family = AF_UNSPEC;
 	ifi->ifi_index = ifindex;
 	mnl_attr_put_strz(h, IFLA_IFALIAS, "nsnet:floor going");
-	info = mnl_attr_nest_start(h, IFLA_LINKINFO);
-	mnl_attr_put_strz(h, IFLA_INFO_SLAVE_KIND, "bridge");
-	data = mnl_attr_nest_start(h, IFLA_INFO_SLAVE_DATA);
+	if (rt_send(nl, h) < 0)
+		die("port alias");
+	h = rt_msg(buf, RTM_SETLINK, 0);
+	ifi = mnl_nlmsg_put_extra_header(h, sizeof(*ifi));
+	ifi->ifi_family = AF_BRIDGE;
+	ifi->ifi_index = ifindex;
+	info = mnl_attr_nest_start(h, IFLA_PROTINFO);
 	mnl_attr_put_u8(h, IFLA_BRPORT_STATE, BR_STATE_DISABLED);
-	mnl_attr_nest_end(h, data);
 	mnl_attr_nest_end(h, info);
 	if (rt_send(nl, h) < 0)
 		die("port disable");

@@ -186,6 +186,7 @@ int core_link_del_going(const char *name, const char *ifindex, const char *alias
 {
 	struct link_info li;
 	struct nl nl;
+	bool going;
 	int r;
 
 	if (!name || !ifindex || !alias || names_check_ifname(name, NULL) < 0)
@@ -194,10 +195,14 @@ int core_link_del_going(const char *name, const char *ifindex, const char *alias
 		return r;
 	/*
 	 * Only the link the DEL left: same name, index and alias (an index may be reused, a name too),
-	 * down or a bridge port (which the DEL disables instead of setting it down).
+	 * and either the going mark (only the DEL sets it; it disables a bridge port rather than
+	 * setting it down, and the port may have lost its bridge since: a network's last DEL removes
+	 * it) or, for a link without nsnet's mark, down as the DEL left it.
 	 */
+	going = strlen(alias) > strlen(OP_MARK_GOING) &&
+		!strcmp(alias + strlen(alias) - strlen(OP_MARK_GOING), OP_MARK_GOING);
 	if ((r = link_get(&nl, name, &li, NULL)) == 0)
-		r = li.ifindex == atoi(ifindex) && !strcmp(li.alias, alias) && (!li.up || li.master)
+		r = li.ifindex == atoi(ifindex) && !strcmp(li.alias, alias) && (going || !li.up)
 		    ? link_del_index(&nl, li.ifindex, NULL) : -ESTALE;
 	nl_close(&nl);
 	return r;
@@ -279,13 +284,14 @@ int sandbox_release(struct op *op, struct nsnet_namespace *ns, bool later, struc
 		 * down: a down waits for an RCU grace period (dev_deactivate), the largest part of a
 		 * DEL's own time when DELs follow each other (p10 2.5-2.6 -> 2.1 ms, 300 alternating),
 		 * and the deleter follows at once (a port stays disabled until its carrier changes).
-		 * Anything else (a routed host end, whose routes must go with it) is set down.
+		 * Anything else (a routed host end, whose routes must go with it; a link without this
+		 * state dir's mark, which gets no going mark) is set down.
 		 */
 		bool ours = op_owner_mark(op, false, mark, NULL) == 0 && op_link_owner(&li, mark) == LINK_OURS;
 		int r2;
 
 		snprintf(going, sizeof(going), "%s%s", mark, OP_MARK_GOING);
-		if (li.master) {
+		if (li.master && ours) {
 			op_echo(op, ours ? "ip link set %s alias '%s'" : "ip link set %s", li.name, going);
 			op_echo(op, "bridge link set dev %s state 0", li.name);
 			r2 = link_port_disable(nl, li.ifindex, ours ? going : NULL, NULL);
@@ -297,7 +303,7 @@ int sandbox_release(struct op *op, struct nsnet_namespace *ns, bool later, struc
 			*gone = li;
 			if (ours)
 				snprintf(gone->alias, sizeof(gone->alias), "%s", going);
-			gone->up = !!li.master;
+			gone->up = li.master && ours;
 		}
 	}
 	later = later && gone && gone->ifindex;

@@ -188,17 +188,22 @@ int link_port_disable(struct nl *nl, int ifindex, const char *alias, struct nsne
 {
 	char buf[LINK_BUF] __attribute__((aligned(NLMSG_ALIGNTO)));
 	struct ifinfomsg *ifm;
-	struct nlmsghdr *nlh = link_msg(buf, RTM_NEWLINK, 0, &ifm);
-	struct nlattr *info, *data;
+	struct nlmsghdr *nlh;
+	struct nlattr *info;
+	int r;
 
+	/*
+	 * The alias first, in a request of its own: a change through RTM_NEWLINK ends with a
+	 * NETDEV_CHANGE, on which the bridge enables a disabled port whose link is up again.
+	 */
+	if (alias && (r = link_set_alias_index(nl, ifindex, alias, err)) < 0)
+		return r;
+	/* The port's state through the bridge's own setlink (`bridge link set`): no such event. */
+	nlh = link_msg(buf, RTM_SETLINK, 0, &ifm);
+	ifm->ifi_family = AF_BRIDGE;
 	ifm->ifi_index = ifindex;
-	if (alias)
-		mnl_attr_put_strz(nlh, IFLA_IFALIAS, alias);
-	info = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
-	mnl_attr_put_strz(nlh, IFLA_INFO_SLAVE_KIND, "bridge");
-	data = mnl_attr_nest_start(nlh, IFLA_INFO_SLAVE_DATA);
+	info = mnl_attr_nest_start(nlh, IFLA_PROTINFO);
 	mnl_attr_put_u8(nlh, IFLA_BRPORT_STATE, BR_STATE_DISABLED);
-	mnl_attr_nest_end(nlh, data);
 	mnl_attr_nest_end(nlh, info);
 	return nl_request(nl, nlh, NULL, NULL, err);
 }

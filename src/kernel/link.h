@@ -65,7 +65,7 @@ int link_set_alias(struct nl *nl, const char *name, const char *alias, struct ns
 
 /*
  * Bridge port @ifindex passes no frame either way from now on (its port state disabled, as
- * `bridge link set dev X state 0`), with alias @alias (NULL: unchanged), in one request. Unlike
+ * `bridge link set dev X state 0`), after setting alias @alias (NULL: unchanged). Unlike
  * setting it down, nothing waits for an RCU grace period (dev_deactivate); the port stays
  * disabled until its carrier changes (the bridge's own STP code then enables it again), so this
  * is for a port about to be deleted. Returns 0 or -errno.
