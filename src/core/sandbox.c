@@ -278,9 +278,9 @@ int sandbox_release(struct op *op, struct nsnet_namespace *ns, bool later, struc
 		gone->ifindex = 0;
 	if (later && ns->n_att && op_nl(op, NULL, &nl, NULL) == 0 && link_get(nl, ns->att[0].host_ifname, &li, NULL) == 0) {
 		/*
-		 * Cut off at once: the container is off the network when DEL answers. Marked as going in
-		 * the same request, so check and gc know the link no record owns from here on is on its
-		 * way out. A bridge port is disabled (no frame passes it either way) rather than set
+		 * Cut off at once: the container is off the network when DEL answers. Marked as going
+		 * (with the down, or just before the disable), so check and gc know the link no record
+		 * owns from here on is on its way out. A bridge port is disabled (no frame passes it either way) rather than set
 		 * down: a down waits for an RCU grace period (dev_deactivate), the largest part of a
 		 * DEL's own time when DELs follow each other (p10 2.5-2.6 -> 2.1 ms, 300 alternating),
 		 * and the deleter follows at once (a port stays disabled until its carrier changes).
