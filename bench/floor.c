@@ -24,6 +24,7 @@
 #include <libmnl/libmnl.h>
 #include <libnftnl/set.h>
 #include <libnftnl/table.h>
+#include <linux/if_bridge.h>
 #include <linux/if_link.h>
 #include <linux/if_addr.h>
 #include <linux/neighbour.h>
@@ -62,6 +63,8 @@ static double now_ms(void)
 	return (double)t.tv_sec * 1e3 + (double)t.tv_nsec / 1e6;
 }
 
+static int echoed_ifindex;	/* the index in the last RTM_NEWLINK the kernel echoed */
+
 /* Sends one request (or batch) and reads until its ack; returns 0 or -errno from the kernel. */
 static int nl_talk(struct mnl_socket *nl, const void *buf, size_t len, unsigned int last_seq)
 {
@@ -81,6 +84,10 @@ static int nl_talk(struct mnl_socket *nl, const void *buf, size_t len, unsigned 
 			return -errno;
 		/* The ack of the last message ends the exchange (batches ack every message). */
 		const struct nlmsghdr *h = (const struct nlmsghdr *)rbuf;
+		if (h->nlmsg_type == RTM_NEWLINK) {
+			echoed_ifindex = ((const struct ifinfomsg *)mnl_nlmsg_get_payload(h))->ifi_index;
+			continue;
+		}
 		if (h->nlmsg_seq >= last_seq)
 			return 0;
 	}
@@ -101,23 +108,35 @@ static int rt_send(struct mnl_socket *nl, struct nlmsghdr *h)
 	return nl_talk(nl, h, h->nlmsg_len, h->nlmsg_seq);
 }
 
+/*
+ * @addrgen_none: first a request of its own for addrgenmode none, as nsnet does: in one request
+ * the kernel would bring the link up (and make its IPv6 link-local address) before the mode.
+ */
 static void link_up(struct mnl_socket *nl, int ifindex, int addrgen_none)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
-	struct nlmsghdr *h = rt_msg(buf, RTM_NEWLINK, 0);
-	struct ifinfomsg *ifi = mnl_nlmsg_put_extra_header(h, sizeof(*ifi));
+	struct nlmsghdr *h;
+	struct ifinfomsg *ifi;
 
-	ifi->ifi_family = AF_UNSPEC;
-	ifi->ifi_index = ifindex;
-	ifi->ifi_flags = ifi->ifi_change = IFF_UP;
 	if (addrgen_none) {
+		h = rt_msg(buf, RTM_NEWLINK, 0);
+		ifi = mnl_nlmsg_put_extra_header(h, sizeof(*ifi));
+		ifi->ifi_family = AF_UNSPEC;
+		ifi->ifi_index = ifindex;
 		struct nlattr *spec = mnl_attr_nest_start(h, IFLA_AF_SPEC);
 		struct nlattr *in6 = mnl_attr_nest_start(h, AF_INET6);
 
 		mnl_attr_put_u8(h, IFLA_INET6_ADDR_GEN_MODE, IN6_ADDR_GEN_MODE_NONE);
 		mnl_attr_nest_end(h, in6);
 		mnl_attr_nest_end(h, spec);
+		if (rt_send(nl, h) < 0)
+			die("addrgenmode");
 	}
+	h = rt_msg(buf, RTM_NEWLINK, 0);
+	ifi = mnl_nlmsg_put_extra_header(h, sizeof(*ifi));
+	ifi->ifi_family = AF_UNSPEC;
+	ifi->ifi_index = ifindex;
+	ifi->ifi_flags = ifi->ifi_change = IFF_UP;
 	if (rt_send(nl, h) < 0)
 		die("link up");
 }
@@ -134,6 +153,30 @@ static void link_down(struct mnl_socket *nl, int ifindex)
 	ifi->ifi_change = IFF_UP;
 	if (rt_send(nl, h) < 0)
 		die("link down");
+}
+
+/* A bridge port cut off as nsnet's DEL does it: marked going, then disabled (bridge setlink). */
+static void port_disable(struct mnl_socket *nl, int ifindex)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nlmsghdr *h = rt_msg(buf, RTM_NEWLINK, 0);
+	struct ifinfomsg *ifi = mnl_nlmsg_put_extra_header(h, sizeof(*ifi));
+	struct nlattr *info;
+
+	ifi->ifi_family = AF_UNSPEC;
+	ifi->ifi_index = ifindex;
+	mnl_attr_put_strz(h, IFLA_IFALIAS, "nsnet:floor going");
+	if (rt_send(nl, h) < 0)
+		die("port alias");
+	h = rt_msg(buf, RTM_SETLINK, 0);
+	ifi = mnl_nlmsg_put_extra_header(h, sizeof(*ifi));
+	ifi->ifi_family = AF_BRIDGE;
+	ifi->ifi_index = ifindex;
+	info = mnl_attr_nest_start(h, IFLA_PROTINFO);
+	mnl_attr_put_u8(h, IFLA_BRPORT_STATE, BR_STATE_DISABLED);
+	mnl_attr_nest_end(h, info);
+	if (rt_send(nl, h) < 0)
+		die("port disable");
 }
 
 /* The netns as `ip netns add` makes it: a file in /run/netns bind-mounted over a new namespace. */
@@ -204,7 +247,8 @@ static int veth_create(struct mnl_socket *nl, const char *host, const unsigned c
 		       const unsigned char *mac, int bridge)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
-	struct nlmsghdr *h = rt_msg(buf, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL);
+	/* Echoed back (as nsnet asks): the new link's index without another request. */
+	struct nlmsghdr *h = rt_msg(buf, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL | NLM_F_ECHO);
 	struct ifinfomsg *ifi = mnl_nlmsg_put_extra_header(h, sizeof(*ifi));
 	struct nlattr *info, *data, *peer;
 	struct ifinfomsg *pi;
@@ -238,9 +282,10 @@ static int veth_create(struct mnl_socket *nl, const char *host, const unsigned c
 	mnl_attr_nest_end(h, peer);
 	mnl_attr_nest_end(h, data);
 	mnl_attr_nest_end(h, info);
+	echoed_ifindex = 0;
 	if (rt_send(nl, h) < 0)
 		die("veth create");
-	return (int)if_nametoindex(host);
+	return echoed_ifindex ? echoed_ifindex : (int)if_nametoindex(host);
 }
 
 /* One request on the host end: the owner's alias mark, no IPv6 link-local address, hairpin on (a bridge port). */
@@ -752,7 +797,7 @@ int main(int argc, char **argv)
 	report("cni del", t, count);
 	/*
 	 * The same DEL with its slow parts out of the caller's way, as nsnet's DEL does them: the
-	 * port goes down (the container is off the network when DEL answers), its deletion (an RCU
+	 * port is disabled (the container is off the network when DEL answers), its deletion (an RCU
 	 * grace period) and the elements' (a commit whose freeing the socket's close waits for) come
 	 * later, untimed here.
 	 */
@@ -765,7 +810,7 @@ int main(int argc, char **argv)
 	for (int i = 0; i < count; i++) {
 		double t0 = now_ms();
 
-		link_down(nl, p[i].ifindex);
+		port_disable(nl, p[i].ifindex);
 		t[i] = now_ms() - t0;
 	}
 	report("cni del, deletion deferred", t, count);

@@ -57,7 +57,7 @@ static bool attach_has_default(struct op *op, const struct nsnet_namespace *ns, 
  * a state dir from before the index is read whole, once (attach_apply() then writes the index).
  */
 static int attach_names(struct op *op, const struct nsnet_namespace *ns, const char *net,
-			struct nsnet_attachment *att, struct nsnet_err *err)
+			struct nsnet_attachment *att, bool *absent, struct nsnet_err *err)
 {
 	struct nsnet_namespace *nss = NULL;
 	char mark[OP_MARK_MAX] = "", key[NSNET_NAME_MAX + 16];
@@ -92,9 +92,11 @@ static int attach_names(struct op *op, const struct nsnet_namespace *ns, const c
 			}
 		}
 		/* A leftover of this state dir (or one marked going) is replaced by the veth step. */
-		if (!taken && link_get(nl, att->host_ifname, &li, NULL) == 0 && op_link_owner(&li, mark) != LINK_OURS &&
+		*absent = false;
+		if (!taken && (r = link_get(nl, att->host_ifname, &li, NULL)) == 0 && op_link_owner(&li, mark) != LINK_OURS &&
 		    op_link_owner(&li, mark) != LINK_GOING)
 			taken = true;
+		*absent = !taken && r == -ENODEV;
 		if (taken)
 			continue;
 		if (k) {
@@ -142,7 +144,7 @@ int attach_plan(struct op *op, const struct nsnet_namespace *ns, const struct at
 	} else {
 		attach_next_ifname(ns, p->att.ifname);
 	}
-	if ((r = attach_names(op, ns, req->net, &p->att, err)) < 0)
+	if ((r = attach_names(op, ns, req->net, &p->att, &p->host_absent, err)) < 0)
 		return r;
 
 	/* Requested addresses: one per family, each in one of the network's subnets. */
@@ -259,7 +261,8 @@ int attach_apply(struct op *op, const char *ns, const struct attach_plan *p, str
 {
 	struct fw_guard_port port = { .ifname = p->att.host_ifname, .n_addrs = p->n_addrs, .addrs = p->addr };
 	struct net_port np = { .host_ifname = p->att.host_ifname, .ns = ns, .ifname = p->att.ifname,
-			       .mac = port.mac, .hairpin = !p->no_hairpin };
+			       .mac = port.mac, .hairpin = !p->no_hairpin, .host_absent = p->host_absent,
+			       .host_ifindex = op->batch ? NULL : &port.ifindex };
 	struct dns_pending names = { .fd = -1 };
 	int r;
 
@@ -283,6 +286,10 @@ int attach_apply(struct op *op, const char *ns, const struct attach_plan *p, str
 		r = op_link_configure(op, ns, p->att.ifname, false, err);
 	if (r == 0)
 		r = limit_attach_apply(op, ns, &p->att, err);
+	/*
+	 * A request of its own: in one RTM_NEWLINK the kernel applies IFF_UP before IFLA_AF_SPEC,
+	 * so the link would come up with its link-local address made before addrgenmode none.
+	 */
 	if (r == 0)
 		r = op_link_up(op, ns, p->att.ifname, err);
 	if (r == 0 && p->drv->port_addrs)

@@ -18,6 +18,7 @@ struct attach_plan {
 	bool legacy;			/* the network's leases are an old single record (converted on apply) */
 	bool no_hairpin;		/* CNI hairpinMode false */
 	bool cni;			/* a CNI sandbox: only its aliases are names on the resolver */
+	bool host_absent;		/* planning saw no link named att.host_ifname */
 };
 
 /* The MAC of @ns's interface of attachment @a: the one recorded, or derived from the names. */

@@ -888,7 +888,7 @@ int dns_host_del(struct op *op, const struct nsnet_network *net, const char *own
 {
 	char path[PATH_MAX], own[64];
 	struct strbuf text = { 0 };
-	bool confirm;
+	bool confirm, names;
 	int r;
 
 	if (!net->dns)
@@ -901,10 +901,20 @@ int dns_host_del(struct op *op, const struct nsnet_network *net, const char *own
 		return 0;
 	}
 	confirm = dns_own_of(strbuf_str(&text), own) == 0;
+	/*
+	 * A file that holds only its own name (a CNI container without aliases: dns_host_render()
+	 * gives it none) takes no name that resolves with it: nothing to wait for, and no resolver
+	 * to make sure of. Waiting for dnsmasq's NXDOMAIN was a tenth to half a millisecond of DEL.
+	 */
+	names = strchr(strbuf_str(&text), '\n') && strchr(strbuf_str(&text), '\n')[1];
 	strbuf_free(&text);
 	op_echo(op, "rm %s", path);
 	if (op->opts->dry_run)
 		return 0;
+	if (!names) {
+		unlink(path);
+		return 0;
+	}
 	if ((r = dns_ensure(op, net, err)) < 0) {
 		/* Removing names of a network whose resolver cannot run: the file goes all the same. */
 		op_note(op->opts, 0, "warning: %s", err->msg);

@@ -101,6 +101,8 @@ void op_undo_run(struct op *op, const struct op_undo *u)
 	struct nsnet_err ignored;
 	struct nl *nl;
 
+	op_links_forget(op);
+
 	switch (u->kind) {
 	case UNDO_NETNS_DEL: {
 		unsigned long long dev, ino;
@@ -375,13 +377,19 @@ static struct op_ns *op_ns_register(struct op *op, const char *ns, int fd, struc
 	return e;
 }
 
-int op_ns_adopt(struct op *op, const char *ns, int fd, struct nl *nl, struct nsnet_err *err)
+int op_ns_adopt(struct op *op, const char *ns, int fd, struct nl *nl, bool lo_up, struct nsnet_err *err)
 {
-	struct op_ns *e = op_ns_register(op, ns, fd, nl, err);
+	struct op_ns *e;
 
-	if (!e)
+	for (size_t i = 0; i < op->n_ns; i++)
+		if (!strcmp(op->ns[i].name, ns)) {	/* open already: keep that one */
+			close(fd);
+			nl_close(nl);
+			return 0;
+		}
+	if (!(e = op_ns_register(op, ns, fd, nl, err)))
 		return err ? -err->code : -EINVAL;
-	e->lo_up = true;
+	e->lo_up = lo_up;
 	return 0;
 }
 
@@ -660,6 +668,7 @@ int op_link_park(struct op *op, const char *ns, const char *ifname, struct nsnet
 
 	if (!op->park || op->opts->dry_run)
 		return op_link_del(op, ns, ifname, err);
+	op_links_forget(op);
 	op_echo(op, "%s%s link set %s name (parked until the end)", ns && ns[0] ? "ip -n " : "ip", ns && ns[0] ? ns : "",
 		ifname);
 	if ((r = op_nl(op, ns, &nl, err)) < 0)

@@ -110,6 +110,16 @@ struct op {
 	struct rec_cache *cache;	/* records parsed once per operation (core/records.c) */
 	char mark[OP_MARK_MAX];	/* this state dir's link mark, "" until op_owner_mark() read it */
 	/*
+	 * The links op_veth_add() made, by (namespace, name), with the indexes the kernel echoed: the
+	 * steps on them that follow need no RTM_GETLINK. Forgotten whenever a step deletes or renames
+	 * a link (op_links_forget()).
+	 */
+	struct op_link_known {
+		char ns[NSNET_NAME_MAX + 1];
+		char name[IFNAMSIZ];
+		int ifindex;
+	} known[2];
+	/*
 	 * Set by ls, check and gc: rec_*s_load() skip a record that cannot be parsed and list it
 	 * here ("KIND/NAME"; n_broken may exceed OP_MAX_BROKEN) instead of failing.
 	 */
@@ -246,10 +256,17 @@ int op_netns_del(struct op *op, const char *ns, struct nsnet_err *err);
 int op_bridge_add(struct op *op, const struct nsnet_network *net, const char *kind, struct nsnet_err *err);
 /*
  * @bridge NULL: the host end is a port of nothing, in interface group @group (routed networks).
- * @host_mac: the host end's MAC (NULL: the kernel's random one).
+ * @host_mac: the host end's MAC (NULL: the kernel's random one). The host end gets no IPv6
+ * address of its own (addrgenmode none) and, a bridge port with @hairpin, hairpin mode: in the
+ * request that marks it nsnet's. @host_absent: the caller just saw no link of that name (no
+ * leftover to look for). Its index into *@host_ifindex (may be NULL; 0 when the kernel did not
+ * say).
  */
 int op_veth_add(struct op *op, const char *host_if, const uint8_t *host_mac, const char *bridge, unsigned int group,
-		const char *ns, const char *peer_if, const uint8_t *peer_mac, unsigned int mtu, struct nsnet_err *err);
+		const char *ns, const char *peer_if, const uint8_t *peer_mac, unsigned int mtu, bool hairpin,
+		bool host_absent, int *host_ifindex, struct nsnet_err *err);
+/* Forget the indexes of op->known (a link was deleted or renamed). */
+void op_links_forget(struct op *op);
 struct fw_guard_port;
 enum op_guard_mode {
 	GUARD_ADD,	/* add the port's anti-spoofing elements (undone on rollback) */

@@ -42,11 +42,12 @@ static const char *op_ip(const char *ns, char *buf, size_t len)
 int op_netns_add(struct op *op, const char *ns, unsigned long long *dev, unsigned long long *ino,
 		 struct nsnet_err *err)
 {
-	char path[PATH_MAX], id[64];
+	struct netns_open made = { .fd = -1 };
+	char id[64];
 	struct op_undo *u;
-	bool adopt = false;
-	struct nl nl;
-	int r, fd = -1, idfd;
+	bool pooled = false;
+	struct stat st;
+	int r;
 
 	*dev = *ino = 0;
 	op_echo(op, "ip netns add %s", ns);
@@ -55,15 +56,17 @@ int op_netns_add(struct op *op, const char *ns, unsigned long long *dev, unsigne
 	if ((r = op_push(op, UNDO_NETNS_DEL, ns, NULL, NULL, NULL, err)) < 0)
 		return r;
 	/* Batch mode: a namespace the pool made ahead gets the name (core/netns_pool.c). */
-	if (op_netns_pool_take(op, &fd, &nl)) {
-		if ((r = netns_name(ns, fd, err)) == 0)
-			adopt = true;
-		else {
-			nl_close(&nl);
-			close(fd);
+	if (op_netns_pool_take(op, &made.fd, &made.nl)) {
+		pooled = made.nl_ok = true;
+		if ((r = netns_name(ns, made.fd, err)) < 0) {
+			nl_close(&made.nl);
+			close(made.fd);
+		} else if (fstat(made.fd, &st) == 0) {
+			made.dev = (unsigned long long)st.st_dev;
+			made.ino = (unsigned long long)st.st_ino;
 		}
 	} else {
-		r = netns_add(ns, err);
+		r = netns_add(ns, &made, err);
 	}
 	if (r < 0) {
 		op_pop(op);
@@ -74,9 +77,9 @@ int op_netns_add(struct op *op, const char *ns, unsigned long long *dev, unsigne
 	 * namespace only, never one that replaced it meanwhile. Without it (the journal line failed):
 	 * the undo removes by name, as before.
 	 */
-	snprintf(path, sizeof(path), "%s/%s", NETNS_RUN_DIR, ns);
-	if ((idfd = netns_open_path(path, dev, ino, NULL)) >= 0) {
-		close(idfd);
+	if (made.fd >= 0 && made.ino) {
+		*dev = made.dev;
+		*ino = made.ino;
 		snprintf(id, sizeof(id), "%llu:%llu", *dev, *ino);
 		u = &op->undo[op->n_undo - 1];
 		if (journal_set(op, id) == 0) {
@@ -89,9 +92,15 @@ int op_netns_add(struct op *op, const char *ns, unsigned long long *dev, unsigne
 		}
 	}
 	op_applied(op);
-	/* Its socket and fd serve the steps inside it (a failure here only costs opening them again). */
-	if (adopt)
-		op_ns_adopt(op, ns, fd, &nl, NULL);
+	/* Its fd and socket serve the steps in it that follow (op_nl(); a failure only costs reopening). */
+	if (made.fd >= 0 && made.nl_ok) {
+		op_ns_adopt(op, ns, made.fd, &made.nl, pooled, NULL);
+	} else {
+		if (made.fd >= 0)
+			close(made.fd);
+		if (made.nl_ok)
+			nl_close(&made.nl);
+	}
 	return 0;
 }
 
@@ -104,6 +113,7 @@ int op_netns_del(struct op *op, const char *ns, struct nsnet_err *err)
 		return 0;
 	if (op->park)
 		return op_park_netns(op, ns, err);
+	op_links_forget(op);
 	/* Our cached socket and fd would keep the namespace alive: drop them first. */
 	for (size_t i = 0; i < op->n_ns; i++) {
 		if (!strcmp(op->ns[i].name, ns)) {
@@ -242,14 +252,32 @@ int op_bridge_add(struct op *op, const struct nsnet_network *net, const char *ki
 	return op_link_mark(nl, net->bridge, mark, err);
 }
 
-int op_veth_add(struct op *op, const char *host_if, const uint8_t *host_mac, const char *bridge, unsigned int group,
-		const char *ns, const char *peer_if, const uint8_t *peer_mac, unsigned int mtu, struct nsnet_err *err)
+void op_links_forget(struct op *op)
 {
-	struct link_info br = { .ifindex = 0 }, old;
+	memset(op->known, 0, sizeof(op->known));
+}
+
+/* The index op_veth_add() learnt for link @ifname of @ns ("" or NULL: host), else 0. */
+static int op_link_known(const struct op *op, const char *ns, const char *ifname)
+{
+	for (size_t i = 0; i < sizeof(op->known) / sizeof(op->known[0]); i++)
+		if (op->known[i].ifindex > 0 && !strcmp(op->known[i].ns, ns ? ns : "") && !strcmp(op->known[i].name, ifname))
+			return op->known[i].ifindex;
+	return 0;
+}
+
+int op_veth_add(struct op *op, const char *host_if, const uint8_t *host_mac, const char *bridge, unsigned int group,
+		const char *ns, const char *peer_if, const uint8_t *peer_mac, unsigned int mtu, bool hairpin,
+		bool host_absent, int *host_ifindex, struct nsnet_err *err)
+{
+	struct link_info br = { .ifindex = 0 }, old, made;
 	char mark[OP_MARK_MAX], where[IFNAMSIZ + 32], addr[32] = "";
+	struct link_conf conf = { .hairpin = hairpin && bridge };
 	struct nl *nl;
 	int r, fd;
 
+	if (host_ifindex)
+		*host_ifindex = 0;
 	if (bridge)
 		snprintf(where, sizeof(where), "master %s", bridge);
 	else
@@ -260,6 +288,9 @@ int op_veth_add(struct op *op, const char *host_if, const uint8_t *host_mac, con
 	op_echo(op, "ip link add %s%s mtu %u %s up type veth peer name %s address %02x:%02x:%02x:%02x:%02x:%02x mtu %u netns %s",
 		host_if, addr, mtu, where, peer_if, peer_mac[0], peer_mac[1], peer_mac[2], peer_mac[3], peer_mac[4],
 		peer_mac[5], mtu, ns);
+	if (conf.hairpin)
+		op_echo(op, "ip link set %s type bridge_slave hairpin on", host_if);
+	op_echo(op, "ip link set %s addrgenmode none", host_if);
 	if (op->opts->dry_run)
 		return 0;
 	if ((r = op_nl(op, NULL, &nl, err)) < 0 || (r = op_owner_mark(op, true, mark, err)) < 0)
@@ -275,9 +306,10 @@ int op_veth_add(struct op *op, const char *host_if, const uint8_t *host_mac, con
 	 * The host end's name is derived from (namespace, network), so a namespace removed a moment
 	 * ago may still hold it while the kernel tears that namespace down. Callers made sure no
 	 * record owns the name, so a link there carrying this state dir's mark is such a leftover:
-	 * remove it. Anything else of that name is not ours to touch.
+	 * remove it. Anything else of that name is not ours to touch. (A caller that has just seen
+	 * the name free says so: should a link take it since, the creation fails with EEXIST.)
 	 */
-	if (link_get(nl, host_if, &old, NULL) == 0) {
+	if (!host_absent && link_get(nl, host_if, &old, NULL) == 0) {
 		enum op_link_owner who = op_link_owner(&old, mark);
 
 		if (who != LINK_OURS && who != LINK_GOING)
@@ -287,14 +319,36 @@ int op_veth_add(struct op *op, const char *host_if, const uint8_t *host_mac, con
 	}
 	if ((r = op_push(op, UNDO_LINK_DEL, "", host_if, NULL, NULL, err)) < 0)
 		return r;
-	r = link_add_veth(nl, host_if, host_mac, br.ifindex, bridge ? 0 : group, peer_if, peer_mac, fd, mtu, err);
+	r = link_add_veth(nl, host_if, host_mac, br.ifindex, bridge ? 0 : group, peer_if, peer_mac, fd, mtu, &made, err);
 	if (r < 0) {
 		op_pop(op);
+		if (r == -EEXIST && host_absent)
+			return nsnet_err_set(err, EEXIST, "host end %s exists and is not this state dir's: left alone",
+					     host_if);
 		nsnet_err_prefix(err, "create veth %s (peer %s in %s)", host_if, peer_if, ns);
 		return r;
 	}
 	op_applied(op);
-	return op_link_mark(nl, host_if, mark, err);
+	/* Known from the kernel's echo: the steps on either end that follow need no lookup. */
+	op_links_forget(op);
+	if (made.ifindex > 0) {
+		op->known[0].ifindex = made.ifindex;
+		snprintf(op->known[0].name, sizeof(op->known[0].name), "%s", host_if);
+		if (host_ifindex)
+			*host_ifindex = made.ifindex;
+	}
+	if (made.iflink > 0) {
+		op->known[1].ifindex = made.iflink;
+		snprintf(op->known[1].ns, sizeof(op->known[1].ns), "%s", ns);
+		snprintf(op->known[1].name, sizeof(op->known[1].name), "%s", peer_if);
+	}
+	/* Marked as this state dir's, no IPv6 address, hairpin: one request. */
+	conf.ifindex = made.ifindex;
+	conf.alias = mark;
+	r = link_configure(nl, host_if, &conf, err);
+	if (r < 0)
+		nsnet_err_prefix(err, "mark link %s", host_if);
+	return r;
 }
 
 int op_link_del(struct op *op, const char *ns, const char *ifname, struct nsnet_err *err)
@@ -305,6 +359,7 @@ int op_link_del(struct op *op, const char *ns, const char *ifname, struct nsnet_
 
 	if (op->park && !op->opts->dry_run)
 		return op_link_park(op, ns, ifname, err);
+	op_links_forget(op);
 	op_echo(op, "%s link del %s", op_ip(ns, ip, sizeof(ip)), ifname);
 	if (op->opts->dry_run)
 		return 0;
@@ -321,6 +376,7 @@ int op_link_del(struct op *op, const char *ns, const char *ifname, struct nsnet_
 int op_link_configure(struct op *op, const char *ns, const char *ifname, bool hairpin, struct nsnet_err *err)
 {
 	char ip[NSNET_NAME_MAX + 16];
+	struct link_conf conf = { .ifindex = op_link_known(op, ns, ifname), .hairpin = hairpin };
 	struct nl *nl;
 	int r;
 
@@ -331,7 +387,7 @@ int op_link_configure(struct op *op, const char *ns, const char *ifname, bool ha
 		return 0;
 	if ((r = op_nl(op, ns, &nl, err)) < 0)
 		return r;
-	r = link_configure(nl, ifname, hairpin, err);
+	r = link_configure(nl, ifname, &conf, err);
 	if (r < 0)
 		nsnet_err_prefix(err, "%s: %sno IPv6 link-local address", ifname, hairpin ? "hairpin mode, " : "");
 	return r;
@@ -364,6 +420,8 @@ static int op_ifindex(struct op *op, const char *ns, const char *ifname, struct 
 	int r;
 
 	if ((r = op_nl(op, ns, nl, err)) < 0)
+		return r;
+	if ((r = op_link_known(op, ns, ifname)) > 0)
 		return r;
 	r = link_get(*nl, ifname, &li, err);
 	if (r < 0) {

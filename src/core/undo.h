@@ -119,11 +119,13 @@ void op_parked_forget(struct op *op);
 bool op_park_name_is(const char *name);
 
 /*
- * The netns socket cache (core/op.c): register namespace @ns, made by the namespace pool, with
- * its fd and netlink socket @nl (both taken over, closed on failure), lo up already. 0 or -errno.
+ * The netns socket cache (core/op.c): register namespace @ns, just made (by the namespace pool,
+ * or by netns_add() with a socket opened inside), with its fd and netlink socket @nl (both taken
+ * over, closed on failure or when @ns is registered already), @lo_up: its lo is up already.
+ * 0 or -errno.
  * Was @ns registered so (its lo needs no setting up)?
  */
-int op_ns_adopt(struct op *op, const char *ns, int fd, struct nl *nl, struct nsnet_err *err);
+int op_ns_adopt(struct op *op, const char *ns, int fd, struct nl *nl, bool lo_up, struct nsnet_err *err);
 bool op_ns_lo_up(const struct op *op, const char *ns);
 
 /* Guard's stale-list (core/step_fw.c). */

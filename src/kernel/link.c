@@ -2,6 +2,7 @@
 // Links over rtnetlink (see link.h).
 #include "kernel/link.h"
 
+#include <linux/if_bridge.h>
 #include <linux/if_link.h>
 #include <linux/rtnetlink.h>
 #include <linux/veth.h>
@@ -47,14 +48,28 @@ int link_add_kind(struct nl *nl, const char *name, const char *kind, unsigned in
 	return nl_request(nl, nlh, NULL, NULL, err);
 }
 
+static int link_parse(const struct nlmsghdr *nlh, struct link_info *li);
+
+/* An echoed RTM_NEWLINK: kept when it is the link asked for (made->name on entry). */
+static int link_echo_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct link_info *made = data, li;
+
+	if (link_parse(nlh, &li) == 0 && !strcmp(li.name, made->name))
+		*made = li;
+	return MNL_CB_OK;
+}
+
 int link_add_veth(struct nl *nl, const char *name, const uint8_t *mac, int master_ifindex, uint32_t group,
 		  const char *peer_name, const uint8_t *peer_mac, int peer_netns_fd, unsigned int mtu,
+		  struct link_info *made,
 		  struct nsnet_err *err)
 {
 	char buf[LINK_BUF] __attribute__((aligned(NLMSG_ALIGNTO)));
 	struct ifinfomsg *ifm, *peer;
 	struct nlmsghdr *nlh = link_msg(buf, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, &ifm);
 	struct nlattr *linkinfo, *data, *pinfo;
+	int r;
 
 	ifm->ifi_flags = IFF_UP;
 	ifm->ifi_change = IFF_UP;
@@ -94,18 +109,32 @@ int link_add_veth(struct nl *nl, const char *name, const uint8_t *mac, int maste
 	mnl_attr_nest_end(nlh, pinfo);
 	mnl_attr_nest_end(nlh, data);
 	mnl_attr_nest_end(nlh, linkinfo);
-	return nl_request(nl, nlh, NULL, NULL, err);
+	if (!made)
+		return nl_request(nl, nlh, NULL, NULL, err);
+	/* The new link echoed back: its index and its peer's, without an RTM_GETLINK on each side. */
+	memset(made, 0, sizeof(*made));
+	snprintf(made->name, sizeof(made->name), "%s", name);
+	nlh->nlmsg_flags |= NLM_F_ECHO;
+	r = nl_request(nl, nlh, link_echo_cb, made, err);
+	if (!made->ifindex)
+		memset(made, 0, sizeof(*made));
+	return r;
 }
 
-int link_configure(struct nl *nl, const char *name, bool hairpin, struct nsnet_err *err)
+int link_configure(struct nl *nl, const char *name, const struct link_conf *c, struct nsnet_err *err)
 {
 	char buf[LINK_BUF] __attribute__((aligned(NLMSG_ALIGNTO)));
 	struct ifinfomsg *ifm;
 	struct nlmsghdr *nlh = link_msg(buf, RTM_NEWLINK, 0, &ifm);
 	struct nlattr *nest, *inner;
 
-	mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
-	if (hairpin) {
+	if (c->ifindex > 0)
+		ifm->ifi_index = c->ifindex;
+	else
+		mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
+	if (c->alias)
+		mnl_attr_put_strz(nlh, IFLA_IFALIAS, c->alias);
+	if (c->hairpin) {
 		nest = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
 		mnl_attr_put_strz(nlh, IFLA_INFO_SLAVE_KIND, "bridge");
 		inner = mnl_attr_nest_start(nlh, IFLA_INFO_SLAVE_DATA);
@@ -155,6 +184,30 @@ int link_set_down(struct nl *nl, int ifindex, const char *alias, struct nsnet_er
 	ifm->ifi_change = IFF_UP;
 	if (alias)
 		mnl_attr_put_strz(nlh, IFLA_IFALIAS, alias);
+	return nl_request(nl, nlh, NULL, NULL, err);
+}
+
+int link_port_disable(struct nl *nl, int ifindex, const char *alias, struct nsnet_err *err)
+{
+	char buf[LINK_BUF] __attribute__((aligned(NLMSG_ALIGNTO)));
+	struct ifinfomsg *ifm;
+	struct nlmsghdr *nlh;
+	struct nlattr *info;
+	int r;
+
+	/*
+	 * The alias first, in a request of its own: a change through RTM_NEWLINK ends with a
+	 * NETDEV_CHANGE, on which the bridge enables a disabled port whose link is up again.
+	 */
+	if (alias && (r = link_set_alias_index(nl, ifindex, alias, err)) < 0)
+		return r;
+	/* The port's state through the bridge's own setlink (`bridge link set`): no such event. */
+	nlh = link_msg(buf, RTM_SETLINK, 0, &ifm);
+	ifm->ifi_family = AF_BRIDGE;
+	ifm->ifi_index = ifindex;
+	info = mnl_attr_nest_start(nlh, IFLA_PROTINFO);
+	mnl_attr_put_u8(nlh, IFLA_BRPORT_STATE, BR_STATE_DISABLED);
+	mnl_attr_nest_end(nlh, info);
 	return nl_request(nl, nlh, NULL, NULL, err);
 }
 
@@ -227,6 +280,10 @@ static int link_parse_attr(const struct nlattr *attr, void *data)
 	case IFLA_MASTER:
 		if (mnl_attr_validate(attr, MNL_TYPE_U32) == 0)
 			li->master = (int)mnl_attr_get_u32(attr);
+		break;
+	case IFLA_LINK:
+		if (mnl_attr_validate(attr, MNL_TYPE_U32) == 0)
+			li->iflink = (int)mnl_attr_get_u32(attr);
 		break;
 	case IFLA_MTU:
 		if (mnl_attr_validate(attr, MNL_TYPE_U32) == 0)

@@ -19,6 +19,7 @@ struct link_info {
 	bool up;
 	uint8_t mac[6];		/* IFLA_ADDRESS (zero when the link has none) */
 	char alias[64];		/* IFLA_IFALIAS ("" when none): nsnet's ownership mark (core/step_kernel.c) */
+	int iflink;		/* IFLA_LINK: a veth's peer's ifindex (in the peer's namespace), 0 if none */
 };
 
 /*
@@ -35,24 +36,42 @@ int link_add_kind(struct nl *nl, const char *name, const char *kind, unsigned in
  * Create a veth pair in one request: @name here, up, with MAC @mac (NULL: random), enslaved to
  * @master_ifindex (0: none), in interface group @group (0: the default); its peer @peer_name
  * created directly inside the namespace @peer_netns_fd, down (the caller sets it up from inside),
- * with MAC @peer_mac (NULL: random). Both get @mtu. Returns 0 or -errno.
+ * with MAC @peer_mac (NULL: random). Both get @mtu. The kernel echoes the new link (NLM_F_ECHO,
+ * Linux 6.3+) into @made (may be NULL): its ifindex and, in iflink, the peer's ifindex in its
+ * namespace; zeros when it does not (older kernels). Returns 0 or -errno.
  */
 int link_add_veth(struct nl *nl, const char *name, const uint8_t *mac, int master_ifindex, uint32_t group,
 		  const char *peer_name, const uint8_t *peer_mac, int peer_netns_fd, unsigned int mtu,
+		  struct link_info *made,
 		  struct nsnet_err *err);
 
 /*
- * One request for link @name: no IPv6 address of its own (addrgenmode none: no link-local
- * address, hence no duplicate address detection, multicast listener reports or router
- * solicitations from it; set before the link gets its carrier, e.g. a veth before its peer is up,
- * none is ever generated), and with @hairpin, hairpin mode on as a bridge port (`ip link set NAME
- * type bridge_slave hairpin on`): a frame may leave by the port it came in, which a namespace
- * reaching itself through a VIP needs when the host bridges with netfilter. Returns 0 or -errno.
+ * One request for link @name (or @c->ifindex when > 0): no IPv6 address of its own (addrgenmode
+ * none: no link-local address, hence no duplicate address detection, multicast listener reports
+ * or router solicitations from it; set before the link gets its carrier, e.g. a veth before its
+ * peer is up), with @c->hairpin hairpin mode as a bridge port (traffic may leave by the port it
+ * came in by: what a namespace reaching itself through a VIP needs when the host bridges with
+ * netfilter), with @c->alias that alias. Returns 0 or -errno. (Not up in the same request: the
+ * kernel applies IFF_UP before IFLA_AF_SPEC, so the link-local address would come first.)
  */
-int link_configure(struct nl *nl, const char *name, bool hairpin, struct nsnet_err *err);
+struct link_conf {
+	int ifindex;
+	const char *alias;
+	bool hairpin;
+};
+int link_configure(struct nl *nl, const char *name, const struct link_conf *c, struct nsnet_err *err);
 
 /* Set the alias (IFLA_IFALIAS, `ip link set NAME alias TEXT`) of link @name. Returns 0 or -errno. */
 int link_set_alias(struct nl *nl, const char *name, const char *alias, struct nsnet_err *err);
+
+/*
+ * Bridge port @ifindex passes no frame either way from now on (its port state disabled, as
+ * `bridge link set dev X state 0`), after setting alias @alias (NULL: unchanged). Unlike
+ * setting it down, nothing waits for an RCU grace period (dev_deactivate); the port stays
+ * disabled until its carrier changes (the bridge's own STP code then enables it again), so this
+ * is for a port about to be deleted. Returns 0 or -errno.
+ */
+int link_port_disable(struct nl *nl, int ifindex, const char *alias, struct nsnet_err *err);
 
 /* Set link @name up. Returns 0 or -errno. */
 int link_set_up(struct nl *nl, const char *name, struct nsnet_err *err);

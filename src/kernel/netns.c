@@ -68,11 +68,16 @@ static int netns_mount_point(const char *name, char *path, struct nsnet_err *err
 	return 0;
 }
 
-int netns_add(const char *name, struct nsnet_err *err)
+int netns_add(const char *name, struct netns_open *out, struct nsnet_err *err)
 {
 	char path[PATH_MAX];
+	struct stat st;
 	int self, r;
 
+	if (out) {
+		memset(out, 0, sizeof(*out));
+		out->fd = -1;
+	}
 	if ((r = netns_mount_point(name, path, err)) < 0)
 		return r;
 	self = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
@@ -87,11 +92,22 @@ int netns_add(const char *name, struct nsnet_err *err)
 	}
 	if (mount("/proc/self/ns/net", path, "none", MS_BIND, NULL) < 0)
 		r = nsnet_err_set(err, errno, "bind namespace to %s: %s", path, strerror(errno));
+	/* The caller's socket in there, while we are in there (best effort: opened later otherwise). */
+	if (r == 0 && out)
+		out->nl_ok = nl_open(&out->nl, -1, NULL) == 0;
 	if (setns(self, CLONE_NEWNET) < 0 && r == 0)
 		r = nsnet_err_set(err, errno, "return to own namespace: %s", strerror(errno));
 	close(self);
+	if (r == 0 && out && (out->fd = open(path, O_RDONLY | O_CLOEXEC)) >= 0 && fstat(out->fd, &st) == 0) {
+		out->dev = (unsigned long long)st.st_dev;
+		out->ino = (unsigned long long)st.st_ino;
+	}
 	if (r == 0)
 		return 0;
+	if (out && out->nl_ok)
+		nl_close(&out->nl);
+	if (out)
+		out->nl_ok = false;
 	umount2(path, MNT_DETACH);
 fail:
 	unlink(path);

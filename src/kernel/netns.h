@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "kernel/nl.h"
 #include "util/err.h"
 
 #define NETNS_RUN_DIR "/run/netns"
@@ -15,9 +16,18 @@
 /*
  * Create /run/netns/@name holding a new network namespace, exactly as `ip netns add` does, so
  * `ip netns list` and `ip netns exec` see it. Returns 0, -EEXIST when the name is taken, or -errno.
- * On failure nothing is left behind.
+ * On failure nothing is left behind. With @open (may be NULL), also an fd of the namespace (its
+ * identity in @open->dev and @open->ino) and an rtnetlink socket inside it, made while this
+ * process is in there anyway: no setns() back and forth, no second open. -1 / closed when they
+ * could not be made (the namespace is there all the same).
  */
-int netns_add(const char *name, struct nsnet_err *err);
+struct netns_open {
+	int fd;
+	struct nl nl;
+	bool nl_ok;
+	unsigned long long dev, ino;
+};
+int netns_add(const char *name, struct netns_open *open, struct nsnet_err *err);
 
 /*
  * A network namespace made ahead of its name (apply's namespace pool, core/netns_pool.c): moves

@@ -30,14 +30,14 @@ static int bridge_remove(struct op *op, const struct nsnet_network *net, struct 
 /*
  * One RTM_NEWLINK makes the veth pair: the host end up and already a port of the bridge, the
  * other end in the namespace with its final name. The port's hairpin mode and addrgenmode go in
- * one request: a bridge port forwards and has no address, so no IPv6 link-local either
- * (docs/design.md, "Kernel objects and their marks").
+ * the request that marks it (op_veth_add()): a bridge port forwards and has no address, so no
+ * IPv6 link-local either (docs/design.md, "Kernel objects and their marks").
  */
 static int bridge_port_add(struct op *op, const struct nsnet_network *net, const struct net_port *port,
 			   struct nsnet_err *err)
 {
 	int r = op_veth_add(op, port->host_ifname, NULL, net->bridge, 0, port->ns, port->ifname, port->mac, net->mtu,
-			    err);
+			    port->hairpin, port->host_absent, port->host_ifindex, err);
 
 	/*
 	 * The kernel refuses a bridge's 1,024th port (BR_MAX_PORTS) with EXFULL while enslaving, and
@@ -47,8 +47,6 @@ static int bridge_port_add(struct op *op, const struct nsnet_network *net, const
 		return nsnet_err_set(err, EXFULL,
 				     "network %s is full: a Linux bridge holds at most 1,023 ports; use --driver routed for more",
 				     net->name);
-	if (r == 0)
-		r = op_link_configure(op, NULL, port->host_ifname, port->hairpin, err);
 	return r;
 }
 

@@ -26,6 +26,8 @@ struct net_port {
 	const char *ifname;		/* the other end's name in @ns */
 	const unsigned char *mac;	/* the other end's MAC */
 	bool hairpin;			/* traffic may leave through the port it came in by */
+	bool host_absent;		/* the caller has just seen no link named host_ifname */
+	int *host_ifindex;		/* where the host end's index goes (may be NULL; 0: unknown) */
 };
 
 /* One attachment as check finds it in the kernel (net_driver.port_check). */

@@ -171,10 +171,8 @@ static int routed_port_add(struct op *op, const struct nsnet_network *net, const
 			   struct nsnet_err *err)
 {
 	int r = op_veth_add(op, port->host_ifname, routed_host_mac, NULL, network_group(net), port->ns, port->ifname,
-			    port->mac, net->mtu, err);
+			    port->mac, net->mtu, false, port->host_absent, port->host_ifindex, err);
 
-	if (r == 0)
-		r = op_link_configure(op, NULL, port->host_ifname, false, err);
 	if (r == 0 && !routed_has_ipv6(net))
 		r = routed_no_ipv6(op, port->host_ifname, err);
 	return r;
