@@ -21,6 +21,7 @@ static const char vip_help[] =
 	"\n"
 	"  BACKEND     NS:PORT (the namespace's address of the VIP's family) or IP:PORT ([IP6]:PORT)\n"
 	"  vip set     replace the backend list in one transaction\n"
+	"  vip rm      the VIP stops at the kernel's next clock tick (its map elements expire)\n"
 	"  IPv6 VIPs are written in brackets: [fd00:100::1]:80/tcp\n";
 
 static const char publish_help[] =
