@@ -128,7 +128,7 @@ def spawn_posix(argv, conf, env):
             if not ready:
                 os.kill(pid, 9)
                 os.waitpid(pid, 0)
-                for fd in out:
+                for fd in list(sel.get_map()):  # those not at EOF yet (the others are closed)
                     os.close(fd)
                 raise subprocess.TimeoutExpired(argv, TIMEOUT)
             for key, _ in ready:

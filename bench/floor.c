@@ -108,41 +108,8 @@ static int rt_send(struct mnl_socket *nl, struct nlmsghdr *h)
 	return nl_talk(nl, h, h->nlmsg_len, h->nlmsg_seq);
 }
 
-/*
- * @addrgen_none: first a request of its own for addrgenmode none, as nsnet does: in one request
- * the kernel would bring the link up (and make its IPv6 link-local address) before the mode.
- */
-static void link_up(struct mnl_socket *nl, int ifindex, int addrgen_none)
-{
-	char buf[MNL_SOCKET_BUFFER_SIZE];
-	struct nlmsghdr *h;
-	struct ifinfomsg *ifi;
-
-	if (addrgen_none) {
-		h = rt_msg(buf, RTM_NEWLINK, 0);
-		ifi = mnl_nlmsg_put_extra_header(h, sizeof(*ifi));
-		ifi->ifi_family = AF_UNSPEC;
-		ifi->ifi_index = ifindex;
-		struct nlattr *spec = mnl_attr_nest_start(h, IFLA_AF_SPEC);
-		struct nlattr *in6 = mnl_attr_nest_start(h, AF_INET6);
-
-		mnl_attr_put_u8(h, IFLA_INET6_ADDR_GEN_MODE, IN6_ADDR_GEN_MODE_NONE);
-		mnl_attr_nest_end(h, in6);
-		mnl_attr_nest_end(h, spec);
-		if (rt_send(nl, h) < 0)
-			die("addrgenmode");
-	}
-	h = rt_msg(buf, RTM_NEWLINK, 0);
-	ifi = mnl_nlmsg_put_extra_header(h, sizeof(*ifi));
-	ifi->ifi_family = AF_UNSPEC;
-	ifi->ifi_index = ifindex;
-	ifi->ifi_flags = ifi->ifi_change = IFF_UP;
-	if (rt_send(nl, h) < 0)
-		die("link up");
-}
-
-/* Down: the port passes no packet from here on (what a DEL must do before it answers). */
-static void link_down(struct mnl_socket *nl, int ifindex)
+/* Link @ifindex up or down (one RTM_NEWLINK changing IFF_UP only). */
+static void link_set_updown(struct mnl_socket *nl, int ifindex, int up)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	struct nlmsghdr *h = rt_msg(buf, RTM_NEWLINK, 0);
@@ -150,9 +117,36 @@ static void link_down(struct mnl_socket *nl, int ifindex)
 
 	ifi->ifi_family = AF_UNSPEC;
 	ifi->ifi_index = ifindex;
+	ifi->ifi_flags = up ? IFF_UP : 0;
 	ifi->ifi_change = IFF_UP;
 	if (rt_send(nl, h) < 0)
-		die("link down");
+		die(up ? "link up" : "link down");
+}
+
+/*
+ * @addrgen_none: first a request of its own for addrgenmode none, as nsnet does: in one request
+ * the kernel would bring the link up (and make its IPv6 link-local address) before the mode.
+ */
+static void link_up(struct mnl_socket *nl, int ifindex, int addrgen_none)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+
+	if (addrgen_none) {
+		struct nlmsghdr *h = rt_msg(buf, RTM_NEWLINK, 0);
+		struct ifinfomsg *ifi = mnl_nlmsg_put_extra_header(h, sizeof(*ifi));
+		struct nlattr *spec, *in6;
+
+		ifi->ifi_family = AF_UNSPEC;
+		ifi->ifi_index = ifindex;
+		spec = mnl_attr_nest_start(h, IFLA_AF_SPEC);
+		in6 = mnl_attr_nest_start(h, AF_INET6);
+		mnl_attr_put_u8(h, IFLA_INET6_ADDR_GEN_MODE, IN6_ADDR_GEN_MODE_NONE);
+		mnl_attr_nest_end(h, in6);
+		mnl_attr_nest_end(h, spec);
+		if (rt_send(nl, h) < 0)
+			die("addrgenmode");
+	}
+	link_set_updown(nl, ifindex, 1);
 }
 
 /* A bridge port cut off as nsnet's DEL does it: marked going, then disabled (bridge setlink). */
@@ -588,7 +582,8 @@ static void routed_add(struct port *p, struct mnl_socket *nl, int self_fd)
 /* A routed `ns rm`: the host end down (its route goes now), resolv.conf, the namespace. */
 static void routed_rm(struct port *p, struct mnl_socket *nl)
 {
-	link_down(nl, p->ifindex);
+	/* Down: the port passes no packet from here on (what a DEL must do before it answers). */
+	link_set_updown(nl, p->ifindex, 0);
 	resolv_remove(p->ns.name);
 	if (umount2(p->ns.path, MNT_DETACH) < 0 || unlink(p->ns.path) < 0)
 		die("netns delete");

@@ -28,9 +28,9 @@ enum nft_verb {
 	NFT_VERB_FLUSH,		/* chains only: delete every rule */
 	NFT_VERB_DELETE,
 	/*
-	 * Elements of a set with "flags timeout" only (nft_set_expiring()): added again with the data
-	 * they have and a timeout of 1 ms, so the kernel stops matching them at its next clock tick
-	 * and frees them later on its own. A deletion instead leaves the kernel something to free
+	 * Elements of a set declared with "flags timeout" only (svcN, bkNx, emptyN: nft_schema.c's
+	 * table of sets): added again with the data they have and a timeout of 1 ms, so the kernel
+	 * stops matching them at its next clock tick and frees them later on its own. A deletion instead leaves the kernel something to free
 	 * after an RCU grace period, which the process's exit then waits for (13-14 ms at 10,000
 	 * VIPs). `vip rm` removes a VIP without affinity this way.
 	 */

@@ -248,11 +248,6 @@ enum nft_layout nft_set_data(const struct nft_set_ref *s)
 	return nft_sets[s->kind].data;
 }
 
-bool nft_set_expiring(const struct nft_set_ref *s)
-{
-	return nft_sets[s->kind].expiring;
-}
-
 /* The declaration of layout @l's fields: by type, or by expression for family @f and protocol @proto. */
 static void nft_layout_decl(enum nft_layout l, bool by_typeof, const struct nft_family *f, uint8_t proto,
 			    struct strbuf *out)

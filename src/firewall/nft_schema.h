@@ -144,11 +144,6 @@ struct nft_set_ref {
 struct nft_name nft_set_name(const struct nft_set_ref *s);
 enum nft_layout nft_set_key(const struct nft_set_ref *s);
 enum nft_layout nft_set_data(const struct nft_set_ref *s);
-/*
- * Has @s "flags timeout", so that an element can be removed by giving it a timeout of one clock
- * tick instead of deleting it (NFT_VERB_EXPIRE)? Elements added without a timeout never expire.
- */
-bool nft_set_expiring(const struct nft_set_ref *s);
 /* "add set inet nsnet NAME { type ... ; }" or "add map ... { typeof ... : ... ; }" */
 void nft_set_decl(const struct nft_set_ref *s, struct strbuf *out);
 
