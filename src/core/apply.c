@@ -130,6 +130,9 @@ static int apply_early(struct op *op, const struct topo *t, struct apply_diff *d
 		if ((r = network_create_apply(op, &req, NULL, err)) < 0)
 			return r;
 	}
+	/* Their rules go in on a thread while the namespaces are made (batch mode, core/op.h). */
+	if ((r = op_net_fw_begin(op, err)) < 0)
+		return r;
 	for (size_t i = 0; i < t->n_ns; i++) {
 		if (d->ns_late[i])
 			continue;

@@ -67,6 +67,7 @@ struct op_parked;	/* core/op.c, park mode */
 struct op_guard_wait;	/* core/step_fw.c, batch mode */
 struct dns_wait;	/* core/dns.c, batch mode */
 struct netns_pool;	/* core/netns_pool.c, batch mode */
+struct op_fw_async;	/* core/step_fw.c, batch mode */
 struct rec_cache;	/* core/records.h */
 
 /*
@@ -162,6 +163,7 @@ struct op {
 	struct dns_wait *dns_wait;
 	struct netns_pool *pool;	/* batch mode: namespaces made ahead (op_netns_pool_start) */
 	char *net_fw, *net_fw_undo;	/* batch mode: the networks' rules gathered (op_fw_network) */
+	struct op_fw_async *fw_async;	/* batch mode: their commit under way (op_net_fw_begin) */
 };
 
 /*
@@ -343,6 +345,20 @@ int op_fw_guarded(struct op *op, const char *cmds, const char *undo, const char 
 int op_fw_network(struct op *op, const char *cmds, const char *undo, const char *guard, const char *guard_undo,
 		  struct nsnet_err *err);
 void op_net_fw_forget(struct op *op);
+/*
+ * Batch mode: start that one step now, its commit on a thread of its own, while the operation
+ * goes on with steps that need no firewall (apply: after the networks, before the namespaces).
+ * The step is planned, echoed and journaled here, as any other; the next firewall commit,
+ * op_flush(), op_rollback() and op_end() wait for the thread first, and its failure fails the
+ * operation there (the undo it left on the stack is voided: nothing of the transaction went in).
+ * Without gathered rules, or when no thread can be made, it does nothing (or commits at once).
+ */
+int op_net_fw_begin(struct op *op, struct nsnet_err *err);
+/*
+ * Wait for op_net_fw_begin()'s thread: its result, 0 when there is none. @err NULL: the operation
+ * is ending (op_rollback, op_end), the result only settles the undo stack.
+ */
+int op_net_fw_join(struct op *op, struct nsnet_err *err);
 /*
  * op_fw() for @cmds that are exactly vip_del(@old) + vip_add(@new) (either may be NULL;
  * vip_rm(@old) when @new is NULL): a backend

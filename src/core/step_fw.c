@@ -3,6 +3,8 @@
 #include "core/op.h"
 
 #include <errno.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -296,14 +298,101 @@ static void op_echo_lines(struct op *op, const char *text)
 static int op_fw_do(struct op *op, const struct fw_backend *be, enum op_undo_kind kind, const char *cmds,
 		    const char *undo, bool rebuild, const struct op_fast *fast, struct nsnet_err *err);
 
+/*
+ * Batch mode: the networks' rules committed on a thread (op_net_fw_begin). The thread only runs
+ * the backend's commit of a transaction planned, echoed and journaled by the operation's thread;
+ * nothing else of the operation touches the firewall until op_net_fw_join().
+ */
+struct op_fw_async {
+	pthread_t thread;
+	const struct fw_backend *be;
+	struct fw_txn txn;
+	size_t undo_at;		/* its entry on the undo stack */
+	bool threaded;		/* false: committed in line already */
+	int r;
+	struct nsnet_err err;
+};
+
+static void *fw_async_main(void *arg)
+{
+	struct op_fw_async *a = arg;
+
+	a->r = a->be->commit(&a->txn, &a->err);
+	return NULL;
+}
+
+int op_net_fw_join(struct op *op, struct nsnet_err *err)
+{
+	struct op_fw_async *a = op->fw_async;
+	bool ending = !err;	/* op_rollback/op_end: no step boundary to count */
+	int r;
+
+	if (!a)
+		return 0;
+	op->fw_async = NULL;
+	if (a->threaded)
+		pthread_join(a->thread, NULL);
+	a->be->txn_free(&a->txn);
+	if ((r = a->r) < 0) {
+		/* An nft transaction goes in whole or not at all: there is nothing to undo. */
+		if (a->undo_at < op->n_undo) {
+			free(op->undo[a->undo_at].text);
+			op->undo[a->undo_at].text = NULL;
+		}
+		if (err)
+			*err = a->err;
+	} else if (!ending) {
+		op_applied(op);
+	}
+	free(a);
+	return r;
+}
+
+int op_net_fw_begin(struct op *op, struct nsnet_err *err)
+{
+	const struct fw_backend *be = op->fw;
+	struct op_fw_async *a;
+	sigset_t all, old;
+	int r;
+
+	/* Only an atomic backend's (guard_join: nft) gathered rules, one commit at a time. */
+	if (!op->net_fw || !op->net_fw_undo || op->fw_async || op->opts->dry_run || !be->guard_join)
+		return 0;
+	if (!(a = calloc(1, sizeof(*a))))
+		return 0;	/* committed later, in line */
+	a->be = be;
+	if ((r = be->plan(op->net_fw, false, op->opts->verbose > 0, &a->txn, err)) < 0) {
+		free(a);
+		return r;
+	}
+	op_echo_lines(op, strbuf_str(&a->txn.echo));
+	if (a->txn.empty || (r = op_push(op, UNDO_FW, NULL, NULL, op->net_fw_undo, be, err)) < 0) {
+		be->txn_free(&a->txn);
+		free(a);
+		op_net_fw_forget(op);
+		return r;
+	}
+	op_net_fw_forget(op);
+	a->undo_at = op->n_undo - 1;
+	/* Signals stay the operation thread's. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	a->threaded = pthread_create(&a->thread, NULL, fw_async_main, a) == 0;
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (!a->threaded)
+		fw_async_main(a);	/* no thread: in line */
+	op->fw_async = a;
+	return 0;
+}
+
 /* Batch mode: the networks' rules gathered by op_fw_network(), as one step (before anything else). */
 static int op_net_fw_flush(struct op *op, struct nsnet_err *err)
 {
 	char *text = op->net_fw, *undo = op->net_fw_undo;
 	int r;
 
-	if (!text)
-		return 0;
+	if ((r = op_net_fw_join(op, err)) < 0 || !text)
+		return r;
 	op->net_fw = op->net_fw_undo = NULL;
 	r = op_fw_do(op, op->fw, UNDO_FW, text, undo, false, NULL, err);
 	free(text);
