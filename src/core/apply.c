@@ -141,6 +141,9 @@ static int apply_early(struct op *op, const struct topo *t, struct apply_diff *d
 		if (d->ns_act[i] == APPLY_CHANGE && (r = ns_attach_all(op, &t->ns[i], d->ns_attach[i], err)) < 0)
 			return r;
 	}
+	/* The rules are in by now; nothing after this runs beside their commit. */
+	if ((r = op_net_fw_join(op, err)) < 0)
+		return r;
 	/* The namespaces' links are made: the resolvers start now (batch mode), ready by the end. */
 	if (op->batch && (r = dns_start_pending(op, err)) < 0)
 		return r;
