@@ -275,23 +275,31 @@ start_server() {
 	host) python3 -c "$SERVER_PY" "$2" >"$log" 2>&1 </dev/null & ;;
 	*) "$NSNET" exec "$1" -- python3 -c "$SERVER_PY" "$2" >"$log" 2>&1 </dev/null & ;;
 	esac
-	T_PIDS="$T_PIDS $!"
+	track_pid $!
 	wait_listen "$1" "$2"
 }
 
-# stop_servers: stop every process start_server (or track_pid) recorded, and wait for them.
+# pid_start PID: the start time of process PID (field 22 of /proc/PID/stat; the fields after the
+# name, which may hold spaces, start at 3), empty when there is none.
+pid_start() { sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f20; }
+# pid_is PID START: is PID still the process that started at START (not gone, not a reused PID)?
+pid_is() { [ -n "$2" ] && [ "$(pid_start "$1")" = "$2" ]; }
+
+# stop_servers: stop every process start_server (or track_pid) recorded, and wait for them. Each
+# is signalled only while its PID still names the process recorded (same start time): one the
+# test already waited for may have given its PID to another process since.
 stop_servers() {
-	for pid in $T_PIDS; do
-		kill "$pid" 2>/dev/null || true
+	for entry in $T_PIDS; do
+		pid_is "${entry%%:*}" "${entry#*:}" && kill "${entry%%:*}" 2>/dev/null || true
 	done
-	for pid in $T_PIDS; do
-		wait "$pid" 2>/dev/null || true
+	for entry in $T_PIDS; do
+		wait "${entry%%:*}" 2>/dev/null || true
 	done
 	T_PIDS=
 }
 
-# track_pid PID: stop this background process at the end of the test.
-track_pid() { T_PIDS="$T_PIDS $1"; }
+# track_pid PID: stop this background process at the end of the test (kept as PID:START).
+track_pid() { T_PIDS="$T_PIDS $1:$(pid_start "$1")"; }
 
 # tcp_get NS ADDR PORT: connect from NS to ADDR:PORT and print what the server says (the client
 # address it saw). Fails (status != 0, no output) when no connection is made within 2 s.
@@ -574,7 +582,7 @@ start_name_server() {
 	wan) ip netns exec wan python3 -c "$NAME_SERVER_PY" "$2" "$3" "${4:-tcp}" >"$T_TMP/name.$1.$2.${4:-tcp}.log" 2>&1 </dev/null & ;;
 	*) "$NSNET" exec "$1" -- python3 -c "$NAME_SERVER_PY" "$2" "$3" "${4:-tcp}" >"$T_TMP/name.$1.$2.${4:-tcp}.log" 2>&1 </dev/null & ;;
 	esac
-	T_PIDS="$T_PIDS $!"
+	track_pid $!
 	if [ "${4:-tcp}" = udp ]; then
 		wait_until 20 udp_bound "$1" "$2" || fail "nothing is bound to UDP port $2 in $1 after 20 s"
 	else
@@ -583,7 +591,7 @@ start_name_server() {
 }
 
 # untrack_pid PID: forget a PID recorded with track_pid (after waiting for it).
-untrack_pid() { T_PIDS=$(printf ' %s ' "$T_PIDS" | sed "s/ $1 / /"); }
+untrack_pid() { T_PIDS=$(printf ' %s ' "$T_PIDS" | sed "s/ $1:[0-9]* / /"); }
 
 # A TCP client: argv[3] connections to argv[1] port argv[2], each with 1 s timeouts; prints
 # "NAME COUNT" for each answer (a server's name) sorted, failures as "ERR:ExceptionName COUNT".
@@ -638,9 +646,10 @@ svc_leak_check() {
 
 # last_pid: the PID start_name_server (or track_pid) recorded last. stop_pid PID: stop one of the
 # recorded processes, wait for it and forget it.
-last_pid() { echo "${T_PIDS##* }"; }
+last_pid() { _lp=${T_PIDS##* }; echo "${_lp%%:*}"; }
 stop_pid() {
-	kill "$1" 2>/dev/null || true
+	_sp=$(printf ' %s ' "$T_PIDS" | sed -n "s/.* $1:\([0-9]*\) .*/\1/p")
+	pid_is "$1" "$_sp" && kill "$1" 2>/dev/null || true
 	wait "$1" 2>/dev/null || true
 	untrack_pid "$1"
 }
