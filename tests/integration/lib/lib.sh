@@ -648,8 +648,10 @@ svc_leak_check() {
 # recorded processes, wait for it and forget it.
 last_pid() { _lp=${T_PIDS##* }; echo "${_lp%%:*}"; }
 stop_pid() {
+	# Recorded (track_pid in this shell): only while it is still that process. Not recorded (a
+	# PID the test took from a subshell that tracked it there): the test's word for it.
 	_sp=$(printf ' %s ' "$T_PIDS" | sed -n "s/.* $1:\([0-9]*\) .*/\1/p")
-	pid_is "$1" "$_sp" && kill "$1" 2>/dev/null || true
+	if [ -z "$_sp" ] || pid_is "$1" "$_sp"; then kill "$1" 2>/dev/null || true; fi
 	wait "$1" 2>/dev/null || true
 	untrack_pid "$1"
 }
