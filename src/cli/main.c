@@ -168,10 +168,17 @@ int main(int argc, char **argv)
 		free(args);
 		return cni_main(&c.opts);
 	}
-	/* Hidden: a CNI DEL's veth deletion, in a process of its own (core/sandbox.c). */
-	if (argc == 5 && !strcmp(argv[1], "__link-del")) {
+	/*
+	 * Hidden: links deleted in a process of their own (core/op.c, op_links_del_later: a CNI
+	 * DEL's veth, the bridges an apply or down parked), as NAME IFINDEX ALIAS triples.
+	 */
+	if (argc >= 5 && (argc - 2) % 3 == 0 && !strcmp(argv[1], "__link-del")) {
+		int failed = 0;
+
 		free(args);
-		return core_link_del_going(argv[2], argv[3], argv[4]) < 0 ? EXIT_FAIL : EXIT_OK;
+		for (int i = 2; i + 2 < argc; i += 3)
+			failed |= core_link_del_going(argv[i], argv[i + 1], argv[i + 2]) < 0;
+		return failed ? EXIT_FAIL : EXIT_OK;
 	}
 	/* Hidden: the shell completion's helper (completion/nsnet.bash), before any option is read. */
 	if (argc > 1 && !strcmp(argv[1], "__complete")) {

@@ -176,6 +176,12 @@ struct op {
  * counted in op->rejected and reported through op_note() (level 0). Returns 0 or -errno.
  */
 int op_begin(struct op *op, const struct nsnet_opts *opts, bool write, struct nsnet_err *err);
+/*
+ * Delete host links @v[0..@n) (each already cut off and marked going, or down) from a process
+ * of its own, not waited for (core/op.c). Those it cannot hand over are deleted at once.
+ */
+struct link_info;
+void op_links_del_later(const struct link_info *v, size_t n);
 /* Undo every recorded step, newest first (errors ignored: best effort), then end. */
 void op_rollback(struct op *op);
 /* End the operation: forget the undo stack, close sockets and the state dir. */

@@ -148,40 +148,6 @@ static bool sandbox_has_default(struct nl *nl, int family)
 	return route_dump(nl, family, sandbox_default_cb, &found, NULL) == 0 && found;
 }
 
-/*
- * Delete host link @li from a short-lived process, so DEL answers without waiting for the
- * kernel's teardown of the veth pair (an RCU grace period, ~20 ms). The caller cut the link off
- * and released everything else; if the process never runs, gc deletes the link (no record owns
- * it) and an ADD of the same (container, ifname) deletes it first (sandbox_leftover()). Nobody
- * waits for it: the caller (the CNI plugin) exits right after the DEL.
- *
- * The process is nsnet itself run again (`nsnet __link-del NAME IFINDEX ALIAS`, see
- * core_link_del_going()), started with posix_spawn(): the DEL's memory is shared until the exec,
- * not copied. A fork() copied the page tables and took copy-on-write faults after it: measured on
- * this project's VMs, 3 ms of CPU of a DEL's 12 (under load 9), its largest part after the exec.
- * Its file descriptors are all close-on-exec but one: the netfilter socket the DEL's transactions
- * went through (fw_release_fd()) is its fd 3. The last close of that socket waits for the kernel
- * to free what they deleted (an RCU grace period: a published port's chain and rules made a DEL
- * 2.6 -> 12 ms); held by the child, it is the child's exit that waits, not the runtime.
- */
-static void sandbox_link_del_later(const struct link_info *li)
-{
-	const char *argv[6];
-	char idx[16];
-	struct nl nl;
-
-	snprintf(idx, sizeof(idx), "%d", li->ifindex);
-	argv[0] = "nsnet", argv[1] = "__link-del", argv[2] = li->name, argv[3] = idx;
-	argv[4] = li->alias, argv[5] = NULL;
-	if (spawn_self_detached(argv, fw_release_fd()) == 0)
-		return;
-	/* Could not start it: deleted right here instead. */
-	if (nl_open(&nl, -1, NULL) == 0) {
-		link_del_index(&nl, li->ifindex, NULL);
-		nl_close(&nl);
-	}
-}
-
 int core_link_del_going(const char *name, const char *ifindex, const char *alias)
 {
 	struct link_info li;
@@ -262,7 +228,7 @@ int sandbox_net_gone(const struct nsnet_opts *o, const char *name, struct nsnet_
 
 /*
  * Detach sandbox @ns and remove its record; what is gone already is fine. @later: set the host
- * end down now and leave its deletion to sandbox_link_del_later() (*@ifindex, 0 when nothing is
+ * end down now and leave its deletion to op_links_del_later() (*@ifindex, 0 when nothing is
  * left to delete), else delete it in the operation.
  */
 int sandbox_release(struct op *op, struct nsnet_namespace *ns, bool later, struct link_info *gone,
@@ -531,6 +497,6 @@ out:
 		r = sandbox_net_gone(o, net, err);
 	/* Last: the parent has nothing left to do after the fork but exit (no copy-on-write faults). */
 	if (gone.ifindex)
-		sandbox_link_del_later(&gone);
+		op_links_del_later(&gone, 1);
 	return r;
 }

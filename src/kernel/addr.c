@@ -40,6 +40,21 @@ int addr_add(struct nl *nl, int ifindex, const struct nsnet_addr *addr, unsigned
 	return nl_request(nl, nlh, NULL, NULL, err);
 }
 
+int addr_del(struct nl *nl, int ifindex, const struct nsnet_addr *addr, unsigned int len, struct nsnet_err *err)
+{
+	char buf[ADDR_BUF] __attribute__((aligned(NLMSG_ALIGNTO))) = { 0 };
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct ifaddrmsg *ifa;
+
+	nlh->nlmsg_type = RTM_DELADDR;
+	ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
+	ifa->ifa_family = (uint8_t)addr->family;
+	ifa->ifa_prefixlen = (uint8_t)len;
+	ifa->ifa_index = (uint32_t)ifindex;
+	mnl_attr_put(nlh, IFA_LOCAL, nsnet_addr_len(addr->family), addr->b);
+	return nl_request(nl, nlh, NULL, NULL, err);
+}
+
 int route_add_default(struct nl *nl, const struct nsnet_addr *gw, int ifindex, struct nsnet_err *err)
 {
 	struct nsnet_prefix any = { .addr = { .family = gw->family }, .len = 0 };

@@ -14,6 +14,9 @@
 int addr_add(struct nl *nl, int ifindex, const struct nsnet_addr *addr, unsigned int len,
 	     struct nsnet_err *err);
 
+/* Delete @addr/@len from link @ifindex. Returns 0 or -errno (-EADDRNOTAVAIL when absent). */
+int addr_del(struct nl *nl, int ifindex, const struct nsnet_addr *addr, unsigned int len, struct nsnet_err *err);
+
 /* Add a default route of @gw's family via @gw on link @ifindex. Returns 0 or -errno. */
 int route_add_default(struct nl *nl, const struct nsnet_addr *gw, int ifindex, struct nsnet_err *err);
 /* Route to @dst through @gw (NULL or family 0: on the link) out of @ifindex. Returns 0 or -errno. */
