@@ -309,13 +309,14 @@ int check_op(struct op *op, struct nsnet_findings *fs, struct nsnet_err *err)
 		goto out;
 	}
 	for (int i = 0; i < n_v; i++) {
-		char want[NSNET_KEY_MAX + 64], *key = want;
+		char want[NSNET_KEY_MAX + 64], *key = want, vc[2][NSNET_NAME_MAX + 16];
 
 		if (!vips[i]->n_backends)
 			continue;
-		if (op->fw->vip_chain(vips[i], want, sizeof(want)) && !check_chain(chains, n_ch, "%s", want))
-			DIFF("chain-missing", check_obj("vip", "%u", vips[i]->id), "VIP id %u: %s chain %s is missing", vips[i]->id,
-			     op->fw->name, want);
+		for (int c = 0, n = op->fw->vip_chains(vips[i], vc); c < n; c++)
+			if (!check_chain(chains, n_ch, "%s", vc[c]))
+				DIFF("chain-missing", check_obj("vip", "%u", vips[i]->id), "VIP id %u: %s chain %s is missing",
+				     vips[i]->id, op->fw->name, vc[c]);
 		if (!op->fw->svc_elements)
 			continue;
 		op->fw->vip_element(vips[i], want, sizeof(want));
