@@ -30,7 +30,7 @@ void fw_nft_svc_base(struct strbuf *o)
 		}
 		nft_set_decl(&(struct nft_set_ref){ .kind = NFT_SET_EMPTY, .family = fam }, o);
 	}
-	/* The pick chains are not part of the base: svc_pick below. */
+	/* The pick chains are not part of the base: "The pick chains" below (fw_nft_vip_shared()). */
 	nft_base_chain_decl(NFT_CHAIN_SVC_PRE, o);
 	nft_base_chain_decl(NFT_CHAIN_SVC_OUT, o);
 	nft_base_chain_decl(NFT_CHAIN_SVC_FILTER_OUT, o);
