@@ -21,24 +21,22 @@
 #include "kernel/netns.h"
 #include "util/dir.h"
 
+static int check_strp_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Is the chain named by @fmt among @chains (sorted with check_strp_cmp: every VIP and port asks)? */
 static bool check_chain(char **chains, int n, const char *fmt, ...) NSNET_PRINTF(3, 4);
 static bool check_chain(char **chains, int n, const char *fmt, ...)
 {
-	char name[NSNET_NAME_MAX + 32];
+	char name[NSNET_NAME_MAX + 32], *key = name;
 	va_list ap;
 
 	va_start(ap, fmt);
 	vsnprintf(name, sizeof(name), fmt, ap);
 	va_end(ap);
-	for (int i = 0; i < n; i++)
-		if (!strcmp(chains[i], name))
-			return true;
-	return false;
-}
-
-static int check_strp_cmp(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
+	return n > 0 && bsearch(&key, chains, (size_t)n, sizeof(*chains), check_strp_cmp) != NULL;
 }
 
 /* One difference: its kind, what it is about (TYPE/NAME, see check_obj()) and the sentence. */
@@ -173,6 +171,8 @@ int check_op(struct op *op, struct nsnet_findings *fs, struct nsnet_err *err)
 		n_ch = 0;
 		goto out;
 	}
+	if (n_ch > 1)
+		qsort(chains, (size_t)n_ch, sizeof(*chains), check_strp_cmp);
 	for (int i = 0; i < op->n_broken && i < OP_MAX_BROKEN; i++)
 		DIFF("record-broken", check_obj("record", "%s", op->broken[i]),
 		     "record %s cannot be read (nsnet gc moves it to %s/)", op->broken[i], STATE_QUARANTINE);
@@ -309,13 +309,14 @@ int check_op(struct op *op, struct nsnet_findings *fs, struct nsnet_err *err)
 		goto out;
 	}
 	for (int i = 0; i < n_v; i++) {
-		char want[NSNET_KEY_MAX + 64], *key = want;
+		char want[NSNET_KEY_MAX + 64], *key = want, vc[2][NSNET_NAME_MAX + 16];
 
 		if (!vips[i]->n_backends)
 			continue;
-		if (op->fw->vip_chain(vips[i], want, sizeof(want)) && !check_chain(chains, n_ch, "%s", want))
-			DIFF("chain-missing", check_obj("vip", "%u", vips[i]->id), "VIP id %u: %s chain %s is missing", vips[i]->id,
-			     op->fw->name, want);
+		for (int c = 0, n = op->fw->vip_chains(vips[i], vc); c < n; c++)
+			if (!check_chain(chains, n_ch, "%s", vc[c]))
+				DIFF("chain-missing", check_obj("vip", "%u", vips[i]->id), "VIP id %u: %s chain %s is missing",
+				     vips[i]->id, op->fw->name, vc[c]);
 		if (!op->fw->svc_elements)
 			continue;
 		op->fw->vip_element(vips[i], want, sizeof(want));

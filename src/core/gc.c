@@ -498,6 +498,11 @@ int core_gc(const struct nsnet_opts *o, struct nsnet_findings *fs, struct nsnet_
 		}
 		if (r < 0)
 			goto out;
+		/* The pick chains the VIPs use (rebuild_begin() emptied the table), then the VIPs. */
+		for (int i = 0; i < n_v && r >= 0; i++)
+			r = svc_vip_shared(&op, vips[i], &fw, NULL, err);
+		if (r < 0)
+			goto out;
 		for (int i = 0; i < n_v; i++)
 			if (!op.fw->vips_load || vips[i]->affinity)
 				op.fw->vip_add(vips[i], &fw);

@@ -231,6 +231,12 @@ int svc_base_if_first(struct op *op, struct strbuf *out, struct nsnet_err *err)
 	return 0;
 }
 
+int svc_vip_shared(struct op *op, const struct nsnet_vip *v, struct strbuf *out, struct strbuf *undo,
+		   struct nsnet_err *err)
+{
+	return op->fw->vip_shared ? op->fw->vip_shared(v, out, undo, err) : 0;
+}
+
 int svc_table_gone_if_last(struct op *op, const char *kind, int removing, struct strbuf *out,
 			   struct nsnet_err *err)
 {
@@ -275,7 +281,7 @@ static void vip_flush_gone_ns(struct op *op, const struct nsnet_vip *v, const ch
 
 int svc_forget(struct op *op, const char *ns, const char *net, struct nsnet_err *err)
 {
-	struct strbuf change = { 0 }, undo = { 0 };
+	struct strbuf change = { 0 }, undo = { 0 }, undo_tail = { 0 };
 	struct nsnet_vip **vips = NULL, *v = NULL;
 	struct nsnet_port *ports = NULL;
 	int nv = 0, np = 0, r = 0;
@@ -330,6 +336,8 @@ int svc_forget(struct op *op, const char *ns, const char *net, struct nsnet_err 
 		if (k == v->n_backends)
 			continue;
 		v->n_backends = k;
+		if ((r = svc_vip_shared(op, v, &change, &undo_tail, err)) < 0)
+			break;
 		op->fw->vip_del(vips[i], &change);
 		op->fw->vip_add(v, &change);
 		op->fw->vip_del(v, &undo);
@@ -342,6 +350,8 @@ int svc_forget(struct op *op, const char *ns, const char *net, struct nsnet_err 
 		any = true;
 		only_ports = false;
 	}
+	/* The pick chains this text makes go after every VIP's elements that jump there. */
+	strbuf_printf(&undo, "%s", strbuf_str(&undo_tail));
 	if (r == 0 && any) {
 		/* Undone with the rest if the detach fails later (say, deleting the veth). */
 		if (change.oom || undo.oom)
@@ -369,5 +379,6 @@ out:
 	free(ports);
 	strbuf_free(&change);
 	strbuf_free(&undo);
+	strbuf_free(&undo_tail);
 	return r;
 }

@@ -43,6 +43,13 @@ int svc_next_id(struct op *op, const char *what, unsigned int *id, struct nsnet_
 
 /* The table and base chains into @out, when no record says they exist yet. */
 int svc_base_if_first(struct op *op, struct strbuf *out, struct nsnet_err *err);
+/*
+ * The backend's text making what VIP @v needs that the ruleset lacks (nft: its shared pick chain),
+ * appended to @out before vip_add(@v)'s; its removal to @undo, which the caller puts after every
+ * vip_del() of its undo text. 0 (nothing, or a backend without the capability) or -errno.
+ */
+int svc_vip_shared(struct op *op, const struct nsnet_vip *v, struct strbuf *out, struct strbuf *undo,
+		   struct nsnet_err *err);
 
 /*
  * @removing (1: a VIP/port is being removed, -1: being added, for the undo of an add) records of

@@ -64,8 +64,8 @@ void vip_flush_removed(struct op *op, const struct nsnet_vip *old, const struct 
 /*
  * Apply firewall text @do_ (undone by @undo) and store @rec as record @kind/@key, or remove it
  * (@rec json_null(); NULL is a record that could not be built: out of memory).
- * @fast: @do_ is exactly fw_vip_del(@old) + fw_vip_add(@new), or fw_vip_rm(@old) alone, which
- * op_fw_vip() may apply without libnftables.
+ * @fast: @do_ is exactly vip_shared(@new) + vip_del(@old) + vip_add(@new), or vip_rm(@old) alone,
+ * which op_fw_vip() may apply without libnftables.
  */
 static int svc_commit_vip(struct op *op, struct strbuf *do_, struct strbuf *undo, const char *kind,
 			  const char *key, json_t *rec, bool fast, const struct nsnet_vip *old,
@@ -137,7 +137,7 @@ static int vip_check_new(struct op *op, const struct nsnet_vip *v, struct nsnet_
 
 int vip_add_apply(struct op *op, const struct nsnet_vip *req, struct nsnet_err *err)
 {
-	struct strbuf add = { 0 }, undo = { 0 };
+	struct strbuf add = { 0 }, undo = { 0 }, tail = { 0 };
 	struct nsnet_vip v = *req;
 	bool fast;
 	char key[NSNET_KEY_MAX], a[NSNET_KEY_MAX];
@@ -157,15 +157,19 @@ int vip_add_apply(struct op *op, const struct nsnet_vip *req, struct nsnet_err *
 		goto out;
 	if ((r = svc_base_if_first(op, &add, err)) < 0)
 		goto out;
-	fast = add.len == 0;	/* the table exists: only this VIP's objects */
+	fast = add.len == 0;	/* the table exists: only this VIP's objects (and its pick chain) */
+	if ((r = svc_vip_shared(op, &v, &add, &tail, err)) < 0)
+		goto out;
 	op->fw->vip_add(&v, &add);
 	op->fw->vip_del(&v, &undo);
+	strbuf_printf(&undo, "%s", strbuf_str(&tail));
 	if ((r = svc_table_gone_if_last(op, STATE_VIPS, -1, &undo, err)) < 0)
 		goto out;
 	r = svc_commit_vip(op, &add, &undo, STATE_VIPS, key, vip_to_json(&v), fast, NULL, &v, err);
 out:
 	strbuf_free(&add);
 	strbuf_free(&undo);
+	strbuf_free(&tail);
 	return r;
 }
 
@@ -190,7 +194,7 @@ static int vip_load(struct op *op, uint8_t proto, const struct nsnet_endpoint *e
 
 int vip_set_apply(struct op *op, const struct nsnet_vip *req, struct nsnet_err *err)
 {
-	struct strbuf change = { 0 }, undo = { 0 };
+	struct strbuf change = { 0 }, undo = { 0 }, tail = { 0 };
 	struct nsnet_vip old, v = *req;
 	char key[NSNET_KEY_MAX];
 	int r;
@@ -203,16 +207,20 @@ int vip_set_apply(struct op *op, const struct nsnet_vip *req, struct nsnet_err *
 	if (!v.affinity)
 		v.affinity = old.affinity;
 	/* One transaction: the old chain and elements go, the new ones come; no packet sees a mix. */
+	if ((r = svc_vip_shared(op, &v, &change, &tail, err)) < 0)
+		goto out;
 	op->fw->vip_del(&old, &change);
 	op->fw->vip_add(&v, &change);
 	op->fw->vip_del(&v, &undo);
 	op->fw->vip_add(&old, &undo);
+	strbuf_printf(&undo, "%s", strbuf_str(&tail));
 	r = svc_commit_vip(op, &change, &undo, STATE_VIPS, key, vip_to_json(&v), true, &old, &v, err);
 	if (r == 0)
 		vip_flush_removed(op, &old, &v);
 out:
 	strbuf_free(&change);
 	strbuf_free(&undo);
+	strbuf_free(&tail);
 	return r;
 }
 

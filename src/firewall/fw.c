@@ -23,6 +23,7 @@
 
 static void nft_teardown(struct strbuf *out)
 {
+	fw_nft_svc_forget(false);
 	out->len = 0;
 	if (out->s)
 		out->s[0] = 0;
@@ -38,12 +39,15 @@ static int nft_network_chains(const struct nsnet_network *net, char names[4][NSN
 	return 4;
 }
 
-static bool nft_vip_chain(const struct nsnet_vip *v, char *buf, size_t len)
+static int nft_vip_chains(const struct nsnet_vip *v, char names[2][NSNET_NAME_MAX + 16])
 {
-	if (!v->affinity)
-		return false;
-	snprintf(buf, len, "%s", nft_chain_vip(v->id).s);
-	return true;
+	int n = 0;
+
+	if (v->affinity)
+		snprintf(names[n++], sizeof(names[0]), "%s", nft_chain_vip(v->id).s);
+	snprintf(names[n++], sizeof(names[0]), "%s",
+		 (v->affinity ? nft_chain_picksep : nft_chain_pick)(v->vip.addr.family, v->proto, v->n_backends).s);
+	return n;
 }
 
 static void nft_port_chain(const struct nsnet_port *p, char *buf, size_t len)
@@ -86,6 +90,7 @@ static void nft_txn_free(struct fw_txn *txn)
 
 static void nft_rebuild_begin(struct strbuf *out)
 {
+	fw_nft_svc_forget(true);	/* the text goes on from an empty table */
 	strbuf_printf(out, "add table inet %s\ndelete table inet %s\n", NSNET_NFT_TABLE, NSNET_NFT_TABLE);
 }
 
@@ -163,6 +168,7 @@ const struct fw_backend fw_backend_nft = {
 	.network_del = fw_nft_network_del,
 	.vip_add = fw_nft_vip_add,
 	.vip_del = fw_nft_vip_del,
+	.vip_shared = fw_nft_vip_shared,
 	.vip_rm = fw_nft_vip_rm,
 	.port_add = fw_nft_port_add,
 	.port_del = fw_nft_port_del,
@@ -172,7 +178,7 @@ const struct fw_backend fw_backend_nft = {
 	.vxlan_peers = fw_nft_vxlan_peers,
 	.vxlan_peers_get = fw_nft_vxlan_peers_get,
 	.network_chains = nft_network_chains,
-	.vip_chain = nft_vip_chain,
+	.vip_chains = nft_vip_chains,
 	.port_chain = nft_port_chain,
 	.plan = nft_plan,
 	.commit = nft_commit,
@@ -211,10 +217,10 @@ static int ipt_network_chains(const struct nsnet_network *net, char names[4][NSN
 	return 2;
 }
 
-static bool ipt_vip_chain(const struct nsnet_vip *v, char *buf, size_t len)
+static int ipt_vip_chains(const struct nsnet_vip *v, char names[2][NSNET_NAME_MAX + 16])
 {
-	fw_ipt_vip_chain(v, buf, len);
-	return true;
+	fw_ipt_vip_chain(v, names[0], sizeof(names[0]));
+	return 1;
 }
 
 /* The restore text per family lives in a struct fw_ipt_txn; its `cmds` are the echo. */
@@ -304,7 +310,7 @@ const struct fw_backend fw_backend_ipt = {
 	.vxlan_peers = fw_ipt_vxlan_peers,
 	.vxlan_peers_get = fw_ipt_vxlan_peers_get,
 	.network_chains = ipt_network_chains,
-	.vip_chain = ipt_vip_chain,
+	.vip_chains = ipt_vip_chains,
 	.port_chain = fw_ipt_port_chain,
 	.plan = ipt_plan,
 	.commit = ipt_commit,

@@ -57,7 +57,8 @@ bool fw_nft_text_ours(const char *text, bool bridge_only);
  *   `fib daddr type local` (loopback excluded), and in svc-out (the host itself) also for
  *   127.0.0.1, which the bridge's route_localnet lets out (publish.c).
  *   pick4t-N (one per family, protocol and backend count N <= 64, shared by the VIPs with N
- *   backends): `dnat to daddr . tcp dport . numgen random mod N map @bk4t` -- one shared map per
+ *   backends, made by the first change that needs it: nft_services.c, "The pick chains"):
+ *   `dnat to daddr . tcp dport . numgen random mod N map @bk4t` -- one shared map per
  *   family and protocol holds every VIP's backends keyed by (VIP, port, index), so per-packet cost
  *   and the size of a change do not depend on how many VIPs exist, and a VIP is map elements
  *   only: no chain of its own, which the kernel would re-check at every later change that adds a
@@ -77,6 +78,14 @@ void fw_nft_svc_reject_rules(const char *chain, struct strbuf *out);
  * would make nft fetch and rewrite more than the one service.
  */
 void fw_nft_vip_add(const struct nsnet_vip *v, struct strbuf *out);
+/*
+ * Lines making @v's pick chain when neither the kernel has it nor text rendered before in this
+ * process makes it (@out, before fw_nft_vip_add()'s), and lines deleting it again (@undo, after
+ * fw_nft_vip_del()'s; NULL: none). Returns 0 or -errno (the kernel could not be asked).
+ */
+int fw_nft_vip_shared(const struct nsnet_vip *v, struct strbuf *out, struct strbuf *undo, struct nsnet_err *err);
+/* Text removing the table was rendered: forget which pick chains exist (@gone: none does now). */
+void fw_nft_svc_forget(bool gone);
 void fw_nft_vip_del(const struct nsnet_vip *v, struct strbuf *out);
 /* @v removed with nothing in its place: its elements expire (nft_change.h, NFT_VERB_EXPIRE). */
 void fw_nft_vip_rm(const struct nsnet_vip *v, struct strbuf *out);
@@ -218,6 +227,13 @@ struct fw_backend {
 	void (*vip_add)(const struct nsnet_vip *v, struct strbuf *out);
 	void (*vip_del)(const struct nsnet_vip *v, struct strbuf *out);
 	/*
+	 * Optional (nft): text making what vip_add(@v) needs beyond its own objects and the ruleset
+	 * lacks (the shared pick chain of its backend count), to come before vip_add()'s text in the
+	 * same transaction, and text removing it again (@undo, after vip_del()'s; NULL: none).
+	 * It asks the live ruleset once per chain and process; 0 or -errno.
+	 */
+	int (*vip_shared)(const struct nsnet_vip *v, struct strbuf *out, struct strbuf *undo, struct nsnet_err *err);
+	/*
 	 * @v removed with nothing in its place (`vip rm`): nft lets its elements expire at the next
 	 * clock tick rather than deleting them (no wait for the kernel's freeing); iptables: vip_del.
 	 * vip_del() stays for a VIP that another replaces in the same transaction.
@@ -250,8 +266,8 @@ struct fw_backend {
 	int (*chain_names)(char ***names, struct nsnet_err *err);
 	/* The chains a network must have; returns how many (<= 4). */
 	int (*network_chains)(const struct nsnet_network *net, char names[4][NSNET_NAME_MAX + 16]);
-	/* false when the VIP has no chain of its own (nft without affinity: its map element jumps to a pick chain). */
-	bool (*vip_chain)(const struct nsnet_vip *v, char *buf, size_t len);
+	/* The chains a VIP with backends needs (nft: its pick chain, and with affinity its own); how many (<= 2). */
+	int (*vip_chains)(const struct nsnet_vip *v, char names[2][NSNET_NAME_MAX + 16]);
 	void (*port_chain)(const struct nsnet_port *p, char *buf, size_t len);
 
 	/*

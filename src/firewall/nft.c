@@ -12,6 +12,7 @@
 
 #include "firewall/nft_change.h"
 #include "firewall/nft_schema.h"
+#include "model/service.h"
 #include "util/dir.h"
 
 #define T NFT_TABLE
@@ -246,6 +247,7 @@ void fw_nft_network_del(const struct nsnet_network *net, bool last, struct strbu
 	static const enum nft_net_chain order[] = { NFT_NET_NATOUT, NFT_NET_NAT, NFT_NET_OUT, NFT_NET_IN };
 
 	if (last) {
+		fw_nft_svc_forget(false);
 		strbuf_printf(o, "delete table " T "\n");
 		return;
 	}
@@ -375,8 +377,9 @@ int fw_nft_chain_names(char ***names, struct nsnet_err *err)
 {
 	struct nft_ctx *ctx = nft_open(err);
 	json_t *root, *objs, *o;
+	const char *ruled[4 * 2 * NSNET_MAX_BACKENDS];	/* pick and picksep chains with a rule */
 	char **v = NULL;
-	size_t i;
+	size_t i, n_ruled = 0;
 	int n = 0;
 
 	*names = NULL;
@@ -395,10 +398,27 @@ int fw_nft_chain_names(char ***names, struct nsnet_err *err)
 		json_decref(root);
 		return nsnet_err_set(err, ENOMEM, "out of memory");
 	}
+	/*
+	 * A pick chain is its one rule (nft_services.c): one without it makes its VIPs DNAT nothing, so
+	 * it is left out, as missing. Pick chains with a rule are marked first, in one pass.
+	 */
+	json_array_foreach(objs, i, o) {
+		const char *chain = json_string_value(json_object_get(json_object_get(o, "rule"), "chain"));
+
+		if (chain && !strncmp(chain, "pick", 4) && (n_ruled == 0 || strcmp(ruled[n_ruled - 1], chain)) &&
+		    n_ruled < sizeof(ruled) / sizeof(ruled[0]))
+			ruled[n_ruled++] = chain;
+	}
 	json_array_foreach(objs, i, o) {
 		const char *name = json_string_value(json_object_get(json_object_get(o, "chain"), "name"));
+		bool keep = name != NULL;
 
-		if (name && (v[n] = strdup(name)))
+		if (keep && !strncmp(name, "pick", 4)) {
+			keep = false;
+			for (size_t k = 0; k < n_ruled && !keep; k++)
+				keep = !strcmp(ruled[k], name);
+		}
+		if (keep && (v[n] = strdup(name)))
 			n++;
 	}
 	json_decref(root);

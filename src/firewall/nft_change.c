@@ -88,6 +88,18 @@ void nft_change_rule_dnat(struct nft_change *c, const struct nft_name *chain, ui
 	s->to = *to;
 }
 
+void nft_change_rule_pick(struct nft_change *c, const struct nft_name *chain, const struct nft_set_ref *map,
+			  unsigned int mod)
+{
+	struct nft_step *s = nft_change_push(c, NFT_VERB_ADD, NFT_STEP_RULE_PICK);
+
+	if (!s)
+		return;
+	s->chain = *chain;
+	s->set = *map;
+	s->mod = mod;
+}
+
 void nft_change_rule_text(struct nft_change *c, const struct nft_name *chain, const char *fmt, ...)
 {
 	struct nft_step *s = nft_change_push(c, NFT_VERB_ADD, NFT_STEP_RULE_TEXT);
@@ -151,6 +163,17 @@ static void nft_step_text(const struct nft_step *s, struct strbuf *o)
 		nft_dnat_text(&s->to, o);
 		strbuf_printf(o, "\n");
 		break;
+	case NFT_STEP_RULE_PICK: {
+		const char *ip = nft_family_of(s->set.family)->ip, *prn = proto_name(s->set.proto);
+
+		if (s->set.kind == NFT_SET_SEPS)
+			strbuf_printf(o, "add rule " NFT_TABLE " %s %s daddr . %s dport . numgen random mod %u vmap @%s\n",
+				      s->chain.s, ip, prn, s->mod, nft_set_name(&s->set).s);
+		else
+			strbuf_printf(o, "add rule " NFT_TABLE " %s dnat %s to %s daddr . %s dport . numgen random mod %u map @%s\n",
+				      s->chain.s, ip, ip, prn, s->mod, nft_set_name(&s->set).s);
+		break;
+	}
 	case NFT_STEP_RULE_TEXT:
 		strbuf_printf(o, "add rule " NFT_TABLE " %s %s\n", s->chain.s, s->text ? s->text : "");
 		break;
@@ -172,7 +195,7 @@ static bool nft_step_encodable(const struct nft_step *s)
 {
 	if (s->kind == NFT_STEP_CHAIN)
 		return s->verb == NFT_VERB_ADD || s->verb == NFT_VERB_FLUSH || s->verb == NFT_VERB_DELETE;
-	return s->kind == NFT_STEP_ELEM || s->kind == NFT_STEP_RULE_DNAT;
+	return s->kind == NFT_STEP_ELEM || s->kind == NFT_STEP_RULE_DNAT || s->kind == NFT_STEP_RULE_PICK;
 }
 
 static const enum nft_elem_op nft_elem_ops[] = {
@@ -215,6 +238,10 @@ int nft_change_batch(const struct nft_change *c, struct nft_batch *b)
 		case NFT_STEP_RULE_DNAT:
 			nft_batch_rule_dnat(b, s->chain.s, s->l4proto, nft_family_of(s->to.addr.family)->nfproto_num,
 					    s->to.addr.b, nsnet_addr_len(s->to.addr.family), htons(s->to.port));
+			break;
+		case NFT_STEP_RULE_PICK:
+			nft_batch_rule_pick(b, s->chain.s, nft_family_of(s->set.family)->nfproto_num, s->set.proto, s->mod,
+					    nft_set_name(&s->set).s, s->set.kind == NFT_SET_SEPS);
 			break;
 		case NFT_STEP_SET:
 		case NFT_STEP_RULE_TEXT:

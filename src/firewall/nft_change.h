@@ -19,7 +19,7 @@
  * nft_change_text() writes one nft command per step (what --dry-run prints, the journal keeps
  * and libnftables applies), nft_change_batch() appends one nf_tables message per step to a
  * libnftnl batch (the fast path, no ruleset cache). Steps the batch encoder does not know (rules
- * other than a DNAT, sets with timeouts: a VIP with affinity) make it refuse the whole change
+ * other than a DNAT or a pick chain's, sets with timeouts: a VIP with affinity) make it refuse the whole change
  * with -EOPNOTSUPP, and the caller applies the text instead.
  */
 
@@ -48,6 +48,7 @@ enum nft_step_kind {
 	NFT_STEP_SET,		/* with its declaration when added */
 	NFT_STEP_ELEM,
 	NFT_STEP_RULE_DNAT,	/* meta l4proto P dnat ip to ADDR:PORT */
+	NFT_STEP_RULE_PICK,	/* a pick chain's rule: random index, looked up in a backends / seps map */
 	NFT_STEP_RULE_TEXT,	/* any other rule, as nft text (no libnftnl form) */
 };
 
@@ -55,12 +56,13 @@ struct nft_step {
 	enum nft_verb verb;
 	enum nft_step_kind kind;
 	struct nft_name chain;		/* CHAIN, RULE_*: the chain */
-	struct nft_set_ref set;		/* SET, ELEM */
+	struct nft_set_ref set;		/* SET, ELEM; RULE_PICK: the map (backends: dnat; seps: vmap) */
 	struct nft_value key, data;	/* ELEM: the key; the data when the set is a data map */
 	int verdict;			/* ELEM of a verdict map, add: NFT_JUMP or NFT_GOTO */
 	struct nft_name target;		/* ... to this chain */
 	uint8_t l4proto;		/* RULE_DNAT */
 	struct nsnet_endpoint to;	/* RULE_DNAT */
+	unsigned int mod;		/* RULE_PICK: numgen random mod this */
 	char *text;			/* RULE_TEXT: the rule after the chain name (owned) */
 };
 
@@ -80,6 +82,9 @@ void nft_change_elem(struct nft_change *c, enum nft_verb verb, const struct nft_
 		     const struct nft_name *target);
 void nft_change_rule_dnat(struct nft_change *c, const struct nft_name *chain, uint8_t l4proto,
 			  const struct nsnet_endpoint *to);
+/* @family/@proto from @map, a NFT_SET_BACKENDS (dnat through it) or NFT_SET_SEPS (vmap) map. */
+void nft_change_rule_pick(struct nft_change *c, const struct nft_name *chain, const struct nft_set_ref *map,
+			  unsigned int mod);
 void nft_change_rule_text(struct nft_change *c, const struct nft_name *chain, const char *fmt, ...)
 	NSNET_PRINTF(3, 4);
 

@@ -30,37 +30,7 @@ void fw_nft_svc_base(struct strbuf *o)
 		}
 		nft_set_decl(&(struct nft_set_ref){ .kind = NFT_SET_EMPTY, .family = fam }, o);
 	}
-	/*
-	 * The backend pick of a VIP with N backends: one shared chain per family, protocol and N. A
-	 * VIP's map element (or, with affinity, its chain) leads to pick4t-N (picksep4t-N), so the
-	 * rules that look up the shared maps exist once per N, not once per VIP: the kernel checks
-	 * every element of a map each time a rule in a new chain binds it, which made loading K VIPs
-	 * cost K x (elements) (4 s at 10,000).
-	 */
-	for (size_t i = 0; i < 2; i++) {
-		const struct nft_family *f = &nft_families[i];
-
-		for (size_t p = 0; p < 2; p++) {
-			uint8_t pr = svc_protos[p];
-			const char *prn = proto_name(pr);
-			struct nft_name bk = nft_set_name(&(struct nft_set_ref){ .kind = NFT_SET_BACKENDS, .family = f->family, .proto = pr });
-			struct nft_name sep = nft_set_name(&(struct nft_set_ref){ .kind = NFT_SET_SEPS, .family = f->family, .proto = pr });
-
-			for (unsigned int n = 1; n <= NSNET_MAX_BACKENDS; n++) {
-				struct nft_name pick = nft_chain_pick(f->family, pr, n);
-				struct nft_name picksep = nft_chain_picksep(f->family, pr, n);
-
-				strbuf_printf(o, "add chain " NFT_TABLE " %s\n", pick.s);
-				strbuf_printf(o, "flush chain " NFT_TABLE " %s\n", pick.s);
-				strbuf_printf(o, "add rule " NFT_TABLE " %s dnat %s to %s daddr . %s dport . numgen random mod %u map @%s\n",
-					      pick.s, f->ip, f->ip, prn, n, bk.s);
-				strbuf_printf(o, "add chain " NFT_TABLE " %s\n", picksep.s);
-				strbuf_printf(o, "flush chain " NFT_TABLE " %s\n", picksep.s);
-				strbuf_printf(o, "add rule " NFT_TABLE " %s %s daddr . %s dport . numgen random mod %u vmap @%s\n",
-					      picksep.s, f->ip, prn, n, sep.s);
-			}
-		}
-	}
+	/* The pick chains are not part of the base: "The pick chains" below (fw_nft_vip_shared()). */
 	nft_base_chain_decl(NFT_CHAIN_SVC_PRE, o);
 	nft_base_chain_decl(NFT_CHAIN_SVC_OUT, o);
 	nft_base_chain_decl(NFT_CHAIN_SVC_FILTER_OUT, o);
@@ -131,6 +101,102 @@ void fw_nft_svc_reject_rules(const char *chain, struct strbuf *o)
 	}
 }
 
+/*
+ * The pick chains, made when first needed. Theory of operation: a VIP without affinity and with N
+ * backends jumps to pick4t-N (family, protocol, N), a VIP with affinity ends in picksep4t-N; each
+ * holds one rule that looks up a shared map (bk4t or sep4t). They are shared because binding a
+ * rule to a map makes the kernel check every element of the map: one chain per VIP made loading
+ * K VIPs cost K x (elements), 4 s at 10,000. So a pick chain is made once, by the first change
+ * that needs it, in that change's own transaction, and never made again while it exists: the
+ * base declared all 512 of them, ~78% of its text, and that text went in with the first network.
+ *
+ * Whether it exists is the kernel's word: fw_nft_vip_shared() asks with one NFT_MSG_GETCHAIN
+ * (nftnl.c) the first time a process needs a chain, not the VIP records, which can drift from the
+ * kernel (a chain deleted by hand; a table that a crash left behind). svc_pick_state remembers
+ * per chain what the process knows, in the order texts are rendered: PICK_KERNEL the kernel has
+ * it, PICK_MADE text rendered earlier in this operation makes it (so apply, ns rm or a dry run
+ * make or show it once), PICK_GONE text rendered earlier removes the table (gc's rebuild).
+ * Rendering a table's removal elsewhere forgets it all (fw_nft_svc_forget()), so the next VIP
+ * asks again. The text that makes a chain has an undo that deletes it again (the undo of the
+ * change that made it); a crash is repaired by the journal's replay of that undo, as for any
+ * change. fw_nft_vip_change() (the libnftnl path) asks the kernel itself unless the kernel had the
+ * chain when the text was rendered, and makes the same chain with the same rule in its batch.
+ *
+ * Pick chains that no VIP uses any more stay (ours, harmless, and the next VIP with as many
+ * backends needs no chain); gc's rebuild makes only those the recorded VIPs use, and check reports
+ * a VIP whose chain (or its rule) is missing.
+ */
+enum { PICK_UNKNOWN, PICK_KERNEL, PICK_MADE, PICK_GONE };
+static uint8_t svc_pick_state[2][2][2][NSNET_MAX_BACKENDS + 1];	/* [family][tcp/udp][affinity][N] */
+
+void fw_nft_svc_forget(bool gone)
+{
+	memset(svc_pick_state, gone ? PICK_GONE : PICK_UNKNOWN, sizeof(svc_pick_state));
+}
+
+/* The name of @v's pick chain (@v has 1..NSNET_MAX_BACKENDS backends). */
+static struct nft_name svc_pick_name(const struct nsnet_vip *v)
+{
+	return v->affinity ? nft_chain_picksep(v->vip.addr.family, v->proto, v->n_backends)
+			   : nft_chain_pick(v->vip.addr.family, v->proto, v->n_backends);
+}
+
+static uint8_t *svc_pick_slot(const struct nsnet_vip *v)
+{
+	return &svc_pick_state[v->vip.addr.family == AF_INET6][v->proto == IPPROTO_UDP][v->affinity != 0][v->n_backends];
+}
+
+/* @v's pick chain made (@add) or taken away again. */
+static void svc_describe_pick(struct nft_change *c, const struct nsnet_vip *v, bool add)
+{
+	struct nft_set_ref map = { .kind = v->affinity ? NFT_SET_SEPS : NFT_SET_BACKENDS, .family = v->vip.addr.family,
+				   .proto = v->proto };
+	struct nft_name chain = svc_pick_name(v);
+
+	if (add) {
+		nft_change_chain(c, NFT_VERB_ADD, &chain);
+		nft_change_rule_pick(c, &chain, &map, (unsigned int)v->n_backends);
+	} else {
+		nft_change_chain(c, NFT_VERB_FLUSH, &chain);
+		nft_change_chain(c, NFT_VERB_DELETE, &chain);
+	}
+}
+
+/* Does @v's pick chain exist in the kernel? 1, 0, or -errno. */
+static int svc_pick_exists(const struct nsnet_vip *v, struct nsnet_err *err)
+{
+	return nft_chain_exists(NFPROTO_INET, NSNET_NFT_TABLE, svc_pick_name(v).s, err);
+}
+
+int fw_nft_vip_shared(const struct nsnet_vip *v, struct strbuf *out, struct strbuf *undo, struct nsnet_err *err)
+{
+	uint8_t *slot;
+	int r;
+
+	if (v->n_backends == 0 || v->n_backends > NSNET_MAX_BACKENDS)
+		return 0;	/* no pick chain (a VIP without backends is an element of empty4/6) */
+	slot = svc_pick_slot(v);
+	if (*slot == PICK_UNKNOWN) {
+		/* Not allowed to ask (a dry run without CAP_NET_ADMIN): shown as made; a commit fails anyway. */
+		if ((r = svc_pick_exists(v, err)) < 0 && r != -EPERM)
+			return r;
+		*slot = r > 0 ? PICK_KERNEL : PICK_GONE;
+	}
+	if (*slot != PICK_GONE)
+		return 0;
+	for (int add = 1; add >= 0; add--) {
+		struct nft_change c = { 0 };
+
+		if (!add && !undo)
+			break;
+		svc_describe_pick(&c, v, add);
+		nft_change_text(&c, add ? out : undo);
+		nft_change_free(&c);
+	}
+	*slot = PICK_MADE;
+	return 0;
+}
+
 /* The key of @v in svc4/svc6 and empty4/empty6: (VIP . proto . port). */
 static struct nft_value svc_vip_key(const struct nsnet_vip *v)
 {
@@ -145,7 +211,7 @@ static struct nft_value svc_vip_key(const struct nsnet_vip *v)
  */
 static struct nft_name svc_vip_target(const struct nsnet_vip *v)
 {
-	return v->affinity ? nft_chain_vip(v->id) : nft_chain_pick(v->vip.addr.family, v->proto, v->n_backends);
+	return v->affinity ? nft_chain_vip(v->id) : svc_pick_name(v);
 }
 
 /* A VIP with affinity: its chain, and per backend a timeout set of clients and a chain. */
@@ -183,7 +249,7 @@ static void svc_describe_affinity(struct nft_change *c, const struct nsnet_vip *
 		nft_change_elem(c, NFT_VERB_ADD, &seps, &key, NULL, NFT_GOTO, &sep);
 	}
 	if (add) {
-		struct nft_name picksep = nft_chain_picksep(f->family, v->proto, v->n_backends);
+		struct nft_name picksep = svc_pick_name(v);
 
 		nft_change_rule_text(c, &vip, "goto %s", picksep.s);
 	} else {
@@ -336,12 +402,25 @@ int fw_nft_vip_change(const struct nsnet_vip *old, const struct nsnet_vip *new, 
 	 * is deleted, since the new elements take the same keys in the same transaction. A new VIP
 	 * alone first destroys its keys, in case a `vip rm` expired them less than a tick ago.
 	 */
+	/*
+	 * The new VIP's pick chain, if the kernel lacks it: the text (fw_nft_vip_shared()) makes it
+	 * then too. A chain the kernel had when the text was rendered is not asked for again.
+	 */
+	if (new && new->n_backends && new->n_backends <= NSNET_MAX_BACKENDS && !new->affinity &&
+	    *svc_pick_slot(new) != PICK_KERNEL) {
+		if ((r = svc_pick_exists(new, err)) < 0)
+			return r;
+		if (r == 0)
+			svc_describe_pick(&c, new, true);
+	}
 	if (old)
 		nft_describe_vip(&c, old, new || !expire ? NFT_VIP_DELETE : NFT_VIP_EXPIRE);
 	if (new)
 		nft_describe_vip(&c, new, old || !expire ? NFT_VIP_ADD : NFT_VIP_ADD_FRESH);
 	r = svc_commit(&c, "nftables: VIP rules", err);
 	nft_change_free(&c);
+	if (r == 0 && new && new->n_backends && new->n_backends <= NSNET_MAX_BACKENDS)
+		*svc_pick_slot(new) = PICK_KERNEL;
 	return r;
 }
 

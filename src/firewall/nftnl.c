@@ -136,45 +136,115 @@ void nft_batch_chain_flush(struct nft_batch *b, const char *chain)
 	nft_batch_next(b);
 }
 
-void nft_batch_rule_dnat(struct nft_batch *b, const char *chain, uint8_t l4proto, uint32_t nfproto, const void *addr, size_t alen,
-		  uint16_t port_be)
+/*
+ * A rule of chain @chain with @n expressions of kinds @types, allocated into @e; NULL (and the
+ * batch out of memory) if any could not be. nft_batch_rule_end() sends it.
+ */
+static struct nftnl_rule *nft_batch_rule_new(struct nft_batch *b, const char *chain, const char *const *types, size_t n,
+					     struct nftnl_expr **e)
 {
-	static const char *const types[5] = { "meta", "cmp", "immediate", "immediate", "nat" };
 	struct nftnl_rule *r = nftnl_rule_alloc();
-	struct nftnl_expr *e[5];
 	bool ok = r != NULL;
 
-	for (size_t i = 0; i < 5; i++)
+	for (size_t i = 0; i < n; i++)
 		ok &= (e[i] = nftnl_expr_alloc(types[i])) != NULL;
 	if (!ok) {
-		for (size_t i = 0; i < 5; i++)
+		for (size_t i = 0; i < n; i++)
 			nftnl_expr_free(e[i]);
 		nftnl_rule_free(r);
 		b->oom = true;
-		return;
+		return NULL;
 	}
 	nftnl_rule_set_str(r, NFTNL_RULE_TABLE, b->table);
 	nftnl_rule_set_str(r, NFTNL_RULE_CHAIN, chain);
-	/* What nft makes of "meta l4proto P dnat ip to A:PORT" (nft --debug=netlink shows the same). */
-	nftnl_expr_set_u32(e[0], NFTNL_EXPR_META_KEY, NFT_META_L4PROTO);
-	nftnl_expr_set_u32(e[0], NFTNL_EXPR_META_DREG, NFT_REG_1);
-	nftnl_expr_set_u32(e[1], NFTNL_EXPR_CMP_SREG, NFT_REG_1);
-	nftnl_expr_set_u32(e[1], NFTNL_EXPR_CMP_OP, NFT_CMP_EQ);
-	nftnl_expr_set(e[1], NFTNL_EXPR_CMP_DATA, &l4proto, sizeof(l4proto));
-	nftnl_expr_set_u32(e[2], NFTNL_EXPR_IMM_DREG, NFT_REG_1);
-	nftnl_expr_set(e[2], NFTNL_EXPR_IMM_DATA, addr, (uint32_t)alen);
-	nftnl_expr_set_u32(e[3], NFTNL_EXPR_IMM_DREG, NFT_REG_2);
-	nftnl_expr_set(e[3], NFTNL_EXPR_IMM_DATA, &port_be, sizeof(port_be));
-	nftnl_expr_set_u32(e[4], NFTNL_EXPR_NAT_TYPE, NFT_NAT_DNAT);
-	nftnl_expr_set_u32(e[4], NFTNL_EXPR_NAT_FAMILY, nfproto);
-	nftnl_expr_set_u32(e[4], NFTNL_EXPR_NAT_REG_ADDR_MIN, NFT_REG_1);
-	nftnl_expr_set_u32(e[4], NFTNL_EXPR_NAT_REG_PROTO_MIN, NFT_REG_2);
-	nftnl_expr_set_u32(e[4], NFTNL_EXPR_NAT_FLAGS, NF_NAT_RANGE_PROTO_SPECIFIED);
-	for (size_t i = 0; i < 5; i++)
+	return r;
+}
+
+static void nft_batch_rule_end(struct nft_batch *b, struct nftnl_rule *r, struct nftnl_expr **e, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
 		nftnl_rule_add_expr(r, e[i]);	/* the rule owns them now */
 	nftnl_rule_nlmsg_build_payload(nft_batch_hdr(b, NFT_MSG_NEWRULE, NLM_F_CREATE | NLM_F_APPEND), r);
 	nftnl_rule_free(r);
 	nft_batch_next(b);
+}
+
+/* "meta KEY" into register 1 (@meta) and "cmp eq @value" of its one byte (@cmp). */
+static void nft_expr_meta_is(struct nftnl_expr *meta, struct nftnl_expr *cmp, uint32_t key, uint8_t value)
+{
+	nftnl_expr_set_u32(meta, NFTNL_EXPR_META_KEY, key);
+	nftnl_expr_set_u32(meta, NFTNL_EXPR_META_DREG, NFT_REG_1);
+	nftnl_expr_set_u32(cmp, NFTNL_EXPR_CMP_SREG, NFT_REG_1);
+	nftnl_expr_set_u32(cmp, NFTNL_EXPR_CMP_OP, NFT_CMP_EQ);
+	nftnl_expr_set(cmp, NFTNL_EXPR_CMP_DATA, &value, sizeof(value));
+}
+
+/* "dnat FAMILY to" the address in register @addr_reg and the port in @port_reg. */
+static void nft_expr_dnat(struct nftnl_expr *nat, uint32_t nfproto, uint32_t addr_reg, uint32_t port_reg)
+{
+	nftnl_expr_set_u32(nat, NFTNL_EXPR_NAT_TYPE, NFT_NAT_DNAT);
+	nftnl_expr_set_u32(nat, NFTNL_EXPR_NAT_FAMILY, nfproto);
+	nftnl_expr_set_u32(nat, NFTNL_EXPR_NAT_REG_ADDR_MIN, addr_reg);
+	nftnl_expr_set_u32(nat, NFTNL_EXPR_NAT_REG_PROTO_MIN, port_reg);
+	nftnl_expr_set_u32(nat, NFTNL_EXPR_NAT_FLAGS, NF_NAT_RANGE_PROTO_SPECIFIED);
+}
+
+void nft_batch_rule_dnat(struct nft_batch *b, const char *chain, uint8_t l4proto, uint32_t nfproto, const void *addr, size_t alen,
+		  uint16_t port_be)
+{
+	static const char *const types[5] = { "meta", "cmp", "immediate", "immediate", "nat" };
+	struct nftnl_expr *e[5];
+	struct nftnl_rule *r = nft_batch_rule_new(b, chain, types, 5, e);
+
+	if (!r)
+		return;
+	/* What nft makes of "meta l4proto P dnat ip to A:PORT" (nft --debug=netlink shows the same). */
+	nft_expr_meta_is(e[0], e[1], NFT_META_L4PROTO, l4proto);
+	nftnl_expr_set_u32(e[2], NFTNL_EXPR_IMM_DREG, NFT_REG_1);
+	nftnl_expr_set(e[2], NFTNL_EXPR_IMM_DATA, addr, (uint32_t)alen);
+	nftnl_expr_set_u32(e[3], NFTNL_EXPR_IMM_DREG, NFT_REG_2);
+	nftnl_expr_set(e[3], NFTNL_EXPR_IMM_DATA, &port_be, sizeof(port_be));
+	nft_expr_dnat(e[4], nfproto, NFT_REG_1, NFT_REG_2);
+	nft_batch_rule_end(b, r, e, 5);
+}
+
+/* Register @reg <- @len bytes at @offset of header @base. */
+static void nft_expr_payload(struct nftnl_expr *p, uint32_t base, uint32_t offset, uint32_t len, uint32_t reg)
+{
+	nftnl_expr_set_u32(p, NFTNL_EXPR_PAYLOAD_BASE, base);
+	nftnl_expr_set_u32(p, NFTNL_EXPR_PAYLOAD_OFFSET, offset);
+	nftnl_expr_set_u32(p, NFTNL_EXPR_PAYLOAD_LEN, len);
+	nftnl_expr_set_u32(p, NFTNL_EXPR_PAYLOAD_DREG, reg);
+}
+
+void nft_batch_rule_pick(struct nft_batch *b, const char *chain, uint32_t nfproto, uint8_t l4proto, uint32_t mod,
+			 const char *set, bool vmap)
+{
+	static const char *const types[] = { "meta", "cmp", "meta", "cmp", "payload", "payload", "numgen", "lookup", "nat" };
+	enum { N = sizeof(types) / sizeof(types[0]) };
+	bool v6 = nfproto == NFPROTO_IPV6;
+	/* Where nft puts them: the address, then the port and the index in the next free 32-bit registers. */
+	uint32_t port_reg = v6 ? NFT_REG_2 : NFT_REG32_01, ng_reg = v6 ? NFT_REG32_05 : NFT_REG32_02;
+	size_t n = vmap ? N - 1 : N;	/* a verdict map decides itself: no nat */
+	struct nftnl_expr *e[N];
+	struct nftnl_rule *r = nft_batch_rule_new(b, chain, types, n, e);
+
+	if (!r)
+		return;
+	/* What nft --debug=netlink shows for the text form (nft_change.c): its two dependencies first. */
+	nft_expr_meta_is(e[0], e[1], NFT_META_NFPROTO, (uint8_t)nfproto);
+	nft_expr_meta_is(e[2], e[3], NFT_META_L4PROTO, l4proto);
+	nft_expr_payload(e[4], NFT_PAYLOAD_NETWORK_HEADER, v6 ? 24 : 16, v6 ? 16 : 4, NFT_REG_1);
+	nft_expr_payload(e[5], NFT_PAYLOAD_TRANSPORT_HEADER, 2, 2, port_reg);
+	nftnl_expr_set_u32(e[6], NFTNL_EXPR_NG_DREG, ng_reg);
+	nftnl_expr_set_u32(e[6], NFTNL_EXPR_NG_MODULUS, mod);
+	nftnl_expr_set_u32(e[6], NFTNL_EXPR_NG_TYPE, NFT_NG_RANDOM);
+	nftnl_expr_set_u32(e[7], NFTNL_EXPR_LOOKUP_SREG, NFT_REG_1);
+	nftnl_expr_set_u32(e[7], NFTNL_EXPR_LOOKUP_DREG, vmap ? NFT_REG_VERDICT : NFT_REG_1);
+	nftnl_expr_set_str(e[7], NFTNL_EXPR_LOOKUP_SET, set);
+	if (!vmap)
+		nft_expr_dnat(e[8], nfproto, NFT_REG_1, port_reg);
+	nft_batch_rule_end(b, r, e, n);
 }
 
 bool nft_kernel_expires_in_place(void)
@@ -279,6 +349,71 @@ static void nft_batch_sock_drop(void)
 	nft_batch_sock = NULL;
 }
 
+static int nft_batch_sock_open(struct nsnet_err *err)
+{
+	int r;
+
+	if (nft_batch_sock)
+		return 0;
+	nft_batch_sock = mnl_socket_open2(NETLINK_NETFILTER, SOCK_CLOEXEC);
+	if (!nft_batch_sock || mnl_socket_bind(nft_batch_sock, 0, MNL_SOCKET_AUTOPID) < 0) {
+		r = nsnet_err_set(err, errno, "nf_tables netlink: %s", strerror(errno));
+		nft_batch_sock_drop();
+		return r;
+	}
+	return 0;
+}
+
+int nft_chain_exists(uint8_t family, const char *table, const char *chain, struct nsnet_err *err)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE] __attribute__((aligned(NLMSG_ALIGNTO)));
+	struct nftnl_chain *c;
+	struct nlmsghdr *h;
+	uint32_t seq = (uint32_t)time(NULL), portid;
+	int r;
+
+	if ((r = nft_batch_sock_open(err)) < 0)
+		return r;
+	if (!(c = nftnl_chain_alloc()))
+		return nsnet_err_set(err, ENOMEM, "out of memory");
+	nftnl_chain_set_str(c, NFTNL_CHAIN_TABLE, table);
+	nftnl_chain_set_str(c, NFTNL_CHAIN_NAME, chain);
+	h = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETCHAIN, family, NLM_F_ACK, seq);
+	nftnl_chain_nlmsg_build_payload(h, c);
+	nftnl_chain_free(c);
+	portid = mnl_socket_get_portid(nft_batch_sock);
+	if (mnl_socket_sendto(nft_batch_sock, h, h->nlmsg_len) < 0) {
+		r = nsnet_err_set(err, errno, "nf_tables netlink send: %s", strerror(errno));
+		nft_batch_sock_drop();
+		return r;
+	}
+	/* The chain (NFT_MSG_NEWCHAIN) and then an ack, or an error alone: the ack or error ends it. */
+	for (r = -EAGAIN; r == -EAGAIN;) {
+		ssize_t got = mnl_socket_recvfrom(nft_batch_sock, buf, sizeof(buf));
+		const struct nlmsghdr *m = (const struct nlmsghdr *)buf;
+		int len = (int)got;
+
+		if (got < 0) {
+			r = nsnet_err_set(err, errno, "nf_tables netlink receive: %s", strerror(errno));
+			nft_batch_sock_drop();
+			return r;
+		}
+		for (; mnl_nlmsg_ok(m, len) && r == -EAGAIN; m = mnl_nlmsg_next(m, &len)) {
+			const struct nlmsgerr *e = mnl_nlmsg_get_payload(m);
+
+			if (m->nlmsg_pid != portid || m->nlmsg_seq != seq || m->nlmsg_type != NLMSG_ERROR)
+				continue;
+			if (e->error == 0)
+				r = 1;
+			else if (e->error == -ENOENT)
+				r = 0;
+			else
+				r = nsnet_err_set(err, -e->error, "nftables: chain %s: %s", chain, strerror(-e->error));
+		}
+	}
+	return r;
+}
+
 int nft_batch_fd(void)
 {
 	if (!nft_batch_sock || !nft_batch_freeing)
@@ -306,14 +441,8 @@ int nft_batch_commit(struct nft_batch *b, const char *what, struct nsnet_err *er
 
 	if (!data)
 		return nsnet_err_set(err, E2BIG, "%s: more than one batch holds, or out of memory", what);
-	if (!nft_batch_sock) {
-		nft_batch_sock = mnl_socket_open2(NETLINK_NETFILTER, SOCK_CLOEXEC);
-		if (!nft_batch_sock || mnl_socket_bind(nft_batch_sock, 0, MNL_SOCKET_AUTOPID) < 0) {
-			r = nsnet_err_set(err, errno, "nf_tables netlink: %s", strerror(errno));
-			nft_batch_sock_drop();
-			return r;
-		}
-	}
+	if ((r = nft_batch_sock_open(err)) < 0)
+		return r;
 	/* A batch larger than the socket's default send buffer (a bulk load) needs a larger one. */
 	if (size > 160 * 1024) {
 		int sz = (int)(size + 4096);

@@ -35,6 +35,13 @@ void nft_batch_chain_del(struct nft_batch *b, const char *chain);
  */
 void nft_batch_rule_dnat(struct nft_batch *b, const char *chain, uint8_t l4proto, uint32_t nfproto, const void *addr, size_t alen,
 		  uint16_t port_be);
+/*
+ * A shared pick chain's rule (firewall/nft_services.c): add rule CHAIN @ip daddr . @l4proto dport
+ * . numgen random mod @mod, looked up in set @set: a map of (address . port) to DNAT to, or with
+ * @vmap a verdict map. @nfproto NFPROTO_IPV4/6.
+ */
+void nft_batch_rule_pick(struct nft_batch *b, const char *chain, uint32_t nfproto, uint8_t l4proto, uint32_t mod,
+			 const char *set, bool vmap);
 enum nft_elem_op {
 	NFT_ELEM_ADD,
 	NFT_ELEM_DEL,
@@ -91,6 +98,12 @@ void nft_batch_elems(struct nft_batch *b, const char *set, const struct nft_elem
  * stays open for the next batch and closes when the process exits (why: nftnl.c).
  */
 int nft_batch_commit(struct nft_batch *b, const char *what, struct nsnet_err *err);
+
+/*
+ * Does chain @chain of table @table (family @family) exist? One NFT_MSG_GETCHAIN on the batches'
+ * socket. Returns 1, 0 (no such chain or table), or -errno.
+ */
+int nft_chain_exists(uint8_t family, const char *table, const char *chain, struct nsnet_err *err);
 
 /*
  * The netfilter socket the batches of this process went through, when one of them deleted

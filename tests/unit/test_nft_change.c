@@ -139,6 +139,11 @@ struct reader {
 		char addr[INET6_ADDRSTRLEN];
 		uint16_t port;
 		uint32_t nat_fam;
+		/* a pick chain's rule: nfproto and l4proto checked, daddr . dport . numgen looked up */
+		uint32_t last_meta, daddr_len, mod, lookup_dreg;
+		uint8_t nfproto;
+		bool dport;
+		const char *set;
 	} rule;
 };
 
@@ -173,11 +178,35 @@ static int read_expr(struct nftnl_expr *e, void *data)
 	uint32_t len = 0;
 	const uint8_t *v;
 
-	if (!strcmp(name, "meta") && nftnl_expr_get_u32(e, NFTNL_EXPR_META_KEY) == NFT_META_L4PROTO) {
-		r->rule.meta = true;
+	if (!strcmp(name, "meta") && (nftnl_expr_get_u32(e, NFTNL_EXPR_META_KEY) == NFT_META_L4PROTO ||
+				      nftnl_expr_get_u32(e, NFTNL_EXPR_META_KEY) == NFT_META_NFPROTO)) {
+		r->rule.last_meta = nftnl_expr_get_u32(e, NFTNL_EXPR_META_KEY);
+		r->rule.meta |= r->rule.last_meta == NFT_META_L4PROTO;
 	} else if (!strcmp(name, "cmp")) {
 		v = nftnl_expr_get(e, NFTNL_EXPR_CMP_DATA, &len);
-		r->rule.proto = len == 1 ? v[0] : 0;
+		if (r->rule.last_meta == NFT_META_NFPROTO)
+			r->rule.nfproto = len == 1 ? v[0] : 0;
+		else
+			r->rule.proto = len == 1 ? v[0] : 0;
+	} else if (!strcmp(name, "payload") &&
+		   nftnl_expr_get_u32(e, NFTNL_EXPR_PAYLOAD_BASE) == NFT_PAYLOAD_NETWORK_HEADER) {
+		len = nftnl_expr_get_u32(e, NFTNL_EXPR_PAYLOAD_LEN);
+		/* the destination address: at 16 in an IPv4 header, at 24 in an IPv6 one */
+		if (nftnl_expr_get_u32(e, NFTNL_EXPR_PAYLOAD_OFFSET) == (len == 16 ? 24u : 16u) &&
+		    nftnl_expr_get_u32(e, NFTNL_EXPR_PAYLOAD_DREG) == NFT_REG_1)
+			r->rule.daddr_len = len;
+		else
+			r->rule.unknown = true;
+	} else if (!strcmp(name, "payload")) {
+		r->rule.dport = nftnl_expr_get_u32(e, NFTNL_EXPR_PAYLOAD_BASE) == NFT_PAYLOAD_TRANSPORT_HEADER &&
+				nftnl_expr_get_u32(e, NFTNL_EXPR_PAYLOAD_OFFSET) == 2 &&
+				nftnl_expr_get_u32(e, NFTNL_EXPR_PAYLOAD_LEN) == 2;
+		r->rule.unknown |= !r->rule.dport;
+	} else if (!strcmp(name, "numgen") && nftnl_expr_get_u32(e, NFTNL_EXPR_NG_TYPE) == NFT_NG_RANDOM) {
+		r->rule.mod = nftnl_expr_get_u32(e, NFTNL_EXPR_NG_MODULUS);
+	} else if (!strcmp(name, "lookup") && nftnl_expr_get_u32(e, NFTNL_EXPR_LOOKUP_SREG) == NFT_REG_1) {
+		r->rule.set = nftnl_expr_get_str(e, NFTNL_EXPR_LOOKUP_SET);
+		r->rule.lookup_dreg = nftnl_expr_get_u32(e, NFTNL_EXPR_LOOKUP_DREG);
 	} else if (!strcmp(name, "immediate") && r->rule.imm++ == 0) {
 		v = nftnl_expr_get(e, NFTNL_EXPR_IMM_DATA, &len);
 		inet_ntop(len == 16 ? AF_INET6 : AF_INET, v, r->rule.addr, sizeof(r->rule.addr));
@@ -190,6 +219,22 @@ static int read_expr(struct nftnl_expr *e, void *data)
 		r->rule.unknown = true;
 	}
 	return 0;
+}
+
+/* A pick chain's rule (a lookup of daddr . dport . numgen), as nft writes it. */
+static void pick_rule_text(struct reader *r, const char *chain)
+{
+	bool v6 = r->rule.daddr_len == 16, vmap = r->rule.lookup_dreg == NFT_REG_VERDICT;
+	const char *ip = v6 ? "ip6" : "ip";
+	bool ok = !r->rule.unknown && r->rule.meta && r->rule.dport && r->rule.daddr_len &&
+		  r->rule.nfproto == (v6 ? NFPROTO_IPV6 : NFPROTO_IPV4) &&
+		  (vmap ? r->rule.nat_fam == 0 : r->rule.nat_fam == r->rule.nfproto);
+
+	put(&r->o, &r->left, "add rule inet nsnet %s %s", chain, ok ? "" : "<other> ");
+	if (!vmap)
+		put(&r->o, &r->left, "dnat %s to ", ip);
+	put(&r->o, &r->left, "%s daddr . %s dport . numgen random mod %u %s @%s\n", ip, proto_of(r->rule.proto),
+	    r->rule.mod, vmap ? "vmap" : "map", r->rule.set);
 }
 
 /* The batch @b as nft text, one line per message, by this test's reader. */
@@ -230,6 +275,11 @@ static char *batch_text(struct nft_batch *b)
 			} else {
 				memset(&r.rule, 0, sizeof(r.rule));
 				nftnl_expr_foreach(ru, read_expr, &r);
+				if (r.rule.set) {
+					pick_rule_text(&r, nftnl_rule_get_str(ru, NFTNL_RULE_CHAIN));
+					nftnl_rule_free(ru);
+					continue;
+				}
 				put(&r.o, &r.left, "add rule inet nsnet %s %smeta l4proto %s dnat %s to %s%s%s:%u\n",
 				    nftnl_rule_get_str(ru, NFTNL_RULE_CHAIN), r.rule.unknown || !r.rule.meta ? "<other> " : "",
 				    proto_of(r.rule.proto), r.rule.nat_fam == NFPROTO_IPV6 ? "ip6" : r.rule.nat_fam == NFPROTO_IPV4 ? "ip" : "?",
@@ -286,6 +336,43 @@ TEST(test_vip_change_v4)
 	/* What `vip set` applies: the old VIP's elements out, the new one's in, jumping to pick4t-3. */
 	CHECK_EQ_INT(c.n, 1 + 2 + 3 + 1);
 	nft_change_free(&c);
+}
+
+/* A pick chain made with a VIP's change: the same rule by both encoders, with or without affinity. */
+TEST(test_pick_chain_rules)
+{
+	static const struct {
+		int family;
+		uint8_t proto;
+		enum nft_set_kind map;
+		unsigned int n;
+		const char *text;
+	} cases[] = {
+		{ AF_INET, IPPROTO_TCP, NFT_SET_BACKENDS, 3,
+		  "add rule inet nsnet pick4t-3 dnat ip to ip daddr . tcp dport . numgen random mod 3 map @bk4t\n" },
+		{ AF_INET6, IPPROTO_UDP, NFT_SET_BACKENDS, 64,
+		  "add rule inet nsnet pick6u-64 dnat ip6 to ip6 daddr . udp dport . numgen random mod 64 map @bk6u\n" },
+		{ AF_INET, IPPROTO_UDP, NFT_SET_SEPS, 2,
+		  "add rule inet nsnet picksep4u-2 ip daddr . udp dport . numgen random mod 2 vmap @sep4u\n" },
+		{ AF_INET6, IPPROTO_TCP, NFT_SET_SEPS, 1,
+		  "add rule inet nsnet picksep6t-1 ip6 daddr . tcp dport . numgen random mod 1 vmap @sep6t\n" },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct nft_set_ref map = { .kind = cases[i].map, .family = cases[i].family, .proto = cases[i].proto };
+		struct nft_name chain = cases[i].map == NFT_SET_SEPS ? nft_chain_picksep(cases[i].family, cases[i].proto, cases[i].n)
+								     : nft_chain_pick(cases[i].family, cases[i].proto, cases[i].n);
+		struct nft_change c = { 0 };
+		struct strbuf t = { 0 };
+
+		nft_change_chain(&c, NFT_VERB_ADD, &chain);
+		nft_change_rule_pick(&c, &chain, &map, cases[i].n);
+		check_same(&c, "pick chain");
+		nft_change_text(&c, &t);
+		CHECK(strstr(strbuf_str(&t), cases[i].text) != NULL);
+		strbuf_free(&t);
+		nft_change_free(&c);
+	}
 }
 
 TEST(test_vip_rm_expires_and_add_destroys_first)
@@ -429,6 +516,7 @@ TEST(test_affinity_refused_by_batch)
 int main(void)
 {
 	RUN(test_vip_change_v4);
+	RUN(test_pick_chain_rules);
 	RUN(test_vip_rm_expires_and_add_destroys_first);
 	RUN(test_vip_change_v6_udp_from_empty);
 	RUN(test_ports);
