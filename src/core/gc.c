@@ -376,6 +376,52 @@ int core_gc(const struct nsnet_opts *o, struct nsnet_findings *fs, struct nsnet_
 		repairs++;
 	}
 
+	/*
+	 * 3b. A network whose own link is down, or gone with no other link in its name's place
+	 * (deleted by hand): set up, or made again with its gateway addresses and each host end of
+	 * it that still exists put back on it, with its hairpin mode (the driver's remake and
+	 * rejoin; without them, as for vxlan, check keeps reporting it). The rules name the link, the
+	 * anti-spoofing elements its ports' indexes, the namespaces route through its addresses:
+	 * all of them work again as they were. The resolver, if it no longer answers, is seen to
+	 * below.
+	 */
+	for (int i = 0; i < n_nets; i++) {
+		const struct net_driver *drv;
+		struct nsnet_err e = { 0 };
+		char obj[NSNET_NAME_MAX + 16];
+		int rc, back = 0;
+
+		if (net_driver_of(&nets[i], &drv, NULL) < 0 || !drv->remake)
+			continue;
+		rc = drv->check(&nets[i], NULL, &links, &e);
+		snprintf(obj, sizeof(obj), "network/%s", nets[i].name);
+		if (rc == -ENETDOWN) {
+			findings_add(fs, "bridge-down", NULL, obj, NULL, "network %s: %s was down: set up", nets[i].name,
+				     nets[i].bridge);
+			if ((r = op_link_up(&op, NULL, nets[i].bridge, err)) < 0)
+				goto out;
+			repairs++;
+			continue;
+		}
+		if (rc != -ENOENT || link_list_find(&links, nets[i].bridge))
+			continue;
+		if ((r = drv->remake(&op, &nets[i], err)) < 0)
+			goto out;
+		for (int k = 0; drv->rejoin && k < n_ns; k++)
+			for (size_t a = 0; a < nss[k].n_att; a++) {
+				const struct nsnet_attachment *att = &nss[k].att[a];
+
+				if (strcmp(att->net, nets[i].name) || !link_list_find(&links, att->host_ifname))
+					continue;
+				if ((r = drv->rejoin(&op, &nets[i], att->host_ifname, !att->no_hairpin, err)) < 0)
+					goto out;
+				back++;
+			}
+		findings_add(fs, "bridge-missing", NULL, obj, NULL, "network %s: %s was missing: made again, %d port(s) put back",
+			     nets[i].name, nets[i].bridge, back);
+		repairs++;
+	}
+
 	/* 4. Services of namespaces that are gone. */
 	if ((n_v = svc_vips_load(&op, &vips, err)) < 0 || (n_p = svc_ports_load(&op, &ports, err)) < 0) {
 		r = n_v < 0 ? n_v : n_p;

@@ -299,6 +299,11 @@ int op_link_up(struct op *op, const char *ns, const char *ifname, struct nsnet_e
  * bridge_slave hairpin on`, as one request; nothing to undo, the link goes whole.
  */
 int op_link_configure(struct op *op, const char *ns, const char *ifname, bool hairpin, struct nsnet_err *err);
+/*
+ * `ip link set IF master BRIDGE up` on the host, then op_link_configure() (hairpin): a host end
+ * put back on its bridge made again (gc). Nothing to undo: the bridge's own undo frees it.
+ */
+int op_link_master(struct op *op, const char *ifname, const char *bridge, bool hairpin, struct nsnet_err *err);
 int op_addr_add(struct op *op, const char *ns, const char *ifname, const struct nsnet_addr *a,
 		unsigned int len, struct nsnet_err *err);
 int op_route_default(struct op *op, const char *ns, const char *ifname, const struct nsnet_addr *gw,

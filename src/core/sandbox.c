@@ -390,7 +390,7 @@ int core_sandbox_add(const struct nsnet_opts *o, const struct sandbox_req *req, 
 	for (size_t i = 0; i < net.n_subnets && p.att.default_route && !o->dry_run; i++)
 		if (sandbox_has_default(nl, net.subnet[i].addr.family))
 			p.att.default_route = false;
-	p.no_hairpin = req->no_hairpin;
+	p.no_hairpin = p.att.no_hairpin = req->no_hairpin;
 	p.cni = true;
 	if (req->mac_set) {
 		p.att.mac_set = true;

@@ -150,6 +150,19 @@ int link_configure(struct nl *nl, const char *name, const struct link_conf *c, s
 	return nl_request(nl, nlh, NULL, NULL, err);
 }
 
+int link_set_master(struct nl *nl, int ifindex, int master, struct nsnet_err *err)
+{
+	char buf[LINK_BUF] __attribute__((aligned(NLMSG_ALIGNTO)));
+	struct ifinfomsg *ifm;
+	struct nlmsghdr *nlh = link_msg(buf, RTM_NEWLINK, 0, &ifm);
+
+	ifm->ifi_index = ifindex;
+	ifm->ifi_flags = IFF_UP;
+	ifm->ifi_change = IFF_UP;
+	mnl_attr_put_u32(nlh, IFLA_MASTER, (uint32_t)master);
+	return nl_request(nl, nlh, NULL, NULL, err);
+}
+
 int link_set_alias(struct nl *nl, const char *name, const char *alias, struct nsnet_err *err)
 {
 	char buf[LINK_BUF] __attribute__((aligned(NLMSG_ALIGNTO)));

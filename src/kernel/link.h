@@ -61,6 +61,9 @@ struct link_conf {
 };
 int link_configure(struct nl *nl, const char *name, const struct link_conf *c, struct nsnet_err *err);
 
+/* Make link @ifindex a port of @master (an index) and set it up, as `ip link set NAME master M up`. 0 or -errno. */
+int link_set_master(struct nl *nl, int ifindex, int master, struct nsnet_err *err);
+
 /* Set the alias (IFLA_IFALIAS, `ip link set NAME alias TEXT`) of link @name. Returns 0 or -errno. */
 int link_set_alias(struct nl *nl, const char *name, const char *alias, struct nsnet_err *err);
 

@@ -223,6 +223,8 @@ json_t *namespace_to_json(const struct nsnet_namespace *ns)
 				json_array_append_new(al, json_string(ns->att[i].aliases[k]));
 			json_object_set_new(a, "aliases", al);
 		}
+		if (ns->att[i].no_hairpin)
+			json_object_set_new(a, "hairpin", json_false());
 		if (ns->att[i].mac_set) {
 			snprintf(buf, sizeof(buf), "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5]);
 			json_object_set_new(a, "mac", json_string(buf));
@@ -298,6 +300,7 @@ int namespace_from_json(const json_t *j, struct nsnet_namespace *ns, struct nsne
 		    names_check_ifname(t->host_ifname, err) < 0)
 			return -EBADMSG;
 		t->default_route = json_is_true(json_object_get(a, "default_route"));
+		t->no_hairpin = json_is_false(json_object_get(a, "hairpin"));
 		if (json_object_get(a, "aliases")) {
 			const json_t *al = json_object_get(a, "aliases");
 

@@ -82,6 +82,7 @@ struct nsnet_attachment {
 	char host_ifname[IFNAMSIZ];	/* host end, on the network's bridge */
 	bool default_route;		/* this attachment installed the namespace's default route(s) */
 	bool mac_set;			/* mac was chosen by the caller (CNI); else names_guest_mac() */
+	bool no_hairpin;		/* its bridge port without hairpin mode (CNI hairpinMode false): key "hairpin": false */
 	unsigned char mac[6];
 	struct nsnet_limit limit;	/* bandwidth limits (model/rate.h); all 0: none */
 	/*

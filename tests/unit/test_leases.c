@@ -156,6 +156,15 @@ TEST(test_attachment_addrs)
 	CHECK_EQ_INT(namespace_from_json(j, &got, NULL), 0);
 	CHECK_EQ_INT((int)got.att[0].n_addrs, 2);
 	CHECK_ADDR(got.att[0].addr[1], v6(0xfd00, 0, 0, 0, 0, 0, 0, 2));
+	/* Hairpin mode on (the default) is no key; off is "hairpin": false, and reads back. */
+	CHECK(!json_object_get(json_array_get(json_object_get(j, "attachments"), 0), "hairpin"));
+	CHECK_EQ_INT(got.att[0].no_hairpin, 0);
+	json_decref(j);
+	ns.att[0].no_hairpin = true;
+	j = namespace_to_json(&ns);
+	CHECK(json_is_false(json_object_get(json_array_get(json_object_get(j, "attachments"), 0), "hairpin")));
+	CHECK_EQ_INT(namespace_from_json(j, &got, NULL), 0);
+	CHECK_EQ_INT(got.att[0].no_hairpin, 1);
 	/* Records without "addrs" (older ones) read as none; malformed ones are refused. */
 	json_object_del(json_array_get(json_object_get(j, "attachments"), 0), "addrs");
 	CHECK_EQ_INT(namespace_from_json(j, &got, NULL), 0);

@@ -50,6 +50,12 @@ static int bridge_port_add(struct op *op, const struct nsnet_network *net, const
 	return r;
 }
 
+static int bridge_rejoin(struct op *op, const struct nsnet_network *net, const char *host_ifname, bool hairpin,
+			 struct nsnet_err *err)
+{
+	return op_link_master(op, host_ifname, net->bridge, hairpin, err);
+}
+
 /* The peer goes with its host end. */
 static int bridge_port_del(struct op *op, const struct nsnet_network *net, const char *host_ifname,
 			   struct nsnet_err *err)
@@ -90,6 +96,8 @@ static bool bridge_gc(const struct link_info *li, const struct nsnet_network *ne
 const struct net_driver net_driver_bridge = {
 	.name = "bridge",
 	.create = bridge_create,
+	.remake = bridge_create,
+	.rejoin = bridge_rejoin,
 	.remove = bridge_remove,
 	.port_add = bridge_port_add,
 	.bridge_guard = true,

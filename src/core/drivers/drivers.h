@@ -44,6 +44,15 @@ struct net_driver {
 	const char *name;
 	/* Create @net's link with its gateway addresses (undone on rollback). */
 	int (*create)(struct op *op, const struct nsnet_network *net, struct nsnet_err *err);
+	/*
+	 * Optional, gc: make @net's link again (with its gateway addresses) when it is gone, and put
+	 * back on it each existing host end (rejoin, with its hairpin mode; NULL when host ends are
+	 * not ports of it). NULL: gc only reports such a network (vxlan: its link is also the
+	 * overlay's port and membership).
+	 */
+	int (*remake)(struct op *op, const struct nsnet_network *net, struct nsnet_err *err);
+	int (*rejoin)(struct op *op, const struct nsnet_network *net, const char *host_ifname, bool hairpin,
+		      struct nsnet_err *err);
 	/* Remove @net's link; missing is fine. Called after its rules are gone. */
 	int (*remove)(struct op *op, const struct nsnet_network *net, struct nsnet_err *err);
 	/* Create @port's host end and the other end in its namespace, joined to @net (undone on rollback). */

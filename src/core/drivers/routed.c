@@ -321,6 +321,7 @@ static bool routed_gc(const struct link_info *li, const struct nsnet_network *ne
 const struct net_driver net_driver_routed = {
 	.name = NSNET_DRIVER_ROUTED,
 	.create = routed_create,
+	.remake = routed_create,	/* the host ends hold their own routes: nothing to rejoin */
 	.remove = routed_remove,
 	.port_add = routed_port_add,
 	.port_addrs = routed_port_addrs,
