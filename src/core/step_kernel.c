@@ -266,6 +266,19 @@ static int op_link_known(const struct op *op, const char *ns, const char *ifname
 	return 0;
 }
 
+int op_link_known_mac(const struct op *op, const char *ns, const char *ifname, uint8_t mac[6])
+{
+	static const uint8_t zero[6];
+
+	for (size_t i = 0; i < sizeof(op->known) / sizeof(op->known[0]); i++)
+		if (op->known[i].ifindex > 0 && memcmp(op->known[i].mac, zero, 6) &&
+		    !strcmp(op->known[i].ns, ns ? ns : "") && !strcmp(op->known[i].name, ifname)) {
+			memcpy(mac, op->known[i].mac, 6);
+			return 0;
+		}
+	return -ENOENT;
+}
+
 int op_veth_add(struct op *op, const char *host_if, const uint8_t *host_mac, const char *bridge, unsigned int group,
 		const char *ns, const char *peer_if, const uint8_t *peer_mac, unsigned int mtu, bool hairpin,
 		bool host_absent, int *host_ifindex, struct nsnet_err *err)
@@ -333,6 +346,7 @@ int op_veth_add(struct op *op, const char *host_if, const uint8_t *host_mac, con
 	op_links_forget(op);
 	if (made.ifindex > 0) {
 		op->known[0].ifindex = made.ifindex;
+		memcpy(op->known[0].mac, made.mac, 6);
 		snprintf(op->known[0].name, sizeof(op->known[0].name), "%s", host_if);
 		if (host_ifindex)
 			*host_ifindex = made.ifindex;
