@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/random.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "core/records.h"
@@ -750,12 +751,21 @@ int op_file_write(struct op *op, const char *dir, const char *path, const char *
 				     path);
 	}
 	snprintf(tmp, sizeof(tmp), "%s.nsnet-tmp", name);
-	unlinkat(dfd, tmp, 0);	/* a write cut short (never followed: unlink removes a symlink itself) */
 	fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (fd < 0 && errno == EEXIST) {
+		/* A write cut short (never followed: unlink removes a symlink itself). */
+		unlinkat(dfd, tmp, 0);
+		fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+	}
 	r = 0;
-	if (fd < 0 || write(fd, FILE_MARK, strlen(FILE_MARK)) != (ssize_t)strlen(FILE_MARK) ||
-	    write(fd, content, strlen(content)) != (ssize_t)strlen(content))
-		r = errno ? -errno : -EIO;
+	{
+		/* The mark and the text in one write. */
+		struct iovec iov[2] = { { (void *)FILE_MARK, strlen(FILE_MARK) }, { (void *)content, strlen(content) } };
+
+		errno = 0;
+		if (fd < 0 || writev(fd, iov, 2) != (ssize_t)(iov[0].iov_len + iov[1].iov_len))
+			r = errno ? -errno : -EIO;
+	}
 	if (fd >= 0 && close(fd) < 0 && !r)
 		r = -errno;
 	if (!r && renameat(dfd, tmp, dfd, name) < 0)
