@@ -811,6 +811,13 @@ int dns_host_put(struct op *op, const struct nsnet_network *net, const char *own
 		r = nsnet_err_set(err, ENOMEM, "out of memory");
 		goto out;
 	}
+	/*
+	 * No name to answer (a CNI container without aliases: dns_host_render() gives it none): no
+	 * file, so nothing for dnsmasq to read and no answer to wait for. check and gc take a missing
+	 * file for an empty one (dns_check.c); DEL finds none to remove.
+	 */
+	if (!strbuf_str(&body)[0])
+		goto out;
 	dns_host_path(&op->st, net->name, owner, path, sizeof(path));
 	op_echo(op, "printf '%%s' '%s' > %s", strbuf_str(&body), path);
 	if (op->opts->dry_run)

@@ -119,6 +119,7 @@ struct op {
 		char ns[NSNET_NAME_MAX + 1];
 		char name[IFNAMSIZ];
 		int ifindex;
+		uint8_t mac[6];		/* the MAC the echo gave (all zero: unknown) */
 	} known[2];
 	/*
 	 * Set by ls, check and gc: rec_*s_load() skip a record that cannot be parsed and list it
@@ -275,6 +276,8 @@ int op_veth_add(struct op *op, const char *host_if, const uint8_t *host_mac, con
 		bool host_absent, int *host_ifindex, struct nsnet_err *err);
 /* Forget the indexes of op->known (a link was deleted or renamed). */
 void op_links_forget(struct op *op);
+/* The MAC of link @ifname of @ns ("" or NULL: host) as op_veth_add() learnt it from the kernel's echo: 0, or -ENOENT. */
+int op_link_known_mac(const struct op *op, const char *ns, const char *ifname, uint8_t mac[6]);
 struct fw_guard_port;
 enum op_guard_mode {
 	GUARD_ADD,	/* add the port's anti-spoofing elements (undone on rollback) */

@@ -426,7 +426,8 @@ int core_sandbox_add(const struct nsnet_opts *o, const struct sandbox_req *req, 
 	snprintf(res->host_ifname, sizeof(res->host_ifname), "%s", p.att.host_ifname);
 	snprintf(res->ifname, sizeof(res->ifname), "%s", p.att.ifname);
 	attach_mac(name, &p.att, res->mac);
-	if (!o->dry_run) {
+	/* The host end's MAC: from the kernel's echo when the veth was made, else asked. */
+	if (!o->dry_run && op_link_known_mac(&op, NULL, p.att.host_ifname, res->host_mac) < 0) {
 		if ((r = op_nl(&op, NULL, &nl, err)) < 0 || (r = link_get(nl, p.att.host_ifname, &li, err)) < 0)
 			goto out;
 		memcpy(res->host_mac, li.mac, 6);

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/random.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "core/records.h"
@@ -266,6 +267,19 @@ static int op_link_known(const struct op *op, const char *ns, const char *ifname
 	return 0;
 }
 
+int op_link_known_mac(const struct op *op, const char *ns, const char *ifname, uint8_t mac[6])
+{
+	static const uint8_t zero[6];
+
+	for (size_t i = 0; i < sizeof(op->known) / sizeof(op->known[0]); i++)
+		if (op->known[i].ifindex > 0 && memcmp(op->known[i].mac, zero, 6) &&
+		    !strcmp(op->known[i].ns, ns ? ns : "") && !strcmp(op->known[i].name, ifname)) {
+			memcpy(mac, op->known[i].mac, 6);
+			return 0;
+		}
+	return -ENOENT;
+}
+
 int op_veth_add(struct op *op, const char *host_if, const uint8_t *host_mac, const char *bridge, unsigned int group,
 		const char *ns, const char *peer_if, const uint8_t *peer_mac, unsigned int mtu, bool hairpin,
 		bool host_absent, int *host_ifindex, struct nsnet_err *err)
@@ -333,6 +347,7 @@ int op_veth_add(struct op *op, const char *host_if, const uint8_t *host_mac, con
 	op_links_forget(op);
 	if (made.ifindex > 0) {
 		op->known[0].ifindex = made.ifindex;
+		memcpy(op->known[0].mac, made.mac, 6);
 		snprintf(op->known[0].name, sizeof(op->known[0].name), "%s", host_if);
 		if (host_ifindex)
 			*host_ifindex = made.ifindex;
@@ -756,12 +771,21 @@ int op_file_write(struct op *op, const char *dir, const char *path, const char *
 				     path);
 	}
 	snprintf(tmp, sizeof(tmp), "%s.nsnet-tmp", name);
-	unlinkat(dfd, tmp, 0);	/* a write cut short (never followed: unlink removes a symlink itself) */
 	fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (fd < 0 && errno == EEXIST) {
+		/* A write cut short (never followed: unlink removes a symlink itself). */
+		unlinkat(dfd, tmp, 0);
+		fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+	}
 	r = 0;
-	if (fd < 0 || write(fd, FILE_MARK, strlen(FILE_MARK)) != (ssize_t)strlen(FILE_MARK) ||
-	    write(fd, content, strlen(content)) != (ssize_t)strlen(content))
-		r = errno ? -errno : -EIO;
+	{
+		/* The mark and the text in one write. */
+		struct iovec iov[2] = { { (void *)FILE_MARK, strlen(FILE_MARK) }, { (void *)content, strlen(content) } };
+
+		errno = 0;
+		if (fd < 0 || writev(fd, iov, 2) != (ssize_t)(iov[0].iov_len + iov[1].iov_len))
+			r = errno ? -errno : -EIO;
+	}
 	if (fd >= 0 && close(fd) < 0 && !r)
 		r = -errno;
 	if (!r && renameat(dfd, tmp, dfd, name) < 0)

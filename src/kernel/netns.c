@@ -30,15 +30,20 @@ static void netns_path(const char *name, char *buf, size_t len)
  */
 static int netns_run_dir_prepare(struct nsnet_err *err)
 {
-	bool bound = false;
+	bool bound = false, made = false;
 
-	if (mkdir(NETNS_RUN_DIR, 0755) < 0 && errno != EEXIST)
-		return nsnet_err_set(err, errno, "create %s: %s", NETNS_RUN_DIR, strerror(errno));
 	/*
 	 * Not MS_REC as iproute2 does: that walks every namespace mount below on each call, and the
-	 * mounts made later join the peer group of the directory anyway.
+	 * mounts made later join the peer group of the directory anyway. The directory is made only
+	 * when the mount finds none (it is there but on a machine's very first namespace).
 	 */
 	while (mount("", NETNS_RUN_DIR, "none", MS_SHARED, NULL) < 0) {
+		if (errno == ENOENT && !made) {
+			if (mkdir(NETNS_RUN_DIR, 0755) < 0 && errno != EEXIST)
+				return nsnet_err_set(err, errno, "create %s: %s", NETNS_RUN_DIR, strerror(errno));
+			made = true;
+			continue;
+		}
 		if (errno != EINVAL || bound)
 			return nsnet_err_set(err, errno, "make %s a shared mount: %s", NETNS_RUN_DIR,
 					     strerror(errno));

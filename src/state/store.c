@@ -251,8 +251,9 @@ void state_close(struct state *st)
 
 struct state_cached {
 	char *key;	/* "KIND/NAME"; NULL: a free slot */
-	char *text;	/* the record's bytes, NUL-terminated; NULL: there is no such record */
+	char *text;	/* the record's bytes, NUL-terminated; NULL: there is no such record (unless @present) */
 	size_t len;
+	bool present;	/* text NULL: the record exists, its bytes not read yet (state_has()) */
 };
 
 struct state_cache {
@@ -316,6 +317,7 @@ static void state_cache_put(struct state *st, const char *kind, const char *name
 	free(c->text);
 	c->text = copy;
 	c->len = len;
+	c->present = false;
 	if (!c->key || (text && !copy)) {
 		free(c->key);
 		free(c->text);
@@ -369,7 +371,7 @@ int state_read_text(struct state *st, const char *kind, const char *name, char *
 	int fd, e = 0;
 
 	*text = NULL;
-	if ((c = state_cache_find(st, kind, name)) != NULL) {
+	if ((c = state_cache_find(st, kind, name)) != NULL && !c->present) {
 		if (!c->text)
 			return -ENOENT;
 		if ((*text = malloc(c->len + 1)) != NULL) {
@@ -475,13 +477,25 @@ int state_write(struct state *st, const char *kind, const char *name, const json
 
 bool state_has(struct state *st, const char *kind, const char *name)
 {
-	const struct state_cached *c = state_cache_find(st, kind, name);
+	struct state_cached *c = state_cache_find(st, kind, name);
 	char path[PATH_MAX * 2];
 
 	if (c)
-		return c->text != NULL;
+		return c->text || c->present;
 	state_path(st, kind, name, path, sizeof(path));
-	return access(path, F_OK) == 0;
+	/*
+	 * Remembered (under the lock) either way: an operation asks again (the ends index's marker
+	 * when planning and when writing; a lease probed free, then read for its undo).
+	 */
+	if (access(path, F_OK) == 0) {
+		state_cache_put(st, kind, name, NULL, 0);
+		if ((c = state_cache_find(st, kind, name)) != NULL)
+			c->present = true;
+		return true;
+	}
+	if (errno == ENOENT)
+		state_cache_put(st, kind, name, NULL, 0);
+	return false;
 }
 
 int state_remove(struct state *st, const char *kind, const char *name, struct nsnet_err *err)
