@@ -41,6 +41,12 @@ void dns_wait_free(struct op *op);
  * waiting (dns_wait_flush() starts them first too). 0 or -errno.
  */
 int dns_start_pending(struct op *op, struct nsnet_err *err);
+/*
+ * Batch mode: wait for the resolvers dns_start_pending() has a thread start, and record them. 0,
+ * or -errno of the first that did not start. @err NULL: the operation is ending (op_rollback,
+ * op_end): each one started is only recorded, for its undo.
+ */
+int dns_spawn_join(struct op *op, struct nsnet_err *err);
 /* Stop it and remove its folder (network rm; best effort, missing is fine). */
 int dns_stop(struct op *op, const char *net, struct nsnet_err *err);
 /* Make sure the resolver of @net runs (restarted from its files when dead). No-op without DNS. */

@@ -190,6 +190,7 @@ static void op_waits_free(struct op *op)
 void op_rollback(struct op *op)
 {
 	op_net_fw_join(op, NULL);	/* its undo runs with the others, once it is in */
+	dns_spawn_join(op, NULL);	/* the same for the resolvers being started */
 	op_netns_pool_stop(op);
 	op_waits_free(op);
 	while (op->n_undo) {
@@ -204,6 +205,7 @@ void op_rollback(struct op *op)
 void op_end(struct op *op)
 {
 	op_net_fw_join(op, NULL);
+	dns_spawn_join(op, NULL);
 	while (op->n_undo)
 		op_undo_free(&op->undo[--op->n_undo]);
 	rec_cache_free(op);

@@ -66,6 +66,7 @@ struct op_undo;		/* core/undo.h */
 struct op_parked;	/* core/op.c, park mode */
 struct op_guard_wait;	/* core/step_fw.c, batch mode */
 struct dns_wait;	/* core/dns.c, batch mode */
+struct dns_spawns;	/* core/dns.c, batch mode */
 struct netns_pool;	/* core/netns_pool.c, batch mode */
 struct op_fw_async;	/* core/step_fw.c, batch mode */
 struct rec_cache;	/* core/records.h */
@@ -162,6 +163,7 @@ struct op {
 	struct op_guard_wait *guard_wait;
 	size_t n_dns_wait, cap_dns_wait;
 	struct dns_wait *dns_wait;
+	struct dns_spawns *dns_spawns;	/* batch mode: resolvers a thread starts (dns_start_pending) */
 	struct netns_pool *pool;	/* batch mode: namespaces made ahead (op_netns_pool_start) */
 	char *net_fw, *net_fw_undo;	/* batch mode: the networks' rules gathered (op_fw_network) */
 	struct op_fw_async *fw_async;	/* batch mode: their commit under way (op_net_fw_begin) */
