@@ -192,7 +192,7 @@ run_fuzz() {
 run_valgrind() {
 	[ -n "${NSNET_VALGRIND_DIR:-}" ] && [ -x "${NSNET_VALGRIND_DIR}/nsnet" ] || return 0
 	NSNET_UNDER_TEST=$(cd "$NSNET_VALGRIND_DIR" && pwd)/nsnet LABEL="valgrind: " NSNET_BACKENDS=nft \
-		run_integration ${NSNET_VALGRIND_TESTS:-t_ns_ping t_vip_udp t_publish_basic t_gc\$ t_bad_cidr}
+		run_integration ${NSNET_VALGRIND_TESTS:-t_ns_ping t_vip_udp t_publish_basic t_gc\$ t_bad_cidr t_apply\$}
 }
 
 case $SUITE in

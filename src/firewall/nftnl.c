@@ -366,7 +366,8 @@ static int nft_batch_sock_open(struct nsnet_err *err)
 
 int nft_chain_exists(uint8_t family, const char *table, const char *chain, struct nsnet_err *err)
 {
-	char buf[MNL_SOCKET_BUFFER_SIZE] __attribute__((aligned(NLMSG_ALIGNTO)));
+	/* Zeroed: the attributes' padding goes to the kernel too (valgrind). */
+	char buf[MNL_SOCKET_BUFFER_SIZE] __attribute__((aligned(NLMSG_ALIGNTO))) = { 0 };
 	struct nftnl_chain *c;
 	struct nlmsghdr *h;
 	uint32_t seq = (uint32_t)time(NULL), portid;
