@@ -366,8 +366,7 @@ static int nft_batch_sock_open(struct nsnet_err *err)
 
 int nft_chain_exists(uint8_t family, const char *table, const char *chain, struct nsnet_err *err)
 {
-	/* Zeroed: the attributes' padding goes to the kernel too (valgrind). */
-	char buf[MNL_SOCKET_BUFFER_SIZE] __attribute__((aligned(NLMSG_ALIGNTO))) = { 0 };
+	char buf[MNL_SOCKET_BUFFER_SIZE] __attribute__((aligned(NLMSG_ALIGNTO)));
 	struct nftnl_chain *c;
 	struct nlmsghdr *h;
 	uint32_t seq = (uint32_t)time(NULL), portid;
@@ -377,6 +376,8 @@ int nft_chain_exists(uint8_t family, const char *table, const char *chain, struc
 		return r;
 	if (!(c = nftnl_chain_alloc()))
 		return nsnet_err_set(err, ENOMEM, "out of memory");
+	/* The attributes' padding goes to the kernel too: zeroed, never stack garbage (valgrind). */
+	memset(buf, 0, sizeof(buf));
 	nftnl_chain_set_str(c, NFTNL_CHAIN_TABLE, table);
 	nftnl_chain_set_str(c, NFTNL_CHAIN_NAME, chain);
 	h = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETCHAIN, family, NLM_F_ACK, seq);
