@@ -94,7 +94,8 @@ static const char gc_help[] =
 	"\n"
 	"Find and remove what interrupted operations left behind: records of namespaces that are\n"
 	"gone, leases nobody holds, nsnet links (nv*, nsnet-*) no record owns, and firewall state\n"
-	"that differs from the records (rebuilt in one transaction). Prints one line per repair.\n"
+	"that differs from the records (rebuilt in one transaction). A network's bridge deleted or\n"
+	"set down by hand is made again with its ports, or set up. Prints one line per repair.\n"
 	"--json prints {\"findings\": [{\"kind\", \"object\", \"message\"}...], \"ok\"} instead\n"
 	"(docs/cli.md); it does not go with --dry-run, whose steps are text.\n";
 
