@@ -201,6 +201,34 @@ reap:
 	return 0;
 }
 
+int daemon_stop_all(const struct daemon_id *ids, size_t n, int grace_ms)
+{
+	struct timespec pause = { 0, 1000 * 1000 };
+
+	for (size_t i = 0; i < n; i++)
+		daemon_signal(&ids[i], SIGTERM);
+	for (int waited = 0;; waited++) {
+		size_t alive = 0;
+
+		for (size_t i = 0; i < n; i++) {
+			if (!daemon_alive(&ids[i]))
+				continue;
+			alive++;
+			if (waited == grace_ms)
+				daemon_signal(&ids[i], SIGKILL);
+			waitpid(ids[i].pid, NULL, WNOHANG);	/* our own child: no zombie */
+		}
+		if (!alive)
+			break;
+		if (waited > grace_ms + 5000)
+			return -ETIMEDOUT;
+		nanosleep(&pause, NULL);
+	}
+	for (size_t i = 0; i < n; i++)
+		waitpid(ids[i].pid, NULL, WNOHANG);
+	return 0;
+}
+
 /* Does /proc/@pid run @exe with argument @arg? */
 static bool daemon_cmdline_has(pid_t pid, const char *exe, const char *arg)
 {

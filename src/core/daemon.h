@@ -51,6 +51,8 @@ int daemon_signal(const struct daemon_id *id, int sig);
  * zombie. A process that is not @id any more is left alone. Returns 0 or -errno.
  */
 int daemon_stop(const struct daemon_id *id, int grace_ms);
+/* daemon_stop() of @n processes at once: each signalled first, then all waited for together. */
+int daemon_stop_all(const struct daemon_id *ids, size_t n, int grace_ms);
 
 /*
  * PIDs of processes running @exe (absolute path) with argument @arg exactly (a helper found

@@ -47,6 +47,8 @@ int dns_start_pending(struct op *op, struct nsnet_err *err);
  * op_end): each one started is only recorded, for its undo.
  */
 int dns_spawn_join(struct op *op, struct nsnet_err *err);
+/* Park mode: wait for the resolvers dns_stop() signalled (op_end, op_rollback, a start). */
+void dns_stops_wait(struct op *op);
 /* Stop it and remove its folder (network rm; best effort, missing is fine). */
 int dns_stop(struct op *op, const char *net, struct nsnet_err *err);
 /* Make sure the resolver of @net runs (restarted from its files when dead). No-op without DNS. */

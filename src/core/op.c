@@ -191,6 +191,7 @@ void op_rollback(struct op *op)
 {
 	op_net_fw_join(op, NULL);	/* its undo runs with the others, once it is in */
 	dns_spawn_join(op, NULL);	/* the same for the resolvers being started */
+	dns_stops_wait(op);
 	op_netns_pool_stop(op);
 	op_waits_free(op);
 	while (op->n_undo) {
@@ -206,6 +207,7 @@ void op_end(struct op *op)
 {
 	op_net_fw_join(op, NULL);
 	dns_spawn_join(op, NULL);
+	dns_stops_wait(op);
 	while (op->n_undo)
 		op_undo_free(&op->undo[--op->n_undo]);
 	rec_cache_free(op);

@@ -67,6 +67,7 @@ struct op_parked;	/* core/op.c, park mode */
 struct op_guard_wait;	/* core/step_fw.c, batch mode */
 struct dns_wait;	/* core/dns.c, batch mode */
 struct dns_spawns;	/* core/dns.c, batch mode */
+struct daemon_id;	/* core/daemon.h */
 struct netns_pool;	/* core/netns_pool.c, batch mode */
 struct op_fw_async;	/* core/step_fw.c, batch mode */
 struct rec_cache;	/* core/records.h */
@@ -164,6 +165,9 @@ struct op {
 	size_t n_dns_wait, cap_dns_wait;
 	struct dns_wait *dns_wait;
 	struct dns_spawns *dns_spawns;	/* batch mode: resolvers a thread starts (dns_start_pending) */
+	/* Park mode: resolvers signalled to stop, waited for together (dns_stops_wait) */
+	size_t n_dns_stopping, cap_dns_stopping;
+	struct daemon_id *dns_stopping;
 	struct netns_pool *pool;	/* batch mode: namespaces made ahead (op_netns_pool_start) */
 	char *net_fw, *net_fw_undo;	/* batch mode: the networks' rules gathered (op_fw_network) */
 	struct op_fw_async *fw_async;	/* batch mode: their commit under way (op_net_fw_begin) */
