@@ -184,21 +184,7 @@ int daemon_signal(const struct daemon_id *id, int sig)
 
 int daemon_stop(const struct daemon_id *id, int grace_ms)
 {
-	struct timespec pause = { 0, 2 * 1000 * 1000 };
-
-	if (daemon_signal(id, SIGTERM) < 0)
-		goto reap;
-	for (int waited = 0; daemon_alive(id); waited += 2) {
-		if (waited == grace_ms)
-			kill(id->pid, SIGKILL);
-		if (waited > grace_ms + 5000)
-			return -ETIMEDOUT;
-		waitpid(id->pid, NULL, WNOHANG);	/* our own child: no zombie */
-		nanosleep(&pause, NULL);
-	}
-reap:
-	waitpid(id->pid, NULL, WNOHANG);
-	return 0;
+	return daemon_stop_all(id, 1, grace_ms);
 }
 
 int daemon_stop_all(const struct daemon_id *ids, size_t n, int grace_ms)

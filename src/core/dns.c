@@ -566,7 +566,6 @@ int dns_start_pending(struct op *op, struct nsnet_err *err)
 {
 	struct dns_spawns *sp = NULL;
 	size_t n = 0;
-	sigset_t all, old;
 	int r = 0;
 
 	for (size_t i = 0; i < op->n_dns_wait; i++)
@@ -601,11 +600,7 @@ int dns_start_pending(struct op *op, struct nsnet_err *err)
 			dns_spawns_free(sp);
 			return r;
 		}
-		sigfillset(&all);
-		pthread_sigmask(SIG_SETMASK, &all, &old);
-		sp->threaded = pthread_create(&sp->thread, NULL, dns_spawn_main, sp) == 0;
-		pthread_sigmask(SIG_SETMASK, &old, NULL);
-		if (!sp->threaded)
+		if (!(sp->threaded = op_thread_start(&sp->thread, dns_spawn_main, sp)))
 			dns_spawn_main(sp);	/* no thread: in line */
 		op->dns_spawns = sp;
 		return 0;
@@ -902,15 +897,21 @@ static void dns_rmtree(const char *dir, int depth)
 	rmdir(dir);
 }
 
-void dns_undo_stop(struct op *op, const char *net, const char *id)
+/* The folder of @net's resolver, and the resolvers' folder with the last network's. */
+static void dns_files_remove(struct op *op, const char *net)
 {
 	char dir[PATH_MAX];
 
-	dns_undo_stop_process(op, net, id);
 	dns_dir(&op->st, net, NULL, dir, sizeof(dir));
 	dns_rmtree(dir, 1);
 	snprintf(dir, sizeof(dir), "%s/%s", op->st.dir, DNS_DIR);
-	rmdir(dir);	/* with the last network's */
+	rmdir(dir);
+}
+
+void dns_undo_stop(struct op *op, const char *net, const char *id)
+{
+	dns_undo_stop_process(op, net, id);
+	dns_files_remove(op, net);
 }
 
 int dns_stop(struct op *op, const char *net, struct nsnet_err *err)
@@ -949,9 +950,7 @@ int dns_stop(struct op *op, const char *net, struct nsnet_err *err)
 			else
 				*slot = ids[i];
 		}
-		dns_rmtree(dir, 1);
-		snprintf(dir, sizeof(dir), "%s/%s", op->st.dir, DNS_DIR);
-		rmdir(dir);	/* with the last network's */
+		dns_files_remove(op, net);
 		return 0;
 	}
 	dns_undo_stop(op, net, "");

@@ -14,7 +14,6 @@
  * itself (and reports the kernel's error, if it fails again).
  */
 #include <pthread.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -83,20 +82,13 @@ static void *pool_main(void *arg)
 void op_netns_pool_start(struct op *op, size_t n)
 {
 	struct netns_pool *p;
-	sigset_t all, old;
-	int r;
 
 	if (!op->batch || op->opts->dry_run || op->pool || n < 2 || !(p = calloc(1, sizeof(*p))))
 		return;
 	pthread_mutex_init(&p->mu, NULL);
 	pthread_cond_init(&p->cv, NULL);
 	p->want = n;
-	/* Signals stay the operation thread's. */
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	r = pthread_create(&p->thread, NULL, pool_main, p);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (r != 0) {
+	if (!op_thread_start(&p->thread, pool_main, p)) {
 		pthread_cond_destroy(&p->cv);
 		pthread_mutex_destroy(&p->mu);
 		free(p);

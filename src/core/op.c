@@ -187,11 +187,32 @@ static void op_waits_free(struct op *op)
 	dns_wait_free(op);
 }
 
+bool op_thread_start(pthread_t *thread, void *(*fn)(void *), void *arg)
+{
+	sigset_t all, old;
+	bool made;
+
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	made = pthread_create(thread, NULL, fn, arg) == 0;
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return made;
+}
+
+/*
+ * Before the end or the rollback: the batch threads' work is in (its undo then runs with the
+ * others) and the resolvers being stopped are gone.
+ */
+static void op_threads_settle(struct op *op)
+{
+	op_net_fw_join(op, NULL);
+	dns_spawn_join(op, NULL);
+	dns_stops_wait(op);
+}
+
 void op_rollback(struct op *op)
 {
-	op_net_fw_join(op, NULL);	/* its undo runs with the others, once it is in */
-	dns_spawn_join(op, NULL);	/* the same for the resolvers being started */
-	dns_stops_wait(op);
+	op_threads_settle(op);
 	op_netns_pool_stop(op);
 	op_waits_free(op);
 	while (op->n_undo) {
@@ -205,9 +226,7 @@ void op_rollback(struct op *op)
 
 void op_end(struct op *op)
 {
-	op_net_fw_join(op, NULL);
-	dns_spawn_join(op, NULL);
-	dns_stops_wait(op);
+	op_threads_settle(op);
 	while (op->n_undo)
 		op_undo_free(&op->undo[--op->n_undo]);
 	rec_cache_free(op);
@@ -835,44 +854,39 @@ void op_undo_rename(struct op *op, const struct op_undo *u)
 struct parked_addrs {
 	const struct link_info *v;
 	size_t n;
-	struct addr_info found[16];
-	size_t n_found;
+	struct addr_info *found;
+	size_t n_found, cap_found;
 };
 
 static void parked_addr_keep(const struct addr_info *ai, void *data)
 {
 	struct parked_addrs *pa = data;
+	struct addr_info *slot;
 
-	for (size_t i = 0; i < pa->n && pa->n_found < sizeof(pa->found) / sizeof(pa->found[0]); i++)
-		if (pa->v[i].ifindex == ai->ifindex)
-			pa->found[pa->n_found++] = *ai;
+	for (size_t i = 0; i < pa->n; i++)
+		if (pa->v[i].ifindex == ai->ifindex &&
+		    (slot = op_array_add(&pa->found, &pa->n_found, &pa->cap_found, sizeof(*slot), 8, NULL)))
+			*slot = *ai;
 }
 
 /*
  * Host links whose deletion is left to another process lose their addresses now: down, a link's
  * addresses route nothing, but a network made next (apply after down) must not find its gateway
  * still an address of this host. Found by one dump first (a request sent while a dump runs on
- * the same socket would mix their answers), at most 16 per round. Best effort: the deletion
- * takes them anyway.
+ * the same socket would mix their answers), then deleted. Best effort: the deletion takes them
+ * anyway.
  */
 static void parked_addrs_flush(struct op *op, const struct link_info *v, size_t n)
 {
-	struct parked_addrs *pa = calloc(1, sizeof(*pa));
+	struct parked_addrs pa = { .v = v, .n = n };
 	struct nl *nl;
 
-	if (!pa || op_nl(op, NULL, &nl, NULL) < 0) {
-		free(pa);
+	if (op_nl(op, NULL, &nl, NULL) < 0)
 		return;
-	}
-	pa->v = v, pa->n = n;
-	for (int round = 0; round < 64; round++) {
-		pa->n_found = 0;
-		if (addr_dump(nl, AF_UNSPEC, parked_addr_keep, pa, NULL) < 0 || !pa->n_found)
-			break;
-		for (size_t i = 0; i < pa->n_found; i++)
-			addr_del(nl, pa->found[i].ifindex, &pa->found[i].addr, pa->found[i].len, NULL);
-	}
-	free(pa);
+	if (addr_dump(nl, AF_UNSPEC, parked_addr_keep, &pa, NULL) == 0)
+		for (size_t i = 0; i < pa.n_found; i++)
+			addr_del(nl, pa.found[i].ifindex, &pa.found[i].addr, pa.found[i].len, NULL);
+	free(pa.found);
 }
 
 void op_parked_remove(struct op *op)

@@ -5,6 +5,7 @@
 
 #include <jansson.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <time.h>
@@ -210,6 +211,12 @@ int op_guard_flush(struct op *op, struct nsnet_err *err);
  * batch mode's waits). The new element, or NULL with @err set (ENOMEM).
  */
 void *op_array_add(void *arrayp, size_t *n, size_t *cap, size_t size, size_t first, struct nsnet_err *err);
+/*
+ * Batch mode's helper threads (the namespace pool, the networks' rules, the resolvers' starts):
+ * start @fn(@arg) on a thread with every signal blocked (signals stay the operation thread's).
+ * false when no thread could be made: the caller does the work in line.
+ */
+bool op_thread_start(pthread_t *thread, void *(*fn)(void *), void *arg);
 
 /*
  * Batch mode: make @n network namespaces ahead, on a thread of their own, for op_netns_add() to

@@ -4,7 +4,6 @@
 
 #include <errno.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -352,7 +351,6 @@ int op_net_fw_begin(struct op *op, struct nsnet_err *err)
 {
 	const struct fw_backend *be = op->fw;
 	struct op_fw_async *a;
-	sigset_t all, old;
 	int r;
 
 	/* Only an atomic backend's (guard_join: nft) gathered rules, one commit at a time. */
@@ -374,12 +372,7 @@ int op_net_fw_begin(struct op *op, struct nsnet_err *err)
 	}
 	op_net_fw_forget(op);
 	a->undo_at = op->n_undo - 1;
-	/* Signals stay the operation thread's. */
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	a->threaded = pthread_create(&a->thread, NULL, fw_async_main, a) == 0;
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (!a->threaded)
+	if (!(a->threaded = op_thread_start(&a->thread, fw_async_main, a)))
 		fw_async_main(a);	/* no thread: in line */
 	op->fw_async = a;
 	return 0;

@@ -408,26 +408,6 @@ int op_link_configure(struct op *op, const char *ns, const char *ifname, bool ha
 	return r;
 }
 
-int op_link_master(struct op *op, const char *ifname, const char *bridge, bool hairpin, struct nsnet_err *err)
-{
-	struct link_info br, li;
-	struct nl *nl;
-	int r;
-
-	op_echo(op, "ip link set %s master %s up", ifname, bridge);
-	if (!op->opts->dry_run) {
-		if ((r = op_nl(op, NULL, &nl, err)) < 0 || (r = link_get(nl, bridge, &br, err)) < 0 ||
-		    (r = link_get(nl, ifname, &li, err)) < 0)
-			return r;
-		if ((r = link_set_master(nl, li.ifindex, br.ifindex, err)) < 0) {
-			nsnet_err_prefix(err, "put %s on %s", ifname, bridge);
-			return r;
-		}
-	}
-	/* The port's settings go in a request of their own, once it is a port (the kernel's order). */
-	return op_link_configure(op, NULL, ifname, hairpin, err);
-}
-
 int op_link_up(struct op *op, const char *ns, const char *ifname, struct nsnet_err *err)
 {
 	char ip[NSNET_NAME_MAX + 16];
@@ -464,6 +444,26 @@ static int op_ifindex(struct op *op, const char *ns, const char *ifname, struct 
 		return r;
 	}
 	return li.ifindex;
+}
+
+int op_link_master(struct op *op, const char *ifname, const char *bridge, bool hairpin, struct nsnet_err *err)
+{
+	struct nl *nl;
+	int br, port, r;
+
+	op_echo(op, "ip link set %s master %s up", ifname, bridge);
+	if (!op->opts->dry_run) {
+		if ((br = op_ifindex(op, NULL, bridge, &nl, err)) < 0)
+			return br;
+		if ((port = op_ifindex(op, NULL, ifname, &nl, err)) < 0)
+			return port;
+		if ((r = link_set_master(nl, port, br, err)) < 0) {
+			nsnet_err_prefix(err, "put %s on %s", ifname, bridge);
+			return r;
+		}
+	}
+	/* The port's settings go in a request of their own, once it is a port (the kernel's order). */
+	return op_link_configure(op, NULL, ifname, hairpin, err);
 }
 
 int op_addr_add(struct op *op, const char *ns, const char *ifname, const struct nsnet_addr *a,

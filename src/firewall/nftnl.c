@@ -364,12 +364,44 @@ static int nft_batch_sock_open(struct nsnet_err *err)
 	return 0;
 }
 
+/*
+ * Read the acks of @want messages sent on the batch socket from sequence @first on: 0 once all
+ * are in, or the first error's -errno (@err: "@what: its text"). Answers to others (older
+ * sequences, other ports) and data messages are skipped.
+ */
+static int nft_sock_acks(uint32_t first, int want, const char *what, struct nsnet_err *err)
+{
+	uint32_t portid = mnl_socket_get_portid(nft_batch_sock);
+	int acks = 0;
+
+	while (acks < want) {
+		char rbuf[MNL_SOCKET_BUFFER_SIZE] __attribute__((aligned(NLMSG_ALIGNTO)));
+		ssize_t got = mnl_socket_recvfrom(nft_batch_sock, rbuf, sizeof(rbuf));
+		const struct nlmsghdr *m = (const struct nlmsghdr *)rbuf;
+		int len = (int)got;
+
+		if (got < 0)
+			return nsnet_err_set(err, errno, "nf_tables netlink receive: %s", strerror(errno));
+		for (; mnl_nlmsg_ok(m, len); m = mnl_nlmsg_next(m, &len)) {
+			const struct nlmsgerr *e = mnl_nlmsg_get_payload(m);
+
+			if (m->nlmsg_type != NLMSG_ERROR || m->nlmsg_pid != portid || m->nlmsg_seq < first)
+				continue;
+			if (e->error != 0)
+				return nsnet_err_set(err, -e->error, "%s: %s", what, strerror(-e->error));
+			acks++;
+		}
+	}
+	return 0;
+}
+
 int nft_chain_exists(uint8_t family, const char *table, const char *chain, struct nsnet_err *err)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE] __attribute__((aligned(NLMSG_ALIGNTO)));
+	struct nsnet_err e = { 0 };
 	struct nftnl_chain *c;
 	struct nlmsghdr *h;
-	uint32_t seq = (uint32_t)time(NULL), portid;
+	uint32_t seq = (uint32_t)time(NULL);
 	int r;
 
 	if ((r = nft_batch_sock_open(err)) < 0)
@@ -383,37 +415,18 @@ int nft_chain_exists(uint8_t family, const char *table, const char *chain, struc
 	h = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETCHAIN, family, NLM_F_ACK, seq);
 	nftnl_chain_nlmsg_build_payload(h, c);
 	nftnl_chain_free(c);
-	portid = mnl_socket_get_portid(nft_batch_sock);
 	if (mnl_socket_sendto(nft_batch_sock, h, h->nlmsg_len) < 0) {
 		r = nsnet_err_set(err, errno, "nf_tables netlink send: %s", strerror(errno));
 		nft_batch_sock_drop();
 		return r;
 	}
-	/* The chain (NFT_MSG_NEWCHAIN) and then an ack, or an error alone: the ack or error ends it. */
-	for (r = -EAGAIN; r == -EAGAIN;) {
-		ssize_t got = mnl_socket_recvfrom(nft_batch_sock, buf, sizeof(buf));
-		const struct nlmsghdr *m = (const struct nlmsghdr *)buf;
-		int len = (int)got;
-
-		if (got < 0) {
-			r = nsnet_err_set(err, errno, "nf_tables netlink receive: %s", strerror(errno));
-			nft_batch_sock_drop();
-			return r;
-		}
-		for (; mnl_nlmsg_ok(m, len) && r == -EAGAIN; m = mnl_nlmsg_next(m, &len)) {
-			const struct nlmsgerr *e = mnl_nlmsg_get_payload(m);
-
-			if (m->nlmsg_pid != portid || m->nlmsg_seq != seq || m->nlmsg_type != NLMSG_ERROR)
-				continue;
-			if (e->error == 0)
-				r = 1;
-			else if (e->error == -ENOENT)
-				r = 0;
-			else
-				r = nsnet_err_set(err, -e->error, "nftables: chain %s: %s", chain, strerror(-e->error));
-		}
-	}
-	return r;
+	/* The chain (NFT_MSG_NEWCHAIN) and then an ack, or an error alone. */
+	if ((r = nft_sock_acks(seq, 1, "", &e)) == 0)
+		return 1;
+	if (r == -ENOENT)
+		return 0;
+	nft_batch_sock_drop();	/* its answer may still come: the next request starts afresh */
+	return nsnet_err_set(err, -r, "nftables: chain %s: %s", chain, strerror(-r));
 }
 
 int nft_batch_fd(void)
@@ -436,8 +449,7 @@ const void *nft_batch_data(struct nft_batch *b, size_t *len)
 
 int nft_batch_commit(struct nft_batch *b, const char *what, struct nsnet_err *err)
 {
-	uint32_t portid;
-	int r = 0, acks = 0;
+	int r = 0;
 	size_t size;
 	const void *data = nft_batch_data(b, &size);
 
@@ -463,36 +475,13 @@ int nft_batch_commit(struct nft_batch *b, const char *what, struct nsnet_err *er
 		if (setsockopt(mnl_socket_get_fd(nft_batch_sock), SOL_SOCKET, SO_RCVBUFFORCE, &sz, sizeof(sz)) < 0)
 			setsockopt(mnl_socket_get_fd(nft_batch_sock), SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz));
 	}
-	portid = mnl_socket_get_portid(nft_batch_sock);
 	if (mnl_socket_sendto(nft_batch_sock, data, size) < 0) {
 		r = nsnet_err_set(err, errno, "nf_tables netlink send: %s", strerror(errno));
 		nft_batch_sock_drop();
 		return r;
 	}
 	/* One ack per message; a failed batch answers with the first error and aborts the rest. */
-	while (acks < b->msgs && r == 0) {
-		char rbuf[MNL_SOCKET_BUFFER_SIZE] __attribute__((aligned(NLMSG_ALIGNTO)));
-		ssize_t got = mnl_socket_recvfrom(nft_batch_sock, rbuf, sizeof(rbuf));
-		const struct nlmsghdr *m = (const struct nlmsghdr *)rbuf;
-		int len = (int)got;
-
-		if (got < 0) {
-			r = nsnet_err_set(err, errno, "nf_tables netlink receive: %s", strerror(errno));
-			break;
-		}
-		for (; mnl_nlmsg_ok(m, len); m = mnl_nlmsg_next(m, &len)) {
-			const struct nlmsgerr *e = mnl_nlmsg_get_payload(m);
-
-			if (m->nlmsg_type != NLMSG_ERROR || m->nlmsg_pid != portid || m->nlmsg_seq < b->first)
-				continue;
-			if (e->error == 0) {
-				acks++;
-				continue;
-			}
-			r = nsnet_err_set(err, -e->error, "%s: %s", what, strerror(-e->error));
-			break;
-		}
-	}
+	r = nft_sock_acks(b->first, b->msgs, what, err);
 	/* After a failure, answers to the rest of the batch may still come: the next batch starts afresh. */
 	if (r < 0) {
 		nft_batch_sock_drop();
