@@ -108,6 +108,7 @@ demo: deps
 bench: deps
 	@$(MAKE) --no-print-directory all $(BUILD)/bench/floor
 	@sh bench/floor $(BUILD)/bench/floor
+	@sh bench/floor $(BUILD)/bench/floor --cold $(BUILD)/nsnet
 	@sh bench/attach $(BUILD)/nsnet
 	@sh bench/cni $(BUILD)/nsnet
 	@sh bench/apply $(BUILD)/nsnet

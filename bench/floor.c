@@ -697,17 +697,62 @@ static int routed_main(int count, struct mnl_socket *nl, int self_fd)
 	return 0;
 }
 
+/* Port @i of a bridge run: namespace fl<i>, host end fv<i>, MAC and address from @i. */
+static void port_name(struct port *p, int i)
+{
+	memset(p, 0, sizeof(*p));
+	snprintf(p->ns.name, sizeof(p->ns.name), "fl%d", i);
+	snprintf(p->host, sizeof(p->host), "fv%d", i);
+	p->mac[0] = 0x02;
+	p->mac[4] = (unsigned char)(i >> 8);
+	p->mac[5] = (unsigned char)i;
+	p->addr = htonl(0x0a020002u + (uint32_t)i);
+}
+
+/*
+ * --cold-add I / --cold-rm I: the `ns add` or `ns rm` work of port I alone, in a process of its
+ * own, so that bench/floor_cold.py can time it as it times nsnet: a fresh process per operation,
+ * its wall time minus an exec of /bin/true. The removal finds the host end's index by its name
+ * (the warm run keeps it in memory).
+ */
+static int cold_main(bool add, int i, struct mnl_socket *nl, struct mnl_socket *nf, int self_fd, int bridge)
+{
+	struct port p;
+	struct elem e[3];
+
+	port_name(&p, i);
+	if (add) {
+		port_add(&p, nl, nf, self_fd, bridge, 1);
+		return 0;
+	}
+	snprintf(p.ns.path, sizeof(p.ns.path), "/run/netns/%s", p.ns.name);
+	if (!(p.ifindex = (int)if_nametoindex(p.host)))
+		die(p.host);
+	port_elems(e, p.ifindex, p.mac, p.addr);
+	nft_elems(nf, 0, e, 3);
+	resolv_remove(p.ns.name);
+	if (umount2(p.ns.path, MNT_DETACH) < 0 || unlink(p.ns.path) < 0)
+		die("netns delete");
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	bool routed = argc > 2 && !strcmp(argv[1], "--routed"), one = argc > 2 && !strcmp(argv[1], "--routed-one");
-	int count = argc > 1 ? atoi(argv[routed || one ? 2 : 1]) : 200;
+	bool cold_add = argc > 2 && !strcmp(argv[1], "--cold-add"), cold_rm = argc > 2 && !strcmp(argv[1], "--cold-rm");
+	int count = argc > 1 ? atoi(argv[routed || one || cold_add || cold_rm ? 2 : 1]) : 200;
 	struct mnl_socket *nl = mnl_socket_open(NETLINK_ROUTE), *nf = mnl_socket_open(NETLINK_NETFILTER);
 	int self_fd = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
 	int bridge = (int)if_nametoindex(BRIDGE);
 	struct port *p;
 	double *t;
 
-	if (count < 1 || count > 60000) {
+	if (cold_add || cold_rm) {
+		if (!*argv[2] || strspn(argv[2], "0123456789") != strlen(argv[2]) || count < 0 || count > 60000) {
+			fprintf(stderr, "floor: port %s: expected a number from 0 to 60000\n", argv[2]);
+			return 2;
+		}
+	} else if (count < 1 || count > 60000) {
 		fprintf(stderr, "floor: COUNT %s: expected a number of runs from 1 to 60000\n", argv[argc - 1]);
 		return 2;
 	}
@@ -725,18 +770,14 @@ int main(int argc, char **argv)
 		return routed_main(count, nl, self_fd);
 	if (!bridge && !routed && !one)
 		die("bridge " BRIDGE " (made by bench/floor's setup)");
+	if (cold_add || cold_rm)
+		return cold_main(cold_add, count, nl, nf, self_fd, bridge);
 	p = calloc((size_t)count, sizeof(*p));
 	t = calloc((size_t)count, sizeof(*t));
 	if (!p || !t)
 		die("memory");
-	for (int i = 0; i < count; i++) {
-		snprintf(p[i].ns.name, sizeof(p[i].ns.name), "fl%d", i);
-		snprintf(p[i].host, sizeof(p[i].host), "fv%d", i);
-		p[i].mac[0] = 0x02;
-		p[i].mac[4] = (unsigned char)(i >> 8);
-		p[i].mac[5] = (unsigned char)i;
-		p[i].addr = htonl(0x0a020002u + (uint32_t)i);
-	}
+	for (int i = 0; i < count; i++)
+		port_name(&p[i], i);
 
 	/* ns add, then ns rm: the namespace is made and deleted with the port. */
 	for (int i = 0; i < count; i++) {
