@@ -710,24 +710,45 @@ static void port_name(struct port *p, int i)
 }
 
 /*
- * --cold-add I / --cold-rm I: the `ns add` or `ns rm` work of port I alone, in a process of its
- * own, so that bench/floor_cold.py can time it as it times nsnet: a fresh process per operation,
- * its wall time minus an exec of /bin/true. The removal finds the host end's index by its name
- * (the warm run keeps it in memory).
+ * --cold-add I / --cold-rm I / --cold-cni-add I / --cold-cni-del I: the `ns add`, `ns rm`, CNI
+ * ADD or CNI DEL work of port I alone, in a process of its own, so that bench/floor_cold.py can
+ * time it as it times nsnet: a fresh process per operation, its wall time minus an exec of
+ * /bin/true. The removals find the host end's index by its name (the warm run keeps it in
+ * memory). The CNI DEL is the deferred one nsnet does (the port cut off; the harness removes the
+ * veths and the elements afterwards, untimed).
  */
-static int cold_main(bool add, int i, struct mnl_socket *nl, struct mnl_socket *nf, int self_fd, int bridge)
+enum cold_op { COLD_ADD, COLD_RM, COLD_CNI_ADD, COLD_CNI_DEL };
+
+static int cold_main(enum cold_op op, int i, struct mnl_socket *nl, struct mnl_socket *nf, int self_fd, int bridge)
 {
 	struct port p;
 	struct elem e[3];
 
 	port_name(&p, i);
-	if (add) {
+	if (op == COLD_ADD) {
 		port_add(&p, nl, nf, self_fd, bridge, 1);
 		return 0;
 	}
-	snprintf(p.ns.path, sizeof(p.ns.path), "/run/netns/%s", p.ns.name);
+	if (op == COLD_CNI_ADD) {
+		/* The runtime's namespace fl<I> exists (made by the harness, lo up): open it, as a CNI ADD does. */
+		snprintf(p.ns.path, sizeof(p.ns.path), "/run/netns/%s", p.ns.name);
+		p.ns.fd = open(p.ns.path, O_RDONLY | O_CLOEXEC);
+		if (p.ns.fd < 0 || setns(p.ns.fd, CLONE_NEWNET) < 0)
+			die(p.ns.path);
+		p.ns.nl = mnl_socket_open(NETLINK_ROUTE);
+		if (!p.ns.nl || mnl_socket_bind(p.ns.nl, 0, MNL_SOCKET_AUTOPID) < 0 || setns(self_fd, CLONE_NEWNET) < 0)
+			die("netns socket");
+		port_add(&p, nl, nf, self_fd, bridge, 0);
+		return 0;
+	}
 	if (!(p.ifindex = (int)if_nametoindex(p.host)))
 		die(p.host);
+	if (op == COLD_CNI_DEL) {
+		/* As nsnet's DEL: the port cut off now, the veth and the elements removed later (the harness). */
+		port_disable(nl, p.ifindex);
+		return 0;
+	}
+	snprintf(p.ns.path, sizeof(p.ns.path), "/run/netns/%s", p.ns.name);
 	port_elems(e, p.ifindex, p.mac, p.addr);
 	nft_elems(nf, 0, e, 3);
 	resolv_remove(p.ns.name);
@@ -739,15 +760,20 @@ static int cold_main(bool add, int i, struct mnl_socket *nl, struct mnl_socket *
 int main(int argc, char **argv)
 {
 	bool routed = argc > 2 && !strcmp(argv[1], "--routed"), one = argc > 2 && !strcmp(argv[1], "--routed-one");
-	bool cold_add = argc > 2 && !strcmp(argv[1], "--cold-add"), cold_rm = argc > 2 && !strcmp(argv[1], "--cold-rm");
-	int count = argc > 1 ? atoi(argv[routed || one || cold_add || cold_rm ? 2 : 1]) : 200;
+	static const char *const cold_names[] = { "--cold-add", "--cold-rm", "--cold-cni-add", "--cold-cni-del" };
+	int cold = -1;
+
+	for (int k = 0; argc > 2 && k < 4; k++)
+		if (!strcmp(argv[1], cold_names[k]))
+			cold = k;
+	int count = argc > 1 ? atoi(argv[routed || one || cold >= 0 ? 2 : 1]) : 200;
 	struct mnl_socket *nl = mnl_socket_open(NETLINK_ROUTE), *nf = mnl_socket_open(NETLINK_NETFILTER);
 	int self_fd = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
 	int bridge = (int)if_nametoindex(BRIDGE);
 	struct port *p;
 	double *t;
 
-	if (cold_add || cold_rm) {
+	if (cold >= 0) {
 		if (!*argv[2] || strspn(argv[2], "0123456789") != strlen(argv[2]) || count < 0 || count > 60000) {
 			fprintf(stderr, "floor: port %s: expected a number from 0 to 60000\n", argv[2]);
 			return 2;
@@ -770,8 +796,8 @@ int main(int argc, char **argv)
 		return routed_main(count, nl, self_fd);
 	if (!bridge && !routed && !one)
 		die("bridge " BRIDGE " (made by bench/floor's setup)");
-	if (cold_add || cold_rm)
-		return cold_main(cold_add, count, nl, nf, self_fd, bridge);
+	if (cold >= 0)
+		return cold_main((enum cold_op)cold, count, nl, nf, self_fd, bridge);
 	p = calloc((size_t)count, sizeof(*p));
 	t = calloc((size_t)count, sizeof(*t));
 	if (!p || !t)

@@ -9,9 +9,13 @@ a plugin) and reaped with waitpid, interleaved one by one with an exec of /bin/t
 figures are "own time" from the same loop, on the same machine, at the same moment.
 
 Run by `sh bench/floor FLOOR_BINARY --cold NSNET_BINARY [COUNT]`, inside its sandbox, after its
-setup (bridge nsfloor0, table bridge nsfloor). nsnet's side is a network made with --no-dns (no
-resolver, as the floor has none) on its own bridge.
+setup (bridge nsfloor0, table bridge nsfloor). nsnet's `ns add`/`ns rm` side is a network made
+with --no-dns (no resolver, as the floor has none) on its own bridge; its CNI side is nsnet run as
+a plugin (config on stdin, CNI_* in the environment) on a network of its own, in namespaces the
+harness made, as bench/cni runs it. The CNI DELs compared are the deferred ones (the port cut off
+when DEL answers, the veth removed later), which is what nsnet's DEL does.
 """
+import json
 import os
 import subprocess
 import sys
@@ -36,8 +40,27 @@ def spawn_ms(argv):
     return (t1 - t0) / 1e6
 
 
-def run(argv):
-    p = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=60)
+def spawn_cni_ms(argv, command, cid, netns, conf):
+    """spawn_ms() of a CNI plugin: @conf on stdin (a pipe), the CNI_* variables in its environment."""
+    env = dict(os.environ, CNI_COMMAND=command, CNI_CONTAINERID=cid, CNI_NETNS=netns, CNI_IFNAME="eth0",
+               CNI_PATH=os.path.dirname(argv[0]))
+    r, w = os.pipe()
+    acts = [(os.POSIX_SPAWN_DUP2, r, 0), (os.POSIX_SPAWN_CLOSE, r), (os.POSIX_SPAWN_CLOSE, w),
+            (os.POSIX_SPAWN_OPEN, 1, "/dev/null", os.O_WRONLY, 0)]
+    t0 = time.perf_counter_ns()
+    pid = os.posix_spawn(argv[0], argv, env, file_actions=acts)
+    os.close(r)
+    os.write(w, conf)  # far below a pipe's 64 KiB
+    os.close(w)
+    _, status = os.waitpid(pid, 0)
+    t1 = time.perf_counter_ns()
+    if os.waitstatus_to_exitcode(status) != 0:
+        die(f"{argv[0]} CNI {command} {cid} failed with status {os.waitstatus_to_exitcode(status)}")
+    return (t1 - t0) / 1e6
+
+
+def run(argv, stdin=None):
+    p = subprocess.run(argv, input=stdin, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=60)
     if p.returncode != 0:
         die(f"`{' '.join(argv)}` failed with status {p.returncode}:\n{p.stdout.rstrip()}")
     return p.stdout
@@ -74,15 +97,37 @@ def main():
         for side, argv in (order if i % 2 == 0 else order[::-1]):
             t[f"{side} rm"].append(spawn_ms(argv))
     run([nsnet, "network", "rm", "cold"])
+    # CNI ADD and DEL: the runtime's namespaces exist before and after (made and removed untimed).
+    conf = json.dumps({"cniVersion": "1.0.0", "name": "cold-cni", "type": "nsnet", "bridge": "nsnet-coldcni",
+                       "subnet": "10.4.0.0/16"}).encode()
+    fl, kn = [f"fl{i}" for i in range(count)], [f"k{i}" for i in range(count)]
+    run(["ip", "-batch", "-"], "".join(f"netns add {n}\n" for n in fl + kn))
+    for n in fl + kn:
+        run(["ip", "-n", n, "link", "set", "lo", "up"])
+    t.update({k: [] for k in ("floor cni add", "nsnet cni add", "floor cni del", "nsnet cni del")})
+    for verb, fop in (("ADD", "--cold-cni-add"), ("DEL", "--cold-cni-del")):
+        for i in range(count):
+            t["true"].append(spawn_ms([TRUE]))
+            order = [("floor", lambda: spawn_ms([floor, fop, str(i)])),
+                     ("nsnet", lambda: spawn_cni_ms([nsnet], verb, f"cid-k{i}", f"/run/netns/k{i}", conf))]
+            for side, call in (order if i % 2 == 0 else order[::-1]):
+                t[f"{side} cni {verb.lower()}"].append(call())
+        if verb == "ADD":
+            run(["ip", "netns", "exec", fl[-1], "ping", "-q", "-c1", "-W2", "10.2.0.1"])
+            run(["ip", "netns", "exec", kn[-1], "ping", "-q", "-c1", "-W2", "10.4.0.1"])
+    # Untimed: what the deferred DELs left (the floor's veths and elements), then the namespaces.
+    run(["ip", "-batch", "-"], "".join(f"link del fv{i}\n" for i in range(count)))
+    run(["nft", "flush set bridge nsfloor ports; flush set bridge nsfloor mac; flush set bridge nsfloor addr4"])
+    run(["ip", "-batch", "-"], "".join(f"netns del {n}\n" for n in fl + kn))
     exe = pct(t["true"], 50)
     print(f"floor, one process per operation (posix_spawn + waitpid), {count} of each; exec of /bin/true "
           f"{exe:.3f} ms (p90 {pct(t['true'], 90):.3f})")
     print("op      | floor wall | floor own | nsnet wall | nsnet own | nsnet own / floor own")
-    for op in ("add", "rm"):
+    for op, name in (("add", "ns add"), ("rm", "ns rm"), ("cni add", "CNI ADD"), ("cni del", "CNI DEL")):
         fw, nw = pct(t[f"floor {op}"], 50), pct(t[f"nsnet {op}"], 50)
         fo, no = fw - exe, nw - exe
         ratio = f"{no / fo:.2f}x" if fo > 0 else "-"
-        print(f"ns {op:<4} | {fw:10.3f} | {fo:9.3f} | {nw:10.3f} | {no:9.3f} | {ratio}")
+        print(f"{name:<7} | {fw:10.3f} | {fo:9.3f} | {nw:10.3f} | {no:9.3f} | {ratio}")
     print(machine_line(start))
 
 
