@@ -2,6 +2,8 @@
 # Helpers shared by the bench/*.py timing loops: errors, percentiles, the sandbox guard.
 import os
 import platform
+import selectors
+import subprocess
 import sys
 import time
 
@@ -49,3 +51,47 @@ def print_table(rows):
         print(" | ".join(c.ljust(w[i]) if i == 0 else c.rjust(w[i]) for i, c in enumerate(r)))
         if k == 0:
             print("-+-".join("-" * x for x in w))
+
+
+class Ran:
+    def __init__(self, returncode, stdout, stderr):
+        self.returncode, self.stdout, self.stderr = returncode, stdout, stderr
+
+
+def spawn_posix(argv, conf, env, timeout):
+    """Run argv with conf on stdin; (status, stdout, stderr). Kills it (by its PID) after timeout."""
+    fds = [os.pipe() for _ in range(3)]  # stdin, stdout, stderr
+    acts = [(os.POSIX_SPAWN_DUP2, fds[0][0], 0), (os.POSIX_SPAWN_DUP2, fds[1][1], 1),
+            (os.POSIX_SPAWN_DUP2, fds[2][1], 2)]
+    acts += [(os.POSIX_SPAWN_CLOSE, fd) for pair in fds for fd in pair]
+    pid = os.posix_spawn(argv[0], argv, env, file_actions=acts)
+    for fd in (fds[0][0], fds[1][1], fds[2][1]):
+        os.close(fd)
+    try:
+        os.write(fds[0][1], conf)  # a CNI config is far below a pipe's 64 KiB
+    except BrokenPipeError:
+        pass
+    os.close(fds[0][1])
+    out = {fds[1][0]: [], fds[2][0]: []}
+    deadline = time.monotonic() + timeout
+    with selectors.DefaultSelector() as sel:
+        for fd in out:
+            sel.register(fd, selectors.EVENT_READ)
+        while sel.get_map():
+            left = deadline - time.monotonic()
+            ready = sel.select(left) if left > 0 else []
+            if not ready:
+                os.kill(pid, 9)
+                os.waitpid(pid, 0)
+                for fd in list(sel.get_map()):  # those not at EOF yet (the others are closed)
+                    os.close(fd)
+                raise subprocess.TimeoutExpired(argv, timeout)
+            for key, _ in ready:
+                b = os.read(key.fd, 65536)
+                if b:
+                    out[key.fd].append(b)
+                else:
+                    sel.unregister(key.fd)
+                    os.close(key.fd)
+    _, status = os.waitpid(pid, 0)
+    return Ran(os.waitstatus_to_exitcode(status), b"".join(out[fds[1][0]]), b"".join(out[fds[2][0]]))

@@ -15,13 +15,12 @@ waits until the kernel has removed the veths and gives it SETTLE_S more to tear 
 """
 import json
 import os
-import selectors
 import shutil
 import subprocess
 import sys
 import time
 
-from benchlib import die, machine_line, machine_start, pct, print_table, require_sandbox
+from benchlib import die, machine_line, machine_start, pct, print_table, require_sandbox, spawn_posix
 
 REF_DIR = "/usr/lib/cni"
 WORK = "/run/nsnet-bench-cni"
@@ -98,53 +97,9 @@ def plugin_conf(lst, i, rt, prev):
 SPAWN = "posix"
 
 
-class Ran:
-    def __init__(self, returncode, stdout, stderr):
-        self.returncode, self.stdout, self.stderr = returncode, stdout, stderr
-
-
-def spawn_posix(argv, conf, env):
-    """Run argv with conf on stdin; (status, stdout, stderr). Kills it (by its PID) after TIMEOUT."""
-    fds = [os.pipe() for _ in range(3)]  # stdin, stdout, stderr
-    acts = [(os.POSIX_SPAWN_DUP2, fds[0][0], 0), (os.POSIX_SPAWN_DUP2, fds[1][1], 1),
-            (os.POSIX_SPAWN_DUP2, fds[2][1], 2)]
-    acts += [(os.POSIX_SPAWN_CLOSE, fd) for pair in fds for fd in pair]
-    pid = os.posix_spawn(argv[0], argv, env, file_actions=acts)
-    for fd in (fds[0][0], fds[1][1], fds[2][1]):
-        os.close(fd)
-    try:
-        os.write(fds[0][1], conf)  # a CNI config is far below a pipe's 64 KiB
-    except BrokenPipeError:
-        pass
-    os.close(fds[0][1])
-    out = {fds[1][0]: [], fds[2][0]: []}
-    deadline = time.monotonic() + TIMEOUT
-    with selectors.DefaultSelector() as sel:
-        for fd in out:
-            sel.register(fd, selectors.EVENT_READ)
-        while sel.get_map():
-            left = deadline - time.monotonic()
-            ready = sel.select(left) if left > 0 else []
-            if not ready:
-                os.kill(pid, 9)
-                os.waitpid(pid, 0)
-                for fd in list(sel.get_map()):  # those not at EOF yet (the others are closed)
-                    os.close(fd)
-                raise subprocess.TimeoutExpired(argv, TIMEOUT)
-            for key, _ in ready:
-                b = os.read(key.fd, 65536)
-                if b:
-                    out[key.fd].append(b)
-                else:
-                    sel.unregister(key.fd)
-                    os.close(key.fd)
-    _, status = os.waitpid(pid, 0)
-    return Ran(os.waitstatus_to_exitcode(status), b"".join(out[fds[1][0]]), b"".join(out[fds[2][0]]))
-
-
 def spawn(argv, conf, env):
     if SPAWN == "posix":
-        return spawn_posix(argv, conf, env)
+        return spawn_posix(argv, conf, env, TIMEOUT)
     return subprocess.run(argv, input=conf, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
                           timeout=TIMEOUT)
 

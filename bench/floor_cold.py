@@ -1,12 +1,13 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: MIT
-"""The floor's `ns add` and `ns rm`, one fresh process per operation, against nsnet's, same harness.
+"""The floor's `ns add`, `ns rm`, CNI ADD and DEL, one fresh process each, against nsnet's, same harness.
 
 bench/floor times the kernel work of `ns add`/`ns rm` inside one long-running process. nsnet's
 own time (bench/attach, issue 19) is a fresh process's wall time minus an exec of /bin/true. This
-times both the same way: each operation is a process started with posix_spawn (as a runtime starts
-a plugin) and reaped with waitpid, interleaved one by one with an exec of /bin/true, so both
-figures are "own time" from the same loop, on the same machine, at the same moment.
+times both the same way: each operation is a process started as bench/cni starts a plugin
+(benchlib.spawn_posix: posix_spawn, stdin and output through pipes, waitpid), interleaved one by
+one with an exec of /bin/true started the same way, so both figures are "own time" from the same
+loop, on the same machine, at the same moment.
 
 Run by `sh bench/floor FLOOR_BINARY --cold NSNET_BINARY [COUNT]`, inside its sandbox, after its
 setup (bridge nsfloor0, table bridge nsfloor). nsnet's `ns add`/`ns rm` side is a network made
@@ -22,41 +23,38 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from benchlib import die, machine_line, machine_start, pct, require_sandbox  # noqa: E402
+from benchlib import die, machine_line, machine_start, pct, require_sandbox, spawn_posix  # noqa: E402
 
 TRUE = "/bin/true"
+TIMEOUT = 60  # seconds any one command may take
 
 
-def spawn_ms(argv):
-    """Wall time of argv in ms (posix_spawn + waitpid, output to /dev/null); dies if it fails."""
-    acts = [(os.POSIX_SPAWN_OPEN, 0, "/dev/null", os.O_RDONLY, 0),
-            (os.POSIX_SPAWN_OPEN, 1, "/dev/null", os.O_WRONLY, 0)]
+def spawn_ms(argv, conf=b"", env=None):
+    """Wall time of argv in ms, started as bench/cni starts a plugin (spawn_posix: posix_spawn,
+    @conf on stdin, its output read through pipes, waitpid); dies if it fails."""
     t0 = time.perf_counter_ns()
-    pid = os.posix_spawn(argv[0], argv, os.environ, file_actions=acts)
-    _, status = os.waitpid(pid, 0)
+    try:
+        p = spawn_posix(argv, conf, env if env is not None else dict(os.environ), TIMEOUT)
+    except subprocess.TimeoutExpired:
+        die(f"`{' '.join(argv)}` did not finish within {TIMEOUT} s")
     t1 = time.perf_counter_ns()
-    if os.waitstatus_to_exitcode(status) != 0:
-        die(f"`{' '.join(argv)}` failed with status {os.waitstatus_to_exitcode(status)}")
+    if p.returncode != 0:
+        die(f"`{' '.join(argv)}` failed with status {p.returncode}: {p.stderr.decode(errors='replace').strip()}")
     return (t1 - t0) / 1e6
 
 
-def spawn_cni_ms(argv, command, cid, netns, conf):
-    """spawn_ms() of a CNI plugin: @conf on stdin (a pipe), the CNI_* variables in its environment."""
-    env = dict(os.environ, CNI_COMMAND=command, CNI_CONTAINERID=cid, CNI_NETNS=netns, CNI_IFNAME="eth0",
-               CNI_PATH=os.path.dirname(argv[0]))
-    r, w = os.pipe()
-    acts = [(os.POSIX_SPAWN_DUP2, r, 0), (os.POSIX_SPAWN_CLOSE, r), (os.POSIX_SPAWN_CLOSE, w),
-            (os.POSIX_SPAWN_OPEN, 1, "/dev/null", os.O_WRONLY, 0)]
-    t0 = time.perf_counter_ns()
-    pid = os.posix_spawn(argv[0], argv, env, file_actions=acts)
-    os.close(r)
-    os.write(w, conf)  # far below a pipe's 64 KiB
-    os.close(w)
-    _, status = os.waitpid(pid, 0)
-    t1 = time.perf_counter_ns()
-    if os.waitstatus_to_exitcode(status) != 0:
-        die(f"{argv[0]} CNI {command} {cid} failed with status {os.waitstatus_to_exitcode(status)}")
-    return (t1 - t0) / 1e6
+def cni_env(command, cid, netns, plugin):
+    return dict(os.environ, CNI_COMMAND=command, CNI_CONTAINERID=cid, CNI_NETNS=netns, CNI_IFNAME="eth0",
+                CNI_PATH=os.path.dirname(plugin))
+
+
+def interleaved(t, op, count, floor_argv, nsnet_call):
+    """For each i: an exec of /bin/true, then the floor's and nsnet's @op (nsnet first on odd turns)."""
+    for i in range(count):
+        t["true"].append(spawn_ms([TRUE]))
+        order = [("floor", lambda: spawn_ms(floor_argv(i))), ("nsnet", lambda: nsnet_call(i))]
+        for side, call in (order if i % 2 == 0 else order[::-1]):
+            t.setdefault(f"{side} {op}", []).append(call())
 
 
 def run(argv, stdin=None):
@@ -81,21 +79,13 @@ def main():
     run(["ip", "netns", "add", "cold-warmup"])
     run(["ip", "netns", "del", "cold-warmup"])
     run([nsnet, "network", "create", "cold", "--subnet", "10.3.0.0/16", "--no-dns"])
-    t = {k: [] for k in ("true", "floor add", "nsnet add", "floor rm", "nsnet rm")}
-    # Adds, then removals, each one after the other: true, floor, nsnet (nsnet first on odd turns).
-    for i in range(count):
-        t["true"].append(spawn_ms([TRUE]))
-        order = [("floor", [floor, "--cold-add", str(i)]), ("nsnet", [nsnet, "ns", "add", f"c{i}", "--net", "cold"])]
-        for side, argv in (order if i % 2 == 0 else order[::-1]):
-            t[f"{side} add"].append(spawn_ms(argv))
+    t = {"true": []}
+    interleaved(t, "add", count, lambda i: [floor, "--cold-add", str(i)],
+                lambda i: spawn_ms([nsnet, "ns", "add", f"c{i}", "--net", "cold"]))
     # The work was real: the last namespace of each side reaches its gateway.
     run(["ip", "netns", "exec", f"fl{count - 1}", "ping", "-q", "-c1", "-W2", "10.2.0.1"])
     run(["ip", "netns", "exec", f"c{count - 1}", "ping", "-q", "-c1", "-W2", "10.3.0.1"])
-    for i in range(count):
-        t["true"].append(spawn_ms([TRUE]))
-        order = [("floor", [floor, "--cold-rm", str(i)]), ("nsnet", [nsnet, "ns", "rm", f"c{i}"])]
-        for side, argv in (order if i % 2 == 0 else order[::-1]):
-            t[f"{side} rm"].append(spawn_ms(argv))
+    interleaved(t, "rm", count, lambda i: [floor, "--cold-rm", str(i)], lambda i: spawn_ms([nsnet, "ns", "rm", f"c{i}"]))
     run([nsnet, "network", "rm", "cold"])
     # CNI ADD and DEL: the runtime's namespaces exist before and after (made and removed untimed).
     conf = json.dumps({"cniVersion": "1.0.0", "name": "cold-cni", "type": "nsnet", "bridge": "nsnet-coldcni",
@@ -104,14 +94,9 @@ def main():
     run(["ip", "-batch", "-"], "".join(f"netns add {n}\n" for n in fl + kn))
     for n in fl + kn:
         run(["ip", "-n", n, "link", "set", "lo", "up"])
-    t.update({k: [] for k in ("floor cni add", "nsnet cni add", "floor cni del", "nsnet cni del")})
     for verb, fop in (("ADD", "--cold-cni-add"), ("DEL", "--cold-cni-del")):
-        for i in range(count):
-            t["true"].append(spawn_ms([TRUE]))
-            order = [("floor", lambda: spawn_ms([floor, fop, str(i)])),
-                     ("nsnet", lambda: spawn_cni_ms([nsnet], verb, f"cid-k{i}", f"/run/netns/k{i}", conf))]
-            for side, call in (order if i % 2 == 0 else order[::-1]):
-                t[f"{side} cni {verb.lower()}"].append(call())
+        interleaved(t, f"cni {verb.lower()}", count, lambda i: [floor, fop, str(i)],
+                    lambda i: spawn_ms([nsnet], conf, cni_env(verb, f"cid-k{i}", f"/run/netns/k{i}", nsnet)))
         if verb == "ADD":
             run(["ip", "netns", "exec", fl[-1], "ping", "-q", "-c1", "-W2", "10.2.0.1"])
             run(["ip", "netns", "exec", kn[-1], "ping", "-q", "-c1", "-W2", "10.4.0.1"])
@@ -120,7 +105,7 @@ def main():
     run(["nft", "flush set bridge nsfloor ports; flush set bridge nsfloor mac; flush set bridge nsfloor addr4"])
     run(["ip", "-batch", "-"], "".join(f"netns del {n}\n" for n in fl + kn))
     exe = pct(t["true"], 50)
-    print(f"floor, one process per operation (posix_spawn + waitpid), {count} of each; exec of /bin/true "
+    print(f"floor, one process per operation (started as bench/cni starts plugins), {count} of each; exec of /bin/true "
           f"{exe:.3f} ms (p90 {pct(t['true'], 90):.3f})")
     print("op      | floor wall | floor own | nsnet wall | nsnet own | nsnet own / floor own")
     for op, name in (("add", "ns add"), ("rm", "ns rm"), ("cni add", "CNI ADD"), ("cni del", "CNI DEL")):
