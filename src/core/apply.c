@@ -281,6 +281,8 @@ again:
 		r = apply_late(&op, t, &d, force, err);
 	if (r == 0)
 		r = op_flush(&op, err);
+	if (r == 0)
+		r = op_guard_drop_end(&op, err);
 	apply_diff_free(&d);
 	return apply_end(&op, r < 0 ? r : (int)res->changes);
 }
@@ -307,6 +309,8 @@ int core_down(const struct nsnet_opts *o, const char *project, bool force, struc
 		r = apply_early(&op, &empty, &d, err);
 	if (r == 0 && res->changes)
 		r = apply_late(&op, &empty, &d, force, err);
+	if (r == 0)
+		r = op_guard_drop_end(&op, err);
 	apply_diff_free(&d);
 	return apply_end(&op, r < 0 ? r : (int)res->changes);
 }

@@ -335,10 +335,13 @@ static int dns_confirm(const struct nsnet_addr *server, const char *own, bool pr
 
 /* --- Start and stop ---------------------------------------------------------------------------- */
 
-int dns_port_check(const struct nsnet_network *net, struct nsnet_err *err)
+/*
+ * Is port 53 of each of @net's gateways free, UDP and TCP? 0, or -errno of the first bind that
+ * failed, its gateway's index in *@sub and its protocol (0 UDP, 1 TCP) in *@proto.
+ */
+static int dns_port_probe(const struct nsnet_network *net, size_t *sub, int *proto)
 {
 	static const int protos[2][2] = { { SOCK_DGRAM, IPPROTO_UDP }, { SOCK_STREAM, IPPROTO_TCP } };
-	char buf[INET6_ADDRSTRLEN], who[128];
 
 	for (size_t i = 0; i < net->n_subnets; i++) {
 		const struct nsnet_addr *gw = &net->gateway[i];
@@ -348,8 +351,9 @@ int dns_port_check(const struct nsnet_network *net, struct nsnet_err *err)
 			socklen_t sl;
 			int fd = socket(gw->family, protos[k][0] | SOCK_CLOEXEC, 0), one = 1, r = 0;
 
+			*sub = i, *proto = k;
 			if (fd < 0)
-				return nsnet_err_set(err, errno, "socket: %s", strerror(errno));
+				return -errno;
 			if (gw->family == AF_INET) {
 				struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
 
@@ -368,15 +372,31 @@ int dns_port_check(const struct nsnet_network *net, struct nsnet_err *err)
 			if (bind(fd, (struct sockaddr *)&ss, sl) < 0)
 				r = -errno;
 			close(fd);
-			if (r == -EADDRINUSE) {
-				if (daemon_port_holder(gw->family, gw->b, protos[k][1], 53, who, sizeof(who)) < 0)
-					snprintf(who, sizeof(who), "another process");
-				return nsnet_err_set(err, EADDRINUSE,
-						     "network %s: port %s/53 of gateway %s is taken by %s; the resolver cannot start (stop it, or --no-dns)",
-						     net->name, k ? "tcp" : "udp", nsnet_addr_str(gw, buf), who);
-			}
+			if (r == -EADDRINUSE)
+				return r;
 		}
 	}
+	return 0;
+}
+
+int dns_port_check(const struct nsnet_network *net, struct nsnet_err *err)
+{
+	static const int protos[2] = { IPPROTO_UDP, IPPROTO_TCP };
+	char buf[INET6_ADDRSTRLEN], who[128];
+	size_t i;
+	int k, r = dns_port_probe(net, &i, &k);
+
+	if (r == -EADDRINUSE) {
+		const struct nsnet_addr *gw = &net->gateway[i];
+
+		if (daemon_port_holder(gw->family, gw->b, protos[k], 53, who, sizeof(who)) < 0)
+			snprintf(who, sizeof(who), "another process");
+		return nsnet_err_set(err, EADDRINUSE,
+				     "network %s: port %s/53 of gateway %s is taken by %s; the resolver cannot start (stop it, or --no-dns)",
+				     net->name, k ? "tcp" : "udp", nsnet_addr_str(gw, buf), who);
+	}
+	if (r < 0)
+		return nsnet_err_set(err, -r, "socket: %s", strerror(-r));
 	return 0;
 }
 
@@ -824,6 +844,16 @@ int dns_ensure(struct op *op, const struct nsnet_network *net, struct nsnet_err 
 	op_note(op->opts, 1, "network %s: the resolver is not running; starting it again", net->name);
 	/* Whatever is left of the old one (found by its command line) goes first. */
 	dns_undo_stop_process(op, net->name, "");
+	/*
+	 * One signalled just before (an operation killed after its removals) may still be exiting:
+	 * past the point where /proc names its program, it still holds its sockets for a moment.
+	 * Bounded: a port someone else holds is refused by the start, as always.
+	 */
+	size_t sub;
+	int proto;
+
+	for (int i = 0; i < DNS_STOP_GRACE_MS && dns_port_probe(net, &sub, &proto) == -EADDRINUSE; i++)
+		nanosleep(&(struct timespec){ 0, 1000 * 1000 }, NULL);
 	/* Its folder may be gone too (a removal rolled back): made again from the record. */
 	dns_conf_render(&op->st, net, &conf);
 	r = conf.oom ? nsnet_err_set(err, ENOMEM, "out of memory") : dns_prepare(op, net, strbuf_str(&conf), err);

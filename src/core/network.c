@@ -123,7 +123,8 @@ static int network_plan(struct op *op, const struct network_req *req, struct nsn
  * A subnet holding an address of this host that no --gateway names on purpose is refused
  * (issue 18, item 10): nsnet's gateway, routes and NAT would fight the host's own network.
  * The gateways of nsnet's own networks are skipped: a subnet holding one overlaps that network,
- * which network_plan() refuses with a better message.
+ * which network_plan() refuses with a better message. So are the addresses of a bridge this
+ * operation parked (apply replacing a network by one of the same subnet): they go with it.
  */
 static int network_host_check(struct op *op, const struct network_req *req, struct nsnet_err *err)
 {
@@ -146,7 +147,7 @@ static int network_host_check(struct op *op, const struct network_req *req, stru
 		for (int h = 0; h < n && r == 0; h++) {
 			bool named = false;
 
-			if (!nsnet_prefix_contains(&req->subnet[i], &host[h]))
+			if (!nsnet_prefix_contains(&req->subnet[i], &host[h]) || op_parked_holds(op, &host[h]))
 				continue;
 			for (size_t g = 0; g < req->n_gateways; g++)
 				named |= nsnet_addr_equal(&req->gateway[g], &host[h]);
@@ -185,7 +186,13 @@ int network_create_apply(struct op *op, const struct network_req *req, struct ns
 		r = nsnet_err_set(err, EINVAL, "network %s: --driver vxlan needs --store", net.name);
 		goto out;
 	}
-	/* The resolver's port is checked before anything changes (dns_start checks it again). */
+	/*
+	 * The resolver's port is checked before anything changes (dns_start checks it again), once
+	 * the resolvers this operation stops are gone: the network this one replaces may have had
+	 * one on the same address.
+	 */
+	if (net.dns)
+		dns_stops_wait(op);
 	if (net.dns && (r = dns_port_check(&net, err)) < 0)
 		goto out;
 	/* A link of that name that nsnet did not record belongs to someone else: refuse. */
@@ -207,10 +214,15 @@ int network_create_apply(struct op *op, const struct network_req *req, struct ns
 		/* The base rules: left out when this operation's last firewall step asserted them (apply). */
 		op->fw->network_add(&net, !op->fw_base_ok, &add);
 		op->fw->network_del(&net, nets == 0 && svcs == 0, &undo);
-		/* The anti-spoofing table comes with the first network (op_fw_guarded: how it is applied). */
+		/*
+		 * The anti-spoofing table comes with the first network (op_fw_guarded: how it is
+		 * applied); undone by deleting it, unless this operation removed the network before
+		 * (park mode): then the table is still there, with that network's elements.
+		 */
 		if (nets == 0) {
 			fw_guard_table(&guard);
-			strbuf_printf(&guard_undo, "delete table bridge %s\n", NSNET_NFT_TABLE);
+			if (!op->guard_drop)
+				strbuf_printf(&guard_undo, "delete table bridge %s\n", NSNET_NFT_TABLE);
 		}
 	}
 	if (add.oom || undo.oom || guard.oom || guard_undo.oom) {
@@ -321,8 +333,8 @@ int network_rm_apply(struct op *op, const char *name, bool force, struct nsnet_e
 	if (op->park) {
 		op->fw->network_add(&net, true, &add);
 		r = op_fw(op, strbuf_str(&del), strbuf_str(&add), false, err);
-		if (r == 0 && guard.len)
-			r = op_nft(op, strbuf_str(&guard), NULL, err);
+		/* Its elements could not come back on a rollback: the table goes at the end, if still unused. */
+		op->guard_drop |= r == 0 && guard.len;
 		if (r < 0)
 			goto out;
 	} else {
@@ -336,7 +348,7 @@ int network_rm_apply(struct op *op, const char *name, bool force, struct nsnet_e
 		goto out;
 	if ((r = rec_leases_put(op, name, &(struct nsnet_leases){ 0 }, err)) < 0 || (r = rec_leases_tidy(op, name, err)) < 0)
 		goto out;
-	if (n_nets <= 1 && (r = op_guard_purge_stale(op)) < 0)	/* went with the bridge table */
+	if (n_nets <= 1 && !op->park && (r = op_guard_purge_stale(op)) < 0)	/* went with the bridge table */
 		goto out;
 	if (n_nets <= 1 && (r = rec_ends_forget(op, err)) < 0)
 		goto out;

@@ -751,6 +751,39 @@ int op_link_park(struct op *op, const char *ns, const char *ifname, struct nsnet
 	return park_add(op, PARK_LINK, ns, parked, NULL, err);
 }
 
+/* op_parked_holds()'s search: the parked host links' indexes, and whether one holds @addr. */
+struct parked_hold {
+	const int *ifindex;
+	size_t n;
+	const struct nsnet_addr *addr;
+	bool found;
+};
+
+static void parked_hold_addr(const struct addr_info *ai, void *data)
+{
+	struct parked_hold *h = data;
+
+	for (size_t i = 0; i < h->n; i++)
+		h->found |= ai->ifindex == h->ifindex[i] && nsnet_addr_equal(&ai->addr, h->addr);
+}
+
+bool op_parked_holds(struct op *op, const struct nsnet_addr *addr)
+{
+	int ifindex[16];
+	struct parked_hold h = { .ifindex = ifindex, .addr = addr };
+	struct link_info li;
+	struct nl *nl;
+
+	if (!op->n_parked || op_nl(op, NULL, &nl, NULL) < 0)
+		return false;
+	for (size_t i = 0; i < op->n_parked && h.n < sizeof(ifindex) / sizeof(ifindex[0]); i++)
+		if (op->parked[i].kind == PARK_LINK && !op->parked[i].ns[0] && link_get(nl, op->parked[i].name, &li, NULL) == 0)
+			ifindex[h.n++] = li.ifindex;
+	if (h.n && addr_dump(nl, AF_UNSPEC, parked_hold_addr, &h, NULL) < 0)
+		return false;
+	return h.found;
+}
+
 int op_park_netns(struct op *op, const char *ns, struct nsnet_err *err)
 {
 	return park_add(op, PARK_NETNS, ns, NULL, NULL, err);

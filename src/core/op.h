@@ -145,6 +145,12 @@ struct op {
 	 */
 	bool park;
 	/*
+	 * Park mode: a network removal emptied the records of networks, so the anti-spoofing table
+	 * (table bridge nsnet) goes, but only at the end (op_guard_drop_end()), if no network was
+	 * made since: a rollback cannot bring its elements back.
+	 */
+	bool guard_drop;
+	/*
 	 * The backend's base ruleset (fw->base()) is in place, asserted by this operation's last
 	 * firewall commit (a network creation's): the next network creation leaves it out of its
 	 * text (apply creates many). Every firewall commit clears it first (step_fw.c).
@@ -301,6 +307,11 @@ enum op_guard_mode {
 int op_guard(struct op *op, struct fw_guard_port *port, enum op_guard_mode mode, struct nsnet_err *err);
 /* Forget the stale list (gc rebuilt the table without those elements). */
 int op_guard_purge_stale(struct op *op);
+/*
+ * Park mode's last step (apply, down): drop the anti-spoofing table that a network removal left
+ * for the end (op->guard_drop), with its stale-element record, if no network is recorded now.
+ */
+int op_guard_drop_end(struct op *op, struct nsnet_err *err);
 int op_link_del(struct op *op, const char *ns, const char *ifname, struct nsnet_err *err);
 /*
  * Park mode: rename link @ifname of @ns (NULL: host) out of the way (live, as one undoable step)
@@ -309,6 +320,11 @@ int op_link_del(struct op *op, const char *ns, const char *ifname, struct nsnet_
 int op_link_park(struct op *op, const char *ns, const char *ifname, struct nsnet_err *err);
 /* Remove what park mode parked (op_end() calls it; errors ignored: gc completes removals). */
 void op_parked_remove(struct op *op);
+/*
+ * Does a host link this operation parked (a network's bridge it removes or replaces) hold
+ * @addr? Its addresses go with it at the end: a network made in its place may take them.
+ */
+bool op_parked_holds(struct op *op, const struct nsnet_addr *addr);
 int op_link_up(struct op *op, const char *ns, const char *ifname, struct nsnet_err *err);
 /*
  * `ip link set IF addrgenmode none` in @ns (NULL: the host), and with @hairpin `ip link set IF type
