@@ -24,6 +24,7 @@
 
 #include "core/apply.h"
 #include "core/dns.h"
+#include "core/limit.h"
 #include "core/records.h"
 #include "core/services.h"
 
@@ -41,6 +42,10 @@ static void net_req_of(const struct topo_net *n, const char *project, struct net
 	req->internal = n->internal;
 	req->mtu = n->mtu;
 	req->project = project;
+	req->no_dns = n->no_dns;
+	req->domain = n->domain[0] ? n->domain : NULL;
+	req->n_upstream = n->n_upstream;
+	memcpy(req->upstream, n->upstream, sizeof(req->upstream));
 }
 
 static void att_req_of(const struct topo_att *a, struct attach_req *req)
@@ -50,6 +55,10 @@ static void att_req_of(const struct topo_att *a, struct attach_req *req)
 	req->n_ips = a->n_ips;
 	memcpy(req->ip, a->ip, sizeof(req->ip));
 	req->ifname = a->ifname[0] ? a->ifname : NULL;
+	req->limit = a->limit;
+	req->n_aliases = a->n_aliases;
+	for (size_t i = 0; i < a->n_aliases; i++)
+		req->aliases[i] = a->aliases[i];
 }
 
 static int ns_create(struct op *op, const struct topo_ns *f, const char *project, struct nsnet_err *err)
@@ -72,6 +81,18 @@ static int ns_attach_all(struct op *op, const struct topo_ns *f, uint32_t mask, 
 			continue;
 		att_req_of(&f->att[i], &req);
 		if ((r = ns_attach_apply(op, f->name, &req, err)) < 0)
+			return r;
+	}
+	return 0;
+}
+
+/* The attachments of @mask kept whose bandwidth limits change: in place (`nsnet limit`). */
+static int ns_limits(struct op *op, const struct topo_ns *f, uint32_t mask, struct nsnet_err *err)
+{
+	for (size_t i = 0; i < f->n_att; i++) {
+		int r;
+
+		if ((mask & (1u << i)) && (r = limit_put_apply(op, f->name, f->att[i].net, &f->att[i].limit, err)) < 0)
 			return r;
 	}
 	return 0;
@@ -138,7 +159,8 @@ static int apply_early(struct op *op, const struct topo *t, struct apply_diff *d
 			continue;
 		if (d->ns_act[i] == APPLY_CREATE && (r = ns_create(op, &t->ns[i], t->project, err)) < 0)
 			return r;
-		if (d->ns_act[i] == APPLY_CHANGE && (r = ns_attach_all(op, &t->ns[i], d->ns_attach[i], err)) < 0)
+		if (d->ns_act[i] == APPLY_CHANGE && ((r = ns_attach_all(op, &t->ns[i], d->ns_attach[i], err)) < 0 ||
+						     (r = ns_limits(op, &t->ns[i], d->ns_limit[i], err)) < 0))
 			return r;
 	}
 	/* The rules are in by now; nothing after this runs beside their commit. */
@@ -196,10 +218,13 @@ static int apply_late(struct op *op, const struct topo *t, struct apply_diff *d,
 	for (size_t i = 0; i < t->n_ns; i++) {
 		if ((d->ns_act[i] == APPLY_CREATE && d->ns_late[i]) || d->ns_act[i] == APPLY_REPLACE)
 			r = ns_create(op, &t->ns[i], t->project, err);
-		else if (d->ns_act[i] == APPLY_CHANGE && d->ns_late[i])
+		else if (d->ns_act[i] == APPLY_CHANGE && d->ns_late[i]) {
 			r = ns_attach_all(op, &t->ns[i], d->ns_attach[i], err);
-		else
+			if (r == 0)
+				r = ns_limits(op, &t->ns[i], d->ns_limit[i], err);
+		} else {
 			r = 0;
+		}
 		if (r < 0)
 			return r;
 	}
@@ -371,6 +396,12 @@ static int export_net(const struct nsnet_network *rec, struct topo *t)
 	names_bridge(rec->name, bridge);
 	if (strcmp(bridge, rec->bridge))
 		snprintf(n->bridge, sizeof(n->bridge), "%s", rec->bridge);
+	/* The resolver: "dns: false" only where the defaults would have given one. */
+	n->no_dns = !rec->dns && network_dns_default(rec->driver, rec->name);
+	if (rec->dns && strcmp(rec->domain, rec->name))
+		snprintf(n->domain, sizeof(n->domain), "%s", rec->domain);
+	n->n_upstream = rec->dns ? rec->n_upstream : 0;
+	memcpy(n->upstream, rec->upstream, sizeof(n->upstream));
 	return 0;
 }
 
@@ -393,6 +424,9 @@ static int export_ns(struct op *op, const struct nsnet_namespace *rec, struct to
 		snprintf(eth, sizeof(eth), "eth%zu", a);
 		if (strcmp(eth, rec->att[a].ifname))
 			snprintf(f->ifname, sizeof(f->ifname), "%s", rec->att[a].ifname);
+		f->limit = rec->att[a].limit;
+		f->n_aliases = rec->att[a].n_aliases;
+		memcpy(f->aliases, rec->att[a].aliases, sizeof(f->aliases));
 		if ((r = rec_leases_load(op, rec->att[a].net, &l, err)) < 0)
 			return r;
 		/* IPv4 first, then IPv6: the order the file's subnets have no say in. */

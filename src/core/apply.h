@@ -70,6 +70,7 @@ struct apply_diff {
 	uint32_t *ns_detach;		/* record attachments to detach (bit i: att[i]) */
 	uint32_t *ns_attach;		/* file attachments to attach */
 	uint32_t *ns_drift;		/* drifted: networks (bit i: file attachment i) to attach again */
+	uint32_t *ns_limit;		/* file attachments kept whose bandwidth limits change (in place) */
 	bool fw_drift;			/* rules of the project's objects are missing (check) */
 	/* Per record: removed (of the project, not in the file). */
 	bool *rnet_rm, *rns_rm, *rvip_rm, *rport_rm;

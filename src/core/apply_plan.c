@@ -76,6 +76,7 @@ void apply_diff_free(struct apply_diff *d)
 	free(d->ns_detach);
 	free(d->ns_attach);
 	free(d->ns_drift);
+	free(d->ns_limit);
 	free(d->rnet_rm);
 	free(d->rns_rm);
 	free(d->rvip_rm);
@@ -89,6 +90,32 @@ static const char *owner_str(const char *project, char *buf, size_t size)
 		return "it was made outside any project";
 	snprintf(buf, size, "it belongs to project %s", project);
 	return buf;
+}
+
+/* Does the resolver of record @rec match what file network @n asks for? Fills @why if not. */
+static bool dns_same(const struct topo_net *n, const struct nsnet_network *rec, char *why, size_t size)
+{
+	const char *domain = n->domain[0] ? n->domain : n->name;
+	bool dns = !n->no_dns && network_dns_default(rec->driver, domain);
+	char a[INET6_ADDRSTRLEN];
+
+	if (rec->dns != dns) {
+		snprintf(why, size, "resolver %s", dns ? "added" : "removed");
+		return false;
+	}
+	if (!dns)
+		return true;
+	if (strcmp(domain, rec->domain)) {
+		snprintf(why, size, "domain %s -> %s", rec->domain, domain);
+		return false;
+	}
+	for (size_t i = 0; i < n->n_upstream || i < rec->n_upstream; i++)
+		if (n->n_upstream != rec->n_upstream || !nsnet_addr_equal(&n->upstream[i], &rec->upstream[i])) {
+			snprintf(why, size, "dns_upstream -> %s%s", n->n_upstream ? nsnet_addr_str(&n->upstream[0], a) : "the host's",
+				 n->n_upstream > 1 ? ", ..." : "");
+			return false;
+		}
+	return true;
 }
 
 /* Does record @rec match file network @n? Fills @why with the first difference. */
@@ -141,18 +168,30 @@ static bool net_same(const struct topo_net *n, const struct nsnet_network *rec, 
 		snprintf(why, size, "mtu %u -> %u", rec->mtu, n->mtu ? n->mtu : NSNET_MTU_DEFAULT);
 		return false;
 	}
-	return true;
+	return dns_same(n, rec, why, size);
 }
 
 /*
  * Does file attachment @f describe record attachment @a (addresses leased in @l)? A fixed address
- * must be the one leased in its family; a family the file gives none for may hold any.
+ * must be the one leased in its family; a family the file gives none for may hold any. Limits are
+ * not compared: they change in place (d->ns_limit).
  */
 static bool att_same(const struct topo_att *f, const char *ns, const struct nsnet_attachment *a,
 		     const struct nsnet_leases *l)
 {
 	if (strcmp(f->net, a->net) || (f->ifname[0] && strcmp(f->ifname, a->ifname)))
 		return false;
+	/* The names on the resolver: in any order (the hosts file is written again with the attachment). */
+	if (f->n_aliases != a->n_aliases)
+		return false;
+	for (size_t k = 0; k < f->n_aliases; k++) {
+		bool found = false;
+
+		for (size_t i = 0; i < a->n_aliases && !found; i++)
+			found = !strcmp(f->aliases[k], a->aliases[i]);
+		if (!found)
+			return false;
+	}
 	for (size_t k = 0; k < f->n_ips; k++) {
 		bool found = false;
 
@@ -325,7 +364,7 @@ static int diff_ns(struct op *op, const struct topo *t, struct apply_diff *d, st
 	for (size_t i = 0; i < t->n_ns; i++) {
 		const struct topo_ns *f = &t->ns[i];
 		const struct nsnet_namespace *rec = NULL;
-		char det[200] = "", att[200] = "";
+		char det[200] = "", att[200] = "", lim[200] = "";
 
 		d->ns_rec[i] = -1;
 		for (int k = 0; k < d->n_nss; k++)
@@ -379,6 +418,11 @@ static int diff_ns(struct op *op, const struct topo *t, struct apply_diff *d, st
 				if (!(keep_file & (1u << b)) && att_same(&f->att[b], f->name, &rec->att[a], &l)) {
 					keep_rec |= 1u << a;
 					keep_file |= 1u << b;
+					if (!limit_eq(&f->att[b].limit, &rec->att[a].limit)) {
+						d->ns_limit[i] |= 1u << b;
+						snprintf(lim + strlen(lim), sizeof(lim) - strlen(lim), "%s%s",
+							 lim[0] ? ", " : "limits on ", f->att[b].net);
+					}
 					break;
 				}
 			leases_free(&l);
@@ -406,11 +450,13 @@ static int diff_ns(struct op *op, const struct topo *t, struct apply_diff *d, st
 					}
 			d->ns_act[i] = APPLY_CHANGE;
 			d->ns_late[i] = true;
-			apply_line_add(res, APPLY_CHANGE, "namespace", f->name, "attached again (drift)");
-		} else if (d->ns_detach[i] || d->ns_attach[i]) {
+			apply_line_add(res, APPLY_CHANGE, "namespace", f->name, "attached again (drift)%s%s", lim[0] ? "; " : "",
+				       lim);
+		} else if (d->ns_detach[i] || d->ns_attach[i] || d->ns_limit[i]) {
 			d->ns_act[i] = APPLY_CHANGE;
 			d->ns_late[i] |= d->ns_detach[i] != 0;
-			apply_line_add(res, APPLY_CHANGE, "namespace", f->name, "%s%s%s", det, det[0] && att[0] ? "; " : "", att);
+			apply_line_add(res, APPLY_CHANGE, "namespace", f->name, "%s%s%s%s%s", det, det[0] && att[0] ? "; " : "",
+				       att, (det[0] || att[0]) && lim[0] ? "; " : "", lim);
 		}
 	}
 	for (int k = 0; k < d->n_nss; k++)
@@ -572,7 +618,8 @@ int apply_diff_build(struct op *op, const struct topo *t, struct apply_diff *d, 
 	    ALLOC(d->vip_rec, t->n_vips) || ALLOC(d->port_rec, t->n_ports) || ALLOC(d->ns_late, t->n_ns) ||
 	    ALLOC(d->vip_late, t->n_vips) || ALLOC(d->port_late, t->n_ports) || ALLOC(d->ns_detach, t->n_ns) ||
 	    ALLOC(d->ns_attach, t->n_ns) || ALLOC(d->rnet_rm, d->n_nets) || ALLOC(d->rns_rm, d->n_nss) ||
-	    ALLOC(d->rvip_rm, d->n_vips) || ALLOC(d->rport_rm, d->n_ports) || ALLOC(d->ns_drift, t->n_ns))
+	    ALLOC(d->rvip_rm, d->n_vips) || ALLOC(d->rport_rm, d->n_ports) || ALLOC(d->ns_drift, t->n_ns) ||
+	    ALLOC(d->ns_limit, t->n_ns))
 		return nsnet_err_set(err, ENOMEM, "out of memory");
 	if ((r = diff_nets(t, d, res, err)) < 0 || (r = apply_drift_find(op, t, d, res, err)) < 0 ||
 	    (r = diff_ns(op, t, d, res, err)) < 0 ||

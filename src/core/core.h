@@ -109,6 +109,8 @@ int core_unpublish(const struct nsnet_opts *o, const char *ns, const struct nsne
 /* Fills @net (may be NULL) with the network as created. */
 int network_create_apply(struct op *op, const struct network_req *req, struct nsnet_network *net,
 			 struct nsnet_err *err);
+/* Does a network of @driver called @name get a resolver when its creation says nothing of DNS? */
+bool network_dns_default(const char *driver, const char *name);
 /* Rules first, then the driver's link, leases and record; @force: detach attached namespaces first. */
 int network_rm_apply(struct op *op, const char *name, bool force, struct nsnet_err *err);
 int ns_add_apply(struct op *op, const struct ns_req *req, struct nsnet_err *err);

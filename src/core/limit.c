@@ -229,51 +229,80 @@ static int limit_open_sandbox(struct op *op, const struct nsnet_namespace *ns, s
 	return r;
 }
 
-int limit_set_apply(struct op *op, const char *name, const char *net, const struct limit_req *req,
-		    struct nsnet_err *err)
+/* Attachment @net of namespace @name from @ns's record (loaded into @ns), its namespace reachable. */
+static int limit_att_load(struct op *op, const char *name, const char *net, struct nsnet_namespace *ns,
+			  struct nsnet_attachment **att, struct nsnet_err *err)
 {
-	struct nsnet_attachment *att = NULL;
-	struct nsnet_namespace ns;
-	struct nsnet_limit next;
 	int r;
 
 	if ((r = names_check("namespace", name, err)) < 0 || (r = names_check("network", net, err)) < 0)
 		return r;
-	r = rec_namespace_load(op, name, &ns, err);
+	*att = NULL;
+	r = rec_namespace_load(op, name, ns, err);
 	if (r == 0)
-		att = namespace_attachment(&ns, net);
-	if (r == -ENOENT || (r == 0 && !att))
+		*att = namespace_attachment(ns, net);
+	if (r == -ENOENT || (r == 0 && !*att))
 		return nsnet_err_set(err, ENOENT, "namespace %s is not attached to network %s", name, net);
-	if (r < 0)
+	if (r < 0 || op->opts->dry_run)
+		return r;
+	if (ns->cid[0])
+		return limit_open_sandbox(op, ns, err);
+	if (!netns_exists(name))
+		return nsnet_err_set(err, ENOENT, "namespace %s does not exist", name);
+	return 0;
+}
+
+/*
+ * The qdiscs of @att (of namespace @ns, record @rec) made @next: a step per direction whose tbf
+ * changes, and also per direction @force[in/out] names that has or had a limit (running the same
+ * command again puts back a qdisc someone removed). Then the record.
+ */
+static int limit_move(struct op *op, const char *ns, struct nsnet_namespace *rec, struct nsnet_attachment *att,
+		      const struct nsnet_limit *next, const bool force[2], struct nsnet_err *err)
+{
+	int r = 0;
+
+	if ((force[0] || limit_differs(next, &att->limit, true)) && (next->rate_in || att->limit.rate_in))
+		r = op_qdisc(op, NULL, att->host_ifname, next->rate_in, next->burst_in, att->limit.rate_in,
+			     att->limit.burst_in, err);
+	if (r == 0 && (force[1] || limit_differs(next, &att->limit, false)) && (next->rate_out || att->limit.rate_out))
+		r = op_qdisc(op, ns, att->ifname, next->rate_out, next->burst_out, att->limit.rate_out,
+			     att->limit.burst_out, err);
+	if (r < 0 || limit_eq(next, &att->limit))
+		return r;
+	att->limit = *next;
+	return rec_namespace_put(op, rec, err);
+}
+
+int limit_set_apply(struct op *op, const char *name, const char *net, const struct limit_req *req,
+		    struct nsnet_err *err)
+{
+	struct nsnet_attachment *att;
+	struct nsnet_namespace ns;
+	struct nsnet_limit next;
+	int r;
+
+	if ((r = limit_att_load(op, name, net, &ns, &att, err)) < 0)
 		return r;
 	if ((r = limit_next(name, net, &att->limit, req, &next, err)) < 0)
 		return r;
-	if (!op->opts->dry_run) {
-		if (ns.cid[0])
-			r = limit_open_sandbox(op, &ns, err);
-		else if (!netns_exists(name))
-			r = nsnet_err_set(err, ENOENT, "namespace %s does not exist", name);
-		if (r < 0)
-			return r;
-	}
-	/*
-	 * A step where the applied tbf changes, and also where the request names a direction that has
-	 * or had a limit: running the same command again puts back a qdisc someone removed.
-	 */
-	bool any_rate = req->rate_in || req->rate_out, all = req->clear || (req->burst && !any_rate);
+	bool all = req->clear || (req->burst && !req->rate_in && !req->rate_out);
+	const bool force[2] = { req->rate_in || all, req->rate_out || all };
 
-	if ((req->rate_in || all || limit_differs(&next, &att->limit, true)) &&
-	    (next.rate_in || att->limit.rate_in))
-		r = op_qdisc(op, NULL, att->host_ifname, next.rate_in, next.burst_in, att->limit.rate_in,
-			     att->limit.burst_in, err);
-	if (r == 0 && (req->rate_out || all || limit_differs(&next, &att->limit, false)) &&
-	    (next.rate_out || att->limit.rate_out))
-		r = op_qdisc(op, name, att->ifname, next.rate_out, next.burst_out, att->limit.rate_out,
-			     att->limit.burst_out, err);
-	if (r < 0 || limit_eq(&next, &att->limit))
+	return limit_move(op, name, &ns, att, &next, force, err);
+}
+
+int limit_put_apply(struct op *op, const char *name, const char *net, const struct nsnet_limit *want,
+		    struct nsnet_err *err)
+{
+	struct nsnet_attachment *att;
+	struct nsnet_namespace ns;
+	const bool force[2] = { false, false };
+	int r;
+
+	if ((r = limit_att_load(op, name, net, &ns, &att, err)) < 0)
 		return r;
-	att->limit = next;
-	return rec_namespace_put(op, &ns, err);
+	return limit_move(op, name, &ns, att, want, force, err);
 }
 
 int core_limit(const struct nsnet_opts *o, const char *ns, const char *net, const struct limit_req *req,

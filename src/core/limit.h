@@ -32,6 +32,9 @@ int limit_attach_apply(struct op *op, const char *ns, const struct nsnet_attachm
 /* In-operation form of `nsnet limit`: change @ns's limits on network @net as @req says, and its record. */
 int limit_set_apply(struct op *op, const char *ns, const char *net, const struct limit_req *req,
 		    struct nsnet_err *err);
+/* In-operation form for `nsnet apply`: the limits of @ns's attachment to @net made exactly @want. */
+int limit_put_apply(struct op *op, const char *ns, const char *net, const struct nsnet_limit *want,
+		    struct nsnet_err *err);
 int core_limit(const struct nsnet_opts *o, const char *ns, const char *net, const struct limit_req *req,
 	       struct nsnet_err *err);
 

@@ -75,7 +75,7 @@ static int network_plan(struct op *op, const struct network_req *req, struct nsn
 	net->dns = !req->no_dns && (*drv)->gateway_local;
 	/* A valid network name that is no DNS domain (a label is at most 63 bytes) gets no resolver,
 	 * with a notice, rather than a refusal: names are for those who ask for a domain. */
-	if (net->dns && !req->domain && domain_check(req->name, NULL) < 0) {
+	if (net->dns && !req->domain && !network_dns_default(net->driver, req->name)) {
 		op_note(op->opts, 0, "network %s: no resolver: its name is no DNS domain (give one with --domain NAME)",
 			req->name);
 		net->dns = false;
@@ -159,6 +159,13 @@ static int network_host_check(struct op *op, const struct network_req *req, stru
 		}
 	}
 	return r;
+}
+
+bool network_dns_default(const char *driver, const char *name)
+{
+	const struct net_driver *drv = net_driver_find(driver);
+
+	return drv && drv->gateway_local && domain_check(name, NULL) == 0;
 }
 
 int network_create_apply(struct op *op, const struct network_req *req, struct nsnet_network *out,

@@ -149,13 +149,45 @@ static int one_prefix(const struct ynode *s, void *data, struct nsnet_err *err)
 	return 0;
 }
 
+/* A network's resolver: "dns" (true, the default, or false), "domain", "dns_upstream" (up to 3). */
+static int net_dns_load(struct topo_net *n, const struct ynode *v, bool *dns, struct nsnet_err *err)
+{
+	const struct ynode *x;
+	size_t cnt;
+	int r;
+
+	if ((x = ytree_get(v, "dns")) && (r = get_bool(x, "dns", dns, err)) < 0)
+		return r;
+	n->no_dns = !*dns;
+	if ((x = ytree_get(v, "domain"))) {
+		if ((r = get_str(x, "domain", n->domain, sizeof(n->domain), err)) < 0)
+			return r;
+		if (domain_check(n->domain, err) < 0) {
+			nsnet_err_prefix(err, "%u:%u", AT(x));
+			return -EINVAL;
+		}
+	}
+	if ((x = ytree_get(v, "dns_upstream"))) {
+		struct addr_sink as = { n->upstream, 0, "dns_upstream" };
+
+		if ((r = each_str(x, "dns_upstream", NSNET_MAX_DNS, &cnt, one_addr, &as, err)) < 0)
+			return r;
+		n->n_upstream = as.n;
+	}
+	if (n->no_dns && (n->domain[0] || n->n_upstream))
+		return nsnet_err_set(err, EINVAL, "%u:%u: network %s: \"%s\" needs the resolver (drop \"dns: false\")",
+				     AT(ytree_get(v, n->domain[0] ? "domain" : "dns_upstream")), n->name,
+				     n->domain[0] ? "domain" : "dns_upstream");
+	return 0;
+}
+
 static int net_load(struct topo *t, const struct ynode *k, const struct ynode *v, struct nsnet_err *err)
 {
 	static const char *const keys[] = { "subnet", "gateway", "nat", "internal", "mtu", "driver", "bridge",
-					    "external", NULL };
+					    "dns", "domain", "dns_upstream", "external", NULL };
 	struct topo_net *n = topo_net_new(t);
 	const struct ynode *x;
-	bool nat = true;
+	bool nat = true, dns = true;
 	size_t cnt;
 	int r;
 
@@ -211,6 +243,12 @@ static int net_load(struct topo *t, const struct ynode *k, const struct ynode *v
 		return r;
 	if ((x = ytree_get(v, "driver")) && (r = get_str(x, "driver", n->driver, sizeof(n->driver), err)) < 0)
 		return r;
+	/* An overlay spans hosts: each makes its part with `network create` (its store's settings). */
+	if (x && !strcmp(n->driver, "vxlan"))
+		return nsnet_err_set(err, EINVAL, "%u:%u: driver vxlan: an overlay network is made on each host with `nsnet network create --driver vxlan`; use it here as \"external: true\"",
+				     AT(x));
+	if (x && strcmp(n->driver, "bridge") && strcmp(n->driver, "routed"))
+		return nsnet_err_set(err, EINVAL, "%u:%u: driver \"%s\": expected bridge or routed", AT(x), n->driver);
 	if ((x = ytree_get(v, "bridge"))) {
 		if ((r = get_str(x, "bridge", n->bridge, sizeof(n->bridge), err)) < 0)
 			return r;
@@ -219,6 +257,8 @@ static int net_load(struct topo *t, const struct ynode *k, const struct ynode *v
 			return -EINVAL;
 		}
 	}
+	if ((r = net_dns_load(n, v, &dns, err)) < 0)
+		return r;
 	/* Subnets of two networks of the file may not overlap (nor may two bridge names match). */
 	for (size_t i = 0; i + 1 < t->n_nets; i++) {
 		const struct topo_net *o = &t->nets[i];
@@ -239,10 +279,100 @@ static int net_load(struct topo *t, const struct ynode *k, const struct ynode *v
 	return 0;
 }
 
-/* One entry of a namespace's "networks": a name, or {network, ip, ifname}. */
-static int att_load(struct topo *t, struct topo_ns *ns, const struct ynode *e, struct nsnet_err *err)
+/*
+ * The keys an attachment and a namespace share (as `attach` and `ns add` share the options):
+ * "aliases", "rate_in", "rate_out", "burst" (both directions' burst; "burst_in" and "burst_out"
+ * for one). A namespace's apply to each of its attachments; an attachment's own replace them key
+ * by key.
+ */
+struct att_opts {
+	const struct ynode *aliases, *rate_in, *rate_out, *burst, *burst_in, *burst_out;	/* NULL: not given */
+};
+
+static void att_opts_get(const struct ynode *m, struct att_opts *o)
 {
-	static const char *const keys[] = { "network", "ip", "ifname", NULL };
+	o->aliases = ytree_get(m, "aliases");
+	o->rate_in = ytree_get(m, "rate_in");
+	o->rate_out = ytree_get(m, "rate_out");
+	o->burst = ytree_get(m, "burst");
+	o->burst_in = ytree_get(m, "burst_in");
+	o->burst_out = ytree_get(m, "burst_out");
+}
+
+static int one_alias(const struct ynode *s, void *data, struct nsnet_err *err)
+{
+	struct topo_att *a = data;
+
+	if (names_check("alias", s->str, err) < 0) {
+		nsnet_err_prefix(err, "%u:%u", AT(s));
+		return -EINVAL;
+	}
+	for (size_t i = 0; i < a->n_aliases; i++)
+		if (!strcmp(a->aliases[i], s->str))
+			return nsnet_err_set(err, EINVAL, "%u:%u: alias %s is given twice", AT(s), s->str);
+	snprintf(a->aliases[a->n_aliases++], sizeof(a->aliases[0]), "%s", s->str);
+	return 0;
+}
+
+/* Attachment @a's aliases and limits from its own keys @own, else the namespace's @def. */
+static int att_opts_apply(struct topo_att *a, const struct att_opts *own, const struct att_opts *def,
+			  struct nsnet_err *err)
+{
+	const struct ynode *al = own->aliases ? own->aliases : def->aliases;
+	const struct ynode *ri = own->rate_in ? own->rate_in : def->rate_in;
+	const struct ynode *ro = own->rate_out ? own->rate_out : def->rate_out;
+	const struct ynode *bu = own->burst ? own->burst : def->burst;
+	const struct ynode *bi = own->burst_in ? own->burst_in : def->burst_in;
+	const struct ynode *bo = own->burst_out ? own->burst_out : def->burst_out;
+	uint64_t burst = 0, burst_in = 0, burst_out = 0;
+	size_t cnt;
+	int r;
+
+	if (al) {
+		a->n_aliases = 0;
+		if ((r = each_str(al, "aliases", NSNET_MAX_ALIASES, &cnt, one_alias, a, err)) < 0)
+			return r;
+	}
+	struct {
+		const struct ynode *n;
+		const char *what;
+		uint64_t *out;
+		bool size;
+	} v[] = { { ri, "rate_in", &a->limit.rate_in, false }, { ro, "rate_out", &a->limit.rate_out, false },
+		  { bu, "burst", &burst, true }, { bi, "burst_in", &burst_in, true },
+		  { bo, "burst_out", &burst_out, true } };
+
+	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		if (!v[i].n)
+			continue;
+		if ((r = want(v[i].n, Y_STR, v[i].what, err)) < 0)
+			return r;
+		r = v[i].size ? size_parse(v[i].what, v[i].n->str, v[i].out, err)
+			      : rate_parse(v[i].what, v[i].n->str, v[i].out, err);
+		if (r < 0) {
+			nsnet_err_prefix(err, "%u:%u", AT(v[i].n));
+			return -EINVAL;
+		}
+	}
+	if (bu && !a->limit.rate_in && !a->limit.rate_out)
+		return nsnet_err_set(err, EINVAL, "%u:%u: burst: needs rate_in or rate_out", AT(bu));
+	if (bi && !a->limit.rate_in)
+		return nsnet_err_set(err, EINVAL, "%u:%u: burst_in: needs rate_in", AT(bi));
+	if (bo && !a->limit.rate_out)
+		return nsnet_err_set(err, EINVAL, "%u:%u: burst_out: needs rate_out", AT(bo));
+	/* As `--burst` with `--rate-in`/`--rate-out`: the burst of each direction limited. */
+	a->limit.burst_in = a->limit.rate_in ? (bi ? burst_in : burst) : 0;
+	a->limit.burst_out = a->limit.rate_out ? (bo ? burst_out : burst) : 0;
+	return 0;
+}
+
+/* One entry of a namespace's "networks": a name, or {network, ip, ifname, aliases, rate_in, rate_out, burst}. */
+static int att_load(struct topo *t, struct topo_ns *ns, const struct ynode *e, const struct att_opts *def,
+		    struct nsnet_err *err)
+{
+	static const char *const keys[] = { "network", "ip", "ifname", "aliases", "rate_in", "rate_out", "burst",
+					    "burst_in", "burst_out", NULL };
+	struct att_opts own = { 0 };
 	struct topo_att *a = &ns->att[ns->n_att];
 	const struct ynode *name = e, *x;
 	const struct topo_net *net;
@@ -311,14 +441,20 @@ static int att_load(struct topo *t, struct topo_ns *ns, const struct ynode *e, s
 				}
 		}
 	}
+	if (e->kind == Y_MAP)
+		att_opts_get(e, &own);
+	if ((r = att_opts_apply(a, &own, def, err)) < 0)
+		return r;
 	ns->n_att++;
 	return 0;
 }
 
 static int ns_load(struct topo *t, const struct ynode *k, const struct ynode *v, struct nsnet_err *err)
 {
-	static const char *const keys[] = { "networks", "dns", "external", NULL };
+	static const char *const keys[] = { "networks", "dns", "aliases", "rate_in", "rate_out", "burst", "burst_in",
+					    "burst_out", "external", NULL };
 	struct topo_ns *ns = topo_ns_new(t);
+	struct att_opts def = { 0 };
 	const struct ynode *x;
 	size_t cnt;
 	int r;
@@ -339,6 +475,12 @@ static int ns_load(struct topo *t, const struct ynode *k, const struct ynode *v,
 	if (ns->external && v->n > 1)
 		return nsnet_err_set(err, EINVAL, "%u:%u: namespace %s is external: it takes no other key", AT(k),
 				     ns->name);
+	att_opts_get(v, &def);
+	x = def.aliases ? def.aliases : def.rate_in ? def.rate_in : def.rate_out ? def.rate_out : def.burst ? def.burst
+	    : def.burst_in ? def.burst_in : def.burst_out;
+	if (x && !ytree_get(v, "networks"))
+		return nsnet_err_set(err, EINVAL, "%u:%u: namespace %s: aliases and limits need a network", AT(x),
+				     ns->name);
 	if ((x = ytree_get(v, "networks"))) {
 		if ((r = want(x, Y_SEQ, "networks", err)) < 0)
 			return r;
@@ -346,7 +488,7 @@ static int ns_load(struct topo *t, const struct ynode *k, const struct ynode *v,
 			return nsnet_err_set(err, EINVAL, "%u:%u: namespace %s: at most %d networks", AT(x), ns->name,
 					     NSNET_MAX_ATTACH);
 		for (size_t i = 0; i < x->n; i++)
-			if ((r = att_load(t, ns, x->kids[i], err)) < 0)
+			if ((r = att_load(t, ns, x->kids[i], &def, err)) < 0)
 				return r;
 	}
 	if ((x = ytree_get(v, "dns"))) {

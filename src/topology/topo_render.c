@@ -133,6 +133,47 @@ static void net_put(struct strbuf *out, const struct topo_net *n)
 		str_put(out, n->bridge);
 		strbuf_printf(out, "\n");
 	}
+	if (n->no_dns)
+		strbuf_printf(out, "    dns: false\n");
+	if (n->domain[0]) {
+		strbuf_printf(out, "    domain: ");
+		str_put(out, n->domain);
+		strbuf_printf(out, "\n");
+	}
+	if (n->n_upstream) {
+		strbuf_printf(out, "    dns_upstream: ");
+		addrs_put(out, n->upstream, n->n_upstream);
+		strbuf_printf(out, "\n");
+	}
+}
+
+/* An attachment's aliases and limits, as ", key: value" pairs of its flow map. */
+static void att_opts_put(struct strbuf *out, const struct topo_att *a)
+{
+	const struct nsnet_limit *l = &a->limit;
+	char b[NSNET_RATE_STRLEN];
+
+	if (a->n_aliases) {
+		strbuf_printf(out, ", aliases: [");
+		for (size_t i = 0; i < a->n_aliases; i++) {
+			strbuf_printf(out, "%s", i ? ", " : "");
+			str_put(out, a->aliases[i]);
+		}
+		strbuf_printf(out, "]");
+	}
+	if (l->rate_in)
+		strbuf_printf(out, ", rate_in: %s", rate_str(l->rate_in, b));
+	if (l->rate_out)
+		strbuf_printf(out, ", rate_out: %s", rate_str(l->rate_out, b));
+	/* One "burst" when every limited direction has the same; else one per direction. */
+	if ((!l->rate_in || !l->rate_out || l->burst_in == l->burst_out) && (l->burst_in || l->burst_out)) {
+		strbuf_printf(out, ", burst: %s", size_str(l->rate_in ? l->burst_in : l->burst_out, b));
+	} else if (l->rate_in && l->rate_out && l->burst_in != l->burst_out) {
+		if (l->burst_in)
+			strbuf_printf(out, ", burst_in: %s", size_str(l->burst_in, b));
+		if (l->burst_out)
+			strbuf_printf(out, ", burst_out: %s", size_str(l->burst_out, b));
+	}
 }
 
 static void ns_put(struct strbuf *out, const struct topo_ns *ns)
@@ -163,6 +204,7 @@ static void ns_put(struct strbuf *out, const struct topo_ns *ns)
 			strbuf_printf(out, ", ifname: ");
 			str_put(out, a->ifname);
 		}
+		att_opts_put(out, a);
 		strbuf_printf(out, "}\n");
 	}
 	if (ns->n_dns) {

@@ -7,6 +7,7 @@
 #include <stddef.h>
 
 #include "model/model.h"
+#include "model/rate.h"
 #include "model/service.h"
 #include "util/strbuf.h"
 
@@ -36,6 +37,10 @@ struct topo_net {
 	bool no_nat;
 	bool internal;
 	unsigned int mtu;		/* 0: the default */
+	bool no_dns;			/* "dns: false": no resolver */
+	char domain[NSNET_DOMAIN_MAX + 1];	/* "": the network's name */
+	size_t n_upstream;		/* none: the host's /etc/resolv.conf */
+	struct nsnet_addr upstream[NSNET_MAX_DNS];
 };
 
 struct topo_att {
@@ -43,6 +48,9 @@ struct topo_att {
 	size_t n_ips;
 	struct nsnet_addr ip[NSNET_MAX_SUBNETS];
 	char ifname[IFNAMSIZ];		/* "": the next free ethN */
+	size_t n_aliases;		/* more names on the network's resolver */
+	char aliases[NSNET_MAX_ALIASES][NSNET_NAME_MAX + 1];
+	struct nsnet_limit limit;	/* bandwidth limits (model/rate.h); all 0: none */
 };
 
 struct topo_ns {

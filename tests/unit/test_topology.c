@@ -78,6 +78,71 @@ TEST(test_topology_json)
 	topo_free(&t);
 }
 
+/* Keys of `network create --no-dns/--domain/--dns-upstream` and of `ns add`/`attach` --alias and limits. */
+TEST(test_topology_dns_limits)
+{
+	static const char text[] =
+		"version: 1\n"
+		"project: p\n"
+		"networks:\n"
+		"  lan: {subnet: 10.0.0.0/24, domain: lab.test, dns_upstream: [192.0.2.53, 192.0.2.54]}\n"
+		"  quiet: {subnet: 10.1.0.0/24, dns: false}\n"
+		"namespaces:\n"
+		"  a: {networks: [lan, {network: quiet, rate_out: 5mbit, burst: 64kb, aliases: x}], aliases: [www, api],\n"
+		"      rate_in: 10mbit}\n"
+		"  b: {networks: [{network: lan, rate_in: 1mbit, rate_out: 2mbit, burst_in: 20kb, burst_out: 30kb}]}\n";
+	struct nsnet_err err = { 0 };
+	struct strbuf x = { 0 }, y = { 0 };
+	struct topo t, u;
+
+	CHECK_EQ_INT(topo_parse(text, strlen(text), &t, &err), 0);
+	CHECK_EQ_STR(t.nets[0].domain, "lab.test");
+	CHECK_EQ_INT((int)t.nets[0].n_upstream, 2);
+	CHECK(!t.nets[0].no_dns);
+	CHECK(t.nets[1].no_dns);
+	/* The namespace's keys on each attachment; the attachment's own replace them key by key. */
+	CHECK_EQ_INT((int)t.ns[0].att[0].n_aliases, 2);
+	CHECK_EQ_STR(t.ns[0].att[0].aliases[1], "api");
+	CHECK(t.ns[0].att[0].limit.rate_in == 10000000);
+	CHECK(t.ns[0].att[0].limit.rate_out == 0);
+	CHECK_EQ_INT((int)t.ns[0].att[1].n_aliases, 1);
+	CHECK_EQ_STR(t.ns[0].att[1].aliases[0], "x");
+	CHECK(t.ns[0].att[1].limit.rate_in == 10000000);
+	CHECK(t.ns[0].att[1].limit.rate_out == 5000000);
+	/* burst: each limited direction's. */
+	CHECK(t.ns[0].att[1].limit.burst_in == 65536 && t.ns[0].att[1].limit.burst_out == 65536);
+	CHECK(t.ns[1].att[0].limit.burst_in == 20480 && t.ns[1].att[0].limit.burst_out == 30720);
+	topo_render(&t, &x);
+	CHECK_EQ_INT(topo_parse(strbuf_str(&x), x.len, &u, &err), 0);
+	topo_render(&u, &y);
+	CHECK_EQ_STR(strbuf_str(&y), strbuf_str(&x));
+	CHECK(strstr(strbuf_str(&x), "burst_in: 20kb, burst_out: 30kb") != NULL);
+	CHECK(strstr(strbuf_str(&x), "dns: false") != NULL);
+	CHECK(limit_eq(&u.ns[1].att[0].limit, &t.ns[1].att[0].limit));
+	topo_free(&t);
+	topo_free(&u);
+	strbuf_free(&x);
+	strbuf_free(&y);
+
+	CHECK_REFUSED("version: 1\nproject: p\nnetworks: {lan: {subnet: 10.0.0.0/24, dns: false, domain: x}}\n", "3:59",
+		      "\"domain\" needs the resolver");
+	CHECK_REFUSED("version: 1\nproject: p\nnetworks: {lan: {subnet: 10.0.0.0/24, domain: a..b}}\n", "3:47",
+		      "domain 'a..b'");
+	CHECK_REFUSED("version: 1\nproject: p\nnetworks: {lan: {subnet: 10.0.0.0/24, dns_upstream: [1.2.3.4, 1.2.3.4]}}\n",
+		      "3:63", "given twice");
+	CHECK_REFUSED("version: 1\nproject: p\nnetworks: {lan: {subnet: 10.0.0.0/24}}\n"
+		      "namespaces: {a: {networks: [{network: lan, rate_in: fast}]}}\n", "4:53", "rate_in");
+	CHECK_REFUSED("version: 1\nproject: p\nnetworks: {lan: {subnet: 10.0.0.0/24}}\n"
+		      "namespaces: {a: {networks: [lan], burst: 32kb}}\n", "4:42", "burst: needs rate_in or rate_out");
+	CHECK_REFUSED("version: 1\nproject: p\nnetworks: {lan: {subnet: 10.0.0.0/24}}\n"
+		      "namespaces: {a: {networks: [lan], aliases: [w, w]}}\n", "4:48", "alias w is given twice");
+	CHECK_REFUSED("version: 1\nproject: p\nnamespaces: {a: {aliases: w}}\n", "3:27", "need a network");
+	CHECK_REFUSED("version: 1\nproject: p\nnetworks: {o: {subnet: 10.0.0.0/24, driver: vxlan}}\n", "3:45",
+		      "use it here as \"external: true\"");
+	CHECK_REFUSED("version: 1\nproject: p\nnetworks: {o: {subnet: 10.0.0.0/24, driver: macvlan}}\n", "3:45",
+		      "expected bridge or routed");
+}
+
 TEST(test_topology_refusals)
 {
 	CHECK_REFUSED("version: 1\nproject: p\nnetworks: {lan: {subnet: 10.0.0.0/24, x: 1}}\n", "3:39", "unknown key \"x\"");
@@ -97,6 +162,7 @@ int main(void)
 {
 	RUN(test_topology_example);
 	RUN(test_topology_json);
+	RUN(test_topology_dns_limits);
 	RUN(test_topology_refusals);
 	return unit_done();
 }
