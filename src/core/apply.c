@@ -454,10 +454,15 @@ int core_export(const struct nsnet_opts *o, const char *project, struct topo *t,
 	}
 	if ((r = apply_records_load(&op, &d, err)) < 0)
 		goto out;
-	qsort(d.nets, (size_t)d.n_nets, sizeof(*d.nets), by_name_net);
-	qsort(d.nss, (size_t)d.n_nss, sizeof(*d.nss), by_name_ns);
-	qsort(d.vips, (size_t)d.n_vips, sizeof(*d.vips), by_id_vip);
-	qsort(d.ports, (size_t)d.n_ports, sizeof(*d.ports), by_id_port);
+	/* (qsort of nothing: a NULL array is undefined, however short) */
+	if (d.n_nets)
+		qsort(d.nets, (size_t)d.n_nets, sizeof(*d.nets), by_name_net);
+	if (d.n_nss)
+		qsort(d.nss, (size_t)d.n_nss, sizeof(*d.nss), by_name_ns);
+	if (d.n_vips)
+		qsort(d.vips, (size_t)d.n_vips, sizeof(*d.vips), by_id_vip);
+	if (d.n_ports)
+		qsort(d.ports, (size_t)d.n_ports, sizeof(*d.ports), by_id_port);
 	for (int k = 0; k < d.n_nets && r == 0; k++)
 		if (mine(d.nets[k].project, project) && !d.nets[k].cni && export_net(&d.nets[k], t) < 0)
 			r = nsnet_err_set(err, ENOMEM, "out of memory");
