@@ -279,9 +279,14 @@ static const char *journal_entry_check(const struct op_undo *u, const char *cons
 			return names_check("namespace", u->link.ns, NULL) == 0 ? NULL : "namespace name not one nsnet makes";
 		return journal_link_ours(u->text, bridges) ? NULL : "link that is not nsnet's";
 	case UNDO_LINK_RESTORE:
-		/* What a link park mode set down inside a namespace had (core/op.c): addresses and routes only. */
-		if (names_check("namespace", u->link.ns, NULL) < 0 || names_check_ifname(u->link.name, NULL) < 0)
-			return "addresses of a link that is not in a namespace of nsnet's";
+		/*
+		 * What a link park mode set down had (core/op.c): addresses, routes and neighbour entries
+		 * only, of a link inside a namespace, or on the host of one of nsnet's host ends (a
+		 * routed network's, whose mark the undo checks too).
+		 */
+		if (u->link.ns[0] ? names_check("namespace", u->link.ns, NULL) < 0 || names_check_ifname(u->link.name, NULL) < 0
+				  : !names_is_host_veth(u->link.name) || names_check_ifname(u->link.name, NULL) < 0)
+			return "addresses of a link that is not in a namespace of nsnet's nor a host end of nsnet's";
 		return op_link_restore_ok(u->text) ? NULL : "addresses and routes that are not lines nsnet writes";
 	case UNDO_QDISC:
 		/* A host end of nsnet's, or an interface inside a namespace by a valid name. */

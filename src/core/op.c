@@ -559,6 +559,7 @@ bool op_park_name_is(const char *name)
 struct park_keep {
 	int ifindex;
 	struct strbuf *text;
+	bool dev_routes;	/* a host link's: its routes without a gateway too ("d DST") */
 };
 
 static void park_keep_addr(const struct addr_info *ai, void *data)
@@ -577,9 +578,12 @@ static void park_keep_route(const struct route_info *ri, void *data)
 	struct park_keep *k = data;
 	char d[NSNET_PREFIX_STRLEN], g[INET6_ADDRSTRLEN];
 
-	if (ri->oif != k->ifindex || !ri->gw.family)
+	if (ri->oif != k->ifindex)
 		return;
-	strbuf_printf(k->text, "r %s %s\n", nsnet_prefix_str(&ri->dst, d), nsnet_addr_str(&ri->gw, g));
+	if (ri->gw.family)
+		strbuf_printf(k->text, "r %s %s\n", nsnet_prefix_str(&ri->dst, d), nsnet_addr_str(&ri->gw, g));
+	else if (k->dev_routes)
+		strbuf_printf(k->text, "d %s\n", nsnet_prefix_str(&ri->dst, d));
 }
 
 static void park_keep_neigh(const struct neigh_info *ni, void *data)
@@ -635,6 +639,9 @@ bool op_link_restore_ok(const char *text)
 			if (nsnet_prefix_parse(w1, &dst, NULL) < 0 || nsnet_addr_parse(w2, &a, NULL) < 0 ||
 			    a.family != dst.addr.family)
 				return false;
+		} else if (line[0] == 'd' && sscanf(line, "d %55s %c", w1, &extra) == 1) {
+			if (nsnet_prefix_parse(w1, &dst, NULL) < 0)
+				return false;
 		} else if (line[0] == 'n') {
 			uint8_t mac[6];
 
@@ -654,9 +661,17 @@ void op_undo_restore(struct op *op, const struct op_undo *u)
 	struct nl *nl = NULL;
 	const char *p = u->text;
 
+	char mark[OP_MARK_MAX];
+
 	if (!op_link_restore_ok(u->text) || op_nl(op, u->link.ns, &nl, &ignored) < 0 ||
 	    link_get(nl, u->link.name, &li, &ignored) < 0)
 		return;
+	/* On the host, only a link that carries this state dir's mark. */
+	if (!u->link.ns[0] && (op_owner_mark(op, false, mark, NULL) < 0 || op_link_owner(&li, mark) != LINK_OURS))
+		return;
+	/* A host link parked down (op_host_link_park()): up again first (a namespace's is, by its rename back). */
+	if (!li.up)
+		link_set_up(nl, u->link.name, &ignored);
 	/* Addresses first: a route's gateway is reached through them. */
 	for (int pass = 0; pass < 2; pass++, p = u->text) {
 		while (*p) {
@@ -674,6 +689,8 @@ void op_undo_restore(struct op *op, const struct op_undo *u)
 				addr_add(nl, li.ifindex, &a, len, &ignored);
 			if (pass == 0 && op_restore_neigh(line, &a, mac))
 				neigh_set(nl, li.ifindex, &a, mac, true, true, &ignored);
+			if (pass == 1 && sscanf(p, "d %55s", w1) == 1 && nsnet_prefix_parse(w1, &dst, NULL) == 0)
+				route_add(nl, &dst, NULL, li.ifindex, &ignored);
 			if (pass == 1 && sscanf(p, "r %55s %47s", w1, w2) == 2 && nsnet_prefix_parse(w1, &dst, NULL) == 0 &&
 			    nsnet_addr_parse(w2, &a, NULL) == 0 &&
 			    route_add_onlink(nl, &dst, &a, li.ifindex, false, &ignored) == -ENETUNREACH)
@@ -684,7 +701,8 @@ void op_undo_restore(struct op *op, const struct op_undo *u)
 	}
 }
 
-int op_link_park(struct op *op, const char *ns, const char *ifname, struct nsnet_err *err)
+/* Park link @ifname of @ns; @down (always inside a namespace): set down, what goes with that kept for the undo. */
+static int link_park(struct op *op, const char *ns, const char *ifname, bool down, struct nsnet_err *err)
 {
 	struct link_info li;
 	struct nl *nl;
@@ -710,11 +728,13 @@ int op_link_park(struct op *op, const char *ns, const char *ifname, struct nsnet
 	/*
 	 * Inside a namespace the link goes down below, and takes its IPv6 addresses and its routes
 	 * through gateways (a default route) with it: pushed first, their undo runs after the link
-	 * is renamed back and up.
+	 * is renamed back and up. A host link parked down also keeps its routes without a gateway
+	 * (a routed network's host routes); its undo brings it up.
 	 */
-	if (ns && ns[0]) {
+	down |= ns && ns[0];
+	if (down) {
 		struct strbuf keep = { 0 };
-		struct park_keep k = { .ifindex = li.ifindex, .text = &keep };
+		struct park_keep k = { .ifindex = li.ifindex, .text = &keep, .dev_routes = !(ns && ns[0]) };
 
 		if ((r = addr_dump(nl, AF_INET6, park_keep_addr, &k, err)) == 0 &&
 		    (r = neigh_dump(nl, AF_INET, li.ifindex, park_keep_neigh, &k, err)) == 0 &&
@@ -724,7 +744,7 @@ int op_link_park(struct op *op, const char *ns, const char *ifname, struct nsnet
 		if (r == 0 && keep.oom)
 			r = nsnet_err_set(err, ENOMEM, "out of memory");
 		/* (Text that would not read back, never expected from the kernel's dump, is not kept.) */
-		if (r == 0 && strbuf_str(&keep)[0] && op_link_restore_ok(strbuf_str(&keep)) &&
+		if (r == 0 && (strbuf_str(&keep)[0] || k.dev_routes) && op_link_restore_ok(strbuf_str(&keep)) &&
 		    (r = op_push(op, UNDO_LINK_RESTORE, ns, ifname, strbuf_str(&keep), NULL, err)) == 0)
 			op_applied(op);
 		strbuf_free(&keep);
@@ -746,7 +766,7 @@ int op_link_park(struct op *op, const char *ns, const char *ifname, struct nsnet
 	 * Inside a namespace, down too: its routes (a default route) leave the way free for the
 	 * attachment that follows. Undone by bringing it up again, then UNDO_LINK_RESTORE.
 	 */
-	if (ns && ns[0] && (r = link_set_down(nl, li.ifindex, NULL, err)) < 0)
+	if (down && (r = link_set_down(nl, li.ifindex, NULL, err)) < 0)
 		return r;
 	return park_add(op, PARK_LINK, ns, parked, NULL, err);
 }
@@ -782,6 +802,18 @@ bool op_parked_holds(struct op *op, const struct nsnet_addr *addr)
 	if (h.n && addr_dump(nl, AF_UNSPEC, parked_hold_addr, &h, NULL) < 0)
 		return false;
 	return h.found;
+}
+
+int op_link_park(struct op *op, const char *ns, const char *ifname, struct nsnet_err *err)
+{
+	return link_park(op, ns, ifname, false, err);
+}
+
+int op_host_link_park(struct op *op, const char *ifname, struct nsnet_err *err)
+{
+	if (!op->park || op->opts->dry_run)
+		return op_link_del(op, NULL, ifname, err);
+	return link_park(op, NULL, ifname, true, err);
 }
 
 int op_park_netns(struct op *op, const char *ns, struct nsnet_err *err)

@@ -318,6 +318,12 @@ int op_link_del(struct op *op, const char *ns, const char *ifname, struct nsnet_
  * and remove it when the operation ends well. Without park mode, op_link_del(). Missing: 0.
  */
 int op_link_park(struct op *op, const char *ns, const char *ifname, struct nsnet_err *err);
+/*
+ * The same for a host link that carries routes and neighbour entries of its own (a routed
+ * network's host end): parked down, so they leave the way free for its successor (same
+ * addresses), and put back by the undo with the link up. Without park mode, op_link_del().
+ */
+int op_host_link_park(struct op *op, const char *ifname, struct nsnet_err *err);
 /* Remove what park mode parked (op_end() calls it; errors ignored: gc completes removals). */
 void op_parked_remove(struct op *op);
 /*

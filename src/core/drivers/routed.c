@@ -214,12 +214,12 @@ static int routed_port_addrs(struct op *op, const struct nsnet_network *net, con
 	return r;
 }
 
-/* The peer goes with its host end, and the routes with them. */
+/* The peer goes with its host end, and the routes with them (park mode: down, until the end). */
 static int routed_port_del(struct op *op, const struct nsnet_network *net, const char *host_ifname,
 			   struct nsnet_err *err)
 {
 	(void)net;
-	return op_link_del(op, NULL, host_ifname, err);
+	return op_host_link_park(op, host_ifname, err);
 }
 
 /* "ee:ee:ee:ee:ee:ee" */

@@ -679,6 +679,16 @@ assert_svc_unchanged() {
 
 # require_fault_injection: skip unless this build kills an operation at step N of NSNET_FAULT=N
 # (make FAULT=1); leaves no state behind either way.
+# require_fault_injection_soft: true when the binary kills itself at NSNET_FAULT (a FAULT=1 build).
+require_fault_injection_soft() {
+	probe=0
+	NSNET_FAULT=1 "$NSNET" network create probe --subnet 10.99.0.0/24 >/dev/null 2>&1 || probe=$?
+	if [ "$probe" = 0 ]; then
+		"$NSNET" network rm probe >/dev/null
+		return 1
+	fi
+	"$NSNET" gc >/dev/null 2>&1
+}
 require_fault_injection() {
 	probe=0
 	NSNET_FAULT=1 "$NSNET" network create probe --subnet 10.99.0.0/24 >/dev/null 2>&1 || probe=$?
