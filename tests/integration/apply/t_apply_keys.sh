@@ -6,6 +6,7 @@
 # resolver's upstream is the file's, a network with dns: false has none; plan says nothing to do.
 # A changed rate is set in place (same interfaces), changed aliases attach that network again,
 # a changed domain replaces the network; export -> down -> apply -> export gives the same file.
+# With fault injection, the edit killed at a sample of its steps is rolled back whole by gc.
 # timeout: 300
 . "$(dirname "$0")/../lib/lib.sh"
 . "$(dirname "$0")/../lib/dns_lib.sh"
@@ -65,16 +66,38 @@ assert_eq "$(tbf web2 eth1)" "tbf rate 5Mbit burst 64Kb" "web2's rate_out on qui
 assert_eq "$(tbf web2 eth0)" "" "web2 on lan: no limit"
 
 # A changed rate: in place, the interfaces stay. Changed aliases: lan attached again.
-idx() { ip -n "$1" -o link show "$2" | cut -d: -f1; }
-w1=$(idx web1 eth0); w2q=$(idx web2 eth1)
+# (ifindexes of the host ends: an interface inside a namespace made again gets the same one)
+hidx() { ip -o link show "$(ns_host_ifname "$1" "$2")" | cut -d: -f1; }
 sed -e 's/rate_in: 10mbit/rate_in: 20mbit/' -e 's/aliases: db/aliases: [db, cache]/' -e 's/rate_out: 5mbit, burst: 64kb/rate_out: 5mbit, burst: 64kb, aliases: db/' \
 	"$F" >"$T_TMP/keys2.yaml"
+# Killed at a sample of the edit's steps (a build with fault injection), then gc: limits, names
+# and records as before.
+state() { tbf "" "$(ns_host_ifname web1 lan)"; tbf web2 eth1; json "$NSNET" ns ls --json; ls "$STATE_DIR/dns/lan/hosts"; }
+if require_fault_injection_soft; then
+	before=$(state)
+	n=1
+	while :; do
+		rc=0
+		NSNET_FAULT=$n "$NSNET" apply "$T_TMP/keys2.yaml" >/dev/null 2>&1 || rc=$?
+		[ "$rc" = 137 ] || break
+		run_ok "$NSNET" gc >/dev/null
+		assert_eq "$(state)" "$before" "limits, names and records after the edit killed at step $n, then gc"
+		run_ok "$NSNET" check >/dev/null
+		n=$((n + 2))
+	done
+	assert_eq "$rc" 0 "exit status of the edit, not killed at step $n"
+	[ "$n" -ge 5 ] || fail "the edit was killed at only $((n / 2)) steps"
+	run_ok "$NSNET" down --project keys >/dev/null
+	run_ok "$NSNET" apply "$F" >/dev/null
+fi
+w1=$(hidx web1 lan); w2q=$(hidx web2 quiet); w2l=$(hidx web2 lan)
 assert_eq "$(plan_rc "$T_TMP/keys2.yaml")" 2 "plan of the edit"
 assert_eq "$(cat "$T_TMP/plan")" "$(printf '%s\n' '~ namespace web1 (limits on lan)' '~ namespace web2 (detach lan; attach lan)')" \
 	"plan lines of the edit"
 run_ok "$NSNET" apply "$T_TMP/keys2.yaml" >/dev/null
-assert_eq "$(idx web1 eth0)" "$w1" "web1's eth0 after its rate changed"
-assert_eq "$(idx web2 eth1)" "$w2q" "web2's eth1 (quiet: its aliases did not change)"
+assert_eq "$(hidx web1 lan)" "$w1" "web1's host end on lan after its rate changed"
+assert_eq "$(hidx web2 quiet)" "$w2q" "web2's host end on quiet (its aliases there did not change)"
+[ "$(hidx web2 lan)" != "$w2l" ] || fail "web2's host end on lan is the same after its aliases there changed (attached again)"
 assert_eq "$(tbf "" "$(ns_host_ifname web1 lan)")" "tbf rate 20Mbit burst 25Kb" "web1's new rate_in"
 assert_eq "$(dns_answers web1 10.10.0.1 cache.lab.test A)" "A $(ns_addrs web2 lan | head -n 1)" "web2's new alias"
 assert_eq "$(plan_rc "$T_TMP/keys2.yaml")" 0 "plan after the edit ($(cat "$T_TMP/plan"))"
@@ -86,7 +109,7 @@ assert_eq "$(plan_rc "$T_TMP/keys3.yaml")" 2 "plan of limits removed"
 assert_eq "$(cat "$T_TMP/plan")" "~ namespace web2 (limits on quiet)" "plan line of limits removed"
 run_ok "$NSNET" apply "$T_TMP/keys3.yaml" >/dev/null
 assert_eq "$(tbf web2 eth1)" "" "web2's rate_out removed"
-assert_eq "$(idx web2 eth1)" "$w2q" "web2's eth1 after its limit went"
+assert_eq "$(hidx web2 quiet)" "$w2q" "web2's host end on quiet after its limit went"
 
 # A changed domain replaces the network.
 sed 's/domain: lab.test/domain: lab2.test/' "$T_TMP/keys3.yaml" >"$T_TMP/keys4.yaml"
