@@ -172,25 +172,28 @@ static bool net_same(const struct topo_net *n, const struct nsnet_network *rec, 
 }
 
 /*
- * Does file attachment @f describe record attachment @a (addresses leased in @l)? A fixed address
- * must be the one leased in its family; a family the file gives none for may hold any. Limits are
- * not compared: they change in place (d->ns_limit).
+ * Does file attachment @f describe record attachment @a (addresses leased in @l)? NULL if so, else
+ * what differs first ("network" when it is another network's). A fixed address must be the one
+ * leased in its family; a family the file gives none for may hold any. Limits are not compared:
+ * they change in place (d->ns_limit).
  */
-static bool att_same(const struct topo_att *f, const char *ns, const struct nsnet_attachment *a,
-		     const struct nsnet_leases *l)
+static const char *att_diff(const struct topo_att *f, const char *ns, const struct nsnet_attachment *a,
+			    const struct nsnet_leases *l)
 {
-	if (strcmp(f->net, a->net) || (f->ifname[0] && strcmp(f->ifname, a->ifname)))
-		return false;
+	if (strcmp(f->net, a->net))
+		return "network";
+	if (f->ifname[0] && strcmp(f->ifname, a->ifname))
+		return "ifname changed";
 	/* The names on the resolver: in any order (the hosts file is written again with the attachment). */
 	if (f->n_aliases != a->n_aliases)
-		return false;
+		return "aliases changed";
 	for (size_t k = 0; k < f->n_aliases; k++) {
 		bool found = false;
 
 		for (size_t i = 0; i < a->n_aliases && !found; i++)
 			found = !strcmp(f->aliases[k], a->aliases[i]);
 		if (!found)
-			return false;
+			return "aliases changed";
 	}
 	for (size_t k = 0; k < f->n_ips; k++) {
 		bool found = false;
@@ -199,9 +202,9 @@ static bool att_same(const struct topo_att *f, const char *ns, const struct nsne
 			found = !strcmp(l->v[i].owner, ns) && !strcmp(l->v[i].ifname, a->ifname) &&
 				nsnet_addr_equal(&f->ip[k], &l->v[i].addr);
 		if (!found)
-			return false;
+			return "address changed";
 	}
-	return true;
+	return NULL;
 }
 
 static bool vip_same_backends(const struct nsnet_vip *f, const struct nsnet_vip *r)
@@ -406,6 +409,7 @@ static int diff_ns(struct op *op, const struct topo *t, struct apply_diff *d, st
 		}
 		/* Attachments: keep those the file still describes on networks that stay. */
 		uint32_t keep_rec = 0, keep_file = 0;
+		const char *why[NSNET_MAX_ATTACH] = { NULL };	/* a file attachment's network kept, but not as it was */
 
 		for (size_t a = 0; a < rec->n_att; a++) {
 			struct nsnet_leases l = { 0 };
@@ -414,8 +418,14 @@ static int diff_ns(struct op *op, const struct topo *t, struct apply_diff *d, st
 				continue;
 			if ((r = rec_leases_load(op, rec->att[a].net, &l, err)) < 0)
 				return r;
-			for (size_t b = 0; b < f->n_att; b++)
-				if (!(keep_file & (1u << b)) && att_same(&f->att[b], f->name, &rec->att[a], &l)) {
+			for (size_t b = 0; b < f->n_att; b++) {
+				const char *w;
+
+				if (keep_file & (1u << b))
+					continue;
+				if ((w = att_diff(&f->att[b], f->name, &rec->att[a], &l)) && strcmp(w, "network"))
+					why[b] = w;
+				if (!w) {
 					keep_rec |= 1u << a;
 					keep_file |= 1u << b;
 					if (!limit_eq(&f->att[b].limit, &rec->att[a].limit)) {
@@ -425,6 +435,7 @@ static int diff_ns(struct op *op, const struct topo *t, struct apply_diff *d, st
 					}
 					break;
 				}
+			}
 			leases_free(&l);
 		}
 		for (size_t a = 0; a < rec->n_att; a++)
@@ -437,8 +448,8 @@ static int diff_ns(struct op *op, const struct topo *t, struct apply_diff *d, st
 			if (!(keep_file & (1u << b))) {
 				d->ns_attach[i] |= 1u << b;
 				d->ns_late[i] |= net_act_of(t, d, f->att[b].net) == APPLY_REPLACE;
-				snprintf(att + strlen(att), sizeof(att) - strlen(att), "%s%s", att[0] ? ", " : "attach ",
-					 f->att[b].net);
+				snprintf(att + strlen(att), sizeof(att) - strlen(att), "%s%s%s%s", att[0] ? ", " : "attach ",
+					 f->att[b].net, why[b] ? ": " : "", why[b] ? why[b] : "");
 			}
 		if (d->ns_drift[i] && !d->ns_detach[i] && !d->ns_attach[i]) {
 			/* Drift: those attachments made again (the namespace and its processes stay). */

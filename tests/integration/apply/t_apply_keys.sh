@@ -92,7 +92,7 @@ if require_fault_injection_soft; then
 fi
 w1=$(hidx web1 lan); w2q=$(hidx web2 quiet); w2l=$(hidx web2 lan)
 assert_eq "$(plan_rc "$T_TMP/keys2.yaml")" 2 "plan of the edit"
-assert_eq "$(cat "$T_TMP/plan")" "$(printf '%s\n' '~ namespace web1 (limits on lan)' '~ namespace web2 (detach lan; attach lan)')" \
+assert_eq "$(cat "$T_TMP/plan")" "$(printf '%s\n' '~ namespace web1 (limits on lan)' '~ namespace web2 (detach lan; attach lan: aliases changed)')" \
 	"plan lines of the edit"
 run_ok "$NSNET" apply "$T_TMP/keys2.yaml" >/dev/null
 assert_eq "$(hidx web1 lan)" "$w1" "web1's host end on lan after its rate changed"
