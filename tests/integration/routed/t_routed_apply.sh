@@ -6,8 +6,7 @@
 # so the namespace reaches its gateway again and check is clean. Then a replacement by the same
 # subnet, which parks the host end down (its host routes, same addresses), applied (killed at a
 # sample of its steps first, with fault injection, each time rolled back whole by gc).
-# (lan, a bridge network beside it: an apply of routed networks alone makes no table bridge nsnet,
-# which check then reports missing; a matter of its own, left to its own change.)
+# (lan, a bridge network beside it: the replacements below also run beside a network that stays.)
 . "$(dirname "$0")/../lib/lib.sh"
 need_ipv6
 
