@@ -160,17 +160,19 @@ clean:
 # libFuzzer targets for the parsers (clang). FUZZ_SECONDS per target; new inputs go to build/fuzz/corpus-*.
 FUZZ_SECONDS ?= 60
 FUZZ_CFLAGS  := -g -O1 -std=c11 -D_GNU_SOURCE $(filter-out -Wno-format-truncation,$(WARN)) -Isrc -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
-FUZZ_TARGETS := inet names service records cni
+FUZZ_TARGETS := inet names service records cni topology
 FUZZ_SRC_inet    := src/util/inet.c src/util/err.c src/ipam/ipam.c
 FUZZ_SRC_names   := src/util/names.c src/util/err.c
 FUZZ_SRC_service := src/model/service.c src/model/model.c src/model/rate.c src/model/overlay_rec.c src/util/inet.c src/util/names.c src/util/err.c src/util/strbuf.c
 FUZZ_SRC_records := src/model/model.c src/model/rate.c src/model/overlay_rec.c src/util/inet.c src/util/names.c src/util/err.c src/util/strbuf.c
 FUZZ_SRC_cni     := src/cni/conf.c src/cni/result.c src/model/model.c src/model/rate.c src/model/overlay_rec.c src/util/inet.c src/util/names.c src/util/err.c src/util/strbuf.c
+FUZZ_SRC_topology := src/topology/topo_load.c src/topology/topo_render.c src/topology/ytree.c src/model/service.c src/model/model.c src/model/rate.c src/model/overlay_rec.c src/util/inet.c src/util/names.c src/util/err.c src/util/strbuf.c
+FUZZ_LIB_topology := -lyaml
 FUZZ_DEF_service := -DFUZZ_SERVICE_STRICT
 
 $(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(wildcard src/*/*.c src/*/*.h)
 	@mkdir -p $(dir $@)
-	clang $(FUZZ_CFLAGS) $(FUZZ_DEF_$*) $< $(FUZZ_SRC_$*) -ljansson -o $@
+	clang $(FUZZ_CFLAGS) $(FUZZ_DEF_$*) $< $(FUZZ_SRC_$*) -ljansson $(FUZZ_LIB_$*) -o $@
 
 .PHONY: fuzz-bins
 fuzz-bins: $(FUZZ_TARGETS:%=$(BUILD)/fuzz/fuzz_%)

@@ -9,6 +9,21 @@
 
 #define AT(n) (n)->line, (n)->col
 
+/*
+ * A parser's refusal of a value, prefixed with where it is ("LINE:COL[: WHAT]"): every refusal of a file
+ * is -EINVAL (a malformed file), whatever code the parser gave (an unusable subnet, say).
+ */
+static int refused_at(struct nsnet_err *err, unsigned int line, unsigned int col, const char *what)
+{
+	if (what)
+		nsnet_err_prefix(err, "%u:%u: %s", line, col, what);
+	else
+		nsnet_err_prefix(err, "%u:%u", line, col);
+	if (err)
+		err->code = EINVAL;
+	return -EINVAL;
+}
+
 /* Every key of map @m must be one of @keys (NULL-terminated). */
 static int keys_check(const struct ynode *m, const char *what, const char *const *keys, struct nsnet_err *err)
 {
@@ -118,8 +133,7 @@ static int one_addr(const struct ynode *s, void *data, struct nsnet_err *err)
 	struct addr_sink *k = data;
 
 	if (nsnet_addr_parse(s->str, &k->v[k->n], err) < 0) {
-		nsnet_err_prefix(err, "%u:%u: %s", AT(s), k->what);
-		return -EINVAL;
+		return refused_at(err, AT(s), k->what);
 	}
 	for (size_t i = 0; i < k->n; i++)
 		if (nsnet_addr_equal(&k->v[i], &k->v[k->n]))
@@ -138,8 +152,7 @@ static int one_prefix(const struct ynode *s, void *data, struct nsnet_err *err)
 	struct prefix_sink *k = data;
 
 	if (nsnet_prefix_parse(s->str, &k->v[k->n], err) < 0 || nsnet_subnet_check(&k->v[k->n], err) < 0) {
-		nsnet_err_prefix(err, "%u:%u: subnet", AT(s));
-		return -EINVAL;
+		return refused_at(err, AT(s), "subnet");
 	}
 	for (size_t i = 0; i < k->n; i++)
 		if (k->v[i].addr.family == k->v[k->n].addr.family)
@@ -163,8 +176,7 @@ static int net_dns_load(struct topo_net *n, const struct ynode *v, bool *dns, st
 		if ((r = get_str(x, "domain", n->domain, sizeof(n->domain), err)) < 0)
 			return r;
 		if (domain_check(n->domain, err) < 0) {
-			nsnet_err_prefix(err, "%u:%u", AT(x));
-			return -EINVAL;
+			return refused_at(err, AT(x), NULL);
 		}
 	}
 	if ((x = ytree_get(v, "dns_upstream"))) {
@@ -197,8 +209,7 @@ static int net_load(struct topo *t, const struct ynode *k, const struct ynode *v
 	if ((r = get_str(k, "network name", n->name, sizeof(n->name), err)) < 0)
 		return r;
 	if (names_check("network", n->name, err) < 0) {
-		nsnet_err_prefix(err, "%u:%u", AT(k));
-		return -EINVAL;
+		return refused_at(err, AT(k), NULL);
 	}
 	if ((r = want(v, Y_MAP, "network", err)) < 0 || (r = keys_check(v, "a network", keys, err)) < 0)
 		return r;
@@ -253,8 +264,7 @@ static int net_load(struct topo *t, const struct ynode *k, const struct ynode *v
 		if ((r = get_str(x, "bridge", n->bridge, sizeof(n->bridge), err)) < 0)
 			return r;
 		if (names_check_ifname(n->bridge, err) < 0) {
-			nsnet_err_prefix(err, "%u:%u", AT(x));
-			return -EINVAL;
+			return refused_at(err, AT(x), NULL);
 		}
 	}
 	if ((r = net_dns_load(n, v, &dns, err)) < 0)
@@ -304,8 +314,7 @@ static int one_alias(const struct ynode *s, void *data, struct nsnet_err *err)
 	struct topo_att *a = data;
 
 	if (names_check("alias", s->str, err) < 0) {
-		nsnet_err_prefix(err, "%u:%u", AT(s));
-		return -EINVAL;
+		return refused_at(err, AT(s), NULL);
 	}
 	for (size_t i = 0; i < a->n_aliases; i++)
 		if (!strcmp(a->aliases[i], s->str))
@@ -350,8 +359,7 @@ static int att_opts_apply(struct topo_att *a, const struct att_opts *own, const 
 		r = v[i].size ? size_parse(v[i].what, v[i].n->str, v[i].out, err)
 			      : rate_parse(v[i].what, v[i].n->str, v[i].out, err);
 		if (r < 0) {
-			nsnet_err_prefix(err, "%u:%u", AT(v[i].n));
-			return -EINVAL;
+			return refused_at(err, AT(v[i].n), NULL);
 		}
 	}
 	if (bu && !a->limit.rate_in && !a->limit.rate_out)
@@ -398,8 +406,7 @@ static int att_load(struct topo *t, struct topo_ns *ns, const struct ynode *e, c
 		if ((r = get_str(x, "ifname", a->ifname, sizeof(a->ifname), err)) < 0)
 			return r;
 		if (names_check_ifname(a->ifname, err) < 0) {
-			nsnet_err_prefix(err, "%u:%u", AT(x));
-			return -EINVAL;
+			return refused_at(err, AT(x), NULL);
 		}
 		for (size_t i = 0; i < ns->n_att; i++)
 			if (!strcmp(ns->att[i].ifname, a->ifname))
@@ -465,8 +472,7 @@ static int ns_load(struct topo *t, const struct ynode *k, const struct ynode *v,
 	if ((r = get_str(k, "namespace name", ns->name, sizeof(ns->name), err)) < 0)
 		return r;
 	if (names_check("namespace", ns->name, err) < 0) {
-		nsnet_err_prefix(err, "%u:%u", AT(k));
-		return -EINVAL;
+		return refused_at(err, AT(k), NULL);
 	}
 	if ((r = want(v, Y_MAP, "namespace", err)) < 0 || (r = keys_check(v, "a namespace", keys, err)) < 0)
 		return r;
@@ -519,8 +525,7 @@ static int vip_load(struct topo *t, const struct ynode *e, struct nsnet_err *err
 	if ((r = want(x, Y_STR, "vip", err)) < 0)
 		return r;
 	if (endpoint_parse(x->str, &tv->v.vip, &tv->v.proto, err) < 0) {
-		nsnet_err_prefix(err, "%u:%u", AT(x));
-		return -EINVAL;
+		return refused_at(err, AT(x), NULL);
 	}
 	for (size_t i = 0; i + 1 < t->n_vips; i++)
 		if (t->vips[i].v.proto == tv->v.proto && t->vips[i].v.vip.port == tv->v.vip.port &&
@@ -529,6 +534,9 @@ static int vip_load(struct topo *t, const struct ynode *e, struct nsnet_err *err
 					     endpoint_str(&tv->v.vip, a), proto_name(tv->v.proto), t->vips[i].pos.line);
 	if ((x = ytree_get(e, "name")) && (r = get_str(x, "name", tv->v.name, sizeof(tv->v.name), err)) < 0)
 		return r;
+	/* As `vip add --name`. */
+	if (x && names_check("VIP", tv->v.name, err) < 0)
+		return refused_at(err, AT(x), NULL);
 	if ((x = ytree_get(e, "affinity")) &&
 	    (r = get_uint(x, "affinity", 1, NSNET_AFFINITY_MAX, &tv->v.affinity, err)) < 0)
 		return r;
@@ -545,8 +553,7 @@ static int vip_load(struct topo *t, const struct ynode *e, struct nsnet_err *err
 		if ((r = want(b, Y_STR, "backend", err)) < 0)
 			return r;
 		if (backend_parse(b->str, be, err) < 0) {
-			nsnet_err_prefix(err, "%u:%u", AT(b));
-			return -EINVAL;
+			return refused_at(err, AT(b), NULL);
 		}
 		if (be->ns[0] && !topo_ns_find(t, be->ns))
 			return nsnet_err_set(err, EINVAL, "%u:%u: backend %s: namespace %s is not defined in this file",
@@ -594,8 +601,7 @@ static int port_load(struct topo *t, const struct ynode *e, struct nsnet_err *er
 	if ((r = want(y, Y_STR, "port", err)) < 0)
 		return r;
 	if (port_spec_parse(y->str, &tp->p, err) < 0) {
-		nsnet_err_prefix(err, "%u:%u", AT(y));
-		return -EINVAL;
+		return refused_at(err, AT(y), NULL);
 	}
 	if ((x = ytree_get(e, "host_ip"))) {
 		if (tp->p.host_ip.family)
@@ -603,8 +609,7 @@ static int port_load(struct topo *t, const struct ynode *e, struct nsnet_err *er
 		if ((r = want(x, Y_STR, "host_ip", err)) < 0)
 			return r;
 		if (nsnet_addr_parse(x->str, &tp->p.host_ip, err) < 0) {
-			nsnet_err_prefix(err, "%u:%u: host_ip", AT(x));
-			return -EINVAL;
+			return refused_at(err, AT(x), "host_ip");
 		}
 		if (nsnet_addr_special(&tp->p.host_ip) && !strcmp(nsnet_addr_special(&tp->p.host_ip), "unspecified"))
 			tp->p.host_ip.family = 0;
@@ -656,8 +661,7 @@ static int top_load(struct topo *t, const struct ynode *root, struct nsnet_err *
 	if ((r = get_str(x, "project", t->project, sizeof(t->project), err)) < 0)
 		return r;
 	if (names_check("project", t->project, err) < 0) {
-		nsnet_err_prefix(err, "%u:%u", AT(x));
-		return -EINVAL;
+		return refused_at(err, AT(x), NULL);
 	}
 	if ((x = ytree_get(root, "networks"))) {
 		if ((r = want(x, Y_MAP, "networks", err)) < 0)

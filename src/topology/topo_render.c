@@ -78,10 +78,26 @@ static bool plain_ok(const char *s)
 	return true;
 }
 
-/* A string value: plain when safe, else double-quoted (the values written here hold no '"' or '\'). */
+/*
+ * A string value: plain when safe, else double-quoted, with '"' and '\' escaped and any other
+ * byte below 0x20 as \xXX (the loader's checks leave names without them; an ifname may have '"').
+ */
 static void str_put(struct strbuf *out, const char *s)
 {
-	strbuf_printf(out, plain_ok(s) ? "%s" : "\"%s\"", s);
+	if (plain_ok(s)) {
+		strbuf_printf(out, "%s", s);
+		return;
+	}
+	strbuf_printf(out, "\"");
+	for (const unsigned char *c = (const unsigned char *)s; *c; c++) {
+		if (*c == '"' || *c == '\\')
+			strbuf_printf(out, "\\%c", *c);
+		else if (*c < 0x20 || *c == 0x7f)
+			strbuf_printf(out, "\\x%02x", *c);
+		else
+			strbuf_printf(out, "%c", *c);
+	}
+	strbuf_printf(out, "\"");
 }
 
 static void addrs_put(struct strbuf *out, const struct nsnet_addr *a, size_t n)
