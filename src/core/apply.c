@@ -86,13 +86,19 @@ static int ns_attach_all(struct op *op, const struct topo_ns *f, uint32_t mask, 
 	return 0;
 }
 
-/* The attachments of @mask kept whose bandwidth limits change: in place (`nsnet limit`). */
-static int ns_limits(struct op *op, const struct topo_ns *f, uint32_t mask, struct nsnet_err *err)
+/*
+ * The attachments kept whose bandwidth limits (@limits) or aliases (@aliases) change: in place
+ * (`nsnet limit`; the names on the resolver written again).
+ */
+static int ns_in_place(struct op *op, const struct topo_ns *f, uint32_t limits, uint32_t aliases, struct nsnet_err *err)
 {
 	for (size_t i = 0; i < f->n_att; i++) {
+		const struct topo_att *a = &f->att[i];
 		int r;
 
-		if ((mask & (1u << i)) && (r = limit_put_apply(op, f->name, f->att[i].net, &f->att[i].limit, err)) < 0)
+		if ((limits & (1u << i)) && (r = limit_put_apply(op, f->name, a->net, &a->limit, err)) < 0)
+			return r;
+		if ((aliases & (1u << i)) && (r = ns_aliases_apply(op, f->name, a->net, a->n_aliases, a->aliases, err)) < 0)
 			return r;
 	}
 	return 0;
@@ -160,7 +166,7 @@ static int apply_early(struct op *op, const struct topo *t, struct apply_diff *d
 		if (d->ns_act[i] == APPLY_CREATE && (r = ns_create(op, &t->ns[i], t->project, err)) < 0)
 			return r;
 		if (d->ns_act[i] == APPLY_CHANGE && ((r = ns_attach_all(op, &t->ns[i], d->ns_attach[i], err)) < 0 ||
-						     (r = ns_limits(op, &t->ns[i], d->ns_limit[i], err)) < 0))
+						     (r = ns_in_place(op, &t->ns[i], d->ns_limit[i], d->ns_alias[i], err)) < 0))
 			return r;
 	}
 	/* The rules are in by now; nothing after this runs beside their commit. */
@@ -221,7 +227,7 @@ static int apply_late(struct op *op, const struct topo *t, struct apply_diff *d,
 		else if (d->ns_act[i] == APPLY_CHANGE && d->ns_late[i]) {
 			r = ns_attach_all(op, &t->ns[i], d->ns_attach[i], err);
 			if (r == 0)
-				r = ns_limits(op, &t->ns[i], d->ns_limit[i], err);
+				r = ns_in_place(op, &t->ns[i], d->ns_limit[i], d->ns_alias[i], err);
 		} else {
 			r = 0;
 		}

@@ -71,6 +71,7 @@ struct apply_diff {
 	uint32_t *ns_attach;		/* file attachments to attach */
 	uint32_t *ns_drift;		/* drifted: networks (bit i: file attachment i) to attach again */
 	uint32_t *ns_limit;		/* file attachments kept whose bandwidth limits change (in place) */
+	uint32_t *ns_alias;		/* file attachments kept whose aliases change (in place) */
 	bool fw_drift;			/* rules of the project's objects are missing (check) */
 	/* Per record: removed (of the project, not in the file). */
 	bool *rnet_rm, *rns_rm, *rvip_rm, *rport_rm;

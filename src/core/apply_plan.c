@@ -77,6 +77,7 @@ void apply_diff_free(struct apply_diff *d)
 	free(d->ns_attach);
 	free(d->ns_drift);
 	free(d->ns_limit);
+	free(d->ns_alias);
 	free(d->rnet_rm);
 	free(d->rns_rm);
 	free(d->rvip_rm);
@@ -171,11 +172,27 @@ static bool net_same(const struct topo_net *n, const struct nsnet_network *rec, 
 	return dns_same(n, rec, why, size);
 }
 
+/* The names on the resolver, in any order. */
+static bool aliases_same(const struct topo_att *f, const struct nsnet_attachment *a)
+{
+	if (f->n_aliases != a->n_aliases)
+		return false;
+	for (size_t k = 0; k < f->n_aliases; k++) {
+		bool found = false;
+
+		for (size_t i = 0; i < a->n_aliases && !found; i++)
+			found = !strcmp(f->aliases[k], a->aliases[i]);
+		if (!found)
+			return false;
+	}
+	return true;
+}
+
 /*
  * Does file attachment @f describe record attachment @a (addresses leased in @l)? NULL if so, else
  * what differs first ("network" when it is another network's). A fixed address must be the one
- * leased in its family; a family the file gives none for may hold any. Limits are not compared:
- * they change in place (d->ns_limit).
+ * leased in its family; a family the file gives none for may hold any. Limits and aliases are not
+ * compared: they change in place (d->ns_limit, d->ns_alias).
  */
 static const char *att_diff(const struct topo_att *f, const char *ns, const struct nsnet_attachment *a,
 			    const struct nsnet_leases *l)
@@ -184,17 +201,6 @@ static const char *att_diff(const struct topo_att *f, const char *ns, const stru
 		return "network";
 	if (f->ifname[0] && strcmp(f->ifname, a->ifname))
 		return "ifname changed";
-	/* The names on the resolver: in any order (the hosts file is written again with the attachment). */
-	if (f->n_aliases != a->n_aliases)
-		return "aliases changed";
-	for (size_t k = 0; k < f->n_aliases; k++) {
-		bool found = false;
-
-		for (size_t i = 0; i < a->n_aliases && !found; i++)
-			found = !strcmp(f->aliases[k], a->aliases[i]);
-		if (!found)
-			return "aliases changed";
-	}
 	for (size_t k = 0; k < f->n_ips; k++) {
 		bool found = false;
 
@@ -367,7 +373,7 @@ static int diff_ns(struct op *op, const struct topo *t, struct apply_diff *d, st
 	for (size_t i = 0; i < t->n_ns; i++) {
 		const struct topo_ns *f = &t->ns[i];
 		const struct nsnet_namespace *rec = NULL;
-		char det[200] = "", att[200] = "", lim[200] = "";
+		char det[200] = "", att[200] = "", lim[200] = "", ali[200] = "";
 
 		d->ns_rec[i] = -1;
 		for (int k = 0; k < d->n_nss; k++)
@@ -433,6 +439,11 @@ static int diff_ns(struct op *op, const struct topo *t, struct apply_diff *d, st
 						snprintf(lim + strlen(lim), sizeof(lim) - strlen(lim), "%s%s",
 							 lim[0] ? ", " : "limits on ", f->att[b].net);
 					}
+					if (!aliases_same(&f->att[b], &rec->att[a])) {
+						d->ns_alias[i] |= 1u << b;
+						snprintf(ali + strlen(ali), sizeof(ali) - strlen(ali), "%s%s",
+							 ali[0] ? ", " : "aliases on ", f->att[b].net);
+					}
 					break;
 				}
 			}
@@ -461,13 +472,14 @@ static int diff_ns(struct op *op, const struct topo *t, struct apply_diff *d, st
 					}
 			d->ns_act[i] = APPLY_CHANGE;
 			d->ns_late[i] = true;
-			apply_line_add(res, APPLY_CHANGE, "namespace", f->name, "attached again (drift)%s%s", lim[0] ? "; " : "",
-				       lim);
-		} else if (d->ns_detach[i] || d->ns_attach[i] || d->ns_limit[i]) {
+			apply_line_add(res, APPLY_CHANGE, "namespace", f->name, "attached again (drift)%s%s%s%s", lim[0] ? "; " : "",
+				       lim, ali[0] ? "; " : "", ali);
+		} else if (d->ns_detach[i] || d->ns_attach[i] || d->ns_limit[i] || d->ns_alias[i]) {
 			d->ns_act[i] = APPLY_CHANGE;
 			d->ns_late[i] |= d->ns_detach[i] != 0;
-			apply_line_add(res, APPLY_CHANGE, "namespace", f->name, "%s%s%s%s%s", det, det[0] && att[0] ? "; " : "",
-				       att, (det[0] || att[0]) && lim[0] ? "; " : "", lim);
+			apply_line_add(res, APPLY_CHANGE, "namespace", f->name, "%s%s%s%s%s%s%s", det, det[0] && att[0] ? "; " : "",
+				       att, (det[0] || att[0]) && lim[0] ? "; " : "", lim,
+				       (det[0] || att[0] || lim[0]) && ali[0] ? "; " : "", ali);
 		}
 	}
 	for (int k = 0; k < d->n_nss; k++)
@@ -630,7 +642,7 @@ int apply_diff_build(struct op *op, const struct topo *t, struct apply_diff *d, 
 	    ALLOC(d->vip_late, t->n_vips) || ALLOC(d->port_late, t->n_ports) || ALLOC(d->ns_detach, t->n_ns) ||
 	    ALLOC(d->ns_attach, t->n_ns) || ALLOC(d->rnet_rm, d->n_nets) || ALLOC(d->rns_rm, d->n_nss) ||
 	    ALLOC(d->rvip_rm, d->n_vips) || ALLOC(d->rport_rm, d->n_ports) || ALLOC(d->ns_drift, t->n_ns) ||
-	    ALLOC(d->ns_limit, t->n_ns))
+	    ALLOC(d->ns_limit, t->n_ns) || ALLOC(d->ns_alias, t->n_ns))
 		return nsnet_err_set(err, ENOMEM, "out of memory");
 	if ((r = diff_nets(t, d, res, err)) < 0 || (r = apply_drift_find(op, t, d, res, err)) < 0 ||
 	    (r = diff_ns(op, t, d, res, err)) < 0 ||

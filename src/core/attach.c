@@ -461,3 +461,48 @@ int core_detach(const struct nsnet_opts *o, const char *name, const char *net, s
 
 	return core_op_end(&op, r ? r : ns_detach_apply(&op, name, net, err), true);
 }
+
+int ns_aliases_apply(struct op *op, const char *name, const char *net, size_t n,
+		     const char (*aliases)[NSNET_NAME_MAX + 1], struct nsnet_err *err)
+{
+	struct nsnet_addr addrs[NSNET_MAX_SUBNETS];
+	struct nsnet_attachment *att;
+	struct nsnet_namespace ns;
+	struct nsnet_network nw;
+	size_t n_addrs = 0;
+	int r;
+
+	if (n > NSNET_MAX_ALIASES)
+		return nsnet_err_set(err, EINVAL, "namespace %s on %s: more than %d aliases", name, net, NSNET_MAX_ALIASES);
+	for (size_t k = 0; k < n; k++)
+		if ((r = names_check("alias", aliases[k], err)) < 0)
+			return r;
+	if ((r = rec_namespace_load(op, name, &ns, err)) < 0 || (r = rec_network_load(op, net, &nw, err)) < 0)
+		return r;
+	if (!(att = namespace_attachment(&ns, net)))
+		return nsnet_err_set(err, ENOENT, "namespace %s is not attached to network %s", name, net);
+	att->n_aliases = n;
+	memcpy(att->aliases, aliases, n * sizeof(aliases[0]));
+	/* Its addresses: as the attachment recorded them, else (an older record) its leases. */
+	if (att->n_addrs) {
+		n_addrs = att->n_addrs;
+		memcpy(addrs, att->addr, n_addrs * sizeof(addrs[0]));
+	} else {
+		struct nsnet_leases l = { 0 };
+
+		if ((r = rec_leases_load(op, net, &l, err)) < 0)
+			return r;
+		for (size_t i = 0; i < l.n && n_addrs < NSNET_MAX_SUBNETS; i++)
+			if (!strcmp(l.v[i].owner, name) && !strcmp(l.v[i].ifname, att->ifname))
+				addrs[n_addrs++] = l.v[i].addr;
+		leases_free(&l);
+	}
+	/*
+	 * The hosts file written whole again (its undo removes it: a rollback's resolver repair, or
+	 * gc after a kill, writes it again from the records, as after any rolled-back apply), then
+	 * the record.
+	 */
+	if ((r = dns_host_put(op, &nw, name, ns.cid[0] != 0, att, addrs, n_addrs, NULL, err)) < 0)
+		return r;
+	return rec_namespace_put(op, &ns, err);
+}

@@ -118,6 +118,9 @@ int ns_rm_apply(struct op *op, const char *name, bool force, struct nsnet_err *e
 /* Attach namespace @ns (nsnet's or someone else's) to @req->net and store its record. */
 int ns_attach_apply(struct op *op, const char *ns, const struct attach_req *req, struct nsnet_err *err);
 int ns_detach_apply(struct op *op, const char *ns, const char *net, struct nsnet_err *err);
+/* The names of @ns's attachment to @net besides its own: @n @aliases, in place (`nsnet apply`). */
+int ns_aliases_apply(struct op *op, const char *ns, const char *net, size_t n,
+		     const char (*aliases)[NSNET_NAME_MAX + 1], struct nsnet_err *err);
 int vip_add_apply(struct op *op, const struct nsnet_vip *req, struct nsnet_err *err);
 int vip_set_apply(struct op *op, const struct nsnet_vip *req, struct nsnet_err *err);
 int vip_rm_apply(struct op *op, uint8_t proto, const struct nsnet_endpoint *endpoint, struct nsnet_err *err);
