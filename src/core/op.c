@@ -736,11 +736,12 @@ static int link_park(struct op *op, const char *ns, const char *ifname, bool dow
 		struct strbuf keep = { 0 };
 		struct park_keep k = { .ifindex = li.ifindex, .text = &keep, .dev_routes = !(ns && ns[0]) };
 
-		if ((r = addr_dump(nl, AF_INET6, park_keep_addr, &k, err)) == 0 &&
+		/* (Dumps of this link's objects only: on the host, a routed network has two routes per namespace.) */
+		if ((r = addr_dump_dev(nl, AF_INET6, li.ifindex, park_keep_addr, &k, err)) == 0 &&
 		    (r = neigh_dump(nl, AF_INET, li.ifindex, park_keep_neigh, &k, err)) == 0 &&
 		    (r = neigh_dump(nl, AF_INET6, li.ifindex, park_keep_neigh, &k, err)) == 0 &&
-		    (r = route_dump(nl, AF_INET, park_keep_route, &k, err)) == 0)
-			r = route_dump(nl, AF_INET6, park_keep_route, &k, err);
+		    (r = route_dump_dev(nl, AF_INET, li.ifindex, park_keep_route, &k, err)) == 0)
+			r = route_dump_dev(nl, AF_INET6, li.ifindex, park_keep_route, &k, err);
 		if (r == 0 && keep.oom)
 			r = nsnet_err_set(err, ENOMEM, "out of memory");
 		/* (Text that would not read back, never expected from the kernel's dump, is not kept.) */

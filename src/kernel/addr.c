@@ -164,8 +164,12 @@ static int addr_dump_cb(const struct nlmsghdr *nlh, void *data)
  * Send a dump request of @type whose header (@hdr bytes: struct ifaddrmsg, struct rtmsg) starts
  * with its family byte, as every rtnetlink family header does; @cb gets each message.
  */
-static int addr_dump_request(struct nl *nl, uint16_t type, size_t hdr, int family, mnl_cb_t cb, void *ctx,
-			     struct nsnet_err *err)
+/*
+ * A dump of @type; with @ifindex (> 0), of that link's only: the kernel filters (strict checking,
+ * core/nl.c), so the cost follows the link's objects, not the namespace's.
+ */
+static int addr_dump_request(struct nl *nl, uint16_t type, size_t hdr, int family, int ifindex, mnl_cb_t cb,
+			     void *ctx, struct nsnet_err *err)
 {
 	char buf[ADDR_BUF] __attribute__((aligned(NLMSG_ALIGNTO))) = { 0 };
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
@@ -175,15 +179,25 @@ static int addr_dump_request(struct nl *nl, uint16_t type, size_t hdr, int famil
 	nlh->nlmsg_flags = NLM_F_DUMP;
 	fam = mnl_nlmsg_put_extra_header(nlh, hdr);
 	fam[0] = (uint8_t)family;
+	if (ifindex > 0 && type == RTM_GETADDR)
+		((struct ifaddrmsg *)(void *)fam)->ifa_index = (uint32_t)ifindex;
+	else if (ifindex > 0)
+		mnl_attr_put_u32(nlh, RTA_OIF, (uint32_t)ifindex);
 	return nl_request(nl, nlh, cb, ctx, err);
 }
 
 int addr_dump(struct nl *nl, int family, void (*fn)(const struct addr_info *ai, void *data), void *data,
 	      struct nsnet_err *err)
 {
+	return addr_dump_dev(nl, family, 0, fn, data, err);
+}
+
+int addr_dump_dev(struct nl *nl, int family, int ifindex, void (*fn)(const struct addr_info *ai, void *data),
+		  void *data, struct nsnet_err *err)
+{
 	struct addr_dump_ctx ctx = { fn, data };
 
-	return addr_dump_request(nl, RTM_GETADDR, sizeof(struct ifaddrmsg), family, addr_dump_cb, &ctx, err);
+	return addr_dump_request(nl, RTM_GETADDR, sizeof(struct ifaddrmsg), family, ifindex, addr_dump_cb, &ctx, err);
 }
 
 struct route_dump_ctx {
@@ -279,9 +293,15 @@ static int route_dump_cb(const struct nlmsghdr *nlh, void *data)
 int route_dump(struct nl *nl, int family, void (*fn)(const struct route_info *ri, void *data), void *data,
 	       struct nsnet_err *err)
 {
+	return route_dump_dev(nl, family, 0, fn, data, err);
+}
+
+int route_dump_dev(struct nl *nl, int family, int ifindex, void (*fn)(const struct route_info *ri, void *data),
+		   void *data, struct nsnet_err *err)
+{
 	struct route_dump_ctx ctx = { fn, data };
 
-	return addr_dump_request(nl, RTM_GETROUTE, sizeof(struct rtmsg), family, route_dump_cb, &ctx, err);
+	return addr_dump_request(nl, RTM_GETROUTE, sizeof(struct rtmsg), family, ifindex, route_dump_cb, &ctx, err);
 }
 
 struct addr_local_ctx {

@@ -45,6 +45,9 @@ struct addr_info {
  */
 int addr_dump(struct nl *nl, int family, void (*fn)(const struct addr_info *ai, void *data), void *data,
 	      struct nsnet_err *err);
+/* The same for the addresses of link @ifindex only (filtered by the kernel). */
+int addr_dump_dev(struct nl *nl, int family, int ifindex, void (*fn)(const struct addr_info *ai, void *data),
+		  void *data, struct nsnet_err *err);
 
 /*
  * The addresses of the caller's own network namespace (the host's), at most @max into @out.
@@ -65,5 +68,8 @@ struct route_info {
  */
 int route_dump(struct nl *nl, int family, void (*fn)(const struct route_info *ri, void *data), void *data,
 	       struct nsnet_err *err);
+/* The same for the routes out of link @ifindex only (filtered by the kernel). */
+int route_dump_dev(struct nl *nl, int family, int ifindex, void (*fn)(const struct route_info *ri, void *data),
+		   void *data, struct nsnet_err *err);
 
 #endif
