@@ -510,6 +510,8 @@ struct op_parked {
 	char ns[NSNET_NAME_MAX + 1];	/* PARK_LINK: "" = host; PARK_NETNS: the namespace */
 	char name[PATH_MAX];		/* PARK_LINK: the parked name; PARK_FILE: the path; PARK_GOING*: the host link */
 	char dir[PATH_MAX];		/* PARK_FILE: its directory */
+	int ifindex;			/* PARK_LINK: its index (a rename keeps it) */
+	int peer;			/* PARK_LINK in a namespace, a veth: its peer's index on the host */
 };
 
 void *op_array_add(void *arrayp, size_t *n, size_t *cap, size_t size, size_t first, struct nsnet_err *err)
@@ -769,13 +771,16 @@ static int link_park(struct op *op, const char *ns, const char *ifname, bool dow
 	 */
 	if (down && (r = link_set_down(nl, li.ifindex, NULL, err)) < 0)
 		return r;
-	return park_add(op, PARK_LINK, ns, parked, NULL, err);
+	if ((r = park_add(op, PARK_LINK, ns, parked, NULL, err)) == 0) {
+		op->parked[op->n_parked - 1].ifindex = li.ifindex;
+		op->parked[op->n_parked - 1].peer = ns && ns[0] && !strcmp(li.kind, "veth") ? li.iflink : 0;
+	}
+	return r;
 }
 
-/* op_parked_holds()'s search: the parked host links' indexes, and whether one holds @addr. */
+/* op_parked_holds()'s search: does a host link the operation parked hold @addr? */
 struct parked_hold {
-	const int *ifindex;
-	size_t n;
+	const struct op *op;
 	const struct nsnet_addr *addr;
 	bool found;
 };
@@ -784,23 +789,22 @@ static void parked_hold_addr(const struct addr_info *ai, void *data)
 {
 	struct parked_hold *h = data;
 
-	for (size_t i = 0; i < h->n; i++)
-		h->found |= ai->ifindex == h->ifindex[i] && nsnet_addr_equal(&ai->addr, h->addr);
+	if (h->found || !nsnet_addr_equal(&ai->addr, h->addr))
+		return;
+	for (size_t i = 0; i < h->op->n_parked && !h->found; i++) {
+		const struct op_parked *p = &h->op->parked[i];
+
+		h->found = p->kind == PARK_LINK && !p->ns[0] && p->ifindex == ai->ifindex;
+	}
 }
 
 bool op_parked_holds(struct op *op, const struct nsnet_addr *addr)
 {
-	int ifindex[16];
-	struct parked_hold h = { .ifindex = ifindex, .addr = addr };
-	struct link_info li;
+	struct parked_hold h = { .op = op, .addr = addr };
 	struct nl *nl;
 
-	if (!op->n_parked || op_nl(op, NULL, &nl, NULL) < 0)
-		return false;
-	for (size_t i = 0; i < op->n_parked && h.n < sizeof(ifindex) / sizeof(ifindex[0]); i++)
-		if (op->parked[i].kind == PARK_LINK && !op->parked[i].ns[0] && link_get(nl, op->parked[i].name, &li, NULL) == 0)
-			ifindex[h.n++] = li.ifindex;
-	if (h.n && addr_dump(nl, AF_UNSPEC, parked_hold_addr, &h, NULL) < 0)
+	/* One dump of the host's addresses, whatever the number of parked links (a network's ports too). */
+	if (!op->n_parked || op_nl(op, NULL, &nl, NULL) < 0 || addr_dump(nl, addr->family, parked_hold_addr, &h, NULL) < 0)
 		return false;
 	return h.found;
 }
@@ -955,31 +959,57 @@ static void parked_addrs_flush(struct op *op, const struct link_info *v, size_t 
 	free(pa.found);
 }
 
+/* Is host link @ifindex one of @later's (deleted by a process of its own)? */
+static bool parked_later_has(const struct link_info *later, size_t n, int ifindex)
+{
+	for (size_t i = 0; i < n; i++)
+		if (later[i].ifindex == ifindex)
+			return true;
+	return false;
+}
+
 void op_parked_remove(struct op *op)
 {
 	struct nsnet_err ignored;
 	struct link_info *later = NULL;
 	size_t n_later = 0;
 
+	/*
+	 * Host links first: each (a network's bridge, a port's host end) goes down and is marked
+	 * going here, its deletion left to a process of its own (op_links_del_later()): down, it
+	 * routes nothing, so a network made next with the same subnet works at once.
+	 */
+	for (size_t i = 0; i < op->n_parked; i++) {
+		const struct op_parked *p = &op->parked[i];
+
+		if (p->kind != PARK_LINK || p->ns[0])
+			continue;
+		if (!later)
+			later = calloc(op->n_parked, sizeof(*later));
+		if (later && park_going_mark(op, p->name, true, &later[n_later]) == 0) {
+			n_later++;
+		} else {
+			struct nl *nl;
+
+			if (op_nl(op, NULL, &nl, &ignored) == 0)
+				link_del(nl, p->name, &ignored);
+		}
+	}
 	for (size_t i = 0; i < op->n_parked; i++) {
 		const struct op_parked *p = &op->parked[i];
 		struct nl *nl;
 
 		switch (p->kind) {
 		case PARK_LINK:
+			if (!p->ns[0])
+				break;
 			/*
-			 * A host link (a network's bridge) goes down and is marked going here, its
-			 * deletion left to a process of its own (op_links_del_later()): down, it
-			 * routes nothing, so a network made next with the same subnet works at once.
+			 * A namespace's veth whose host end goes above goes with it: deleting it here
+			 * would wait for an RCU grace period per link (a network of N namespaces
+			 * replaced: N of them).
 			 */
-			if (!p->ns[0]) {
-				if (!later)
-					later = calloc(op->n_parked, sizeof(*later));
-				if (later && park_going_mark(op, p->name, true, &later[n_later]) == 0) {
-					n_later++;
-					break;
-				}
-			}
+			if (p->peer && parked_later_has(later, n_later, p->peer))
+				break;
 			if (op_nl(op, p->ns, &nl, &ignored) == 0)
 				link_del(nl, p->name, &ignored);
 			break;

@@ -5,7 +5,7 @@
 # resolver the port, and neither may stop the new one. The same replacement failing (its new
 # bridge name taken by a link made with ip) rolls back whole: the anti-spoofing table keeps its
 # elements (it would go with the last network), records and check as before, and down works;
-# killed at any of its steps, then gc, down leaves all as it was.
+# killed at a sample of its steps, then gc, down leaves all as it was.
 # timeout: 300
 . "$(dirname "$0")/../lib/lib.sh"
 . "$(dirname "$0")/../lib/dns_lib.sh"
@@ -19,6 +19,8 @@ namespaces:
   a: {networks: [lan]}
   b: {networks: [lan]}
 YAML
+# (more namespaces than the 16 links an early version looked at for the parked bridge's address)
+i=0; while [ $i -lt 18 ]; do echo "  m$i: {networks: [lan]}"; i=$((i + 1)); done >>"$T_TMP/one.yaml"
 run_ok "$NSNET" apply "$T_TMP/one.yaml" >/dev/null
 b=$(ns_addrs b lan | head -n 1)
 
@@ -38,6 +40,10 @@ assert_eq "$rc" 0 "plan after the replacement"
 
 # 2. The same kind of replacement, failing at the new bridge: nothing changes.
 sed 's|mtu: 1400}|mtu: 1300, bridge: taken}|' "$T_TMP/mtu.yaml" >"$T_TMP/taken.yaml"
+# The links the replacement parked are deleted by a process of their own (docs/topology.md): gone
+# before the snapshot.
+no_parked() { ! ip -o link show | grep -q ': nsnet-p'; }
+wait_until 20 no_parked || fail "parked links left 20 s after the replacement: $(ip -o link show | grep -c ': nsnet-p')"
 ip link add taken type veth peer name taken1  # (this kernel may lack dummy)
 # (leaving out the rules, see below, and the resolver's PID: a rolled-back removal starts it again)
 nofw() { sed -e '/^== nft$/,/^== iptables$/d' -e '/"pid": [0-9]*,$/d'; }
@@ -58,7 +64,7 @@ run_ok "$NSNET" check >/dev/null
 ping_ok a "$b"
 ip link del taken
 
-# 3. down of the last network killed at each of its steps (a build with fault injection), then
+# 3. down of the last network killed at a sample of its steps (a build with fault injection), then
 # gc: all back, the anti-spoofing table too, which down drops only as its last step.
 probe=0
 NSNET_FAULT=1 "$NSNET" network create probe --subnet 10.99.0.0/24 >/dev/null 2>&1 || probe=$?
@@ -67,6 +73,7 @@ if [ "$probe" = 0 ]; then
 	echo "# no fault injection in this build: down not killed"
 else
 	run_ok "$NSNET" gc >/dev/null
+	wait_until 20 no_parked || fail "parked links left 20 s after the failed apply"
 	guard_before=$(nft list table bridge nsnet)
 	before=$(snapshot | nofw)
 	n=1
@@ -79,10 +86,11 @@ else
 		wait_until 5 snap_nofw || fail "down killed at step $n, then gc: records, links or addresses changed"
 		assert_eq "$(nft list table bridge nsnet 2>&1)" "$guard_before" "the anti-spoofing table after down killed at step $n, then gc"
 		run_ok "$NSNET" check >/dev/null
-		n=$((n + 1))
-		[ "$n" -le 200 ] || fail "down still killed after 200 steps"
+		# (every 7th step: with 20 namespaces more, down has a few hundred)
+		n=$((n + 7))
+		[ "$n" -le 3000 ] || fail "down still killed after 3000 steps"
 	done
-	[ "$n" -ge 5 ] || fail "down was killed at only $((n - 1)) steps"
+	[ "$n" -ge 30 ] || fail "down was killed at only $((n / 7)) steps"
 	run_ok "$NSNET" apply "$T_TMP/mtu.yaml" >/dev/null
 fi
 run_ok "$NSNET" down --project one >/dev/null
