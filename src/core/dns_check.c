@@ -197,7 +197,15 @@ static int dns_audit_net(struct op *op, const struct nsnet_network *net, const s
 		found++;
 		changed = true;
 	}
-	if (fix && changed && (r = dns_reload(op, net, err)) < 0)
+	if (fix && changed && (r = dns_reload(op, net, err)) == -ESRCH && !dry) {
+		/* It died since it was found running (killed meanwhile): started again, files as now. */
+		nsnet_err_clear(err);
+		findings_add(fs, "dns-dead", NULL, obj, NULL, "network %s: the resolver exited during the repair: started it again",
+			     net->name);
+		found++;
+		r = dns_ensure(op, net, err);
+	}
+	if (fix && changed && r < 0)
 		return r;
 	return found;
 }

@@ -46,8 +46,9 @@ other_alive() {
 }
 wait_until 10 other_alive || fail "the look-alike dnsmasq did not start"
 
-# Killed again: gc starts it (and leaves the look-alike alone).
-kill -9 "$(dns_pid lan)"
+# Killed again: gc starts it (and leaves the look-alike alone). (dead() reads $pid: the new one.)
+pid=$(dns_pid lan)
+kill -9 "$pid"
 wait_until 5 dead || fail "the resolver survives SIGKILL"
 assert_match "$(run_ok "$NSNET" gc)" 'resolver is not running: started it again' "gc"
 dns_alive lan || fail "gc did not start the resolver again"
