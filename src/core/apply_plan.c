@@ -364,6 +364,16 @@ static enum apply_act net_act_of(const struct topo *t, const struct apply_diff *
 }
 
 /* Namespaces: create (late when a network it joins is replaced), change (detach/attach), replace, remove. */
+/* The non-empty ones of @parts, joined with "; " into @out. */
+static const char *parts_join(const char *const *parts, size_t n, char *out, size_t size)
+{
+	out[0] = '\0';
+	for (size_t i = 0; i < n; i++)
+		if (parts[i][0])
+			snprintf(out + strlen(out), size - strlen(out), "%s%s", out[0] ? "; " : "", parts[i]);
+	return out;
+}
+
 static int diff_ns(struct op *op, const struct topo *t, struct apply_diff *d, struct apply_result *res,
 		   struct nsnet_err *err)
 {
@@ -373,7 +383,7 @@ static int diff_ns(struct op *op, const struct topo *t, struct apply_diff *d, st
 	for (size_t i = 0; i < t->n_ns; i++) {
 		const struct topo_ns *f = &t->ns[i];
 		const struct nsnet_namespace *rec = NULL;
-		char det[200] = "", att[200] = "", lim[200] = "", ali[200] = "";
+		char det[200] = "", att[200] = "", lim[200] = "", ali[200] = "", line[400];
 
 		d->ns_rec[i] = -1;
 		for (int k = 0; k < d->n_nss; k++)
@@ -472,14 +482,15 @@ static int diff_ns(struct op *op, const struct topo *t, struct apply_diff *d, st
 					}
 			d->ns_act[i] = APPLY_CHANGE;
 			d->ns_late[i] = true;
-			apply_line_add(res, APPLY_CHANGE, "namespace", f->name, "attached again (drift)%s%s%s%s", lim[0] ? "; " : "",
-				       lim, ali[0] ? "; " : "", ali);
+			const char *parts[] = { "attached again (drift)", lim, ali };
+
+			apply_line_add(res, APPLY_CHANGE, "namespace", f->name, "%s", parts_join(parts, 3, line, sizeof(line)));
 		} else if (d->ns_detach[i] || d->ns_attach[i] || d->ns_limit[i] || d->ns_alias[i]) {
 			d->ns_act[i] = APPLY_CHANGE;
 			d->ns_late[i] |= d->ns_detach[i] != 0;
-			apply_line_add(res, APPLY_CHANGE, "namespace", f->name, "%s%s%s%s%s%s%s", det, det[0] && att[0] ? "; " : "",
-				       att, (det[0] || att[0]) && lim[0] ? "; " : "", lim,
-				       (det[0] || att[0] || lim[0]) && ali[0] ? "; " : "", ali);
+			const char *parts[] = { det, att, lim, ali };
+
+			apply_line_add(res, APPLY_CHANGE, "namespace", f->name, "%s", parts_join(parts, 4, line, sizeof(line)));
 		}
 	}
 	for (int k = 0; k < d->n_nss; k++)

@@ -318,6 +318,29 @@ int attach_apply(struct op *op, const char *ns, const struct attach_plan *p, str
 	return r;
 }
 
+/*
+ * The addresses of @ns's attachment @att to @net: as the attachment records them, else (older
+ * records) searched in the network's leases. Into @out (NSNET_MAX_SUBNETS), their number in *@n.
+ */
+static int attach_addrs(struct op *op, const char *ns, const char *net, const struct nsnet_attachment *att,
+			struct nsnet_addr *out, size_t *n, struct nsnet_err *err)
+{
+	struct nsnet_leases l;
+	int r;
+
+	*n = att->n_addrs;
+	memcpy(out, att->addr, sizeof(att->addr));
+	if (*n)
+		return 0;
+	if ((r = rec_leases_load(op, net, &l, err)) < 0)
+		return r;
+	for (size_t i = 0; i < l.n && *n < NSNET_MAX_SUBNETS; i++)
+		if (!strcmp(l.v[i].owner, ns) && !strcmp(l.v[i].ifname, att->ifname))
+			out[(*n)++] = l.v[i].addr;
+	leases_free(&l);
+	return 0;
+}
+
 int detach_apply(struct op *op, struct nsnet_namespace *ns, const char *net, bool keep_link,
 		 struct nsnet_err *err)
 {
@@ -342,21 +365,9 @@ int detach_apply(struct op *op, struct nsnet_namespace *ns, const char *net, boo
 	/* Services first: nothing may keep DNAT'ing to an address that is about to be released. */
 	if ((r = svc_forget(op, ns->name, net, err)) < 0)
 		return r;
-	/* Its addresses: as the attachment records them, else (older records) searched in the leases. */
-	if ((r = rec_leases_migrate(op, net, err)) < 0)
+	if ((r = rec_leases_migrate(op, net, err)) < 0 ||
+	    (r = attach_addrs(op, ns->name, net, att, addrs, &n_addrs, err)) < 0)
 		return r;
-	n_addrs = att->n_addrs;
-	memcpy(addrs, att->addr, sizeof(addrs));
-	if (!n_addrs) {
-		struct nsnet_leases l;
-
-		if ((r = rec_leases_load(op, net, &l, err)) < 0)
-			return r;
-		for (size_t i = 0; i < l.n && n_addrs < NSNET_MAX_SUBNETS; i++)
-			if (!strcmp(l.v[i].owner, ns->name) && !strcmp(l.v[i].ifname, att->ifname))
-				addrs[n_addrs++] = l.v[i].addr;
-		leases_free(&l);
-	}
 	/* The port's anti-spoofing elements go with it. */
 	{
 		struct fw_guard_port port = { .ifname = att->host_ifname, .addrs = addrs, .n_addrs = n_addrs };
@@ -469,7 +480,7 @@ int ns_aliases_apply(struct op *op, const char *name, const char *net, size_t n,
 	struct nsnet_attachment *att;
 	struct nsnet_namespace ns;
 	struct nsnet_network nw;
-	size_t n_addrs = 0;
+	size_t n_addrs;
 	int r;
 
 	if (n > NSNET_MAX_ALIASES)
@@ -483,20 +494,8 @@ int ns_aliases_apply(struct op *op, const char *name, const char *net, size_t n,
 		return nsnet_err_set(err, ENOENT, "namespace %s is not attached to network %s", name, net);
 	att->n_aliases = n;
 	memcpy(att->aliases, aliases, n * sizeof(aliases[0]));
-	/* Its addresses: as the attachment recorded them, else (an older record) its leases. */
-	if (att->n_addrs) {
-		n_addrs = att->n_addrs;
-		memcpy(addrs, att->addr, n_addrs * sizeof(addrs[0]));
-	} else {
-		struct nsnet_leases l = { 0 };
-
-		if ((r = rec_leases_load(op, net, &l, err)) < 0)
-			return r;
-		for (size_t i = 0; i < l.n && n_addrs < NSNET_MAX_SUBNETS; i++)
-			if (!strcmp(l.v[i].owner, name) && !strcmp(l.v[i].ifname, att->ifname))
-				addrs[n_addrs++] = l.v[i].addr;
-		leases_free(&l);
-	}
+	if ((r = attach_addrs(op, name, net, att, addrs, &n_addrs, err)) < 0)
+		return r;
 	/*
 	 * The hosts file written whole again (its undo removes it: a rollback's resolver repair, or
 	 * gc after a kill, writes it again from the records, as after any rolled-back apply), then

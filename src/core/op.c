@@ -662,7 +662,6 @@ void op_undo_restore(struct op *op, const struct op_undo *u)
 	struct link_info li;
 	struct nl *nl = NULL;
 	const char *p = u->text;
-
 	char mark[OP_MARK_MAX];
 
 	if (!op_link_restore_ok(u->text) || op_nl(op, u->link.ns, &nl, &ignored) < 0 ||

@@ -261,17 +261,13 @@ int op_guard_purge_stale(struct op *op)
 
 int op_guard_drop_end(struct op *op, struct nsnet_err *err)
 {
-	char **names = NULL;
 	int n, r;
 
 	if (!op->guard_drop)
 		return 0;
 	op->guard_drop = false;
-	if ((n = state_names(&op->st, STATE_NETWORKS, &names, err)) < 0)
-		return n;
-	state_names_free(names, n);
-	if (n > 0)
-		return 0;
+	if ((n = state_count(&op->st, STATE_NETWORKS, 1, err)) != 0)
+		return n < 0 ? n : 0;
 	/* (added first: a table someone deleted is no error) */
 	if ((r = op_nft(op, "add table bridge " NSNET_NFT_TABLE "\ndelete table bridge " NSNET_NFT_TABLE "\n", NULL, err)) < 0)
 		return r;

@@ -162,11 +162,9 @@ static int addr_dump_cb(const struct nlmsghdr *nlh, void *data)
 
 /*
  * Send a dump request of @type whose header (@hdr bytes: struct ifaddrmsg, struct rtmsg) starts
- * with its family byte, as every rtnetlink family header does; @cb gets each message.
- */
-/*
- * A dump of @type; with @ifindex (> 0), of that link's only: the kernel filters (strict checking,
- * core/nl.c), so the cost follows the link's objects, not the namespace's.
+ * with its family byte, as every rtnetlink family header does; @cb gets each message. With
+ * @ifindex (> 0), of that link's objects only: the kernel filters (strict checking, kernel/nl.c),
+ * so the cost follows the link's objects, not the namespace's.
  */
 static int addr_dump_request(struct nl *nl, uint16_t type, size_t hdr, int family, int ifindex, mnl_cb_t cb,
 			     void *ctx, struct nsnet_err *err)

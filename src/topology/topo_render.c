@@ -112,6 +112,16 @@ static void addrs_put(struct strbuf *out, const struct nsnet_addr *a, size_t n)
 	strbuf_printf(out, "]");
 }
 
+/* "    KEY: VALUE" on a line of its own, VALUE as str_put() writes it; nothing when VALUE is "". */
+static void field_put(struct strbuf *out, const char *key, const char *value)
+{
+	if (!value[0])
+		return;
+	strbuf_printf(out, "    %s: ", key);
+	str_put(out, value);
+	strbuf_printf(out, "\n");
+}
+
 static void net_put(struct strbuf *out, const struct topo_net *n)
 {
 	char buf[NSNET_PREFIX_STRLEN];
@@ -139,23 +149,11 @@ static void net_put(struct strbuf *out, const struct topo_net *n)
 		strbuf_printf(out, "    nat: false\n");
 	if (n->mtu)
 		strbuf_printf(out, "    mtu: %u\n", n->mtu);
-	if (n->driver[0]) {
-		strbuf_printf(out, "    driver: ");
-		str_put(out, n->driver);
-		strbuf_printf(out, "\n");
-	}
-	if (n->bridge[0]) {
-		strbuf_printf(out, "    bridge: ");
-		str_put(out, n->bridge);
-		strbuf_printf(out, "\n");
-	}
+	field_put(out, "driver", n->driver);
+	field_put(out, "bridge", n->bridge);
 	if (n->no_dns)
 		strbuf_printf(out, "    dns: false\n");
-	if (n->domain[0]) {
-		strbuf_printf(out, "    domain: ");
-		str_put(out, n->domain);
-		strbuf_printf(out, "\n");
-	}
+	field_put(out, "domain", n->domain);
 	if (n->n_upstream) {
 		strbuf_printf(out, "    dns_upstream: ");
 		addrs_put(out, n->upstream, n->n_upstream);
