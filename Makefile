@@ -93,7 +93,12 @@ $(BUILD)/tests/vxlan_prog: tests/integration/overlay/vxlan_prog.c $(BUILD)/libns
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libnsnet.a $(LDLIBS)
 
-unit-bins: $(UNIT_BIN) $(BUILD)/tests/compose_prog $(BUILD)/tests/etcd_prog $(BUILD)/tests/vxlan_prog
+# t_crash_random.sh's helper: a command killed a precise number of microseconds after its start.
+$(BUILD)/tests/killafter: tests/integration/reliability/killafter.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $<
+
+unit-bins: $(UNIT_BIN) $(BUILD)/tests/compose_prog $(BUILD)/tests/etcd_prog $(BUILD)/tests/vxlan_prog $(BUILD)/tests/killafter
 
 check-unit: all unit-bins
 	@sh tests/run.sh $(BUILD) unit
