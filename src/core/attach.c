@@ -249,14 +249,6 @@ void attach_mac(const char *ns, const struct nsnet_attachment *a, unsigned char 
 		names_guest_mac(ns, a->net, out);
 }
 
-static bool attach_has_ipv6(const struct nsnet_network *net)
-{
-	for (size_t k = 0; k < net->n_subnets; k++)
-		if (net->subnet[k].addr.family == AF_INET6)
-			return true;
-	return false;
-}
-
 int attach_apply(struct op *op, const char *ns, const struct attach_plan *p, struct nsnet_err *err)
 {
 	struct fw_guard_port port = { .ifname = p->att.host_ifname, .n_addrs = p->n_addrs, .addrs = p->addr };
@@ -282,7 +274,7 @@ int attach_apply(struct op *op, const char *ns, const struct attach_plan *p, str
 	 * per new namespace, work for every namespace already there (docs/design.md). Before the
 	 * namespace's end comes up, when no address exists yet.
 	 */
-	if (r == 0 && !attach_has_ipv6(&p->net))
+	if (r == 0 && !network_has_ipv6(&p->net))
 		r = op_link_configure(op, ns, p->att.ifname, false, err);
 	if (r == 0)
 		r = limit_attach_apply(op, ns, &p->att, err);

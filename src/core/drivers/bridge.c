@@ -7,13 +7,17 @@
 
 /*
  * The bridge, with the fixed MAC op_bridge_add() derives from its name, then the gateway
- * addresses on it: the namespaces route through the bridge itself.
+ * addresses on it: the namespaces route through the bridge itself. On an IPv4-only network the
+ * bridge gets no IPv6 link-local address either (docs/design.md): set while it has no port, so
+ * no carrier and no address yet.
  */
 static int bridge_create(struct op *op, const struct nsnet_network *net, struct nsnet_err *err)
 {
 	int r;
 
 	if ((r = op_bridge_add(op, net, "bridge", err)) < 0)
+		return r;
+	if (!network_has_ipv6(net) && (r = op_link_configure(op, NULL, net->bridge, false, err)) < 0)
 		return r;
 	for (size_t i = 0; i < net->n_subnets; i++)
 		if ((r = op_addr_add(op, NULL, net->bridge, &net->gateway[i], net->subnet[i].len, err)) < 0)

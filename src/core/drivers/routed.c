@@ -154,15 +154,6 @@ static int routed_no_ipv6(struct op *op, const char *ifname, struct nsnet_err *e
 	return r;
 }
 
-/* Whether @net has an IPv6 subnet. */
-static bool routed_has_ipv6(const struct nsnet_network *net)
-{
-	for (size_t i = 0; i < net->n_subnets; i++)
-		if (net->subnet[i].addr.family == AF_INET6)
-			return true;
-	return false;
-}
-
 /*
  * The veth pair, its host end in the network's group, a port of nothing, with the fixed MAC, no
  * address, and no IPv6 at all on an IPv4-only network.
@@ -173,7 +164,7 @@ static int routed_port_add(struct op *op, const struct nsnet_network *net, const
 	int r = op_veth_add(op, port->host_ifname, routed_host_mac, NULL, network_group(net), port->ns, port->ifname,
 			    port->mac, net->mtu, false, port->host_absent, port->host_ifindex, err);
 
-	if (r == 0 && !routed_has_ipv6(net))
+	if (r == 0 && !network_has_ipv6(net))
 		r = routed_no_ipv6(op, port->host_ifname, err);
 	return r;
 }

@@ -1,8 +1,8 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
 # IPv6 link-local addresses only where they serve: none on the host end of a veth (a bridge port),
-# none on the namespace's end on an IPv4-only network, fe80:: kept on a network with an IPv6
-# subnet (docs/design.md). Neither end of an IPv4-only attachment sends IPv6 at all.
+# none on the namespace's end or the bridge of an IPv4-only network, fe80:: kept on a network with
+# an IPv6 subnet (docs/design.md). Neither end of an IPv4-only attachment sends IPv6 at all.
 # One backend: its subject (the link-local addresses of links) does not depend on the firewall
 # backend.
 # backends: nft
@@ -21,6 +21,10 @@ for n in a:v4 b:dual c:v4 c:dual; do
 	assert_match "$(ip -d link show dev "$h")" 'addrgenmode none' "host end of $n: addrgenmode"
 	assert_eq "$(ip -6 -o addr show dev "$h")" "" "host end of $n: IPv6 addresses"
 done
+# The bridges, now that they have ports with a carrier (a bridge makes its link-local address then).
+assert_match "$(ip -d link show dev nsnet-v4)" 'addrgenmode none' "bridge of the IPv4-only network: addrgenmode"
+assert_eq "$(ip -6 -o addr show dev nsnet-v4)" "" "bridge of the IPv4-only network: IPv6 addresses"
+assert_match "$(ip -6 -o addr show dev nsnet-dual scope link)" 'inet6 fe80::' "bridge of the dual-stack network: link-local"
 assert_eq "$(ip -n a -6 -o addr show dev eth0)" "" "a (IPv4-only network): IPv6 addresses on eth0"
 assert_match "$(ip -n a -d link show dev eth0)" 'addrgenmode none' "a: eth0 addrgenmode"
 assert_match "$(ip -n b -6 -o addr show dev eth0 scope link)" 'inet6 fe80::' "b (IPv6 subnet): link-local on eth0"
