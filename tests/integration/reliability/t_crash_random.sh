@@ -18,9 +18,22 @@ run_ok "$NSNET" network create lan --subnet 10.0.0.0/24 --subnet fd00:10::/64 >/
 run_ok "$NSNET" network create l2 --subnet 10.1.0.0/24 >/dev/null
 killed=0 completed=0
 # Each kind of operation's length in microseconds, as last measured by a run that succeeded: the
-# delays are drawn below 1.1 times it, so most kills land inside the command. A guess to begin
-# with; each kill stretches it by a tenth, so in a slow build it catches up with the real length.
-len0=2000 len1=2000 len2=2000 len3=2000 len4=2000 len5=2000
+# delays are drawn below 1.1 times it, so most kills land inside the command. Measured first by
+# one run of each, not killed; each kill stretches it by a tenth, so it follows a slower machine.
+calibrate() {
+	k=$1; shift
+	res=$("$KILLAFTER" 60000000 "$NSNET" "$@") || fail "killafter failed: $res"
+	case $res in "done "*" 0") ;; *) fail "$*: expected to succeed, killafter said: $res" ;; esac
+	res=${res#done }
+	eval "len$k=${res% *}"
+}
+calibrate 0 ns add p0 --net lan
+calibrate 2 attach p0 l2
+calibrate 3 vip add 10.100.0.0:80 p0:8080
+calibrate 5 publish p0 8080:80
+calibrate 4 vip rm 10.100.0.0:80
+calibrate 1 ns rm p0 --force
+echo "lengths in us: ns add $len0, ns rm $len1, attach $len2, vip add $len3, vip rm $len4, publish $len5"
 i=0
 # At least ROUNDS rounds, and on until 10 operations were really cut short: bounded at ten times ROUNDS.
 while { [ "$i" -lt "$ROUNDS" ] || [ "$killed" -lt 10 ]; } && [ "$i" -lt $((ROUNDS * 10)) ]; do
