@@ -194,8 +194,9 @@ fuzz: fuzz-bins
 # valgrind memcheck, on a plain build; ~10x slower than make check.
 VALGRIND_TESTS ?=
 valgrind-bins:
-	@$(MAKE) --no-print-directory BUILD=build/valgrind-bin all
-	@mkdir -p build/valgrind
+	@$(MAKE) --no-print-directory BUILD=build/valgrind-bin all build/valgrind-bin/tests/killafter
+	@mkdir -p build/valgrind/tests
+	@cp build/valgrind-bin/tests/killafter build/valgrind/tests/killafter
 	@cp build/valgrind-bin/nsnet build/valgrind/nsnet.real
 	@cp tests/valgrind-nsnet build/valgrind/nsnet
 	@cp tests/valgrind.supp build/valgrind/valgrind.supp
@@ -206,7 +207,7 @@ valgrind: deps valgrind-bins
 # t_cni_crash), 200 randomly killed operations, a 60 s soak of
 # 8 parallel workers, and every fuzz target for FUZZ_SECONDS (default here 300).
 stress: deps
-	@$(MAKE) --no-print-directory BUILD=build/asan SANITIZE=1 FAULT=1 all
+	@$(MAKE) --no-print-directory BUILD=build/asan SANITIZE=1 FAULT=1 all unit-bins
 	@NSNET_CRASH_ROUNDS=200 NSNET_CRASH_STRIDE=1 NSNET_SOAK_SECONDS=60 NSNET_TEST_TIMEOUT=600 sh tests/run.sh build/asan integration crash soak t_apply_rollback
 	@$(MAKE) --no-print-directory valgrind
 	@$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=$(if $(filter command line,$(origin FUZZ_SECONDS)),$(FUZZ_SECONDS),300)
