@@ -193,6 +193,7 @@ const struct fw_backend fw_backend_nft = {
 	.svc_elements = fw_nft_svc_elements,
 	.vip_element = fw_nft_vip_element,
 	.vips_load = fw_nft_vips_load,
+	.affinity_keep = fw_nft_affinity_keep,
 };
 
 /* --- iptables ------------------------------------------------------------------------------- */

@@ -426,6 +426,72 @@ int fw_nft_chain_names(char ***names, struct nsnet_err *err)
 	return n;
 }
 
+/*
+ * gc's rebuild deletes the table, and with it the clients each VIP with affinity remembers, so
+ * every client would be sent to a backend afresh. This appends text re-adding them to @out, each
+ * with the time it had left, for the sets of @v's VIPs that the rebuild makes again (a set of a
+ * VIP no longer recorded is left to go). What the kernel lists is written back only as a parsed
+ * address of the VIP's family and a bounded number of seconds. Count of clients, or -errno.
+ */
+int fw_nft_affinity_keep(struct nsnet_vip *const *v, size_t n, struct strbuf *out, struct nsnet_err *err)
+{
+	struct nft_ctx *ctx;
+	json_t *root, *o;
+	size_t i, k, b;
+	bool any = false;
+	int count = 0;
+
+	for (k = 0; k < n && !any; k++)
+		any = v[k]->affinity && v[k]->n_backends;
+	if (!any)
+		return 0;
+	if (!(ctx = nft_open(err)))
+		return err ? -err->code : -ENOMEM;
+	nftlib.set_output_flags(ctx, NFT_CTX_OUTPUT_JSON);
+	if (nftlib.run(ctx, "list table " T) != 0) {
+		nftlib.ctx_free(ctx);
+		return 0;	/* no table: nothing remembered */
+	}
+	root = json_loads(nftlib.get_output(ctx), 0, NULL);
+	nftlib.ctx_free(ctx);
+	json_array_foreach(json_object_get(root, "nftables"), i, o) {
+		json_t *set = json_object_get(o, "set"), *el;
+		const char *name = json_string_value(json_object_get(set, "name"));
+		const struct nsnet_vip *vip = NULL;
+		unsigned int id;
+		size_t j;
+		int end = 0;
+
+		/* "aff-ID-INDEX", INDEX one of VIP ID's backends, ID a recorded VIP with affinity. */
+		if (!name || sscanf(name, "aff-%u-%zu%n", &id, &b, &end) != 2 || name[end])
+			continue;
+		for (k = 0; k < n && !vip; k++)
+			if (v[k]->id == id && v[k]->affinity && b < v[k]->n_backends) {
+				struct nft_set_ref aff = { .kind = NFT_SET_AFFINITY, .family = v[k]->vip.addr.family,
+							   .id = id, .index = b, .timeout = v[k]->affinity };
+
+				if (!strcmp(nft_set_name(&aff).s, name))
+					vip = v[k];
+			}
+		json_array_foreach(json_object_get(set, "elem"), j, el) {
+			json_t *e = json_object_get(el, "elem");
+			const char *val = json_string_value(json_object_get(e, "val"));
+			json_int_t left = json_integer_value(json_object_get(e, "expires"));
+			char buf[INET6_ADDRSTRLEN];
+			struct nsnet_addr a;
+
+			if (!vip || !val || left < 1 || left > NSNET_AFFINITY_MAX || nsnet_addr_parse(val, &a, NULL) < 0 ||
+			    a.family != vip->vip.addr.family)
+				continue;
+			strbuf_printf(out, "add element " T " %s { %s timeout %llds }\n", name, nsnet_addr_str(&a, buf),
+				      (long long)left);
+			count++;
+		}
+	}
+	json_decref(root);
+	return count;
+}
+
 static int strp_cmp(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);

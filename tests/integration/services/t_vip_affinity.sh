@@ -1,7 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
 # vip add --affinity: every connection of a client goes to the same backend (while it keeps
-# connecting within the timeout); vip ls --json reports the affinity.
+# connecting within the timeout), also across gc; vip ls --json reports the affinity.
 . "$(dirname "$0")/../lib/lib.sh"
 
 run_ok "$NSNET" network create lan --subnet 10.0.0.0/24 >/dev/null
@@ -20,6 +20,12 @@ b2=$(count_of "$counts" b2)
 first=b1; [ "$b2" = 30 ] && first=b2
 # Still the same backend for a second round.
 assert_eq "$(tcp_counts c 10.100.0.1 80 10)" "$first 10" "10 more connections from c"
+# And after gc, whose rebuild of the rules keeps the clients each backend remembers: five rounds,
+# so a gc that forgot them (each time a fresh pick of two) is caught with odds of 31 in 32.
+for k in 1 2 3 4 5; do
+	run_ok "$NSNET" gc >/dev/null
+	assert_eq "$(tcp_counts c 10.100.0.1 80 2)" "$first 2" "connections from c after gc number $k"
+done
 # Another client also sticks to one backend (whichever it got).
 counts=$(tcp_counts d 10.100.0.1 80 20)
 [ "$(count_of "$counts" b1)" = 20 ] || [ "$(count_of "$counts" b2)" = 20 ] ||
