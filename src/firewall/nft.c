@@ -368,6 +368,28 @@ static int nft_table_listed(const char *list, struct nsnet_err *err)
 	return r;
 }
 
+/*
+ * The JSON form of what nft command @cmd ("list ...") prints: 1 with *@root (json_decref() it;
+ * NULL if the text did not parse), 0 when the command fails (what it lists does not exist), or
+ * -errno when libnftables cannot be used.
+ */
+static int nft_list_json(const char *cmd, json_t **root, struct nsnet_err *err)
+{
+	struct nft_ctx *ctx = nft_open(err);
+
+	*root = NULL;
+	if (!ctx)
+		return err ? -err->code : -ENOMEM;
+	nftlib.set_output_flags(ctx, NFT_CTX_OUTPUT_JSON);
+	if (nftlib.run(ctx, cmd) != 0) {
+		nftlib.ctx_free(ctx);
+		return 0;
+	}
+	*root = json_loads(nftlib.get_output(ctx), 0, NULL);
+	nftlib.ctx_free(ctx);
+	return 1;
+}
+
 int fw_nft_table_exists(struct nsnet_err *err)
 {
 	return nft_table_listed("list table " T, err);
@@ -375,23 +397,15 @@ int fw_nft_table_exists(struct nsnet_err *err)
 
 int fw_nft_chain_names(char ***names, struct nsnet_err *err)
 {
-	struct nft_ctx *ctx = nft_open(err);
 	json_t *root, *objs, *o;
 	const char *ruled[4 * 2 * NSNET_MAX_BACKENDS];	/* pick and picksep chains with a rule */
 	char **v = NULL;
 	size_t i, n_ruled = 0;
-	int n = 0;
+	int n = 0, r;
 
 	*names = NULL;
-	if (!ctx)
-		return err ? -err->code : -ENOMEM;
-	nftlib.set_output_flags(ctx, NFT_CTX_OUTPUT_JSON);
-	if (nftlib.run(ctx, "list table " T) != 0) {
-		nftlib.ctx_free(ctx);
-		return 0;	/* no table: no chains */
-	}
-	root = json_loads(nftlib.get_output(ctx), 0, NULL);
-	nftlib.ctx_free(ctx);
+	if ((r = nft_list_json("list table " T, &root, err)) <= 0)
+		return r;	/* 0: no table, no chains */
 	objs = json_object_get(root, "nftables");
 	v = calloc(json_array_size(objs) + 1, sizeof(*v));
 	if (!v) {
@@ -435,25 +449,17 @@ int fw_nft_chain_names(char ***names, struct nsnet_err *err)
  */
 int fw_nft_affinity_keep(struct nsnet_vip *const *v, size_t n, struct strbuf *out, struct nsnet_err *err)
 {
-	struct nft_ctx *ctx;
 	json_t *root, *o;
 	size_t i, k, b;
 	bool any = false;
-	int count = 0;
+	int count = 0, r;
 
 	for (k = 0; k < n && !any; k++)
 		any = v[k]->affinity && v[k]->n_backends;
-	if (!any)
-		return 0;
-	if (!(ctx = nft_open(err)))
-		return err ? -err->code : -ENOMEM;
-	nftlib.set_output_flags(ctx, NFT_CTX_OUTPUT_JSON);
-	if (nftlib.run(ctx, "list table " T) != 0) {
-		nftlib.ctx_free(ctx);
+	if (!any || (r = nft_list_json("list table " T, &root, err)) == 0)
 		return 0;	/* no table: nothing remembered */
-	}
-	root = json_loads(nftlib.get_output(ctx), 0, NULL);
-	nftlib.ctx_free(ctx);
+	if (r < 0)
+		return r;
 	json_array_foreach(json_object_get(root, "nftables"), i, o) {
 		json_t *set = json_object_get(o, "set"), *el;
 		const char *name = json_string_value(json_object_get(set, "name"));
@@ -506,22 +512,17 @@ int fw_nft_svc_elements(char ***elems, struct nsnet_err *err)
 	*elems = NULL;
 	for (size_t m = 0; m < 2; m++) {
 		struct nft_name map = nft_set_name(&(struct nft_set_ref){ .kind = NFT_SET_SVC, .family = nft_families[m].family });
-		struct nft_ctx *ctx = nft_open(err);
 		json_t *root, *objs, *o, *el;
 		size_t i, j;
+		int r;
 
-		if (!ctx) {
-			dir_names_free(v, n);
-			return err ? -err->code : -ENOMEM;
-		}
-		nftlib.set_output_flags(ctx, NFT_CTX_OUTPUT_JSON);
 		snprintf(line, sizeof(line), "list map " T " %s", map.s);
-		if (nftlib.run(ctx, line) != 0) {
-			nftlib.ctx_free(ctx);
-			continue;	/* no table or map: no elements */
+		if ((r = nft_list_json(line, &root, err)) < 0) {
+			dir_names_free(v, n);
+			return r;
 		}
-		root = json_loads(nftlib.get_output(ctx), 0, NULL);
-		nftlib.ctx_free(ctx);
+		if (r == 0)
+			continue;	/* no table or map: no elements */
 		objs = json_object_get(root, "nftables");
 		json_array_foreach(objs, i, o) {
 			json_array_foreach(json_object_get(json_object_get(o, "map"), "elem"), j, el) {
@@ -561,7 +562,6 @@ int fw_nft_vxlan_peers_get(const struct nsnet_network *net, struct nsnet_addr *p
 			   struct nsnet_err *err)
 {
 	struct nft_name c = nft_chain_net(NFT_NET_VX, net->name), set = nft_chain_net(NFT_NET_VXPEERS, net->name);
-	struct nft_ctx *ctx;
 	json_t *root, *o, *el;
 	char line[NSNET_NAME_MAX + 64];
 	size_t i, j, n = 0;
@@ -570,16 +570,9 @@ int fw_nft_vxlan_peers_get(const struct nsnet_network *net, struct nsnet_addr *p
 	snprintf(line, sizeof(line), "list chain " T " %s", c.s);
 	if ((r = nft_table_listed(line, err)) <= 0)
 		return r < 0 ? r : nsnet_err_set(err, ENOENT, "chain %s is missing", c.s);
-	if (!(ctx = nft_open(err)))
-		return err ? -err->code : -ENOMEM;
-	nftlib.set_output_flags(ctx, NFT_CTX_OUTPUT_JSON);
 	snprintf(line, sizeof(line), "list set " T " %s", set.s);
-	if (nftlib.run(ctx, line) != 0) {
-		nftlib.ctx_free(ctx);
-		return nsnet_err_set(err, ENOENT, "set %s is missing", set.s);
-	}
-	root = json_loads(nftlib.get_output(ctx), 0, NULL);
-	nftlib.ctx_free(ctx);
+	if ((r = nft_list_json(line, &root, err)) <= 0)
+		return r < 0 ? r : nsnet_err_set(err, ENOENT, "set %s is missing", set.s);
 	json_array_foreach(json_object_get(root, "nftables"), i, o) {
 		json_array_foreach(json_object_get(json_object_get(o, "set"), "elem"), j, el) {
 			const char *s = json_string_value(el);
@@ -599,20 +592,12 @@ int fw_nft_guard_table_exists(void)
 
 int fw_nft_foreign_drops(struct strbuf *out, struct nsnet_err *err)
 {
-	struct nft_ctx *ctx = nft_open(err);
 	json_t *root, *o;
 	size_t i;
-	int n = 0;
+	int n = 0, r;
 
-	if (!ctx)
-		return err ? -err->code : -ENOMEM;
-	nftlib.set_output_flags(ctx, NFT_CTX_OUTPUT_JSON);
-	if (nftlib.run(ctx, "list chains") != 0) {
-		nftlib.ctx_free(ctx);
-		return nsnet_err_set(err, EPROTO, "nftables: cannot list chains");
-	}
-	root = json_loads(nftlib.get_output(ctx), 0, NULL);
-	nftlib.ctx_free(ctx);
+	if ((r = nft_list_json("list chains", &root, err)) <= 0)
+		return r < 0 ? r : nsnet_err_set(err, EPROTO, "nftables: cannot list chains");
 	json_array_foreach(json_object_get(root, "nftables"), i, o) {
 		const json_t *c = json_object_get(o, "chain");
 		const char *table = json_string_value(json_object_get(c, "table"));
