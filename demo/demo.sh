@@ -173,13 +173,20 @@ seen=$(sed -n 's/^wan saw //p' "$DEMO/out")
 [ "$seen" = 192.0.2.1 ] || fail "wan saw '${seen:-nothing}', expected the host's uplink address 192.0.2.1"
 ok "wan saw 192.0.2.1 (the host's uplink), not 10.0.0.2: masquerade works"
 
-step "Each namespace has its own resolv.conf"
+step "Names: each namespace has its own resolv.conf, and the network's resolver knows them"
 nsnet exec http3 -- cat /etc/resolv.conf || fail "exec cat failed"
 grep -q '^nameserver 192\.0\.2\.53' "$DEMO/out" || fail "http3 should use nameserver 192.0.2.53 (--dns)"
 nsnet exec http2 -- cat /etc/resolv.conf || fail "exec cat failed"
 grep -q '^nameserver 127\.' "$DEMO/out" && fail "http2 got the host's loopback nameserver, which is unreachable from a namespace"
-grep -q '^nameserver 192\.0\.2\.53' "$DEMO/out" || fail "http2 should get the host's non-loopback nameserver 192.0.2.53"
-ok "http3 uses --dns 192.0.2.53; http2 copied the host's 192.0.2.53 and left out 127.0.0.53"
+grep -q '^nameserver 10\.0\.0\.1$' "$DEMO/out" || fail "http2 should use lan's resolver, 10.0.0.1"
+grep -q '^search lan$' "$DEMO/out" || fail "http2 should search domain lan"
+nsnet exec http2 -- getent hosts http3 || fail "http2 could not resolve http3"
+grep -q '^10\.0\.0\.13 ' "$DEMO/out" || fail "http3 should resolve to 10.0.0.13"
+# The resolver is a dnsmasq nsnet runs for lan on the host: other names go to the servers of the
+# host's resolv.conf, which it, unlike a namespace, reaches (the loopback stub included).
+show grep -E '^(server|resolv-file|no-resolv)' /run/nsnet/dns/lan/dnsmasq.conf
+grep -E '^(server|resolv-file|no-resolv)' /run/nsnet/dns/lan/dnsmasq.conf | sed 's/^/    /'
+ok "http3 uses --dns 192.0.2.53; http2 asks lan's resolver 10.0.0.1, which answers http3 = 10.0.0.13"
 
 # fetch NS URL: print the HTTP status a GET gets from inside NS (to $DEMO/out via the caller).
 fetch_status() {
