@@ -479,6 +479,8 @@ int fw_nft_affinity_keep(struct nsnet_vip *const *v, size_t n, struct strbuf *ou
 				if (!strcmp(nft_set_name(&aff).s, name))
 					vip = v[k];
 			}
+		if (!vip)
+			continue;
 		json_array_foreach(json_object_get(set, "elem"), j, el) {
 			json_t *e = json_object_get(el, "elem");
 			const char *val = json_string_value(json_object_get(e, "val"));
@@ -486,7 +488,7 @@ int fw_nft_affinity_keep(struct nsnet_vip *const *v, size_t n, struct strbuf *ou
 			char buf[INET6_ADDRSTRLEN];
 			struct nsnet_addr a;
 
-			if (!vip || !val || left < 1 || left > NSNET_AFFINITY_MAX || nsnet_addr_parse(val, &a, NULL) < 0 ||
+			if (!val || left < 1 || left > NSNET_AFFINITY_MAX || nsnet_addr_parse(val, &a, NULL) < 0 ||
 			    a.family != vip->vip.addr.family)
 				continue;
 			strbuf_printf(out, "add element " T " %s { %s timeout %llds }\n", name, nsnet_addr_str(&a, buf),
