@@ -554,7 +554,7 @@ int core_gc(const struct nsnet_opts *o, struct nsnet_findings *fs, struct nsnet_
 				op.fw->vip_add(vips[i], &fw);
 		/* Clients keep their backend across the rebuild. Best effort: a repair does not fail for it. */
 		if (op.fw->affinity_keep)
-			op.fw->affinity_keep(vips, (size_t)n_v, &fw, NULL);
+			op.fw->affinity_keep(vips, vips, (size_t)n_v, &fw, NULL);
 		for (int i = 0; i < n_p; i++)
 			op.fw->port_add(&ports[i], &fw);
 		if (n_nets > 0 && (r = gc_guard(&op, nss, n_ns, &links, &guard, err)) < 0) {

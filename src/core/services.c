@@ -237,6 +237,12 @@ int svc_vip_shared(struct op *op, const struct nsnet_vip *v, struct strbuf *out,
 	return op->fw->vip_shared ? op->fw->vip_shared(v, out, undo, err) : 0;
 }
 
+void svc_affinity_keep(struct op *op, struct nsnet_vip *was, struct nsnet_vip *now, struct strbuf *out)
+{
+	if (op->fw->affinity_keep && was->affinity && now->affinity)
+		op->fw->affinity_keep(&was, &now, 1, out, NULL);
+}
+
 int svc_table_gone_if_last(struct op *op, const char *kind, int removing, struct strbuf *out,
 			   struct nsnet_err *err)
 {
@@ -342,6 +348,7 @@ int svc_forget(struct op *op, const char *ns, const char *net, struct nsnet_err 
 		op->fw->vip_add(v, &change);
 		op->fw->vip_del(v, &undo);
 		op->fw->vip_add(vips[i], &undo);
+		svc_affinity_keep(op, vips[i], v, &change);
 		vip_key(v, key);
 		json_t *j = vip_to_json(v);
 

@@ -50,6 +50,13 @@ int svc_base_if_first(struct op *op, struct strbuf *out, struct nsnet_err *err);
  */
 int svc_vip_shared(struct op *op, const struct nsnet_vip *v, struct strbuf *out, struct strbuf *undo,
 		   struct nsnet_err *err);
+/*
+ * After text in @out that replaces VIP @was by @now (vip_del(@was), vip_add(@now)): the clients
+ * @was's affinity sets remember, added again to @now's for the backends that stay, so they keep
+ * their backend (the backend's affinity_keep). Best effort: nothing is added when they cannot be
+ * read, and the change goes on.
+ */
+void svc_affinity_keep(struct op *op, struct nsnet_vip *was, struct nsnet_vip *now, struct strbuf *out);
 
 /*
  * @removing (1: a VIP/port is being removed, -1: being added, for the undo of an add) records of

@@ -214,6 +214,7 @@ int vip_set_apply(struct op *op, const struct nsnet_vip *req, struct nsnet_err *
 	op->fw->vip_del(&v, &undo);
 	op->fw->vip_add(&old, &undo);
 	strbuf_printf(&undo, "%s", strbuf_str(&tail));
+	svc_affinity_keep(op, &old, &v, &change);
 	r = svc_commit_vip(op, &change, &undo, STATE_VIPS, key, vip_to_json(&v), true, &old, &v, err);
 	if (r == 0)
 		vip_flush_removed(op, &old, &v);

@@ -109,7 +109,8 @@ void fw_nft_port_del(const struct nsnet_port *p, struct strbuf *out);
  * (strcmp). Returns count (free with dir_names_free) or -errno.
  */
 int fw_nft_svc_elements(char ***elems, struct nsnet_err *err);
-int fw_nft_affinity_keep(struct nsnet_vip *const *v, size_t n, struct strbuf *out, struct nsnet_err *err);
+int fw_nft_affinity_keep(struct nsnet_vip *const *was, struct nsnet_vip *const *now, size_t n, struct strbuf *out,
+			 struct nsnet_err *err);
 /* The element fw_nft_vip_add() puts into svc4/svc6 for @v (which has backends), in that form. */
 void fw_nft_vip_element(const struct nsnet_vip *v, char *buf, size_t len);
 
@@ -317,11 +318,14 @@ struct fw_backend {
 	 */
 	int (*vips_load)(struct nsnet_vip *const *v, size_t n, struct nsnet_err *err);
 	/*
-	 * Optional (nft): text for the rebuild that re-adds the clients the live affinity sets of
-	 * @v's VIPs remember, with the time each has left (the rebuild would forget them); count or
-	 * -errno. iptables needs none: its `recent` lists outlive a restore of the same rules.
+	 * Optional (nft): for text that makes VIPs with affinity anew (gc's rebuild, `vip set`, a
+	 * backend's namespace going), to follow it in the same transaction: the clients the live
+	 * affinity sets of @was[k] remember, added again with the time each has left to the sets of
+	 * @now[k]'s backends at the same address and port. Count or -errno. iptables has none: its
+	 * `recent` lists, one per backend position, outlive a restore of the same rules.
 	 */
-	int (*affinity_keep)(struct nsnet_vip *const *v, size_t n, struct strbuf *out, struct nsnet_err *err);
+	int (*affinity_keep)(struct nsnet_vip *const *was, struct nsnet_vip *const *now, size_t n, struct strbuf *out,
+			     struct nsnet_err *err);
 
 	/* For doctor: "family table chain" of built-in chains whose first rule is this backend's jump (NULL-terminated). */
 	const char *const *jumps_first_from;

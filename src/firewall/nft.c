@@ -441,13 +441,16 @@ int fw_nft_chain_names(char ***names, struct nsnet_err *err)
 }
 
 /*
- * gc's rebuild deletes the table, and with it the clients each VIP with affinity remembers, so
- * every client would be sent to a backend afresh. This appends text re-adding them to @out, each
- * with the time it had left, for the sets of @v's VIPs that the rebuild makes again (a set of a
- * VIP no longer recorded is left to go). What the kernel lists is written back only as a parsed
+ * A VIP with affinity keeps, per backend, the set of clients sent there (aff-ID-INDEX). Text
+ * that replaces such a VIP's objects makes those sets anew, empty: gc's rebuild of the table,
+ * `vip set`, a backend's namespace going. So every client would be sent to a backend afresh.
+ * This appends text that adds them again, each with the time it had left, for was[k] becoming
+ * now[k]: the clients of was[k]'s backend I go to the set of now[k]'s backend with the same
+ * address and port, if it still has one. What the kernel lists is written back only as a parsed
  * address of the VIP's family and a bounded number of seconds. Count of clients, or -errno.
  */
-int fw_nft_affinity_keep(struct nsnet_vip *const *v, size_t n, struct strbuf *out, struct nsnet_err *err)
+int fw_nft_affinity_keep(struct nsnet_vip *const *was, struct nsnet_vip *const *now, size_t n, struct strbuf *out,
+			 struct nsnet_err *err)
 {
 	json_t *root, *o;
 	size_t i, k, b;
@@ -455,7 +458,7 @@ int fw_nft_affinity_keep(struct nsnet_vip *const *v, size_t n, struct strbuf *ou
 	int count = 0, r;
 
 	for (k = 0; k < n && !any; k++)
-		any = v[k]->affinity && v[k]->n_backends;
+		any = was[k]->affinity && was[k]->n_backends && now[k]->affinity && now[k]->n_backends;
 	if (!any || (r = nft_list_json("list table " T, &root, err)) == 0)
 		return 0;	/* no table: nothing remembered */
 	if (r < 0)
@@ -463,23 +466,31 @@ int fw_nft_affinity_keep(struct nsnet_vip *const *v, size_t n, struct strbuf *ou
 	json_array_foreach(json_object_get(root, "nftables"), i, o) {
 		json_t *set = json_object_get(o, "set"), *el;
 		const char *name = json_string_value(json_object_get(set, "name"));
-		const struct nsnet_vip *vip = NULL;
+		struct nft_name to = { .s = "" };
 		unsigned int id;
 		size_t j;
-		int end = 0;
+		int end = 0, family = 0;
 
-		/* "aff-ID-INDEX", INDEX one of VIP ID's backends, ID a recorded VIP with affinity. */
+		/* "aff-ID-INDEX" of a VIP of @was: INDEX one of its backends. */
 		if (!name || sscanf(name, "aff-%u-%zu%n", &id, &b, &end) != 2 || name[end])
 			continue;
-		for (k = 0; k < n && !vip; k++)
-			if (v[k]->id == id && v[k]->affinity && b < v[k]->n_backends) {
-				struct nft_set_ref aff = { .kind = NFT_SET_AFFINITY, .family = v[k]->vip.addr.family,
-							   .id = id, .index = b, .timeout = v[k]->affinity };
+		for (k = 0; k < n && !to.s[0]; k++) {
+			const struct nsnet_vip *w = was[k], *v = now[k];
+			struct nft_set_ref aff = { .kind = NFT_SET_AFFINITY, .id = id, .index = b };
 
-				if (!strcmp(nft_set_name(&aff).s, name))
-					vip = v[k];
-			}
-		if (!vip)
+			if (w->id != id || !w->affinity || b >= w->n_backends || !v->affinity ||
+			    v->vip.addr.family != w->vip.addr.family || strcmp(nft_set_name(&aff).s, name))
+				continue;
+			for (size_t c = 0; c < v->n_backends && !to.s[0]; c++)
+				if (nsnet_addr_equal(&v->backend[c].ep.addr, &w->backend[b].ep.addr) &&
+				    v->backend[c].ep.port == w->backend[b].ep.port) {
+					aff.id = v->id;
+					aff.index = c;
+					to = nft_set_name(&aff);
+					family = v->vip.addr.family;
+				}
+		}
+		if (!to.s[0])
 			continue;
 		json_array_foreach(json_object_get(set, "elem"), j, el) {
 			json_t *e = json_object_get(el, "elem");
@@ -489,9 +500,9 @@ int fw_nft_affinity_keep(struct nsnet_vip *const *v, size_t n, struct strbuf *ou
 			struct nsnet_addr a;
 
 			if (!val || left < 1 || left > NSNET_AFFINITY_MAX || nsnet_addr_parse(val, &a, NULL) < 0 ||
-			    a.family != vip->vip.addr.family)
+			    a.family != family)
 				continue;
-			strbuf_printf(out, "add element " T " %s { %s timeout %llds }\n", name, nsnet_addr_str(&a, buf),
+			strbuf_printf(out, "add element " T " %s { %s timeout %llds }\n", to.s, nsnet_addr_str(&a, buf),
 				      (long long)left);
 			count++;
 		}
