@@ -433,10 +433,27 @@ static void ipt_vip_reject(const struct nsnet_vip *v, char op, struct strbuf *o)
 		 v->proto == IPPROTO_TCP ? "tcp-reset" : f == 4 ? "icmp-port-unreachable" : "icmp6-port-unreachable");
 }
 
+/*
+ * The `recent` list of @v's backend @i: named after the VIP and the backend's address and port
+ * (hex), not its position, so the clients it remembers stay with it when the backends change
+ * around it (`vip set`, a backend's namespace going): "NSNET-AFF-ID-ADDR-PORT".
+ */
+static void ipt_aff_name(const struct nsnet_vip *v, size_t i, char *buf, size_t len)
+{
+	const struct nsnet_endpoint *ep = &v->backend[i].ep;
+	size_t n = ep->addr.family == AF_INET6 ? 16 : 4, at;
+
+	at = (size_t)snprintf(buf, len, "NSNET-AFF-%u-", v->id);
+	for (size_t k = 0; k < n && at + 2 < len; k++, at += 2)
+		snprintf(buf + at, len - at, "%02x", ep->addr.b[k]);
+	if (at < len)
+		snprintf(buf + at, len - at, "-%u", ep->port);
+}
+
 void fw_ipt_vip_add(const struct nsnet_vip *v, struct strbuf *o)
 {
 	int f = fam_of(v->vip.addr.family);
-	char svc[32], sep[48], m[160], t[INET6_ADDRSTRLEN + 16];
+	char svc[32], sep[48], aff[80], m[160], t[INET6_ADDRSTRLEN + 16];
 	const char *mask = f == 4 ? "255.255.255.255" : "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff";
 	const char *pr = proto_name(v->proto);
 
@@ -452,17 +469,19 @@ void fw_ipt_vip_add(const struct nsnet_vip *v, struct strbuf *o)
 		ipt_line(o, f, "nat", 'N', sep, NULL);
 		ipt_line(o, f, "nat", 'F', sep, NULL);
 		ipt_target(&v->backend[i].ep.addr, v->backend[i].ep.port, t, sizeof(t));
+		ipt_aff_name(v, i, aff, sizeof(aff));
 		if (v->affinity)
 			ipt_line(o, f, "nat", 'A', sep, "-p %s -m recent --set --name %s --mask %s --rsource -j DNAT --to-destination %s",
-				 pr, sep, mask, t);
+				 pr, aff, mask, t);
 		else
 			ipt_line(o, f, "nat", 'A', sep, "-p %s -j DNAT --to-destination %s", pr, t);
 	}
 	/* A client seen within the affinity window goes back to the backend it had. */
 	for (size_t i = 0; v->affinity && i < v->n_backends; i++) {
 		snprintf(sep, sizeof(sep), "NSNET-SEP-%u-%zu", v->id, i);
+		ipt_aff_name(v, i, aff, sizeof(aff));
 		ipt_line(o, f, "nat", 'A', svc, "-m recent --rcheck --seconds %u --reap --name %s --mask %s --rsource -j %s",
-			 v->affinity, sep, mask, sep);
+			 v->affinity, aff, mask, sep);
 	}
 	/*
 	 * Backend i of n is taken with probability 1/(n-i) among those left: uniform overall. The

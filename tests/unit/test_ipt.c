@@ -49,8 +49,17 @@ TEST(test_vip_affinity)
 
 	fw_ipt_vip_add(&v, &o);
 	t = strbuf_str(&o);
-	CHECK(has_line(t, "4 nat A NSNET-SVC-7 -m recent --rcheck --seconds 600 --reap --name NSNET-SEP-7-1 --mask 255.255.255.255 --rsource -j NSNET-SEP-7-1"));
-	CHECK(has_line(t, "4 nat A NSNET-SEP-7-0 -p tcp -m recent --set --name NSNET-SEP-7-0 --mask 255.255.255.255 --rsource -j DNAT --to-destination 10.0.0.2:8080"));
+	CHECK(has_line(t, "4 nat A NSNET-SVC-7 -m recent --rcheck --seconds 600 --reap --name NSNET-AFF-7-0a000003-8080 --mask 255.255.255.255 --rsource -j NSNET-SEP-7-1"));
+	CHECK(has_line(t, "4 nat A NSNET-SEP-7-0 -p tcp -m recent --set --name NSNET-AFF-7-0a000002-8080 --mask 255.255.255.255 --rsource -j DNAT --to-destination 10.0.0.2:8080"));
+	/* Each list is named after its backend's address and port, not its place: an IPv6 one in full. */
+	v.backend[2].ep.addr.family = AF_INET6;
+	memset(v.backend[2].ep.addr.b, 0, 16);
+	v.backend[2].ep.addr.b[0] = 0xfd;
+	v.backend[2].ep.addr.b[15] = 0x09;
+	o.len = 0;
+	fw_ipt_vip_add(&v, &o);
+	t = strbuf_str(&o);
+	CHECK(strstr(t, "--name NSNET-AFF-7-fd000000000000000000000000000009-8080 ") != NULL);
 	/* The affinity checks come before the random pick. */
 	CHECK(strstr(t, "--rcheck") < strstr(t, "--probability"));
 	strbuf_free(&o);

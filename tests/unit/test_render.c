@@ -427,12 +427,12 @@ TEST(test_ipt_vip)
 	o.len = 0;
 	fw_ipt_vip_add(&va, &o);
 	CHECK_EQ_STR(from_line(strbuf_str(&o), "4 nat A NSNET-SVC-8"),
-		     "4 nat A NSNET-SVC-8 -m recent --rcheck --seconds 600 --reap --name NSNET-SEP-8-0 --mask 255.255.255.255 --rsource -j NSNET-SEP-8-0\n"
-		     "4 nat A NSNET-SVC-8 -m recent --rcheck --seconds 600 --reap --name NSNET-SEP-8-1 --mask 255.255.255.255 --rsource -j NSNET-SEP-8-1\n"
+		     "4 nat A NSNET-SVC-8 -m recent --rcheck --seconds 600 --reap --name NSNET-AFF-8-0a000002-8080 --mask 255.255.255.255 --rsource -j NSNET-SEP-8-0\n"
+		     "4 nat A NSNET-SVC-8 -m recent --rcheck --seconds 600 --reap --name NSNET-AFF-8-0a000003-8080 --mask 255.255.255.255 --rsource -j NSNET-SEP-8-1\n"
 		     "4 nat A NSNET-SVC-8 -m statistic --mode random --probability 0.50000000000 -j NSNET-SEP-8-0\n"
 		     "4 nat A NSNET-SVC-8 -j NSNET-SEP-8-1\n"
 		     "4 nat A NSNET-VIPS -d 10.100.0.1/32 -p tcp -m tcp --dport 80 -j NSNET-SVC-8\n");
-	CHECK(has_line(strbuf_str(&o), "4 nat A NSNET-SEP-8-1 -p tcp -m recent --set --name NSNET-SEP-8-1 --mask 255.255.255.255 --rsource -j DNAT --to-destination 10.0.0.3:8080"));
+	CHECK(has_line(strbuf_str(&o), "4 nat A NSNET-SEP-8-1 -p tcp -m recent --set --name NSNET-AFF-8-0a000003-8080 --mask 255.255.255.255 --rsource -j DNAT --to-destination 10.0.0.3:8080"));
 	strbuf_free(&o);
 }
 

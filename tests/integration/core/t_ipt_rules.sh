@@ -42,7 +42,7 @@ for j in 'raw PREROUTING -j NSNET-GUARD' 'filter FORWARD -j NSNET-FORWARD' 'filt
 done
 assert_match "$rules" '^-A NSNET-SVC-1 -m statistic --mode random --probability 0\.50000000000 -j NSNET-SEP-1-0$' "first of two backends: probability 1/2"
 assert_match "$rules" '^-A NSNET-SVC-1 -j NSNET-SEP-1-1$' "last backend takes the rest"
-assert_match "$rules" '^-A NSNET-SVC-2 -m recent --rcheck --seconds 30 --reap --name NSNET-SEP-2-0 .*-j NSNET-SEP-2-0$' "affinity: recent match"
+assert_match "$rules" '^-A NSNET-SVC-2 -m recent --rcheck --seconds 30 --reap --name NSNET-AFF-2-[0-9a-f]{8}-80 .*-j NSNET-SEP-2-0$' "affinity: recent match, the list named after the backend"
 assert_match "$rules" '^-A NSNET-REJECT -d 10\.100\.0\.3/32 -p udp -m udp --dport 53 -j REJECT --reject-with icmp-port-unreachable$' "backend-less VIP rejects"
 assert_match "$rules" '^-A NSNET-PUBANY -p tcp -m tcp --dport 8080 -j NSNET-PUB-1$' "published on every address"
 assert_match "$(ip6tables-save)" '^-A NSNET-SEP-3-0 -p tcp -j DNAT --to-destination \[fd00:1::2\]:80$' "IPv6 VIP backend"
