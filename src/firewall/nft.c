@@ -449,20 +449,14 @@ int fw_nft_chain_names(char ***names, struct nsnet_err *err)
  * address and port, if it still has one. What the kernel lists is written back only as a parsed
  * address of the VIP's family and a bounded number of seconds. Count of clients, or -errno.
  */
-int fw_nft_affinity_keep(struct nsnet_vip *const *was, struct nsnet_vip *const *now, size_t n, struct strbuf *out,
-			 struct nsnet_err *err)
+/* fw_nft_affinity_keep() for the sets listed in @root; count of clients. */
+static int nft_affinity_from(json_t *root, struct nsnet_vip *const *was, struct nsnet_vip *const *now, size_t n,
+			     struct strbuf *out)
 {
-	json_t *root, *o;
+	json_t *o;
 	size_t i, k, b;
-	bool any = false;
-	int count = 0, r;
+	int count = 0;
 
-	for (k = 0; k < n && !any; k++)
-		any = was[k]->affinity && was[k]->n_backends && now[k]->affinity && now[k]->n_backends;
-	if (!any || (r = nft_list_json("list table " T, &root, err)) == 0)
-		return 0;	/* no table: nothing remembered */
-	if (r < 0)
-		return r;
 	json_array_foreach(json_object_get(root, "nftables"), i, o) {
 		json_t *set = json_object_get(o, "set"), *el;
 		const char *name = json_string_value(json_object_get(set, "name"));
@@ -507,6 +501,37 @@ int fw_nft_affinity_keep(struct nsnet_vip *const *was, struct nsnet_vip *const *
 			count++;
 		}
 	}
+	return count;
+}
+
+int fw_nft_affinity_keep(struct nsnet_vip *const *was, struct nsnet_vip *const *now, size_t n, struct strbuf *out,
+			 struct nsnet_err *err)
+{
+	char cmd[NSNET_NAME_MAX + 64];
+	json_t *root;
+	bool any = false;
+	int count = 0, r;
+
+	for (size_t k = 0; k < n && !any; k++)
+		any = was[k]->affinity && was[k]->n_backends && now[k]->affinity && now[k]->n_backends;
+	if (!any)
+		return 0;
+	/* One VIP (vip set, a backend going): its own sets only, not the table of every VIP. */
+	for (size_t b = 0; n == 1 && b < was[0]->n_backends; b++) {
+		struct nft_set_ref aff = { .kind = NFT_SET_AFFINITY, .id = was[0]->id, .index = b };
+
+		snprintf(cmd, sizeof(cmd), "list set " T " %s", nft_set_name(&aff).s);
+		if ((r = nft_list_json(cmd, &root, err)) < 0)
+			return r;
+		if (r > 0)
+			count += nft_affinity_from(root, was, now, n, out);
+		json_decref(root);
+	}
+	if (n == 1)
+		return count;
+	if ((r = nft_list_json("list table " T, &root, err)) <= 0)
+		return r;	/* 0: no table, nothing remembered */
+	count = nft_affinity_from(root, was, now, n, out);
 	json_decref(root);
 	return count;
 }
