@@ -29,18 +29,6 @@ else
 fi >"$LIST"
 RT='{"bandwidth": {"ingressRate": 8000000, "ingressBurst": 262144, "egressRate": 4000000, "egressBurst": 262144}}'
 
-# rate NS ADDR [-R]: bits per second the receiver saw in a 2 s TCP transfer from NS (-R: to NS).
-rate() {
-	ip netns exec "$1" iperf3 -c "$2" -p 5201 -t 2 -O 0.5 --json ${3:-} >"$T_TMP/iperf.json" 2>&1 ||
-		{ cat "$T_TMP/iperf.json" >&2; fail "iperf3 from $1 to $2 ${3:-} failed"; }
-	jq -r '.end.sum_received.bits_per_second | floor' "$T_TMP/iperf.json"
-}
-near() {
-	awk -v g="$2" -v w="$3" 'BEGIN { exit !(g >= w * 0.8 && g <= w * 1.2) }' ||
-		fail "$1: measured $2 bit/s, expected $3 bit/s within 20%"
-	echo "ok: $1: $2 bit/s (limit $3)"
-}
-
 ip netns add c1
 cni_add_ok "$LIST" cid-bw /run/netns/c1 eth0 "$RT" >"$T_TMP/r1.json"
 cni_assert_result "$T_TMP/r1.json" /run/netns/c1 eth0
@@ -52,11 +40,9 @@ if [ "$MAIN" = nsnet ]; then
 	run_ok env -u NSNET_BACKEND "$NSNET" check >/dev/null
 fi
 
-iperf3 -s -p 5201 -B "$GW" >"$T_TMP/iperf-server.log" 2>&1 </dev/null &
-track_pid $!
-wait_listen host 5201
-near "container -> host (egress)" "$(rate c1 "$GW")" 4000000
-near "host -> container (ingress)" "$(rate c1 "$GW" -R)" 8000000
+iperf_server host "$GW"
+iperf_near "container -> host (egress)" "$(iperf_rate c1 "$GW")" 4000000
+iperf_near "host -> container (ingress)" "$(iperf_rate c1 "$GW" -R)" 8000000
 stop_servers
 
 cni_del_ok "$LIST" cid-bw /run/netns/c1 eth0 "$RT"

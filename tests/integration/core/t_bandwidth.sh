@@ -11,21 +11,6 @@
 
 command -v iperf3 >/dev/null 2>&1 || skip "iperf3 is not installed (tests/deps.sh installs it)"
 
-# rate FROM_NS TO_ADDR [-R]: bits per second the receiver saw in a 2 s TCP transfer (the first
-# half second left out: slow start), FROM_NS sending (or, with -R, receiving).
-rate() {
-	in_ns "$1" iperf3 -c "$2" -p 5201 -t 2 -O 0.5 --json ${3:-} >"$T_TMP/iperf.json" 2>&1 ||
-		{ cat "$T_TMP/iperf.json" >&2; fail "iperf3 from $1 to $2 ${3:-} failed"; }
-	jq -r '.end.sum_received.bits_per_second | floor' "$T_TMP/iperf.json"
-}
-
-# near WHAT GOT WANT: GOT is within 20% of WANT (bits per second).
-near() {
-	awk -v g="$2" -v w="$3" 'BEGIN { exit !(g >= w * 0.8 && g <= w * 1.2) }' ||
-		fail "$1: measured $2 bit/s, expected $3 bit/s within 20%"
-	echo "ok: $1: $2 bit/s (limit $3)"
-}
-
 # qdisc NS|host IFNAME: the root qdisc as tc shows it, without its handle.
 qdisc() { in_ns "$1" tc qdisc show dev "$2" root | sed 's/ [0-9a-f]*: / /'; }
 
@@ -43,20 +28,18 @@ assert_eq "$(net_json lan | jq -c '[.attachments[] | .limit]')" \
 assert_match "$("$NSNET" ls)" 'a  eth0  10\.0\.0\.2  rate in 8mbit out 8mbit' "ls tree"
 run_ok "$NSNET" check >/dev/null
 
-ip netns exec b iperf3 -s -p 5201 >"$T_TMP/iperf-server.log" 2>&1 </dev/null &
-track_pid $!
-wait_listen b 5201
-near "a -> b (out of a)" "$(rate a 10.0.0.3)" 8000000
-near "b -> a (into a)" "$(rate a 10.0.0.3 -R)" 8000000
+iperf_server b 10.0.0.3
+iperf_near "a -> b (out of a)" "$(iperf_rate a 10.0.0.3)" 8000000
+iperf_near "b -> a (into a)" "$(iperf_rate a 10.0.0.3 -R)" 8000000
 
 # Changed: each direction on its own, the other kept.
 run_ok "$NSNET" limit a lan --rate-in 4mbit >/dev/null
 assert_match "$(qdisc host "$host_a")" 'rate 4Mbit' "host end of a after limit --rate-in 4mbit"
 assert_match "$(qdisc a eth0)" 'rate 8Mbit' "eth0 in a after limit --rate-in 4mbit"
-near "b -> a (into a) after limit" "$(rate a 10.0.0.3 -R)" 4000000
+iperf_near "b -> a (into a) after limit" "$(iperf_rate a 10.0.0.3 -R)" 4000000
 run_ok "$NSNET" limit a lan --rate-out 2mbit --burst 32kb >/dev/null
 assert_match "$(qdisc a eth0)" 'rate 2Mbit burst 32Kb' "eth0 in a after limit --rate-out 2mbit"
-near "a -> b (out of a) after limit" "$(rate a 10.0.0.3)" 2000000
+iperf_near "a -> b (out of a) after limit" "$(iperf_rate a 10.0.0.3)" 2000000
 assert_eq "$(ns_json a | jq -c '.attachments[0].limit')" \
 	'{"rate_in":4000000,"burst_in":16384,"rate_out":2000000,"burst_out":32768}' "ls --json limit after changes"
 
@@ -98,7 +81,7 @@ run_ok "$NSNET" limit a lan --clear >/dev/null
 assert_match "$(qdisc host "$host_a")" '^qdisc noqueue' "host end of a after --clear"
 assert_match "$(qdisc a eth0)" '^qdisc noqueue' "eth0 in a after --clear"
 assert_eq "$(ns_json a | jq -c '.attachments[0].limit')" 'null' "ls --json limit after --clear"
-got=$(rate a 10.0.0.3)
+got=$(iperf_rate a 10.0.0.3)
 [ "$got" -gt 16000000 ] || fail "a -> b after --clear: $got bit/s, expected well above 8mbit"
 run_ok "$NSNET" check >/dev/null
 

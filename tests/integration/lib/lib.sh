@@ -315,6 +315,49 @@ default_route() {
 		awk '{ g = ""; d = ""; for (i = 1; i < NF; i++) { if ($i == "via") g = $(i + 1); if ($i == "dev") d = $(i + 1) } print g, d }'
 }
 
+# --- Shaped rates: iperf3 (t_bandwidth, t_cni_bandwidth) ---------------------------------------
+
+# iperf_server NS|host ADDR: an iperf3 server on ADDR port 5201 in NS, tracked for cleanup, listening.
+# --forceflush keeps its log current, which iperf_idle reads.
+iperf_server() {
+	if [ "$1" = host ]; then
+		iperf3 -s -p 5201 -B "$2" --forceflush >"$T_TMP/iperf-server.log" 2>&1 </dev/null &
+	else
+		ip netns exec "$1" iperf3 -s -p 5201 -B "$2" --forceflush >"$T_TMP/iperf-server.log" 2>&1 </dev/null &
+	fi
+	track_pid $!
+	wait_listen "$1" 5201
+}
+
+# The server is idle: it says "Server listening" once more than it has accepted a test. It serves
+# one test at a time; a client that comes while it finishes the previous one is told "the server
+# is busy running a test" and gets no result.
+iperf_idle() {
+	[ "$(grep -c '^Server listening' "$T_TMP/iperf-server.log")" -gt "$(grep -c '^Accepted connection' "$T_TMP/iperf-server.log")" ]
+}
+
+# iperf_rate FROM_NS TO_ADDR [-R]: bits per second the receiver saw in a 2 s TCP transfer (the
+# first half second left out: slow start), FROM_NS sending (or, with -R, receiving), once the
+# server is idle. A run iperf3 reports as failed (no result in its JSON) runs again once.
+iperf_rate() {
+	for try in 1 2; do
+		wait_until 20 iperf_idle || fail "the iperf3 server is still busy after 20 s"
+		in_ns "$1" iperf3 -c "$2" -p 5201 -t 2 -O 0.5 --json ${3:-} >"$T_TMP/iperf.json" 2>&1
+		got=$(jq -r '.end.sum_received.bits_per_second // empty | floor' "$T_TMP/iperf.json" 2>/dev/null)
+		[ -n "$got" ] && { echo "$got"; return 0; }
+		echo "iperf3 from $1 to $2 ${3:-} (try $try): $(jq -r '.error // "no result"' "$T_TMP/iperf.json" 2>/dev/null)" >&2
+	done
+	cat "$T_TMP/iperf.json" >&2
+	fail "iperf3 from $1 to $2 ${3:-} gave no rate"
+}
+
+# iperf_near WHAT GOT WANT: GOT is within 20% of WANT (bits per second).
+iperf_near() {
+	awk -v g="$2" -v w="$3" 'BEGIN { exit !(g >= w * 0.8 && g <= w * 1.2) }' ||
+		fail "$1: measured $2 bit/s, expected $3 bit/s within 20%"
+	echo "ok: $1: $2 bit/s (limit $3)"
+}
+
 # --- The outside world --------------------------------------------------------------------------
 
 # make_wan: namespace "wan" is the internet. Host uplink 192.0.2.1/24 <-> wan eth0 192.0.2.2/24,
