@@ -363,7 +363,6 @@ static enum apply_act net_act_of(const struct topo *t, const struct apply_diff *
 	return APPLY_NONE;
 }
 
-/* Namespaces: create (late when a network it joins is replaced), change (detach/attach), replace, remove. */
 /* The non-empty ones of @parts, joined with "; " into @out. */
 static const char *parts_join(const char *const *parts, size_t n, char *out, size_t size)
 {
@@ -374,6 +373,7 @@ static const char *parts_join(const char *const *parts, size_t n, char *out, siz
 	return out;
 }
 
+/* Namespaces: create (late when a network it joins is replaced), change (detach/attach), replace, remove. */
 static int diff_ns(struct op *op, const struct topo *t, struct apply_diff *d, struct apply_result *res,
 		   struct nsnet_err *err)
 {

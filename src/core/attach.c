@@ -274,7 +274,7 @@ int attach_apply(struct op *op, const char *ns, const struct attach_plan *p, str
 	 * per new namespace, work for every namespace already there (docs/design.md). Before the
 	 * namespace's end comes up, when no address exists yet.
 	 */
-	if (r == 0 && !network_has_ipv6(&p->net))
+	if (r == 0 && !network_subnet(&p->net, AF_INET6, NULL))
 		r = op_link_configure(op, ns, p->att.ifname, false, err);
 	if (r == 0)
 		r = limit_attach_apply(op, ns, &p->att, err);

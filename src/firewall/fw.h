@@ -321,8 +321,9 @@ struct fw_backend {
 	 * Optional (nft): for text that makes VIPs with affinity anew (gc's rebuild, `vip set`, a
 	 * backend's namespace going), to follow it in the same transaction: the clients the live
 	 * affinity sets of @was[k] remember, added again with the time each has left to the sets of
-	 * @now[k]'s backends at the same address and port. Count or -errno. iptables has none: its
-	 * `recent` lists, one per backend position, outlive a restore of the same rules.
+	 * @now[k]'s backends at the same address and port. Count or -errno. iptables has none: each
+	 * backend's `recent` list is named after its address and port, and outlives a restore that
+	 * names it again.
 	 */
 	int (*affinity_keep)(struct nsnet_vip *const *was, struct nsnet_vip *const *now, size_t n, struct strbuf *out,
 			     struct nsnet_err *err);

@@ -469,11 +469,11 @@ void fw_ipt_vip_add(const struct nsnet_vip *v, struct strbuf *o)
 		ipt_line(o, f, "nat", 'N', sep, NULL);
 		ipt_line(o, f, "nat", 'F', sep, NULL);
 		ipt_target(&v->backend[i].ep.addr, v->backend[i].ep.port, t, sizeof(t));
-		ipt_aff_name(v, i, aff, sizeof(aff));
-		if (v->affinity)
+		if (v->affinity) {
+			ipt_aff_name(v, i, aff, sizeof(aff));
 			ipt_line(o, f, "nat", 'A', sep, "-p %s -m recent --set --name %s --mask %s --rsource -j DNAT --to-destination %s",
 				 pr, aff, mask, t);
-		else
+		} else
 			ipt_line(o, f, "nat", 'A', sep, "-p %s -j DNAT --to-destination %s", pr, t);
 	}
 	/* A client seen within the affinity window goes back to the backend it had. */

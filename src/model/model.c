@@ -19,14 +19,6 @@ const struct nsnet_prefix *network_subnet(const struct nsnet_network *net, int f
 	return NULL;
 }
 
-bool network_has_ipv6(const struct nsnet_network *net)
-{
-	for (size_t i = 0; i < net->n_subnets; i++)
-		if (net->subnet[i].addr.family == AF_INET6)
-			return true;
-	return false;
-}
-
 unsigned int network_group(const struct nsnet_network *net)
 {
 	if (strcmp(net->driver, NSNET_DRIVER_ROUTED))

@@ -130,8 +130,6 @@ struct nsnet_leases {
 
 /* The subnet of @net of @family, or NULL. */
 const struct nsnet_prefix *network_subnet(const struct nsnet_network *net, int family, size_t *idx);
-/* Whether @net has an IPv6 subnet (without one, nsnet gives its links no IPv6 link-local address). */
-bool network_has_ipv6(const struct nsnet_network *net);
 /*
  * The interface group (IFLA_GROUP) of a routed network's host ends, by which the firewall knows
  * its traffic, derived from the network's link name (unique among networks; network create also

@@ -17,7 +17,7 @@ static int bridge_create(struct op *op, const struct nsnet_network *net, struct 
 
 	if ((r = op_bridge_add(op, net, "bridge", err)) < 0)
 		return r;
-	if (!network_has_ipv6(net) && (r = op_link_configure(op, NULL, net->bridge, false, err)) < 0)
+	if (!network_subnet(net, AF_INET6, NULL) && (r = op_link_configure(op, NULL, net->bridge, false, err)) < 0)
 		return r;
 	for (size_t i = 0; i < net->n_subnets; i++)
 		if ((r = op_addr_add(op, NULL, net->bridge, &net->gateway[i], net->subnet[i].len, err)) < 0)

@@ -164,7 +164,7 @@ static int routed_port_add(struct op *op, const struct nsnet_network *net, const
 	int r = op_veth_add(op, port->host_ifname, routed_host_mac, NULL, network_group(net), port->ns, port->ifname,
 			    port->mac, net->mtu, false, port->host_absent, port->host_ifindex, err);
 
-	if (r == 0 && !network_has_ipv6(net))
+	if (r == 0 && !network_subnet(net, AF_INET6, NULL))
 		r = routed_no_ipv6(op, port->host_ifname, err);
 	return r;
 }
